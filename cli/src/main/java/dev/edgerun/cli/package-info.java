@@ -1,0 +1,2 @@
+/** Edgerun cli (see the module map in README.md). */
+package dev.edgerun.cli;

@@ -1,0 +1,2 @@
+/** Edgerun onnx-import (see the module map in README.md). */
+package dev.edgerun.onnx;
