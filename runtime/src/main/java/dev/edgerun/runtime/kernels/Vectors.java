@@ -29,7 +29,7 @@ public final class Vectors {
         int preferred;
         try {
             preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        } catch (Throwable e) { // jdk.incubator.vector not added to the module graph: scalar only
+        } catch (LinkageError e) { // jdk.incubator.vector not in the module graph: scalar only
             return 0;
         }
         String forced = System.getProperty("edgerun.vectorBits");
