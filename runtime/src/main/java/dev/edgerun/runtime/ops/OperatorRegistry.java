@@ -45,6 +45,9 @@ public final class OperatorRegistry {
 
         // ---- control flow, sequences, recurrent, quantization, misc (ops/control, ops/quant, ops/rnn) ----
         // (section: misc)
+        op("LSTM", dev.edgerun.runtime.ops.rnn.LSTM::new, 1, 7, 14);
+        op("GRU", dev.edgerun.runtime.ops.rnn.GRU::new, 1, 3, 7, 14);
+        op("RNN", dev.edgerun.runtime.ops.rnn.RNN::new, 1, 7, 14);
     }
 
     private OperatorRegistry() {}
