@@ -1,0 +1,273 @@
+package dev.edgerun.runtime.ops.reduce;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.kernels.ReduceF32Rows;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.ops.tensor.OpArgs;
+import dev.edgerun.runtime.ops.tensor.ValuePlanned;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The ONNX Reduce* family: ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL1,
+ * ReduceL2, ReduceLogSum, ReduceLogSumExp, ReduceSumSquare. Axes come from the attribute, or from
+ * the second input (ReduceSum from opset 13, the others from 18); no axes reduce everything unless
+ * {@code noop_with_empty_axes}. Floating types accumulate in double, integer types in long; an empty
+ * reduction gives the operation's identity (0, 1, -inf, +inf). Contiguous float32 rows use
+ * {@link ReduceF32Rows}.
+ */
+public final class Reduce implements Operator {
+
+    /** The reduction; {@link #axesInputSince} is the opset where axes moved to an input. */
+    public enum Kind {
+        SUM(13), MEAN(18), MAX(18), MIN(18), PROD(18), L1(18), L2(18), LOG_SUM(18), LOG_SUM_EXP(18), SUM_SQUARE(18);
+
+        final int axesInputSince;
+
+        Kind(int axesInputSince) {
+            this.axesInputSince = axesInputSince;
+        }
+    }
+
+    private final Kind kind;
+
+    public Reduce(Kind kind) {
+        this.kind = kind;
+    }
+
+    @Override
+    public Kernel prepare(NodeContext ctx) {
+        Shape in = ctx.inputShape(0);
+        DType dtype = ctx.inputDType(0);
+        if (!Elements.supported(dtype)) throw ctx.unsupported("dtype " + dtype.onnxName());
+        boolean keepDims = ctx.attrInt("keepdims", 1) != 0;
+        boolean noop = ctx.attrInt("noop_with_empty_axes", 0) != 0;
+        int outRank = keepDims ? in.rank() : -1;
+        if (ctx.opset() < kind.axesInputSince) {
+            long[] axes = ctx.attrInts("axes", null);
+            return ValuePlanned.kernel(ctx, dtype, outRank, v -> plan(ctx, in, dtype, axes, keepDims, noop));
+        }
+        return ValuePlanned.kernel(ctx, dtype, outRank, v -> {
+            Tensor axes = v.input(1);
+            return plan(ctx, in, dtype, axes == null ? null : OpArgs.longs(axes), keepDims, noop);
+        }, 1);
+    }
+
+    private ValuePlanned.Plan plan(NodeContext ctx, Shape in, DType dtype, long[] axes, boolean keepDims, boolean noop) {
+        int rank = in.rank();
+        boolean[] reduced = new boolean[rank];
+        if (axes == null || axes.length == 0) {
+            if (noop) return new Plan(kind, dtype, in, in, null, null);
+            Arrays.fill(reduced, true);
+        } else {
+            for (int a : OpArgs.axes(ctx, axes, rank)) reduced[a] = true;
+        }
+        long[] dims = in.dims();
+        long[] strides = strides(dims);
+        long[] outDims = new long[rank];
+        long[] keptDims = new long[rank], keptStrides = new long[rank];
+        long[] redDims = new long[rank], redStrides = new long[rank];
+        int n = 0, k = 0, r = 0;
+        for (int i = 0; i < rank; i++) {
+            if (reduced[i]) {
+                redDims[r] = dims[i];
+                redStrides[r++] = strides[i];
+                if (keepDims) outDims[n++] = 1;
+            } else {
+                keptDims[k] = dims[i];
+                keptStrides[k++] = strides[i];
+                outDims[n++] = dims[i];
+            }
+        }
+        Shape out = Shape.of(Arrays.copyOf(outDims, n));
+        long[] outOffsets = offsets(Arrays.copyOf(keptDims, k), keptStrides);
+        long[] redOffsets = offsets(Arrays.copyOf(redDims, r), redStrides);
+        return new Plan(kind, dtype, in, out, outOffsets, redOffsets);
+    }
+
+    private static long[] strides(long[] dims) {
+        long[] s = new long[dims.length];
+        long acc = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= dims[i];
+        }
+        return s;
+    }
+
+    /** Element offsets of every index of {@code dims} (row-major), given the strides of each dimension. */
+    static long[] offsets(long[] dims, long[] strides) {
+        long count = 1;
+        for (long d : dims) count *= d;
+        long[] r = new long[Math.toIntExact(count)];
+        long[] idx = new long[dims.length];
+        long off = 0;
+        for (int i = 0; i < r.length; i++) {
+            r[i] = off;
+            for (int d = dims.length - 1; d >= 0; d--) {
+                idx[d]++;
+                off += strides[d];
+                if (idx[d] < dims[d]) break;
+                off -= idx[d] * strides[d];
+                idx[d] = 0;
+            }
+        }
+        return r;
+    }
+
+    /** One planned reduction: for output element o, reduce input elements outOffsets[o] + redOffsets[*]. */
+    static final class Plan implements ValuePlanned.Plan {
+        private static final ReduceF32Rows ROWS = new ReduceF32Rows();
+
+        private final Kind kind;
+        private final DType dtype;
+        private final Shape out;
+        private final long[] outOffsets; // (outCount) null for the identity
+        private final long[] redOffsets; // (redCount)
+        private final long redCount;
+        private final boolean rows;      // redOffsets[i] == i: the reduced elements are contiguous
+
+        Plan(Kind kind, DType dtype, Shape in, Shape out, long[] outOffsets, long[] redOffsets) {
+            this.kind = kind;
+            this.dtype = dtype;
+            this.out = out;
+            this.outOffsets = outOffsets;
+            this.redOffsets = redOffsets;
+            this.redCount = redOffsets == null ? 0 : redOffsets.length;
+            boolean contiguous = true;
+            for (int i = 0; redOffsets != null && i < redOffsets.length; i++) contiguous &= redOffsets[i] == i;
+            this.rows = contiguous;
+        }
+
+        @Override
+        public Shape outputShape() {
+            return out;
+        }
+
+        @Override
+        public void run(RunContext ctx, Tensor dst) {
+            MemorySegment src = ctx.input(0).data();
+            MemorySegment d = dst.data();
+            if (outOffsets == null) {
+                identity(src, d);
+                return;
+            }
+            boolean useLong = !Elements.floating(dtype) && kind != Kind.MEAN && kind != Kind.L2
+                    && kind != Kind.LOG_SUM && kind != Kind.LOG_SUM_EXP;
+            for (int o = 0; o < outOffsets.length; o++) {
+                long base = outOffsets[o];
+                if (useLong) {
+                    Elements.storeLong(d, dtype, o, reduceLong(src, base));
+                } else if (dtype == DType.FLOAT && rows && redCount > 0 && fastKind()) {
+                    d.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, o, reduceRow(src, base * 4));
+                } else {
+                    Elements.storeDouble(d, dtype, o, reduceDouble(src, base));
+                }
+            }
+        }
+
+        private void identity(MemorySegment src, MemorySegment d) {
+            for (long i = 0; i < out.elementCount(); i++) {
+                if (Elements.floating(dtype)) {
+                    Elements.storeDouble(d, dtype, i, Elements.loadDouble(src, dtype, i));
+                } else {
+                    Elements.storeLong(d, dtype, i, Elements.loadLong(src, dtype, i));
+                }
+            }
+        }
+
+        private boolean fastKind() {
+            return kind == Kind.SUM || kind == Kind.MEAN || kind == Kind.SUM_SQUARE || kind == Kind.L2
+                    || kind == Kind.MAX || kind == Kind.MIN;
+        }
+
+        private float reduceRow(MemorySegment src, long byteOffset) {
+            return switch (kind) {
+                case SUM -> ROWS.sum(src, byteOffset, redCount);
+                case MEAN -> ROWS.sum(src, byteOffset, redCount) / redCount;
+                case SUM_SQUARE -> ROWS.sumOfSquares(src, byteOffset, redCount);
+                case L2 -> (float) Math.sqrt(ROWS.sumOfSquares(src, byteOffset, redCount));
+                case MAX -> ROWS.extreme(src, byteOffset, redCount, true);
+                case MIN -> ROWS.extreme(src, byteOffset, redCount, false);
+                default -> throw new IllegalStateException(kind.name());
+            };
+        }
+
+        private long at(long base, long r) {
+            return base + (rows ? r : redOffsets[(int) r]);
+        }
+
+        /** The scalar reference: double accumulation. */
+        double reduceDouble(MemorySegment s, long base) {
+            double acc;
+            switch (kind) {
+                case PROD -> {
+                    acc = 1;
+                    for (long r = 0; r < redCount; r++) acc *= Elements.loadDouble(s, dtype, at(base, r));
+                }
+                case MAX, MIN -> {
+                    boolean max = kind == Kind.MAX;
+                    acc = max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+                    for (long r = 0; r < redCount; r++) {
+                        double x = Elements.loadDouble(s, dtype, at(base, r));
+                        acc = max ? Math.max(acc, x) : Math.min(acc, x);
+                    }
+                }
+                case LOG_SUM_EXP -> {
+                    double m = Double.NEGATIVE_INFINITY;
+                    for (long r = 0; r < redCount; r++) m = Math.max(m, Elements.loadDouble(s, dtype, at(base, r)));
+                    if (Double.isInfinite(m)) return m;
+                    double sum = 0;
+                    for (long r = 0; r < redCount; r++) sum += Math.exp(Elements.loadDouble(s, dtype, at(base, r)) - m);
+                    acc = m + Math.log(sum);
+                }
+                default -> {
+                    acc = 0;
+                    for (long r = 0; r < redCount; r++) {
+                        double x = Elements.loadDouble(s, dtype, at(base, r));
+                        acc += kind == Kind.L1 ? Math.abs(x) : kind == Kind.L2 || kind == Kind.SUM_SQUARE ? x * x : x;
+                    }
+                    acc = switch (kind) {
+                        case MEAN -> acc / redCount;
+                        case L2 -> Math.sqrt(acc);
+                        case LOG_SUM -> Math.log(acc);
+                        default -> acc;
+                    };
+                }
+            }
+            return acc;
+        }
+
+        /** Integer reductions (sum, prod, max, min, L1, sum of squares) in long, wrapping like the C types. */
+        long reduceLong(MemorySegment s, long base) {
+            long acc;
+            switch (kind) {
+                case PROD -> {
+                    acc = 1;
+                    for (long r = 0; r < redCount; r++) acc *= Elements.loadLong(s, dtype, at(base, r));
+                }
+                case MAX -> {
+                    acc = Elements.minValue(dtype);
+                    for (long r = 0; r < redCount; r++) acc = Math.max(acc, Elements.loadLong(s, dtype, at(base, r)));
+                }
+                case MIN -> {
+                    acc = Elements.maxValue(dtype);
+                    for (long r = 0; r < redCount; r++) acc = Math.min(acc, Elements.loadLong(s, dtype, at(base, r)));
+                }
+                default -> {
+                    acc = 0;
+                    for (long r = 0; r < redCount; r++) {
+                        long x = Elements.loadLong(s, dtype, at(base, r));
+                        acc += kind == Kind.L1 ? Math.abs(x) : kind == Kind.SUM_SQUARE ? x * x : x;
+                    }
+                }
+            }
+            return acc;
+        }
+    }
+}
