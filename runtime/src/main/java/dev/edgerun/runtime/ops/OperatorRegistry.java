@@ -42,6 +42,30 @@ public final class OperatorRegistry {
 
         // ---- shape and data movement, indexing, reductions (ops/tensor) ----
         // (section: tensor)
+        op("Constant", dev.edgerun.runtime.ops.tensor.Constant::new, 1, 9, 11, 12, 13, 19, 21, 23);
+        op("Shape", dev.edgerun.runtime.ops.tensor.Shape::new, 1, 13, 15, 19, 21, 23);
+        op("Size", dev.edgerun.runtime.ops.tensor.Size::new, 1, 13, 19, 21, 23);
+        op("Reshape", dev.edgerun.runtime.ops.tensor.Reshape::new, 1, 5, 13, 14, 19, 21, 23);
+        op("Flatten", dev.edgerun.runtime.ops.tensor.Flatten::new, 1, 9, 11, 13, 21, 23);
+        op("Squeeze", dev.edgerun.runtime.ops.tensor.Squeeze::new, 1, 11, 13, 21, 23);
+        op("Unsqueeze", dev.edgerun.runtime.ops.tensor.Unsqueeze::new, 1, 11, 13, 21, 23);
+        op("Transpose", dev.edgerun.runtime.ops.tensor.Transpose::new, 1, 13, 21, 23);
+        op("Concat", dev.edgerun.runtime.ops.tensor.Concat::new, 1, 4, 11, 13);
+        op("Split", dev.edgerun.runtime.ops.tensor.Split::new, 1, 2, 11, 13, 18);
+        op("Gather", dev.edgerun.runtime.ops.tensor.Gather::new, 1, 11, 13);
+        op("Expand", dev.edgerun.runtime.ops.tensor.Expand::new, 8, 13);
+        op("ReduceSum", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.SUM), 1, 11, 13);
+        op("ReduceMean", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.MEAN), 1, 11, 13, 18);
+        op("ReduceMax", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.MAX), 1, 11, 12, 13, 18, 20);
+        op("ReduceMin", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.MIN), 1, 11, 12, 13, 18, 20);
+        op("ReduceProd", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.PROD), 1, 11, 13, 18);
+        op("ReduceL1", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.L1), 1, 11, 13, 18);
+        op("ReduceL2", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.L2), 1, 11, 13, 18);
+        op("ReduceLogSum", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.LOG_SUM), 1, 11, 13, 18);
+        op("ReduceLogSumExp", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.LOG_SUM_EXP), 1, 11, 13, 18);
+        op("ReduceSumSquare", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.SUM_SQUARE), 1, 11, 13, 18);
+        op("ArgMax", () -> new dev.edgerun.runtime.ops.reduce.ArgExtreme(true), 1, 11, 12, 13);
+        op("ArgMin", () -> new dev.edgerun.runtime.ops.reduce.ArgExtreme(false), 1, 11, 12, 13);
 
         // ---- control flow, sequences, recurrent, quantization, misc (ops/control, ops/quant, ops/rnn) ----
         // (section: misc)
