@@ -1,0 +1,124 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Direct 2-D depthwise convolution (group == input channels == output channels): each output
+ * row starts at the bias and receives one {@code y += w * x} pass per kernel tap, over the range of
+ * output columns whose input column is inside the image, so padding costs nothing. Unit-stride taps
+ * (the 3x3 stride-1 blocks of MobileNet) are vector fma over contiguous input; other strides use a
+ * scalar loop. Planes (image, channel) are split across threads.
+ */
+public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private final KernelProvider.ConvSpec spec;
+    private final VectorSpecies<Float> species; // null: scalar
+    private final int channels, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, planes;
+    private final MemorySegment weights; // constant weights [C, kh, kw], or null
+
+    /** Whether this kernel handles {@code spec}: 2-D, depthwise with one output per channel. */
+    public static boolean supports(KernelProvider.ConvSpec spec) {
+        return spec.spatialRank() == 2 && spec.isDepthwise() && spec.weightShape()[1] == 1;
+    }
+
+    public F32DepthwiseConv(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (!supports(spec)) throw new IllegalArgumentException("not a 2-D depthwise convolution: " + spec);
+        this.spec = spec;
+        this.species = species;
+        long[] xs = spec.inputShape(), ws = spec.weightShape(), ys = spec.outputShape();
+        channels = (int) xs[1];
+        h = (int) xs[2];
+        w = (int) xs[3];
+        kh = (int) ws[2];
+        kw = (int) ws[3];
+        sh = spec.strides()[0];
+        sw = spec.strides()[1];
+        ph = spec.padsBegin()[0];
+        pw = spec.padsBegin()[1];
+        dh = spec.dilations()[0];
+        dw = spec.dilations()[1];
+        oh = (int) ys[2];
+        ow = (int) ys[3];
+        planes = (int) xs[0] * channels;
+        weights = spec.constantWeight() == null ? null
+                : MemorySegment.ofArray(spec.constantWeight().toFloatArray());
+    }
+
+    @Override
+    public long scratchBytes() {
+        return 0;
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                    Parallel par) {
+        MemorySegment wt = weights != null ? weights : wIn;
+        boolean hasBias = bias != null && bias.byteSize() > 0;
+        if (par.threads() <= 1) {
+            planes(x, wt, hasBias ? bias : null, y, 0, planes);
+        } else {
+            MemorySegment b = hasBias ? bias : null;
+            par.forRange(planes, (from, to) -> planes(x, wt, b, y, from, to));
+        }
+    }
+
+    private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, int from, int to) {
+        for (int plane = from; plane < to; plane++) {
+            int c = plane % channels;
+            float b = bias == null ? 0f : bias.getAtIndex(F, c);
+            long xPlane = 4L * plane * h * w;
+            long wPlane = 4L * c * kh * kw;
+            for (int i = 0; i < oh; i++) {
+                long yRow = 4L * ((long) plane * oh + i) * ow;
+                for (int j = 0; j < ow; j++) y.set(F, yRow + 4L * j, b);
+                for (int ki = 0; ki < kh; ki++) {
+                    int ih = i * sh - ph + ki * dh;
+                    if (ih < 0 || ih >= h) continue;
+                    long xRow = xPlane + 4L * ih * w;
+                    for (int kj = 0; kj < kw; kj++) {
+                        float wv = wt.get(F, wPlane + 4L * (ki * kw + kj));
+                        int off = kj * dw - pw;
+                        int lo = off >= 0 ? 0 : Math.min(ow, F32Im2Col.ceilDiv(-off, sw));
+                        int hi = Math.max(lo, Math.min(ow, F32Im2Col.ceilDiv(w - off, sw)));
+                        if (sw == 1 && species != null) {
+                            axpy(wv, x, xRow + 4L * off, y, yRow, lo, hi);
+                        } else {
+                            for (int j = lo; j < hi; j++) {
+                                long at = yRow + 4L * j;
+                                y.set(F, at, y.get(F, at) + wv * x.get(F, xRow + 4L * (j * sw + off)));
+                            }
+                        }
+                    }
+                }
+                if (spec.epilogue() != null) spec.epilogue().apply(y, yRow, ow);
+            }
+        }
+    }
+
+    /** {@code y[j] += a * x[j]} for j in [lo, hi); x and y are byte offsets of element 0. */
+    private void axpy(float a, MemorySegment x, long x0, MemorySegment y, long y0, int lo, int hi) {
+        int lanes = species.length();
+        FloatVector av = FloatVector.broadcast(species, a);
+        int j = lo;
+        for (; j + lanes <= hi; j += lanes) {
+            FloatVector xv = FloatVector.fromMemorySegment(species, x, x0 + 4L * j, LE);
+            FloatVector yv = FloatVector.fromMemorySegment(species, y, y0 + 4L * j, LE);
+            xv.fma(av, yv).intoMemorySegment(y, y0 + 4L * j, LE);
+        }
+        for (; j < hi; j++) {
+            long at = y0 + 4L * j;
+            y.set(F, at, y.get(F, at) + a * x.get(F, x0 + 4L * j));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "F32DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ") " + spec;
+    }
+}

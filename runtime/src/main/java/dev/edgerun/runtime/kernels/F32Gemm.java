@@ -1,0 +1,274 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packed, blocked single-precision matrix product: the heart of Gemm, MatMul and Conv.
+ *
+ * <p>Operands are first packed: A into panels of {@link #MR} rows ({@code [ceil(m/MR)][k][MR]}),
+ * B into panels of {@link #nr()} columns ({@code [ceil(n/nr)][k][nr]}), zero padded, so that the
+ * micro-kernel streams both with unit stride. Constant weights are packed once at compile time;
+ * convolution writes im2col output straight into B's panel layout. The product walks K in blocks of
+ * {@link #KC} and M in blocks of {@link #MC} so that an A block stays in L2 and a B micro-panel in
+ * L1, and computes each MR x nr tile in registers: 2 x MR vector accumulators updated with
+ * {@code fma}. With a null species the same packed layout is multiplied by a scalar loop.
+ */
+public final class F32Gemm {
+    /** Rows of a register tile. */
+    public static final int MR = 6;
+    /** Depth of a K block. */
+    public static final int KC = 256;
+    /** Rows of an M block (a multiple of MR). */
+    public static final int MC = 120;
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int SCALAR_NR = 8;
+
+    private final VectorSpecies<Float> species; // null: scalar loops
+    private final int lanes;
+    private final int nr;
+
+    /** A GEMM on {@code species} lanes; null means scalar. */
+    public F32Gemm(VectorSpecies<Float> species) {
+        this.species = species;
+        this.lanes = species == null ? SCALAR_NR / 2 : species.length();
+        this.nr = 2 * lanes;
+    }
+
+    /** The GEMM for {@link Vectors#F32} (scalar when vectors are disabled). */
+    public static F32Gemm preferred() {
+        return new F32Gemm(Vectors.F32);
+    }
+
+    /** Columns of a register tile and of a packed B panel. */
+    public int nr() {
+        return nr;
+    }
+
+    public VectorSpecies<Float> species() {
+        return species;
+    }
+
+    /** Floats of packed A for an {@code m x k} operand. */
+    public static long packedASize(int m, int k) {
+        return (long) ceilDiv(m, MR) * MR * k;
+    }
+
+    /** Floats of packed B for a {@code k x n} operand. */
+    public long packedBSize(int k, int n) {
+        return (long) ceilDiv(n, nr) * nr * k;
+    }
+
+    // ------------------------------------------------------------------ packing
+
+    /**
+     * Packs A ({@code m x k}; element (i, p) at float index {@code i*rowStride + p*colStride} from
+     * {@code srcOff} bytes) into {@code dst} at {@code dstOff} bytes.
+     */
+    public static void packA(MemorySegment src, long srcOff, long rowStride, long colStride, int m, int k,
+                             MemorySegment dst, long dstOff) {
+        int panels = ceilDiv(m, MR);
+        long d = dstOff;
+        for (int ip = 0; ip < panels; ip++) {
+            int i0 = ip * MR;
+            int rows = Math.min(MR, m - i0);
+            for (int p = 0; p < k; p++) {
+                long s = srcOff + 4 * (i0 * rowStride + p * colStride);
+                for (int r = 0; r < rows; r++) dst.set(F, d + 4L * r, src.get(F, s + 4 * r * rowStride));
+                for (int r = rows; r < MR; r++) dst.set(F, d + 4L * r, 0f);
+                d += 4L * MR;
+            }
+        }
+    }
+
+    /**
+     * Packs B ({@code k x n}; element (p, j) at float index {@code p*rowStride + j*colStride} from
+     * {@code srcOff} bytes) into {@code dst} at {@code dstOff} bytes.
+     */
+    public void packB(MemorySegment src, long srcOff, long rowStride, long colStride, int k, int n,
+                      MemorySegment dst, long dstOff) {
+        packBPanels(src, srcOff, rowStride, colStride, k, n, 0, ceilDiv(n, nr), dst, dstOff);
+    }
+
+    /** Packs B panels {@code [panelFrom, panelTo)} only (for splitting packing over threads). */
+    public void packBPanels(MemorySegment src, long srcOff, long rowStride, long colStride, int k, int n,
+                            int panelFrom, int panelTo, MemorySegment dst, long dstOff) {
+        for (int jp = panelFrom; jp < panelTo; jp++) {
+            int j0 = jp * nr;
+            int cols = Math.min(nr, n - j0);
+            long d = dstOff + 4L * jp * nr * k;
+            for (int p = 0; p < k; p++) {
+                long s = srcOff + 4 * (p * rowStride + j0 * colStride);
+                if (colStride == 1 && cols == nr) {
+                    MemorySegment.copy(src, s, dst, d, 4L * nr);
+                } else {
+                    for (int c = 0; c < cols; c++) dst.set(F, d + 4L * c, src.get(F, s + 4 * c * colStride));
+                    for (int c = cols; c < nr; c++) dst.set(F, d + 4L * c, 0f);
+                }
+                d += 4L * nr;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ product
+
+    /**
+     * {@code C[m,n] = alpha * A . B} (+ the previous C when {@code accumulate}) over packed
+     * operands; C is row-major with leading dimension {@code ldc} floats from {@code cOff} bytes.
+     * {@code epilogue} (nullable) is applied to each finished run of a C row.
+     */
+    public void multiply(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+                         MemorySegment c, long cOff, int ldc, float alpha, boolean accumulate,
+                         F32GemmEpilogue epilogue, Parallel par) {
+        if (m == 0 || n == 0) return;
+        int nPanels = ceilDiv(n, nr);
+        int mBlocks = ceilDiv(m, MC);
+        int threads = par.threads();
+        int group = threads <= 1 ? nPanels : Math.max(1, ceilDiv(nPanels * mBlocks, 4 * threads) / mBlocks);
+        group = Math.max(1, Math.min(nPanels, group));
+        int nGroups = ceilDiv(nPanels, group);
+        int tasks = mBlocks * nGroups;
+        int g = group;
+        if (threads <= 1) {
+            runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, alpha, accumulate, epilogue);
+        } else {
+            par.forRange(tasks, (from, to) -> runTasks(from, to, nGroups, g, m, n, k, pa, paOff, pb, pbOff,
+                    c, cOff, ldc, alpha, accumulate, epilogue));
+        }
+    }
+
+    private void runTasks(int from, int to, int nGroups, int group, int m, int n, int k,
+                          MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+                          MemorySegment c, long cOff, int ldc, float alpha, boolean accumulate,
+                          F32GemmEpilogue epilogue) {
+        int nPanels = ceilDiv(n, nr);
+        for (int t = from; t < to; t++) {
+            int m0 = (t / nGroups) * MC;
+            int m1 = Math.min(m, m0 + MC);
+            int jp0 = (t % nGroups) * group;
+            int jp1 = Math.min(nPanels, jp0 + group);
+            if (k == 0) {
+                if (!accumulate) clear(c, cOff, ldc, m0, m1, jp0 * nr, Math.min(n, jp1 * nr));
+            }
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                boolean load = accumulate || p0 > 0;
+                for (int jp = jp0; jp < jp1; jp++) {
+                    int j0 = jp * nr;
+                    int cols = Math.min(nr, n - j0);
+                    long bAt = pbOff + 4L * ((long) jp * nr * k + (long) p0 * nr);
+                    for (int i0 = m0; i0 < m1; i0 += MR) {
+                        int rows = Math.min(MR, m1 - i0);
+                        long aAt = paOff + 4L * ((long) i0 * k + (long) p0 * MR);
+                        long cAt = cOff + 4L * ((long) i0 * ldc + j0);
+                        if (species == null) {
+                            microScalar(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
+                        } else {
+                            microVector(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
+                        }
+                    }
+                }
+            }
+            if (epilogue != null) {
+                int j0 = jp0 * nr;
+                int cols = Math.min(n, jp1 * nr) - j0;
+                for (int i = m0; i < m1; i++) epilogue.apply(c, cOff + 4L * ((long) i * ldc + j0), cols);
+            }
+        }
+    }
+
+    private static void clear(MemorySegment c, long cOff, int ldc, int m0, int m1, int j0, int j1) {
+        for (int i = m0; i < m1; i++) c.asSlice(cOff + 4L * ((long) i * ldc + j0), 4L * (j1 - j0)).fill((byte) 0);
+    }
+
+    private void microScalar(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
+                             int ldc, int rows, int cols, boolean load, float alpha) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                float s = 0;
+                for (int p = 0; p < kc; p++) {
+                    s += a.get(F, aAt + 4L * (p * MR + r)) * b.get(F, bAt + 4L * ((long) p * nr + j));
+                }
+                long at = cAt + 4L * ((long) r * ldc + j);
+                c.set(F, at, load ? c.get(F, at) + alpha * s : alpha * s);
+            }
+        }
+    }
+
+    private void microVector(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
+                             int ldc, int rows, int cols, boolean load, float alpha) {
+        VectorSpecies<Float> s = species;
+        long half = 4L * lanes;
+        long bStep = 4L * nr;
+        FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        long ap = aAt;
+        long bp = bAt;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bp, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bp + half, LE);
+            FloatVector x = FloatVector.broadcast(s, a.get(F, ap));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(s, a.get(F, ap + 4));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(s, a.get(F, ap + 8));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(s, a.get(F, ap + 12));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(s, a.get(F, ap + 16));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(s, a.get(F, ap + 20));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            ap += 4L * MR;
+            bp += bStep;
+        }
+        long row = 4L * ldc;
+        storeRow(c00, c01, c, cAt, cols, load, alpha);
+        if (rows > 1) storeRow(c10, c11, c, cAt + row, cols, load, alpha);
+        if (rows > 2) storeRow(c20, c21, c, cAt + 2 * row, cols, load, alpha);
+        if (rows > 3) storeRow(c30, c31, c, cAt + 3 * row, cols, load, alpha);
+        if (rows > 4) storeRow(c40, c41, c, cAt + 4 * row, cols, load, alpha);
+        if (rows > 5) storeRow(c50, c51, c, cAt + 5 * row, cols, load, alpha);
+    }
+
+    private void storeRow(FloatVector v0, FloatVector v1, MemorySegment c, long at, int cols, boolean load, float alpha) {
+        if (alpha != 1f) {
+            v0 = v0.mul(alpha);
+            v1 = v1.mul(alpha);
+        }
+        long half = 4L * lanes;
+        if (cols == nr) {
+            if (load) {
+                v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE));
+                v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE));
+            }
+            v0.intoMemorySegment(c, at, LE);
+            v1.intoMemorySegment(c, at + half, LE);
+            return;
+        }
+        VectorMask<Float> m0 = species.indexInRange(0, cols);
+        VectorMask<Float> m1 = species.indexInRange(lanes, cols);
+        if (load) {
+            v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE, m0));
+            v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE, m1));
+        }
+        v0.intoMemorySegment(c, at, LE, m0);
+        if (cols > lanes) v1.intoMemorySegment(c, at + half, LE, m1);
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

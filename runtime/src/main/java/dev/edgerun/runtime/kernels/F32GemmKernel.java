@@ -1,0 +1,81 @@
+package dev.edgerun.runtime.kernels;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The Java {@link KernelProvider.GemmKernel}: packs whichever operand is constant once, here at
+ * compile time, packs the others into scratch on each run, then runs {@link F32Gemm#multiply}.
+ * Packed weights live in a heap array (owned by the garbage collector with this kernel, so no
+ * native memory is left behind when a session drops its plan).
+ */
+public final class F32GemmKernel implements KernelProvider.GemmKernel {
+    private final KernelProvider.GemmSpec spec;
+    private final F32Gemm gemm;
+    private final MemorySegment packedA; // null when A is packed per run
+    private final MemorySegment packedB; // null when B is packed per run
+    private final long aBytes;
+    private final long bBytes;
+
+    public F32GemmKernel(KernelProvider.GemmSpec spec, F32Gemm gemm) {
+        if (spec.dtype() != DType.FLOAT) throw new IllegalArgumentException("F32GemmKernel needs float32, got " + spec);
+        this.spec = spec;
+        this.gemm = gemm;
+        this.aBytes = 4 * F32Gemm.packedASize(spec.m(), spec.k());
+        this.bBytes = 4 * gemm.packedBSize(spec.k(), spec.n());
+        this.packedA = spec.constantA() == null ? null : packConstant(spec.constantA(), aBytes, true);
+        this.packedB = spec.constantB() == null ? null : packConstant(spec.constantB(), bBytes, false);
+    }
+
+    private MemorySegment packConstant(Tensor t, long bytes, boolean isA) {
+        MemorySegment dst = MemorySegment.ofArray(new float[Math.toIntExact(bytes / 4)]);
+        if (isA) packA(t.data(), 0, dst, 0);
+        else packB(t.data(), 0, dst, 0);
+        return dst;
+    }
+
+    private void packA(MemorySegment a, long aOffset, MemorySegment dst, long dstOff) {
+        int m = spec.m(), k = spec.k();
+        if (spec.transA()) F32Gemm.packA(a, aOffset, 1, m, m, k, dst, dstOff);
+        else F32Gemm.packA(a, aOffset, k, 1, m, k, dst, dstOff);
+    }
+
+    private void packB(MemorySegment b, long bOffset, MemorySegment dst, long dstOff) {
+        int n = spec.n(), k = spec.k();
+        if (spec.transB()) gemm.packB(b, bOffset, 1, k, k, n, dst, dstOff);
+        else gemm.packB(b, bOffset, n, 1, k, n, dst, dstOff);
+    }
+
+    @Override
+    public long scratchBytes() {
+        return (packedA == null ? aBytes : 0) + (packedB == null ? bBytes : 0);
+    }
+
+    @Override
+    public void run(MemorySegment a, long aOffset, MemorySegment b, long bOffset, MemorySegment y, long yOffset,
+                    MemorySegment scratch, Parallel par) {
+        MemorySegment pa = packedA;
+        MemorySegment pb = packedB;
+        long paOff = 0, pbOff = 0;
+        long free = 0;
+        if (pa == null) {
+            pa = scratch;
+            paOff = free;
+            packA(a, aOffset, scratch, paOff);
+            free += aBytes;
+        }
+        if (pb == null) {
+            pb = scratch;
+            pbOff = free;
+            packB(b, bOffset, scratch, pbOff);
+        }
+        gemm.multiply(spec.m(), spec.n(), spec.k(), pa, paOff, pb, pbOff, y, yOffset, spec.n(),
+                spec.alpha(), spec.accumulate(), spec.epilogue(), par);
+    }
+
+    @Override
+    public String toString() {
+        return "F32Gemm(" + (gemm.species() == null ? "scalar" : gemm.species().vectorBitSize() + "-bit") + ") " + spec;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.edgerun.runtime.kernels;
+
+import dev.edgerun.runtime.DType;
+import java.util.Optional;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The kernels written in Java: with a vector species ({@link #vector()}, the portable fast path)
+ * or scalar ({@link #scalar()}, the last resort that supports every float32 spec and runs on a JVM
+ * without {@code jdk.incubator.vector}). Both share the packed layouts of {@link F32Gemm}.
+ */
+public final class JavaKernels implements KernelProvider {
+    private final VectorSpecies<Float> species; // null: scalar
+    private final boolean vectorWanted;
+
+    private JavaKernels(VectorSpecies<Float> species, boolean vectorWanted) {
+        this.species = species;
+        this.vectorWanted = vectorWanted;
+    }
+
+    /** Vector API kernels on {@link Vectors#F32}; unavailable when vectors are disabled. */
+    public static JavaKernels vector() {
+        return new JavaKernels(Vectors.enabled() ? Vectors.F32 : null, true);
+    }
+
+    /** Vector API kernels on the given species (tests use it to run every width in one JVM). */
+    public static JavaKernels vector(VectorSpecies<Float> species) {
+        return new JavaKernels(species, true);
+    }
+
+    /** Scalar loops: always available. */
+    public static JavaKernels scalar() {
+        return new JavaKernels(null, false);
+    }
+
+    @Override
+    public String name() {
+        return vectorWanted ? "java" : "scalar";
+    }
+
+    @Override
+    public Availability availability() {
+        if (vectorWanted && species == null) {
+            return Availability.no("the Vector API is disabled (edgerun.vectorBits=0 or jdk.incubator.vector not loaded)");
+        }
+        return Availability.YES;
+    }
+
+    @Override
+    public int priority() {
+        return vectorWanted ? 10 : 0;
+    }
+
+    @Override
+    public Optional<GemmKernel> gemm(GemmSpec spec) {
+        if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
+        return Optional.of(new F32GemmKernel(spec, new F32Gemm(species)));
+    }
+
+    @Override
+    public Optional<ConvKernel> conv(ConvSpec spec) {
+        if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
+        if (F32DepthwiseConv.supports(spec)) return Optional.of(new F32DepthwiseConv(spec, species));
+        return Optional.of(new F32ConvKernel(spec, new F32Gemm(species)));
+    }
+
+    @Override
+    public String toString() {
+        return name() + (species == null ? "" : "(" + species.vectorBitSize() + "-bit)");
+    }
+}

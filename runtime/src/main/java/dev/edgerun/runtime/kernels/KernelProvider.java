@@ -1,0 +1,125 @@
+package dev.edgerun.runtime.kernels;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * A source of heavy kernels (GEMM, convolution) for the native engine's operators, asked at
+ * compile time through {@link KernelSelection}. A provider answers with a kernel or
+ * {@link Optional#empty()} when it does not support a spec; it never throws for "not supported".
+ * The Java kernels ({@link JavaKernels}, Vector API or scalar) support every float32 spec; native
+ * libraries (oneDNN, XNNPACK through FFM) plug in as further providers found by
+ * {@link java.util.ServiceLoader} without touching operator classes.
+ *
+ * <p>Specs carry the constant weights when they are known at compile time, so a provider can pack
+ * or convert them once; a kernel then ignores the matching run-time argument.
+ */
+public interface KernelProvider {
+
+    /** Short name used in logs and in {@code -Dedgerun.kernels=NAME}. */
+    String name();
+
+    /** Whether this provider can run here, and why not. Never throws. */
+    Availability availability();
+
+    /** Larger is asked first; the Java kernels use 10 (vector) and 0 (scalar). */
+    default int priority() {
+        return 50;
+    }
+
+    default Optional<GemmKernel> gemm(GemmSpec spec) {
+        return Optional.empty();
+    }
+
+    default Optional<ConvKernel> conv(ConvSpec spec) {
+        return Optional.empty();
+    }
+
+    /** Whether a provider can be used on this machine; {@code reason} says why not. */
+    record Availability(boolean available, String reason) {
+        public static final Availability YES = new Availability(true, "available");
+
+        public static Availability no(String reason) {
+            return new Availability(false, reason);
+        }
+    }
+
+    /**
+     * {@code Y[m,n] = alpha * op(A)[m,k] . op(B)[k,n]}, plus the previous {@code Y} when
+     * {@code accumulate}. A is stored row-major as {@code [m,k]}, or {@code [k,m]} when
+     * {@code transA}; B as {@code [k,n]}, or {@code [n,k]} when {@code transB}; Y as {@code [m,n]}.
+     * {@code constantA}/{@code constantB} are the operands' values when known at compile time
+     * (else null). {@code epilogue} (nullable) is applied to finished Y values.
+     */
+    record GemmSpec(DType dtype, int m, int n, int k, boolean transA, boolean transB, float alpha,
+                    boolean accumulate, Tensor constantA, Tensor constantB, F32GemmEpilogue epilogue) {
+
+        /** A plain float32 product {@code Y = A . B} of row-major operands, nothing constant. */
+        public static GemmSpec f32(int m, int n, int k) {
+            return new GemmSpec(DType.FLOAT, m, n, k, false, false, 1f, false, null, null, null);
+        }
+
+        public long flops() {
+            return 2L * m * n * k;
+        }
+
+        @Override
+        public String toString() {
+            return "gemm " + dtype.onnxName() + " m=" + m + " n=" + n + " k=" + k
+                    + (transA ? " transA" : "") + (transB ? " transB" : "")
+                    + (constantA != null ? " constA" : "") + (constantB != null ? " constB" : "");
+        }
+    }
+
+    /** A planned GEMM. Offsets are in bytes. Thread-safe: several runs may use one kernel at once. */
+    interface GemmKernel {
+        /** Scratch bytes one {@link #run} needs. */
+        long scratchBytes();
+
+        void run(MemorySegment a, long aOffset, MemorySegment b, long bOffset, MemorySegment y, long yOffset,
+                 MemorySegment scratch, Parallel par);
+    }
+
+    /**
+     * An N-d convolution in NC(D)HW layout: {@code input} is {@code [N, C, spatial...]},
+     * {@code weight} {@code [M, C/group, kernel...]}, {@code output} {@code [N, M, outSpatial...]};
+     * {@code padsBegin}, {@code strides}, {@code dilations} have one entry per spatial axis (the end
+     * pads are implied by the output shape). {@code epilogue} (nullable) is applied after the bias.
+     */
+    record ConvSpec(DType dtype, long[] inputShape, long[] weightShape, long[] outputShape, int group,
+                    int[] strides, int[] padsBegin, int[] dilations, Tensor constantWeight, F32GemmEpilogue epilogue) {
+
+        public int spatialRank() {
+            return inputShape.length - 2;
+        }
+
+        public boolean isDepthwise() {
+            return group > 1 && group == inputShape[1] && group == weightShape[0];
+        }
+
+        public long flops() {
+            long perOutput = 2;
+            for (int i = 1; i < weightShape.length; i++) perOutput *= weightShape[i];
+            long outputs = 1;
+            for (long d : outputShape) outputs *= d;
+            return perOutput * outputs;
+        }
+
+        @Override
+        public String toString() {
+            return "conv " + dtype.onnxName() + " x" + Arrays.toString(inputShape) + " w" + Arrays.toString(weightShape)
+                    + " y" + Arrays.toString(outputShape) + " group=" + group + " strides=" + Arrays.toString(strides)
+                    + " pads=" + Arrays.toString(padsBegin) + " dilations=" + Arrays.toString(dilations);
+        }
+    }
+
+    /** A planned convolution. {@code bias} is {@code [M]} or {@link MemorySegment#NULL}. Thread-safe. */
+    interface ConvKernel {
+        long scratchBytes();
+
+        void run(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, MemorySegment scratch, Parallel par);
+    }
+}

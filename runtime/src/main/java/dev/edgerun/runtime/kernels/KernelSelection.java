@@ -1,0 +1,95 @@
+package dev.edgerun.runtime.kernels;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Chooses a kernel per node at compile time by asking the kernel providers in priority order:
+ * native libraries registered through {@link ServiceLoader} (as {@link KernelProvider}), then
+ * {@link JavaKernels#vector()}, then {@link JavaKernels#scalar()}. The system property
+ * {@value #PROPERTY} ({@code java}, {@code scalar}, or a provider's name) restricts the choice to
+ * one provider, the scalar one staying as the fallback. Providers that are unavailable, and the
+ * first choice per provider and kernel family, are logged once.
+ */
+public final class KernelSelection {
+    public static final String PROPERTY = "edgerun.kernels";
+
+    private static final System.Logger LOG = System.getLogger(KernelSelection.class.getName());
+    private static volatile KernelSelection defaults;
+
+    private final List<KernelProvider> providers;
+    private final Set<String> logged = ConcurrentHashMap.newKeySet();
+
+    /** A selection over the given providers, asked in the given order. */
+    public KernelSelection(List<KernelProvider> providers) {
+        this.providers = List.copyOf(providers);
+    }
+
+    /** The process-wide selection: discovered providers, then Java vector, then scalar. */
+    public static KernelSelection defaults() {
+        KernelSelection s = defaults;
+        if (s == null) {
+            synchronized (KernelSelection.class) {
+                s = defaults;
+                if (s == null) defaults = s = new KernelSelection(discover(System.getProperty(PROPERTY, "")));
+            }
+        }
+        return s;
+    }
+
+    static List<KernelProvider> discover(String forced) {
+        List<KernelProvider> all = new ArrayList<>();
+        for (KernelProvider p : ServiceLoader.load(KernelProvider.class)) all.add(p);
+        all.add(JavaKernels.vector());
+        all.add(JavaKernels.scalar());
+        all.sort(Comparator.comparingInt(KernelProvider::priority).reversed());
+        List<KernelProvider> usable = new ArrayList<>();
+        String want = forced.trim();
+        for (KernelProvider p : all) {
+            boolean chosen = want.isEmpty() || p.name().equals(want) || p.name().equals("scalar");
+            if (!chosen) continue;
+            KernelProvider.Availability a = p.availability();
+            if (a.available()) usable.add(p);
+            else LOG.log(System.Logger.Level.INFO, "kernel provider " + p.name() + " not used: " + a.reason());
+        }
+        if (!want.isEmpty() && usable.stream().noneMatch(p -> p.name().equals(want))) {
+            LOG.log(System.Logger.Level.WARNING, PROPERTY + "=" + want + " names no available provider; using "
+                    + usable.stream().map(KernelProvider::name).toList());
+        }
+        return usable;
+    }
+
+    /** The providers asked, in order. */
+    public List<KernelProvider> providers() {
+        return providers;
+    }
+
+    /** The first provider's GEMM for {@code spec}; empty when none supports it. */
+    public Optional<KernelProvider.GemmKernel> gemm(KernelProvider.GemmSpec spec) {
+        return choose("gemm", p -> p.gemm(spec));
+    }
+
+    /** The first provider's convolution for {@code spec}; empty when none supports it. */
+    public Optional<KernelProvider.ConvKernel> conv(KernelProvider.ConvSpec spec) {
+        return choose("conv", p -> p.conv(spec));
+    }
+
+    private <K> Optional<K> choose(String family, Function<KernelProvider, Optional<K>> ask) {
+        for (KernelProvider p : providers) {
+            Optional<K> k = ask.apply(p);
+            if (k.isPresent()) {
+                if (logged.add(family + "/" + p.name())) {
+                    LOG.log(System.Logger.Level.DEBUG, family + " kernels from provider " + p);
+                }
+                return k;
+            }
+        }
+        return Optional.empty();
+    }
+}

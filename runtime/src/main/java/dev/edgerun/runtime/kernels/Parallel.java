@@ -1,0 +1,40 @@
+package dev.edgerun.runtime.kernels;
+
+import dev.edgerun.runtime.ops.RunContext;
+
+/**
+ * How a kernel splits its work over threads: {@link #forRange} runs {@code body(from, to)} over
+ * {@code [0, n)} in chunks, possibly concurrently. Operators pass {@link #SERIAL} when the session
+ * has one thread (no lambda is created per run) and an adapter over
+ * {@link RunContext#parallelFor} otherwise.
+ */
+public interface Parallel {
+
+    /** Runs every range on the calling thread. */
+    Parallel SERIAL = new Parallel() {
+        @Override public void forRange(int n, RunContext.RangeBody body) {
+            if (n > 0) body.run(0, n);
+        }
+        @Override public int threads() {
+            return 1;
+        }
+    };
+
+    void forRange(int n, RunContext.RangeBody body);
+
+    /** Threads that may run ranges at once; kernels size their work split by it. */
+    int threads();
+
+    /** The session's threads behind a run context; {@link #SERIAL} when it has one. */
+    static Parallel of(RunContext ctx, int threads) {
+        if (threads <= 1) return SERIAL;
+        return new Parallel() {
+            @Override public void forRange(int n, RunContext.RangeBody body) {
+                ctx.parallelFor(n, body);
+            }
+            @Override public int threads() {
+                return threads;
+            }
+        };
+    }
+}

@@ -1,0 +1,128 @@
+package dev.edgerun.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Convolution kernels (im2col+GEMM and direct depthwise) at every width against a naive direct convolution. */
+class F32ConvKernelTest {
+
+    /** in, weight, group, strides, pads(begin), pads(end), dilations, bias, constant weights. */
+    record Case(String name, long[] x, long[] w, int group, int[] s, int[] pb, int[] pe, int[] d, boolean bias, boolean constW) {}
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("plain 3x3", new long[] {1, 3, 7, 9}, new long[] {5, 3, 3, 3}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, true),
+                new Case("padded strided", new long[] {2, 4, 11, 10}, new long[] {6, 4, 3, 3}, 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("asymmetric pads", new long[] {1, 2, 6, 7}, new long[] {3, 2, 3, 2}, 1, i(2, 1), i(1, 0), i(2, 1), i(1, 1), true, false),
+                new Case("dilated", new long[] {1, 3, 12, 13}, new long[] {4, 3, 3, 3}, 1, i(1, 1), i(2, 2), i(2, 2), i(2, 3), true, true),
+                new Case("grouped", new long[] {2, 6, 8, 8}, new long[] {9, 2, 3, 3}, 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("pointwise", new long[] {2, 16, 5, 7}, new long[] {33, 16, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
+                new Case("depthwise 3x3 s1", new long[] {2, 7, 9, 19}, new long[] {7, 1, 3, 3}, 7, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("depthwise 3x3 s2", new long[] {1, 5, 10, 11}, new long[] {5, 1, 3, 3}, 5, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, false),
+                new Case("depthwise dilated 5x5", new long[] {1, 3, 13, 40}, new long[] {3, 1, 5, 5}, 3, i(1, 1), i(4, 3), i(4, 5), i(2, 2), false, true),
+                new Case("depthwise multiplier 2", new long[] {1, 3, 6, 6}, new long[] {6, 1, 3, 3}, 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("1-D", new long[] {2, 3, 17}, new long[] {4, 3, 4}, 1, i(2), i(1), i(2), i(2), true, true),
+                new Case("3-D", new long[] {1, 2, 5, 6, 4}, new long[] {3, 2, 2, 3, 2}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), true, true));
+    }
+
+    static Stream<Arguments> casesAtWidths() {
+        return cases().flatMap(c -> Stream.of(512, 256, 128, 0).map(bits -> Arguments.of(c, bits)));
+    }
+
+    private static int[] i(int... v) {
+        return v;
+    }
+
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void matchesNaiveConvolution(Case c, int bits) {
+        JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(F32GemmTest.species(bits));
+        int rank = c.x.length - 2;
+        long[] y = new long[c.x.length];
+        y[0] = c.x[0];
+        y[1] = c.w[0];
+        for (int a = 0; a < rank; a++) {
+            long span = (c.w[a + 2] - 1) * c.d[a] + 1;
+            y[a + 2] = (c.x[a + 2] + c.pb[a] + c.pe[a] - span) / c.s[a] + 1;
+        }
+        Random rnd = new Random(c.name.hashCode() + bits);
+        float[] x = F32GemmTest.random(rnd, (int) count(c.x));
+        float[] w = F32GemmTest.random(rnd, (int) count(c.w));
+        float[] b = F32GemmTest.random(rnd, (int) c.w[0]);
+        float[] expected = naive(x, c.x, w, c.w, c.bias ? b : null, y, c.group, c.s, c.pb, c.d);
+        for (Parallel par : new Parallel[] {Parallel.SERIAL, new ParallelTestThreads(3)}) {
+            try (Tensor tx = Tensor.of(x, c.x); Tensor tw = Tensor.of(w, c.w); Tensor tb = Tensor.of(b, c.w[0]);
+                 Tensor ty = Tensor.allocate(DType.FLOAT, y); Arena arena = Arena.ofShared()) {
+                var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, y, c.group, c.s, c.pb, c.d,
+                        c.constW ? tw : null, null);
+                KernelProvider.ConvKernel kernel = kernels.conv(spec).orElseThrow();
+                MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
+                kernel.run(tx.data(), tw.data(), c.bias ? tb.data() : MemorySegment.NULL, ty.data(), scratch, par);
+                float[] got = ty.toFloatArray();
+                for (int k = 0; k < got.length; k++) {
+                    assertEquals(expected[k], got[k], 1e-4f * Math.max(1, Math.abs(expected[k])), kernel + " element " + k);
+                }
+            }
+        }
+    }
+
+    static long count(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    /** Direct convolution, one output element at a time, any rank. */
+    static float[] naive(float[] x, long[] xs, float[] w, long[] ws, float[] bias, long[] ys, int group,
+                         int[] s, int[] pb, int[] d) {
+        int rank = xs.length - 2;
+        int n = (int) ys[0], m = (int) ys[1], c = (int) xs[1], cg = c / group, mg = m / group;
+        long outPlane = 1, inPlane = 1, kPlane = 1;
+        for (int a = 0; a < rank; a++) {
+            outPlane *= ys[a + 2];
+            inPlane *= xs[a + 2];
+            kPlane *= ws[a + 2];
+        }
+        float[] out = new float[(int) (n * m * outPlane)];
+        int[] o = new int[rank], k = new int[rank];
+        for (int b = 0; b < n; b++) for (int oc = 0; oc < m; oc++) {
+            int g = oc / mg;
+            for (int q = 0; q < outPlane; q++) {
+                unravel(q, ys, o);
+                double acc = bias == null ? 0 : bias[oc];
+                for (int ic = 0; ic < cg; ic++) for (int kq = 0; kq < kPlane; kq++) {
+                    unravel(kq, ws, k);
+                    long idx = 0;
+                    boolean inside = true;
+                    for (int a = 0; a < rank; a++) {
+                        long coord = (long) o[a] * s[a] - pb[a] + (long) k[a] * d[a];
+                        if (coord < 0 || coord >= xs[a + 2]) inside = false;
+                        idx = idx * xs[a + 2] + coord;
+                    }
+                    if (!inside) continue;
+                    float xv = x[(int) (((long) b * c + g * cg + ic) * inPlane + idx)];
+                    float wv = w[(int) (((long) oc * cg + ic) * kPlane + kq)];
+                    acc += (double) xv * wv;
+                }
+                out[(int) (((long) b * m + oc) * outPlane + q)] = (float) acc;
+            }
+        }
+        return out;
+    }
+
+    private static void unravel(long q, long[] shape, int[] coords) {
+        for (int a = coords.length - 1; a >= 0; a--) {
+            coords[a] = (int) (q % shape[a + 2]);
+            q /= shape[a + 2];
+        }
+    }
+}
