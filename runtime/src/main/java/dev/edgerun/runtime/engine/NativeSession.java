@@ -1,0 +1,334 @@
+package dev.edgerun.runtime.engine;
+
+import dev.edgerun.runtime.EdgerunException;
+import dev.edgerun.runtime.EngineUnavailableException;
+import dev.edgerun.runtime.Inputs;
+import dev.edgerun.runtime.InvalidInputException;
+import dev.edgerun.runtime.RunResult;
+import dev.edgerun.runtime.Session;
+import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.UnsupportedOperatorException;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Value;
+import dev.edgerun.runtime.ir.ValueType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model compiled by the native engine. Plans are made per set of input shapes: at compile time
+ * when every input shape is fixed, otherwise at the first run with new shapes (a few are kept).
+ * Concurrent runs share a plan and each take their own frame (arena and views) from its pool.
+ */
+public final class NativeSession implements Session {
+    private static final int MAX_PLANS = 8;
+    private static final String HINT = "The onnxruntime engine (--engine onnxruntime) runs every standard ONNX operator.";
+
+    /** What the latest plan looks like, for {@code edgerun inspect} and tests. */
+    public record PlanStats(long arenaBytes, long unsharedBytes, int steps, int dynamicSteps, int foldedNodes,
+                            int cachedPlans, long plansMade) {}
+
+    private final ExecEnv env;
+    private final WorkerPool pool;
+    private final GraphProgram main;
+    private final List<Value> inputs;
+    private final List<Value> outputs;
+    private final Object planLock = new Object();
+    private volatile Plan[] plans = new Plan[0];  // copy on write, newest first
+    private volatile Plan lastPlan;
+    private long plansMade;                        // guarded by planLock
+    private volatile boolean closed;
+
+    NativeSession(Model model, SessionOptions options, OperatorSource operators) {
+        checkDevices(options);
+        this.pool = new WorkerPool(options.threads() == 0 ? 1 : options.threads());
+        try {
+            this.env = new ExecEnv(model.opsetImports(), operators, pool, options.memoryLimit(),
+                    options.optimization() != SessionOptions.OptimizationLevel.NONE);
+            Graph graph = FunctionInliner.inline(model);
+            List<UnsupportedOperatorException.Miss> misses = new ArrayList<>();
+            GraphProgram.collectRegistryMisses(graph, env, misses);
+            this.main = new GraphProgram(graph, env, false);
+            this.inputs = List.of(main.inputs);
+            this.outputs = graph.outputs();
+            planAtCompileTime(misses);
+            if (!misses.isEmpty()) throw new UnsupportedOperatorException(ExecEnv.ENGINE, misses, HINT);
+        } catch (RuntimeException | Error e) {
+            closePlans();
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static void checkDevices(SessionOptions options) {
+        if (options.devices().isEmpty() || options.devices().contains("cpu")) return;
+        if (options.fallback() == SessionOptions.FallbackPolicy.STRICT) {
+            throw new EngineUnavailableException("the native engine runs on the cpu only, not on " + options.devices()
+                    + "; use --engine onnxruntime for other devices");
+        }
+    }
+
+    /**
+     * Plans now when the input shapes are fixed. With symbolic dimensions, plans a trial with those
+     * dimensions set to 1, so that nodes the engine cannot prepare are still reported now; the
+     * trial plan is kept when it succeeds.
+     */
+    private void planAtCompileTime(List<UnsupportedOperatorException.Miss> misses) {
+        ValueType[] declared = new ValueType[main.inputs.length];
+        boolean concrete = true;
+        boolean ranked = true;
+        for (int i = 0; i < declared.length; i++) {
+            declared[i] = main.inputs[i].type();
+            if (!Values.isConcreteTensor(declared[i])) concrete = false;
+            if (!(declared[i] instanceof ValueType.TensorType t) || t.shape() == null || t.dtype() == null) ranked = false;
+        }
+        if (!concrete && !ranked) return;
+        ValueType[] signature = concrete ? declared : withUnitDims(declared);
+        Planner planner = new Planner(main, concrete ? Planner.Mode.COMPILE : Planner.Mode.TRIAL);
+        Plan plan = planner.plan(signature, null);
+        misses.addAll(planner.misses);
+        if (plan != null) remember(plan);
+    }
+
+    private static ValueType[] withUnitDims(ValueType[] declared) {
+        ValueType[] r = new ValueType[declared.length];
+        for (int i = 0; i < r.length; i++) {
+            ValueType.TensorType t = (ValueType.TensorType) declared[i];
+            long[] dims = t.shape().dims();
+            for (int d = 0; d < dims.length; d++) if (dims[d] < 0) dims[d] = 1;
+            r[i] = new ValueType.TensorType(t.dtype(), Shape.of(dims));
+        }
+        return r;
+    }
+
+    @Override
+    public String engineName() {
+        return ExecEnv.ENGINE;
+    }
+
+    @Override
+    public String description() {
+        return "native engine, " + pool.threads() + " thread(s), " + NativeEngine.kernelDescription();
+    }
+
+    @Override
+    public List<Value> inputs() {
+        return inputs;
+    }
+
+    @Override
+    public List<Value> outputs() {
+        return outputs;
+    }
+
+    @Override
+    public RunResult run(Map<String, Tensor> given) {
+        checkOpen();
+        Inputs.validate(inputs, given);
+        Tensor[] ordered = new Tensor[main.inputs.length];
+        for (int i = 0; i < ordered.length; i++) ordered[i] = given.get(main.inputs[i].name());
+        Plan plan = planFor(ordered);
+        Frame frame = plan.acquire();
+        try {
+            for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
+            frame.execute();
+            Map<String, Tensor> result = new LinkedHashMap<>();
+            try {
+                for (int i = 0; i < main.outputSlots.length; i++) {
+                    Object v = handOver(plan, frame, main.outputSlots[i]);
+                    if (v != null && !(v instanceof Tensor)) closeValue(v);
+                    if (!(v instanceof Tensor t)) {
+                        throw new EdgerunException("output '" + main.outputNames[i] + "' is "
+                                + (v == null ? "an empty optional" : "a sequence")
+                                + "; Session.run returns tensors only (use NativeSession.runValues)");
+                    }
+                    result.put(main.outputNames[i], t);
+                }
+            } catch (RuntimeException e) {
+                for (Tensor t : result.values()) t.close();
+                throw e;
+            }
+            return new RunResult(result);
+        } finally {
+            plan.release(frame);
+        }
+    }
+
+    /**
+     * Runs the model with inputs that may be sequences ({@code List<Tensor>}) as well as tensors,
+     * and returns every output as a value the caller owns: a {@link Tensor}, a {@code List<Tensor>}
+     * or null (an empty optional). The caller closes the tensors.
+     */
+    public Map<String, Object> runValues(Map<String, ?> given) {
+        checkOpen();
+        checkValueInputs(given);
+        Object[] ordered = new Object[main.inputs.length];
+        ValueType[] signature = new ValueType[ordered.length];
+        for (int i = 0; i < ordered.length; i++) {
+            ordered[i] = given.get(main.inputs[i].name());
+            signature[i] = Values.typeOf(ordered[i]);
+        }
+        Plan plan = planFor(signature);
+        Frame frame = plan.acquire();
+        try {
+            for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
+            frame.execute();
+            Map<String, Object> result = new LinkedHashMap<>();
+            try {
+                for (int i = 0; i < main.outputSlots.length; i++) {
+                    result.put(main.outputNames[i], handOver(plan, frame, main.outputSlots[i]));
+                }
+            } catch (RuntimeException e) {
+                for (Object v : result.values()) closeValue(v);
+                throw e;
+            }
+            return result;
+        } finally {
+            plan.release(frame);
+        }
+    }
+
+    private void checkValueInputs(Map<String, ?> given) {
+        List<Value> tensorInputs = new ArrayList<>();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        for (Value v : main.inputs) {
+            names.add(v.name());
+            Object o = given.get(v.name());
+            if (!given.containsKey(v.name())) {
+                throw new InvalidInputException("missing input '" + v.name() + "' (" + v.type() + "); given " + given.keySet());
+            }
+            if (o instanceof Tensor t) {
+                tensorInputs.add(v);
+                tensors.put(v.name(), t);
+            } else if (o instanceof List<?> list) {
+                for (Object e : list) {
+                    if (!(e instanceof Tensor)) {
+                        throw new InvalidInputException("input '" + v.name() + "': sequence elements must be tensors");
+                    }
+                }
+            } else if (o != null) {
+                throw new InvalidInputException("input '" + v.name() + "' must be a Tensor, a List<Tensor> or null, got "
+                        + o.getClass().getName());
+            }
+        }
+        for (String name : given.keySet()) {
+            if (!names.contains(name)) throw new InvalidInputException("unknown input '" + name + "'; expected one of " + names);
+        }
+        Inputs.validate(tensorInputs, tensors);
+    }
+
+    /** An output as a value the caller owns: this run's temporaries are handed over, anything else is copied. */
+    private static Object handOver(Plan plan, Frame frame, int slot) {
+        Object v = frame.values[slot];
+        boolean runOwned = plan.slotKind[slot] == Plan.DYNAMIC;
+        return own(v, frame, runOwned);
+    }
+
+    private static Object own(Object v, Frame frame, boolean runOwned) {
+        if (v == null) return null;
+        if (v instanceof Tensor t) return runOwned && frame.release(t) ? t : t.copy();
+        List<?> list = (List<?>) v;
+        List<Tensor> r = new ArrayList<>(list.size());
+        for (Object o : list) r.add((Tensor) own(o, frame, runOwned));
+        return r;
+    }
+
+    private static void closeValue(Object v) {
+        if (v instanceof Tensor t) t.close();
+        else if (v instanceof List<?> list) for (Object o : list) closeValue(o);
+    }
+
+    // ------------------------------------------------------------------ plan cache
+
+    private Plan planFor(Tensor[] ordered) {
+        for (Plan p : plans) {
+            if (p.matches(ordered)) {
+                lastPlan = p;
+                return p;
+            }
+        }
+        ValueType[] signature = new ValueType[ordered.length];
+        for (int i = 0; i < ordered.length; i++) signature[i] = Values.typeOf(ordered[i]);
+        return planFor(signature);
+    }
+
+    private Plan planFor(ValueType[] signature) {
+        for (Plan p : plans) {
+            if (Arrays.equals(p.signature, signature)) {
+                lastPlan = p;
+                return p;
+            }
+        }
+        synchronized (planLock) {
+            checkOpen();
+            for (Plan p : plans) {
+                if (Arrays.equals(p.signature, signature)) return p;
+            }
+            Plan p = new Planner(main, Planner.Mode.RUN).plan(signature, null);
+            remember(p);
+            return p;
+        }
+    }
+
+    private void remember(Plan p) {
+        synchronized (planLock) {
+            Plan[] old = plans;
+            int keep = Math.min(old.length, MAX_PLANS - 1);
+            Plan[] next = new Plan[keep + 1];
+            next[0] = p;
+            System.arraycopy(old, 0, next, 1, keep);
+            plans = next;
+            plansMade++;
+            lastPlan = p;
+            for (int i = keep; i < old.length; i++) old[i].close();
+        }
+    }
+
+    /** Activation arena bytes of the latest plan (after buffer reuse), or -1 before the first plan. */
+    public long plannedPeakBytes() {
+        Plan p = lastPlan;
+        return p == null ? -1 : p.arenaBytes;
+    }
+
+    /** Figures of the latest plan, or null before the first plan (symbolic input shapes). */
+    public PlanStats planStats() {
+        Plan p = lastPlan;
+        if (p == null) return null;
+        synchronized (planLock) {
+            return new PlanStats(p.arenaBytes, p.unsharedBytes, p.steps.length, p.dynamicSteps(), p.foldedNodes,
+                    plans.length, plansMade);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("session is closed");
+    }
+
+    private void closePlans() {
+        Plan[] old;
+        synchronized (planLock) {
+            old = plans;
+            plans = new Plan[0];
+            lastPlan = null;
+        }
+        Plan.closeAll(Arrays.asList(old));
+    }
+
+    /** Frees every plan and stops the thread pool; outputs already returned stay valid. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            closePlans();
+        } finally {
+            pool.close();
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.edgerun.runtime.engine;
+
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.ValueType;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A graph planned for one input signature: the steps to run, constants folded, and one arena
+ * layout by liveness. Immutable once made, so concurrent runs share it; each run takes a
+ * {@link Frame} (arena + views) from the plan's pool and gives it back.
+ */
+final class Plan implements AutoCloseable {
+    static final byte UNKNOWN = 0;   // not planned (an unsupported node upstream)
+    static final byte INPUT = 1;     // fed by the caller or read from an enclosing graph
+    static final byte CONSTANT = 2;  // initializer or folded value
+    static final byte ARENA = 3;     // planned buffer in the arena
+    static final byte STRINGS = 4;   // planned STRING tensor (heap), one per frame
+    static final byte DYNAMIC = 5;   // made while running (shape depends on data, sequences)
+
+    final GraphProgram program;
+    final ExecEnv env;
+    final ValueType[] signature;     // inputs then captured values, in program order
+    final Step[] steps;
+    final byte[] slotKind;
+    final Object[] constants;        // per slot: the constant value, else null (the template of a frame's values)
+    final int[] arenaSlots;
+    final long[] arenaOffsets;
+    final ValueType.TensorType[] arenaTypes;
+    final int[] stringSlots;
+    final Shape[] stringShapes;
+    final int[] clearSlots;          // slots reset after each run: inputs, captured and dynamic values
+    final long arenaBytes;           // activations + scratch, after reuse
+    final long unsharedBytes;        // the same buffers without reuse, for comparison
+    final int foldedNodes;
+    private final List<AutoCloseable> owned;
+
+    private final ArrayDeque<Frame> idle = new ArrayDeque<>();
+    private int inUse;
+    private boolean retired;
+    private boolean freed;
+
+    Plan(GraphProgram program, ValueType[] signature, Step[] steps, byte[] slotKind, Object[] constants,
+         int[] arenaSlots, long[] arenaOffsets, ValueType.TensorType[] arenaTypes, int[] stringSlots,
+         Shape[] stringShapes, int[] clearSlots, long arenaBytes, long unsharedBytes, int foldedNodes,
+         List<AutoCloseable> owned) {
+        this.program = program;
+        this.env = program.env;
+        this.signature = signature;
+        this.steps = steps;
+        this.slotKind = slotKind;
+        this.constants = constants;
+        this.arenaSlots = arenaSlots;
+        this.arenaOffsets = arenaOffsets;
+        this.arenaTypes = arenaTypes;
+        this.stringSlots = stringSlots;
+        this.stringShapes = stringShapes;
+        this.clearSlots = clearSlots;
+        this.arenaBytes = arenaBytes;
+        this.unsharedBytes = unsharedBytes;
+        this.foldedNodes = foldedNodes;
+        this.owned = owned;
+    }
+
+    boolean isPlannedBuffer(int slot) {
+        return slot < slotKind.length && (slotKind[slot] == ARENA || slotKind[slot] == STRINGS);
+    }
+
+    int dynamicSteps() {
+        int n = 0;
+        for (Step s : steps) if (s.isDynamic()) n++;
+        return n;
+    }
+
+    /** Whether the caller's tensors (in program input order) have exactly this plan's input types. */
+    boolean matches(Tensor[] inputs) {
+        for (int i = 0; i < inputs.length; i++) {
+            ValueType.TensorType t = (ValueType.TensorType) signature[i];
+            if (t.dtype() != inputs[i].dtype() || !t.shape().sameDims(inputs[i].shape())) return false;
+        }
+        return true;
+    }
+
+    /** A frame for one run; give it back with {@link #release}. */
+    Frame acquire() {
+        synchronized (this) {
+            if (retired) throw new IllegalStateException("plan was discarded (session closed)");
+            inUse++;
+            Frame f = idle.pollFirst();
+            if (f != null) return f;
+        }
+        try {
+            return new Frame(this);
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                inUse--;
+            }
+            throw e;
+        }
+    }
+
+    void release(Frame f) {
+        f.reset();
+        boolean keep;
+        synchronized (this) {
+            inUse--;
+            keep = !retired;
+            if (keep) idle.addFirst(f);
+        }
+        if (!keep) {
+            f.close();
+            freeIfUnused();
+        }
+    }
+
+    /** Discards the plan: frees it now, or when the last run using it ends. */
+    @Override
+    public void close() {
+        List<Frame> frames;
+        synchronized (this) {
+            if (retired) return;
+            retired = true;
+            frames = new ArrayList<>(idle);
+            idle.clear();
+        }
+        for (Frame f : frames) f.close();
+        freeIfUnused();
+    }
+
+    private void freeIfUnused() {
+        synchronized (this) {
+            if (inUse > 0 || freed) return;
+            freed = true;
+        }
+        closeAll(owned);
+    }
+
+    static void closeAll(List<? extends AutoCloseable> resources) {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (first == null) first = new IllegalStateException("closing " + r + " failed", e);
+            }
+        }
+        if (first != null) throw first;
+    }
+}

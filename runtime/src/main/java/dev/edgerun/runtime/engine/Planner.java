@@ -1,0 +1,320 @@
+package dev.edgerun.runtime.engine;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.EdgerunException;
+import dev.edgerun.runtime.ResourceLimitException;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.UnsupportedOperatorException;
+import dev.edgerun.runtime.ir.Attribute;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.Operator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Makes a {@link Plan} of a {@link GraphProgram} for concrete input types: prepares every node
+ * through its operator (which infers the output types), folds nodes whose inputs are all
+ * constant, leaves nodes whose input shapes depend on data to be prepared at run time, and lays
+ * out the arena by liveness.
+ */
+final class Planner {
+
+    /** COMPILE and TRIAL collect unsupported nodes instead of stopping; TRIAL also tolerates other errors. */
+    enum Mode { COMPILE, TRIAL, RUN }
+
+    private final GraphProgram program;
+    private final Mode mode;
+    final List<UnsupportedOperatorException.Miss> misses = new ArrayList<>();
+    private boolean incomplete;   // TRIAL: some node could not be planned
+
+    private ValueType[] type;
+    private Object[] constant;
+    private byte[] kind;
+    private int slotCount;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final Set<Object> borrowed = Collections.newSetFromMap(new IdentityHashMap<>());
+    private int folded;
+
+    Planner(GraphProgram program, Mode mode) {
+        this.program = program;
+        this.mode = mode;
+        slotCount = program.slotCount();
+        type = new ValueType[slotCount];
+        constant = new Object[slotCount];
+        kind = new byte[slotCount];
+    }
+
+    /**
+     * Plans for {@code signature} (types of the program's inputs, then of its captured values);
+     * {@code capturedConstants} gives the captured values known at compile time (may be null).
+     * Returns null in COMPILE/TRIAL mode when a node could not be planned ({@link #misses}).
+     */
+    Plan plan(ValueType[] signature, Object[] capturedConstants) {
+        try {
+            seed(signature, capturedConstants);
+            for (int j = 0; j < program.nodes.length; j++) planNode(j);
+            if (!misses.isEmpty() || incomplete) {
+                Plan.closeAll(owned);
+                return null;
+            }
+            return finish(signature);
+        } catch (RuntimeException | Error e) {
+            Plan.closeAll(owned);
+            throw e;
+        }
+    }
+
+    private void seed(ValueType[] signature, Object[] capturedConstants) {
+        for (int i = 0; i < program.initializerSlots.length; i++) {
+            Tensor t = program.initializerValues[i];
+            int s = program.initializerSlots[i];
+            setConstant(s, t);
+            borrowed.add(t);
+        }
+        for (int i = 0; i < program.inputSlots.length; i++) {
+            int s = program.inputSlots[i];
+            kind[s] = Plan.INPUT;
+            type[s] = signature[i];
+        }
+        for (int i = 0; i < program.capturedSlots.length; i++) {
+            int s = program.capturedSlots[i];
+            Object c = capturedConstants == null ? null : capturedConstants[i];
+            if (c != null) {
+                setConstant(s, c);
+                borrowed.add(c);
+            } else {
+                kind[s] = Plan.INPUT;
+                type[s] = signature[program.inputSlots.length + i];
+            }
+        }
+    }
+
+    private void setConstant(int slot, Object value) {
+        kind[slot] = Plan.CONSTANT;
+        constant[slot] = value;
+        type[slot] = Values.typeOf(value);
+    }
+
+    private void planNode(int j) {
+        Operator op = program.operators[j];
+        int[] in = program.nodeInputs[j];
+        int[] out = program.nodeOutputs[j];
+        if (op == null) {           // reported by the registry walk
+            markUnknown(out);
+            return;
+        }
+        boolean dynamic = false;
+        boolean allConstant = true;
+        ValueType[] inTypes = new ValueType[in.length];
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] < 0) continue;
+            if (kind[in[i]] == Plan.UNKNOWN) {
+                markUnknown(out);
+                return;
+            }
+            inTypes[i] = type[in[i]];
+            if (!Values.isConcreteTensor(inTypes[i])) dynamic = true;
+            if (kind[in[i]] != Plan.CONSTANT) allConstant = false;
+        }
+        for (int c : program.nodeCaptures[j]) {
+            if (kind[c] == Plan.UNKNOWN) {
+                markUnknown(out);
+                return;
+            }
+        }
+        String label = program.label(j);
+        if (dynamic) {
+            steps.add(new Step(j, program.nodes[j], program.opsets[j], op, null, in, out, label));
+            for (int s : out) kind[s] = Plan.DYNAMIC;
+            return;
+        }
+        PlanNodeContext ctx = new PlanNodeContext(program, j, inTypes, constant);
+        Kernel k;
+        try {
+            k = op.prepare(ctx);
+            if (k == null) throw new EdgerunException(label + ": operator returned no kernel");
+        } catch (UnsupportedOperatorException e) {
+            Plan.closeAll(ctx.created);
+            if (mode == Mode.RUN) throw e;
+            misses.addAll(e.misses());
+            markUnknown(out);
+            return;
+        } catch (RuntimeException e) {
+            Plan.closeAll(ctx.created);
+            if (mode != Mode.TRIAL) throw e;
+            incomplete = true;
+            markUnknown(out);
+            return;
+        }
+        owned.addAll(ctx.created);
+        List<ValueType> outTypes = k.outputTypes();
+        out = withExtraOutputs(out, outTypes.size());
+        List<Tensor> known = k.constantOutputs();
+        if (known != null) {
+            adoptConstantOutputs(j, out, known);
+            return;
+        }
+        if (allConstant && program.env.foldConstants && !program.hasSubgraphs[j] && !k.nondeterministic()) {
+            fold(j, k, in, out);
+            return;
+        }
+        Step step = new Step(j, program.nodes[j], program.opsets[j], op, k, in, out, label);
+        steps.add(step);
+        for (int i = 0; i < out.length; i++) {
+            ValueType t = i < outTypes.size() ? outTypes.get(i) : null;
+            type[out[i]] = t;
+            if (Values.isConcreteTensor(t)) {
+                kind[out[i]] = ((ValueType.TensorType) t).dtype() == DType.STRING ? Plan.STRINGS : Plan.ARENA;
+            } else {
+                kind[out[i]] = Plan.DYNAMIC;
+            }
+        }
+    }
+
+    private void markUnknown(int[] out) {
+        for (int s : out) kind[s] = Plan.UNKNOWN;
+    }
+
+    /** Outputs a kernel declares beyond those the node lists get slots of their own (written, never read). */
+    private int[] withExtraOutputs(int[] out, int declared) {
+        if (declared <= out.length) return out;
+        int[] r = Arrays.copyOf(out, declared);
+        for (int i = out.length; i < declared; i++) r[i] = newSlot();
+        return r;
+    }
+
+    private int newSlot() {
+        if (slotCount == type.length) {
+            int cap = Math.max(16, slotCount * 2);
+            type = Arrays.copyOf(type, cap);
+            constant = Arrays.copyOf(constant, cap);
+            kind = Arrays.copyOf(kind, cap);
+        }
+        return slotCount++;
+    }
+
+    private void adoptConstantOutputs(int j, int[] out, List<Tensor> known) {
+        Set<Object> attributeTensors = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Attribute a : program.nodes[j].attributes().values()) {
+            if (a.kind() == Attribute.Kind.TENSOR) attributeTensors.add(a.value());
+            if (a.kind() == Attribute.Kind.TENSORS) attributeTensors.addAll(a.asTensors());
+        }
+        for (int i = 0; i < out.length && i < known.size(); i++) {
+            Tensor t = known.get(i);
+            // Constants computed by the kernel belong to the plan; those it passes through (an
+            // initializer, an attribute of the model) stay with their owner.
+            if (t != null && !borrowed.contains(t) && !attributeTensors.contains(t)) {
+                owned.add(t);
+                borrowed.add(t);
+            }
+            setConstant(out[i], t);
+        }
+        folded++;
+    }
+
+    private void fold(int j, Kernel k, int[] in, int[] out) {
+        Object[] values = new Object[in.length];
+        for (int i = 0; i < in.length; i++) values[i] = in[i] < 0 ? null : constant[in[i]];
+        Object[] results;
+        try {
+            results = FoldContext.fold(program.label(j), k, values, owned, program.env.pool);
+        } catch (EdgerunException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new EdgerunException(program.label(j) + " failed while folding constants: " + e, e);
+        }
+        for (int i = 0; i < out.length && i < results.length; i++) {
+            setConstant(out[i], results[i]);
+            if (results[i] != null) borrowed.add(results[i]);
+        }
+        folded++;
+    }
+
+    // ------------------------------------------------------------------ liveness and layout
+
+    private Plan finish(ValueType[] signature) {
+        Step[] stepArray = steps.toArray(new Step[0]);
+        int n = stepArray.length;
+        int[] first = new int[slotCount];
+        int[] last = new int[slotCount];
+        Arrays.fill(first, -1);
+        for (int s = 0; s < n; s++) {
+            Step step = stepArray[s];
+            for (int slot : step.out) if (first[slot] < 0) first[slot] = s;
+            for (int slot : step.in) if (slot >= 0) last[slot] = Math.max(last[slot], s);
+            for (int slot : program.nodeCaptures[step.nodeIndex]) last[slot] = Math.max(last[slot], s);
+        }
+        for (int slot : program.outputSlots) last[slot] = n;
+
+        List<Integer> arena = new ArrayList<>();
+        List<Integer> strings = new ArrayList<>();
+        List<Integer> clear = new ArrayList<>();
+        for (int slot = 0; slot < slotCount; slot++) {
+            switch (kind[slot]) {
+                case Plan.ARENA -> arena.add(slot);
+                case Plan.STRINGS -> strings.add(slot);
+                case Plan.INPUT, Plan.DYNAMIC -> clear.add(slot);
+                default -> { }
+            }
+        }
+        List<Integer> scratchSteps = new ArrayList<>();
+        for (int s = 0; s < n; s++) if (stepArray[s].scratchBytes > 0) scratchSteps.add(s);
+
+        int items = arena.size() + scratchSteps.size();
+        long[] sizes = new long[items];
+        int[] from = new int[items];
+        int[] to = new int[items];
+        ValueType.TensorType[] arenaTypes = new ValueType.TensorType[arena.size()];
+        long unshared = 0;
+        for (int i = 0; i < arena.size(); i++) {
+            int slot = arena.get(i);
+            ValueType.TensorType t = (ValueType.TensorType) type[slot];
+            arenaTypes[i] = t;
+            sizes[i] = t.dtype().storageBytes(t.shape().elementCount());
+            from[i] = first[slot];
+            to[i] = Math.max(first[slot], last[slot]);
+        }
+        for (int i = 0; i < scratchSteps.size(); i++) {
+            int s = scratchSteps.get(i);
+            sizes[arena.size() + i] = stepArray[s].scratchBytes;
+            from[arena.size() + i] = s;
+            to[arena.size() + i] = s;
+        }
+        for (long size : sizes) unshared += ArenaLayout.align(Math.max(size, 1));
+        ArenaLayout layout = ArenaLayout.plan(sizes, from, to);
+        checkLimit(layout.totalBytes, signature);
+
+        long[] arenaOffsets = Arrays.copyOf(layout.offsets, arena.size());
+        for (int i = 0; i < scratchSteps.size(); i++) {
+            stepArray[scratchSteps.get(i)].scratchOffset = layout.offsets[arena.size() + i];
+        }
+        Shape[] stringShapes = new Shape[strings.size()];
+        for (int i = 0; i < stringShapes.length; i++) stringShapes[i] = ((ValueType.TensorType) type[strings.get(i)]).shape();
+
+        return new Plan(program, signature, stepArray, Arrays.copyOf(kind, slotCount), Arrays.copyOf(constant, slotCount),
+                toArray(arena), arenaOffsets, arenaTypes, toArray(strings), stringShapes, toArray(clear),
+                layout.totalBytes, unshared, folded, owned);
+    }
+
+    private void checkLimit(long bytes, ValueType[] signature) {
+        long limit = program.env.memoryLimit;
+        if (limit > 0 && bytes > limit) {
+            throw new ResourceLimitException(String.format(
+                    "native engine: graph '%s' with inputs %s needs %.1f MiB of activation memory, limit %.1f MiB",
+                    program.graph.name(), Arrays.toString(signature), bytes / 1048576.0, limit / 1048576.0));
+        }
+    }
+
+    private static int[] toArray(List<Integer> list) {
+        int[] r = new int[list.size()];
+        for (int i = 0; i < r.length; i++) r[i] = list.get(i);
+        return r;
+    }
+}
