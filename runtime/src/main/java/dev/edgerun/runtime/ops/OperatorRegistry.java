@@ -72,6 +72,13 @@ public final class OperatorRegistry {
         op("LSTM", dev.edgerun.runtime.ops.rnn.LSTM::new, 1, 7, 14);
         op("GRU", dev.edgerun.runtime.ops.rnn.GRU::new, 1, 3, 7, 14);
         op("RNN", dev.edgerun.runtime.ops.rnn.RNN::new, 1, 7, 14);
+        op("QuantizeLinear", dev.edgerun.runtime.ops.quant.QuantizeLinear::new, 10, 13, 19, 21, 23, 24, 25);
+        op("DequantizeLinear", dev.edgerun.runtime.ops.quant.DequantizeLinear::new, 10, 13, 19, 21, 23, 24, 25);
+        op("DynamicQuantizeLinear", dev.edgerun.runtime.ops.quant.DynamicQuantizeLinear::new, 11);
+        op("MatMulInteger", dev.edgerun.runtime.ops.quant.MatMulInteger::new, 10);
+        op("ConvInteger", dev.edgerun.runtime.ops.quant.ConvInteger::new, 10);
+        op("QLinearMatMul", dev.edgerun.runtime.ops.quant.QLinearMatMul::new, 10, 21);
+        op("QLinearConv", dev.edgerun.runtime.ops.quant.QLinearConv::new, 10);
     }
 
     private OperatorRegistry() {}
