@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** Element loads and stores by dtype, through double (floating types) or long (integer and bool types). */
-final class Elements {
+public final class Elements {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED;
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -15,18 +15,18 @@ final class Elements {
     private Elements() {}
 
     /** Whether reductions over {@code t} accumulate in double (else in long). */
-    static boolean floating(DType t) {
+    public static boolean floating(DType t) {
         return t == DType.FLOAT || t == DType.DOUBLE || t == DType.FLOAT16 || t == DType.BFLOAT16;
     }
 
-    static boolean supported(DType t) {
+    public static boolean supported(DType t) {
         return switch (t) {
             case FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT64, INT32, INT16, INT8, UINT64, UINT32, UINT16, UINT8, BOOL -> true;
             default -> false;
         };
     }
 
-    static double loadDouble(MemorySegment s, DType t, long i) {
+    public static double loadDouble(MemorySegment s, DType t, long i) {
         return switch (t) {
             case FLOAT -> s.getAtIndex(F32, i);
             case DOUBLE -> s.getAtIndex(F64, i);
@@ -37,7 +37,7 @@ final class Elements {
         };
     }
 
-    static long loadLong(MemorySegment s, DType t, long i) {
+    public static long loadLong(MemorySegment s, DType t, long i) {
         return switch (t) {
             case INT64, UINT64 -> s.getAtIndex(I64, i);
             case INT32 -> s.getAtIndex(I32, i);
@@ -50,7 +50,7 @@ final class Elements {
         };
     }
 
-    static void storeDouble(MemorySegment s, DType t, long i, double v) {
+    public static void storeDouble(MemorySegment s, DType t, long i, double v) {
         switch (t) {
             case FLOAT -> s.setAtIndex(F32, i, (float) v);
             case DOUBLE -> s.setAtIndex(F64, i, v);
@@ -60,7 +60,7 @@ final class Elements {
         }
     }
 
-    static void storeLong(MemorySegment s, DType t, long i, long v) {
+    public static void storeLong(MemorySegment s, DType t, long i, long v) {
         switch (t) {
             case INT64, UINT64 -> s.setAtIndex(I64, i, v);
             case INT32, UINT32 -> s.setAtIndex(I32, i, (int) v);
@@ -72,7 +72,7 @@ final class Elements {
     }
 
     /** Round to nearest even on the dropped 16 bits; NaN stays NaN. */
-    static short toBfloat16(float f) {
+    public static short toBfloat16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
         int rounding = 0x7FFF + ((bits >>> 16) & 1);
@@ -80,7 +80,7 @@ final class Elements {
     }
 
     /** Smallest and largest value of an integer dtype, for empty max/min reductions. */
-    static long minValue(DType t) {
+    public static long minValue(DType t) {
         return switch (t) {
             case INT64 -> Long.MIN_VALUE;
             case INT32 -> Integer.MIN_VALUE;
@@ -90,7 +90,7 @@ final class Elements {
         };
     }
 
-    static long maxValue(DType t) {
+    public static long maxValue(DType t) {
         return switch (t) {
             case INT64 -> Long.MAX_VALUE;
             case INT32 -> Integer.MAX_VALUE;
@@ -106,5 +106,33 @@ final class Elements {
 
     private static double unsignedToDouble(long v) {
         return (double) (v >>> 1) * 2.0 + (v & 1);
+    }
+
+    /**
+     * Combines element {@code di} of {@code dst} with element {@code si} of {@code src} (same dtype)
+     * by {@code reduction}: none (replace), add, mul, max or min, as ScatterElements and ScatterND do.
+     */
+    public static void combine(MemorySegment dst, long di, MemorySegment src, long si, DType t, String reduction, int esize) {
+        if (reduction.equals("none")) {
+            MemorySegment.copy(src, si * esize, dst, di * esize, esize);
+        } else if (floating(t)) {
+            double a = loadDouble(dst, t, di);
+            double b = loadDouble(src, t, si);
+            storeDouble(dst, t, di, switch (reduction) {
+                case "add" -> a + b;
+                case "mul" -> a * b;
+                case "max" -> Math.max(a, b);
+                default -> Math.min(a, b);
+            });
+        } else {
+            long a = loadLong(dst, t, di);
+            long b = loadLong(src, t, si);
+            storeLong(dst, t, di, switch (reduction) {
+                case "add" -> a + b;
+                case "mul" -> a * b;
+                case "max" -> Math.max(a, b);
+                default -> Math.min(a, b);
+            });
+        }
     }
 }

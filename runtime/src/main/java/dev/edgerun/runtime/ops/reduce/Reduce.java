@@ -85,8 +85,8 @@ public final class Reduce implements Operator {
             }
         }
         Shape out = Shape.of(Arrays.copyOf(outDims, n));
-        long[] outOffsets = offsets(Arrays.copyOf(keptDims, k), keptStrides);
-        long[] redOffsets = offsets(Arrays.copyOf(redDims, r), redStrides);
+        long[] outOffsets = OpArgs.offsets(Arrays.copyOf(keptDims, k), keptStrides);
+        long[] redOffsets = OpArgs.offsets(Arrays.copyOf(redDims, r), redStrides);
         return new Plan(kind, dtype, in, out, outOffsets, redOffsets);
     }
 
@@ -98,26 +98,6 @@ public final class Reduce implements Operator {
             acc *= dims[i];
         }
         return s;
-    }
-
-    /** Element offsets of every index of {@code dims} (row-major), given the strides of each dimension. */
-    static long[] offsets(long[] dims, long[] strides) {
-        long count = 1;
-        for (long d : dims) count *= d;
-        long[] r = new long[Math.toIntExact(count)];
-        long[] idx = new long[dims.length];
-        long off = 0;
-        for (int i = 0; i < r.length; i++) {
-            r[i] = off;
-            for (int d = dims.length - 1; d >= 0; d--) {
-                idx[d]++;
-                off += strides[d];
-                if (idx[d] < dims[d]) break;
-                off -= idx[d] * strides[d];
-                idx[d] = 0;
-            }
-        }
-        return r;
     }
 
     /** One planned reduction: for output element o, reduce input elements outOffsets[o] + redOffsets[*]. */

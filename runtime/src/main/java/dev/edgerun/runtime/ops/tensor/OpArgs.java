@@ -78,4 +78,24 @@ public final class OpArgs {
         Arrays.fill(d, -1);
         return Shape.symbolic(d, null);
     }
+
+    /** Element offsets of every index of {@code dims} (row-major order), given a stride per dimension. */
+    public static long[] offsets(long[] dims, long[] strides) {
+        long count = 1;
+        for (long d : dims) count *= d;
+        long[] r = new long[Math.toIntExact(count)];
+        long[] idx = new long[dims.length];
+        long off = 0;
+        for (int i = 0; i < r.length; i++) {
+            r[i] = off;
+            for (int d = dims.length - 1; d >= 0; d--) {
+                idx[d]++;
+                off += strides[d];
+                if (idx[d] < dims[d]) break;
+                off -= idx[d] * strides[d];
+                idx[d] = 0;
+            }
+        }
+        return r;
+    }
 }

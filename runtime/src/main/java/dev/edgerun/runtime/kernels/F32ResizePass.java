@@ -1,0 +1,75 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One axis of a separable float32 resize: the input viewed as (outer, inLen, inner) becomes
+ * (outer, outLen, inner), output row j being the weighted sum of {@code taps} input rows
+ * {@code index[j * taps + t]} with weights {@code weight[j * taps + t]}; rows marked in
+ * {@code extrapolate} get a constant instead. Vectorised across {@code inner} (all axes but the last).
+ */
+public final class F32ResizePass {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final VectorSpecies<Float> species;
+
+    public F32ResizePass() {
+        this(Vectors.F32);
+    }
+
+    /** @param species the vector species, null for scalar only */
+    public F32ResizePass(VectorSpecies<Float> species) {
+        this.species = species;
+    }
+
+    /**
+     * @param index       (outLen, taps) input row per tap, already clamped to [0, inLen)
+     * @param weight      (outLen, taps)
+     * @param extrapolate (outLen) rows to fill with {@code fill}, or null
+     */
+    public void run(MemorySegment src, MemorySegment dst, long outer, int inLen, long inner, int outLen,
+                    int taps, int[] index, float[] weight, boolean[] extrapolate, float fill) {
+        for (long o = 0; o < outer; o++) {
+            long srcBase = o * inLen * inner;
+            long dstBase = o * outLen * inner;
+            for (int j = 0; j < outLen; j++) {
+                long d = (dstBase + (long) j * inner) * 4;
+                if (extrapolate != null && extrapolate[j]) {
+                    for (long i = 0; i < inner; i++) dst.set(F32, d + i * 4, fill);
+                } else if (inner == 1) {
+                    float acc = 0f;
+                    for (int t = 0; t < taps; t++) acc = Math.fma(weight[j * taps + t], src.getAtIndex(F32, srcBase + index[j * taps + t]), acc);
+                    dst.set(F32, d, acc);
+                } else {
+                    row(src, srcBase, inner, dst, d, j * taps, taps, index, weight);
+                }
+            }
+        }
+    }
+
+    private void row(MemorySegment src, long srcBase, long inner, MemorySegment dst, long d, int first, int taps,
+                     int[] index, float[] weight) {
+        long i = 0;
+        if (species != null) {
+            int lanes = species.length();
+            for (; i + lanes <= inner; i += lanes) {
+                FloatVector acc = FloatVector.zero(species);
+                for (int t = 0; t < taps; t++) {
+                    long s = (srcBase + index[first + t] * inner + i) * 4;
+                    acc = FloatVector.fromMemorySegment(species, src, s, ByteOrder.LITTLE_ENDIAN)
+                            .fma(FloatVector.broadcast(species, weight[first + t]), acc);
+                }
+                acc.intoMemorySegment(dst, d + i * 4, ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        for (; i < inner; i++) {
+            float acc = 0f;
+            for (int t = 0; t < taps; t++) acc = Math.fma(weight[first + t], src.get(F32, (srcBase + index[first + t] * inner + i) * 4), acc);
+            dst.set(F32, d + i * 4, acc);
+        }
+    }
+}

@@ -1,0 +1,372 @@
+package dev.edgerun.runtime.ops.tensor;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.kernels.F32ResizePass;
+import dev.edgerun.runtime.kernels.StridedCopy;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * ONNX Resize (10, 11, 13, 18, 19) and Upsample (7, 9): nearest, linear and cubic interpolation,
+ * every coordinate_transformation_mode and nearest_mode, antialias, exclude_outside, axes,
+ * keep_aspect_ratio_policy, scales or sizes. Each resized axis gets a table of source indices and
+ * weights (as the ONNX reference computes them); nearest without extrapolation then gathers
+ * elements of any dtype, everything else runs one separable float32 pass per axis.
+ */
+public final class Resize implements Operator {
+    private final boolean upsample;
+
+    /** @param upsample true for the deprecated Upsample operator (asymmetric, floor, scales only) */
+    public Resize(boolean upsample) {
+        this.upsample = upsample;
+    }
+
+    /** The attributes, parsed once. */
+    private record Config(String mode, String coordinates, String nearestMode, double cubicA, boolean excludeOutside,
+                          float extrapolation, boolean antialias, String keepAspect, long[] axes) {}
+
+    @Override
+    public Kernel prepare(NodeContext ctx) {
+        Shape in = ctx.inputShape(0);
+        DType dtype = ctx.inputDType(0);
+        int esize = OpArgs.elemBytes(ctx, dtype);
+        boolean legacy = upsample || ctx.opset() < 11;
+        String mode = ctx.attrString("mode", "nearest");
+        if (mode.equals("bilinear")) mode = "linear";
+        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("cubic")) throw ctx.error("unknown mode '" + mode + "'");
+        Config cfg = new Config(mode,
+                legacy ? "asymmetric" : ctx.attrString("coordinate_transformation_mode", "half_pixel"),
+                legacy ? "floor" : ctx.attrString("nearest_mode", "round_prefer_floor"),
+                ctx.attrFloat("cubic_coeff_a", -0.75f),
+                ctx.attrInt("exclude_outside", 0) != 0,
+                ctx.attrFloat("extrapolation_value", 0f),
+                ctx.attrInt("antialias", 0) != 0,
+                ctx.attrString("keep_aspect_ratio_policy", "stretch"),
+                ctx.attrInts("axes", null));
+        if (!mode.equals("nearest") && dtype != DType.FLOAT) throw ctx.unsupported(mode + " interpolation of " + dtype.onnxName() + " (float only)");
+        if (upsample && ctx.opset() < 9) {
+            double[] scales = toDoubles(ctx.attrFloats("scales", null));
+            return ValuePlanned.kernel(ctx, dtype, in.rank(), v -> plan(ctx, cfg, in, dtype, esize, null, scales, null));
+        }
+        if (legacy) {
+            return ValuePlanned.kernel(ctx, dtype, in.rank(),
+                    v -> plan(ctx, cfg, in, dtype, esize, null, values(v.input(1)), null), 1);
+        }
+        return ValuePlanned.kernel(ctx, dtype, in.rank(), v -> plan(ctx, cfg, in, dtype, esize,
+                values(v.input(1)), values(v.input(2)), v.input(3) == null || v.input(3).elementCount() == 0 ? null : OpArgs.longs(v.input(3))), 1, 2, 3);
+    }
+
+    private static double[] values(Tensor t) {
+        return t == null || t.elementCount() == 0 ? null : OpArgs.doubles(t);
+    }
+
+    private static double[] toDoubles(float[] f) {
+        if (f == null) return null;
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    private static ValuePlanned.Plan plan(NodeContext ctx, Config cfg, Shape in, DType dtype, int esize,
+                                          double[] roi, double[] scalesIn, long[] sizesIn) {
+        int rank = in.rank();
+        int[] axes = cfg.axes == null ? allAxes(rank) : OpArgs.axes(ctx, cfg.axes, rank);
+        double[] scales = new double[rank];
+        long[] outDims = in.dims();
+        Arrays.fill(scales, 1.0);
+        if (sizesIn != null) {
+            if (sizesIn.length != axes.length) throw ctx.error("sizes has " + sizesIn.length + " values for " + axes.length + " axes");
+            for (int i = 0; i < axes.length; i++) scales[axes[i]] = (double) sizesIn[i] / in.dim(axes[i]);
+            if (!cfg.keepAspect.equals("stretch")) {
+                double s = cfg.keepAspect.equals("not_larger") ? Double.MAX_VALUE : 0;
+                for (int a : axes) s = cfg.keepAspect.equals("not_larger") ? Math.min(s, scales[a]) : Math.max(s, scales[a]);
+                for (int a : axes) {
+                    scales[a] = s;
+                    outDims[a] = (long) (s * in.dim(a) + 0.5);
+                }
+            } else {
+                for (int i = 0; i < axes.length; i++) outDims[axes[i]] = sizesIn[i];
+            }
+        } else if (scalesIn != null) {
+            if (scalesIn.length != axes.length) throw ctx.error("scales has " + scalesIn.length + " values for " + axes.length + " axes");
+            for (int i = 0; i < axes.length; i++) {
+                if (scalesIn[i] <= 0) throw ctx.error("scales " + Arrays.toString(scalesIn) + " must be positive");
+                scales[axes[i]] = scalesIn[i];
+                outDims[axes[i]] = (long) Math.floor(scalesIn[i] * in.dim(axes[i]));
+            }
+        } else {
+            throw ctx.error("needs either scales or sizes");
+        }
+        double[] roiStart = new double[rank];
+        double[] roiEnd = new double[rank];
+        Arrays.fill(roiEnd, 1.0);
+        if (roi != null && cfg.coordinates.equals("tf_crop_and_resize")) {
+            if (roi.length != 2 * axes.length) throw ctx.error("roi has " + roi.length + " values, expected " + 2 * axes.length);
+            for (int i = 0; i < axes.length; i++) {
+                roiStart[axes[i]] = roi[i];
+                roiEnd[axes[i]] = roi[axes.length + i];
+            }
+        }
+        AxisTable[] tables = new AxisTable[rank];
+        boolean gather = cfg.mode.equals("nearest");
+        for (int a = 0; a < rank; a++) {
+            tables[a] = AxisTable.build(cfg, (int) in.dim(a), (int) outDims[a], scales[a], roiStart[a], roiEnd[a]);
+            gather &= tables[a].extrapolate == null;
+        }
+        if (!gather && dtype != DType.FLOAT) throw ctx.unsupported("extrapolation for " + dtype.onnxName() + " (float only)");
+        return new ResizePlan(in, Shape.of(outDims), tables, esize, cfg.extrapolation, gather);
+    }
+
+    private static int[] allAxes(int rank) {
+        int[] a = new int[rank];
+        for (int i = 0; i < rank; i++) a[i] = i;
+        return a;
+    }
+
+    /** Source rows and weights of every output index along one axis. */
+    static final class AxisTable {
+        final int inLen;
+        final int outLen;
+        final int taps;
+        final int[] index;           // (outLen, taps), clamped to [0, inLen)
+        final float[] weight;        // (outLen, taps)
+        final boolean[] extrapolate; // (outLen), null when no index lies outside the input
+        final boolean identity;
+
+        private AxisTable(int inLen, int outLen, int taps, int[] index, float[] weight, boolean[] extrapolate) {
+            this.inLen = inLen;
+            this.outLen = outLen;
+            this.taps = taps;
+            this.index = index;
+            this.weight = weight;
+            this.extrapolate = extrapolate;
+            boolean id = inLen == outLen && extrapolate == null;
+            for (int j = 0; id && j < outLen; j++) {
+                for (int t = 0; t < taps; t++) {
+                    float w = weight[j * taps + t];
+                    if (w != 0f && (w != 1f || index[j * taps + t] != j)) id = false;
+                }
+            }
+            this.identity = id;
+        }
+
+        static AxisTable build(Config cfg, int inLen, int outLen, double scale, double roiStart, double roiEnd) {
+            double outWidth = scale * inLen;
+            int taps = taps(cfg, scale);
+            int[] index = new int[outLen * taps];
+            float[] weight = new float[outLen * taps];
+            boolean[] extrapolate = null;
+            double[] c = new double[taps];
+            for (int j = 0; j < outLen; j++) {
+                double x = original(cfg.coordinates, j, scale, inLen, outLen, outWidth, roiStart, roiEnd);
+                if (cfg.coordinates.equals("tf_crop_and_resize") && (x < 0 || x > inLen - 1)) {
+                    if (extrapolate == null) extrapolate = new boolean[outLen];
+                    extrapolate[j] = true;
+                    continue;
+                }
+                long f = (long) Math.floor(x);
+                double ratio = x - f;
+                if (ratio == 0) { // the reference prefers the left neighbour: ratio in (0, 1]
+                    f -= 1;
+                    ratio = 1;
+                }
+                coefficients(cfg, ratio, scale, c);
+                long first = f - (taps / 2 - 1);
+                double sum = 0;
+                for (int t = 0; t < taps; t++) {
+                    long k = first + t;
+                    if (cfg.excludeOutside && (k < 0 || k >= inLen)) c[t] = 0;
+                    sum += c[t];
+                }
+                for (int t = 0; t < taps; t++) {
+                    index[j * taps + t] = (int) Math.max(0, Math.min(inLen - 1, first + t));
+                    weight[j * taps + t] = (float) (cfg.excludeOutside ? c[t] / sum : c[t]);
+                }
+            }
+            return new AxisTable(inLen, outLen, taps, index, weight, extrapolate);
+        }
+
+        private static int taps(Config cfg, double scale) {
+            double s = Math.min(scale, 1.0);
+            return switch (cfg.mode) {
+                case "nearest" -> 2;
+                case "linear" -> cfg.antialias ? 2 - 2 * (int) (Math.floor(-1 / s) + 1) : 2;
+                default -> cfg.antialias ? 2 - 2 * (int) (Math.floor(-2 / s) + 1) : 4;
+            };
+        }
+
+        /** The reference's coefficient functions, for taps starting at floor(x) - taps/2 + 1. */
+        private static void coefficients(Config cfg, double ratio, double scale, double[] c) {
+            switch (cfg.mode) {
+                case "nearest" -> {
+                    boolean right = ratio == 1 || switch (cfg.nearestMode) {
+                        case "round_prefer_ceil" -> ratio >= 0.5;
+                        case "floor" -> false;
+                        case "ceil" -> true;
+                        default -> ratio > 0.5; // round_prefer_floor
+                    };
+                    c[0] = right ? 0 : 1;
+                    c[1] = right ? 1 : 0;
+                }
+                case "linear" -> {
+                    if (!cfg.antialias) {
+                        c[0] = 1 - ratio;
+                        c[1] = ratio;
+                    } else {
+                        double s = Math.min(scale, 1.0);
+                        int start = 1 - c.length / 2;
+                        for (int t = 0; t < c.length; t++) c[t] = Math.max(0, Math.min(1, 1 - Math.abs((start + t - ratio) * s)));
+                        normalise(c);
+                    }
+                }
+                default -> {
+                    double a = cfg.cubicA;
+                    if (!cfg.antialias) {
+                        c[0] = cubic(a, ratio + 1);
+                        c[1] = cubic(a, ratio);
+                        c[2] = cubic(a, 1 - ratio);
+                        c[3] = cubic(a, 2 - ratio);
+                    } else {
+                        double s = Math.min(scale, 1.0);
+                        int start = 1 - c.length / 2;
+                        for (int t = 0; t < c.length; t++) c[t] = cubic(a, s * (start + t - ratio));
+                        normalise(c);
+                    }
+                }
+            }
+        }
+
+        private static double cubic(double a, double x) {
+            x = Math.abs(x);
+            if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+            if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+            return 0;
+        }
+
+        private static void normalise(double[] c) {
+            double sum = 0;
+            for (double v : c) sum += v;
+            for (int t = 0; t < c.length; t++) c[t] /= sum;
+        }
+
+        /** Output index {@code x} in input coordinates, per coordinate_transformation_mode. */
+        private static double original(String mode, double x, double scale, int inLen, int outLen, double outWidth,
+                                       double roiStart, double roiEnd) {
+            return switch (mode) {
+                case "align_corners" -> outWidth == 1 ? 0 : x * (inLen - 1) / (outWidth - 1);
+                case "asymmetric" -> x / scale;
+                case "tf_crop_and_resize" -> (outWidth == 1
+                        ? (roiEnd - roiStart) * (inLen - 1) / 2
+                        : x * (roiEnd - roiStart) * (inLen - 1) / (outWidth - 1)) + roiStart * (inLen - 1);
+                case "pytorch_half_pixel" -> outWidth == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
+                case "half_pixel_symmetric" -> {
+                    double adjustment = outLen / outWidth;
+                    double center = inLen / 2.0;
+                    yield center * (1 - adjustment) + (x + 0.5) / scale - 0.5;
+                }
+                case "tf_half_pixel_for_nn" -> (x + 0.5) / scale;
+                default -> (x + 0.5) / scale - 0.5; // half_pixel
+            };
+        }
+    }
+
+    /** Runs the tables: a gather for nearest, else one separable float pass per resized axis. */
+    private static final class ResizePlan implements ValuePlanned.Plan {
+        private final Shape out;
+        private final long[] inDims;
+        private final long[] inStrides;  // bytes
+        private final long[] outStrides; // bytes
+        private final AxisTable[] tables;
+        private final int esize;
+        private final float fill;
+        private final boolean gather;
+        private final int[] passes; // axes that are not the identity, for the float path
+        private final Shape[] passShapes; // shape after each pass
+        private final long[] passOuter;
+        private final long[] passInner;
+        private final F32ResizePass pass = new F32ResizePass();
+
+        ResizePlan(Shape in, Shape out, AxisTable[] tables, int esize, float fill, boolean gather) {
+            this.out = out;
+            this.inDims = in.dims();
+            this.inStrides = StridedCopy.contiguousStrides(inDims);
+            this.outStrides = StridedCopy.contiguousStrides(out.dims());
+            for (int i = 0; i < inStrides.length; i++) {
+                inStrides[i] *= esize;
+                outStrides[i] *= esize;
+            }
+            this.tables = tables;
+            this.esize = esize;
+            this.fill = fill;
+            this.gather = gather;
+            this.passes = Arrays.stream(allAxes(tables.length)).filter(a -> !tables[a].identity).toArray();
+            this.passShapes = new Shape[passes.length];
+            this.passOuter = new long[passes.length];
+            this.passInner = new long[passes.length];
+            long[] dims = inDims.clone();
+            for (int p = 0; p < passes.length; p++) {
+                int a = passes[p];
+                passOuter[p] = product(dims, 0, a);
+                passInner[p] = product(dims, a + 1, dims.length);
+                dims[a] = tables[a].outLen;
+                passShapes[p] = Shape.of(dims);
+            }
+        }
+
+        @Override
+        public Shape outputShape() {
+            return out;
+        }
+
+        @Override
+        public void run(RunContext ctx, Tensor dst) {
+            MemorySegment src = ctx.input(0).data();
+            if (out.elementCount() == 0) return;
+            if (passes.length == 0) {
+                dst.data().copyFrom(src);
+            } else if (gather) {
+                gather(0, src, 0, dst.data(), 0);
+            } else {
+                separable(ctx, src, dst.data());
+            }
+        }
+
+        /** Nearest: every output element copies the one input element its tables select (the tap of weight 1). */
+        private void gather(int axis, MemorySegment src, long so, MemorySegment dst, long dof) {
+            AxisTable t = tables[axis];
+            boolean last = axis == tables.length - 1;
+            for (int j = 0; j < t.outLen; j++) {
+                int k = t.weight[j * 2] != 0f ? t.index[j * 2] : t.index[j * 2 + 1];
+                long s = so + k * inStrides[axis];
+                long d = dof + j * outStrides[axis];
+                if (last) {
+                    StridedCopy.copyElement(src, s, dst, d, esize);
+                } else {
+                    gather(axis + 1, src, s, dst, d);
+                }
+            }
+        }
+
+        private void separable(RunContext ctx, MemorySegment src, MemorySegment dst) {
+            MemorySegment cur = src;
+            for (int p = 0; p < passes.length; p++) {
+                AxisTable t = tables[passes[p]];
+                MemorySegment next = p == passes.length - 1 ? dst : ctx.allocateTemp(DType.FLOAT, passShapes[p]).data();
+                pass.run(cur, next, passOuter[p], t.inLen, passInner[p], t.outLen, t.taps, t.index, t.weight, t.extrapolate, fill);
+                cur = next;
+            }
+        }
+
+        private static long product(long[] dims, int from, int to) {
+            long n = 1;
+            for (int i = from; i < to; i++) n *= dims[i];
+            return n;
+        }
+    }
+}
