@@ -66,6 +66,18 @@ public final class OperatorRegistry {
         op("ReduceSumSquare", () -> new dev.edgerun.runtime.ops.reduce.Reduce(dev.edgerun.runtime.ops.reduce.Reduce.Kind.SUM_SQUARE), 1, 11, 13, 18);
         op("ArgMax", () -> new dev.edgerun.runtime.ops.reduce.ArgExtreme(true), 1, 11, 12, 13);
         op("ArgMin", () -> new dev.edgerun.runtime.ops.reduce.ArgExtreme(false), 1, 11, 12, 13);
+        op("Resize", () -> new dev.edgerun.runtime.ops.tensor.Resize(false), 10, 11, 13, 18, 19);
+        op("Upsample", () -> new dev.edgerun.runtime.ops.tensor.Resize(true), 7, 9);
+        op("Slice", dev.edgerun.runtime.ops.tensor.Slice::new, 1, 10, 11, 13);
+        op("Pad", dev.edgerun.runtime.ops.tensor.Pad::new, 1, 2, 11, 13, 18, 19, 21, 23);
+        op("Tile", dev.edgerun.runtime.ops.tensor.Tile::new, 1, 6, 13);
+        op("ConstantOfShape", dev.edgerun.runtime.ops.tensor.ConstantOfShape::new, 9, 20, 21, 23);
+        op("Range", dev.edgerun.runtime.ops.tensor.Range::new, 11);
+        op("GatherElements", dev.edgerun.runtime.ops.tensor.GatherElements::new, 11, 13);
+        op("GatherND", dev.edgerun.runtime.ops.tensor.GatherND::new, 11, 12, 13);
+        op("ScatterElements", dev.edgerun.runtime.ops.tensor.ScatterElements::new, 11, 13, 16, 18);
+        op("Scatter", dev.edgerun.runtime.ops.tensor.ScatterElements::new, 9, 11);
+        op("ScatterND", dev.edgerun.runtime.ops.tensor.ScatterND::new, 11, 13, 16, 18);
 
         // ---- control flow, sequences, recurrent, quantization, misc (ops/control, ops/quant, ops/rnn) ----
         // (section: misc)
