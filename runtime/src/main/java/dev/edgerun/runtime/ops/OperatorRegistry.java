@@ -39,6 +39,17 @@ public final class OperatorRegistry {
 
         // ---- linear algebra, convolution, pooling, normalization, softmax (ops/nn) ----
         // (section: nn)
+        op("Gemm", dev.edgerun.runtime.ops.nn.Gemm::new, 1, 6, 7, 9, 11, 13);
+        op("MatMul", dev.edgerun.runtime.ops.nn.MatMul::new, 1, 9, 13);
+        op("Conv", dev.edgerun.runtime.ops.nn.Conv::new, 1, 11, 22);
+        op("ConvTranspose", dev.edgerun.runtime.ops.nn.ConvTranspose::new, 1, 11, 22);
+        op("Col2Im", dev.edgerun.runtime.ops.nn.Col2Im::new, 18);
+        op("MaxPool", dev.edgerun.runtime.ops.nn.MaxPool::new, 1, 8, 10, 11, 12, 22);
+        op("AveragePool", dev.edgerun.runtime.ops.nn.AveragePool::new, 1, 7, 10, 11, 19, 22);
+        op("LpPool", dev.edgerun.runtime.ops.nn.LpPool::new, 1, 2, 11, 18, 22);
+        op("GlobalAveragePool", dev.edgerun.runtime.ops.nn.GlobalAveragePool::new, 1, 22);
+        op("GlobalMaxPool", dev.edgerun.runtime.ops.nn.GlobalMaxPool::new, 1, 22);
+        op("GlobalLpPool", dev.edgerun.runtime.ops.nn.GlobalLpPool::new, 1, 2, 22);
 
         // ---- shape and data movement, indexing, reductions (ops/tensor) ----
         // (section: tensor)
@@ -94,6 +105,18 @@ public final class OperatorRegistry {
         op("If", dev.edgerun.runtime.ops.control.If::new, 1, 11, 13, 16, 19, 21, 23, 24);
         op("Loop", dev.edgerun.runtime.ops.control.Loop::new, 1, 11, 13, 16, 19, 21, 23, 24);
         op("Scan", dev.edgerun.runtime.ops.control.Scan::new, 8, 9, 11, 16, 19, 21, 23, 24);
+        op("SequenceEmpty", dev.edgerun.runtime.ops.sequence.SequenceEmpty::new, 11);
+        op("SequenceConstruct", dev.edgerun.runtime.ops.sequence.SequenceConstruct::new, 11);
+        op("SequenceAt", dev.edgerun.runtime.ops.sequence.SequenceAt::new, 11);
+        op("SequenceInsert", dev.edgerun.runtime.ops.sequence.SequenceInsert::new, 11);
+        op("SequenceErase", dev.edgerun.runtime.ops.sequence.SequenceErase::new, 11);
+        op("SequenceLength", dev.edgerun.runtime.ops.sequence.SequenceLength::new, 11);
+        op("SplitToSequence", dev.edgerun.runtime.ops.sequence.SplitToSequence::new, 11, 24);
+        op("ConcatFromSequence", dev.edgerun.runtime.ops.sequence.ConcatFromSequence::new, 11);
+        op("SequenceMap", dev.edgerun.runtime.ops.sequence.SequenceMap::new, 17);
+        op("Optional", dev.edgerun.runtime.ops.sequence.Optional::new, 15);
+        op("OptionalHasElement", dev.edgerun.runtime.ops.sequence.OptionalHasElement::new, 15, 18);
+        op("OptionalGetElement", dev.edgerun.runtime.ops.sequence.OptionalGetElement::new, 15, 18);
     }
 
     private OperatorRegistry() {}
