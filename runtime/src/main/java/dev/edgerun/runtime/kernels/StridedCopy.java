@@ -77,8 +77,8 @@ public final class StridedCopy {
         this.srcStrides = new long[rank];
         this.dstStrides = new long[rank];
         for (int i = 0; i < rank; i++) {
-            srcStrides[i] = s[i] * elemBytes;
-            dstStrides[i] = t[i] * elemBytes;
+            this.srcStrides[i] = s[i] * elemBytes;
+            this.dstStrides[i] = t[i] * elemBytes;
         }
         this.tileDim = chooseTileDim(chunk == elemBytes, rank, s, t);
     }
