@@ -1,0 +1,230 @@
+package dev.edgerun.runtime.ops.elementwise;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.BroadcastPlan;
+import dev.edgerun.runtime.kernels.F32Binary;
+import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The element-wise binary family with multidirectional broadcasting: Add, Sub, Mul, Div, Mod, Pow,
+ * PRelu, the comparisons, And/Or/Xor, the Bitwise operators and BitShift, and the variadic Sum,
+ * Mean, Min and Max (folded pairwise into the output). Float32 arithmetic runs the vector kernel
+ * {@link F32Binary} row by row over a {@link BroadcastPlan}; other types run the scalar reference of
+ * {@link BinaryFn} in double (float types) or long (integer and bool types).
+ */
+public final class ElementwiseBinary implements Operator {
+    /** ONNX op type to its function; Sum, Min, Max and Mean are variadic. */
+    private static final Map<String, BinaryFn> FUNCTIONS = Map.ofEntries(
+            Map.entry("Add", BinaryFn.ADD), Map.entry("Sub", BinaryFn.SUB), Map.entry("Mul", BinaryFn.MUL),
+            Map.entry("Div", BinaryFn.DIV), Map.entry("Mod", BinaryFn.MOD), Map.entry("Pow", BinaryFn.POW),
+            Map.entry("PRelu", BinaryFn.PRELU), Map.entry("Sum", BinaryFn.ADD), Map.entry("Mean", BinaryFn.ADD),
+            Map.entry("Min", BinaryFn.MIN), Map.entry("Max", BinaryFn.MAX),
+            Map.entry("Equal", BinaryFn.EQUAL), Map.entry("Less", BinaryFn.LESS),
+            Map.entry("LessOrEqual", BinaryFn.LESS_OR_EQUAL), Map.entry("Greater", BinaryFn.GREATER),
+            Map.entry("GreaterOrEqual", BinaryFn.GREATER_OR_EQUAL),
+            Map.entry("And", BinaryFn.AND), Map.entry("Or", BinaryFn.OR), Map.entry("Xor", BinaryFn.XOR),
+            Map.entry("BitwiseAnd", BinaryFn.BITWISE_AND), Map.entry("BitwiseOr", BinaryFn.BITWISE_OR),
+            Map.entry("BitwiseXor", BinaryFn.BITWISE_XOR), Map.entry("BitShift", BinaryFn.SHIFT_LEFT));
+
+    @Override
+    public Kernel prepare(NodeContext ctx) {
+        String opType = ctx.node().opType();
+        BinaryFn fn = resolve(ctx, opType);
+        boolean variadic = opType.equals("Sum") || opType.equals("Mean") || opType.equals("Min") || opType.equals("Max");
+        boolean mean = opType.equals("Mean");
+        int n = ctx.inputCount();
+        if (variadic ? n < 1 : n != 2) {
+            throw ctx.error("expected " + (variadic ? "at least 1 input" : "2 inputs") + ", got " + n);
+        }
+        DType first = ctx.inputDType(0);
+        Shape[] shapes = new Shape[n];
+        for (int i = 0; i < n; i++) {
+            shapes[i] = ctx.inputShape(i);
+            if (fn.kind != BinaryFn.Kind.POWER && ctx.inputDType(i) != first) {
+                throw ctx.error("input " + i + " is " + ctx.inputDType(i).onnxName() + " but input 0 is "
+                        + first.onnxName() + "; both must have the same type");
+            }
+        }
+        checkTypes(ctx, fn, first, n > 1 ? ctx.inputDType(1) : first);
+        if (n == 2 && ctx.opset() < 7 && ctx.attrInt("broadcast", 0) != 0) {
+            shapes[1] = legacyBroadcast(ctx, shapes[0], shapes[1]);
+        }
+        Shape out = BroadcastPlan.broadcastShape(shapes);
+        if (out == null) throw ctx.error("input shapes " + List.of(shapes) + " do not broadcast");
+        if (fn == BinaryFn.PRELU && !out.sameDims(shapes[0])) {
+            throw ctx.error("slope " + shapes[1] + " does not broadcast to X " + shapes[0]);
+        }
+        DType outType = switch (fn.kind) {
+            case COMPARISON, LOGICAL -> DType.BOOL;
+            default -> first;
+        };
+        BroadcastPlan[] steps = new BroadcastPlan[Math.max(n - 1, 0)];
+        for (int k = 1; k < n; k++) steps[k - 1] = BroadcastPlan.of(out, k == 1 ? shapes[0] : out, shapes[k]);
+        BroadcastPlan copy = n == 1 ? BroadcastPlan.of(out, shapes[0]) : null;
+        return new BinaryKernel(fn, first, n > 1 ? ctx.inputDType(1) : first, outType, out, steps, copy, mean ? n : 0);
+    }
+
+    private static BinaryFn resolve(NodeContext ctx, String opType) {
+        BinaryFn fixedFn = FUNCTIONS.get(opType);
+        if (fixedFn == null) throw ctx.error("not an element-wise binary operator; expected one of " + FUNCTIONS.keySet());
+        if (fixedFn == BinaryFn.MOD) return ctx.attrInt("fmod", 0) != 0 ? BinaryFn.FMOD : BinaryFn.MOD;
+        if (fixedFn == BinaryFn.SHIFT_LEFT) {
+            String direction = ctx.attrString("direction", "");
+            return switch (direction) {
+                case "LEFT" -> BinaryFn.SHIFT_LEFT;
+                case "RIGHT" -> BinaryFn.SHIFT_RIGHT;
+                default -> throw ctx.error("attribute direction must be LEFT or RIGHT, got '" + direction + "'");
+            };
+        }
+        return fixedFn;
+    }
+
+    private static void checkTypes(NodeContext ctx, BinaryFn fn, DType a, DType b) {
+        boolean ok = switch (fn.kind) {
+            case ARITHMETIC -> Elements.isNumeric(a);
+            case POWER -> Elements.isNumeric(a) && Elements.isNumeric(b);
+            case COMPARISON -> Elements.isNumeric(a) || (fn == BinaryFn.EQUAL && (a == DType.BOOL || a == DType.STRING));
+            case LOGICAL -> a == DType.BOOL;
+            case BITWISE -> Elements.isInteger(a);
+        };
+        if (!ok) throw ctx.unsupported("input type " + a.onnxName() + (fn.kind == BinaryFn.Kind.POWER ? "/" + b.onnxName() : ""));
+        if (fn == BinaryFn.MOD && Elements.isFloat(a)) throw ctx.error("Mod of " + a.onnxName() + " requires fmod=1");
+    }
+
+    /** Before opset 7, broadcast=1 aligned B's dimensions with A's starting at 'axis'. */
+    private static Shape legacyBroadcast(NodeContext ctx, Shape a, Shape b) {
+        if (!ctx.hasAttr("axis")) return b;
+        int axis = (int) ctx.attrInt("axis", 0);
+        if (axis < 0) axis += a.rank();
+        if (axis < 0 || axis + b.rank() > a.rank()) throw ctx.error("axis " + axis + " does not place " + b + " inside " + a);
+        long[] dims = new long[a.rank() - axis];
+        java.util.Arrays.fill(dims, 1);
+        for (int i = 0; i < b.rank(); i++) dims[i] = b.dim(i);
+        return Shape.of(dims);
+    }
+
+    /** The planned node: one broadcast plan per pairwise step. */
+    private static final class BinaryKernel implements Kernel {
+        private final BinaryFn fn;
+        private final DType aType;
+        private final DType bType;
+        private final DType outType;
+        private final List<ValueType> outputTypes;
+        private final BroadcastPlan[] steps;
+        private final BroadcastPlan copy;
+        private final int meanOf;
+        private final F32Binary.Op vector;
+        private final boolean inDouble;
+        private final boolean u64;
+
+        BinaryKernel(BinaryFn fn, DType aType, DType bType, DType outType, Shape out, BroadcastPlan[] steps,
+                     BroadcastPlan copy, int meanOf) {
+            this.fn = fn;
+            this.aType = aType;
+            this.bType = bType;
+            this.outType = outType;
+            this.outputTypes = List.of(ValueType.tensor(outType, out));
+            this.steps = steps;
+            this.copy = copy;
+            this.meanOf = meanOf;
+            this.vector = aType == DType.FLOAT && bType == DType.FLOAT ? fn.vector : null;
+            this.inDouble = Elements.isFloat(aType) || Elements.isFloat(bType);
+            this.u64 = aType == DType.UINT64;
+        }
+
+        @Override
+        public List<ValueType> outputTypes() {
+            return outputTypes;
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            Tensor out = ctx.output(0);
+            MemorySegment o = out.data();
+            if (aType == DType.STRING) {
+                runStrings(ctx.input(0), ctx.input(1), o);
+                return;
+            }
+            if (copy != null) {
+                copyBroadcast(ctx.input(0).data(), o);
+            }
+            for (int k = 0; k < steps.length; k++) {
+                MemorySegment a = k == 0 ? ctx.input(0).data() : o;
+                DType at = k == 0 ? aType : outType;
+                runStep(steps[k], a, at, ctx.input(k + 1).data(), bType, o);
+            }
+            if (meanOf > 1) divide(o, meanOf);
+        }
+
+        private void runStep(BroadcastPlan plan, MemorySegment a, DType at, MemorySegment b, DType bt, MemorySegment o) {
+            int inner = plan.inner();
+            int as = plan.innerStride(0);
+            int bs = plan.innerStride(1);
+            for (int r = 0; r < plan.rows(); r++) {
+                long ai = plan.rowStart(0, r);
+                long bi = plan.rowStart(1, r);
+                long oi = (long) r * inner;
+                if (vector != null) {
+                    F32Binary.apply(vector, Vectors.F32, a, ai, as, b, bi, bs, o, oi, inner);
+                } else if (inDouble) {
+                    for (int i = 0; i < inner; i++) {
+                        double x = Elements.readDouble(a, at, ai + (long) i * as);
+                        double y = Elements.readDouble(b, bt, bi + (long) i * bs);
+                        Elements.writeDouble(o, outType, oi + i, BinaryFn.apply(fn, x, y));
+                    }
+                } else {
+                    for (int i = 0; i < inner; i++) {
+                        long x = Elements.readLong(a, at, ai + (long) i * as);
+                        long y = Elements.readLong(b, bt, bi + (long) i * bs);
+                        Elements.writeLong(o, outType, oi + i, BinaryFn.apply(fn, x, y, u64));
+                    }
+                }
+            }
+        }
+
+        private void copyBroadcast(MemorySegment a, MemorySegment o) {
+            long width = outType.byteSize();
+            for (int r = 0; r < copy.rows(); r++) {
+                for (int i = 0; i < copy.inner(); i++) {
+                    long src = copy.rowStart(0, r) + (long) i * copy.innerStride(0);
+                    MemorySegment.copy(a, src * width, o, ((long) r * copy.inner() + i) * width, width);
+                }
+            }
+        }
+
+        private void divide(MemorySegment o, int count) {
+            long n = o.byteSize() / outType.byteSize();
+            if (outType == DType.FLOAT) {
+                for (long i = 0; i < n; i++) {
+                    o.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, o.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i) / count);
+                }
+            } else if (Elements.isFloat(outType)) {
+                for (long i = 0; i < n; i++) Elements.writeDouble(o, outType, i, Elements.readDouble(o, outType, i) / count);
+            } else {
+                for (long i = 0; i < n; i++) Elements.writeLong(o, outType, i, Elements.readLong(o, outType, i) / count);
+            }
+        }
+
+        /** Equal on strings (allocates: string tensors live on the heap anyway). */
+        private void runStrings(Tensor a, Tensor b, MemorySegment o) {
+            String[] x = a.toStringArray();
+            String[] y = b.toStringArray();
+            BroadcastPlan plan = steps[0];
+            for (long i = 0; i < (long) plan.rows() * plan.inner(); i++) {
+                boolean eq = x[(int) plan.inputIndex(0, i)].equals(y[(int) plan.inputIndex(1, i)]);
+                o.set(ValueLayout.JAVA_BYTE, i, (byte) (eq ? 1 : 0));
+            }
+        }
+    }
+}
