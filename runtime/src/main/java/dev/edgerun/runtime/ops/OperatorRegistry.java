@@ -36,6 +36,77 @@ public final class OperatorRegistry {
     static {
         // ---- element-wise arithmetic, math, comparison, logic, activations, Cast (ops/elementwise) ----
         // (section: elementwise)
+        op("Add", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 7, 13, 14);
+        op("Sub", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 7, 13, 14);
+        op("Mul", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 7, 13, 14);
+        op("Div", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 7, 13, 14);
+        op("Pow", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 7, 12, 13, 15);
+        op("Mod", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 10, 13);
+        op("PRelu", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 7, 9, 16);
+        op("Sum", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 8, 13);
+        op("Mean", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 8, 13);
+        op("Min", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 8, 12, 13);
+        op("Max", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 6, 8, 12, 13);
+        op("Equal", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 7, 11, 13, 19);
+        op("Less", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 7, 9, 13);
+        op("LessOrEqual", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 12, 16);
+        op("Greater", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 7, 9, 13);
+        op("GreaterOrEqual", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 12, 16);
+        op("And", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 7);
+        op("Or", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 7);
+        op("Xor", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 1, 7);
+        op("BitwiseAnd", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 18);
+        op("BitwiseOr", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 18);
+        op("BitwiseXor", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 18);
+        op("BitShift", dev.edgerun.runtime.ops.elementwise.ElementwiseBinary::new, 11);
+        op("Relu", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13, 14);
+        op("LeakyRelu", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 16);
+        op("Sigmoid", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Tanh", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Erf", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 13);
+        op("Exp", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Log", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Sqrt", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Neg", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Abs", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Reciprocal", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Floor", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Ceil", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 13);
+        op("Round", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 11, 22);
+        op("Sign", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 13);
+        op("Sin", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 7, 22);
+        op("Cos", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 7, 22);
+        op("Tan", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 7, 22);
+        op("Asin", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 7, 22);
+        op("Acos", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 7, 22);
+        op("Atan", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 7, 22);
+        op("Sinh", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 22);
+        op("Cosh", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 22);
+        op("Asinh", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 22);
+        op("Acosh", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 22);
+        op("Atanh", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 22);
+        op("Elu", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 22);
+        op("Selu", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 22);
+        op("Celu", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 12);
+        op("HardSigmoid", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 6, 22);
+        op("HardSwish", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 14, 22);
+        op("Softplus", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 22);
+        op("Softsign", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1, 22);
+        op("ThresholdedRelu", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 10, 22);
+        op("Gelu", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 20);
+        op("Mish", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 18, 22);
+        op("Swish", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 24);
+        op("Shrink", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9);
+        op("IsNaN", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 9, 13, 20);
+        op("IsInf", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 10, 20);
+        op("Not", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 1);
+        op("BitwiseNot", dev.edgerun.runtime.ops.elementwise.ElementwiseUnary::new, 18);
+        op("Clip", dev.edgerun.runtime.ops.elementwise.Clip::new, 1, 6, 11, 12, 13);
+        op("Where", dev.edgerun.runtime.ops.elementwise.Where::new, 9, 16);
+        op("Cast", dev.edgerun.runtime.ops.elementwise.Cast::new, 1, 6, 9, 13, 19, 21, 23, 24, 25);
+        op("CastLike", dev.edgerun.runtime.ops.elementwise.Cast::new, 15, 19, 21, 23, 24, 25);
+        op("Dropout", dev.edgerun.runtime.ops.elementwise.Dropout::new, 1, 6, 7, 10, 12, 13, 22);
+        op("Identity", dev.edgerun.runtime.ops.elementwise.Identity::new, 1, 13, 14, 16, 19, 21, 23, 24, 25);
 
         // ---- linear algebra, convolution, pooling, normalization, softmax (ops/nn) ----
         // (section: nn)
