@@ -1,0 +1,99 @@
+package dev.edgerun.keras.layers;
+
+import dev.edgerun.keras.Config;
+import dev.edgerun.keras.KTensor;
+import dev.edgerun.keras.KerasLayer;
+import dev.edgerun.keras.LayerContext;
+import dev.edgerun.keras.LayerConverter;
+import dev.edgerun.keras.Weight;
+import dev.edgerun.runtime.ir.Attribute;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keras {@code Bidirectional} around SimpleRNN, LSTM or GRU: one ONNX node with
+ * {@code direction=bidirectional}. The weights are the forward layer's, then the backward layer's.
+ * ONNX already returns the backward sequence in input time order, which is what Keras' merge
+ * sees (Keras flips the backward output back before merging).
+ */
+public final class Bidirectional implements LayerConverter {
+    @Override
+    public List<KTensor> convert(LayerContext c) {
+        Config innerEntry = c.config().object("layer");
+        KerasLayer inner = KerasLayer.of(innerEntry, c.layer().where());
+        Recurrent rnn = switch (inner.className()) {
+            case "LSTM" -> Recurrent.lstm();
+            case "GRU" -> Recurrent.gru();
+            case "SimpleRNN" -> Recurrent.simpleRnn();
+            default -> throw c.unsupported("wrapped layer " + inner.className() + " (only SimpleRNN, LSTM and GRU)");
+        };
+        List<Weight> all = c.weights();
+        if (all.size() % 2 != 0) throw c.error("expected forward and backward weights, found " + all);
+        List<Weight> fw = all.subList(0, all.size() / 2);
+        List<Weight> bw = all.subList(all.size() / 2, all.size());
+        KTensor x = c.input();
+        LayerContext ic = c.inner(inner, List.of(x), fw);
+        Recurrent.checkInner(ic);
+        Recurrent.Emitted e = rnn.emit(ic, x, List.of(fw, bw), "bidirectional");
+        long u = Recurrent.units(ic);
+        String merge = c.config().raw("merge_mode") == null ? "none" : c.config().string("merge_mode");
+        boolean sequences = ic.config().bool("return_sequences", false);
+        List<KTensor> out = new ArrayList<>();
+        if (sequences) {
+            // Y (T, 2, N, u) → (N, T, 2, u): direction is axis 2
+            String y = c.g().transpose(e.y(), 2, 0, 1, 3);
+            out.addAll(merge(c, y, 2, new long[] {x.dim(0), x.dim(1)}, u, merge, x));
+        } else {
+            // Y_h (2, N, u) → (N, 2, u): direction is axis 1
+            String y = c.g().transpose(e.yh(), 1, 0, 2);
+            out.addAll(merge(c, y, 1, new long[] {x.dim(0)}, u, merge, x));
+        }
+        if (ic.config().bool("return_state", false)) {
+            for (String state : e.yc() == null ? List.of(e.yh()) : List.of(e.yh(), e.yc())) {
+                out.add(direction(c, state, 0, x, u));
+            }
+            for (String state : e.yc() == null ? List.of(e.yh()) : List.of(e.yh(), e.yc())) {
+                out.add(direction(c, state, 1, x, u));
+            }
+        }
+        return out;
+    }
+
+    private static List<KTensor> merge(LayerContext c, String y, int dirAxis, long[] lead, long u, String mode, KTensor x) {
+        long[] shape = java.util.Arrays.copyOf(lead, lead.length + 1);
+        String r;
+        switch (mode) {
+            case "concat" -> {
+                long[] target = new long[lead.length + 1];
+                target[lead.length] = 2 * u; // zeros copy the leading dims
+                r = c.g().reshape(y, target);
+                shape[lead.length] = 2 * u;
+            }
+            case "sum", "ave", "mul" -> {
+                String op = mode.equals("sum") ? "ReduceSum" : mode.equals("ave") ? "ReduceMean" : "ReduceProd";
+                r = op.equals("ReduceSum")
+                        ? c.g().node(op, List.of(y, c.g().int64s("axes", dirAxis)), Attribute.of("keepdims", 0L))
+                        : c.g().node(op, List.of(y), Attribute.of("axes", new long[] {dirAxis}), Attribute.of("keepdims", 0L));
+                shape[lead.length] = u;
+            }
+            case "none" -> {
+                List<KTensor> both = new ArrayList<>();
+                for (int d = 0; d < 2; d++) {
+                    String g = c.g().node("Gather", List.of(y, c.g().scalarIndex(d)),
+                            Attribute.of("axis", (long) dirAxis));
+                    shape[lead.length] = u;
+                    both.add(KTensor.channelsLast(g, shape, x.dtype()));
+                }
+                return both;
+            }
+            default -> throw c.error("merge_mode '" + mode + "' is not concat, sum, ave, mul or None");
+        }
+        return List.of(KTensor.channelsLast(r, shape, x.dtype()));
+    }
+
+    /** Direction {@code d} of a (2, N, u) state. */
+    private static KTensor direction(LayerContext c, String state, int d, KTensor x, long u) {
+        String s = c.g().node("Gather", List.of(state, c.g().scalarIndex(d)), Attribute.of("axis", 0L));
+        return KTensor.channelsLast(s, new long[] {x.dim(0), u}, x.dtype());
+    }
+}
