@@ -160,6 +160,19 @@ public final class OperatorRegistry {
         op("ScatterElements", dev.edgerun.runtime.ops.tensor.ScatterElements::new, 11, 13, 16, 18);
         op("Scatter", dev.edgerun.runtime.ops.tensor.ScatterElements::new, 9, 11);
         op("ScatterND", dev.edgerun.runtime.ops.tensor.ScatterND::new, 11, 13, 16, 18);
+        op("DepthToSpace", () -> new dev.edgerun.runtime.ops.tensor.DepthToSpace(true), 1, 11, 13);
+        op("SpaceToDepth", () -> new dev.edgerun.runtime.ops.tensor.DepthToSpace(false), 1, 13);
+        op("EyeLike", dev.edgerun.runtime.ops.tensor.EyeLike::new, 9, 22);
+        op("Trilu", dev.edgerun.runtime.ops.tensor.Trilu::new, 14);
+        op("CumSum", () -> new dev.edgerun.runtime.ops.tensor.Cumulative(false), 11, 14);
+        op("CumProd", () -> new dev.edgerun.runtime.ops.tensor.Cumulative(true), 26);
+        op("OneHot", dev.edgerun.runtime.ops.tensor.OneHot::new, 9, 11);
+        op("ReverseSequence", dev.edgerun.runtime.ops.tensor.ReverseSequence::new, 10);
+        op("CenterCropPad", dev.edgerun.runtime.ops.tensor.CenterCropPad::new, 18);
+        op("Compress", dev.edgerun.runtime.ops.tensor.Compress::new, 9, 11);
+        op("NonZero", dev.edgerun.runtime.ops.tensor.NonZero::new, 9, 13);
+        op("TopK", dev.edgerun.runtime.ops.tensor.TopK::new, 1, 10, 11, 24);
+        op("Unique", dev.edgerun.runtime.ops.tensor.Unique::new, 11);
 
         // ---- control flow, sequences, recurrent, quantization, misc (ops/control, ops/quant, ops/rnn) ----
         // (section: misc)
