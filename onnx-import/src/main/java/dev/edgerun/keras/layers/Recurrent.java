@@ -128,7 +128,12 @@ public final class Recurrent implements LayerConverter {
         List<Float> alphas = new ArrayList<>();
         List<Float> betas = new ArrayList<>();
         String act = c.config().has("activation") ? Activations.name(c, "activation") : "tanh";
-        List<String> keras = onnxOp.equals("RNN") ? List.of(act) : List.of(recurrentActivation(c), act, act);
+        // ONNX's per-direction functions: RNN f; GRU f (gates), g (candidate); LSTM f, g, h (cell output).
+        List<String> keras = switch (onnxOp) {
+            case "RNN" -> List.of(act);
+            case "GRU" -> List.of(recurrentActivation(c), act);
+            default -> List.of(recurrentActivation(c), act, act);
+        };
         for (int d = 0; d < dirs; d++) {
             for (String k : keras) names.add(onnxActivation(c, k, alphas, betas));
         }
