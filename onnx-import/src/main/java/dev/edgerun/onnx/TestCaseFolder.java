@@ -134,30 +134,41 @@ public final class TestCaseFolder {
         return new DataSet(name, setDir, Collections.unmodifiableMap(in), Collections.unmodifiableMap(out));
     }
 
+    /**
+     * Reads the files in order; a value whose stored name is one of {@code expected} takes that
+     * name, the others take the unused names in order.
+     */
     private static void readValues(List<Path> files, List<Value> expected, Map<String, Object> into) {
-        for (int i = 0; i < files.size(); i++) {
-            Path f = files.get(i);
-            Value positional = i < expected.size() ? expected.get(i) : null;
-            ValueType type = positional == null ? null : positional.type();
-            String key;
-            Object value;
-            if (f.getFileName().toString().endsWith(".npy")) {
-                value = Npy.read(f);
-                key = positional == null ? null : positional.name();
-            } else {
-                NamedValue nv = NamedValue.read(f, type);
-                value = nv.value();
-                key = nv.name() != null && expected.stream().anyMatch(v -> v.name().equals(nv.name()))
-                        ? nv.name() : positional == null ? null : positional.name();
+        List<String> names = expected.stream().map(Value::name).toList();
+        String[] keys = new String[files.size()];
+        Object[] values = new Object[files.size()];
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                Path f = files.get(i);
+                ValueType type = i < expected.size() ? expected.get(i).type() : null;
+                if (f.getFileName().toString().endsWith(".npy")) {
+                    values[i] = Npy.read(f);
+                } else {
+                    NamedValue nv = NamedValue.read(f, type);
+                    values[i] = nv.value();
+                    if (names.contains(nv.name())) keys[i] = nv.name();
+                }
             }
-            if (key == null) {
-                TensorProtos.closeValue(value);
-                throw new ModelFormatException(f + ": value number " + i + " has no counterpart among the model's "
-                        + expected.size() + " values " + expected.stream().map(Value::name).toList());
+            List<String> unused = new ArrayList<>(names);
+            unused.removeAll(java.util.Arrays.asList(keys));
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != null) continue;
+                if (unused.isEmpty()) {
+                    throw new ModelFormatException(files.get(i) + ": value number " + i + " has no counterpart among the"
+                            + " model's " + names.size() + " values " + names);
+                }
+                keys[i] = unused.remove(0);
             }
-            Object before = into.put(key, value);
-            TensorProtos.closeValue(before);
+        } catch (RuntimeException e) {
+            for (Object v : values) TensorProtos.closeValue(v);
+            throw e;
         }
+        for (int i = 0; i < keys.length; i++) TensorProtos.closeValue(into.put(keys[i], values[i]));
     }
 
     private static List<Path> numbered(Path d, String kind) {
