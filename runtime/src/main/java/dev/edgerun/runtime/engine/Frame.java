@@ -2,6 +2,7 @@ package dev.edgerun.runtime.engine;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.EdgerunException;
+import dev.edgerun.runtime.ResourceLimitException;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
@@ -29,6 +30,8 @@ final class Frame implements RunContext, AutoCloseable {
     private final MemorySegment[] scratchByStep;
     final ArrayList<Tensor> temps = new ArrayList<>();   // owned by this run, closed at its end
     private final Object[] extraOutputs = new Object[MAX_EXTRA_OUTPUTS];
+
+    private long tempBytes;                // bytes of temps, counted against the session's memory limit
 
     private Step current;
     private MemorySegment currentScratch = MemorySegment.NULL;
@@ -181,6 +184,15 @@ final class Frame implements RunContext, AutoCloseable {
 
     @Override
     public Tensor allocateTemp(DType dtype, Shape shape) {
+        long bytes = dtype.storageBytes(shape.elementCount());
+        long limit = plan.env.memoryLimit;
+        if (limit > 0 && plan.arenaBytes + tempBytes + bytes > limit) {
+            throw new ResourceLimitException(String.format(
+                    "native engine: %s needs %.1f MiB for a %s%s value, %.1f of %.1f MiB in use",
+                    current == null ? "graph '" + plan.program.graph.name() + "'" : current.label, bytes / 1048576.0,
+                    dtype.onnxName(), shape, (plan.arenaBytes + tempBytes) / 1048576.0, limit / 1048576.0));
+        }
+        tempBytes += bytes;
         Tensor t = Tensor.allocate(dtype, shape);
         temps.add(t);
         return t;
@@ -224,6 +236,7 @@ final class Frame implements RunContext, AutoCloseable {
         for (int i = 0; i < MAX_EXTRA_OUTPUTS; i++) extraOutputs[i] = null;
         for (int i = 0; i < temps.size(); i++) temps.get(i).close();
         temps.clear();
+        tempBytes = 0;
         current = null;
         currentScratch = MemorySegment.NULL;
     }

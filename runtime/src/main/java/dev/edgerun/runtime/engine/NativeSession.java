@@ -268,7 +268,10 @@ public final class NativeSession implements Session {
         synchronized (planLock) {
             checkOpen();
             for (Plan p : plans) {
-                if (Arrays.equals(p.signature, signature)) return p;
+                if (Arrays.equals(p.signature, signature)) {
+                    lastPlan = p;
+                    return p;
+                }
             }
             Plan p = new Planner(main, Planner.Mode.RUN).plan(signature, null);
             remember(p);

@@ -191,6 +191,21 @@ class NativeExecutorTest {
     }
 
     @Test
+    void refusesRunTimeAllocationsOverTheMemoryLimit() {
+        Graph g = Graph.builder("dyn").input(Value.tensor("x", DType.FLOAT, 1 << 20))
+                .node(op("Positive", List.of("x"), List.of("p")))
+                .output(new Value("p", null, "")).build();
+        float[] ones = new float[1 << 20];
+        java.util.Arrays.fill(ones, 1f);
+        try (NativeSession s = session(model(g), SessionOptions.builder().memoryLimit(2L << 20).build());
+             Tensor small = Tensor.of(new float[1 << 20], 1 << 20); Tensor big = Tensor.of(ones, 1 << 20)) {
+            s.run(Map.of("x", small)).close(); // no positive element: an empty output
+            ResourceLimitException e = assertThrows(ResourceLimitException.class, () -> s.run(Map.of("x", big)));
+            assertTrue(e.getMessage().contains("needs 4.0 MiB") && e.getMessage().contains("of 2.0 MiB in use"), e.getMessage());
+        }
+    }
+
+    @Test
     void outputsBelongToTheCallerAndSurviveSessionClose() {
         Tensor y;
         Tensor x = Tensor.of(new float[] {-1, 2, -3, 4}, 4);
@@ -307,6 +322,7 @@ class NativeExecutorTest {
             }
         }
         // The per-run cost (input checks, result map, output tensor) is the same for 10 and 210 nodes.
+        System.out.println("[executor] heap bytes per run: 10 nodes " + perRun[0] + ", 210 nodes " + perRun[1]);
         assertTrue(perRun[1] - perRun[0] < 200, "bytes per run: 10 nodes " + perRun[0] + ", 210 nodes " + perRun[1]);
     }
 
