@@ -1,0 +1,186 @@
+package dev.edgerun.cli;
+
+import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.RunResult;
+import dev.edgerun.runtime.Session;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Model;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code edgerun bench MODEL}: latency percentiles, throughput, load time and peak memory. With
+ * {@code --compare} two engines run in one process on the same inputs, interleaved run by run
+ * (and alternating which goes first) so that clock and thermal drift hit both alike.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure latency (median, p90, p99), throughput, load time and peak memory of a model.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(paramLabel = "MODEL", description = "the model file")
+    Path file;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "100", description = "timed runs per engine (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "untimed runs first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "run for S seconds instead of a number of runs")
+    double seconds;
+
+    @Option(names = "--compare", description = "run two engines side by side: native and onnxruntime, or the two of --engine a,b")
+    boolean compare;
+
+    @Option(names = "--shape", paramLabel = "NAME=DIMS", description = "input shape, e.g. input=1x3x224x224 (symbolic dims default to 1)")
+    Map<String, String> shapes = new LinkedHashMap<>();
+
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    /** One engine under test. */
+    private record Runner(String engine, Session session, double compileMs, Latency latency) {}
+
+    @Override
+    public Integer call() {
+        List<String> engines = engineNames();
+        if (runs < 1 && seconds <= 0) throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
+        long t0 = System.nanoTime();
+        try (Model model = Edgerun.load(file)) {
+            double loadMs = (System.nanoTime() - t0) / 1e6;
+            Map<String, Tensor> inputs = RandomInputs.create(model.graph(), shapes, seed);
+            List<Runner> runners = new ArrayList<>();
+            try {
+                for (String e : engines) runners.add(compile(model, e));
+                measure(runners, inputs);
+                report(model, loadMs, inputs, runners);
+            } finally {
+                runners.forEach(r -> r.session().close());
+                inputs.values().forEach(Tensor::close);
+            }
+        }
+        return Main.OK;
+    }
+
+    private List<String> engineNames() {
+        List<String> named = List.of(common.engine.split(","));
+        if (!compare) {
+            if (named.size() != 1) throw new IllegalArgumentException("--engine " + common.engine
+                    + " names several engines; add --compare to run them side by side");
+            return named;
+        }
+        if (named.size() == 2) return named;
+        if (named.size() > 2) throw new IllegalArgumentException("--compare takes two engines, got " + named);
+        return List.of("native", "onnxruntime");
+    }
+
+    private Runner compile(Model model, String engine) {
+        long t0 = System.nanoTime();
+        Session s = Edgerun.session(model, common.sessionOptions(engine));
+        return new Runner(engine, s, (System.nanoTime() - t0) / 1e6, new Latency());
+    }
+
+    private void measure(List<Runner> runners, Map<String, Tensor> inputs) {
+        for (int i = 0; i < warmup; i++) {
+            for (Runner r : runners) runOnce(r, inputs, false);
+        }
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        for (int round = 0; seconds > 0 ? System.nanoTime() < deadline : round < runs; round++) {
+            for (int k = 0; k < runners.size(); k++) {
+                // Alternate which engine goes first so neither always runs on a cache warmed by the other.
+                int idx = round % 2 == 0 ? k : runners.size() - 1 - k;
+                runOnce(runners.get(idx), inputs, true);
+            }
+        }
+    }
+
+    private static void runOnce(Runner r, Map<String, Tensor> inputs, boolean timed) {
+        long t0 = System.nanoTime();
+        RunResult result = r.session().run(inputs);
+        long t1 = System.nanoTime();
+        result.close();
+        if (timed) r.latency().add(t1 - t0);
+    }
+
+    private void report(Model model, double loadMs, Map<String, Tensor> inputs, List<Runner> runners) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("model", file.toString());
+        Map<String, Object> in = new LinkedHashMap<>();
+        inputs.forEach((n, t) -> in.put(n, Format.type(t)));
+        doc.put("inputs", in);
+        doc.put("warmup", warmup);
+        doc.put("threads", common.threads);
+        doc.put("interleaved", runners.size() > 1);
+        doc.put("load_ms", loadMs);
+        Map<String, Object> perEngine = new LinkedHashMap<>();
+        for (Runner r : runners) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("description", r.session().description());
+            m.put("compile_ms", r.compileMs());
+            m.put("load_compile_ms", loadMs + r.compileMs());
+            m.putAll(r.latency().summary());
+            if (r.engine().equals("native")) {
+                long arena = NativeFacts.analyse(model).plannedPeakBytes();
+                m.put("planned_arena_bytes", arena < 0 ? null : arena);
+            }
+            perEngine.put(r.engine(), m);
+        }
+        doc.put("engines", perEngine);
+        if (runners.size() == 2) {
+            doc.put("ratio", runners.get(0).latency().percentileMicros(50) / runners.get(1).latency().percentileMicros(50));
+        }
+        long hwm = ProcessMemory.peakRssBytes();
+        doc.put("peak_rss_bytes", hwm < 0 ? null : hwm);
+        PrintWriter out = spec.commandLine().getOut();
+        if (common.json) out.println(Json.write(doc));
+        else printText(out, doc, runners);
+        out.flush();
+    }
+
+    @SuppressWarnings("unchecked")
+    private void printText(PrintWriter out, Map<String, Object> doc, List<Runner> runners) {
+        out.printf(Locale.ROOT, "%s  inputs %s, %d warm-up runs%s, load %.1f ms%n", file, doc.get("inputs"), warmup,
+                runners.size() > 1 ? ", engines interleaved" : "", (Double) doc.get("load_ms"));
+        out.printf("%-12s %9s %11s %11s %11s %11s %12s%n", "engine", "runs", "compile", "median", "p90", "p99", "throughput");
+        Map<String, Object> engines = (Map<String, Object>) doc.get("engines");
+        for (Runner r : runners) {
+            Map<String, Object> m = (Map<String, Object>) engines.get(r.engine());
+            out.printf(Locale.ROOT, "%-12s %9d %8.1f ms %11s %11s %11s %10.1f/s%n", r.engine(), (Integer) m.get("runs"),
+                    r.compileMs(), Format.micros((Double) m.get("median_us")), Format.micros((Double) m.get("p90_us")),
+                    Format.micros((Double) m.get("p99_us")), (Double) m.get("throughput_per_s"));
+        }
+        for (Runner r : runners) out.printf("  %s: %s%n", r.engine(), r.session().description());
+        if (doc.containsKey("ratio")) {
+            out.printf(Locale.ROOT, "ratio of medians %s/%s = %.3f%n", runners.get(0).engine(), runners.get(1).engine(),
+                    (Double) doc.get("ratio"));
+        }
+        Object hwm = doc.get("peak_rss_bytes");
+        out.println("peak memory: process RSS " + (hwm == null ? "n/a" : Format.bytes((Long) hwm)) + arenaText(engines));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String arenaText(Map<String, Object> engines) {
+        Object nat = engines.get("native");
+        if (!(nat instanceof Map<?, ?> m)) return "";
+        Object arena = ((Map<String, Object>) m).get("planned_arena_bytes");
+        return ", native planned arena " + (arena == null ? "n/a" : Format.bytes((Long) arena));
+    }
+}
