@@ -121,6 +121,20 @@ public final class OperatorRegistry {
         op("GlobalAveragePool", dev.edgerun.runtime.ops.nn.GlobalAveragePool::new, 1, 22);
         op("GlobalMaxPool", dev.edgerun.runtime.ops.nn.GlobalMaxPool::new, 1, 22);
         op("GlobalLpPool", dev.edgerun.runtime.ops.nn.GlobalLpPool::new, 1, 2, 22);
+        op("MaxUnpool", dev.edgerun.runtime.ops.nn.MaxUnpool::new, 9, 11, 22);
+        op("Softmax", dev.edgerun.runtime.ops.nn.Softmax::new, 1, 11, 13);
+        op("LogSoftmax", dev.edgerun.runtime.ops.nn.LogSoftmax::new, 1, 11, 13);
+        op("Hardmax", dev.edgerun.runtime.ops.nn.Hardmax::new, 1, 11, 13);
+        op("BatchNormalization", dev.edgerun.runtime.ops.nn.BatchNormalization::new, 1, 6, 7, 9, 14, 15);
+        op("LayerNormalization", dev.edgerun.runtime.ops.nn.LayerNormalization::new, 17);
+        op("InstanceNormalization", dev.edgerun.runtime.ops.nn.InstanceNormalization::new, 1, 6, 22);
+        op("GroupNormalization", dev.edgerun.runtime.ops.nn.GroupNormalization::new, 18, 21);
+        op("LpNormalization", dev.edgerun.runtime.ops.nn.LpNormalization::new, 1, 22);
+        op("MeanVarianceNormalization", dev.edgerun.runtime.ops.nn.MeanVarianceNormalization::new, 1, 9, 13);
+        op("LRN", dev.edgerun.runtime.ops.nn.LRN::new, 1, 13);
+        op("RMSNormalization", dev.edgerun.runtime.ops.nn.RMSNormalization::new, 23);
+        op("NegativeLogLikelihoodLoss", dev.edgerun.runtime.ops.nn.NegativeLogLikelihoodLoss::new, 12, 13, 22);
+        op("SoftmaxCrossEntropyLoss", dev.edgerun.runtime.ops.nn.SoftmaxCrossEntropyLoss::new, 12, 13);
 
         // ---- shape and data movement, indexing, reductions (ops/tensor) ----
         // (section: tensor)

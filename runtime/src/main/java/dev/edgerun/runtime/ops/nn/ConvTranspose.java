@@ -1,0 +1,152 @@
+package dev.edgerun.runtime.ops.nn;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.F32Gemm;
+import dev.edgerun.runtime.kernels.Parallel;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * ConvTranspose as GEMM + col2im: per image and group, {@code col[Mg*prod(k), P] = W_g^T . X_g}
+ * ({@link F32Gemm}, constant weights packed once), then the columns are scatter-added into the
+ * output, which starts at the bias. Output size from {@code output_shape}, or from strides, pads,
+ * {@code output_padding} and dilations, as in the ONNX reference.
+ */
+public final class ConvTranspose implements Operator {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    @Override
+    public Kernel prepare(NodeContext ctx) {
+        Nn.requireFloat(ctx, 0);
+        Nn.requireFloat(ctx, 1);
+        long[] x = ctx.inputShape(0).dims(), w = ctx.inputShape(1).dims();
+        if (x.length < 3 || w.length != x.length) {
+            throw ctx.error("X must be [N, C, spatial...] and W [C, M/group, kernel...], got X" + ctx.inputShape(0) + " W" + ctx.inputShape(1));
+        }
+        int r = x.length - 2;
+        int group = (int) ctx.attrInt("group", 1);
+        if (group <= 0 || x[1] != w[0] || x[1] % group != 0) {
+            throw ctx.error("W" + ctx.inputShape(1) + " must have X's " + x[1] + " channels first, divisible by group " + group);
+        }
+        int[] in = Spatial.spatialDims(x), kernel = Spatial.spatialDims(w);
+        int[] s = Spatial.ints(ctx, "strides", r, 1), d = Spatial.ints(ctx, "dilations", r, 1);
+        int[] outPad = Spatial.ints(ctx, "output_padding", r, 0);
+        long[] padsAttr = ctx.attrInts("pads", null);
+        long[] shapeAttr = ctx.attrInts("output_shape", null);
+        String autoPad = ctx.attrString("auto_pad", "NOTSET");
+        int[] pb = new int[r], out = new int[r];
+        for (int a = 0; a < r; a++) {
+            int full = s[a] * (in[a] - 1) + outPad[a] + (kernel[a] - 1) * d[a] + 1;
+            boolean same = autoPad.equals("SAME_UPPER") || autoPad.equals("SAME_LOWER");
+            if (padsAttr != null && !same) {
+                if (padsAttr.length != 2 * r) throw ctx.error("pads has " + padsAttr.length + " values, expected " + 2 * r);
+                pb[a] = (int) padsAttr[a];
+                out[a] = shapeAttr != null ? (int) shapeAttr[shapeAttr.length - r + a] : full - pb[a] - (int) padsAttr[a + r];
+            } else if (shapeAttr != null || same) {
+                out[a] = shapeAttr != null ? (int) shapeAttr[shapeAttr.length - r + a] : in[a] * s[a];
+                int total = full - out[a];
+                pb[a] = autoPad.equals("SAME_UPPER") ? Math.floorDiv(total, 2) : total - Math.floorDiv(total, 2);
+            } else {
+                out[a] = full;
+            }
+            if (out[a] < 0) throw ctx.error("negative output size on spatial axis " + a);
+        }
+        int channels = (int) x[1], cg = channels / group, mg = (int) w[1], m = mg * group;
+        if (ctx.hasInput(2) && ctx.inputShape(2).elementCount() != m) throw ctx.error("B must have " + m + " elements, got " + ctx.inputShape(2));
+        long[] y = new long[r + 2];
+        y[0] = x[0];
+        y[1] = m;
+        for (int a = 0; a < r; a++) y[a + 2] = out[a];
+        int kprod = 1, positions = 1, outPlane = 1;
+        for (int a = 0; a < r; a++) {
+            kprod *= kernel[a];
+            positions *= in[a];
+            outPlane *= out[a];
+        }
+        F32Gemm gemm = F32Gemm.preferred();
+        Plan p = new Plan(gemm, (int) x[0], channels, cg, mg, m, group, mg * kprod, kprod, positions, outPlane,
+                in, kernel, out, s, pb, d, ctx.threads());
+        Tensor constW = ctx.constantInput(1);
+        MemorySegment packedW = null;
+        if (constW != null) {
+            packedW = MemorySegment.ofArray(new float[Math.toIntExact(p.weightBytes() * group / 4)]);
+            p.packWeights(constW.data(), packedW, 0);
+        }
+        return new Node(List.of(Nn.tensor(DType.FLOAT, y)), p, packedW);
+    }
+
+    private record Plan(F32Gemm gemm, int batch, int channels, int cg, int mg, int m, int group, int kc, int kprod,
+                        int positions, int outPlane, int[] in, int[] kernel, int[] out, int[] s, int[] pb, int[] d,
+                        int threads) {
+        long weightBytes() {
+            return 4 * F32Gemm.packedASize(kc, cg);
+        }
+
+        long inputBytes() {
+            return 4 * gemm.packedBSize(cg, positions);
+        }
+
+        long colBytes() {
+            return 4L * kc * positions;
+        }
+
+        /** op(A) = W_g^T: W_g is [cg, kc] at rows g*cg of W. */
+        void packWeights(MemorySegment w, MemorySegment dst, long dstOff) {
+            for (int g = 0; g < group; g++) {
+                F32Gemm.packA(w, 4L * g * cg * kc, 1, kc, kc, cg, dst, dstOff + g * weightBytes());
+            }
+        }
+    }
+
+    private record Node(List<ValueType> outputTypes, Plan p, MemorySegment packedW) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return p.inputBytes() + p.colBytes() + (packedW == null ? p.weightBytes() * p.group() : 0);
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            MemorySegment x = ctx.input(0).data(), y = ctx.output(0).data(), scratch = ctx.scratch();
+            Tensor bias = ctx.inputCount() > 2 ? ctx.input(2) : null;
+            long colOff = p.inputBytes(), wOff = colOff + p.colBytes();
+            MemorySegment w = packedW;
+            long pwOff = 0;
+            if (w == null) {
+                w = scratch;
+                pwOff = wOff;
+                p.packWeights(ctx.input(1).data(), scratch, wOff);
+            }
+            fillBias(y, bias == null ? null : bias.data());
+            Parallel par = Parallel.of(ctx, p.threads());
+            for (int n = 0; n < p.batch(); n++) {
+                for (int g = 0; g < p.group(); g++) {
+                    long xOff = 4L * ((long) n * p.channels() + (long) g * p.cg()) * p.positions();
+                    long yOff = 4L * ((long) n * p.m() + (long) g * p.mg()) * p.outPlane();
+                    p.gemm().packB(x, xOff, p.positions(), 1, p.cg(), p.positions(), scratch, 0);
+                    p.gemm().multiply(p.kc(), p.positions(), p.cg(), w, pwOff + g * p.weightBytes(), scratch, 0,
+                            scratch, colOff, p.positions(), 1f, false, null, par);
+                    Col2Im.addColumns(scratch, colOff, p.kc(), p.kprod(), p.in(), p.kernel(), p.out(), p.s(), p.pb(),
+                            p.d(), y, yOff);
+                }
+            }
+        }
+
+        private void fillBias(MemorySegment y, MemorySegment bias) {
+            long plane = p.outPlane();
+            for (int n = 0; n < p.batch(); n++) {
+                for (int c = 0; c < p.m(); c++) {
+                    float b = bias == null ? 0f : bias.getAtIndex(F, c);
+                    long base = 4L * ((long) n * p.m() + c) * plane;
+                    for (long q = 0; q < plane; q++) y.set(F, base + 4 * q, b);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.edgerun.runtime.ops.nn;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.KernelProvider;
+import dev.edgerun.runtime.kernels.KernelSelection;
+import dev.edgerun.runtime.kernels.Parallel;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * Gemm: {@code Y = alpha * op(A) . op(B) + beta * C}, C broadcast to {@code [M, N]}. Y is first
+ * filled with {@code beta * C}, then the kernel accumulates the product onto it; constant A or B
+ * (the usual weights) are packed once by the kernel provider.
+ */
+public final class Gemm implements Operator {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    @Override
+    public Kernel prepare(NodeContext ctx) {
+        Nn.requireFloat(ctx, 0);
+        Nn.requireFloat(ctx, 1);
+        Shape a = ctx.inputShape(0), b = ctx.inputShape(1);
+        if (a.rank() != 2 || b.rank() != 2) throw ctx.error("A and B must be 2-D, got A" + a + " and B" + b);
+        boolean transA = ctx.attrInt("transA", 0) != 0, transB = ctx.attrInt("transB", 0) != 0;
+        float alpha = ctx.attrFloat("alpha", 1f), beta = ctx.attrFloat("beta", 1f);
+        int m = (int) (transA ? a.dim(1) : a.dim(0)), k = (int) (transA ? a.dim(0) : a.dim(1));
+        int kb = (int) (transB ? b.dim(1) : b.dim(0)), n = (int) (transB ? b.dim(0) : b.dim(1));
+        if (k != kb) throw ctx.error("inner dimensions differ: op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n);
+        boolean hasC = ctx.hasInput(2) && beta != 0f;
+        int cRowStride = 0, cColStride = 0;
+        if (hasC) {
+            Nn.requireFloat(ctx, 2);
+            long[] c = ctx.inputShape(2).dims();
+            if (c.length > 2) throw ctx.error("C must have rank <= 2, got " + ctx.inputShape(2));
+            long cm = c.length == 2 ? c[0] : 1, cn = c.length >= 1 ? c[c.length - 1] : 1;
+            if ((cm != 1 && cm != m) || (cn != 1 && cn != n)) {
+                throw ctx.error("C" + ctx.inputShape(2) + " does not broadcast to [" + m + ", " + n + "]");
+            }
+            cColStride = cn == 1 ? 0 : 1;
+            cRowStride = cm == 1 ? 0 : (int) cn;
+        }
+        var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, transA, transB, alpha, hasC,
+                ctx.constantInput(0), ctx.constantInput(1), null);
+        KernelProvider.GemmKernel gemm = KernelSelection.defaults().gemm(spec)
+                .orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));
+        return new GemmNode(List.of(Nn.tensor(DType.FLOAT, m, n)), gemm, m, n, hasC, beta, cRowStride, cColStride,
+                ctx.threads());
+    }
+
+    private record GemmNode(List<ValueType> outputTypes, KernelProvider.GemmKernel gemm, int m, int n, boolean hasC,
+                            float beta, int cRowStride, int cColStride, int threads) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return gemm.scratchBytes();
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            MemorySegment y = ctx.output(0).data();
+            if (hasC) fillC(ctx.input(2).data(), y);
+            Parallel par = Parallel.of(ctx, threads);
+            gemm.run(ctx.input(0).data(), 0, ctx.input(1).data(), 0, y, 0, ctx.scratch(), par);
+        }
+
+        private void fillC(MemorySegment c, MemorySegment y) {
+            long at = 0;
+            for (int i = 0; i < m; i++) {
+                long row = (long) i * cRowStride;
+                for (int j = 0; j < n; j++, at += 4) y.set(F, at, beta * c.getAtIndex(F, row + (long) j * cColStride));
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.edgerun.runtime.ops.nn;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.F32Pool;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MaxPool (1-3 spatial axes; ceil_mode, dilations, pads, auto_pad, storage_order and the optional
+ * int64 Indices output). Float32 runs directly; double, float16, int8 and uint8 go through float32
+ * scratch (exact for the 8-bit types).
+ */
+public final class MaxPool implements Operator {
+
+    @Override
+    public Kernel prepare(NodeContext ctx) {
+        DType t = ctx.inputDType(0);
+        if (!Floats.convertible(t)) throw ctx.unsupported("dtype " + t.onnxName());
+        long[] x = ctx.inputShape(0).dims();
+        if (x.length < 3 || x.length > 5) throw ctx.unsupported("MaxPool on " + (x.length - 2) + " spatial axes, input " + ctx.inputShape(0));
+        long[] ks = ctx.attrInts("kernel_shape", null);
+        if (ks == null || ks.length != x.length - 2) throw ctx.error("kernel_shape must list " + (x.length - 2) + " sizes");
+        Spatial sp = Spatial.resolve(ctx, Spatial.spatialDims(x), Col2Im.toInts(ks), ctx.attrInt("ceil_mode", 0) != 0);
+        long[] y = sp.outputDims(x[0], x[1]);
+        boolean columnMajor = ctx.attrInt("storage_order", 0) != 0;
+        boolean withIndices = ctx.hasOutput(1);
+        List<ValueType> types = new ArrayList<>(List.of(Nn.tensor(t, y)));
+        if (ctx.outputCount() > 1) types.add(Nn.tensor(DType.INT64, y));
+        F32Pool pool = new F32Pool(sp.in(), sp.kernel(), sp.strides(), sp.padsBegin(), sp.padsEnd(), sp.dilations(), sp.out());
+        int planes = Nn.toInt(ctx, x[0] * x[1], "planes");
+        long inCount = Nn.product(x, 0, x.length), outCount = Nn.product(y, 0, y.length);
+        return new Node(List.copyOf(types), t, pool, planes, inCount, outCount, withIndices, columnMajor, ctx.threads());
+    }
+
+    private record Node(List<ValueType> outputTypes, DType dtype, F32Pool pool, int planes, long inCount, long outCount,
+                        boolean withIndices, boolean columnMajor, int threads) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return dtype == DType.FLOAT ? 0 : 4 * (inCount + outCount);
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            MemorySegment x = ctx.input(0).data(), y = ctx.output(0).data();
+            MemorySegment idx = withIndices ? ctx.output(1).data() : null;
+            MemorySegment xf = x, yf = y;
+            if (dtype != DType.FLOAT) {
+                MemorySegment s = ctx.scratch();
+                Floats.toFloat(dtype, x, s, 0, inCount);
+                xf = s.asSlice(0, 4 * inCount);
+                yf = s.asSlice(4 * inCount, 4 * outCount);
+            }
+            if (threads <= 1) {
+                pool.max(xf, yf, idx, columnMajor, 0, planes);
+            } else {
+                MemorySegment xs = xf, ys = yf;
+                ctx.parallelFor(planes, (from, to) -> pool.max(xs, ys, idx, columnMajor, from, to));
+            }
+            if (dtype != DType.FLOAT) Floats.fromFloat(yf, 0, dtype, y, outCount);
+        }
+    }
+}

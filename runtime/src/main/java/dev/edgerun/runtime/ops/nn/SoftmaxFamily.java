@@ -1,0 +1,78 @@
+package dev.edgerun.runtime.ops.nn;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.F32Softmax;
+import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The axis rule shared by Softmax, LogSoftmax and Hardmax. Before opset 13 the input is coerced
+ * to 2-D at {@code axis} (default 1) and normalized over the flattened trailing block; from 13 the
+ * operator works along the single axis {@code axis} (default -1). Either way the data is viewed as
+ * {@code [outer, n, inner]}.
+ */
+final class SoftmaxFamily {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    enum Mode { SOFTMAX, LOG_SOFTMAX, HARDMAX }
+
+    private SoftmaxFamily() {}
+
+    static Kernel prepare(NodeContext ctx, Mode mode) {
+        Nn.requireFloat(ctx, 0);
+        long[] x = ctx.inputShape(0).dims();
+        int rank = x.length;
+        long outer, n, inner;
+        if (ctx.opset() < 13) {
+            int axis = rank == 0 ? 0 : Nn.axis(ctx, ctx.attrInt("axis", 1), rank);
+            outer = Nn.product(x, 0, axis);
+            n = Nn.product(x, axis, rank);
+            inner = 1;
+        } else {
+            int axis = rank == 0 ? 0 : Nn.axis(ctx, ctx.attrInt("axis", -1), rank);
+            outer = Nn.product(x, 0, axis);
+            n = rank == 0 ? 1 : x[axis];
+            inner = Nn.product(x, axis + 1, rank);
+        }
+        int rows = Nn.toInt(ctx, outer * inner, "rows");
+        int len = Nn.toInt(ctx, n, "axis length");
+        int in = Nn.toInt(ctx, inner, "inner size");
+        int threads = ctx.threads();
+        ValueType out = Nn.tensor(DType.FLOAT, ctx.inputShape(0));
+        if (rows == 0 || len == 0) return Kernel.of(out, c -> { });
+        if (mode == Mode.HARDMAX) {
+            return Kernel.of(out, c -> hardmax(c.input(0).data(), c.output(0).data(), rows, len, in));
+        }
+        boolean log = mode == Mode.LOG_SOFTMAX;
+        return Kernel.of(out, c -> {
+            MemorySegment xs = c.input(0).data(), ys = c.output(0).data();
+            if (threads <= 1 || rows < 2) {
+                F32Softmax.run(Vectors.F32, log, xs, ys, len, in, 0, rows);
+            } else {
+                c.parallelFor(rows, (from, to) -> F32Softmax.run(Vectors.F32, log, xs, ys, len, in, from, to));
+            }
+        });
+    }
+
+    /** One-hot of the first maximum along each row. */
+    private static void hardmax(MemorySegment x, MemorySegment y, int rows, int n, int inner) {
+        for (int row = 0; row < rows; row++) {
+            long base = 4L * ((long) (row / inner) * n * inner + row % inner);
+            long step = 4L * inner;
+            int best = 0;
+            float max = x.get(F, base);
+            for (int j = 1; j < n; j++) {
+                float v = x.get(F, base + j * step);
+                if (v > max) {
+                    max = v;
+                    best = j;
+                }
+            }
+            for (int j = 0; j < n; j++) y.set(F, base + j * step, j == best ? 1f : 0f);
+        }
+    }
+}
