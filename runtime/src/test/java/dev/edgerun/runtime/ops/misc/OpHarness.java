@@ -28,8 +28,12 @@ public final class OpHarness implements AutoCloseable {
     private final List<Tensor> owned = new ArrayList<>();
     private final Arena arena = Arena.ofConfined();
 
-    /** Prepares and runs {@code op} on {@code node}; {@code inputs} may hold nulls (omitted) and List (sequences). */
-    public List<Object> run(Operator op, Node node, long opset, boolean inputsConstant, Object... inputs) {
+    /**
+     * Prepares and runs {@code op} on {@code node}; {@code inputs} may hold nulls (omitted) and List
+     * (sequences). {@code inputsConstant} is boxed so that a call with a leading {@code true} picks
+     * this overload rather than being ambiguous with the one without it.
+     */
+    public List<Object> run(Operator op, Node node, long opset, Boolean inputsConstant, Object... inputs) {
         Kernel kernel = op.prepare(new Ctx(node, opset, inputsConstant, inputs));
         return execute(kernel, inputs);
     }
