@@ -187,6 +187,7 @@ public final class OperatorRegistry {
         op("NonZero", dev.edgerun.runtime.ops.tensor.NonZero::new, 9, 13);
         op("TopK", dev.edgerun.runtime.ops.tensor.TopK::new, 1, 10, 11, 24);
         op("Unique", dev.edgerun.runtime.ops.tensor.Unique::new, 11);
+        op("TensorScatter", dev.edgerun.runtime.ops.tensor.TensorScatter::new, 24);
 
         // ---- control flow, sequences, recurrent, quantization, misc (ops/control, ops/quant, ops/rnn) ----
         // (section: misc)
@@ -215,6 +216,11 @@ public final class OperatorRegistry {
         op("Optional", dev.edgerun.runtime.ops.sequence.Optional::new, 15);
         op("OptionalHasElement", dev.edgerun.runtime.ops.sequence.OptionalHasElement::new, 15, 18);
         op("OptionalGetElement", dev.edgerun.runtime.ops.sequence.OptionalGetElement::new, 15, 18);
+        op("Einsum", dev.edgerun.runtime.ops.misc.Einsum::new, 12);
+        op("NonMaxSuppression", dev.edgerun.runtime.ops.misc.NonMaxSuppression::new, 10, 11);
+        op("RoiAlign", dev.edgerun.runtime.ops.misc.RoiAlign::new, 10, 16, 22);
+        op("GridSample", dev.edgerun.runtime.ops.misc.GridSample::new, 16, 20, 22);
+        op("AffineGrid", dev.edgerun.runtime.ops.misc.AffineGrid::new, 20);
     }
 
     private OperatorRegistry() {}

@@ -39,7 +39,7 @@ public final class QuantizeLinear implements Operator {
         Shape shape = ctx.inputShape(0);
         long blockSize = ctx.attrInt("block_size", 0);
         QuantAxis axis = QuantAxis.of(ctx, shape, ctx.inputShape(1), ctx.attrInt("axis", 1), blockSize);
-        if (hasZero && !ctx.inputShape(2).sameDims(ctx.inputShape(1))) {
+        if (hasZero && ctx.inputShape(2).elementCount() != ctx.inputShape(1).elementCount()) {
             throw ctx.error("y_zero_point shape " + ctx.inputShape(2) + " differs from y_scale shape " + ctx.inputShape(1));
         }
         boolean saturate = ctx.attrInt("saturate", 1) != 0;
