@@ -83,6 +83,11 @@ public final class OnnxModels {
 
     /** The model as ONNX bytes, every tensor inline (the model must fit protobuf's 2 GiB). */
     public static byte[] write(Model model) {
+        long bytes = OnnxWriter.initializerBytes(model);
+        if (bytes > EXTERNAL_DATA_THRESHOLD) {
+            throw new IllegalArgumentException("the model's initializers take " + bytes + " bytes, more than one"
+                    + " protobuf message may hold; write it to a file with write(Model, Path), which uses external data");
+        }
         return OnnxWriter.toProto(model, null).toByteArray();
     }
 

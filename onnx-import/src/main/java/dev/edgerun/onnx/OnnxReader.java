@@ -80,6 +80,7 @@ final class OnnxReader {
         Graph.Builder b = Graph.builder(g.getName()).docString(g.getDocString());
         Set<String> visible = new HashSet<>(outer);
         Map<String, String> producers = new HashMap<>(); // value name -> who defines it in this graph
+        Set<String> initializerNames = new HashSet<>();
         for (ValueInfoProto v : g.getInputList()) {
             b.input(value(v, path + " input"));
             define(v.getName(), "graph input", producers, visible, path);
@@ -87,11 +88,17 @@ final class OnnxReader {
         for (TensorProto t : g.getInitializerList()) {
             String where = path + " initializer '" + t.getName() + "'";
             if (t.getName().isEmpty()) throw new ModelFormatException(file + ": " + path + ": an initializer has no name");
+            if (!initializerNames.add(t.getName())) {
+                throw new ModelFormatException(file + ": " + where + " is defined twice");
+            }
             b.initializer(t.getName(), tensor(t, where));
             visible.add(t.getName());
         }
         for (SparseTensorProto s : g.getSparseInitializerList()) {
             String name = s.getValues().getName();
+            if (!initializerNames.add(name)) {
+                throw new ModelFormatException(file + ": " + path + " sparse initializer '" + name + "' is defined twice");
+            }
             b.initializer(name, sparse(s, path + " sparse initializer '" + name + "'"));
             visible.add(name);
         }

@@ -1,0 +1,27 @@
+package dev.edgerun.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgerun.runtime.ir.Model;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** resnet18 (47 MB of weights) imports well under a second once the JVM is warm. */
+class OnnxImportSpeedTest {
+
+    @Test
+    void resnet18ImportsInWellUnderASecond() {
+        Path file = SharedData.root().resolve("models/resnet18/model.onnx");
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 6; i++) {
+            long t0 = System.nanoTime();
+            try (Model m = OnnxModels.read(file)) {
+                assertEquals(11_684_712L, m.graph().parameterCount());
+            }
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        System.out.printf("resnet18 import: best of 6 = %.1f ms%n", best / 1e6);
+        assertTrue(best < 1_000_000_000L, "resnet18 import took " + best / 1e6 + " ms");
+    }
+}
