@@ -27,6 +27,8 @@ final class Frame implements RunContext, AutoCloseable {
     final Plan plan;
     final Object[] values;                 // per slot: Tensor, List<Tensor> or null
     private final Arena arena;             // null when the plan needs no arena
+    private final long arenaStart;         // address range of the arena, to recognise views into it
+    private final long arenaEnd;
     private final MemorySegment[] scratchByStep;
     final ArrayList<Tensor> temps = new ArrayList<>();   // owned by this run, closed at its end
     private final Object[] extraOutputs = new Object[MAX_EXTRA_OUTPUTS];
@@ -41,6 +43,8 @@ final class Frame implements RunContext, AutoCloseable {
         this.values = plan.constants.clone();
         this.arena = plan.arenaBytes > 0 ? Arena.ofShared() : null;
         MemorySegment base = arena == null ? MemorySegment.NULL : arena.allocate(plan.arenaBytes, ArenaLayout.ALIGN);
+        this.arenaStart = base.address();
+        this.arenaEnd = base.address() + base.byteSize();
         for (int i = 0; i < plan.arenaSlots.length; i++) {
             ValueType.TensorType t = plan.arenaTypes[i];
             long bytes = t.dtype().storageBytes(t.shape().elementCount());
@@ -217,6 +221,13 @@ final class Frame implements RunContext, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ lifetime
+
+    /** Whether {@code t} is a view into this frame's arena, whose memory later steps reuse. */
+    boolean inArena(Tensor t) {
+        if (arena == null || t.dtype() == DType.STRING) return false;
+        long a = t.data().address();
+        return a >= arenaStart && a < arenaEnd;
+    }
 
     /** Moves {@code t} from this run's temporaries to the caller; false when this run does not own it. */
     boolean release(Tensor t) {

@@ -189,6 +189,9 @@ final class GraphProgram {
             }
             defined.addAll(node.outputs());
         }
+        for (Value v : g.outputs()) {
+            if (!v.name().isEmpty() && !defined.contains(v.name())) free.add(v.name());
+        }
         return free;
     }
 

@@ -74,15 +74,32 @@ final class SubgraphProgram implements Subgraph, AutoCloseable {
     }
 
     /**
-     * An output of the body as a value of the parent run: values the body does not own (its inputs,
-     * captured values, constants) pass through; its temporaries move to the parent; arena views
-     * are copied, because the body's arena is reused by its next call.
+     * An output of the body as a value that lives until the parent run ends: constants pass
+     * through, the body's temporaries move to the parent, and views into an arena are copied
+     * (the body's arena is reused by its next call, the parent's by later steps). Inputs and
+     * captured values pass through unless they are such views.
      */
     private static Object handOver(Plan plan, Frame body, int slot, Frame parent) {
         Object v = body.values[slot];
         byte kind = plan.slotKind[slot];
-        if (kind == Plan.INPUT || kind == Plan.CONSTANT) return v;
+        if (kind == Plan.CONSTANT) return v;
+        if (kind == Plan.INPUT) return outsideParentArena(v, parent);
         return move(v, body, parent);
+    }
+
+    private static Object outsideParentArena(Object v, Frame parent) {
+        if (v instanceof Tensor t) {
+            if (!parent.inArena(t)) return t;
+            Tensor copy = t.copy();
+            parent.temps.add(copy);
+            return copy;
+        }
+        if (v instanceof List<?> list) {
+            List<Tensor> r = new ArrayList<>(list.size());
+            for (Object o : list) r.add((Tensor) outsideParentArena(o, parent));
+            return r;
+        }
+        return v;
     }
 
     private static Object move(Object v, Frame body, Frame parent) {

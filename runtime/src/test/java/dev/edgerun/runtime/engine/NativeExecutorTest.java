@@ -289,6 +289,26 @@ class NativeExecutorTest {
     }
 
     @Test
+    void subgraphOutputsOutliveTheEnclosingArenaBuffersTheyCameFrom() {
+        // The body returns the enclosing value 'outer' itself; steps after the call reuse outer's
+        // arena buffer, so the call's result must not be a view of it.
+        Graph body = Graph.builder("body").input(new Value("b_in", null, "")).output(new Value("outer", null, "")).build();
+        Graph g = Graph.builder("main").input(Value.tensor("x", DType.FLOAT, 1024))
+                .node(op("Relu", List.of("x"), List.of("outer")))
+                .node(op("CallBodyRaw", List.of("x"), List.of("y"), Attribute.of("body", body)))
+                .node(op("Scale2", List.of("x"), List.of("a")))
+                .node(op("Scale2", List.of("a"), List.of("b")))
+                .node(op("Scale2", List.of("b"), List.of("c")))
+                .output(new Value("y", null, "")).output(new Value("c", null, "")).build();
+        float[] in = floats(1024, 5);
+        try (NativeSession s = session(model(g), OPTIONS); Tensor x = Tensor.of(in, 1024); RunResult r = s.run(Map.of("x", x))) {
+            float[] y = r.get("y").toFloatArray();
+            for (int i = 0; i < in.length; i++) assertEquals(Math.max(0, in[i]), y[i]);
+            assertTrue(s.planStats().arenaBytes() < s.planStats().unsharedBytes(), "the arena reuses outer's buffer");
+        }
+    }
+
+    @Test
     void inlinesModelLocalFunctions() {
         // AddRelu(a, b) = Relu(Add(a, b)), a model-local function in domain "local".
         Function addRelu = new Function("AddRelu", "local", List.of("a", "b"), List.of("r"), List.of(), List.of(),

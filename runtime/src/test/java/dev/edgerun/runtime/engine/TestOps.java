@@ -37,6 +37,7 @@ final class TestOps implements OperatorSource {
             case "Unsupported" -> ctx -> { throw ctx.unsupported("this test operator is never supported"); };
             case "Positive" -> TestOps::positive;
             case "CallBody" -> TestOps::callBody;
+            case "CallBodyRaw" -> TestOps::callBodyRaw;
             case "Scale2" -> TestOps::scale2;
             default -> null;
         };
@@ -99,6 +100,13 @@ final class TestOps implements OperatorSource {
             Tensor r = (Tensor) out.get(0);
             rc.allocateOutput(0, r.dtype(), r.shape()).data().copyFrom(r.data());
         });
+    }
+
+    /** Like CallBody, but its output is the body's output itself, not a copy. */
+    static Kernel callBodyRaw(dev.edgerun.runtime.ops.NodeContext ctx) {
+        Subgraph body = ctx.compileSubgraph(ctx.attrGraph("body"));
+        return Kernel.of(new ValueType.TensorType(DType.FLOAT, null),
+                rc -> rc.setOutputValue(0, rc.runSubgraph(body, Map.of("b_in", rc.input(0))).get(0)));
     }
 
     /** y = 2x, split over the session's threads. */
