@@ -135,6 +135,13 @@ public final class Config {
         return r;
     }
 
+    /** A copy with {@code key} set to {@code value}. */
+    public Config with(String key, Object value) {
+        Map<String, Object> copy = new java.util.LinkedHashMap<>(map);
+        copy.put(key, value);
+        return new Config(copy, where);
+    }
+
     /** The same object, reported under another place name. */
     public Config at(String newWhere) {
         return new Config(map, newWhere);

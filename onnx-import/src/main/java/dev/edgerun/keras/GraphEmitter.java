@@ -24,6 +24,8 @@ import java.util.Set;
 public final class GraphEmitter {
     private final Graph.Builder graph;
     private final Set<String> used = new HashSet<>();
+    // "value|to-last" / "value|to-first" → the transposed value (one value name may be seen in both
+    // layouts when ChannelsFirst re-labels it)
     private final Map<String, String> otherLayout = new HashMap<>();
     private final Map<String, String> int64Constants = new HashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
@@ -134,13 +136,13 @@ public final class GraphEmitter {
     /** {@code t} as a channels-last IR value, transposing (once) if needed. */
     public String channelsLast(KTensor t) {
         if (!t.channelsFirst()) return t.name();
-        return otherLayout.computeIfAbsent(t.name(), n -> transpose(n, toChannelsLast(t.rank())));
+        return otherLayout.computeIfAbsent(t.name() + "|to-last", k -> transpose(t.name(), toChannelsLast(t.rank())));
     }
 
     /** {@code t} as a channels-first IR value, transposing (once) if needed. */
     public String channelsFirst(KTensor t) {
         if (t.channelsFirst() || t.rank() <= 2) return t.name();
-        return otherLayout.computeIfAbsent(t.name(), n -> transpose(n, toChannelsFirst(t.rank())));
+        return otherLayout.computeIfAbsent(t.name() + "|to-first", k -> transpose(t.name(), toChannelsFirst(t.rank())));
     }
 
     /** {@code t} in the given layout. */

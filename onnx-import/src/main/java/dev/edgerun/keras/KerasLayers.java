@@ -2,9 +2,11 @@ package dev.edgerun.keras;
 
 import dev.edgerun.keras.layers.Activation;
 import dev.edgerun.keras.layers.BatchNormalization;
+import dev.edgerun.keras.layers.ChannelsFirst;
 import dev.edgerun.keras.layers.Bidirectional;
 import dev.edgerun.keras.layers.Concatenate;
 import dev.edgerun.keras.layers.Conv;
+import dev.edgerun.keras.layers.ConvLSTM2D;
 import dev.edgerun.keras.layers.ConvTranspose;
 import dev.edgerun.keras.layers.Cropping;
 import dev.edgerun.keras.layers.Dense;
@@ -16,6 +18,7 @@ import dev.edgerun.keras.layers.Flatten;
 import dev.edgerun.keras.layers.GlobalPooling;
 import dev.edgerun.keras.layers.LayerNormalization;
 import dev.edgerun.keras.layers.LeakyReLU;
+import dev.edgerun.keras.layers.LocallyConnected;
 import dev.edgerun.keras.layers.Merge;
 import dev.edgerun.keras.layers.Normalization;
 import dev.edgerun.keras.layers.PReLU;
@@ -30,6 +33,7 @@ import dev.edgerun.keras.layers.Reshape;
 import dev.edgerun.keras.layers.SeparableConv;
 import dev.edgerun.keras.layers.Softmax;
 import dev.edgerun.keras.layers.ThresholdedReLU;
+import dev.edgerun.keras.layers.TimeDistributed;
 import dev.edgerun.keras.layers.UpSampling;
 import dev.edgerun.keras.layers.ZeroPadding;
 import dev.edgerun.runtime.UnsupportedOperatorException;
@@ -126,8 +130,16 @@ public final class KerasLayers {
         t.put("LSTM", Recurrent.lstm());
         t.put("GRU", Recurrent.gru());
         t.put("Bidirectional", new Bidirectional());
+        t.put("ConvLSTM2D", new ConvLSTM2D());
+        // wrappers and unshared convolution
+        t.put("TimeDistributed", new TimeDistributed());
+        t.put("LocallyConnected1D", new LocallyConnected());
+        t.put("LocallyConnected2D", new LocallyConnected());
         return Collections.unmodifiableMap(t);
     }
+
+    /** Converters that handle {@code data_format=channels_first} themselves. */
+    private static final Set<String> SELF_LAYOUT = Set.of("ConvLSTM2D", "LocallyConnected1D", "LocallyConnected2D");
 
     /** Classes that can never be imported, with the reason. */
     private static final Map<String, String> NOT_IMPORTABLE = Map.of(
@@ -149,7 +161,7 @@ public final class KerasLayers {
 
     static LayerConverter converter(KerasLayer layer, int kerasMajor) {
         LayerConverter c = TABLE.get(layer.className());
-        if (c != null) return c;
+        if (c != null) return ChannelsFirst.applies(layer) && !SELF_LAYOUT.contains(layer.className()) ? new ChannelsFirst(c) : c;
         throw unsupported(List.of(miss(layer, kerasMajor)));
     }
 

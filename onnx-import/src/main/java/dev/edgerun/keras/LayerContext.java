@@ -95,6 +95,14 @@ public final class LayerContext {
         }
     }
 
+    /** The same layer seen with another config and other inputs (see ChannelsFirst). */
+    public LayerContext with(Config newConfig, List<KTensor> newInputs) {
+        KerasLayer l = new KerasLayer(layer.className(), layer.name(), newConfig, layer.entry());
+        LayerContext c = new LayerContext(l, newInputs, emitter, weightSupplier, kerasMajor);
+        c.weights = weights;
+        return c;
+    }
+
     /** A context for a layer wrapped by this one (Bidirectional, TimeDistributed), with its own weights. */
     public LayerContext inner(KerasLayer innerLayer, List<KTensor> innerInputs, List<Weight> innerWeights) {
         return new LayerContext(innerLayer, innerInputs, emitter, () -> innerWeights, kerasMajor);

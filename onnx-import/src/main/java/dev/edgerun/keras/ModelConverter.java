@@ -221,6 +221,8 @@ final class ModelConverter {
             case "int32" -> DType.INT32;
             case "int64" -> DType.INT64;
             case "uint8" -> DType.UINT8;
+            case "uint16" -> DType.UINT16;
+            case "int16" -> DType.INT16;
             case "int8" -> DType.INT8;
             case "bool" -> DType.BOOL;
             default -> throw new ModelFormatException(where.where() + ": unsupported input dtype '" + kerasDtype + "'");

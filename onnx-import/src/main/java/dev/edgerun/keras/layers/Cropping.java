@@ -22,8 +22,7 @@ public final class Cropping implements LayerConverter {
             starts[i] = p[i][0];
             ends[i] = p[i][1] == 0 ? Long.MAX_VALUE : -p[i][1];
             if (shape[i + 1] >= 0) {
-                shape[i + 1] -= p[i][0] + p[i][1];
-                if (shape[i + 1] <= 0) throw c.error("cropping " + p[i][0] + "+" + p[i][1] + " leaves nothing of size " + x.dim(i + 1));
+                shape[i + 1] = Math.max(0, shape[i + 1] - p[i][0] - p[i][1]); // Keras too yields an empty tensor
             }
         }
         String y = c.g().node("Slice", List.of(x.name(), c.g().int64s("starts", starts), c.g().int64s("ends", ends),
