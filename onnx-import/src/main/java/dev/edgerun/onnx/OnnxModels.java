@@ -69,16 +69,25 @@ public final class OnnxModels {
         return convert(parse(bytes, "<stream>"), "<stream>", null, new Model.Source("onnx", null, bytes));
     }
 
-    /** Reads a model from the class path, e.g. {@code "/models/mlp.onnx"}. */
+    /**
+     * Reads a model from the class path, e.g. {@code "models/mlp.onnx"}: looked up through the
+     * thread's context class loader, then through the loader of this library.
+     */
     public static Model readResource(String classpathResource) {
-        String name = classpathResource.startsWith("/") ? classpathResource : "/" + classpathResource;
-        try (InputStream in = OnnxModels.class.getResourceAsStream(name)) {
+        String name = classpathResource.startsWith("/") ? classpathResource.substring(1) : classpathResource;
+        try (InputStream in = openResource(name)) {
             if (in == null) throw new ModelFormatException(classpathResource + ": no such class path resource");
             byte[] bytes = in.readAllBytes();
             return convert(parse(bytes, name), name, null, new Model.Source("onnx", null, bytes));
         } catch (IOException e) {
             throw new UncheckedIOException("reading class path resource " + classpathResource + " failed", e);
         }
+    }
+
+    private static InputStream openResource(String name) {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        InputStream in = context == null ? null : context.getResourceAsStream(name);
+        return in != null ? in : OnnxModels.class.getClassLoader().getResourceAsStream(name);
     }
 
     /** The model as ONNX bytes, every tensor inline (the model must fit protobuf's 2 GiB). */
