@@ -21,17 +21,19 @@ public final class Bidirectional implements LayerConverter {
     public List<KTensor> convert(LayerContext c) {
         Config innerEntry = c.config().object("layer");
         KerasLayer inner = KerasLayer.of(innerEntry, c.layer().where());
-        Recurrent rnn = switch (inner.className()) {
-            case "LSTM" -> Recurrent.lstm();
-            case "GRU" -> Recurrent.gru();
-            case "SimpleRNN" -> Recurrent.simpleRnn();
-            default -> throw c.unsupported("wrapped layer " + inner.className() + " (only SimpleRNN, LSTM and GRU)");
-        };
         List<Weight> all = c.weights();
         if (all.size() % 2 != 0) throw c.error("expected forward and backward weights, found " + all);
         List<Weight> fw = all.subList(0, all.size() / 2);
         List<Weight> bw = all.subList(all.size() / 2, all.size());
         KTensor x = c.input();
+        Recurrent rnn = switch (inner.className()) {
+            case "LSTM" -> Recurrent.lstm();
+            case "GRU" -> Recurrent.gru();
+            case "SimpleRNN" -> Recurrent.simpleRnn();
+            case "ConvLSTM2D" -> null;
+            default -> throw c.unsupported("wrapped layer " + inner.className() + " (only SimpleRNN, LSTM, GRU and ConvLSTM2D)");
+        };
+        if (rnn == null) return twoPasses(c, inner, x, fw, bw);
         LayerContext ic = c.inner(inner, List.of(x), fw);
         Recurrent.checkInner(ic);
         Recurrent.Emitted e = rnn.emit(ic, x, List.of(fw, bw), "bidirectional");
@@ -89,6 +91,44 @@ public final class Bidirectional implements LayerConverter {
             default -> throw c.error("merge_mode '" + mode + "' is not concat, sum, ave, mul or None");
         }
         return List.of(KTensor.channelsLast(r, shape, x.dtype()));
+    }
+
+    /**
+     * Any other recurrent layer: a forward pass and a go_backwards pass, the backward sequence
+     * flipped back to input time order, then merged along the last Keras axis, as Keras does.
+     */
+    private static List<KTensor> twoPasses(LayerContext c, KerasLayer inner, KTensor x, List<Weight> fw, List<Weight> bw) {
+        boolean back = inner.config().bool("go_backwards", false);
+        KerasLayer f = new KerasLayer(inner.className(), inner.name() + "_forward", inner.config().with("go_backwards", back),
+                inner.entry());
+        KerasLayer b = new KerasLayer(inner.className(), inner.name() + "_backward", inner.config().with("go_backwards", !back),
+                inner.entry());
+        KTensor y = c.convertInner(f, List.of(x), fw).get(0);
+        KTensor r = c.convertInner(b, List.of(x), bw).get(0);
+        if (inner.config().bool("return_state", false)) throw c.unsupported("return_state on a wrapped " + inner.className());
+        if (inner.config().bool("return_sequences", false)) {
+            String rl = c.g().channelsLast(r);
+            String flipped = c.g().node("Slice", List.of(rl, c.g().int64s("starts", -1), c.g().int64s("ends", Long.MIN_VALUE),
+                    c.g().int64s("axes", 1), c.g().int64s("steps", -1)));
+            r = KTensor.channelsLast(flipped, r.shape(), r.dtype());
+        }
+        List<KTensor> both = Merge.sameLayout(c, List.of(y, r));
+        y = both.get(0);
+        r = both.get(1);
+        String mode = c.config().raw("merge_mode") == null ? "none" : c.config().string("merge_mode");
+        return switch (mode) {
+            case "concat" -> {
+                long[] shape = y.shape();
+                shape[shape.length - 1] = y.channels() < 0 ? -1 : 2 * y.channels();
+                yield List.of(y.derive(c.g().node("Concat", List.of(y.name(), r.name()),
+                        Attribute.of("axis", (long) y.irAxis(-1))), shape));
+            }
+            case "sum" -> List.of(y.derive(c.g().node("Add", List.of(y.name(), r.name())), y.shape()));
+            case "mul" -> List.of(y.derive(c.g().node("Mul", List.of(y.name(), r.name())), y.shape()));
+            case "ave" -> List.of(y.derive(c.g().node("Mean", List.of(y.name(), r.name())), y.shape()));
+            case "none" -> List.of(y, r);
+            default -> throw c.error("merge_mode '" + mode + "' is not concat, sum, ave, mul or None");
+        };
     }
 
     /** Direction {@code d} of a (2, N, u) state. */
