@@ -221,6 +221,13 @@ public final class OperatorRegistry {
         op("RoiAlign", dev.edgerun.runtime.ops.misc.RoiAlign::new, 10, 16, 22);
         op("GridSample", dev.edgerun.runtime.ops.misc.GridSample::new, 16, 20, 22);
         op("AffineGrid", dev.edgerun.runtime.ops.misc.AffineGrid::new, 20);
+        op("DFT", dev.edgerun.runtime.ops.misc.DFT::new, 17, 20);
+        op("STFT", dev.edgerun.runtime.ops.misc.STFT::new, 17);
+        op("HannWindow", dev.edgerun.runtime.ops.misc.Windows::hann, 17);
+        op("HammingWindow", dev.edgerun.runtime.ops.misc.Windows::hamming, 17);
+        op("BlackmanWindow", dev.edgerun.runtime.ops.misc.Windows::blackman, 17);
+        op("MelWeightMatrix", dev.edgerun.runtime.ops.misc.MelWeightMatrix::new, 17);
+        op("Det", dev.edgerun.runtime.ops.misc.Det::new, 11, 22);
     }
 
     private OperatorRegistry() {}
