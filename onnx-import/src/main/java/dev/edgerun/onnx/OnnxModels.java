@@ -53,7 +53,10 @@ public final class OnnxModels {
         return convert(proto, file.getFileName().toString(), folder, new Model.Source("onnx", file, null));
     }
 
-    /** Reads a serialized model; external data cannot be resolved (there is no folder). */
+    /**
+     * Reads a serialized model; external data cannot be resolved (there is no folder). The array
+     * becomes the model's {@link Model#source()} without a copy: do not change it afterwards.
+     */
     public static Model read(byte[] bytes) {
         return convert(parse(bytes, "<bytes>"), "<bytes>", null, new Model.Source("onnx", null, bytes));
     }

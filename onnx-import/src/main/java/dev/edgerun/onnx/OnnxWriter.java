@@ -30,6 +30,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
@@ -46,24 +47,38 @@ final class OnnxWriter {
         return model.graph().parameterBytes();
     }
 
+    /**
+     * Writes to temporary siblings first and then moves them into place, so that a model whose
+     * weights are memory-mapped from the very files being replaced stays readable while it is written.
+     */
     static void write(Model model, Path file, boolean externalData) {
+        Path target = file.toAbsolutePath();
+        Path tmpModel = target.resolveSibling(target.getFileName() + ".tmp");
+        String dataName = target.getFileName() + ".data";
+        Path tmpData = target.resolveSibling(dataName + ".tmp");
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            if (!externalData) {
-                try (OutputStream out = Files.newOutputStream(file)) {
+            Files.createDirectories(target.getParent());
+            try (OutputStream out = Files.newOutputStream(tmpModel)) {
+                if (!externalData) {
                     toProto(model, null).writeTo(out);
+                } else {
+                    try (FileChannel data = FileChannel.open(tmpData, StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                        toProto(model, new Sink(dataName, data)).writeTo(out);
+                    }
                 }
-                return;
             }
-            String dataName = file.getFileName() + ".data";
-            try (FileChannel data = FileChannel.open(file.resolveSibling(dataName), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = Files.newOutputStream(file)) {
-                toProto(model, new Sink(dataName, data)).writeTo(out);
-            }
+            if (externalData) Files.move(tmpData, target.resolveSibling(dataName), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmpModel, target, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("writing ONNX model " + file + " failed", e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmpModel);
+                Files.deleteIfExists(tmpData);
+            } catch (IOException ignored) {
+                // best effort: a leftover .tmp file is harmless
+            }
         }
     }
 

@@ -142,6 +142,16 @@ class ExternalDataTest {
             try (Model again = OnnxModels.read(file)) {
                 assertArrayEquals(big, again.graph().initializers().get("w").toFloatArray());
                 assertArrayEquals(new float[] {1}, again.graph().initializers().get("b").toFloatArray());
+                // overwrite the files its weights are mapped from: the mapped weights stay readable
+                OnnxModels.write(again, file, true);
+                assertArrayEquals(big, again.graph().initializers().get("w").toFloatArray());
+            }
+            try (Model third = OnnxModels.read(file)) {
+                assertArrayEquals(big, third.graph().initializers().get("w").toFloatArray());
+            }
+            try (var files = Files.list(file.getParent())) {
+                assertEquals(java.util.List.of("big.onnx", "big.onnx.data"),
+                        files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary files left");
             }
         }
     }
