@@ -228,6 +228,7 @@ public final class OperatorRegistry {
         op("BlackmanWindow", dev.edgerun.runtime.ops.misc.Windows::blackman, 17);
         op("MelWeightMatrix", dev.edgerun.runtime.ops.misc.MelWeightMatrix::new, 17);
         op("Det", dev.edgerun.runtime.ops.misc.Det::new, 11, 22);
+        op("Attention", dev.edgerun.runtime.ops.misc.Attention::new, 23, 24);
     }
 
     private OperatorRegistry() {}
