@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +22,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
     private final VectorSpecies<Float> species; // null: scalar
     private final int channels, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, planes;
     private final MemorySegment weights; // constant weights [C, kh, kw], or null
+    private final int[] colLo, colHi;    // per kernel column: output columns whose input column is inside
 
     /** Whether this kernel handles {@code spec}: 2-D, depthwise with one output per channel. */
     public static boolean supports(KernelProvider.ConvSpec spec) {
@@ -46,6 +48,13 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
         oh = (int) ys[2];
         ow = (int) ys[3];
         planes = (int) xs[0] * channels;
+        colLo = new int[kw];
+        colHi = new int[kw];
+        for (int kj = 0; kj < kw; kj++) {
+            int off = kj * dw - pw;
+            colLo[kj] = off >= 0 ? 0 : Math.min(ow, F32Im2Col.ceilDiv(-off, sw));
+            colHi[kj] = Math.max(colLo[kj], Math.min(ow, F32Im2Col.ceilDiv(w - off, sw)));
+        }
         weights = spec.constantWeight() == null ? null
                 : MemorySegment.ofArray(spec.constantWeight().toFloatArray());
     }
@@ -84,8 +93,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                     for (int kj = 0; kj < kw; kj++) {
                         float wv = wt.get(F, wPlane + 4L * (ki * kw + kj));
                         int off = kj * dw - pw;
-                        int lo = off >= 0 ? 0 : Math.min(ow, F32Im2Col.ceilDiv(-off, sw));
-                        int hi = Math.max(lo, Math.min(ow, F32Im2Col.ceilDiv(w - off, sw)));
+                        int lo = colLo[kj], hi = colHi[kj];
                         if (sw == 1 && species != null) {
                             axpy(wv, x, xRow + 4L * off, y, yRow, lo, hi);
                         } else {
@@ -103,6 +111,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
 
     /** {@code y[j] += a * x[j]} for j in [lo, hi); x and y are byte offsets of element 0. */
     private void axpy(float a, MemorySegment x, long x0, MemorySegment y, long y0, int lo, int hi) {
+        VectorSpecies<Float> species = JavaKernelsSpecies.of(this.species).f32();
         int lanes = species.length();
         FloatVector av = FloatVector.broadcast(species, a);
         int j = lo;
@@ -111,9 +120,11 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             FloatVector yv = FloatVector.fromMemorySegment(species, y, y0 + 4L * j, LE);
             xv.fma(av, yv).intoMemorySegment(y, y0 + 4L * j, LE);
         }
-        for (; j < hi; j++) {
-            long at = y0 + 4L * j;
-            y.set(F, at, y.get(F, at) + a * x.get(F, x0 + 4L * j));
+        if (j < hi) { // masked tail: rows of small feature maps are often shorter than a vector
+            VectorMask<Float> m = species.indexInRange(j, hi);
+            FloatVector xv = FloatVector.fromMemorySegment(species, x, x0 + 4L * j, LE, m);
+            FloatVector yv = FloatVector.fromMemorySegment(species, y, y0 + 4L * j, LE, m);
+            xv.fma(av, yv).intoMemorySegment(y, y0 + 4L * j, LE, m);
         }
     }
 

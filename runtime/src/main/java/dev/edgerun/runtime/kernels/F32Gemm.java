@@ -31,12 +31,14 @@ public final class F32Gemm {
     private static final int SCALAR_NR = 8;
 
     private final VectorSpecies<Float> species; // null: scalar loops
+    private final Micro micro;                  // null: scalar loops
     private final int lanes;
     private final int nr;
 
     /** A GEMM on {@code species} lanes; null means scalar. */
     public F32Gemm(VectorSpecies<Float> species) {
         this.species = species;
+        this.micro = species == null ? null : Micro.of(species);
         this.lanes = species == null ? SCALAR_NR / 2 : species.length();
         this.nr = 2 * lanes;
     }
@@ -170,7 +172,7 @@ public final class F32Gemm {
                         if (species == null) {
                             microScalar(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
                         } else {
-                            microVector(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
+                            micro.tile(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
                         }
                     }
                 }
@@ -201,71 +203,118 @@ public final class F32Gemm {
         }
     }
 
-    private void microVector(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
-                             int ldc, int rows, int cols, boolean load, float alpha) {
-        VectorSpecies<Float> s = species;
-        long half = 4L * lanes;
-        long bStep = 4L * nr;
-        FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        long ap = aAt;
-        long bp = bAt;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bp, LE);
-            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bp + half, LE);
-            FloatVector x = FloatVector.broadcast(s, a.get(F, ap));
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(s, a.get(F, ap + 4));
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(s, a.get(F, ap + 8));
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(s, a.get(F, ap + 12));
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(s, a.get(F, ap + 16));
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(s, a.get(F, ap + 20));
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            ap += 4L * MR;
-            bp += bStep;
+    /**
+     * The register-tiled vector micro-kernel. The species comes from {@link #s()}, which each
+     * final subclass answers with a {@code static final} species: the Vector API only compiles to
+     * vector instructions when the species is a constant, and a session uses one width, so the
+     * JIT sees one receiver class and folds the species. (Tests that run several widths in one
+     * JVM get correct but slower code.)
+     */
+    abstract static class Micro {
+        abstract VectorSpecies<Float> s();
+
+        static Micro of(VectorSpecies<Float> species) {
+            return switch (species.vectorBitSize()) {
+                case 512 -> new Micro512();
+                case 256 -> new Micro256();
+                case 128 -> new Micro128();
+                case 64 -> new Micro64();
+                default -> throw new IllegalArgumentException("no micro-kernel for " + species);
+            };
         }
-        long row = 4L * ldc;
-        storeRow(c00, c01, c, cAt, cols, load, alpha);
-        if (rows > 1) storeRow(c10, c11, c, cAt + row, cols, load, alpha);
-        if (rows > 2) storeRow(c20, c21, c, cAt + 2 * row, cols, load, alpha);
-        if (rows > 3) storeRow(c30, c31, c, cAt + 3 * row, cols, load, alpha);
-        if (rows > 4) storeRow(c40, c41, c, cAt + 4 * row, cols, load, alpha);
-        if (rows > 5) storeRow(c50, c51, c, cAt + 5 * row, cols, load, alpha);
+
+        final void tile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
+                  int ldc, int rows, int cols, boolean load, float alpha) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length();
+            int nr = 2 * lanes;
+            long half = 4L * lanes;
+            long bStep = 4L * nr;
+            FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+            FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            long ap = aAt;
+            long bp = bAt;
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromMemorySegment(s, b, bp, LE);
+                FloatVector b1 = FloatVector.fromMemorySegment(s, b, bp + half, LE);
+                FloatVector x = FloatVector.broadcast(s, a.get(F, ap));
+                c00 = x.fma(b0, c00);
+                c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(s, a.get(F, ap + 4));
+                c10 = x.fma(b0, c10);
+                c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(s, a.get(F, ap + 8));
+                c20 = x.fma(b0, c20);
+                c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(s, a.get(F, ap + 12));
+                c30 = x.fma(b0, c30);
+                c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(s, a.get(F, ap + 16));
+                c40 = x.fma(b0, c40);
+                c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(s, a.get(F, ap + 20));
+                c50 = x.fma(b0, c50);
+                c51 = x.fma(b1, c51);
+                ap += 4L * MR;
+                bp += bStep;
+            }
+            long row = 4L * ldc;
+            storeRow(c00, c01, c, cAt, cols, load, alpha);
+            if (rows > 1) storeRow(c10, c11, c, cAt + row, cols, load, alpha);
+            if (rows > 2) storeRow(c20, c21, c, cAt + 2 * row, cols, load, alpha);
+            if (rows > 3) storeRow(c30, c31, c, cAt + 3 * row, cols, load, alpha);
+            if (rows > 4) storeRow(c40, c41, c, cAt + 4 * row, cols, load, alpha);
+            if (rows > 5) storeRow(c50, c51, c, cAt + 5 * row, cols, load, alpha);
+        }
+
+        private void storeRow(FloatVector v0, FloatVector v1, MemorySegment c, long at, int cols, boolean load, float alpha) {
+            VectorSpecies<Float> species = s();
+            int lanes = species.length();
+            int nr = 2 * lanes;
+            if (alpha != 1f) {
+                v0 = v0.mul(alpha);
+                v1 = v1.mul(alpha);
+            }
+            long half = 4L * lanes;
+            if (cols == nr) {
+                if (load) {
+                    v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE));
+                    v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE));
+                }
+                v0.intoMemorySegment(c, at, LE);
+                v1.intoMemorySegment(c, at + half, LE);
+                return;
+            }
+            VectorMask<Float> m0 = species.indexInRange(0, cols);
+            VectorMask<Float> m1 = species.indexInRange(lanes, cols);
+            if (load) {
+                v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE, m0));
+                v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE, m1));
+            }
+            v0.intoMemorySegment(c, at, LE, m0);
+            if (cols > lanes) v1.intoMemorySegment(c, at + half, LE, m1);
+        }
+
     }
 
-    private void storeRow(FloatVector v0, FloatVector v1, MemorySegment c, long at, int cols, boolean load, float alpha) {
-        if (alpha != 1f) {
-            v0 = v0.mul(alpha);
-            v1 = v1.mul(alpha);
-        }
-        long half = 4L * lanes;
-        if (cols == nr) {
-            if (load) {
-                v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE));
-                v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE));
-            }
-            v0.intoMemorySegment(c, at, LE);
-            v1.intoMemorySegment(c, at + half, LE);
-            return;
-        }
-        VectorMask<Float> m0 = species.indexInRange(0, cols);
-        VectorMask<Float> m1 = species.indexInRange(lanes, cols);
-        if (load) {
-            v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE, m0));
-            v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE, m1));
-        }
-        v0.intoMemorySegment(c, at, LE, m0);
-        if (cols > lanes) v1.intoMemorySegment(c, at + half, LE, m1);
+    static final class Micro512 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Micro256 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Micro128 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Micro64 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> s() { return S; }
     }
 
     static int ceilDiv(int a, int b) {

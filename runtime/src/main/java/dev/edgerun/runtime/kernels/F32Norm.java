@@ -21,10 +21,11 @@ public final class F32Norm {
     private F32Norm() {}
 
     /** Sum of {@code n} floats. */
-    public static double sum(VectorSpecies<Float> sp, MemorySegment x, long off, int n) {
+    public static double sum(VectorSpecies<Float> species, MemorySegment x, long off, int n) {
         int j = 0;
         double s = 0;
-        if (sp != null) {
+        if (species != null) {
+            VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
             int lanes = sp.length();
             FloatVector a0 = FloatVector.zero(sp), a1 = a0;
             for (; j + 2 * lanes <= n; j += 2 * lanes) {
@@ -38,10 +39,11 @@ public final class F32Norm {
     }
 
     /** Sum of {@code (x - mean)^2} over {@code n} floats. */
-    public static double sumSquaredDeviations(VectorSpecies<Float> sp, MemorySegment x, long off, int n, float mean) {
+    public static double sumSquaredDeviations(VectorSpecies<Float> species, MemorySegment x, long off, int n, float mean) {
         int j = 0;
         double s = 0;
-        if (sp != null) {
+        if (species != null) {
+            VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
             int lanes = sp.length();
             FloatVector m = FloatVector.broadcast(sp, mean);
             FloatVector a0 = FloatVector.zero(sp), a1 = a0;
@@ -61,10 +63,11 @@ public final class F32Norm {
     }
 
     /** {@code y = x * mul + add} over {@code n} floats. */
-    public static void affine(VectorSpecies<Float> sp, MemorySegment x, long xOff, MemorySegment y, long yOff, int n,
+    public static void affine(VectorSpecies<Float> species, MemorySegment x, long xOff, MemorySegment y, long yOff, int n,
                               float mul, float add) {
         int j = 0;
-        if (sp != null) {
+        if (species != null) {
+            VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
             int lanes = sp.length();
             FloatVector mv = FloatVector.broadcast(sp, mul), av = FloatVector.broadcast(sp, add);
             for (; j + lanes <= n; j += lanes) {
@@ -78,10 +81,11 @@ public final class F32Norm {
      * {@code y[j] = (x[j] - mean) * invStd * scale[j] + bias[j]} over {@code n} floats;
      * {@code bias} may be null.
      */
-    public static void normalize(VectorSpecies<Float> sp, MemorySegment x, long xOff, MemorySegment y, long yOff, int n,
+    public static void normalize(VectorSpecies<Float> species, MemorySegment x, long xOff, MemorySegment y, long yOff, int n,
                                  float mean, float invStd, MemorySegment scale, long sOff, MemorySegment bias, long bOff) {
         int j = 0;
-        if (sp != null) {
+        if (species != null) {
+            VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
             int lanes = sp.length();
             FloatVector mv = FloatVector.broadcast(sp, mean), iv = FloatVector.broadcast(sp, invStd);
             for (; j + lanes <= n; j += lanes) {

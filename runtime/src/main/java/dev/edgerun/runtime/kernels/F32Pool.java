@@ -184,7 +184,8 @@ public final class F32Pool {
         return acc;
     }
 
-    private static float globalVector(VectorSpecies<Float> sp, boolean max, MemorySegment x, long base, int size) {
+    private static float globalVector(VectorSpecies<Float> species, boolean max, MemorySegment x, long base, int size) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int i = 0;
         float acc;

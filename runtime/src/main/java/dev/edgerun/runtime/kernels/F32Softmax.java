@@ -48,7 +48,8 @@ public final class F32Softmax {
         }
     }
 
-    private static void vectorRow(VectorSpecies<Float> sp, boolean log, MemorySegment x, MemorySegment y, long base, int n) {
+    private static void vectorRow(VectorSpecies<Float> species, boolean log, MemorySegment x, MemorySegment y, long base, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int bound = sp.loopBound(n);
         FloatVector mv = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
