@@ -15,23 +15,15 @@ import jdk.incubator.vector.VectorSpecies;
 public final class F32ResizePass {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    private final VectorSpecies<Float> species;
-
-    public F32ResizePass() {
-        this(Vectors.F32);
-    }
-
-    /** @param species the vector species, null for scalar only */
-    public F32ResizePass(VectorSpecies<Float> species) {
-        this.species = species;
-    }
+    private F32ResizePass() {}
 
     /**
+     * @param species     the vector species ({@link Vectors#F32} in production), null for scalar only
      * @param index       (outLen, taps) input row per tap, already clamped to [0, inLen)
      * @param weight      (outLen, taps)
      * @param extrapolate (outLen) rows to fill with {@code fill}, or null
      */
-    public void run(MemorySegment src, MemorySegment dst, long outer, int inLen, long inner, int outLen,
+    public static void run(VectorSpecies<Float> species, MemorySegment src, MemorySegment dst, long outer, int inLen, long inner, int outLen,
                     int taps, int[] index, float[] weight, boolean[] extrapolate, float fill) {
         for (long o = 0; o < outer; o++) {
             long srcBase = o * inLen * inner;
@@ -45,13 +37,13 @@ public final class F32ResizePass {
                     for (int t = 0; t < taps; t++) acc = Math.fma(weight[j * taps + t], src.getAtIndex(F32, srcBase + index[j * taps + t]), acc);
                     dst.set(F32, d, acc);
                 } else {
-                    row(src, srcBase, inner, dst, d, j * taps, taps, index, weight);
+                    row(species, src, srcBase, inner, dst, d, j * taps, taps, index, weight);
                 }
             }
         }
     }
 
-    private void row(MemorySegment src, long srcBase, long inner, MemorySegment dst, long d, int first, int taps,
+    private static void row(VectorSpecies<Float> species, MemorySegment src, long srcBase, long inner, MemorySegment dst, long d, int first, int taps,
                      int[] index, float[] weight) {
         long i = 0;
         if (species != null) {

@@ -10,25 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Reductions of one contiguous float32 row: sum, sum of squares, max and min, for ReduceSum,
  * ReduceMean, ReduceSumSquare, ReduceL2, ReduceMax and ReduceMin over trailing axes. Four
- * accumulators in the main loop, a scalar tail; a null species runs the scalar loop only.
+ * accumulators in the main loop, a scalar tail. Each method takes the species (callers pass
+ * {@link Vectors#F32}, a constant the JIT folds; tests pass each width); null runs the scalar loop.
  */
 public final class ReduceF32Rows {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    private final VectorSpecies<Float> species;
-
-    /** Uses {@link Vectors#F32} (scalar when vectors are disabled). */
-    public ReduceF32Rows() {
-        this(Vectors.F32);
-    }
-
-    /** Uses {@code species}; null for scalar only. */
-    public ReduceF32Rows(VectorSpecies<Float> species) {
-        this.species = species;
-    }
+    private ReduceF32Rows() {}
 
     /** Sum of {@code n} floats at byte offset {@code offset}. */
-    public float sum(MemorySegment seg, long offset, long n) {
+    public static float sum(VectorSpecies<Float> species, MemorySegment seg, long offset, long n) {
         long i = 0;
         float total = 0f;
         if (species != null) {
@@ -37,12 +28,12 @@ public final class ReduceF32Rows {
             FloatVector a0 = FloatVector.zero(species), a1 = a0, a2 = a0, a3 = a0;
             for (; i + step <= n; i += step) {
                 long o = offset + i * 4;
-                a0 = a0.add(load(seg, o));
-                a1 = a1.add(load(seg, o + 4L * lanes));
-                a2 = a2.add(load(seg, o + 8L * lanes));
-                a3 = a3.add(load(seg, o + 12L * lanes));
+                a0 = a0.add(load(species, seg, o));
+                a1 = a1.add(load(species, seg, o + 4L * lanes));
+                a2 = a2.add(load(species, seg, o + 8L * lanes));
+                a3 = a3.add(load(species, seg, o + 12L * lanes));
             }
-            for (; i + lanes <= n; i += lanes) a0 = a0.add(load(seg, offset + i * 4));
+            for (; i + lanes <= n; i += lanes) a0 = a0.add(load(species, seg, offset + i * 4));
             total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) total += seg.get(F32, offset + i * 4);
@@ -50,7 +41,7 @@ public final class ReduceF32Rows {
     }
 
     /** Sum of squares of {@code n} floats at byte offset {@code offset}. */
-    public float sumOfSquares(MemorySegment seg, long offset, long n) {
+    public static float sumOfSquares(VectorSpecies<Float> species, MemorySegment seg, long offset, long n) {
         long i = 0;
         float total = 0f;
         if (species != null) {
@@ -59,15 +50,15 @@ public final class ReduceF32Rows {
             FloatVector a0 = FloatVector.zero(species), a1 = a0, a2 = a0, a3 = a0;
             for (; i + step <= n; i += step) {
                 long o = offset + i * 4;
-                FloatVector v0 = load(seg, o), v1 = load(seg, o + 4L * lanes);
-                FloatVector v2 = load(seg, o + 8L * lanes), v3 = load(seg, o + 12L * lanes);
+                FloatVector v0 = load(species, seg, o), v1 = load(species, seg, o + 4L * lanes);
+                FloatVector v2 = load(species, seg, o + 8L * lanes), v3 = load(species, seg, o + 12L * lanes);
                 a0 = v0.fma(v0, a0);
                 a1 = v1.fma(v1, a1);
                 a2 = v2.fma(v2, a2);
                 a3 = v3.fma(v3, a3);
             }
             for (; i + lanes <= n; i += lanes) {
-                FloatVector v = load(seg, offset + i * 4);
+                FloatVector v = load(species, seg, offset + i * 4);
                 a0 = v.fma(v, a0);
             }
             total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
@@ -80,14 +71,14 @@ public final class ReduceF32Rows {
     }
 
     /** Maximum (or minimum when {@code max} is false) of {@code n >= 1} floats; NaN wins as in numpy. */
-    public float extreme(MemorySegment seg, long offset, long n, boolean max) {
+    public static float extreme(VectorSpecies<Float> species, MemorySegment seg, long offset, long n, boolean max) {
         long i = 0;
         float best = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
         if (species != null) {
             int lanes = species.length();
             VectorOperators.Binary op = max ? VectorOperators.MAX : VectorOperators.MIN;
             FloatVector acc = FloatVector.broadcast(species, best);
-            for (; i + lanes <= n; i += lanes) acc = acc.lanewise(op, load(seg, offset + i * 4));
+            for (; i + lanes <= n; i += lanes) acc = acc.lanewise(op, load(species, seg, offset + i * 4));
             best = acc.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
         }
         for (; i < n; i++) {
@@ -97,7 +88,7 @@ public final class ReduceF32Rows {
         return best;
     }
 
-    private FloatVector load(MemorySegment seg, long offset) {
+    private static FloatVector load(VectorSpecies<Float> species, MemorySegment seg, long offset) {
         return FloatVector.fromMemorySegment(species, seg, offset, ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -4,6 +4,7 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.kernels.ReduceF32Rows;
+import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -102,8 +103,6 @@ public final class Reduce implements Operator {
 
     /** One planned reduction: for output element o, reduce input elements outOffsets[o] + redOffsets[*]. */
     static final class Plan implements ValuePlanned.Plan {
-        private static final ReduceF32Rows ROWS = new ReduceF32Rows();
-
         private final Kind kind;
         private final DType dtype;
         private final Shape out;
@@ -168,12 +167,12 @@ public final class Reduce implements Operator {
 
         private float reduceRow(MemorySegment src, long byteOffset) {
             return switch (kind) {
-                case SUM -> ROWS.sum(src, byteOffset, redCount);
-                case MEAN -> ROWS.sum(src, byteOffset, redCount) / redCount;
-                case SUM_SQUARE -> ROWS.sumOfSquares(src, byteOffset, redCount);
-                case L2 -> (float) Math.sqrt(ROWS.sumOfSquares(src, byteOffset, redCount));
-                case MAX -> ROWS.extreme(src, byteOffset, redCount, true);
-                case MIN -> ROWS.extreme(src, byteOffset, redCount, false);
+                case SUM -> ReduceF32Rows.sum(Vectors.F32, src, byteOffset, redCount);
+                case MEAN -> ReduceF32Rows.sum(Vectors.F32, src, byteOffset, redCount) / redCount;
+                case SUM_SQUARE -> ReduceF32Rows.sumOfSquares(Vectors.F32, src, byteOffset, redCount);
+                case L2 -> (float) Math.sqrt(ReduceF32Rows.sumOfSquares(Vectors.F32, src, byteOffset, redCount));
+                case MAX -> ReduceF32Rows.extreme(Vectors.F32, src, byteOffset, redCount, true);
+                case MIN -> ReduceF32Rows.extreme(Vectors.F32, src, byteOffset, redCount, false);
                 default -> throw new IllegalStateException(kind.name());
             };
         }

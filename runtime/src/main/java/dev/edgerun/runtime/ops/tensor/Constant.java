@@ -7,7 +7,7 @@ import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
 import java.util.List;
 
-/** ONNX Constant (1, 9, 11, 12, 13, 19, 21): the value of whichever {@code value*} attribute is set. */
+/** ONNX Constant (1, 9, 11, 12, 13, 19, 21, 23): the value of whichever {@code value*} (or {@code sparse_value}) attribute is set. */
 public final class Constant implements Operator {
 
     @Override
@@ -41,7 +41,11 @@ public final class Constant implements Operator {
                 List<String> v = a.asStrings();
                 yield Tensor.ofStrings(v.toArray(String[]::new), v.size());
             }
-            case "sparse_value" -> throw ctx.unsupported("sparse_value attribute");
+            // The importer densifies sparse tensors: the IR holds the dense form.
+            case "sparse_value" -> {
+                if (!(a.value() instanceof Tensor t)) throw ctx.unsupported("sparse_value held as " + a.value().getClass().getSimpleName());
+                yield t.copy();
+            }
             default -> throw ctx.error("unknown value attribute '" + a.name() + "'");
         };
     }

@@ -5,6 +5,7 @@ import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.kernels.F32ResizePass;
 import dev.edgerun.runtime.kernels.StridedCopy;
+import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -290,7 +291,6 @@ public final class Resize implements Operator {
         private final Shape[] passShapes; // shape after each pass
         private final long[] passOuter;
         private final long[] passInner;
-        private final F32ResizePass pass = new F32ResizePass();
 
         ResizePlan(Shape in, Shape out, AxisTable[] tables, int esize, float fill, boolean gather) {
             this.out = out;
@@ -358,7 +358,7 @@ public final class Resize implements Operator {
             for (int p = 0; p < passes.length; p++) {
                 AxisTable t = tables[passes[p]];
                 MemorySegment next = p == passes.length - 1 ? dst : ctx.allocateTemp(DType.FLOAT, passShapes[p]).data();
-                pass.run(cur, next, passOuter[p], t.inLen, passInner[p], t.outLen, t.taps, t.index, t.weight, t.extrapolate, fill);
+                F32ResizePass.run(Vectors.F32, cur, next, passOuter[p], t.inLen, passInner[p], t.outLen, t.taps, t.index, t.weight, t.extrapolate, fill);
                 cur = next;
             }
         }

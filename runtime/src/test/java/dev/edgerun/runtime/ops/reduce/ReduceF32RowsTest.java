@@ -40,12 +40,12 @@ class ReduceF32RowsTest {
                     min = Math.min(min, x);
                 }
                 for (int bits : new int[] {512, 256, 128, 0}) {
-                    ReduceF32Rows k = new ReduceF32Rows(species(bits));
+                    VectorSpecies<Float> k = species(bits);
                     String at = "n=" + n + " bits=" + bits;
-                    assertEquals(sum, k.sum(seg, 12, n), 1e-5 * n, at);
-                    assertEquals(sq, k.sumOfSquares(seg, 12, n), 1e-5 * n, at);
-                    assertEquals(max, k.extreme(seg, 12, n, true), 0f, at);
-                    assertEquals(min, k.extreme(seg, 12, n, false), 0f, at);
+                    assertEquals(sum, ReduceF32Rows.sum(k, seg, 12, n), 1e-5 * n, at);
+                    assertEquals(sq, ReduceF32Rows.sumOfSquares(k, seg, 12, n), 1e-5 * n, at);
+                    assertEquals(max, ReduceF32Rows.extreme(k, seg, 12, n, true), 0f, at);
+                    assertEquals(min, ReduceF32Rows.extreme(k, seg, 12, n, false), 0f, at);
                 }
             }
         }
@@ -57,7 +57,7 @@ class ReduceF32RowsTest {
             MemorySegment seg = arena.allocate(4L * 37);
             seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 20, Float.NaN);
             for (int bits : new int[] {FloatVector.SPECIES_PREFERRED.vectorBitSize(), 128, 0}) {
-                assertEquals(Float.NaN, new ReduceF32Rows(species(bits)).extreme(seg, 0, 37, true), "bits=" + bits);
+                assertEquals(Float.NaN, ReduceF32Rows.extreme(species(bits), seg, 0, 37, true), "bits=" + bits);
             }
         }
     }

@@ -45,7 +45,7 @@ class F32ResizePassTest {
                     MemorySegment s = arena.allocate(4L * src.length);
                     MemorySegment.copy(src, 0, s, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, src.length);
                     MemorySegment d = arena.allocate(4L * expected.length);
-                    new F32ResizePass(species).run(s, d, outer, inLen, inner, outLen, taps, index, weight, extrapolate, 9f);
+                    F32ResizePass.run(species, s, d, outer, inLen, inner, outLen, taps, index, weight, extrapolate, 9f);
                     float[] got = d.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
                     for (int i = 0; i < got.length; i++) assertEquals(expected[i], got[i], 1e-5f, "inner=" + inner + " bits=" + bits + " at " + i);
                 }

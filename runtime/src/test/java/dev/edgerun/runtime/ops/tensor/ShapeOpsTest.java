@@ -149,4 +149,21 @@ class ShapeOpsTest {
             assertArrayEquals(expected, both(h, new Resize(false), n, 13, x, null, scales).toFloatArray(), 1e-6f);
         }
     }
+
+    @Test
+    void constantTakesEveryValueFormAndShapeSlicesDimensions() {
+        try (OpHarness h = new OpHarness(); Tensor dense = Tensor.of(new float[] {0, 5, 0}, 3); Tensor x = Tensor.allocate(dev.edgerun.runtime.DType.FLOAT, 2, 3, 4, 5)) {
+            Node ints = Node.builder("Constant").outputs("c").attribute("value_ints", new long[] {4, 5}).build();
+            assertArrayEquals(new long[] {4, 5}, h.run1(new Constant(), ints, 13).toLongArray());
+            Node f = Node.builder("Constant").outputs("c").attribute("value_float", 2.5f).build();
+            assertEquals(Shape.SCALAR, h.run1(new Constant(), f, 13).shape());
+            Node sparse = Node.builder("Constant").outputs("c")
+                    .attribute(new dev.edgerun.runtime.ir.Attribute("sparse_value", dev.edgerun.runtime.ir.Attribute.Kind.SPARSE_TENSOR, dense, "", "")).build();
+            assertArrayEquals(new float[] {0, 5, 0}, h.run1(new Constant(), sparse, 13).toFloatArray());
+            Node shape = Node.builder("Shape").inputs("x").outputs("s").attribute("start", 1L).attribute("end", -1L).build();
+            assertArrayEquals(new long[] {3, 4}, h.run1(new dev.edgerun.runtime.ops.tensor.Shape(), shape, 15, x).toLongArray());
+            Node clipped = Node.builder("Shape").inputs("x").outputs("s").attribute("start", -10L).build();
+            assertArrayEquals(new long[] {2, 3, 4, 5}, h.run1(new dev.edgerun.runtime.ops.tensor.Shape(), clipped, 15, x).toLongArray());
+        }
+    }
 }
