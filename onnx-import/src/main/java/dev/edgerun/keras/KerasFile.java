@@ -167,15 +167,6 @@ final class KerasFile implements AutoCloseable {
         return true;
     }
 
-    /** Major Keras version: 2 for tf.keras and Keras 2, 3 for Keras 3. */
-    int majorVersion() {
-        try {
-            return Integer.parseInt(kerasVersion.split("\\.")[0]);
-        } catch (NumberFormatException e) {
-            return 2;
-        }
-    }
-
     @Override
     public void close() {
         hdf.close();

@@ -1,11 +1,13 @@
 package dev.edgerun.keras;
 
+import dev.edgerun.runtime.ModelFormatException;
 import dev.edgerun.runtime.ModelImporter;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.UnsupportedOperatorException;
 import dev.edgerun.runtime.ir.Model;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -43,31 +45,50 @@ public final class KerasImporter implements ModelImporter {
     }
 
     private static Model convert(KerasFile kf) {
-        KerasLayer top = KerasLayer.of(new Config(kf.modelConfig, kf.path.toString()), kf.path.toString());
+        return convert(kf.path.toString(), kf.modelConfig, kf.kerasVersion, kf.weights,
+                "Imported from " + kf.path.getFileName() + " (Keras " + kf.kerasVersion + ", " + kf.container + ")");
+    }
+
+    /**
+     * Converts a parsed model configuration whose weights come from {@code weights}; {@code where}
+     * names the source in messages. Tests use it with weights built in memory.
+     */
+    static Model convert(String where, Map<String, Object> modelConfig, String kerasVersion, WeightStore weights, String doc) {
+        KerasLayer top = KerasLayer.of(new Config(modelConfig, where), where);
         if (!ModelConverter.isModel(top)) {
-            throw new dev.edgerun.runtime.ModelFormatException(kf.path + ": the top-level config is a "
-                    + top.className() + ", not a Sequential or Functional model");
+            throw new ModelFormatException(where + ": the top-level config is a " + top.className()
+                    + ", not a Sequential or Functional model");
         }
-        List<UnsupportedOperatorException.Miss> misses = KerasLayers.missing(ModelConverter.layersOf(top), kf.majorVersion());
+        int major = majorVersion(kerasVersion);
+        List<UnsupportedOperatorException.Miss> misses = KerasLayers.missing(ModelConverter.layersOf(top), major);
         if (!misses.isEmpty()) throw KerasLayers.unsupported(misses);
 
         GraphEmitter g = new GraphEmitter(top.name());
         try {
-            new ModelConverter(kf, g).convertTop(top);
+            new ModelConverter(weights, major, g).convertTop(top);
             List<Tensor> tensors = g.takeTensors();
             return Model.builder()
                     .graph(g.build())
                     .opset(OPSET)
-                    .producer("edgerun-keras", kf.kerasVersion)
-                    .docString("Imported from " + kf.path.getFileName() + " (Keras " + kf.kerasVersion + ", " + kf.container + ")")
+                    .producer("edgerun-keras", kerasVersion)
+                    .docString(doc)
                     .metadata("source_format", "keras")
-                    .metadata("keras_version", kf.kerasVersion)
+                    .metadata("keras_version", kerasVersion)
                     .metadata("layout", "channels_last")
                     .owner(() -> tensors.forEach(Tensor::close))
                     .build();
         } catch (RuntimeException e) {
             g.closeTensors();
             throw e;
+        }
+    }
+
+    /** Major Keras version: 2 for tf.keras and Keras 2, 3 for Keras 3. */
+    static int majorVersion(String kerasVersion) {
+        try {
+            return Integer.parseInt(kerasVersion.split("\\.")[0].trim());
+        } catch (NumberFormatException e) {
+            return 2;
         }
     }
 }

@@ -20,14 +20,14 @@ import java.util.Map;
  * converted as soon as their inputs exist, so the order of the layer list does not matter.
  */
 final class ModelConverter {
-    private final KerasFile file;
+    private final WeightStore weights;
     private final GraphEmitter g;
     private final int kerasMajor;
 
-    ModelConverter(KerasFile file, GraphEmitter g) {
-        this.file = file;
+    ModelConverter(WeightStore weights, int kerasMajor, GraphEmitter g) {
+        this.weights = weights;
         this.g = g;
-        this.kerasMajor = file.majorVersion();
+        this.kerasMajor = kerasMajor;
     }
 
     /** A reference to a layer call's output: layer name, call index, output index. */
@@ -40,7 +40,7 @@ final class ModelConverter {
     /** Converts the top-level model: declares the graph inputs and outputs. */
     void convertTop(KerasLayer model) {
         List<KerasLayer> layers = layersOf(model);
-        WeightStore.Scope scope = file.weights.root(layers);
+        WeightStore.Scope scope = weights.root(layers);
         List<KerasLayer> inputLayers = inputLayers(model, layers);
         List<KTensor> inputs = new ArrayList<>();
         for (KerasLayer in : inputLayers) inputs.add(declareInput(in));
@@ -122,14 +122,14 @@ final class ModelConverter {
         g.scope(l.name());
         if (isModel(l)) {
             List<KerasLayer> inner = layersOf(l);
-            WeightStore.Scope innerScope = file.weights.nested(scope, l, inner);
+            WeightStore.Scope innerScope = weights.nested(scope, l, inner);
             List<KTensor> out = new ArrayList<>();
             for (Named n : run(l, inner, innerScope, args)) out.add(n.tensor);
             g.scope("");
             return out;
         }
         LayerConverter conv = KerasLayers.converter(l, kerasMajor);
-        LayerContext ctx = new LayerContext(l, args, g, () -> file.weights.weights(scope, l), kerasMajor);
+        LayerContext ctx = new LayerContext(l, args, g, () -> weights.weights(scope, l), kerasMajor);
         List<KTensor> out = conv.convert(ctx);
         g.scope("");
         return out;
