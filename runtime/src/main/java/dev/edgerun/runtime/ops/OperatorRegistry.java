@@ -229,6 +229,7 @@ public final class OperatorRegistry {
         op("MelWeightMatrix", dev.edgerun.runtime.ops.misc.MelWeightMatrix::new, 17);
         op("Det", dev.edgerun.runtime.ops.misc.Det::new, 11, 22);
         op("Attention", dev.edgerun.runtime.ops.misc.Attention::new, 23, 24);
+        op("RotaryEmbedding", dev.edgerun.runtime.ops.misc.RotaryEmbedding::new, 23);
     }
 
     private OperatorRegistry() {}
