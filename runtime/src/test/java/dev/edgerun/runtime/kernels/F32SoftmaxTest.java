@@ -1,0 +1,57 @@
+package dev.edgerun.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Vector Softmax/LogSoftmax rows against the scalar reference, odd lengths and tails. */
+class F32SoftmaxTest {
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void vectorRowsMatchScalarReference(int bits) {
+        Random rnd = new Random(bits);
+        for (int n : new int[] {1, 3, 17, 64, 65, 1000}) {
+            for (boolean log : new boolean[] {false, true}) {
+                int rows = 3;
+                float[] x = new float[rows * n];
+                for (int i = 0; i < x.length; i++) x[i] = (rnd.nextFloat() - 0.5f) * 40;
+                x[0] = 1e4f; // large values must not overflow
+                try (Tensor tx = Tensor.of(x, rows, n); Tensor fast = Tensor.allocate(DType.FLOAT, rows, n);
+                     Tensor ref = Tensor.allocate(DType.FLOAT, rows, n)) {
+                    F32Softmax.run(F32GemmTest.species(bits), log, tx.data(), fast.data(), n, 1, 0, rows);
+                    F32Softmax.run(null, log, tx.data(), ref.data(), n, 1, 0, rows);
+                    float[] f = fast.toFloatArray(), r = ref.toFloatArray();
+                    for (int i = 0; i < f.length; i++) {
+                        assertEquals(r[i], f[i], 1e-5f * Math.max(1, Math.abs(r[i])), "n=" + n + " log=" + log + " element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void stridedAxisMatchesContiguousAfterTranspose(int bits) {
+        int outer = 2, n = 5, inner = 3;
+        float[] x = new float[outer * n * inner];
+        Random rnd = new Random(1);
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat() * 4;
+        float[] t = new float[x.length]; // [outer, inner, n]
+        for (int o = 0; o < outer; o++) for (int j = 0; j < n; j++) for (int i = 0; i < inner; i++) {
+            t[(o * inner + i) * n + j] = x[(o * n + j) * inner + i];
+        }
+        try (Tensor tx = Tensor.of(x, x.length); Tensor tt = Tensor.of(t, t.length);
+             Tensor y = Tensor.allocate(DType.FLOAT, x.length); Tensor yt = Tensor.allocate(DType.FLOAT, t.length)) {
+            F32Softmax.run(F32GemmTest.species(bits), false, tx.data(), y.data(), n, inner, 0, outer * inner);
+            F32Softmax.run(F32GemmTest.species(bits), false, tt.data(), yt.data(), n, 1, 0, outer * inner);
+            for (int o = 0; o < outer; o++) for (int j = 0; j < n; j++) for (int i = 0; i < inner; i++) {
+                assertEquals(yt.getFloat((o * inner + i) * n + j), y.getFloat((o * n + j) * inner + i), 1e-6f);
+            }
+        }
+    }
+}
