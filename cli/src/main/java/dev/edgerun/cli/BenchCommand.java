@@ -92,9 +92,14 @@ final class BenchCommand implements Callable<Integer> {
         return List.of("native", "onnxruntime");
     }
 
+    /** With --compare both engines get the same thread count: --threads, else one per core. */
+    private int threads() {
+        return compare && common.threads == 0 ? Runtime.getRuntime().availableProcessors() : common.threads;
+    }
+
     private Runner compile(Model model, String engine) {
         long t0 = System.nanoTime();
-        Session s = Edgerun.session(model, common.sessionOptions(engine));
+        Session s = Edgerun.session(model, common.sessionOptions(engine).toBuilder().threads(threads()).build());
         return new Runner(engine, s, (System.nanoTime() - t0) / 1e6, new Latency());
     }
 
@@ -127,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
         inputs.forEach((n, t) -> in.put(n, Format.type(t)));
         doc.put("inputs", in);
         doc.put("warmup", warmup);
-        doc.put("threads", common.threads);
+        doc.put("threads", threads());
         doc.put("interleaved", runners.size() > 1);
         doc.put("load_ms", loadMs);
         Map<String, Object> perEngine = new LinkedHashMap<>();
@@ -157,7 +162,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @SuppressWarnings("unchecked")
     private void printText(PrintWriter out, Map<String, Object> doc, List<Runner> runners) {
-        out.printf(Locale.ROOT, "%s  inputs %s, %d warm-up runs%s, load %.1f ms%n", file, doc.get("inputs"), warmup,
+        out.printf(Locale.ROOT, "%s  inputs %s, %s threads, %d warm-up runs%s, load %.1f ms%n", file, doc.get("inputs"),
+                threads() == 0 ? "default" : Integer.toString(threads()), warmup,
                 runners.size() > 1 ? ", engines interleaved" : "", (Double) doc.get("load_ms"));
         out.printf("%-12s %9s %11s %11s %11s %11s %12s%n", "engine", "runs", "compile", "median", "p90", "p99", "throughput");
         Map<String, Object> engines = (Map<String, Object>) doc.get("engines");

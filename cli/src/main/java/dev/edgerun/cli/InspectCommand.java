@@ -56,7 +56,10 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, Object> opsets = new LinkedHashMap<>();
         model.opsetImports().forEach((d, v) -> opsets.put(d.isEmpty() ? "ai.onnx" : d, v));
         doc.put("opsets", opsets);
-        doc.put("producer", Map.of("name", model.producerName(), "version", model.producerVersion()));
+        Map<String, Object> producer = new LinkedHashMap<>();
+        producer.put("name", model.producerName());
+        producer.put("version", model.producerVersion());
+        doc.put("producer", producer);
         doc.put("graph", g.name());
         doc.put("inputs", values(g.requiredInputs()));
         doc.put("outputs", values(g.outputs()));

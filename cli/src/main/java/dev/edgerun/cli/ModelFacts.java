@@ -11,9 +11,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** What {@code inspect} reports about a model that does not need an engine: histogram and FLOPs. */
 final class ModelFacts {
+    /** The operators the FLOPs estimate counts. */
+    static final Set<String> HEAVY_OPS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul", "LSTM");
+
     private ModelFacts() {}
 
     /** Op type → count, most frequent first; ops of other domains are written {@code domain:Op}. */
