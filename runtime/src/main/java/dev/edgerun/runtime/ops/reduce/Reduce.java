@@ -63,7 +63,7 @@ public final class Reduce implements Operator {
         int rank = in.rank();
         boolean[] reduced = new boolean[rank];
         if (axes == null || axes.length == 0) {
-            if (noop) return new Plan(kind, dtype, in, in, null, null);
+            if (noop) return new Plan(kind, dtype, in, null, null, 0);
             Arrays.fill(reduced, true);
         } else {
             for (int a : OpArgs.axes(ctx, axes, rank)) reduced[a] = true;
@@ -87,8 +87,20 @@ public final class Reduce implements Operator {
         }
         Shape out = Shape.of(Arrays.copyOf(outDims, n));
         long[] outOffsets = OpArgs.offsets(Arrays.copyOf(keptDims, k), keptStrides);
-        long[] redOffsets = OpArgs.offsets(Arrays.copyOf(redDims, r), redStrides);
-        return new Plan(kind, dtype, in, out, outOffsets, redOffsets);
+        long redCount = Shape.of(Arrays.copyOf(redDims, r)).elementCount();
+        if (trailing(dims, reduced)) return new Plan(kind, dtype, out, outOffsets, null, redCount);
+        return new Plan(kind, dtype, out, outOffsets, OpArgs.offsets(Arrays.copyOf(redDims, r), redStrides), redCount);
+    }
+
+    /** Whether the reduced axes, ignoring size-1 axes, are the last ones: then each output reduces one contiguous run. */
+    private static boolean trailing(long[] dims, boolean[] reduced) {
+        boolean seenReduced = false;
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] == 1) continue;
+            if (reduced[i]) seenReduced = true;
+            else if (seenReduced) return false;
+        }
+        return true;
     }
 
     private static long[] strides(long[] dims) {
@@ -107,20 +119,18 @@ public final class Reduce implements Operator {
         private final DType dtype;
         private final Shape out;
         private final long[] outOffsets; // (outCount) null for the identity
-        private final long[] redOffsets; // (redCount)
+        private final long[] redOffsets; // (redCount), null when the reduced elements are contiguous
         private final long redCount;
-        private final boolean rows;      // redOffsets[i] == i: the reduced elements are contiguous
+        private final boolean rows;      // the reduced elements of each output are contiguous
 
-        Plan(Kind kind, DType dtype, Shape in, Shape out, long[] outOffsets, long[] redOffsets) {
+        Plan(Kind kind, DType dtype, Shape out, long[] outOffsets, long[] redOffsets, long redCount) {
             this.kind = kind;
             this.dtype = dtype;
             this.out = out;
             this.outOffsets = outOffsets;
             this.redOffsets = redOffsets;
-            this.redCount = redOffsets == null ? 0 : redOffsets.length;
-            boolean contiguous = true;
-            for (int i = 0; redOffsets != null && i < redOffsets.length; i++) contiguous &= redOffsets[i] == i;
-            this.rows = contiguous;
+            this.redCount = redCount;
+            this.rows = redOffsets == null;
         }
 
         @Override
