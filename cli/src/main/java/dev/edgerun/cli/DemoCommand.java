@@ -110,8 +110,11 @@ final class DemoCommand implements Callable<Integer> {
 
     private Map<String, Object> document(Path file, List<Outcome> outcomes, double maxDiff, boolean agree) throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("model", Map.of("file", file.toString(), "bytes", Files.size(file), "description",
-                "64->32->10 MLP (Gemm, Relu, Gemm, Softmax), seed " + seed));
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("file", file.toString());
+        model.put("bytes", Files.size(file));
+        model.put("description", "64->32->10 MLP (Gemm, Relu, Gemm, Softmax), seed " + seed);
+        doc.put("model", model);
         List<Map<String, Object>> engines = new ArrayList<>();
         for (Outcome o : outcomes) {
             Map<String, Object> m = new LinkedHashMap<>();
