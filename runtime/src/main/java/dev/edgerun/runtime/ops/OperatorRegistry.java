@@ -230,6 +230,11 @@ public final class OperatorRegistry {
         op("Det", dev.edgerun.runtime.ops.misc.Det::new, 11, 22);
         op("Attention", dev.edgerun.runtime.ops.misc.Attention::new, 23, 24);
         op("RotaryEmbedding", dev.edgerun.runtime.ops.misc.RotaryEmbedding::new, 23);
+        op("StringConcat", dev.edgerun.runtime.ops.misc.StringConcat::new, 20);
+        op("StringSplit", dev.edgerun.runtime.ops.misc.StringSplit::new, 20);
+        op("RegexFullMatch", dev.edgerun.runtime.ops.misc.RegexFullMatch::new, 20);
+        op("StringNormalizer", dev.edgerun.runtime.ops.misc.StringNormalizer::new, 10);
+        op("TfIdfVectorizer", dev.edgerun.runtime.ops.misc.TfIdfVectorizer::new, 9);
     }
 
     private OperatorRegistry() {}
