@@ -89,6 +89,16 @@ final class TestModels {
         }
     }
 
+    /** Runs a model on the native engine; outputs by name, as float arrays. */
+    static Map<String, float[]> runAll(Model m, Map<String, Tensor> inputs) {
+        try (Session s = Edgerun.session(m, SessionOptions.builder().engine("native").threads(1).build());
+             RunResult r = s.run(inputs)) {
+            Map<String, float[]> out = new java.util.LinkedHashMap<>();
+            for (String n : r.names()) out.put(n, r.get(n).toFloatArray());
+            return out;
+        }
+    }
+
     static float[] runNative(Model m, float[] x, long... dims) {
         try (Tensor t = Tensor.of(x, dims)) {
             return runNative(m, Map.of(m.graph().inputs().get(0).name(), t));
