@@ -135,6 +135,7 @@ public final class OperatorRegistry {
         op("RMSNormalization", dev.edgerun.runtime.ops.nn.RMSNormalization::new, 23);
         op("NegativeLogLikelihoodLoss", dev.edgerun.runtime.ops.nn.NegativeLogLikelihoodLoss::new, 12, 13, 22);
         op("SoftmaxCrossEntropyLoss", dev.edgerun.runtime.ops.nn.SoftmaxCrossEntropyLoss::new, 12, 13);
+        op("DeformConv", dev.edgerun.runtime.ops.nn.DeformConv::new, 19, 22);
 
         // ---- shape and data movement, indexing, reductions (ops/tensor) ----
         // (section: tensor)
@@ -235,6 +236,9 @@ public final class OperatorRegistry {
         op("RegexFullMatch", dev.edgerun.runtime.ops.misc.RegexFullMatch::new, 20);
         op("StringNormalizer", dev.edgerun.runtime.ops.misc.StringNormalizer::new, 10);
         op("TfIdfVectorizer", dev.edgerun.runtime.ops.misc.TfIdfVectorizer::new, 9);
+        opIn("ai.onnx.preview.training", "Adagrad", dev.edgerun.runtime.ops.misc.Adagrad::new, 1);
+        opIn("ai.onnx.preview.training", "Adam", dev.edgerun.runtime.ops.misc.Adam::new, 1);
+        opIn("ai.onnx.preview.training", "Momentum", dev.edgerun.runtime.ops.misc.Momentum::new, 1);
     }
 
     private OperatorRegistry() {}
