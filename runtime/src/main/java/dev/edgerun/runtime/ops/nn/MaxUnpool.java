@@ -12,8 +12,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * MaxUnpool: zeros of the unpooled shape with each X value written at its flat index from I (the
- * Indices output of MaxPool). The shape is {@code output_shape} (input 2) when given, else
- * {@code (in - 1) * stride + kernel - pads}.
+ * Indices output of MaxPool) in the unpooled shape {@code (in - 1) * stride + kernel - pads}; with
+ * {@code output_shape} (input 2) that result sits at the origin of the larger output.
  */
 public final class MaxUnpool implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -28,28 +28,23 @@ public final class MaxUnpool implements Operator {
         long[] ks = ctx.attrInts("kernel_shape", null);
         if (ks == null || ks.length != r) throw ctx.error("kernel_shape must list " + r + " sizes");
         int[] s = Spatial.ints(ctx, "strides", r, 1), pads = Spatial.ints(ctx, "pads", 2 * r, 0);
+        long[] inferred = new long[x.length];
+        inferred[0] = x[0];
+        inferred[1] = x[1];
+        for (int a = 0; a < r; a++) inferred[a + 2] = (x[a + 2] - 1) * s[a] + ks[a] - pads[a] - pads[a + r];
+        long count = Nn.product(x, 0, x.length);
         if (ctx.hasInput(2) && ctx.constantInput(2) == null) {
             // the output shape is data: allocated at run time
             return Kernel.of(ValueType.tensor(DType.FLOAT, null), c -> {
                 long[] y = longs(c.input(2));
                 if (y.length != x.length) throw new IllegalArgumentException("MaxUnpool: output_shape must have rank " + x.length);
-                unpool(c.input(0).data(), c.input(1).data(), c.allocateOutput(0, DType.FLOAT, Shape.of(y)).data(),
-                        Nn.product(x, 0, x.length), Shape.of(y).elementCount());
+                unpool(c.input(0).data(), c.input(1).data(), c.allocateOutput(0, DType.FLOAT, Shape.of(y)).data(), count, inferred, y);
             });
         }
-        long[] y;
-        if (ctx.hasInput(2)) {
-            y = longs(ctx.constantInput(2));
-            if (y.length != x.length) throw ctx.error("output_shape must have rank " + x.length);
-        } else {
-            y = new long[x.length];
-            y[0] = x[0];
-            y[1] = x[1];
-            for (int a = 0; a < r; a++) y[a + 2] = (x[a + 2] - 1) * s[a] + ks[a] - pads[a] - pads[a + r];
-        }
-        long count = Nn.product(x, 0, x.length), outCount = Shape.of(y).elementCount();
+        long[] y = ctx.hasInput(2) ? longs(ctx.constantInput(2)) : inferred;
+        if (y.length != x.length) throw ctx.error("output_shape must have rank " + x.length);
         return Kernel.of((ValueType) Nn.tensor(DType.FLOAT, y),
-                c -> unpool(c.input(0).data(), c.input(1).data(), c.output(0).data(), count, outCount));
+                c -> unpool(c.input(0).data(), c.input(1).data(), c.output(0).data(), count, inferred, y));
     }
 
     private static long[] longs(Tensor t) {
@@ -58,12 +53,32 @@ public final class MaxUnpool implements Operator {
         return v;
     }
 
-    private static void unpool(MemorySegment xs, MemorySegment idx, MemorySegment ys, long count, long outCount) {
+    /**
+     * Scatters X to the flat indices of I in the inferred unpooled shape, which is then placed at
+     * the origin of the output shape (cropped or zero-extended), as the reference does.
+     */
+    private static void unpool(MemorySegment xs, MemorySegment idx, MemorySegment ys, long count, long[] inferred, long[] out) {
         ys.fill((byte) 0);
+        long inferredCount = Shape.of(inferred).elementCount();
+        boolean same = java.util.Arrays.equals(inferred, out);
         for (long i = 0; i < count; i++) {
             long at = idx.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i);
-            if (at < 0 || at >= outCount) throw new IndexOutOfBoundsException("MaxUnpool index " + at + " outside [0, " + outCount + ")");
-            ys.setAtIndex(F, at, xs.getAtIndex(F, i));
+            if (at < 0 || at >= inferredCount) throw new IndexOutOfBoundsException("MaxUnpool index " + at + " outside [0, " + inferredCount + ")");
+            long target = same ? at : relocate(at, inferred, out);
+            if (target >= 0) ys.setAtIndex(F, target, xs.getAtIndex(F, i));
         }
+    }
+
+    /** The index in {@code out} of flat index {@code at} of {@code from}, or -1 when it falls outside. */
+    private static long relocate(long at, long[] from, long[] out) {
+        long target = 0, stride = 1;
+        for (int a = from.length - 1; a >= 0; a--) {
+            long coord = at % from[a];
+            at /= from[a];
+            if (coord >= out[a]) return -1;
+            target += coord * stride;
+            stride *= out[a];
+        }
+        return target;
     }
 }
