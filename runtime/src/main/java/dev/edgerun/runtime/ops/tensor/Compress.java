@@ -20,6 +20,7 @@ public final class Compress implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         DType dtype = ctx.inputDType(0);
         if (ctx.inputDType(1) != DType.BOOL) throw ctx.error("condition must be bool, got " + ctx.inputDType(1).onnxName());

@@ -14,6 +14,7 @@ public final class Concat implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         int n = ctx.inputCount();
         if (n == 0) throw ctx.error("needs at least one input");
         Shape first = ctx.inputShape(0);

@@ -21,6 +21,7 @@ public final class DepthToSpace implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         if (in.rank() != 4) throw ctx.error("input must be 4-D (N, C, H, W), got " + in);
         long b = ctx.attrInt("blocksize", 0);

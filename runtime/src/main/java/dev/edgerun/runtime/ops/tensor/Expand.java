@@ -14,6 +14,7 @@ public final class Expand implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         int esize = OpArgs.elemBytes(ctx, ctx.inputDType(0));
         return ValuePlanned.kernel(ctx, ctx.inputDType(0), -1, v -> plan(ctx, in, OpArgs.longs(v.input(1)), esize), 1);

@@ -10,6 +10,7 @@ public final class Flatten implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         long axis = ctx.attrInt("axis", 1);
         int rank = in.rank();

@@ -18,6 +18,7 @@ public final class Gather implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape data = ctx.inputShape(0);
         Shape indices = ctx.inputShape(1);
         boolean int64 = OpArgs.indexType(ctx, 1);

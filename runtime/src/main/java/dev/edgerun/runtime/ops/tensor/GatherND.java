@@ -16,6 +16,7 @@ public final class GatherND implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape data = ctx.inputShape(0);
         Shape indices = ctx.inputShape(1);
         if (ctx.inputDType(1) != dev.edgerun.runtime.DType.INT64) throw ctx.error("indices must be int64, got " + ctx.inputDType(1).onnxName());

@@ -14,6 +14,7 @@ public final class Reshape implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         boolean allowZero = ctx.attrInt("allowzero", 0) != 0;
         if (ctx.opset() < 5) {

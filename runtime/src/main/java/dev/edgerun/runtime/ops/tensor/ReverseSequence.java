@@ -14,6 +14,7 @@ public final class ReverseSequence implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         if (in.rank() < 2) throw ctx.error("input must have rank >= 2, got " + in);
         int timeAxis = (int) ctx.attrInt("time_axis", 0);

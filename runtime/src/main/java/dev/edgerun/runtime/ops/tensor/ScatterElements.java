@@ -19,6 +19,7 @@ public final class ScatterElements implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape data = ctx.inputShape(0);
         Shape indices = ctx.inputShape(1);
         DType dtype = ctx.inputDType(0);

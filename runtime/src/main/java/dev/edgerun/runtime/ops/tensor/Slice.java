@@ -18,6 +18,7 @@ public final class Slice implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         int esize = OpArgs.elemBytes(ctx, ctx.inputDType(0));
         if (ctx.opset() < 10) {

@@ -22,6 +22,7 @@ public final class Split implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         DType dtype = ctx.inputDType(0);
         int axis = OpArgs.axis(ctx, ctx.attrInt("axis", 0), in.rank());

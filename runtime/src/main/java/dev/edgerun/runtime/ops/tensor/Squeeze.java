@@ -12,6 +12,7 @@ public final class Squeeze implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         if (ctx.opset() < 13) {
             Shape out = squeeze(ctx, in, ctx.attrInts("axes", null));

@@ -17,6 +17,7 @@ public final class Tile implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         int esize = OpArgs.elemBytes(ctx, ctx.inputDType(0));
         return ValuePlanned.kernel(ctx, ctx.inputDType(0), in.rank(), v -> plan(ctx, in, esize, OpArgs.longs(v.input(1))), 1);

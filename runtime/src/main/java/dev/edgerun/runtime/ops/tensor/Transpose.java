@@ -17,6 +17,7 @@ public final class Transpose implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         int rank = in.rank();
         long[] perm = ctx.attrInts("perm", null);

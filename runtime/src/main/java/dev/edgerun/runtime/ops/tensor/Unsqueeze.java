@@ -10,6 +10,7 @@ public final class Unsqueeze implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (StringMoves.any(ctx)) return StringMoves.kernel(ctx, this);
         Shape in = ctx.inputShape(0);
         if (ctx.opset() < 13) {
             Shape out = unsqueeze(ctx, in, ctx.attrInts("axes", new long[0]));

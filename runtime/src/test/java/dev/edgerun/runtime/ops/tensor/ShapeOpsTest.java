@@ -166,4 +166,24 @@ class ShapeOpsTest {
             assertArrayEquals(new long[] {2, 3, 4, 5}, h.run1(new dev.edgerun.runtime.ops.tensor.Shape(), clipped, 15, x).toLongArray());
         }
     }
+
+    @Test
+    void stringTensorsMoveThroughGatherConcatTransposeAndReshape() {
+        try (OpHarness h = new OpHarness(); Tensor a = Tensor.ofStrings(new String[] {"a", "b", "c", "d"}, 2, 2);
+             Tensor b = Tensor.ofStrings(new String[] {"x", "y"}, 2, 1); Tensor idx = Tensor.of(new long[] {1, 1, 0}, 3);
+             Tensor shape = Tensor.of(new long[] {-1}, 1)) {
+            Node concat = Node.builder("Concat").inputs("a", "b").outputs("c").attribute("axis", 1L).build();
+            Tensor c = h.run1(new Concat(), concat, 13, a, b);
+            assertEquals(Shape.of(2, 3), c.shape());
+            assertArrayEquals(new String[] {"a", "b", "x", "c", "d", "y"}, c.toStringArray());
+            Node gather = Node.builder("Gather").inputs("a", "i").outputs("g").build();
+            assertArrayEquals(new String[] {"c", "d", "c", "d", "a", "b"}, h.run1(new Gather(), gather, 13, a, idx).toStringArray());
+            Node transpose = Node.builder("Transpose").inputs("a").outputs("t").build();
+            assertArrayEquals(new String[] {"a", "c", "b", "d"}, h.run1(new Transpose(), transpose, 13, a).toStringArray());
+            Node reshape = Node.builder("Reshape").inputs("a", "s").outputs("r").build();
+            Tensor r = h.run1(new Reshape(), reshape, 14, a, shape);
+            assertEquals(Shape.of(4), r.shape());
+            assertArrayEquals(new String[] {"a", "b", "c", "d"}, r.toStringArray());
+        }
+    }
 }
