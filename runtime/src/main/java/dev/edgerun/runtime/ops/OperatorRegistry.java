@@ -239,6 +239,12 @@ public final class OperatorRegistry {
         opIn("ai.onnx.preview.training", "Adagrad", dev.edgerun.runtime.ops.misc.Adagrad::new, 1);
         opIn("ai.onnx.preview.training", "Adam", dev.edgerun.runtime.ops.misc.Adam::new, 1);
         opIn("ai.onnx.preview.training", "Momentum", dev.edgerun.runtime.ops.misc.Momentum::new, 1);
+        op("RandomUniform", dev.edgerun.runtime.ops.misc.RandomOps::uniform, 1, 22);
+        op("RandomNormal", dev.edgerun.runtime.ops.misc.RandomOps::normal, 1, 22);
+        op("RandomUniformLike", dev.edgerun.runtime.ops.misc.RandomOps::uniformLike, 1, 22);
+        op("RandomNormalLike", dev.edgerun.runtime.ops.misc.RandomOps::normalLike, 1, 22);
+        op("Bernoulli", dev.edgerun.runtime.ops.misc.RandomOps::bernoulli, 15, 22);
+        op("Multinomial", dev.edgerun.runtime.ops.misc.Multinomial::new, 7, 22);
     }
 
     private OperatorRegistry() {}
