@@ -102,7 +102,9 @@ public final class F32Binary {
 
     // The loops: VV both operands advance, VS the right one is a scalar, SV the left one is (for the
     // commutative operations VS serves with the operands swapped). Each returns how many elements it
-    // did; apply finishes the tail with the reference.
+    // did; apply finishes the tail with the reference. Scalars are broadcast from a loaded vector
+    // (x.broadcast) rather than from the species: with a species that is not a compile-time constant
+    // FloatVector.broadcast(species, s) is not intrinsified and allocates on every call.
 
     private static FloatVector load(VectorSpecies<Float> sp, MemorySegment s, long index) {
         return FloatVector.fromMemorySegment(sp, s, index * 4, LE);
@@ -118,10 +120,9 @@ public final class F32Binary {
     }
 
     private static int addVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
-        FloatVector y = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = load(sp, a, ai + i);
+            FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
             x.add(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -137,20 +138,18 @@ public final class F32Binary {
     }
 
     private static int subVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
-        FloatVector y = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = load(sp, a, ai + i);
+            FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
             x.sub(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
 
     private static int subSV(VectorSpecies<Float> sp, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
-        FloatVector x = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector y = load(sp, b, bi + i);
+            FloatVector y = load(sp, b, bi + i), x = y.broadcast(s);
             x.sub(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -166,10 +165,9 @@ public final class F32Binary {
     }
 
     private static int mulVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
-        FloatVector y = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = load(sp, a, ai + i);
+            FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
             x.mul(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -185,20 +183,18 @@ public final class F32Binary {
     }
 
     private static int divVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
-        FloatVector y = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = load(sp, a, ai + i);
+            FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
             x.div(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
 
     private static int divSV(VectorSpecies<Float> sp, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
-        FloatVector x = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector y = load(sp, b, bi + i);
+            FloatVector y = load(sp, b, bi + i), x = y.broadcast(s);
             x.div(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -214,10 +210,9 @@ public final class F32Binary {
     }
 
     private static int minVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
-        FloatVector y = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = load(sp, a, ai + i);
+            FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
             x.min(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -233,10 +228,9 @@ public final class F32Binary {
     }
 
     private static int maxVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
-        FloatVector y = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = load(sp, a, ai + i);
+            FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
             x.max(y).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -252,20 +246,18 @@ public final class F32Binary {
     }
 
     private static int preluVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
-        FloatVector y = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = load(sp, a, ai + i);
+            FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
             x.blend(x.mul(y), x.compare(VectorOperators.LT, 0f)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
 
     private static int preluSV(VectorSpecies<Float> sp, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
-        FloatVector x = FloatVector.broadcast(sp, s);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector y = load(sp, b, bi + i);
+            FloatVector y = load(sp, b, bi + i), x = y.broadcast(s);
             x.blend(x.mul(y), x.compare(VectorOperators.LT, 0f)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;

@@ -115,6 +115,7 @@ public final class F32Unary {
     }
 
     // The loops: each returns how many elements it did; apply finishes the tail with the scalar path.
+    // Parameters are broadcast from the loaded vector, not from the species (see F32Binary).
 
     private static int relu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
         int i = 0;
@@ -126,21 +127,18 @@ public final class F32Unary {
     }
 
     private static int leakyRelu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
             x.blend(x.mul(p), x.compare(VectorOperators.LT, 0f)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
 
     private static int clip(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
-        FloatVector q = FloatVector.broadcast(sp, qv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv), q = x.broadcast(qv);
             x.max(p).min(q).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -213,7 +211,7 @@ public final class F32Unary {
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
-            FloatVector.broadcast(sp, 1f).div(x).intoMemorySegment(out, (o + i) * 4, LE);
+            x.broadcast(1f).div(x).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
@@ -246,11 +244,9 @@ public final class F32Unary {
     }
 
     private static int hardSigmoid(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
-        FloatVector q = FloatVector.broadcast(sp, qv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv), q = x.broadcast(qv);
             x.fma(p, q).max(0f).min(1f).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -266,31 +262,27 @@ public final class F32Unary {
     }
 
     private static int elu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
             x.blend(x.lanewise(VectorOperators.EXPM1).mul(p), x.compare(VectorOperators.LT, 0f)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
 
     private static int selu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
-        FloatVector q = FloatVector.broadcast(sp, qv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv), q = x.broadcast(qv);
             x.blend(x.lanewise(VectorOperators.EXPM1).mul(p), x.compare(VectorOperators.LE, 0f)).mul(q).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
 
     private static int celu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
             x.max(0f).add(x.div(p).lanewise(VectorOperators.EXPM1).mul(p).min(0f)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
@@ -315,20 +307,18 @@ public final class F32Unary {
     }
 
     private static int thresholdedRelu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
             x.blend(0f, x.compare(VectorOperators.LE, p)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }
 
     private static int swish(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
-        FloatVector p = FloatVector.broadcast(sp, pv);
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
-            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
+            FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
             x.mul(sigmoid(x.mul(p))).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
