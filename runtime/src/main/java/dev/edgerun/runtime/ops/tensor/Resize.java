@@ -10,7 +10,9 @@ import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.ops.reduce.Elements;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -18,7 +20,8 @@ import java.util.Arrays;
  * every coordinate_transformation_mode and nearest_mode, antialias, exclude_outside, axes,
  * keep_aspect_ratio_policy, scales or sizes. Each resized axis gets a table of source indices and
  * weights (as the ONNX reference computes them); nearest without extrapolation then gathers
- * elements of any dtype, everything else runs one separable float32 pass per axis.
+ * elements of any dtype, everything else runs one separable float32 pass per axis (other numeric
+ * dtypes through float32).
  */
 public final class Resize implements Operator {
     private final boolean upsample;
@@ -50,7 +53,7 @@ public final class Resize implements Operator {
                 ctx.attrInt("antialias", 0) != 0,
                 ctx.attrString("keep_aspect_ratio_policy", "stretch"),
                 ctx.attrInts("axes", null));
-        if (!mode.equals("nearest") && dtype != DType.FLOAT) throw ctx.unsupported(mode + " interpolation of " + dtype.onnxName() + " (float only)");
+        if (!mode.equals("nearest") && !Elements.supported(dtype)) throw ctx.unsupported(mode + " interpolation of " + dtype.onnxName());
         if (upsample && ctx.opset() < 9) {
             double[] scales = toDoubles(ctx.attrFloats("scales", null));
             return ValuePlanned.kernel(ctx, dtype, in.rank(), v -> plan(ctx, cfg, in, dtype, esize, null, scales, null));
@@ -120,8 +123,8 @@ public final class Resize implements Operator {
             tables[a] = AxisTable.build(cfg, (int) in.dim(a), (int) outDims[a], scales[a], roiStart[a], roiEnd[a]);
             gather &= tables[a].extrapolate == null;
         }
-        if (!gather && dtype != DType.FLOAT) throw ctx.unsupported("extrapolation for " + dtype.onnxName() + " (float only)");
-        return new ResizePlan(in, Shape.of(outDims), tables, esize, cfg.extrapolation, gather);
+        if (!gather && !Elements.supported(dtype)) throw ctx.unsupported("extrapolation for " + dtype.onnxName());
+        return new ResizePlan(in, Shape.of(outDims), tables, dtype, esize, cfg.extrapolation, gather);
     }
 
     private static int[] allAxes(int rank) {
@@ -284,6 +287,7 @@ public final class Resize implements Operator {
         private final long[] inStrides;  // bytes
         private final long[] outStrides; // bytes
         private final AxisTable[] tables;
+        private final DType dtype;
         private final int esize;
         private final float fill;
         private final boolean gather;
@@ -292,7 +296,8 @@ public final class Resize implements Operator {
         private final long[] passOuter;
         private final long[] passInner;
 
-        ResizePlan(Shape in, Shape out, AxisTable[] tables, int esize, float fill, boolean gather) {
+        ResizePlan(Shape in, Shape out, AxisTable[] tables, DType dtype, int esize, float fill, boolean gather) {
+            this.dtype = dtype;
             this.out = out;
             this.inDims = in.dims();
             this.inStrides = StridedCopy.contiguousStrides(inDims);
@@ -353,14 +358,27 @@ public final class Resize implements Operator {
             }
         }
 
+        /** One float32 pass per resized axis; other dtypes are converted to float32 before and back after (truncating, as the reference). */
         private void separable(RunContext ctx, MemorySegment src, MemorySegment dst) {
-            MemorySegment cur = src;
+            boolean f32 = dtype == DType.FLOAT;
+            MemorySegment cur = f32 ? src : toFloat(ctx, src);
             for (int p = 0; p < passes.length; p++) {
                 AxisTable t = tables[passes[p]];
-                MemorySegment next = p == passes.length - 1 ? dst : ctx.allocateTemp(DType.FLOAT, passShapes[p]).data();
+                boolean last = p == passes.length - 1;
+                MemorySegment next = last && f32 ? dst : ctx.allocateTemp(DType.FLOAT, passShapes[p]).data();
                 F32ResizePass.run(Vectors.F32, cur, next, passOuter[p], t.inLen, passInner[p], t.outLen, t.taps, t.index, t.weight, t.extrapolate, fill);
                 cur = next;
             }
+            if (!f32) {
+                for (long i = 0; i < out.elementCount(); i++) Elements.storeDouble(dst, dtype, i, cur.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i));
+            }
+        }
+
+        private MemorySegment toFloat(RunContext ctx, MemorySegment src) {
+            MemorySegment f = ctx.allocateTemp(DType.FLOAT, Shape.of(inDims)).data();
+            long n = f.byteSize() / 4;
+            for (long i = 0; i < n; i++) f.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) Elements.loadDouble(src, dtype, i));
+            return f;
         }
 
         private static long product(long[] dims, int from, int to) {

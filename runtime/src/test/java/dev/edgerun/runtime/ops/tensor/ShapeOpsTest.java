@@ -186,4 +186,17 @@ class ShapeOpsTest {
             assertArrayEquals(new String[] {"a", "b", "c", "d"}, r.toStringArray());
         }
     }
+
+    @Test
+    void resizeLinearOfUint8AndDoubleGoesThroughFloat() {
+        try (OpHarness h = new OpHarness(); Tensor bytes = Tensor.of(dev.edgerun.runtime.DType.UINT8, new byte[] {10, 20, (byte) 200, 40}, 1, 1, 2, 2);
+             Tensor doubles = Tensor.of(new double[] {10, 20, 200, 40}, 1, 1, 2, 2); Tensor scales = Tensor.of(new float[] {1, 1, 2, 2}, 4)) {
+            Node n = Node.builder("Resize").inputs("x", "", "scales").outputs("y").attribute("mode", "linear").build();
+            double[] d = h.run1(new Resize(false), n, 13, doubles, null, scales).toDoubleArray();
+            byte[] b = h.run1(new Resize(false), n, 13, bytes, null, scales).toByteArray();
+            assertEquals(16, d.length);
+            assertEquals(12.5, d[1], 1e-6); // 0.75 * 10 + 0.25 * 20
+            for (int i = 0; i < 16; i++) assertEquals((int) d[i], Byte.toUnsignedInt(b[i]), "element " + i);
+        }
+    }
 }
