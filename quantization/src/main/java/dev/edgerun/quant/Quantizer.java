@@ -1,0 +1,128 @@
+package dev.edgerun.quant;
+
+import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.Engine;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Node;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Quantizes a model (IR to IR): dynamic or static int8, fp16 or weight-only int8.
+ *
+ * <pre>{@code
+ * try (Model model = OnnxModels.read(Path.of("model.onnx"));
+ *      DataFolder calibration = DataFolder.read(Path.of("calib"), model.graph().requiredInputs());
+ *      Quantizer.Result q = Quantizer.quantize(model, QuantOptions.builder(QuantMode.STATIC).build(), calibration)) {
+ *     OnnxModels.write(q.model(), Path.of("model.int8.onnx"));
+ * }
+ * }</pre>
+ *
+ * The result shares the original's untouched initializers: keep the original open while it is used.
+ */
+public final class Quantizer {
+    /** Samples per calibration run when the model's batch axis is free. */
+    static final int CALIBRATION_BATCH = 64;
+
+    private Quantizer() {}
+
+    /**
+     * The quantized model and what was done.
+     *
+     * @param quantizedNodes nodes rewritten (int8) or converted (fp16)
+     * @param keptFloat      nodes of a quantizable type left in float (excluded, or unsupported on a target)
+     * @param activations    tensors quantized with a calibrated range (static mode)
+     */
+    public record Result(Model model, QuantOptions options, List<String> quantizedNodes, List<String> keptFloat,
+                         List<String> activations) implements AutoCloseable {
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+
+    /** The engines among native and onnxruntime that are on the class path and can run here. */
+    public static List<String> availableEngines() {
+        List<String> r = new ArrayList<>();
+        for (String name : QuantOptions.ALL_ENGINES) {
+            for (Engine e : Edgerun.engines()) if (e.name().equals(name) && e.availability().available()) r.add(name);
+        }
+        return r;
+    }
+
+    /** A node's identity in options and reports: its name, or a label when it has none. */
+    public static String key(Node n) {
+        return n.name().isEmpty() ? n.label() : n.name();
+    }
+
+    /**
+     * Quantizes {@code model}. {@code calibration} is required for static mode and optional
+     * otherwise (its first sample then only serves to learn tensor types; a synthetic one is used
+     * without it).
+     */
+    public static Result quantize(Model model, QuantOptions options, DataFolder calibration) {
+        Map<String, Observer.TensorInfo> census = census(model, calibration);
+        TargetOps target = new TargetOps(options.engines(), Math.max(model.onnxOpset(), 13));
+        return switch (options.mode()) {
+            case DYNAMIC -> {
+                DynamicQuantizer q = new DynamicQuantizer(options, target, census);
+                List<Node> nodes = q.candidates(model);
+                yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, options, nodes), List.of());
+            }
+            case WEIGHT_ONLY -> {
+                WeightOnlyQuantizer q = new WeightOnlyQuantizer(options);
+                List<Node> nodes = q.candidates(model);
+                yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, options, nodes), List.of());
+            }
+            case FP16 -> {
+                Fp16Converter c = new Fp16Converter(options, census);
+                Model m = c.convert(model);
+                List<String> converted = new ArrayList<>(keys(c.candidates(model)));
+                converted.removeAll(c.keptFloat());
+                yield new Result(m, options, converted, List.copyOf(c.keptFloat()), List.of());
+            }
+            case STATIC -> {
+                if (calibration == null) {
+                    throw new QuantizationException("static quantization needs calibration data (--calibration DIR)");
+                }
+                StaticQuantizer q = new StaticQuantizer(options, census);
+                List<String> activations = List.copyOf(q.activations(model));
+                int batch = Observer.batchSize(model.graph().requiredInputs(), CALIBRATION_BATCH);
+                Map<String, Calibrator.Range> ranges = new Calibrator(options.method(), options.percentile())
+                        .calibrate(model, activations, calibration.batches(batch));
+                List<Node> nodes = q.candidates(model);
+                yield new Result(q.quantize(model, ranges), options, keys(nodes), keptFloat(model, options, nodes), activations);
+            }
+        };
+    }
+
+    private static Map<String, Observer.TensorInfo> census(Model model, DataFolder data) {
+        if (data != null && data.size() > 0) {
+            int batch = Observer.batchSize(model.graph().requiredInputs(), 1);
+            return Observer.census(model, data.slice(0, Math.min(batch, data.size())));
+        }
+        Map<String, Tensor> sample = Observer.syntheticSample(model.graph().requiredInputs());
+        try {
+            return Observer.census(model, sample);
+        } finally {
+            sample.values().forEach(Tensor::close);
+        }
+    }
+
+    private static List<String> keys(List<Node> nodes) {
+        return nodes.stream().map(Quantizer::key).toList();
+    }
+
+    /** Nodes of the quantizable types (Conv, MatMul, Gemm) that were not quantized. */
+    private static List<String> keptFloat(Model model, QuantOptions options, List<Node> quantized) {
+        List<String> done = keys(quantized);
+        List<String> r = new ArrayList<>();
+        for (Node n : model.graph().nodes()) {
+            boolean weighted = n.opType().equals("Conv") || n.opType().equals("MatMul") || n.opType().equals("Gemm");
+            if (weighted && !done.contains(key(n))) r.add(key(n));
+        }
+        return r;
+    }
+}
