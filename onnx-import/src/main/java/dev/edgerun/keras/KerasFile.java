@@ -77,19 +77,28 @@ final class KerasFile implements AutoCloseable {
             String metadata = zip.getEntry("metadata.json") == null ? "{}" : text(zip, "metadata.json", file);
             ZipEntry w = zip.getEntry("model.weights.h5");
             if (w == null) throw new ModelFormatException(file + ": no model.weights.h5 entry in the .keras archive");
-            byte[] weightBytes = read(zip, w, weightLimit(), file);
+            Map<String, Object> modelConfig = Json.parseObject(config, file + "!config.json");
             Map<String, Object> meta = Json.parseObject(metadata, file + "!metadata.json");
             String version = String.valueOf(meta.getOrDefault("keras_version", "3"));
+            byte[] weightBytes = read(zip, w, weightLimit(), file);
+            checkNotTruncated(java.nio.ByteBuffer.wrap(weightBytes), weightBytes.length, file + "!model.weights.h5");
             HdfFile hdf = openHdf(() -> HdfFile.fromBytes(weightBytes), file + "!model.weights.h5");
             Hdf5 h5 = new Hdf5(hdf, file + "!model.weights.h5", 4L * weightBytes.length + (1 << 20));
-            return new KerasFile(file, Json.parseObject(config, file + "!config.json"), version, "keras", hdf,
-                    new Keras3Weights(h5));
+            return new KerasFile(file, modelConfig, version, "keras", hdf, new Keras3Weights(h5));
         } catch (IOException e) {
             throw new ModelFormatException(file + ": not a readable zip archive: " + e.getMessage(), e);
         }
     }
 
     private static KerasFile openH5(Path file) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(128);
+            ch.read(head, 0);
+            head.flip();
+            checkNotTruncated(head, ch.size(), file.toString());
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
         HdfFile hdf = openHdf(() -> new HdfFile(file), file.toString());
         try {
             long size = Files.size(file);
@@ -110,6 +119,36 @@ final class KerasFile implements AutoCloseable {
             hdf.close();
             if (e instanceof ModelFormatException m) throw m;
             throw new ModelFormatException(file + ": cannot read HDF5 file: " + e, e);
+        }
+    }
+
+    /**
+     * Compares the end-of-file address in the HDF5 superblock (at offset 0, where Keras writes it)
+     * with the real size, so that a truncated file fails here rather than as a read past the end
+     * somewhere in a weight.
+     */
+    static void checkNotTruncated(java.nio.ByteBuffer head, long size, String where) {
+        java.nio.ByteBuffer b = head.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (b.limit() < 16) throw new ModelFormatException(where + ": truncated HDF5 file (" + size + " bytes)");
+        int version = b.get(8) & 0xff;
+        int offsetSize;
+        int pos;
+        if (version <= 1) {
+            offsetSize = b.get(13) & 0xff;
+            pos = 24 + (version == 1 ? 4 : 0); // fixed fields, then base address, free space, end of file
+            pos += offsetSize * 2;
+        } else if (version <= 3) {
+            offsetSize = b.get(9) & 0xff;
+            pos = 12 + offsetSize * 2; // base address, superblock extension, end of file
+        } else {
+            return; // a newer superblock: leave it to the reader
+        }
+        if (offsetSize != 8 && offsetSize != 4) throw new ModelFormatException(where + ": HDF5 superblock has offset size " + offsetSize);
+        if (pos + offsetSize > b.limit()) throw new ModelFormatException(where + ": truncated HDF5 superblock");
+        long eof = offsetSize == 8 ? b.getLong(pos) : b.getInt(pos) & 0xffffffffL;
+        if (eof > size) {
+            throw new ModelFormatException(where + ": truncated HDF5 file: its superblock says " + eof
+                    + " bytes, the file has " + size);
         }
     }
 
