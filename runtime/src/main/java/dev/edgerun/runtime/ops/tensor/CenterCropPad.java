@@ -37,7 +37,7 @@ public final class CenterCropPad implements Operator {
         for (int a = 0; a < rank; a++) {
             long d = in.dim(a);
             long shift = out[a] < d ? (d - out[a]) / 2 : -((out[a] - d) / 2);
-            tables[a] = new int[(int) out[a]];
+            tables[a] = new int[OpArgs.tableLength(ctx, out[a], a)];
             for (int j = 0; j < out[a]; j++) {
                 long src = j + shift;
                 tables[a][j] = src >= 0 && src < d ? (int) src : -1;

@@ -98,4 +98,12 @@ public final class OpArgs {
         }
         return r;
     }
+
+    /** An axis length that per-axis index tables can hold (int), or a model error naming the axis. */
+    public static int tableLength(NodeContext ctx, long length, int axis) {
+        if (length < 0 || length > Integer.MAX_VALUE - 8) {
+            throw ctx.error("axis " + axis + " would have length " + length + ", outside [0, " + (Integer.MAX_VALUE - 8) + "]");
+        }
+        return (int) length;
+    }
 }

@@ -70,7 +70,7 @@ public final class Pad implements Operator {
             outDims[a] = d + before[a] + after[a];
             if (outDims[a] < 0) throw ctx.error("pads " + Arrays.toString(pads) + " crop axis " + a + " of " + in + " below zero");
             if (d == 0 && outDims[a] > 0 && !mode.equals("constant")) throw ctx.error("cannot " + mode + "-pad the empty axis " + a);
-            tables[a] = new int[(int) outDims[a]];
+            tables[a] = new int[OpArgs.tableLength(ctx, outDims[a], a)];
             for (int j = 0; j < outDims[a]; j++) tables[a][j] = (int) source(mode, j - before[a], d);
         }
         StridedGather gather = new StridedGather(in.dims(), tables, esize, fill);

@@ -120,7 +120,7 @@ public final class Resize implements Operator {
         AxisTable[] tables = new AxisTable[rank];
         boolean gather = cfg.mode.equals("nearest");
         for (int a = 0; a < rank; a++) {
-            tables[a] = AxisTable.build(cfg, (int) in.dim(a), (int) outDims[a], scales[a], roiStart[a], roiEnd[a]);
+            tables[a] = AxisTable.build(cfg, (int) in.dim(a), OpArgs.tableLength(ctx, outDims[a], a), scales[a], roiStart[a], roiEnd[a]);
             gather &= tables[a].extrapolate == null;
         }
         if (!gather && !Elements.supported(dtype)) throw ctx.unsupported("extrapolation for " + dtype.onnxName());
