@@ -20,6 +20,7 @@ import dev.edgerun.keras.layers.LayerNormalization;
 import dev.edgerun.keras.layers.LeakyReLU;
 import dev.edgerun.keras.layers.LocallyConnected;
 import dev.edgerun.keras.layers.Merge;
+import dev.edgerun.keras.layers.MultiHeadAttention;
 import dev.edgerun.keras.layers.Normalization;
 import dev.edgerun.keras.layers.PReLU;
 import dev.edgerun.keras.layers.PassThrough;
@@ -118,6 +119,8 @@ public final class KerasLayers {
         t.put("Minimum", Merge.minimum());
         t.put("Concatenate", new Concatenate());
         t.put("Dot", new Dot());
+        // attention
+        t.put("MultiHeadAttention", new MultiHeadAttention());
         // activations
         t.put("ReLU", new ReLU());
         t.put("LeakyReLU", new LeakyReLU());

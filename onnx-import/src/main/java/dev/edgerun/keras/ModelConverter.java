@@ -256,7 +256,13 @@ final class ModelConverter {
                 collectKeras3(keras3.get("args"), args, l);
                 collectKeras3(keras3.get("kwargs"), args, l);
             } else if (node instanceof List<?> keras2) {
-                for (Object a : keras2) args.add(keras2Ref(a, l));
+                for (Object a : keras2) {
+                    args.add(keras2Ref(a, l));
+                    // tensors passed by keyword (MultiHeadAttention's value=, key=) sit in the kwargs
+                    if (a instanceof List<?> ref && ref.size() >= 4 && ref.get(3) instanceof Map<?, ?> kwargs) {
+                        for (Object v : kwargs.values()) if (isRef(v)) args.add(keras2Ref(v, l));
+                    }
+                }
             } else {
                 throw new ModelFormatException(l.where() + ": unreadable inbound_nodes entry " + node);
             }
@@ -278,6 +284,11 @@ final class ModelConverter {
         } else if (v instanceof List<?> list) {
             for (Object e : list) collectKeras3(e, out, l);
         }
+    }
+
+    private static boolean isRef(Object v) {
+        return v instanceof List<?> r && r.size() >= 3 && r.get(0) instanceof String && r.get(1) instanceof Number
+                && r.get(2) instanceof Number;
     }
 
     /** {@code [layer_name, node_index, tensor_index, ...]}. */
