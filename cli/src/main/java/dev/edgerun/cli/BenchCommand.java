@@ -44,6 +44,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "untimed runs first (default: ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "1",
+            description = "keep warming up until S seconds have passed too, so the JIT has compiled the hot code "
+                    + "(default: ${DEFAULT-VALUE})")
+    double warmupSeconds;
+
     @Option(names = "--seconds", paramLabel = "S", description = "run for S seconds instead of a number of runs")
     double seconds;
 
@@ -104,7 +109,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void measure(List<Runner> runners, Map<String, Tensor> inputs) {
-        for (int i = 0; i < warmup; i++) {
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        for (int i = 0; i < warmup || System.nanoTime() < warmupEnd; i++) {
             for (Runner r : runners) runOnce(r, inputs, false);
         }
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
@@ -132,6 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         inputs.forEach((n, t) -> in.put(n, Format.type(t)));
         doc.put("inputs", in);
         doc.put("warmup", warmup);
+        doc.put("warmup_seconds", warmupSeconds);
         doc.put("threads", threads());
         doc.put("interleaved", runners.size() > 1);
         doc.put("load_ms", loadMs);
@@ -162,8 +169,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @SuppressWarnings("unchecked")
     private void printText(PrintWriter out, Map<String, Object> doc, List<Runner> runners) {
-        out.printf(Locale.ROOT, "%s  inputs %s, %s threads, %d warm-up runs%s, load %.1f ms%n", file, doc.get("inputs"),
-                threads() == 0 ? "default" : Integer.toString(threads()), warmup,
+        out.printf(Locale.ROOT, "%s  inputs %s, %s threads, warm-up %d runs and %.1f s%s, load %.1f ms%n", file, doc.get("inputs"),
+                threads() == 0 ? "default" : Integer.toString(threads()), warmup, warmupSeconds,
                 runners.size() > 1 ? ", engines interleaved" : "", (Double) doc.get("load_ms"));
         out.printf("%-12s %9s %11s %11s %11s %11s %12s%n", "engine", "runs", "compile", "median", "p90", "p99", "throughput");
         Map<String, Object> engines = (Map<String, Object>) doc.get("engines");

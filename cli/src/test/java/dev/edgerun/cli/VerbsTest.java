@@ -117,7 +117,7 @@ class VerbsTest {
     @SuppressWarnings("unchecked")
     void benchJsonHasPerEngineLatenciesAndRatioWhenComparing() {
         Cli.Outcome r = Cli.run("bench", "--json", "--compare", "--engine", "onnxruntime,onnxruntime", "--runs", "5",
-                "--warmup", "1", Cli.model("mlp_tiny"));
+                "--warmup", "1", "--warmup-seconds", "0", Cli.model("mlp_tiny"));
         assertEquals(0, r.exit(), r.err());
         Map<String, Object> doc = MiniJson.object(r.out());
         Map<String, Object> engines = (Map<String, Object>) doc.get("engines");
