@@ -27,7 +27,7 @@ public final class Clip implements Operator {
         if (ctx.opset() < 11) {
             float lo = ctx.attrFloat("min", Float.NEGATIVE_INFINITY);
             float hi = ctx.attrFloat("max", Float.POSITIVE_INFINITY);
-            return new ClipKernel(type, ctx.inputShape(0), false, false, lo, hi);
+            return new ClipKernel(type, ctx.inputShape(0), false, false, lo, hi, ctx.threads());
         }
         for (int i = 1; i <= 2; i++) {
             if (ctx.hasInput(i)) {
@@ -40,7 +40,7 @@ public final class Clip implements Operator {
             }
         }
         return new ClipKernel(type, ctx.inputShape(0), ctx.hasInput(1), ctx.hasInput(2),
-                Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+                Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, ctx.threads());
     }
 
     private static final class ClipKernel implements Kernel {
@@ -50,8 +50,10 @@ public final class Clip implements Operator {
         private final boolean maxInput;
         private final float attrMin;
         private final float attrMax;
+        private final int threads;
 
-        ClipKernel(DType type, Shape shape, boolean minInput, boolean maxInput, float attrMin, float attrMax) {
+        ClipKernel(DType type, Shape shape, boolean minInput, boolean maxInput, float attrMin, float attrMax, int threads) {
+            this.threads = threads;
             this.type = type;
             this.outputTypes = List.of(ValueType.tensor(type, shape));
             this.minInput = minInput;
@@ -76,7 +78,7 @@ public final class Clip implements Operator {
                 double lo = minT != null ? Elements.readDouble(minT.data(), type, 0) : attrMin;
                 double hi = maxT != null ? Elements.readDouble(maxT.data(), type, 0) : attrMax;
                 if (type == DType.FLOAT && n <= Integer.MAX_VALUE) {
-                    F32Unary.apply(F32Unary.Op.CLIP, (float) lo, (float) hi, Vectors.F32, in, 0, out, 0, (int) n);
+                    clipFloats(ctx, in, out, (int) n, (float) lo, (float) hi);
                     return;
                 }
                 for (long i = 0; i < n; i++) {
@@ -92,6 +94,19 @@ public final class Clip implements Operator {
                     if (compare(v, hi, u64) > 0) v = hi;
                     Elements.writeLong(out, type, i, v);
                 }
+            }
+        }
+
+        private void clipFloats(RunContext ctx, MemorySegment in, MemorySegment out, int n, float lo, float hi) {
+            if (threads > 1 && n >= ElementwiseBinary.PARALLEL_MIN_ELEMENTS) {
+                int chunk = ((n + 4 * threads - 1) / (4 * threads) + 63) & ~63;
+                int chunks = (n + chunk - 1) / chunk;
+                ctx.parallelFor(chunks, (c0, c1) -> {
+                    int from = c0 * chunk;
+                    F32Unary.apply(F32Unary.Op.CLIP, lo, hi, Vectors.F32, in, from, out, from, Math.min(n, c1 * chunk) - from);
+                });
+            } else {
+                F32Unary.apply(F32Unary.Op.CLIP, lo, hi, Vectors.F32, in, 0, out, 0, n);
             }
         }
 

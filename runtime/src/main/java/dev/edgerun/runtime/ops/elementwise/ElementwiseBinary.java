@@ -24,6 +24,12 @@ import java.util.Map;
  * {@link BinaryFn} in double (float types) or long (integer and bool types).
  */
 public final class ElementwiseBinary implements Operator {
+    /**
+     * Float32 outputs at least this large are split over the session's threads (the split creates
+     * one lambda per run; smaller ones run on the calling thread without allocating).
+     */
+    static final long PARALLEL_MIN_ELEMENTS = 1 << 16;
+
     /** ONNX op type to its function; Sum, Min, Max and Mean are variadic. */
     private static final Map<String, BinaryFn> FUNCTIONS = Map.ofEntries(
             Map.entry("Add", BinaryFn.ADD), Map.entry("Sub", BinaryFn.SUB), Map.entry("Mul", BinaryFn.MUL),
@@ -72,7 +78,8 @@ public final class ElementwiseBinary implements Operator {
         BroadcastPlan[] steps = new BroadcastPlan[Math.max(n - 1, 0)];
         for (int k = 1; k < n; k++) steps[k - 1] = BroadcastPlan.of(out, k == 1 ? shapes[0] : out, shapes[k]);
         BroadcastPlan copy = n == 1 ? BroadcastPlan.of(out, shapes[0]) : null;
-        return new BinaryKernel(fn, first, n > 1 ? ctx.inputDType(1) : first, outType, out, steps, copy, mean ? n : 0);
+        return new BinaryKernel(fn, first, n > 1 ? ctx.inputDType(1) : first, outType, out, steps, copy, mean ? n : 0,
+                ctx.threads());
     }
 
     private static BinaryFn resolve(NodeContext ctx, String opType) {
@@ -127,9 +134,11 @@ public final class ElementwiseBinary implements Operator {
         private final F32Binary.Op vector;
         private final boolean inDouble;
         private final boolean u64;
+        private final int threads;
 
         BinaryKernel(BinaryFn fn, DType aType, DType bType, DType outType, Shape out, BroadcastPlan[] steps,
-                     BroadcastPlan copy, int meanOf) {
+                     BroadcastPlan copy, int meanOf, int threads) {
+            this.threads = threads;
             this.fn = fn;
             this.aType = aType;
             this.bType = bType;
@@ -162,34 +171,51 @@ public final class ElementwiseBinary implements Operator {
             for (int k = 0; k < steps.length; k++) {
                 MemorySegment a = k == 0 ? ctx.input(0).data() : o;
                 DType at = k == 0 ? aType : outType;
-                runStep(steps[k], a, at, ctx.input(k + 1).data(), bType, o);
+                runStep(steps[k], a, at, ctx.input(k + 1).data(), bType, o, ctx);
             }
             if (meanOf > 1) divide(o, meanOf);
         }
 
-        private void runStep(BroadcastPlan plan, MemorySegment a, DType at, MemorySegment b, DType bt, MemorySegment o) {
+        private void runStep(BroadcastPlan plan, MemorySegment a, DType at, MemorySegment b, DType bt, MemorySegment o,
+                             RunContext ctx) {
+            long total = (long) plan.rows() * plan.inner();
+            if (threads > 1 && vector != null && total >= PARALLEL_MIN_ELEMENTS) {
+                long chunk = (total + 4L * threads - 1) / (4L * threads);
+                int chunks = (int) ((total + chunk - 1) / chunk);
+                ctx.parallelFor(chunks, (c0, c1) -> runRange(plan, a, at, b, bt, o, c0 * chunk, Math.min(total, c1 * chunk)));
+            } else {
+                runRange(plan, a, at, b, bt, o, 0, total);
+            }
+        }
+
+        /** Output elements [from, to): the rows they cross, each row part in one call. */
+        private void runRange(BroadcastPlan plan, MemorySegment a, DType at, MemorySegment b, DType bt, MemorySegment o,
+                              long from, long to) {
             int inner = plan.inner();
             int as = plan.innerStride(0);
             int bs = plan.innerStride(1);
-            for (int r = 0; r < plan.rows(); r++) {
-                long ai = plan.rowStart(0, r);
-                long bi = plan.rowStart(1, r);
-                long oi = (long) r * inner;
+            int r = (int) (from / inner);
+            int start = (int) (from % inner);
+            for (long pos = from; pos < to; r++, start = 0) {
+                int n = (int) Math.min(inner - start, to - pos);
+                long ai = plan.rowStart(0, r) + (long) start * as;
+                long bi = plan.rowStart(1, r) + (long) start * bs;
                 if (vector != null) {
-                    F32Binary.apply(vector, Vectors.F32, a, ai, as, b, bi, bs, o, oi, inner);
+                    F32Binary.apply(vector, Vectors.F32, a, ai, as, b, bi, bs, o, pos, n);
                 } else if (inDouble) {
-                    for (int i = 0; i < inner; i++) {
+                    for (int i = 0; i < n; i++) {
                         double x = Elements.readDouble(a, at, ai + (long) i * as);
                         double y = Elements.readDouble(b, bt, bi + (long) i * bs);
-                        Elements.writeDouble(o, outType, oi + i, BinaryFn.apply(fn, x, y));
+                        Elements.writeDouble(o, outType, pos + i, BinaryFn.apply(fn, x, y));
                     }
                 } else {
-                    for (int i = 0; i < inner; i++) {
+                    for (int i = 0; i < n; i++) {
                         long x = Elements.readLong(a, at, ai + (long) i * as);
                         long y = Elements.readLong(b, bt, bi + (long) i * bs);
-                        Elements.writeLong(o, outType, oi + i, BinaryFn.apply(fn, x, y, u64));
+                        Elements.writeLong(o, outType, pos + i, BinaryFn.apply(fn, x, y, u64));
                     }
                 }
+                pos += n;
             }
         }
 

@@ -47,7 +47,7 @@ public final class ElementwiseUnary implements Operator {
         F32Unary.Op vector = type != DType.FLOAT ? null
                 : fn == UnaryFn.GELU && pq[0] == 1 ? F32Unary.Op.GELU_TANH : fn.vector;
         DType outType = fn.boolOutput() ? DType.BOOL : type;
-        return new UnaryKernel(fn, type, outType, shape, vector, pq[0], pq[1]);
+        return new UnaryKernel(fn, type, outType, shape, vector, pq[0], pq[1], ctx.threads());
     }
 
     /** The attributes of the function as (p, q). */
@@ -81,8 +81,10 @@ public final class ElementwiseUnary implements Operator {
         private final float q;
         private final boolean inLong;
         private final boolean unsigned;
+        private final int threads;
 
-        UnaryKernel(UnaryFn fn, DType inType, DType outType, Shape shape, F32Unary.Op vector, float p, float q) {
+        UnaryKernel(UnaryFn fn, DType inType, DType outType, Shape shape, F32Unary.Op vector, float p, float q, int threads) {
+            this.threads = threads;
             this.fn = fn;
             this.inType = inType;
             this.outType = outType;
@@ -99,15 +101,24 @@ public final class ElementwiseUnary implements Operator {
             return outputTypes;
         }
 
+        private void runVector(MemorySegment in, MemorySegment out, long from, long to) {
+            for (long start = from; start < to; start += CHUNK) {
+                F32Unary.apply(vector, p, q, Vectors.F32, in, start, out, start, (int) Math.min(CHUNK, to - start));
+            }
+        }
+
         @Override
         public void run(RunContext ctx) {
             MemorySegment in = ctx.input(0).data();
             MemorySegment out = ctx.output(0).data();
             long n = ctx.output(0).elementCount();
-            if (vector != null) {
-                for (long start = 0; start < n; start += CHUNK) {
-                    F32Unary.apply(vector, p, q, Vectors.F32, in, start, out, start, (int) Math.min(CHUNK, n - start));
-                }
+            if (vector != null && threads > 1 && n >= ElementwiseBinary.PARALLEL_MIN_ELEMENTS) {
+                // Chunks of whole 64-element blocks, so that the same elements take the scalar tail as with one thread.
+                long chunk = ((n + 4L * threads - 1) / (4L * threads) + 63) & ~63L;
+                int chunks = (int) ((n + chunk - 1) / chunk);
+                ctx.parallelFor(chunks, (c0, c1) -> runVector(in, out, c0 * chunk, Math.min(n, c1 * chunk)));
+            } else if (vector != null) {
+                runVector(in, out, 0, n);
             } else if (inLong) {
                 for (long i = 0; i < n; i++) {
                     Elements.writeLong(out, outType, i, UnaryFn.apply(fn, Elements.readLong(in, inType, i), unsigned));

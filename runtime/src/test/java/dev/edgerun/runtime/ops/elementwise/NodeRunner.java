@@ -27,14 +27,27 @@ import java.util.Map;
  */
 final class NodeRunner implements AutoCloseable {
     private final List<Tensor> owned = new ArrayList<>();
+    private final int threads;
     private Kernel kernel;
     private Run run;
+
+    NodeRunner() {
+        this(1);
+    }
+
+    /**
+     * A runner whose nodes are planned for {@code threads} threads; parallelFor then runs every
+     * range of one element separately, last first, to check how kernels split their work.
+     */
+    NodeRunner(int threads) {
+        this.threads = threads;
+    }
 
     /** Plans {@code node} at {@code opset} with these inputs (null = omitted) and runs it once. */
     List<Object> run(Node node, long opset, Object... inputs) {
         OperatorRegistry.Entry entry = OperatorRegistry.find(node.domain(), node.opType(), opset);
         if (entry == null) throw new IllegalStateException(node.opType() + " is not registered at opset " + opset);
-        kernel = entry.operator().prepare(new Ctx(node, opset, inputs));
+        kernel = entry.operator().prepare(new Ctx(node, opset, inputs, threads));
         Object[] outputs = new Object[kernel.outputTypes().size()];
         for (int i = 0; i < outputs.length; i++) {
             if (kernel.outputTypes().get(i) instanceof ValueType.TensorType t && t.shape() != null
@@ -87,12 +100,11 @@ final class NodeRunner implements AutoCloseable {
         return new ValueType.Unknown();
     }
 
-    private record Ctx(Node node, long opset, Object[] inputs) implements NodeContext {
+    private record Ctx(Node node, long opset, Object[] inputs, int threads) implements NodeContext {
         @Override public int inputCount() { return inputs.length; }
         @Override public boolean hasInput(int i) { return i < inputs.length && inputs[i] != null; }
         @Override public ValueType inputType(int i) { return typeOf(inputs[i]); }
         @Override public Tensor constantInput(int i) { return null; }
-        @Override public int threads() { return 1; }
         @Override public Subgraph compileSubgraph(Graph body) { throw new UnsupportedOperationException("no subgraphs here"); }
         @Override public EdgerunException error(String message) { return new ModelFormatException(node.opType() + ": " + message); }
         @Override public EdgerunException unsupported(String reason) {
@@ -122,7 +134,13 @@ final class NodeRunner implements AutoCloseable {
         @Override public void setOutputValue(int i, Object value) { outputs[i] = value; }
         @Override public Tensor allocateTemp(DType dtype, Shape shape) { return own(Tensor.allocate(dtype, shape)); }
         @Override public MemorySegment scratch() { return MemorySegment.NULL; }
-        @Override public void parallelFor(int n, RangeBody body) { body.run(0, n); }
+        @Override public void parallelFor(int n, RangeBody body) {
+            if (threads == 1) {
+                body.run(0, n);
+            } else {
+                for (int i = n - 1; i >= 0; i--) body.run(i, i + 1);
+            }
+        }
         @Override public List<Object> runSubgraph(Subgraph subgraph, Map<String, Object> in) {
             throw new UnsupportedOperationException("no subgraphs here");
         }
