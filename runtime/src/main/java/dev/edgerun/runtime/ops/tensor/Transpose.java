@@ -10,8 +10,8 @@ import java.util.Arrays;
 
 /**
  * ONNX Transpose (1, 13, 21, 23): output dimension i is input dimension perm[i] (default: reversed).
- * A {@link StridedCopy} with permuted source strides; it merges dimensions that stay adjacent and
- * tiles true transposes (NCHW to NHWC and back are one 2-D transpose per image).
+ * A {@link StridedCopy} with permuted source strides; it merges dimensions that stay adjacent (NCHW
+ * to NHWC is one 2-D transpose per image) and tiles long 2-D transposes.
  */
 public final class Transpose implements Operator {
 

@@ -2,6 +2,8 @@ package dev.edgerun.runtime.ops.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgerun.runtime.kernels.StridedCopy;
 import dev.edgerun.runtime.kernels.StridedGather;
@@ -74,13 +76,15 @@ class StridedCopyTest {
     }
 
     @Test
-    void nchwToNhwcOfALargeImageUsesTilesAndMatches() {
+    void largeTransposesUseTilesAndMatch() {
         Random r = new Random(2);
-        long[] out = {2, 37, 41, 24}; // N, H, W, C from N, C, H, W
-        long[] inStrides = StridedCopy.contiguousStrides(new long[] {2, 24, 37, 41});
-        long[] ss = {inStrides[0], inStrides[2], inStrides[3], inStrides[1]};
+        long[] out = {2, 600, 530}; // from (2, 530, 600): both sides long enough to tile, with tails
+        long[] inStrides = StridedCopy.contiguousStrides(new long[] {2, 530, 600});
+        long[] ss = {inStrides[0], inStrides[2], inStrides[1]};
         long[] ds = StridedCopy.contiguousStrides(out);
-        byte[] src = randomBytes(r, 2 * 24 * 37 * 41 * 4);
+        byte[] src = randomBytes(r, 2 * 530 * 600 * 4);
+        assertTrue(new StridedCopy(out, ss, ds, 4).tiled());
+        assertFalse(new StridedCopy(new long[] {2, 64, 3136}, new long[] {64 * 3136, 1, 3136}, new long[] {64 * 3136, 3136, 1}, 4).tiled());
         assertArrayEquals(reference(src, 0, out, ss, ds, 4, src.length), run(src, 0, out, ss, ds, 4, src.length));
     }
 
