@@ -118,6 +118,65 @@ class LayerConverterTest {
     }
 
     @Test
+    void everyListedActivationImportsAndComputesItsFormula() {
+        float[] x = {-2.5f, -0.75f, -0.25f, 0f, 0.3f, 1.2f, 3f, 0.9f};
+        for (String name : Activations.NAMES) {
+            String json = sequential("[null, 8]", layer("Activation", "act", "\"activation\": \"" + name + "\""));
+            try (Model m = TestModels.importJson(json, new TestModels.MapWeights(), "3.5.0")) {
+                float[] y = TestModels.runNative(m, x, 1, 8);
+                float[] expected = expectedActivation(name, x);
+                if (expected != null) assertClose(expected, y, 1e-5);
+                else assertEquals(name.equals("glu") ? 4 : 8, y.length, name);
+            }
+        }
+    }
+
+    /** Plain Java formulas for the element-wise activations (Keras 3 definitions); null for softmax-like ones. */
+    private static float[] expectedActivation(String name, float[] x) {
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double v = x[i], sp = Math.log1p(Math.exp(v)), sg = 1 / (1 + Math.exp(-v));
+            double hs = Math.max(0, Math.min(1, v / 6 + 0.5));
+            r[i] = (float) switch (name) {
+                case "linear" -> v;
+                case "relu" -> Math.max(0, v);
+                case "sigmoid" -> sg;
+                case "tanh" -> Math.tanh(v);
+                case "elu", "celu" -> v > 0 ? v : Math.expm1(v);
+                case "selu" -> 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v));
+                case "softplus" -> sp;
+                case "softsign" -> v / (1 + Math.abs(v));
+                case "exponential" -> Math.exp(v);
+                case "hard_sigmoid" -> hs;
+                case "swish", "silu" -> v * sg;
+                case "hard_silu", "hard_swish" -> v * hs;
+                case "gelu" -> 0.5 * v * (1 + erf(v / Math.sqrt(2)));
+                case "relu6" -> Math.min(6, Math.max(0, v));
+                case "leaky_relu" -> v >= 0 ? v : 0.2 * v;
+                case "mish" -> v * Math.tanh(sp);
+                case "log_sigmoid" -> -Math.log1p(Math.exp(-v));
+                case "hard_tanh" -> Math.max(-1, Math.min(1, v));
+                case "hard_shrink" -> Math.abs(v) > 0.5 ? v : 0;
+                case "soft_shrink" -> v > 0.5 ? v - 0.5 : v < -0.5 ? v + 0.5 : 0;
+                case "tanh_shrink" -> v - Math.tanh(v);
+                case "squareplus" -> (v + Math.sqrt(v * v + 4)) / 2;
+                case "sparse_plus" -> v <= -1 ? 0 : v >= 1 ? v : (v + 1) * (v + 1) / 4;
+                default -> Double.NaN;
+            };
+        }
+        return Float.isNaN(r[0]) ? null : r;
+    }
+
+    /** Abramowitz-Stegun 7.1.26 is too coarse here; a series/continued-fraction erf accurate to 1e-7. */
+    private static double erf(double z) {
+        double t = 1 / (1 + 0.5 * Math.abs(z));
+        double y = 1 - t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+                + t * (-0.82215223 + t * 0.17087277)))))))));
+        return z >= 0 ? y : -y;
+    }
+
+    @Test
     void channelsFirstConvAndFlattenKeepKerasOrder() {
         Random rnd = new Random(3);
         Weight kernel = weight("kernel", rnd, 1, 1, 2, 1);
