@@ -92,7 +92,16 @@ final class Calibrator {
      * distribution with the clipped tail folded into its last bin, Q that distribution merged into
      * {@link #QUANTIZED_BINS} levels and expanded back over P's non-empty bins.
      */
-    static int entropyBin(long[] hist) {
+    static int entropyBin(long[] observed) {
+        // The zero bin (ReLU outputs, padding) would dominate P and pull the threshold to zero; it is
+        // flattened to its neighbour's count, as NVIDIA's pytorch-quantization does.
+        long[] hist = observed.clone();
+        hist[0] = hist[1];
+        // Data with few distinct values (pixels k/16, one-hot features) has no tail worth clipping,
+        // and KL over a comb of spikes is meaningless: keep the full range.
+        int nonEmpty = 0;
+        for (long c : observed) if (c != 0) nonEmpty++;
+        if (nonEmpty < QUANTIZED_BINS) return hist.length;
         int best = hist.length;
         double bestKl = Double.POSITIVE_INFINITY;
         long tail = 0;
@@ -137,7 +146,8 @@ final class Calibrator {
             if (p[j] == 0) continue;
             double pj = p[j] / pSum;
             double qj = q[j] / qSum;
-            kl += qj == 0 ? pj * 20 : pj * Math.log(pj / qj); // an empty Q bin under P mass: a large finite penalty
+            if (qj == 0) return Double.POSITIVE_INFINITY; // P has mass where Q has none
+            kl += pj * Math.log(pj / qj);
         }
         return kl;
     }

@@ -63,39 +63,73 @@ public final class Quantizer {
      * without it).
      */
     public static Result quantize(Model model, QuantOptions options, DataFolder calibration) {
-        Map<String, Observer.TensorInfo> census = census(model, calibration);
-        TargetOps target = new TargetOps(options.engines(), Math.max(model.onnxOpset(), 13));
-        return switch (options.mode()) {
-            case DYNAMIC -> {
-                DynamicQuantizer q = new DynamicQuantizer(options, target, census);
-                List<Node> nodes = q.candidates(model);
-                yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, options, nodes), List.of());
-            }
-            case WEIGHT_ONLY -> {
-                WeightOnlyQuantizer q = new WeightOnlyQuantizer(options);
-                List<Node> nodes = q.candidates(model);
-                yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, options, nodes), List.of());
-            }
-            case FP16 -> {
-                Fp16Converter c = new Fp16Converter(options, census);
-                Model m = c.convert(model);
-                List<String> converted = new ArrayList<>(keys(c.candidates(model)));
-                converted.removeAll(c.keptFloat());
-                yield new Result(m, options, converted, List.copyOf(c.keptFloat()), List.of());
-            }
-            case STATIC -> {
-                if (calibration == null) {
-                    throw new QuantizationException("static quantization needs calibration data (--calibration DIR)");
+        return new Prepared(model, calibration).quantize(options);
+    }
+
+    /**
+     * A model with its observed tensor types and the calibrated ranges found so far, so that
+     * repeated quantizations (the guardrail's) calibrate each tensor once per method.
+     */
+    static final class Prepared {
+        private final Model model;
+        private final DataFolder calibration;
+        private final Map<String, Observer.TensorInfo> census;
+        private final Map<String, Calibrator.Range> ranges = new java.util.HashMap<>();
+        private CalibrationMethod rangesMethod;
+
+        Prepared(Model model, DataFolder calibration) {
+            this.model = model;
+            this.calibration = calibration;
+            this.census = Quantizer.census(model, calibration);
+        }
+
+        Map<String, Observer.TensorInfo> census() {
+            return census;
+        }
+
+        Result quantize(QuantOptions options) {
+            TargetOps target = new TargetOps(options.engines(), Math.max(model.onnxOpset(), 13));
+            return switch (options.mode()) {
+                case DYNAMIC -> {
+                    DynamicQuantizer q = new DynamicQuantizer(options, target, census);
+                    List<Node> nodes = q.candidates(model);
+                    yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, nodes), List.of());
                 }
-                StaticQuantizer q = new StaticQuantizer(options, census);
-                List<String> activations = List.copyOf(q.activations(model));
-                int batch = Observer.batchSize(model.graph().requiredInputs(), CALIBRATION_BATCH);
-                Map<String, Calibrator.Range> ranges = new Calibrator(options.method(), options.percentile())
-                        .calibrate(model, activations, calibration.batches(batch));
-                List<Node> nodes = q.candidates(model);
-                yield new Result(q.quantize(model, ranges), options, keys(nodes), keptFloat(model, options, nodes), activations);
+                case WEIGHT_ONLY -> {
+                    WeightOnlyQuantizer q = new WeightOnlyQuantizer(options);
+                    List<Node> nodes = q.candidates(model);
+                    yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, nodes), List.of());
+                }
+                case FP16 -> {
+                    Fp16Converter c = new Fp16Converter(options, census);
+                    Model m = c.convert(model);
+                    List<String> converted = new ArrayList<>(keys(c.candidates(model)));
+                    converted.removeAll(c.keptFloat());
+                    yield new Result(m, options, converted, List.copyOf(c.keptFloat()), List.of());
+                }
+                case STATIC -> {
+                    StaticQuantizer q = new StaticQuantizer(options, census);
+                    List<String> activations = List.copyOf(q.activations(model));
+                    List<Node> nodes = q.candidates(model);
+                    yield new Result(q.quantize(model, ranges(options, activations)), options, keys(nodes),
+                            keptFloat(model, nodes), activations);
+                }
+            };
+        }
+
+        private Map<String, Calibrator.Range> ranges(QuantOptions options, List<String> activations) {
+            if (calibration == null) {
+                throw new QuantizationException("static quantization needs calibration data (--calibration DIR)");
             }
-        };
+            if (rangesMethod != options.method()) ranges.clear();
+            rangesMethod = options.method();
+            List<String> missing = activations.stream().filter(a -> !ranges.containsKey(a)).toList();
+            if (!missing.isEmpty()) {
+                int batch = Observer.batchSize(model.graph().requiredInputs(), CALIBRATION_BATCH);
+                ranges.putAll(new Calibrator(options.method(), options.percentile()).calibrate(model, missing, calibration.batches(batch)));
+            }
+            return ranges;
+        }
     }
 
     private static Map<String, Observer.TensorInfo> census(Model model, DataFolder data) {
@@ -116,7 +150,7 @@ public final class Quantizer {
     }
 
     /** Nodes of the quantizable types (Conv, MatMul, Gemm) that were not quantized. */
-    private static List<String> keptFloat(Model model, QuantOptions options, List<Node> quantized) {
+    private static List<String> keptFloat(Model model, List<Node> quantized) {
         List<String> done = keys(quantized);
         List<String> r = new ArrayList<>();
         for (Node n : model.graph().nodes()) {
