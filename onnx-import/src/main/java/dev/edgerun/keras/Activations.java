@@ -12,7 +12,8 @@ public final class Activations {
     /** Names accepted in {@code activation}. */
     public static final List<String> NAMES = List.of("linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
             "elu", "selu", "softplus", "softsign", "exponential", "hard_sigmoid", "swish", "silu", "gelu", "relu6",
-            "leaky_relu", "mish", "hard_silu", "hard_swish", "log_sigmoid");
+            "leaky_relu", "mish", "hard_silu", "hard_swish", "log_sigmoid", "celu", "hard_tanh", "hard_shrink",
+            "soft_shrink", "tanh_shrink", "squareplus", "sparse_plus", "glu");
 
     private Activations() {}
 
@@ -57,8 +58,26 @@ public final class Activations {
             case "leaky_relu" -> g.node("LeakyRelu", List.of(in), Attribute.of("alpha", 0.2f));
             case "mish" -> g.node("Mul", List.of(in, g.node("Tanh", List.of(g.node("Softplus", List.of(in))))));
             case "log_sigmoid" -> g.node("Neg", List.of(g.node("Softplus", List.of(g.node("Neg", List.of(in))))));
+            case "celu" -> g.node("Celu", List.of(in), Attribute.of("alpha", 1.0f));
+            case "hard_tanh" -> clip(g, in, -1f, 1f);
+            case "hard_shrink" -> g.node("Shrink", List.of(in), Attribute.of("lambd", 0.5f));
+            case "soft_shrink" -> g.node("Shrink", List.of(in), Attribute.of("lambd", 0.5f), Attribute.of("bias", 0.5f));
+            case "tanh_shrink" -> g.node("Sub", List.of(in, g.node("Tanh", List.of(in))));
+            case "squareplus" -> squareplus(g, in);
+            case "sparse_plus" -> sparsePlus(g, in);
+            case "glu" -> {
+                // halves a, b of the last axis: a * sigmoid(b)
+                if (x.channels() < 0 || x.channels() % 2 != 0) throw c.unsupported("glu needs an even, known last dimension");
+                List<String> ab = g.nodeOutputs("Split", List.of(g.channelsLast(x)), 2, Attribute.of("axis", -1L));
+                yield g.node("Mul", List.of(ab.get(0), g.node("Sigmoid", List.of(ab.get(1)))));
+            }
             default -> throw c.unsupported("activation '" + activation + "' is not one of " + NAMES);
         };
+        if (activation.equals("glu")) {
+            long[] shape = x.shape();
+            shape[shape.length - 1] /= 2;
+            return KTensor.channelsLast(out, shape, x.dtype());
+        }
         return x.derive(out, x.shape());
     }
 
@@ -66,6 +85,21 @@ public final class Activations {
     private static String hardSigmoid(LayerContext c, String in) {
         float alpha = c.kerasMajor() >= 3 ? 1f / 6f : 0.2f;
         return c.g().node("HardSigmoid", List.of(in), Attribute.of("alpha", alpha), Attribute.of("beta", 0.5f));
+    }
+
+    /** (x + sqrt(x^2 + 4)) / 2, Keras' default b = 4. */
+    private static String squareplus(GraphEmitter g, String in) {
+        String root = g.node("Sqrt", List.of(g.node("Add", List.of(g.node("Mul", List.of(in, in)), g.scalar("b", 4f)))));
+        return g.node("Mul", List.of(g.node("Add", List.of(in, root)), g.scalar("half", 0.5f)));
+    }
+
+    /** 0 below -1, x above 1, (x + 1)^2 / 4 between. */
+    private static String sparsePlus(GraphEmitter g, String in) {
+        String one = g.scalar("one", 1f);
+        String mid = g.node("Mul", List.of(g.node("Pow", List.of(g.node("Add", List.of(in, one)), g.scalar("two", 2f))),
+                g.scalar("quarter", 0.25f)));
+        String upper = g.node("Where", List.of(g.node("GreaterOrEqual", List.of(in, one)), in, mid));
+        return g.node("Where", List.of(g.node("LessOrEqual", List.of(in, g.scalar("minus_one", -1f))), g.scalar("zero", 0f), upper));
     }
 
     /** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)) (Keras' default, approximate=False). */
