@@ -58,13 +58,27 @@ public final class OnnxRuntimeEngine implements Engine {
         String device = chooseDevice(options);
         String label = label(model);
         OrtEnvironment env = NativeLibrary.environment();
+        String description = NAME + " " + env.getVersion() + " on " + device
+                + (options.threads() > 0 ? ", " + options.threads() + " intra-op threads" : ", default threads");
+        OrtSession session;
         try (OrtSession.SessionOptions so = sessionOptions(options)) {
-            OrtSession session = createSession(env, model, so);
-            String description = NAME + " " + env.getVersion() + " on " + device
-                    + (options.threads() > 0 ? ", " + options.threads() + " intra-op threads" : ", default threads");
-            return new OnnxRuntimeSession(env, session, model, label, description);
+            session = createSession(env, model, so);
         } catch (OrtException e) {
             throw OrtErrors.atCompile(label, model.onnxOpset(), e);
+        }
+        try {
+            return new OnnxRuntimeSession(env, session, model, label, description);
+        } catch (OrtException | RuntimeException e) {
+            closeQuietly(session, e);
+            throw e instanceof OrtException oe ? OrtErrors.atCompile(label, model.onnxOpset(), oe) : (RuntimeException) e;
+        }
+    }
+
+    private static void closeQuietly(OrtSession session, Exception cause) {
+        try {
+            session.close();
+        } catch (OrtException suppressed) {
+            cause.addSuppressed(suppressed);
         }
     }
 
