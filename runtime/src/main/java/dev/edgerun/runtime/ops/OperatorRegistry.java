@@ -107,6 +107,7 @@ public final class OperatorRegistry {
         op("CastLike", dev.edgerun.runtime.ops.elementwise.Cast::new, 15, 19, 21, 23, 24, 25);
         op("Dropout", dev.edgerun.runtime.ops.elementwise.Dropout::new, 1, 6, 7, 10, 12, 13, 22);
         op("Identity", dev.edgerun.runtime.ops.elementwise.Identity::new, 1, 13, 14, 16, 19, 21, 23, 24, 25);
+        op("BitCast", dev.edgerun.runtime.ops.elementwise.BitCast::new, 26);
 
         // ---- linear algebra, convolution, pooling, normalization, softmax (ops/nn) ----
         // (section: nn)
@@ -231,6 +232,7 @@ public final class OperatorRegistry {
         op("Det", dev.edgerun.runtime.ops.misc.Det::new, 11, 22);
         op("Attention", dev.edgerun.runtime.ops.misc.Attention::new, 23, 24);
         op("RotaryEmbedding", dev.edgerun.runtime.ops.misc.RotaryEmbedding::new, 23);
+        op("LinearAttention", dev.edgerun.runtime.ops.misc.LinearAttention::new, 27);
         op("StringConcat", dev.edgerun.runtime.ops.misc.StringConcat::new, 20);
         op("StringSplit", dev.edgerun.runtime.ops.misc.StringSplit::new, 20);
         op("RegexFullMatch", dev.edgerun.runtime.ops.misc.RegexFullMatch::new, 20);
