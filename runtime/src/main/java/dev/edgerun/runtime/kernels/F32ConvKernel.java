@@ -57,7 +57,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
         colBytes = 4 * gemm.packedBSize(kc, positions);
         if (spec.constantWeight() != null) {
-            packedW = MemorySegment.ofArray(new float[Math.toIntExact(weightGroupBytes * group / 4)]);
+            packedW = F32Gemm.allocatePacked(weightGroupBytes * group);
             packWeights(spec.constantWeight().data(), packedW, 0);
         } else {
             packedW = null;

@@ -56,7 +56,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             colHi[kj] = Math.max(colLo[kj], Math.min(ow, F32Im2Col.ceilDiv(w - off, sw)));
         }
         weights = spec.constantWeight() == null ? null
-                : MemorySegment.ofArray(spec.constantWeight().toFloatArray());
+                : F32Gemm.allocatePacked(spec.constantWeight().byteSize()).copyFrom(spec.constantWeight().data());
     }
 
     @Override

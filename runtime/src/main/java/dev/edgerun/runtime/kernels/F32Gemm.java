@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -55,6 +56,16 @@ public final class F32Gemm {
 
     public VectorSpecies<Float> species() {
         return species;
+    }
+
+    /**
+     * Memory for weights packed at compile time: native, 64-byte aligned, freed by the garbage
+     * collector with the kernel that holds it ({@link Arena#ofAuto()}; kernels have no close).
+     * Not a heap array: heap and native segments meeting at one access site make it polymorphic,
+     * and the JIT then compiles the vector loads several times slower.
+     */
+    public static MemorySegment allocatePacked(long bytes) {
+        return Arena.ofAuto().allocate(Math.max(bytes, 4), 64);
     }
 
     /** Floats of packed A for an {@code m x k} operand. */
@@ -258,43 +269,151 @@ public final class F32Gemm {
                 ap += 4L * MR;
                 bp += bStep;
             }
+            // Stores are written out per row, not in a helper: a helper taking vectors that the
+            // JIT does not inline makes it box all twelve accumulators on every tile.
             long row = 4L * ldc;
-            storeRow(c00, c01, c, cAt, cols, load, alpha);
-            if (rows > 1) storeRow(c10, c11, c, cAt + row, cols, load, alpha);
-            if (rows > 2) storeRow(c20, c21, c, cAt + 2 * row, cols, load, alpha);
-            if (rows > 3) storeRow(c30, c31, c, cAt + 3 * row, cols, load, alpha);
-            if (rows > 4) storeRow(c40, c41, c, cAt + 4 * row, cols, load, alpha);
-            if (rows > 5) storeRow(c50, c51, c, cAt + 5 * row, cols, load, alpha);
-        }
-
-        private void storeRow(FloatVector v0, FloatVector v1, MemorySegment c, long at, int cols, boolean load, float alpha) {
-            VectorSpecies<Float> species = s();
-            int lanes = species.length();
-            int nr = 2 * lanes;
-            if (alpha != 1f) {
-                v0 = v0.mul(alpha);
-                v1 = v1.mul(alpha);
-            }
-            long half = 4L * lanes;
-            if (cols == nr) {
-                if (load) {
-                    v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE));
-                    v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE));
+            boolean full = cols == nr;
+            VectorMask<Float> m0 = s.indexInRange(0, cols);
+            VectorMask<Float> m1 = s.indexInRange(lanes, cols);
+            if (rows > 0) {
+                long at = cAt + 0 * row;
+                FloatVector v0 = c00, v1 = c01;
+                if (alpha != 1f) {
+                    v0 = v0.mul(alpha);
+                    v1 = v1.mul(alpha);
                 }
-                v0.intoMemorySegment(c, at, LE);
-                v1.intoMemorySegment(c, at + half, LE);
-                return;
+                if (full) {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
+                    }
+                    v0.intoMemorySegment(c, at, LE);
+                    v1.intoMemorySegment(c, at + half, LE);
+                } else {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
+                    }
+                    v0.intoMemorySegment(c, at, LE, m0);
+                    v1.intoMemorySegment(c, at + half, LE, m1);
+                }
             }
-            VectorMask<Float> m0 = species.indexInRange(0, cols);
-            VectorMask<Float> m1 = species.indexInRange(lanes, cols);
-            if (load) {
-                v0 = v0.add(FloatVector.fromMemorySegment(species, c, at, LE, m0));
-                v1 = v1.add(FloatVector.fromMemorySegment(species, c, at + half, LE, m1));
+            if (rows > 1) {
+                long at = cAt + 1 * row;
+                FloatVector v0 = c10, v1 = c11;
+                if (alpha != 1f) {
+                    v0 = v0.mul(alpha);
+                    v1 = v1.mul(alpha);
+                }
+                if (full) {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
+                    }
+                    v0.intoMemorySegment(c, at, LE);
+                    v1.intoMemorySegment(c, at + half, LE);
+                } else {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
+                    }
+                    v0.intoMemorySegment(c, at, LE, m0);
+                    v1.intoMemorySegment(c, at + half, LE, m1);
+                }
             }
-            v0.intoMemorySegment(c, at, LE, m0);
-            if (cols > lanes) v1.intoMemorySegment(c, at + half, LE, m1);
+            if (rows > 2) {
+                long at = cAt + 2 * row;
+                FloatVector v0 = c20, v1 = c21;
+                if (alpha != 1f) {
+                    v0 = v0.mul(alpha);
+                    v1 = v1.mul(alpha);
+                }
+                if (full) {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
+                    }
+                    v0.intoMemorySegment(c, at, LE);
+                    v1.intoMemorySegment(c, at + half, LE);
+                } else {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
+                    }
+                    v0.intoMemorySegment(c, at, LE, m0);
+                    v1.intoMemorySegment(c, at + half, LE, m1);
+                }
+            }
+            if (rows > 3) {
+                long at = cAt + 3 * row;
+                FloatVector v0 = c30, v1 = c31;
+                if (alpha != 1f) {
+                    v0 = v0.mul(alpha);
+                    v1 = v1.mul(alpha);
+                }
+                if (full) {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
+                    }
+                    v0.intoMemorySegment(c, at, LE);
+                    v1.intoMemorySegment(c, at + half, LE);
+                } else {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
+                    }
+                    v0.intoMemorySegment(c, at, LE, m0);
+                    v1.intoMemorySegment(c, at + half, LE, m1);
+                }
+            }
+            if (rows > 4) {
+                long at = cAt + 4 * row;
+                FloatVector v0 = c40, v1 = c41;
+                if (alpha != 1f) {
+                    v0 = v0.mul(alpha);
+                    v1 = v1.mul(alpha);
+                }
+                if (full) {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
+                    }
+                    v0.intoMemorySegment(c, at, LE);
+                    v1.intoMemorySegment(c, at + half, LE);
+                } else {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
+                    }
+                    v0.intoMemorySegment(c, at, LE, m0);
+                    v1.intoMemorySegment(c, at + half, LE, m1);
+                }
+            }
+            if (rows > 5) {
+                long at = cAt + 5 * row;
+                FloatVector v0 = c50, v1 = c51;
+                if (alpha != 1f) {
+                    v0 = v0.mul(alpha);
+                    v1 = v1.mul(alpha);
+                }
+                if (full) {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
+                    }
+                    v0.intoMemorySegment(c, at, LE);
+                    v1.intoMemorySegment(c, at + half, LE);
+                } else {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
+                    }
+                    v0.intoMemorySegment(c, at, LE, m0);
+                    v1.intoMemorySegment(c, at + half, LE, m1);
+                }
+            }
         }
-
     }
 
     static final class Micro512 extends Micro {

@@ -7,8 +7,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * The Java {@link KernelProvider.GemmKernel}: packs whichever operand is constant once, here at
  * compile time, packs the others into scratch on each run, then runs {@link F32Gemm#multiply}.
- * Packed weights live in a heap array (owned by the garbage collector with this kernel, so no
- * native memory is left behind when a session drops its plan).
+ * Packed weights live in {@link F32Gemm#allocatePacked} memory, freed with this kernel.
  */
 public final class F32GemmKernel implements KernelProvider.GemmKernel {
     private final KernelProvider.GemmSpec spec;
@@ -29,7 +28,7 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
     }
 
     private MemorySegment packConstant(Tensor t, long bytes, boolean isA) {
-        MemorySegment dst = MemorySegment.ofArray(new float[Math.toIntExact(bytes / 4)]);
+        MemorySegment dst = F32Gemm.allocatePacked(bytes);
         if (isA) packA(t.data(), 0, dst, 0);
         else packB(t.data(), 0, dst, 0);
         return dst;

@@ -42,8 +42,18 @@ public final class F32Im2Col {
                 }
                 long src = xOff + 4L * (((long) c * h + ih) * w + colOff);
                 for (int j = 0; j < lo; j++, q++) put(dst, rowBase, panelStride, shift, laneMask, q, 0f);
-                for (int j = lo; j < hi; j++, q++) {
-                    put(dst, rowBase, panelStride, shift, laneMask, q, x.get(F, src + 4L * j * sw));
+                if (sw == 1) { // contiguous input: copy runs, split where a panel ends
+                    for (int j = lo; j < hi; ) {
+                        int lane = q & laneMask;
+                        int run = Math.min(hi - j, nr - lane);
+                        MemorySegment.copy(x, src + 4L * j, dst, rowBase + (long) (q >>> shift) * panelStride + 4L * lane, 4L * run);
+                        j += run;
+                        q += run;
+                    }
+                } else {
+                    for (int j = lo; j < hi; j++, q++) {
+                        put(dst, rowBase, panelStride, shift, laneMask, q, x.get(F, src + 4L * j * sw));
+                    }
                 }
                 for (int j = hi; j < ow; j++, q++) put(dst, rowBase, panelStride, shift, laneMask, q, 0f);
             }
@@ -52,7 +62,7 @@ public final class F32Im2Col {
     }
 
     private static void put(MemorySegment dst, long rowBase, long panelStride, int shift, int laneMask, int q, float v) {
-        dst.set(F, rowBase + (q >>> shift) * panelStride + 4L * (q & laneMask), v);
+        dst.set(F, rowBase + (long) (q >>> shift) * panelStride + 4L * (q & laneMask), v);
     }
 
     private static void zeroPanelTail(MemorySegment dst, long rowBase, long panelStride, int shift, int laneMask,

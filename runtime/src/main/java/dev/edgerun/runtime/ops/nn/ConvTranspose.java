@@ -76,7 +76,7 @@ public final class ConvTranspose implements Operator {
         Tensor constW = ctx.constantInput(1);
         MemorySegment packedW = null;
         if (constW != null) {
-            packedW = MemorySegment.ofArray(new float[Math.toIntExact(p.weightBytes() * group / 4)]);
+            packedW = F32Gemm.allocatePacked(p.weightBytes() * group);
             p.packWeights(constW.data(), packedW, 0);
         }
         return new Node(List.of(Nn.tensor(DType.FLOAT, y)), p, packedW);
