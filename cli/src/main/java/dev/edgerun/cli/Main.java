@@ -15,7 +15,8 @@ import picocli.CommandLine.ParseResult;
 @Command(name = "edgerun", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run, inspect, check and benchmark ONNX (and other importable) models on this device.",
         subcommands = {DemoCommand.class, InspectCommand.class, RunCommand.class, CheckCommand.class,
-                BenchCommand.class, DevicesCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, DevicesCommand.class, ConvertCommand.class, QuantizeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int OK = 0;
     static final int CHECK_FAILED = 1;
