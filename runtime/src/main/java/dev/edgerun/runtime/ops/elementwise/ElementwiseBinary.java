@@ -191,6 +191,7 @@ public final class ElementwiseBinary implements Operator {
         /** Output elements [from, to): the rows they cross, each row part in one call. */
         private void runRange(BroadcastPlan plan, MemorySegment a, DType at, MemorySegment b, DType bt, MemorySegment o,
                               long from, long to) {
+            if (from >= to) return;
             int inner = plan.inner();
             int as = plan.innerStride(0);
             int bs = plan.innerStride(1);

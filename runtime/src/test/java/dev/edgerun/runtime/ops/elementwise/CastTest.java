@@ -95,6 +95,16 @@ class CastTest {
     }
 
     @Test
+    void bitCastKeepsTheBitsAndNeedsEqualWidths() {
+        try (NodeRunner r = new NodeRunner(); Tensor x = Tensor.of(new float[] {1f, -2.5f}, 2)) {
+            Node toInt = builder("BitCast", 1).attribute("to", (long) DType.INT32.onnxCode()).build();
+            assertArrayEquals(new int[] {Float.floatToIntBits(1f), Float.floatToIntBits(-2.5f)}, r.run1(toInt, 26, x).toIntArray());
+            Node toLong = builder("BitCast", 1).attribute("to", (long) DType.INT64.onnxCode()).build();
+            assertThrows(dev.edgerun.runtime.ModelFormatException.class, () -> r.run1(toLong, 26, x));
+        }
+    }
+
+    @Test
     void stringsAreReportedUnsupported() {
         try (NodeRunner r = new NodeRunner(); Tensor x = Tensor.of(new float[] {1}, 1)) {
             assertThrows(UnsupportedOperatorException.class, () -> r.run1(cast(DType.STRING), 25, x));

@@ -195,6 +195,17 @@ class ElementwiseBinaryTest {
     }
 
     @Test
+    void emptyTensorsGiveEmptyOutputs() {
+        try (NodeRunner r = new NodeRunner();
+             Tensor e = Tensor.allocate(DType.FLOAT, 0, 3);
+             Tensor row = Tensor.of(new float[] {1, 2, 3}, 3);
+             Tensor i = Tensor.allocate(DType.INT64, 2, 0)) {
+            assertEquals(Shape.of(0, 3), r.run1(node("Mul", 2), 18, e, row).shape());
+            assertEquals(Shape.of(2, 0), r.run1(node("Add", 2), 14, i, i).shape());
+        }
+    }
+
+    @Test
     void runAllocatesNothingOnTheHeap() {
         try (NodeRunner r = new NodeRunner();
              Tensor a = Tensor.of(random(2 * 8 * 33, 5), 2, 8, 33);
