@@ -293,6 +293,26 @@ public final class NativeSession implements Session {
         }
     }
 
+    /**
+     * Plans for the given input shapes without running (or finds the cached plan) and returns its
+     * figures; for {@code edgerun inspect} on models with symbolic dimensions.
+     */
+    public PlanStats plan(Map<String, Shape> inputShapes) {
+        checkOpen();
+        ValueType[] signature = new ValueType[main.inputs.length];
+        for (int i = 0; i < signature.length; i++) {
+            Value v = main.inputs[i];
+            Shape shape = inputShapes.get(v.name());
+            if (shape == null || !shape.isConcrete() || v.dtype() == null) {
+                throw new InvalidInputException("plan: input '" + v.name() + "' (" + v.type()
+                        + ") needs a concrete shape; given " + inputShapes);
+            }
+            signature[i] = new ValueType.TensorType(v.dtype(), shape);
+        }
+        planFor(signature);
+        return planStats();
+    }
+
     /** Activation arena bytes of the latest plan (after buffer reuse), or -1 before the first plan. */
     public long plannedPeakBytes() {
         Plan p = lastPlan;

@@ -109,6 +109,10 @@ class NativeExecutorTest {
             }
             assertEquals(3, s.planStats().plansMade(), "one plan per distinct batch size (1, 3, 5)");
             assertEquals(3, s.planStats().cachedPlans());
+            // Planning without running, as edgerun inspect does: 7 x 4 floats, two values alive at once.
+            NativeSession.PlanStats seven = s.plan(Map.of("x", Shape.of(7, 4)));
+            assertEquals(4, seven.plansMade());
+            assertEquals(2 * 128, seven.arenaBytes());
         }
     }
 
