@@ -2,6 +2,7 @@ package dev.edgerun.runtime.engine;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.EdgerunException;
+import dev.edgerun.runtime.ResourceLimitException;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
@@ -21,21 +22,21 @@ final class FoldContext implements RunContext {
     private final Object[] inputs;
     private final Object[] outputs;
     private final List<AutoCloseable> owned;
-    private final WorkerPool pool;
+    private final ExecEnv env;
     private MemorySegment scratch = MemorySegment.NULL;
 
-    private FoldContext(String label, Object[] inputs, int outputCount, List<AutoCloseable> owned, WorkerPool pool) {
+    private FoldContext(String label, Object[] inputs, int outputCount, List<AutoCloseable> owned, ExecEnv env) {
         this.label = label;
         this.inputs = inputs;
         this.outputs = new Object[outputCount];
         this.owned = owned;
-        this.pool = pool;
+        this.env = env;
     }
 
     /** Runs {@code kernel} on {@code inputs} and returns its outputs, one per declared output type. */
-    static Object[] fold(String label, Kernel kernel, Object[] inputs, List<AutoCloseable> owned, WorkerPool pool) {
+    static Object[] fold(String label, Kernel kernel, Object[] inputs, List<AutoCloseable> owned, ExecEnv env) {
         List<ValueType> types = kernel.outputTypes();
-        FoldContext ctx = new FoldContext(label, inputs, types.size(), owned, pool);
+        FoldContext ctx = new FoldContext(label, inputs, types.size(), owned, env);
         for (int i = 0; i < types.size(); i++) {
             if (Values.isConcreteTensor(types.get(i))) {
                 ValueType.TensorType t = (ValueType.TensorType) types.get(i);
@@ -85,6 +86,11 @@ final class FoldContext implements RunContext {
 
     @Override
     public Tensor allocateTemp(DType dtype, Shape shape) {
+        long bytes = dtype.storageBytes(shape.elementCount());
+        if (env.memoryLimit > 0 && bytes > env.memoryLimit) {
+            throw new ResourceLimitException(String.format("native engine: %s needs %.1f MiB for a folded %s%s constant,"
+                    + " limit %.1f MiB", label, bytes / 1048576.0, dtype.onnxName(), shape, env.memoryLimit / 1048576.0));
+        }
         Tensor t = Tensor.allocate(dtype, shape);
         owned.add(t);
         return t;
@@ -97,7 +103,7 @@ final class FoldContext implements RunContext {
 
     @Override
     public void parallelFor(int n, RangeBody body) {
-        pool.parallelFor(n, body);
+        env.pool.parallelFor(n, body);
     }
 
     @Override

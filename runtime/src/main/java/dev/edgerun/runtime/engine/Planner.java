@@ -148,7 +148,9 @@ final class Planner {
             return;
         } catch (RuntimeException e) {
             Plan.closeAll(ctx.created);
-            if (mode != Mode.TRIAL) throw e;
+            if (mode != Mode.TRIAL) {
+                throw e instanceof EdgerunException ee ? ee : new EdgerunException(label + " failed while planning: " + e, e);
+            }
             incomplete = true;
             markUnknown(out);
             return;
@@ -224,7 +226,7 @@ final class Planner {
         for (int i = 0; i < in.length; i++) values[i] = in[i] < 0 ? null : constant[in[i]];
         Object[] results;
         try {
-            results = FoldContext.fold(program.label(j), k, values, owned, program.env.pool);
+            results = FoldContext.fold(program.label(j), k, values, owned, program.env);
         } catch (EdgerunException e) {
             throw e;
         } catch (RuntimeException e) {
