@@ -23,6 +23,8 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
     private final int channels, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, planes;
     private final MemorySegment weights; // constant weights [C, kh, kw], or null
     private final int[] colLo, colHi;    // per kernel column: output columns whose input column is inside
+    private final boolean wholePlane;    // unit strides, output as wide as input: taps are flat shifts
+    private final MemorySegment[] columnMask; // per kernel column: [oh * ow] 1 where the tap's column is inside, 0 where not; null when all are
 
     /** Whether this kernel handles {@code spec}: 2-D, depthwise with one output per channel. */
     public static boolean supports(KernelProvider.ConvSpec spec) {
@@ -55,6 +57,17 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             colLo[kj] = off >= 0 ? 0 : Math.min(ow, F32Im2Col.ceilDiv(-off, sw));
             colHi[kj] = Math.max(colLo[kj], Math.min(ow, F32Im2Col.ceilDiv(w - off, sw)));
         }
+        wholePlane = species != null && sh == 1 && sw == 1 && ow == w;
+        columnMask = new MemorySegment[kw];
+        for (int kj = 0; kj < kw && wholePlane; kj++) {
+            if (colLo[kj] == 0 && colHi[kj] == ow) continue;
+            columnMask[kj] = F32Gemm.allocatePacked(4L * oh * ow);
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) {
+                    columnMask[kj].setAtIndex(F, (long) i * ow + j, j >= colLo[kj] && j < colHi[kj] ? 1f : 0f);
+                }
+            }
+        }
         weights = spec.constantWeight() == null ? null
                 : F32Gemm.allocatePacked(spec.constantWeight().byteSize()).copyFrom(spec.constantWeight().data());
     }
@@ -78,6 +91,10 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
     }
 
     private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, int from, int to) {
+        if (wholePlane) {
+            for (int plane = from; plane < to; plane++) shiftedPlane(x, wt, bias, y, plane);
+            return;
+        }
         for (int plane = from; plane < to; plane++) {
             int c = plane % channels;
             float b = bias == null ? 0f : bias.getAtIndex(F, c);
@@ -107,6 +124,57 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                 if (spec.epilogue() != null) spec.epilogue().apply(y, yRow, ow);
             }
         }
+    }
+
+    /**
+     * One plane with unit strides and {@code ow == w}: input element of output {@code p = i*ow + j}
+     * for tap (ki, kj) is {@code p + (ki*dh - ph)*w + (kj*dw - pw)}, so each tap is one long
+     * {@code y += wv * x[shifted] * columnMask} over the rows it reaches, instead of a short pass
+     * per output row (feature maps of 7x7 to 28x28 have rows shorter than a vector or two).
+     */
+    private void shiftedPlane(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, int plane) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int c = plane % channels;
+        int count = oh * ow, inCount = h * w;
+        long xPlane = 4L * plane * inCount, yPlane = 4L * plane * count;
+        float b = bias == null ? 0f : bias.getAtIndex(F, c);
+        FloatVector bv = FloatVector.broadcast(sp, b);
+        int p = 0;
+        for (; p + lanes <= count; p += lanes) bv.intoMemorySegment(y, yPlane + 4L * p, LE);
+        for (; p < count; p++) y.set(F, yPlane + 4L * p, b);
+        for (int ki = 0; ki < kh; ki++) {
+            int rowOff = ki * dh - ph;
+            int i0 = Math.max(0, -rowOff), i1 = Math.min(oh, h - rowOff);
+            if (i0 >= i1) continue;
+            for (int kj = 0; kj < kw; kj++) {
+                float wv = wt.get(F, 4L * ((c * kh + ki) * kw + kj));
+                int colOff = kj * dw - pw;
+                int shift = rowOff * w + colOff;
+                MemorySegment mask = columnMask[kj];
+                int pStart = i0 * ow, pEnd = i1 * ow;
+                // vector part: whole vectors whose shifted input stays inside the plane
+                int vStart = Math.max(pStart, -shift), vEnd = Math.min(pEnd, inCount - shift);
+                FloatVector wvv = FloatVector.broadcast(sp, wv);
+                int q = pStart;
+                for (; q < Math.min(vStart, pEnd); q++) scalarTap(x, xPlane, y, yPlane, q, shift, wv, kj);
+                for (; q + lanes <= vEnd; q += lanes) {
+                    FloatVector xv = FloatVector.fromMemorySegment(sp, x, xPlane + 4L * (q + shift), LE);
+                    if (mask != null) xv = xv.mul(FloatVector.fromMemorySegment(sp, mask, 4L * q, LE));
+                    FloatVector yv = FloatVector.fromMemorySegment(sp, y, yPlane + 4L * q, LE);
+                    xv.fma(wvv, yv).intoMemorySegment(y, yPlane + 4L * q, LE);
+                }
+                for (; q < pEnd; q++) scalarTap(x, xPlane, y, yPlane, q, shift, wv, kj);
+            }
+        }
+        if (spec.epilogue() != null) spec.epilogue().apply(y, yPlane, count);
+    }
+
+    private void scalarTap(MemorySegment x, long xPlane, MemorySegment y, long yPlane, int q, int shift, float wv, int kj) {
+        int j = q % ow;
+        if (j < colLo[kj] || j >= colHi[kj]) return;
+        long at = yPlane + 4L * q;
+        y.set(F, at, y.get(F, at) + wv * x.get(F, xPlane + 4L * (q + shift)));
     }
 
     /** {@code y[j] += a * x[j]} for j in [lo, hi); x and y are byte offsets of element 0. */
