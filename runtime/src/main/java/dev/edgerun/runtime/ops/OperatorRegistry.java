@@ -234,6 +234,7 @@ public final class OperatorRegistry {
         op("RotaryEmbedding", dev.edgerun.runtime.ops.misc.RotaryEmbedding::new, 23);
         op("LinearAttention", dev.edgerun.runtime.ops.misc.LinearAttention::new, 27);
         op("CausalConvWithState", dev.edgerun.runtime.ops.misc.CausalConvWithState::new, 27);
+        opIn("ai.onnx.preview", "FlexAttention", dev.edgerun.runtime.ops.misc.FlexAttention::new, 1);
         op("StringConcat", dev.edgerun.runtime.ops.misc.StringConcat::new, 20);
         op("StringSplit", dev.edgerun.runtime.ops.misc.StringSplit::new, 20);
         op("RegexFullMatch", dev.edgerun.runtime.ops.misc.RegexFullMatch::new, 20);
