@@ -7,7 +7,11 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Node;
 import org.junit.jupiter.api.Test;
 
-/** Large float32 nodes split over threads give exactly the single-threaded result. */
+/**
+ * Large float32 nodes split over threads give the single-threaded result. Transcendental lanes may
+ * differ in the last bit between a run before and after the JIT compiles the Vector API (its
+ * interpreted fallback computes per lane), hence the 1e-6 tolerance: a wrong split is far larger.
+ */
 class ParallelSplitTest {
 
     @Test
@@ -28,7 +32,7 @@ class ParallelSplitTest {
     private static void check(Node n, long opset, Object... inputs) {
         try (NodeRunner one = new NodeRunner(); NodeRunner four = new NodeRunner(4)) {
             float[] expected = one.run1(n, opset, inputs).toFloatArray();
-            assertArrayEquals(expected, four.run1(n, opset, inputs).toFloatArray(), n.opType());
+            assertArrayEquals(expected, four.run1(n, opset, inputs).toFloatArray(), 1e-6f, n.opType());
         }
     }
 }
