@@ -235,6 +235,10 @@ public final class OperatorRegistry {
         op("LinearAttention", dev.edgerun.runtime.ops.misc.LinearAttention::new, 27);
         op("CausalConvWithState", dev.edgerun.runtime.ops.misc.CausalConvWithState::new, 27);
         opIn("ai.onnx.preview", "FlexAttention", dev.edgerun.runtime.ops.misc.FlexAttention::new, 1);
+        opIn("ai.onnx.ml", "Binarizer", dev.edgerun.runtime.ops.misc.Binarizer::new, 1);
+        opIn("ai.onnx.ml", "ArrayFeatureExtractor", dev.edgerun.runtime.ops.misc.ArrayFeatureExtractor::new, 1);
+        opIn("ai.onnx.ml", "LabelEncoder", dev.edgerun.runtime.ops.misc.LabelEncoder::new, 2, 4);
+        opIn("ai.onnx.ml", "TreeEnsemble", dev.edgerun.runtime.ops.misc.TreeEnsemble::new, 5);
         op("StringConcat", dev.edgerun.runtime.ops.misc.StringConcat::new, 20);
         op("StringSplit", dev.edgerun.runtime.ops.misc.StringSplit::new, 20);
         op("RegexFullMatch", dev.edgerun.runtime.ops.misc.RegexFullMatch::new, 20);
