@@ -153,7 +153,7 @@ public final class GraphEmitter {
     }
 
     /** Permutation N,C,D1..Dk → N,D1..Dk,C. */
-    static long[] toChannelsLast(int rank) {
+    public static long[] toChannelsLast(int rank) {
         long[] p = new long[rank];
         for (int i = 1; i < rank - 1; i++) p[i] = i + 1;
         p[rank - 1] = 1;
@@ -161,7 +161,7 @@ public final class GraphEmitter {
     }
 
     /** Permutation N,D1..Dk,C → N,C,D1..Dk. */
-    static long[] toChannelsFirst(int rank) {
+    public static long[] toChannelsFirst(int rank) {
         long[] p = new long[rank];
         p[1] = rank - 1;
         for (int i = 2; i < rank; i++) p[i] = i - 1;

@@ -35,7 +35,7 @@ public final class Bidirectional implements LayerConverter {
         };
         if (rnn == null) return twoPasses(c, inner, x, fw, bw);
         LayerContext ic = c.inner(inner, List.of(x), fw);
-        Recurrent.checkInner(ic);
+        Recurrent.checkOptions(ic);
         Recurrent.Emitted e = rnn.emit(ic, x, List.of(fw, bw), "bidirectional");
         long u = Recurrent.units(ic);
         String merge = c.config().raw("merge_mode") == null ? "none" : c.config().string("merge_mode");

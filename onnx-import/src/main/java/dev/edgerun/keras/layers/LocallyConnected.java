@@ -1,6 +1,7 @@
 package dev.edgerun.keras.layers;
 
 import dev.edgerun.keras.Activations;
+import dev.edgerun.keras.GraphEmitter;
 import dev.edgerun.keras.KTensor;
 import dev.edgerun.keras.LayerContext;
 import dev.edgerun.keras.LayerConverter;
@@ -44,7 +45,7 @@ public final class LocallyConnected implements LayerConverter {
 
         // channels-last IR value (N, D..., C)
         String v = c.g().channelsLast(x);
-        if (first) v = c.g().transpose(v, GraphEmitterPerm.toLast(n + 2));
+        if (first) v = c.g().transpose(v, GraphEmitter.toChannelsLast(n + 2));
         List<String> slices = new ArrayList<>();
         for (long off = 0; off < offsets; off++) {
             long[] starts = new long[n];
@@ -83,24 +84,7 @@ public final class LocallyConnected implements LayerConverter {
         long[] shape = Spatial.shape(x.dim(0), out, filters);
         KTensor r = Activations.apply(c, KTensor.channelsLast(y, shape, x.dtype()));
         if (!first) return List.of(r);
-        return List.of(KTensor.channelsLast(c.g().transpose(r.name(), GraphEmitterPerm.toFirst(n + 2)),
+        return List.of(KTensor.channelsLast(c.g().transpose(r.name(), GraphEmitter.toChannelsFirst(n + 2)),
                 ChannelsFirst.toChannelsFirst(shape), x.dtype()));
-    }
-
-    /** Layout permutations as int64 arrays. */
-    private static final class GraphEmitterPerm {
-        static long[] toLast(int rank) {
-            long[] p = new long[rank];
-            for (int i = 1; i < rank - 1; i++) p[i] = i + 1;
-            p[rank - 1] = 1;
-            return p;
-        }
-
-        static long[] toFirst(int rank) {
-            long[] p = new long[rank];
-            p[1] = rank - 1;
-            for (int i = 2; i < rank; i++) p[i] = i - 1;
-            return p;
-        }
     }
 }

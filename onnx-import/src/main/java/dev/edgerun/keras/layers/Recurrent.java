@@ -194,13 +194,8 @@ public final class Recurrent implements LayerConverter {
                 c.g().int64s("axes", 0), c.g().int64s("steps", -1)));
     }
 
-    private static void checkOptions(LayerContext c) {
+    static void checkOptions(LayerContext c) {
         if (c.config().bool("stateful", false)) throw c.unsupported("stateful=True keeps state between calls; export a stateless model");
         if (c.config().bool("time_major", false)) throw c.unsupported("time_major=True is not supported");
-    }
-
-    /** Options checked by Bidirectional for its inner layer. */
-    static void checkInner(LayerContext c) {
-        checkOptions(c);
     }
 }

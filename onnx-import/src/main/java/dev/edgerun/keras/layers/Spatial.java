@@ -3,8 +3,6 @@ package dev.edgerun.keras.layers;
 import dev.edgerun.keras.KTensor;
 import dev.edgerun.keras.LayerContext;
 import dev.edgerun.runtime.ir.Attribute;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Windowed-operation arithmetic shared by convolution and pooling: output sizes and ONNX pads for
@@ -95,11 +93,5 @@ final class Spatial {
             return r;
         }
         return c.config().ints(key, n);
-    }
-
-    static List<Long> list(long[] a) {
-        List<Long> r = new ArrayList<>();
-        for (long v : a) r.add(v);
-        return r;
     }
 }

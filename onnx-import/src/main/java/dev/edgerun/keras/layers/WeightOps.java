@@ -63,10 +63,6 @@ final class WeightOps {
         return p;
     }
 
-    static long[] dims(long... d) {
-        return d;
-    }
-
     static float[] concat(float[]... parts) {
         int n = 0;
         for (float[] p : parts) n += p.length;
