@@ -239,6 +239,7 @@ public final class OperatorRegistry {
         opIn("ai.onnx.ml", "ArrayFeatureExtractor", dev.edgerun.runtime.ops.misc.ArrayFeatureExtractor::new, 1);
         opIn("ai.onnx.ml", "LabelEncoder", dev.edgerun.runtime.ops.misc.LabelEncoder::new, 2, 4);
         opIn("ai.onnx.ml", "TreeEnsemble", dev.edgerun.runtime.ops.misc.TreeEnsemble::new, 5);
+        op("ImageDecoder", dev.edgerun.runtime.ops.misc.ImageDecoder::new, 20);
         op("StringConcat", dev.edgerun.runtime.ops.misc.StringConcat::new, 20);
         op("StringSplit", dev.edgerun.runtime.ops.misc.StringSplit::new, 20);
         op("RegexFullMatch", dev.edgerun.runtime.ops.misc.RegexFullMatch::new, 20);
