@@ -79,4 +79,17 @@ final class AxisSlices {
         }
         return new dev.edgerun.runtime.ir.ValueType.Unknown();
     }
+
+    /**
+     * A value the node can hand out as its output: tensors are copied into run-owned memory,
+     * because a body may pass through a view of the caller's arena (an input, a captured value)
+     * whose buffer the executor reuses once this node has run; sequences and null pass as they are.
+     */
+    static Object owned(dev.edgerun.runtime.ops.RunContext rc, Object value) {
+        if (!(value instanceof Tensor t)) return value;
+        if (t.dtype() == DType.STRING) return Tensor.ofStrings(t.toStringArray(), t.shape().dims());
+        Tensor copy = rc.allocateTemp(t.dtype(), t.shape());
+        copy.data().copyFrom(t.data());
+        return copy;
+    }
 }

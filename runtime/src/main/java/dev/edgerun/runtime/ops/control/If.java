@@ -33,7 +33,7 @@ public final class If implements Operator {
         return Kernel.of(types, rc -> {
             boolean cond = rc.input(0).getAsLong(0) != 0;
             List<Object> result = rc.runSubgraph(cond ? thenBody : elseBody, Map.of());
-            for (int i = 0; i < outputs; i++) rc.setOutputValue(i, result.get(i));
+            for (int i = 0; i < outputs; i++) rc.setOutputValue(i, AxisSlices.owned(rc, result.get(i)));
         });
     }
 }

@@ -75,7 +75,7 @@ public final class Loop implements Operator {
             for (int j = 0; j < carried; j++) state[j] = out.get(1 + j);
             for (int k = 0; k < scans; k++) scanned.get(k).add((Tensor) out.get(1 + carried + k));
         }
-        for (int j = 0; j < carried; j++) rc.setOutputValue(j, state[j]);
+        for (int j = 0; j < carried; j++) rc.setOutputValue(j, AxisSlices.owned(rc, state[j]));
         for (int k = 0; k < scans; k++) {
             List<Tensor> parts = scanned.get(k);
             Shape partShape = parts.isEmpty() ? Shape.SCALAR : parts.get(0).shape();

@@ -78,7 +78,7 @@ public final class Scan implements Operator {
         for (int m = 0; m < s.scanInputs; m++) scans[m] = rc.input(s.states + m);
         long length = scans[0].shape().dim(s.inAxes[0]);
         List<List<Tensor>> outs = scan(rc, s, states, scans, length);
-        for (int j = 0; j < s.states; j++) rc.setOutputValue(j, states[j]);
+        for (int j = 0; j < s.states; j++) rc.setOutputValue(j, AxisSlices.owned(rc, states[j]));
         for (int k = 0; k < s.scanOutputs; k++) {
             List<Tensor> parts = outs.get(k);
             Shape part = parts.get(0).shape();
