@@ -1,0 +1,53 @@
+package dev.edgerun.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class WorkerPoolTest {
+
+    @Test
+    void everyIndexRunsExactlyOnce() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            for (int n : new int[] {0, 1, 2, 5, 11, 1000}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                pool.parallelFor(n, (from, to) -> {
+                    for (int i = from; i < to; i++) hits.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n);
+            }
+        }
+    }
+
+    @Test
+    void failuresOnAnyThreadReachTheCaller() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(64, (from, to) -> {
+                if (from > 0) throw new IllegalStateException("part from " + from);
+            }));
+            assertTrue(e.getMessage().startsWith("part from"));
+        }
+    }
+
+    @Test
+    void nestedAndConcurrentCallsFinish() throws Exception {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicInteger total = new AtomicInteger();
+            Thread[] callers = new Thread[4];
+            for (int t = 0; t < callers.length; t++) {
+                callers[t] = new Thread(() -> {
+                    for (int k = 0; k < 200; k++) {
+                        pool.parallelFor(4, (from, to) -> pool.parallelFor(10, (a, b) -> total.addAndGet(b - a)));
+                    }
+                });
+                callers[t].start();
+            }
+            for (Thread t : callers) t.join(60_000);
+            assertEquals(4 * 200 * 4 * 10, total.get());
+        }
+    }
+}
