@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.ops.misc;
 
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ModelFormatException;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
@@ -28,6 +29,7 @@ public final class DFT implements Operator {
         int rank = x.rank();
         long components = x.dim(rank - 1);
         if (components != 1 && components != 2) throw ctx.error("last dimension must be 1 (real) or 2 (complex), got " + x);
+        String label = ctx.node().label() + " (DFT)";
         boolean inverse = ctx.attrInt("inverse", 0) != 0;
         boolean onesided = ctx.attrInt("onesided", 0) != 0;
         boolean axisInput = ctx.opset() >= 20 && ctx.hasInput(2);
@@ -37,25 +39,25 @@ public final class DFT implements Operator {
         long axisDefault = ctx.opset() >= 20 ? -2 : ctx.attrInt("axis", 1);
         if ((!axisInput || axisConst != null) && (!lengthInput || lengthConst != null)) {
             long axis = axisConst != null ? axisConst.getAsLong(0) : axisDefault;
-            Spec s = plan(ctx, x, dtype, axis, lengthConst == null ? -1 : lengthConst.getAsLong(0), inverse, onesided);
+            Spec s = plan(label, x, dtype, axis, lengthConst == null ? -1 : lengthConst.getAsLong(0), inverse, onesided);
             return Kernel.of(ValueType.tensor(dtype, s.out), rc -> run(rc, s, rc.output(0)));
         }
         // the axis or the length is known only at run time: so is the output shape
         return Kernel.of(new ValueType.TensorType(dtype, null), rc -> {
             long axis = axisInput ? rc.input(2).getAsLong(0) : axisDefault;
             long length = lengthInput ? rc.input(1).getAsLong(0) : -1;
-            Spec s = plan(ctx, x, dtype, axis, length, inverse, onesided);
+            Spec s = plan(label, x, dtype, axis, length, inverse, onesided);
             run(rc, s, rc.allocateOutput(0, dtype, s.out));
         });
     }
 
     /** The transform of {@code x} along {@code axisValue}; {@code length} < 0 means the default. */
-    private static Spec plan(NodeContext ctx, Shape x, DType dtype, long axisValue, long length, boolean inverse, boolean onesided) {
+    private static Spec plan(String label, Shape x, DType dtype, long axisValue, long length, boolean inverse, boolean onesided) {
         int rank = x.rank();
         int axis = (int) (axisValue < 0 ? axisValue + rank : axisValue);
-        if (axis < 0 || axis >= rank - 1) throw ctx.error("axis " + axisValue + " out of range for " + x);
+        if (axis < 0 || axis >= rank - 1) throw new ModelFormatException(label + ": axis " + axisValue + " out of range for " + x);
         if (length < 0) length = inverse && onesided ? 2 * (x.dim(axis) - 1) : x.dim(axis);
-        if (length < 1) throw ctx.error("dft_length must be positive, got " + length);
+        if (length < 1) throw new ModelFormatException(label + ": dft_length must be positive, got " + length);
         long outAxis = onesided && !inverse ? length / 2 + 1 : length;
         long[] dims = x.dims();
         dims[axis] = outAxis;

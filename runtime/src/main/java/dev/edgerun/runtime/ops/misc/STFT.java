@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.ops.misc;
 
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ModelFormatException;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
@@ -33,28 +34,30 @@ public final class STFT implements Operator {
         if (dtype != DType.FLOAT && dtype != DType.DOUBLE && dtype != DType.FLOAT16) throw ctx.unsupported("dtype " + dtype.onnxName());
         if (x.rank() != 3) throw ctx.error("signal must have shape [batch, length, 1 or 2], got " + x);
         boolean hasWindow = ctx.hasInput(2);
+        Shape window = hasWindow ? ctx.inputShape(2) : null;
+        String label = ctx.node().label() + " (STFT)";
         boolean hasLength = ctx.hasInput(3);
         boolean onesided = ctx.attrInt("onesided", 1) != 0;
         Tensor step = ctx.constantInput(1);
         Tensor length = hasLength ? ctx.constantInput(3) : null;
         if (step != null && (!hasLength || length != null)) {
-            Spec s = plan(ctx, x, step.getAsLong(0), hasLength ? length.getAsLong(0) : -1, hasWindow, onesided);
+            Spec s = plan(label, x, window, step.getAsLong(0), hasLength ? length.getAsLong(0) : -1, hasWindow, onesided);
             return Kernel.of(ValueType.tensor(dtype, s.out()), rc -> run(rc, s, dtype, hasWindow, rc.output(0)));
         }
         return Kernel.of(new ValueType.TensorType(dtype, null), rc -> {
-            Spec s = plan(ctx, x, rc.input(1).getAsLong(0), hasLength ? rc.input(3).getAsLong(0) : -1, hasWindow, onesided);
+            Spec s = plan(label, x, window, rc.input(1).getAsLong(0), hasLength ? rc.input(3).getAsLong(0) : -1, hasWindow, onesided);
             run(rc, s, dtype, hasWindow, rc.allocateOutput(0, dtype, s.out()));
         });
     }
 
-    private static Spec plan(NodeContext ctx, Shape x, long hop, long frameLength, boolean hasWindow, boolean onesided) {
-        if (frameLength < 0) frameLength = hasWindow ? ctx.inputShape(2).dim(0) : x.dim(1);
-        if (hasWindow && ctx.inputShape(2).dim(0) != frameLength) {
-            throw ctx.error("window has " + ctx.inputShape(2).dim(0) + " values, frame_length is " + frameLength);
+    private static Spec plan(String label, Shape x, Shape window, long hop, long frameLength, boolean hasWindow, boolean onesided) {
+        if (frameLength < 0) frameLength = hasWindow ? window.dim(0) : x.dim(1);
+        if (hasWindow && window.dim(0) != frameLength) {
+            throw new ModelFormatException(label + ": window has " + window.dim(0) + " values, frame_length is " + frameLength);
         }
-        if (hop <= 0) throw ctx.error("frame_step must be positive, got " + hop);
+        if (hop <= 0) throw new ModelFormatException(label + ": frame_step must be positive, got " + hop);
         if (frameLength < 1 || frameLength > x.dim(1)) {
-            throw ctx.error("frame_length " + frameLength + " must be in [1, " + x.dim(1) + "]");
+            throw new ModelFormatException(label + ": frame_length " + frameLength + " must be in [1, " + x.dim(1) + "]");
         }
         long frames = 1 + (x.dim(1) - frameLength) / hop;
         int bins = (int) (onesided ? frameLength / 2 + 1 : frameLength);

@@ -15,9 +15,10 @@ public final class OptionalGetElement implements Operator {
         if (in instanceof ValueType.OptionalType o) in = o.element();
         ValueType out = in instanceof ValueType.TensorType t ? new ValueType.TensorType(t.dtype(), null)
                 : in instanceof ValueType.SequenceType ? in : new ValueType.Unknown();
+        String label = ctx.node().label();
         return Kernel.of(out, rc -> {
             Object v = rc.inputValue(0);
-            if (v == null) throw new EdgerunException(ctx.node().label() + ": OptionalGetElement of an empty optional");
+            if (v == null) throw new EdgerunException(label + ": OptionalGetElement of an empty optional");
             rc.setOutputValue(0, v instanceof Tensor t ? Sequences.keep(rc, t) : v);
         });
     }
