@@ -26,7 +26,7 @@ public final class F32GemmBench {
             if (only.equals("all") || only.equals("gemm")) gemm(kernels, arena);
             if (only.equals("all") || only.equals("fc")) fullyConnected(kernels, arena);
             if (only.equals("all") || only.equals("conv")) conv(kernels, arena, "3x3 conv 64->64 @56x56",
-                    new long[] {1, 64, 56, 56}, new long[] {64, 64, 3, 3}, 1, 60);
+                    new long[] {1, 64, 56, 56}, new long[] {64, 64, 3, 3}, 1, 200);
             if (only.equals("all") || only.equals("dw")) conv(kernels, arena, "depthwise 3x3, 576 ch @14x14",
                     new long[] {1, 576, 14, 14}, new long[] {576, 1, 3, 3}, 576, 400);
             if (only.equals("all") || only.equals("softmax")) softmax();
@@ -49,7 +49,7 @@ public final class F32GemmBench {
                 var spec = new KernelProvider.GemmSpec(DType.FLOAT, n, n, n, false, false, 1f, false, null, constB ? b : null, null);
                 var k = kernels.gemm(spec).orElseThrow();
                 MemorySegment s = arena.allocate(k.scratchBytes() + 64, 64);
-                double best = best(60, () -> k.run(a.data(), 0, b.data(), 0, c.data(), 0, s, Parallel.SERIAL));
+                double best = best(200, () -> k.run(a.data(), 0, b.data(), 0, c.data(), 0, s, Parallel.SERIAL));
                 report("GEMM 512^3" + (constB ? " (B packed once)" : " (B packed per run)"), best, spec.flops());
             }
         }
