@@ -92,8 +92,8 @@ final class StaticQuantizer {
 
     private String[] emitPair(Rewrite rw, String tensor, Calibrator.Range range) {
         float[] sz = activationParams(range, options.activationType());
-        String scale = rw.constant(tensor + "_scale", Tensor.of(new float[] {sz[0]}));
-        String zero = rw.constant(tensor + "_zero_point", Tensor.of(options.activationType(), new byte[] {(byte) sz[1]}));
+        String scale = rw.constant(tensor + "_s", Tensor.of(new float[] {sz[0]}));
+        String zero = rw.constant(tensor + "_z", Tensor.of(options.activationType(), new byte[] {(byte) sz[1]}));
         String q = rw.emit("QuantizeLinear", tensor, List.of(tensor, scale, zero), null);
         String dq = rw.emit("DequantizeLinear", tensor, List.of(q, scale, zero), null);
         return new String[] {dq, scale};
@@ -120,12 +120,18 @@ final class StaticQuantizer {
             Tensor w = rw.initializer(n.inputs().get(wi));
             int axis = options.perChannel() ? Weights.channelAxis(n, w) : -1;
             WeightQuant.Result r = WeightQuant.quantize(w, axis, DType.INT8, options.reduceRange());
-            inputs.set(wi, dequantize(rw, n.inputs().get(wi), r.q(), r.scaleTensor(), r.zeroPointTensor(), axis));
+            // ONNX Runtime's QGemm fusion wants a weight zero point shaped like the scale; Conv does not.
+            Tensor zero = n.opType().equals("Conv") ? null : r.zeroPointTensor();
+            String wScale = rw.constant(n.inputs().get(wi) + "_scale", r.scaleTensor());
+            inputs.set(wi, dequantize(rw, n.inputs().get(wi), r.q(), wScale, zero, axis));
             String[] x = qdq.get(n.inputs().get(0));
             int bi = 2;
             if (x != null && inputs.size() > bi && rw.isInitializer(inputs.get(bi)) && biasQuantizable(n, rw, inputs.get(bi), r)) {
                 float xScale = rw.initializer(x[1]).getFloat(0);
-                inputs.set(bi, quantizeBias(rw, inputs.get(bi), xScale, r, axis));
+                // The bias scale x_scale * w_scale is a Mul of the two stored scales, not a third
+                // stored vector; ONNX Runtime folds it before fusing QLinearConv/QGemm.
+                String biasScale = rw.emit("Mul", inputs.get(bi) + "_scale", List.of(x[1], wScale), null);
+                inputs.set(bi, quantizeBias(rw, inputs.get(bi), xScale, r, axis, biasScale));
             }
         }
         return withInputs(n, inputs);
@@ -138,32 +144,36 @@ final class StaticQuantizer {
         return w.axis() < 0 || b.shape().dim(0) == w.scales().length;
     }
 
-    private static String quantizeBias(Rewrite rw, String bias, float xScale, WeightQuant.Result w, int axis) {
+    private static String quantizeBias(Rewrite rw, String bias, float xScale, WeightQuant.Result w, int axis, String scale) {
         float[] b = rw.initializer(bias).toFloatArray();
-        float[] scales = new float[axis < 0 ? 1 : b.length];
         int[] q = new int[b.length];
         for (int c = 0; c < b.length; c++) {
             float s = xScale * w.scales()[axis < 0 ? 0 : c];
-            if (axis >= 0) scales[c] = s;
-            else scales[0] = s;
             q[c] = (int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE, Math.round((double) b[c] / s)));
         }
-        Tensor scale = axis < 0 ? Tensor.of(scales) : Tensor.of(scales, scales.length);
-        Tensor zero = axis < 0 ? Tensor.of(new int[] {0}) : Tensor.of(new int[scales.length], scales.length);
-        return dequantize(rw, bias, Tensor.of(q, b.length), scale, zero, axis < 0 ? -1 : 0);
+        return dequantize(rw, bias, Tensor.of(q, b.length), scale, null, axis < 0 ? -1 : 0);
     }
 
     static Node withInputs(Node n, List<String> inputs) {
         return new Node(n.name(), n.opType(), n.domain(), inputs, n.outputs(), n.attributes(), n.docString());
     }
 
-    /** Adds {@code q} with its scale and zero point as initializers and a DequantizeLinear reading them. */
+    /**
+     * Adds {@code q} with its scale (and zero point unless null) as initializers and a
+     * DequantizeLinear reading them. Symmetric weights and biases have zero point 0, ONNX's
+     * default, so it is left out where no consumer needs it (per channel it costs a byte, or four
+     * for an int32 bias, per channel).
+     */
     static String dequantize(Rewrite rw, String base, Tensor q, Tensor scale, Tensor zero, int axis) {
+        return dequantize(rw, base, q, rw.constant(base + "_scale", scale), zero, axis);
+    }
+
+    /** As above, with the scale already stored (or computed) under the name {@code sn}. */
+    static String dequantize(Rewrite rw, String base, Tensor q, String sn, Tensor zero, int axis) {
         String qn = rw.constant(base + "_quantized", q);
-        String sn = rw.constant(base + "_scale", scale);
-        String zn = rw.constant(base + "_zero_point", zero);
+        List<String> inputs = zero == null ? List.of(qn, sn) : List.of(qn, sn, rw.constant(base + "_zero_point", zero));
         Node.Builder b = Node.builder("DequantizeLinear");
         if (axis >= 0) b.attribute("axis", (long) axis);
-        return rw.emit("DequantizeLinear", base, List.of(qn, sn, zn), b);
+        return rw.emit("DequantizeLinear", base, inputs, b);
     }
 }
