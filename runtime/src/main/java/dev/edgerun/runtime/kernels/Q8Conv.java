@@ -22,10 +22,10 @@ public final class Q8Conv {
      * @param x    (batch, channels, in...) bytes
      * @param w    (outChannels, channels / group, kernel...) bytes
      * @param zw   (outChannels) int32 zero points of w
-     * @param y    (batch, outChannels, out...) int32
+     * @param y    (batch, outChannels, out...) int32 from byte offset {@code yOffset}
      */
     public static void conv(Geometry g, MemorySegment x, boolean xSigned, int zx,
-                            MemorySegment w, boolean wSigned, MemorySegment zw, MemorySegment y) {
+                            MemorySegment w, boolean wSigned, MemorySegment zw, MemorySegment y, long yOffset) {
         int cPerGroup = g.channels() / g.group();
         int mPerGroup = g.outChannels() / g.group();
         int[] in = g.in(), k = g.kernel(), out = g.out(), s = g.stride(), p = g.padBegin(), d = g.dilation();
@@ -61,7 +61,7 @@ public final class Q8Conv {
                                     }
                                 }
                             }
-                            y.setAtIndex(I32, yAt++, acc);
+                            y.set(I32, yOffset + 4 * yAt++, acc);
                         }
                     }
                 }

@@ -31,7 +31,7 @@ public final class ConvInteger implements Operator {
             @Override public void run(RunContext rc) {
                 ZeroPoints.expand(rc.input(3), zwPerChannel, g.outChannels(), rc.scratch(), 0);
                 int zx = rc.input(2) == null ? 0 : QuantElements.getInt(rc.input(2).data(), rc.input(2).dtype(), 0);
-                Q8Conv.conv(g, rc.input(0).data(), xSigned, zx, rc.input(1).data(), wSigned, rc.scratch(), rc.output(0).data());
+                Q8Conv.conv(g, rc.input(0).data(), xSigned, zx, rc.input(1).data(), wSigned, rc.scratch(), rc.output(0).data(), 0);
             }
         };
     }

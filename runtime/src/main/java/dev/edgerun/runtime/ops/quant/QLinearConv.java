@@ -50,8 +50,7 @@ public final class QLinearConv implements Operator {
                 MemorySegment scratch = rc.scratch();
                 ZeroPoints.expand(rc.input(5), zwPerChannel, channels, scratch, 0);
                 int zx = QuantElements.getInt(rc.input(2).data(), rc.input(2).dtype(), 0);
-                MemorySegment acc = scratch.asSlice(accAt); // one view per run: Q8Conv writes from index 0
-                Q8Conv.conv(g, rc.input(0).data(), xSigned, zx, rc.input(3).data(), wSigned, scratch, acc);
+                Q8Conv.conv(g, rc.input(0).data(), xSigned, zx, rc.input(3).data(), wSigned, scratch, scratch, accAt);
                 float xs = ZeroPoints.scale(rc.input(1), false, 0);
                 float ys = ZeroPoints.scale(rc.input(6), false, 0);
                 int zy = QuantElements.getInt(rc.input(7).data(), yType, 0);
@@ -63,7 +62,7 @@ public final class QLinearConv implements Operator {
                         int bias = hasBias ? rc.input(8).getInt(m) : 0;
                         long base = ((long) n * channels + m) * plane;
                         for (long i = 0; i < plane; i++) {
-                            int a = acc.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, base + i) + bias;
+                            int a = scratch.get(ValueLayout.JAVA_INT_UNALIGNED, accAt + 4 * (base + i)) + bias;
                             y.set(ValueLayout.JAVA_BYTE, base + i, (byte) Q8MatMul.requantize(a, mult, zy, lo, hi));
                         }
                     }
