@@ -132,8 +132,12 @@ public final class NativeSession implements Session {
         Inputs.validate(inputs, given);
         Tensor[] ordered = new Tensor[main.inputs.length];
         for (int i = 0; i < ordered.length; i++) ordered[i] = given.get(main.inputs[i].name());
-        Plan plan = planFor(ordered);
-        Frame frame = plan.acquire();
+        Plan plan;
+        Frame frame;
+        do {
+            plan = planFor(ordered);
+            frame = plan.acquire();
+        } while (frame == null);
         try {
             for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
             frame.execute();
@@ -173,8 +177,12 @@ public final class NativeSession implements Session {
             ordered[i] = given.get(main.inputs[i].name());
             signature[i] = Values.typeOf(ordered[i]);
         }
-        Plan plan = planFor(signature);
-        Frame frame = plan.acquire();
+        Plan plan;
+        Frame frame;
+        do {
+            plan = planFor(signature);
+            frame = plan.acquire();
+        } while (frame == null);
         try {
             for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
             frame.execute();
@@ -247,6 +255,7 @@ public final class NativeSession implements Session {
     // ------------------------------------------------------------------ plan cache
 
     private Plan planFor(Tensor[] ordered) {
+        checkOpen();
         for (Plan p : plans) {
             if (p.matches(ordered)) {
                 lastPlan = p;

@@ -37,6 +37,9 @@ final class Plan implements AutoCloseable {
     final int foldedNodes;
     private final List<AutoCloseable> owned;
 
+    /** Idle frames kept for reuse; frames beyond this (after a burst of concurrent runs) are freed. */
+    private static final int MAX_IDLE_FRAMES = Math.max(2, Runtime.getRuntime().availableProcessors());
+
     private final ArrayDeque<Frame> idle = new ArrayDeque<>();
     private int inUse;
     private boolean retired;
@@ -83,10 +86,13 @@ final class Plan implements AutoCloseable {
         return true;
     }
 
-    /** A frame for one run; give it back with {@link #release}. */
+    /**
+     * A frame for one run, to give back with {@link #release}; null when the plan was discarded
+     * meanwhile (evicted from a plan cache, or its session closed): the caller looks the plan up again.
+     */
     Frame acquire() {
         synchronized (this) {
-            if (retired) throw new IllegalStateException("plan was discarded (session closed)");
+            if (retired) return null;
             inUse++;
             Frame f = idle.pollFirst();
             if (f != null) return f;
@@ -106,12 +112,12 @@ final class Plan implements AutoCloseable {
         boolean keep;
         synchronized (this) {
             inUse--;
-            keep = !retired;
+            keep = !retired && idle.size() < MAX_IDLE_FRAMES;
             if (keep) idle.addFirst(f);
         }
         if (!keep) {
             f.close();
-            freeIfUnused();
+            if (isRetired()) freeIfUnused();
         }
     }
 
@@ -127,6 +133,10 @@ final class Plan implements AutoCloseable {
         }
         for (Frame f : frames) f.close();
         freeIfUnused();
+    }
+
+    private synchronized boolean isRetired() {
+        return retired;
     }
 
     private void freeIfUnused() {

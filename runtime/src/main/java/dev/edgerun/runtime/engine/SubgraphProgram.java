@@ -50,8 +50,12 @@ final class SubgraphProgram implements Subgraph, AutoCloseable {
         for (int i = 0; i < nIn; i++) signature[i] = Values.typeOf(inputs[i]);
         for (int c = 0; c < parentSlots.length; c++) signature[nIn + c] = Values.typeOf(parent.values[parentSlots[c]]);
 
-        Plan plan = planFor(signature);
-        Frame frame = plan.acquire();
+        Plan plan;
+        Frame frame;
+        do {
+            plan = planFor(signature);   // throws once the session is closed
+            frame = plan.acquire();
+        } while (frame == null);
         try {
             for (int i = 0; i < nIn; i++) frame.values[program.inputSlots[i]] = inputs[i];
             for (int c = 0; c < parentSlots.length; c++) {

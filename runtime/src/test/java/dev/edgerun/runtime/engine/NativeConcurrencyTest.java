@@ -34,13 +34,22 @@ class NativeConcurrencyTest {
 
     @Test
     void concurrentRunsMatchSingleThreadedRuns() throws Exception {
-        int inputs = 6;
+        checkConcurrentRuns(6);
+    }
+
+    /** More input shapes than the plan cache holds: plans are evicted while other threads use them. */
+    @Test
+    void plansEvictedWhileInUseKeepWorking() throws Exception {
+        checkConcurrentRuns(13);
+    }
+
+    private static void checkConcurrentRuns(int inputs) throws Exception {
         List<Tensor> xs = new ArrayList<>();
         List<float[]> expected = new ArrayList<>();
         SessionOptions twoThreads = SessionOptions.builder().threads(2).build();
         try (NativeSession s = NativeExecutorTest.session(model(), twoThreads)) {
             for (int i = 0; i < inputs; i++) {
-                int batch = 1 + i % 3;
+                int batch = inputs <= 6 ? 1 + i % 3 : 1 + i;
                 Tensor x = Tensor.of(NativeExecutorTest.floats(batch * 300, i), batch, 300);
                 xs.add(x);
                 try (RunResult r = s.run(Map.of("x", x))) {
