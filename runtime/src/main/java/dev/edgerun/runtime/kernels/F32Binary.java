@@ -8,44 +8,29 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float32 element-wise binary arithmetic over one row of a {@link BroadcastPlan}: each operand
- * either advances (stride 1) or repeats one element (stride 0), which covers same-shape, scalar and
- * row broadcasting.
+ * Float32 element-wise binary arithmetic with the Vector API over one row of a {@link BroadcastPlan}:
+ * each operand either advances (stride 1) or repeats one element (stride 0), which covers
+ * same-shape, scalar and row broadcasting. The scalar reference is {@link F32BinaryOp#reference},
+ * which loads without {@code jdk.incubator.vector}.
  */
 public final class F32Binary {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** The operations; PRELU is {@code a < 0 ? a * b : a}. */
-    public enum Op { ADD, SUB, MUL, DIV, MIN, MAX, PRELU }
-
     private F32Binary() {}
-
-    /** One value of the scalar reference. */
-    public static float scalar(Op op, float a, float b) {
-        return switch (op) {
-            case ADD -> a + b;
-            case SUB -> a - b;
-            case MUL -> a * b;
-            case DIV -> a / b;
-            case MIN -> Math.min(a, b);
-            case MAX -> Math.max(a, b);
-            case PRELU -> a < 0 ? a * b : a;
-        };
-    }
 
     /**
      * {@code out[o + i] = op(a[ai + i*as], b[bi + i*bs])} for i in [0, n); indices in elements,
      * strides 0 or 1. {@code species} null runs the scalar reference.
      */
-    public static void apply(Op op, VectorSpecies<Float> species, MemorySegment a, long ai, int as,
+    public static void apply(F32BinaryOp op, VectorSpecies<Float> species, MemorySegment a, long ai, int as,
                              MemorySegment b, long bi, int bs, MemorySegment out, long o, int n) {
         if (as == 0 && bs == 0) {
-            fill(out, o, n, scalar(op, a.getAtIndex(F, ai), b.getAtIndex(F, bi)));
+            F32BinaryOp.fill(out, o, n, op.apply(a.getAtIndex(F, ai), b.getAtIndex(F, bi)));
             return;
         }
         if (species == null) {
-            reference(op, a, ai, as, b, bi, bs, out, o, n);
+            op.reference(a, ai, as, b, bi, bs, out, o, n);
             return;
         }
         // One loop per operation and operand pattern, each small enough to be inlined whole: a
@@ -85,19 +70,7 @@ public final class F32Binary {
                 case PRELU -> preluSV(species, x, b, bi, out, o, n);
             };
         }
-        reference(op, a, ai + (long) done * as, as, b, bi + (long) done * bs, bs, out, o + done, n - done);
-    }
-
-    /** The scalar reference of {@link #apply}. */
-    public static void reference(Op op, MemorySegment a, long ai, int as, MemorySegment b, long bi, int bs,
-                                 MemorySegment out, long o, int n) {
-        for (int i = 0; i < n; i++) {
-            out.setAtIndex(F, o + i, scalar(op, a.getAtIndex(F, ai + (long) i * as), b.getAtIndex(F, bi + (long) i * bs)));
-        }
-    }
-
-    private static void fill(MemorySegment out, long o, int n, float v) {
-        for (int i = 0; i < n; i++) out.setAtIndex(F, o + i, v);
+        op.reference(a, ai + (long) done * as, as, b, bi + (long) done * bs, bs, out, o + done, n - done);
     }
 
     // The loops: VV both operands advance, VS the right one is a scalar, SV the left one is (for the

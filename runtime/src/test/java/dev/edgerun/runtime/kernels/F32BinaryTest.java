@@ -26,10 +26,10 @@ class F32BinaryTest {
                 MemorySegment b = random(arena, n + 5, rnd);
                 MemorySegment expected = arena.allocate(4L * (n + 3));
                 MemorySegment actual = arena.allocate(4L * (n + 3));
-                for (F32Binary.Op op : F32Binary.Op.values()) {
+                for (F32BinaryOp op : F32BinaryOp.values()) {
                     for (int as = 0; as <= 1; as++) {
                         for (int bs = 0; bs <= 1; bs++) {
-                            F32Binary.reference(op, a, 2, as, b, 5, bs, expected, 3, n);
+                            op.reference(a, 2, as, b, 5, bs, expected, 3, n);
                             F32Binary.apply(op, sp, a, 2, as, b, 5, bs, actual, 3, n);
                             for (int i = 0; i < n; i++) {
                                 assertEquals(expected.getAtIndex(F, 3 + i), actual.getAtIndex(F, 3 + i), 0f,
@@ -55,7 +55,7 @@ class F32BinaryTest {
                 a.setAtIndex(F, i, i % 3 == 0 ? Float.NaN : i);
                 b.setAtIndex(F, i, 5);
             }
-            F32Binary.apply(F32Binary.Op.MAX, sp, a, 0, 1, b, 0, 1, out, 0, n);
+            F32Binary.apply(F32BinaryOp.MAX, sp, a, 0, 1, b, 0, 1, out, 0, n);
             for (int i = 0; i < n; i++) {
                 assertEquals(i % 3 == 0 ? Float.NaN : Math.max(i, 5), out.getAtIndex(F, i), 0f, "max at " + i);
             }

@@ -1,6 +1,6 @@
 package dev.edgerun.runtime.ops.elementwise;
 
-import dev.edgerun.runtime.kernels.F32Binary;
+import dev.edgerun.runtime.kernels.F32BinaryOp;
 
 /**
  * The element-wise binary functions of {@link ElementwiseBinary}: the scalar reference in double
@@ -8,18 +8,18 @@ import dev.edgerun.runtime.kernels.F32Binary;
  * is one.
  */
 enum BinaryFn {
-    ADD(Kind.ARITHMETIC, F32Binary.Op.ADD),
-    SUB(Kind.ARITHMETIC, F32Binary.Op.SUB),
-    MUL(Kind.ARITHMETIC, F32Binary.Op.MUL),
-    DIV(Kind.ARITHMETIC, F32Binary.Op.DIV),
+    ADD(Kind.ARITHMETIC, F32BinaryOp.ADD),
+    SUB(Kind.ARITHMETIC, F32BinaryOp.SUB),
+    MUL(Kind.ARITHMETIC, F32BinaryOp.MUL),
+    DIV(Kind.ARITHMETIC, F32BinaryOp.DIV),
     /** Python's modulo: the result takes the divisor's sign (Mod with fmod=0). */
     MOD(Kind.ARITHMETIC, null),
     /** C's fmod: the result takes the dividend's sign (Mod with fmod=1). */
     FMOD(Kind.ARITHMETIC, null),
     POW(Kind.POWER, null),
-    MIN(Kind.ARITHMETIC, F32Binary.Op.MIN),
-    MAX(Kind.ARITHMETIC, F32Binary.Op.MAX),
-    PRELU(Kind.ARITHMETIC, F32Binary.Op.PRELU),
+    MIN(Kind.ARITHMETIC, F32BinaryOp.MIN),
+    MAX(Kind.ARITHMETIC, F32BinaryOp.MAX),
+    PRELU(Kind.ARITHMETIC, F32BinaryOp.PRELU),
     EQUAL(Kind.COMPARISON, null),
     LESS(Kind.COMPARISON, null),
     LESS_OR_EQUAL(Kind.COMPARISON, null),
@@ -45,9 +45,9 @@ enum BinaryFn {
 
     final Kind kind;
     /** The float32 vector operation, or null when float32 takes the double path. */
-    final F32Binary.Op vector;
+    final F32BinaryOp vector;
 
-    BinaryFn(Kind kind, F32Binary.Op vector) {
+    BinaryFn(Kind kind, F32BinaryOp vector) {
         this.kind = kind;
         this.vector = vector;
     }

@@ -5,6 +5,7 @@ import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Unary;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -103,11 +104,16 @@ public final class Clip implements Operator {
                 int chunks = (n + chunk - 1) / chunk;
                 ctx.parallelFor(chunks, (c0, c1) -> {
                     int from = c0 * chunk;
-                    F32Unary.apply(F32Unary.Op.CLIP, lo, hi, Vectors.F32, in, from, out, from, Math.min(n, c1 * chunk) - from);
+                    clipRange(in, out, from, Math.min(n, c1 * chunk) - from, lo, hi);
                 });
             } else {
-                F32Unary.apply(F32Unary.Op.CLIP, lo, hi, Vectors.F32, in, 0, out, 0, n);
+                clipRange(in, out, 0, n, lo, hi);
             }
+        }
+
+        private static void clipRange(MemorySegment in, MemorySegment out, int from, int n, float lo, float hi) {
+            if (Vectors.enabled()) F32Unary.apply(F32UnaryOp.CLIP, lo, hi, Vectors.F32, in, from, out, from, n);
+            else F32UnaryOp.CLIP.reference(lo, hi, in, from, out, from, n);
         }
 
         private static int compare(long a, long b, boolean u64) {

@@ -6,6 +6,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.BroadcastPlan;
 import dev.edgerun.runtime.kernels.F32Binary;
+import dev.edgerun.runtime.kernels.F32BinaryOp;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -131,7 +132,7 @@ public final class ElementwiseBinary implements Operator {
         private final BroadcastPlan[] steps;
         private final BroadcastPlan copy;
         private final int meanOf;
-        private final F32Binary.Op vector;
+        private final F32BinaryOp vector;
         private final boolean inDouble;
         private final boolean u64;
         private final int threads;
@@ -201,8 +202,10 @@ public final class ElementwiseBinary implements Operator {
                 int n = (int) Math.min(inner - start, to - pos);
                 long ai = plan.rowStart(0, r) + (long) start * as;
                 long bi = plan.rowStart(1, r) + (long) start * bs;
-                if (vector != null) {
+                if (vector != null && Vectors.enabled()) {
                     F32Binary.apply(vector, Vectors.F32, a, ai, as, b, bi, bs, o, pos, n);
+                } else if (vector != null) {
+                    vector.reference(a, ai, as, b, bi, bs, o, pos, n);
                 } else if (inDouble) {
                     for (int i = 0; i < n; i++) {
                         double x = Elements.readDouble(a, at, ai + (long) i * as);

@@ -4,6 +4,7 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Unary;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -44,8 +45,8 @@ public final class ElementwiseUnary implements Operator {
         };
         if (!ok) throw ctx.unsupported("input type " + type.onnxName());
         float[] pq = parameters(fn, ctx);
-        F32Unary.Op vector = type != DType.FLOAT ? null
-                : fn == UnaryFn.GELU && pq[0] == 1 ? F32Unary.Op.GELU_TANH : fn.vector;
+        F32UnaryOp vector = type != DType.FLOAT ? null
+                : fn == UnaryFn.GELU && pq[0] == 1 ? F32UnaryOp.GELU_TANH : fn.vector;
         DType outType = fn.boolOutput() ? DType.BOOL : type;
         return new UnaryKernel(fn, type, outType, shape, vector, pq[0], pq[1], ctx.threads());
     }
@@ -76,14 +77,14 @@ public final class ElementwiseUnary implements Operator {
         private final DType inType;
         private final DType outType;
         private final List<ValueType> outputTypes;
-        private final F32Unary.Op vector;
+        private final F32UnaryOp vector;
         private final float p;
         private final float q;
         private final boolean inLong;
         private final boolean unsigned;
         private final int threads;
 
-        UnaryKernel(UnaryFn fn, DType inType, DType outType, Shape shape, F32Unary.Op vector, float p, float q, int threads) {
+        UnaryKernel(UnaryFn fn, DType inType, DType outType, Shape shape, F32UnaryOp vector, float p, float q, int threads) {
             this.threads = threads;
             this.fn = fn;
             this.inType = inType;
@@ -103,7 +104,9 @@ public final class ElementwiseUnary implements Operator {
 
         private void runVector(MemorySegment in, MemorySegment out, long from, long to) {
             for (long start = from; start < to; start += CHUNK) {
-                F32Unary.apply(vector, p, q, Vectors.F32, in, start, out, start, (int) Math.min(CHUNK, to - start));
+                int n = (int) Math.min(CHUNK, to - start);
+                if (Vectors.enabled()) F32Unary.apply(vector, p, q, Vectors.F32, in, start, out, start, n);
+                else vector.reference(p, q, in, start, out, start, n);
             }
         }
 

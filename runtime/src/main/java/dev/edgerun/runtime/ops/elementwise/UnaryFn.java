@@ -1,6 +1,6 @@
 package dev.edgerun.runtime.ops.elementwise;
 
-import dev.edgerun.runtime.kernels.F32Unary;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
 
 /**
  * The element-wise unary functions of {@link ElementwiseUnary}: the scalar reference in double
@@ -8,17 +8,17 @@ import dev.edgerun.runtime.kernels.F32Unary;
  * long where the operator is defined for integers, and the float32 vector operation if any.
  */
 enum UnaryFn {
-    RELU("Relu", Inputs.NUMERIC, F32Unary.Op.RELU),
-    LEAKY_RELU("LeakyRelu", Inputs.FLOAT, F32Unary.Op.LEAKY_RELU),
-    SIGMOID("Sigmoid", Inputs.FLOAT, F32Unary.Op.SIGMOID),
-    TANH("Tanh", Inputs.FLOAT, F32Unary.Op.TANH),
-    ERF("Erf", Inputs.NUMERIC, F32Unary.Op.ERF),
-    EXP("Exp", Inputs.FLOAT, F32Unary.Op.EXP),
-    LOG("Log", Inputs.FLOAT, F32Unary.Op.LOG),
-    SQRT("Sqrt", Inputs.FLOAT, F32Unary.Op.SQRT),
-    NEG("Neg", Inputs.NUMERIC, F32Unary.Op.NEG),
-    ABS("Abs", Inputs.NUMERIC, F32Unary.Op.ABS),
-    RECIPROCAL("Reciprocal", Inputs.FLOAT, F32Unary.Op.RECIPROCAL),
+    RELU("Relu", Inputs.NUMERIC, F32UnaryOp.RELU),
+    LEAKY_RELU("LeakyRelu", Inputs.FLOAT, F32UnaryOp.LEAKY_RELU),
+    SIGMOID("Sigmoid", Inputs.FLOAT, F32UnaryOp.SIGMOID),
+    TANH("Tanh", Inputs.FLOAT, F32UnaryOp.TANH),
+    ERF("Erf", Inputs.NUMERIC, F32UnaryOp.ERF),
+    EXP("Exp", Inputs.FLOAT, F32UnaryOp.EXP),
+    LOG("Log", Inputs.FLOAT, F32UnaryOp.LOG),
+    SQRT("Sqrt", Inputs.FLOAT, F32UnaryOp.SQRT),
+    NEG("Neg", Inputs.NUMERIC, F32UnaryOp.NEG),
+    ABS("Abs", Inputs.NUMERIC, F32UnaryOp.ABS),
+    RECIPROCAL("Reciprocal", Inputs.FLOAT, F32UnaryOp.RECIPROCAL),
     FLOOR("Floor", Inputs.FLOAT, null),
     CEIL("Ceil", Inputs.FLOAT, null),
     /** Half to even. */ ROUND("Round", Inputs.FLOAT, null),
@@ -27,17 +27,17 @@ enum UnaryFn {
     ASIN("Asin", Inputs.FLOAT, null), ACOS("Acos", Inputs.FLOAT, null), ATAN("Atan", Inputs.FLOAT, null),
     SINH("Sinh", Inputs.FLOAT, null), COSH("Cosh", Inputs.FLOAT, null),
     ASINH("Asinh", Inputs.FLOAT, null), ACOSH("Acosh", Inputs.FLOAT, null), ATANH("Atanh", Inputs.FLOAT, null),
-    ELU("Elu", Inputs.FLOAT, F32Unary.Op.ELU),
-    SELU("Selu", Inputs.FLOAT, F32Unary.Op.SELU),
-    CELU("Celu", Inputs.FLOAT, F32Unary.Op.CELU),
-    HARD_SIGMOID("HardSigmoid", Inputs.FLOAT, F32Unary.Op.HARD_SIGMOID),
-    HARD_SWISH("HardSwish", Inputs.FLOAT, F32Unary.Op.HARD_SWISH),
-    SOFTPLUS("Softplus", Inputs.FLOAT, F32Unary.Op.SOFTPLUS),
-    SOFTSIGN("Softsign", Inputs.FLOAT, F32Unary.Op.SOFTSIGN),
-    THRESHOLDED_RELU("ThresholdedRelu", Inputs.FLOAT, F32Unary.Op.THRESHOLDED_RELU),
-    /** p = 1 for the tanh approximation. */ GELU("Gelu", Inputs.FLOAT, F32Unary.Op.GELU),
-    MISH("Mish", Inputs.FLOAT, F32Unary.Op.MISH),
-    SWISH("Swish", Inputs.FLOAT, F32Unary.Op.SWISH),
+    ELU("Elu", Inputs.FLOAT, F32UnaryOp.ELU),
+    SELU("Selu", Inputs.FLOAT, F32UnaryOp.SELU),
+    CELU("Celu", Inputs.FLOAT, F32UnaryOp.CELU),
+    HARD_SIGMOID("HardSigmoid", Inputs.FLOAT, F32UnaryOp.HARD_SIGMOID),
+    HARD_SWISH("HardSwish", Inputs.FLOAT, F32UnaryOp.HARD_SWISH),
+    SOFTPLUS("Softplus", Inputs.FLOAT, F32UnaryOp.SOFTPLUS),
+    SOFTSIGN("Softsign", Inputs.FLOAT, F32UnaryOp.SOFTSIGN),
+    THRESHOLDED_RELU("ThresholdedRelu", Inputs.FLOAT, F32UnaryOp.THRESHOLDED_RELU),
+    /** p = 1 for the tanh approximation. */ GELU("Gelu", Inputs.FLOAT, F32UnaryOp.GELU),
+    MISH("Mish", Inputs.FLOAT, F32UnaryOp.MISH),
+    SWISH("Swish", Inputs.FLOAT, F32UnaryOp.SWISH),
     /** p = lambd, q = bias. */ SHRINK("Shrink", Inputs.NUMERIC, null),
     IS_NAN("IsNaN", Inputs.FLOAT, null),
     /** p = detect_negative, q = detect_positive. */ IS_INF("IsInf", Inputs.FLOAT, null),
@@ -50,9 +50,9 @@ enum UnaryFn {
     /** The ONNX op type. */
     final String opType;
     final Inputs inputs;
-    final F32Unary.Op vector;
+    final F32UnaryOp vector;
 
-    UnaryFn(String opType, Inputs inputs, F32Unary.Op vector) {
+    UnaryFn(String opType, Inputs inputs, F32UnaryOp vector) {
         this.opType = opType;
         this.inputs = inputs;
         this.vector = vector;
@@ -77,7 +77,7 @@ enum UnaryFn {
             case LEAKY_RELU -> x < 0 ? p * x : x;
             case SIGMOID -> 1 / (1 + Math.exp(-x));
             case TANH -> Math.tanh(x);
-            case ERF -> F32Unary.erf(x);
+            case ERF -> F32UnaryOp.erf(x);
             case EXP -> Math.exp(x);
             case LOG -> Math.log(x);
             case SQRT -> Math.sqrt(x);
@@ -109,7 +109,7 @@ enum UnaryFn {
             case THRESHOLDED_RELU -> x > p ? x : 0;
             case GELU -> p == 1
                     ? 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
-                    : 0.5 * x * (1 + F32Unary.erf(x / Math.sqrt(2)));
+                    : 0.5 * x * (1 + F32UnaryOp.erf(x / Math.sqrt(2)));
             case MISH -> x * Math.tanh(Math.log1p(Math.exp(x)));
             case SWISH -> x / (1 + Math.exp(-p * x));
             case SHRINK -> x < -p ? x + q : x > p ? x - q : 0;
