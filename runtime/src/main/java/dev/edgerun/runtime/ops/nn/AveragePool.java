@@ -28,7 +28,9 @@ public final class AveragePool implements Operator {
         F32Pool pool = new F32Pool(sp.in(), sp.kernel(), sp.strides(), sp.padsBegin(), sp.padsEnd(), sp.dilations(), sp.out());
         int planes = Nn.toInt(ctx, x[0] * x[1], "planes");
         boolean countPad = ctx.attrInt("count_include_pad", 0) != 0;
-        int p = (int) ctx.attrInt("p", 2);
+        double pAttr = Nn.attrNumber(ctx, "p", 2);
+        int p = (int) pAttr;
+        if (lp && (p != pAttr || p < 1)) throw ctx.unsupported("LpPool with p = " + pAttr + " (positive integers implemented)");
         int threads = ctx.threads();
         return Kernel.of((ValueType) Nn.tensor(DType.FLOAT, y), c -> {
             MemorySegment xs = c.input(0).data(), ys = c.output(0).data();

@@ -40,6 +40,9 @@ public final class BatchNormalization implements Operator {
         types.add(Nn.tensor(DType.FLOAT, ctx.inputShape(0)));
         for (int i = 1; i < ctx.outputCount(); i++) types.add(Nn.tensor(DType.FLOAT, c));
         if (training && ctx.outputCount() > 3) throw ctx.unsupported("more than 3 outputs in training mode");
+        if (!training && ctx.outputCount() > 1) {
+            throw ctx.unsupported("the training outputs of opset " + ctx.opset() + " (saved mean/variance); inference has one output");
+        }
         return new Node(List.copyOf(types), batch, c, plane, eps, momentum, training);
     }
 

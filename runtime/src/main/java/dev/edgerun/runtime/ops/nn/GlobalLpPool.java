@@ -22,7 +22,7 @@ public final class GlobalLpPool implements Operator {
         y[0] = x[0];
         y[1] = x[1];
         long planes = x[0] * x[1], size = Nn.product(x, 2, x.length);
-        double p = ctx.attrInt("p", 2);
+        double p = Nn.attrNumber(ctx, "p", 2);
         return Kernel.of((ValueType) Nn.tensor(DType.FLOAT, y), c -> {
             MemorySegment xs = c.input(0).data(), ys = c.output(0).data();
             for (long plane = 0; plane < planes; plane++) {

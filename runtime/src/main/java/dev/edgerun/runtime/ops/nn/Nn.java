@@ -19,12 +19,20 @@ final class Nn {
         return ValueType.tensor(dtype, shape);
     }
 
-    /** Input {@code i} must be float32; other dtypes the spec allows are reported as unsupported. */
+    /**
+     * Input {@code i} must be float32 for the native kernels; any other dtype (double, float16,
+     * the integer types MatMul allows, ...) is reported as unsupported at compile time.
+     */
     static void requireFloat(NodeContext ctx, int i) {
         DType t = ctx.inputDType(i);
-        if (t == DType.FLOAT) return;
-        if (t == DType.DOUBLE || t == DType.FLOAT16 || t == DType.BFLOAT16) throw ctx.unsupported("dtype " + t.onnxName());
-        throw ctx.error("input " + i + " must be a floating-point tensor, got " + t.onnxName());
+        if (t != DType.FLOAT) throw ctx.unsupported("input " + i + " of dtype " + t.onnxName() + " (float32 implemented)");
+    }
+
+    /** A numeric attribute stored as an int or (in some old opsets, such as LpPool-1's p) a float. */
+    static double attrNumber(NodeContext ctx, String name, double dflt) {
+        var a = ctx.node().attribute(name);
+        if (a == null) return dflt;
+        return a.kind() == dev.edgerun.runtime.ir.Attribute.Kind.FLOAT ? a.asFloat() : a.asInt();
     }
 
     /** Resolves a possibly negative axis against {@code rank}, checking its range. */
