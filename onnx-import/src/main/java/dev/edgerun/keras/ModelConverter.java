@@ -300,8 +300,13 @@ final class ModelConverter {
         throw new ModelFormatException(l.where() + ": unreadable tensor reference in inbound_nodes: " + a);
     }
 
-    /** {@code input_layers}/{@code output_layers}: a list of refs, or a single ref. */
+    /** {@code input_layers}/{@code output_layers}: a list of refs, a single ref, or (Keras 3 dict inputs/outputs) a map of refs. */
     private static List<Ref> refs(Object v, Config cfg, String key) {
+        if (v instanceof Map<?, ?> named) {
+            List<Ref> r = new ArrayList<>();
+            for (Object e : named.values()) r.addAll(refs(e, cfg, key));
+            return r;
+        }
         if (!(v instanceof List<?> list) || list.isEmpty()) throw cfg.bad(key, "a list of [layer, node, tensor]", v);
         List<Ref> r = new ArrayList<>();
         if (list.get(0) instanceof String) {
