@@ -11,6 +11,7 @@ public final class GraphSink {
     private final Graph.Builder graph;
     private final String prefix;
     private int counter;
+    private final java.util.List<Tensor> created = new java.util.ArrayList<>();
 
     public GraphSink(Graph.Builder graph, String prefix) {
         this.graph = graph;
@@ -24,14 +25,23 @@ public final class GraphSink {
     /** Adds a float initializer and returns its name. */
     public String constant(String base, float[] values, long... dims) {
         String n = fresh(base);
-        graph.initializer(n, Tensor.of(values.clone(), dims));
+        Tensor t = Tensor.of(values.clone(), dims);
+        created.add(t);
+        graph.initializer(n, t);
         return n;
     }
 
     public String constantLongs(String base, long[] values) {
         String n = fresh(base);
-        graph.initializer(n, Tensor.of(values.clone(), values.length));
+        Tensor t = Tensor.of(values.clone(), values.length);
+        created.add(t);
+        graph.initializer(n, t);
         return n;
+    }
+
+    /** The initializers this sink created; the model that holds them closes them. */
+    public AutoCloseable owner() {
+        return () -> created.forEach(Tensor::close);
     }
 
     /** Adds a node with one output and returns that output's name. */

@@ -1,0 +1,46 @@
+package dev.edgerun.finetune;
+
+import dev.edgerun.finetune.nn.GraphSink;
+import dev.edgerun.finetune.nn.Network;
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.ir.Attribute;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Value;
+import java.util.List;
+import java.util.Map;
+
+/** One ONNX-ready model: the frozen backbone's nodes, the trained layers and head, and a Softmax. */
+public final class Exporter {
+    /** The name of the exported model's output. */
+    public static final String OUTPUT = "probabilities";
+
+    private Exporter() {}
+
+    /**
+     * @param base     the model the frozen part comes from (null when training from scratch)
+     * @param frozen   the frozen part ({@link CutPlan#frozenGraph}); for a model trained from scratch, a graph
+     *                 with only the input
+     * @param from     the tensor the trained network reads
+     * @param metadata entries added to the model's metadata (class names, preprocessing, provenance)
+     */
+    public static Model export(Model base, Graph frozen, String from, Network net, List<String> classes,
+                               Map<String, String> metadata) {
+        Graph.Builder g = frozen.toBuilder().clearOutputs().name(base == null ? "edgerun_trained" : frozen.name() + "_finetuned");
+        GraphSink sink = new GraphSink(g, "ft_");
+        String logits = net.export(sink, from);
+        String probs = sink.node("Softmax", List.of(logits), Attribute.of("axis", 1L));
+        g.node(dev.edgerun.runtime.ir.Node.builder("Identity").name("output_identity").inputs(probs).outputs(OUTPUT).build());
+        Value input = frozen.requiredInputs().get(0);
+        long batch = input.shape().rank() > 0 ? input.shape().dim(0) : -1;
+        String symbol = input.shape().rank() > 0 ? input.shape().symbol(0) : null;
+        Shape outShape = Shape.symbolic(new long[] {batch, classes.size()}, new String[] {symbol == null ? "batch" : symbol, null});
+        g.output(Value.tensor(OUTPUT, DType.FLOAT, outShape));
+        Model.Builder m = base != null ? base.toBuilder() : Model.builder().opset(17).irVersion(8);
+        m.graph(g.build()).producer("edgerun-finetune", "0.1").owner(sink.owner());
+        m.metadata(Labels.KEY, Labels.encode(classes));
+        metadata.forEach(m::metadata);
+        return m.build();
+    }
+}
