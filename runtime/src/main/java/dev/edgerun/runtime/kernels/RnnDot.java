@@ -2,61 +2,34 @@ package dev.edgerun.runtime.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Float dot products over {@link MemorySegment}s, the inner loop of the recurrent cells (a gate
- * row of W or R against one input or hidden vector). Offsets are in bytes.
+ * row of W or R against one input or hidden vector). Offsets are in bytes. This class names no
+ * Vector API type, so it loads where {@code jdk.incubator.vector} is absent; the vector loop lives
+ * in {@link RnnDotVector}, reached only when {@link Vectors#enabled()}.
  */
 public final class RnnDot {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    private final VectorSpecies<Float> species; // null: scalar
+    /** The kernel with the session-wide species ({@link Vectors#F32}), or scalar. */
+    public static final RnnDot DEFAULT = new RnnDot(Vectors.enabled() ? new RnnDotVector(Vectors.F32) : null);
 
-    public RnnDot(VectorSpecies<Float> species) {
-        this.species = species;
+    private final RnnDotVector vector; // null: scalar
+
+    public RnnDot(RnnDotVector vector) {
+        this.vector = vector;
     }
-
-    /** The kernel with the session-wide species ({@link Vectors#F32}). */
-    public static final RnnDot DEFAULT = new RnnDot(Vectors.F32);
 
     /** sum over k < n of a[aOff + 4k] * b[bOff + 4k]. */
     public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
-        return species == null ? scalarDot(a, aOff, b, bOff, n) : vectorDot(a, aOff, b, bOff, n);
+        return vector == null ? scalarDot(a, aOff, b, bOff, n) : vector.dot(a, aOff, b, bOff, n);
     }
 
     /** The scalar reference. */
     public static float scalarDot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
         float s = 0f;
         for (int k = 0; k < n; k++) {
-            s += a.get(F, aOff + 4L * k) * b.get(F, bOff + 4L * k);
-        }
-        return s;
-    }
-
-    private float vectorDot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
-        int lanes = species.length();
-        FloatVector acc0 = FloatVector.zero(species);
-        FloatVector acc1 = FloatVector.zero(species);
-        int k = 0;
-        for (; k + 2 * lanes <= n; k += 2 * lanes) {
-            long o0 = 4L * k;
-            long o1 = 4L * (k + lanes);
-            acc0 = FloatVector.fromMemorySegment(species, a, aOff + o0, ByteOrder.LITTLE_ENDIAN)
-                    .fma(FloatVector.fromMemorySegment(species, b, bOff + o0, ByteOrder.LITTLE_ENDIAN), acc0);
-            acc1 = FloatVector.fromMemorySegment(species, a, aOff + o1, ByteOrder.LITTLE_ENDIAN)
-                    .fma(FloatVector.fromMemorySegment(species, b, bOff + o1, ByteOrder.LITTLE_ENDIAN), acc1);
-        }
-        for (; k + lanes <= n; k += lanes) {
-            long o = 4L * k;
-            acc0 = FloatVector.fromMemorySegment(species, a, aOff + o, ByteOrder.LITTLE_ENDIAN)
-                    .fma(FloatVector.fromMemorySegment(species, b, bOff + o, ByteOrder.LITTLE_ENDIAN), acc0);
-        }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; k < n; k++) {
             s += a.get(F, aOff + 4L * k) * b.get(F, bOff + 4L * k);
         }
         return s;
