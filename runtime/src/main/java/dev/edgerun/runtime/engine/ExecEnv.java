@@ -14,14 +14,16 @@ final class ExecEnv {
     final WorkerPool pool;
     final long memoryLimit;   // bytes of activation arena a plan may use; 0 = unlimited
     final boolean foldConstants;
+    final boolean profile;    // time every step (SessionOptions provider option profile=true)
 
     ExecEnv(Map<String, Long> opsets, OperatorSource operators, WorkerPool pool, long memoryLimit,
-            boolean foldConstants) {
+            boolean foldConstants, boolean profile) {
         this.opsets = opsets;
         this.operators = operators;
         this.pool = pool;
         this.memoryLimit = memoryLimit;
         this.foldConstants = foldConstants;
+        this.profile = profile;
     }
 
     int threads() {

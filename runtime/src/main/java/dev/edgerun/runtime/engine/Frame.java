@@ -63,9 +63,11 @@ final class Frame implements RunContext, AutoCloseable {
     /** Runs every step in order. */
     void execute() {
         Step[] steps = plan.steps;
+        boolean profile = plan.env.profile;
         for (int i = 0; i < steps.length; i++) {
             Step s = steps[i];
             current = s;
+            long start = profile ? System.nanoTime() : 0;
             try {
                 if (s.kernel != null) {
                     currentScratch = scratchByStep[i];
@@ -77,6 +79,10 @@ final class Frame implements RunContext, AutoCloseable {
                 throw e;
             } catch (RuntimeException e) {
                 throw new EdgerunException(s.label + " failed: " + e, e);
+            }
+            if (profile) {
+                s.nanos.add(System.nanoTime() - start);
+                s.calls.increment();
             }
         }
         current = null;

@@ -29,6 +29,9 @@ public final class NativeSession implements Session {
     private static final int MAX_PLANS = 8;
     private static final String HINT = "The onnxruntime engine (--engine onnxruntime) runs every standard ONNX operator.";
 
+    /** Time spent in one node of the latest plan, summed over runs (provider option {@code profile=true}). */
+    public record NodeProfile(String node, String opType, long calls, long totalNanos, boolean dynamic) {}
+
     /** What the latest plan looks like, for {@code edgerun inspect} and tests. */
     public record PlanStats(long arenaBytes, long unsharedBytes, int steps, int dynamicSteps, int foldedNodes,
                             int cachedPlans, long plansMade) {}
@@ -49,7 +52,8 @@ public final class NativeSession implements Session {
         this.pool = new WorkerPool(options.threads() == 0 ? 1 : options.threads());
         try {
             this.env = new ExecEnv(model.opsetImports(), operators, pool, options.memoryLimit(),
-                    options.optimization() != SessionOptions.OptimizationLevel.NONE);
+                    options.optimization() != SessionOptions.OptimizationLevel.NONE,
+                    "true".equalsIgnoreCase(options.providerOptions().get("profile")));
             Graph graph = FunctionInliner.inline(model);
             List<UnsupportedOperatorException.Miss> misses = new ArrayList<>();
             GraphProgram.collectRegistryMisses(graph, env, misses);
@@ -320,6 +324,21 @@ public final class NativeSession implements Session {
         }
         planFor(signature);
         return planStats();
+    }
+
+    /**
+     * Per-node times of the latest plan, slowest first; empty unless the session was made with the
+     * provider option {@code profile=true} (which times every step of every run).
+     */
+    public List<NodeProfile> profile() {
+        Plan p = lastPlan;
+        if (p == null || !env.profile) return List.of();
+        List<NodeProfile> r = new ArrayList<>();
+        for (Step s : p.steps) {
+            r.add(new NodeProfile(s.node.label(), s.node.opType(), s.calls.sum(), s.nanos.sum(), s.isDynamic()));
+        }
+        r.sort((a, b) -> Long.compare(b.totalNanos(), a.totalNanos()));
+        return r;
     }
 
     /** Activation arena bytes of the latest plan (after buffer reuse), or -1 before the first plan. */

@@ -21,6 +21,8 @@ final class Step {
     final String label;       // node 'name' (Op, opset N)
     long scratchBytes;        // static steps: kernel.scratchBytes()
     long scratchOffset;       // in the plan's arena
+    final java.util.concurrent.atomic.LongAdder nanos = new java.util.concurrent.atomic.LongAdder(); // profiling only
+    final java.util.concurrent.atomic.LongAdder calls = new java.util.concurrent.atomic.LongAdder();
 
     /** Kernels a dynamic step prepared, by input types; replaced whole (copy on write). */
     volatile Prepared[] prepared = new Prepared[0];

@@ -351,6 +351,24 @@ class NativeExecutorTest {
     }
 
     @Test
+    void profilesNodesWhenAsked() {
+        SessionOptions profiled = SessionOptions.builder().providerOption("profile", "true").build();
+        try (NativeSession s = session(reluChain(3, Shape.of(1000)), profiled); Tensor x = Tensor.of(floats(1000, 1), 1000)) {
+            for (int i = 0; i < 5; i++) s.run(Map.of("x", x)).close();
+            List<NativeSession.NodeProfile> p = s.profile();
+            assertEquals(3, p.size());
+            for (NativeSession.NodeProfile n : p) {
+                assertEquals(5, n.calls());
+                assertTrue(n.totalNanos() > 0);
+                assertEquals("Relu", n.opType());
+            }
+        }
+        try (NativeSession s = session(reluChain(3, Shape.of(1000)), OPTIONS)) {
+            assertTrue(s.profile().isEmpty(), "no profile unless asked");
+        }
+    }
+
+    @Test
     void runValuesReturnsOwnedValues() {
         try (NativeSession s = session(reluChain(1, Shape.of(2)), OPTIONS); Tensor x = Tensor.of(new float[] {-1, 1}, 2)) {
             Map<String, Object> out = s.runValues(Map.of("x", x));
