@@ -99,6 +99,7 @@ final class Keras3Weights implements WeightStore {
         List<String> children = h5.children(g);
         children.remove("vars");
         children.remove("layers"); // a nested model's layers are read through its own scope
+        children.removeIf(c -> c.contains("seed_generator")); // random-number state (dropout), not weights
         children.sort(Comparator.comparingInt((String c) -> {
             int i = CHILD_ORDER.indexOf(c);
             return i < 0 ? CHILD_ORDER.size() : i;
