@@ -23,6 +23,7 @@ import java.util.List;
  * Inputs: Q, K, V, attn_mask, past_key, past_value, nonpad_kv_seqlen.
  */
 public final class Attention implements Operator {
+    private static final java.lang.foreign.ValueLayout.OfDouble D = java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
     private record Spec(DType dtype, boolean threeD, int batch, int qHeads, int kvHeads, int qLen, int kvLen, int past,
                         int headSize, int vHeadSize, double scale, boolean causal, double softcap, int mode,
@@ -86,7 +87,13 @@ public final class Attention implements Operator {
         int outputs = ctx.outputCount();
         boolean[] want = new boolean[4];
         for (int i = 0; i < 4; i++) want[i] = ctx.hasOutput(i);
-        return Kernel.of(types.subList(0, Math.max(1, outputs)), rc -> run(rc, s, want));
+        List<ValueType> declared = List.copyOf(types.subList(0, Math.max(1, outputs)));
+        return new Kernel() {
+            @Override public List<ValueType> outputTypes() { return declared; }
+            /** One row of scores and one of probabilities, in double. */
+            @Override public long scratchBytes() { return 16L * s.total(); }
+            @Override public void run(RunContext rc) { Attention.run(rc, s, want); }
+        };
     }
 
     private static void run(RunContext rc, Spec s, boolean[] want) {
@@ -100,8 +107,8 @@ public final class Attention implements Operator {
         if (want.length > 1 && want[1]) writePresent(rc.output(1).data(), pastK, k, s, s.headSize, t);
         if (want.length > 2 && want[2]) writePresent(rc.output(2).data(), pastV, v, s, s.vHeadSize, t);
         MemorySegment qkOut = want.length > 3 && want[3] ? rc.output(3).data() : null;
-        double[] scores = new double[total];
-        double[] probs = new double[total];
+        MemorySegment scores = rc.scratch();     // (total) doubles
+        long probs = 8L * total;                // byte offset of (total) doubles in the same scratch
         int group = s.qHeads / s.kvHeads;
         for (int b = 0; b < s.batch; b++) {
             long valid = nonpad == null ? total : nonpad.getAsLong(b);
@@ -118,13 +125,13 @@ public final class Attention implements Operator {
                         if (qkOut != null && s.mode <= 1) put(qkOut, t, s, b, h, i, j, score);
                         score += bias(s, mask, b, h, i, j, valid);
                         if (qkOut != null && s.mode == 2) put(qkOut, t, s, b, h, i, j, score);
-                        scores[j] = score;
+                        scores.setAtIndex(D, j, score);
                     }
                     softmax(scores, probs, total);
-                    if (qkOut != null && s.mode == 3) for (int j = 0; j < total; j++) put(qkOut, t, s, b, h, i, j, probs[j]);
+                    if (qkOut != null && s.mode == 3) for (int j = 0; j < total; j++) put(qkOut, t, s, b, h, i, j, scores.get(D, probs + 8L * j));
                     for (int d = 0; d < s.vHeadSize; d++) {
                         double acc = 0;
-                        for (int j = 0; j < total; j++) acc += probs[j] * key(s, pastV, v, b, kh, j, d, s.vHeadSize, t);
+                        for (int j = 0; j < total; j++) acc += scores.get(D, probs + 8L * j) * key(s, pastV, v, b, kh, j, d, s.vHeadSize, t);
                         long at = s.threeD ? ((long) b * s.qLen + i) * s.qHeads * s.vHeadSize + (long) h * s.vHeadSize + d
                                 : (((long) b * s.qHeads + h) * s.qLen + i) * s.vHeadSize + d;
                         Elements.put(y, t, at, acc);
@@ -184,15 +191,16 @@ public final class Attention implements Operator {
         return bias;
     }
 
-    /** Softmax of the first n scores; a row of only -inf gives NaN, as the reference does. */
-    private static void softmax(double[] x, double[] out, int n) {
+    /** Softmax of the n scores at the start of {@code row} into the n doubles at byte {@code out}; all -inf gives NaN, as the reference. */
+    private static void softmax(MemorySegment row, long out, int n) {
         double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) max = Math.max(max, x[j]);
+        for (int j = 0; j < n; j++) max = Math.max(max, row.getAtIndex(D, j));
         double sum = 0;
         for (int j = 0; j < n; j++) {
-            out[j] = Math.exp(x[j] - max);
-            sum += out[j];
+            double e = Math.exp(row.getAtIndex(D, j) - max);
+            row.set(D, out + 8L * j, e);
+            sum += e;
         }
-        for (int j = 0; j < n; j++) out[j] /= sum;
+        for (int j = 0; j < n; j++) row.set(D, out + 8L * j, row.get(D, out + 8L * j) / sum);
     }
 }

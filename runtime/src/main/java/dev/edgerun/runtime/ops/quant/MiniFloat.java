@@ -64,8 +64,7 @@ public enum MiniFloat {
     private int nanCode(boolean negative) {
         if (unsignedZero) return signBit;
         if (this == E2M1) return negative ? 0xF : 0x7; // no NaN: saturate
-        int nan = this == E5M2 ? 0x7F : 0x7F;
-        return negative ? nan | signBit : nan;
+        return negative ? 0x7F | signBit : 0x7F; // E4M3FN and E5M2: all exponent and mantissa bits set
     }
 
     public int encode(float value, boolean saturate) {
