@@ -13,6 +13,7 @@ public final class AveragePool implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         return prepareWindowed(ctx, false);
     }
 

@@ -24,6 +24,7 @@ public final class ConvTranspose implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         Nn.requireFloat(ctx, 1);
         long[] x = ctx.inputShape(0).dims(), w = ctx.inputShape(1).dims();

@@ -21,6 +21,7 @@ public final class DeformConv implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         for (int i = 0; i < 3; i++) Nn.requireFloat(ctx, i);
         long[] x = ctx.inputShape(0).dims(), w = ctx.inputShape(1).dims(), off = ctx.inputShape(2).dims();
         if (x.length != 4) throw ctx.unsupported("DeformConv on " + (x.length - 2) + " spatial axes (2 implemented)");

@@ -25,6 +25,7 @@ public final class Gemm implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         Nn.requireFloat(ctx, 1);
         Shape a = ctx.inputShape(0), b = ctx.inputShape(1);

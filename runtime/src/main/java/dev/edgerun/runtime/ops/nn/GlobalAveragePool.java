@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 public final class GlobalAveragePool implements Operator {
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         return prepareGlobal(ctx, false);
     }
 

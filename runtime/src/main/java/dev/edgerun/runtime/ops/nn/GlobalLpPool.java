@@ -14,6 +14,7 @@ public final class GlobalLpPool implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         long[] x = ctx.inputShape(0).dims();
         if (x.length < 2) throw ctx.error("input must be [N, C, spatial...], got " + ctx.inputShape(0));

@@ -8,6 +8,7 @@ import dev.edgerun.runtime.ops.Operator;
 public final class GlobalMaxPool implements Operator {
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         return GlobalAveragePool.prepareGlobal(ctx, true);
     }
 }

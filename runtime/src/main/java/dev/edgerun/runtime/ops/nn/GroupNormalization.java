@@ -20,6 +20,7 @@ public final class GroupNormalization implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         for (int i = 0; i < 3; i++) Nn.requireFloat(ctx, i);
         long[] x = ctx.inputShape(0).dims();
         if (x.length < 2) throw ctx.error("input must be [N, C, ...], got " + ctx.inputShape(0));

@@ -16,6 +16,7 @@ public final class InstanceNormalization implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         for (int i = 0; i < 3; i++) Nn.requireFloat(ctx, i);
         long[] x = ctx.inputShape(0).dims();
         if (x.length < 3) throw ctx.error("input must be [N, C, spatial...], got " + ctx.inputShape(0));

@@ -24,6 +24,7 @@ public final class LayerNormalization implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         Nn.requireFloat(ctx, 1);
         if (ctx.hasInput(2)) Nn.requireFloat(ctx, 2);

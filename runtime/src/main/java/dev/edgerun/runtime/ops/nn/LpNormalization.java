@@ -14,6 +14,7 @@ public final class LpNormalization implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         long[] x = ctx.inputShape(0).dims();
         int axis = Nn.axis(ctx, ctx.attrInt("axis", -1), x.length);

@@ -23,6 +23,7 @@ public final class MatMul implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         Nn.requireFloat(ctx, 1);
         long[] a = ctx.inputShape(0).dims(), b = ctx.inputShape(1).dims();

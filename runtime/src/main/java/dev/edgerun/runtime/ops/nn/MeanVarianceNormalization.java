@@ -18,6 +18,7 @@ public final class MeanVarianceNormalization implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         long[] x = ctx.inputShape(0).dims();
         int rank = x.length;

@@ -70,6 +70,7 @@ public final class NegativeLogLikelihoodLoss implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         long[] x = ctx.inputShape(0).dims(), target = ctx.inputShape(1).dims();
         Loss loss = Loss.plan(ctx, x, target);

@@ -11,6 +11,7 @@ import java.util.List;
 public final class RMSNormalization implements Operator {
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         Nn.requireFloat(ctx, 1);
         long[] x = ctx.inputShape(0).dims();

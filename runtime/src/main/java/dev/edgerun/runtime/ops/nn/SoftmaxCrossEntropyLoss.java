@@ -20,6 +20,7 @@ public final class SoftmaxCrossEntropyLoss implements Operator {
 
     @Override
     public Kernel prepare(NodeContext ctx) {
+        if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         long[] x = ctx.inputShape(0).dims(), target = ctx.inputShape(1).dims();
         var loss = NegativeLogLikelihoodLoss.Loss.plan(ctx, x, target);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ModelFormatException;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Node;
@@ -128,5 +129,44 @@ class NnOpsTest {
             assertArrayEquals(new float[] {0 * 1 + 1 * 10 + 2 * 100, 2 + 30 + 400, 4 + 50 + 600}, lower.toFloatArray());
             assertArrayEquals(new float[] {1 + 20 + 300, 3 + 40 + 500, 5 + 60 + 0}, upper.toFloatArray());
         }
+    }
+
+    @Test
+    void doubleAndFloat16RunThroughFloat32() {
+        float[] x = random(2 * 3 * 5 * 5), w = random(4 * 3 * 3 * 3), b = random(4);
+        try (OpHarness h = new OpHarness(); Tensor fx = Tensor.of(x, 2, 3, 5, 5); Tensor fw = Tensor.of(w, 4, 3, 3, 3);
+             Tensor fb = Tensor.of(b, 4)) {
+            Node conv = node("Conv", 3, "pads", new long[] {1, 1, 1, 1});
+            float[] expected = h.run1(new Conv(), conv, 11, fx, fw, fb).toFloatArray();
+            for (DType t : new DType[] {DType.DOUBLE, DType.FLOAT16}) {
+                for (boolean constant : new boolean[] {false, true}) {
+                    Tensor y = (Tensor) h.run(new Conv(), conv, 11, constant, as(fx, t), as(fw, t), as(fb, t)).get(0);
+                    assertEquals(t, y.dtype());
+                    float tol = t == DType.DOUBLE ? 1e-5f : 2e-2f;
+                    for (int i = 0; i < expected.length; i++) assertEquals(expected[i], (float) y.getAsDouble(i), tol, t + " element " + i);
+                }
+            }
+            Tensor soft = h.run1(new Softmax(), node("Softmax", 1), 13, as(fx, DType.DOUBLE));
+            assertEquals(1.0, soft.getAsDouble(0) + soft.getAsDouble(1) + soft.getAsDouble(2) + soft.getAsDouble(3) + soft.getAsDouble(4), 1e-6);
+        }
+    }
+
+    private final java.util.List<Tensor> converted = new java.util.ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeConverted() {
+        converted.forEach(Tensor::close);
+    }
+
+    /** A copy of float tensor {@code f} as {@code t}, closed after the test. */
+    private Tensor as(Tensor f, DType t) {
+        Tensor r = Tensor.allocate(t, f.shape());
+        converted.add(r);
+        for (int i = 0; i < f.elementCount(); i++) {
+            float v = f.getFloat(i);
+            if (t == DType.DOUBLE) r.data().setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, i, v);
+            else r.data().setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(v));
+        }
+        return r;
     }
 }
