@@ -341,6 +341,16 @@ public final class NativeSession implements Session {
         return r;
     }
 
+    /** Zeroes the per-node times (after a warm-up, for example). */
+    public void resetProfile() {
+        Plan p = lastPlan;
+        if (p == null) return;
+        for (Step s : p.steps) {
+            s.nanos.reset();
+            s.calls.reset();
+        }
+    }
+
     /** Activation arena bytes of the latest plan (after buffer reuse), or -1 before the first plan. */
     public long plannedPeakBytes() {
         Plan p = lastPlan;
