@@ -155,7 +155,8 @@ public final class NativeSession implements Session {
                                 + (v == null ? "an empty optional" : "a sequence")
                                 + "; Session.run returns tensors only (use NativeSession.runValues)");
                     }
-                    result.put(main.outputNames[i], t);
+                    Tensor before = result.put(main.outputNames[i], t);
+                    if (before != null) before.close(); // a graph listing one output twice
                 }
             } catch (RuntimeException e) {
                 for (Tensor t : result.values()) t.close();
@@ -193,7 +194,7 @@ public final class NativeSession implements Session {
             Map<String, Object> result = new LinkedHashMap<>();
             try {
                 for (int i = 0; i < main.outputSlots.length; i++) {
-                    result.put(main.outputNames[i], handOver(plan, frame, main.outputSlots[i]));
+                    closeValue(result.put(main.outputNames[i], handOver(plan, frame, main.outputSlots[i])));
                 }
             } catch (RuntimeException e) {
                 for (Object v : result.values()) closeValue(v);
