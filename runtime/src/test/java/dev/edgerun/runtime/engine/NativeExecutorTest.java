@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.Engine;
+import dev.edgerun.runtime.EdgerunException;
 import dev.edgerun.runtime.InvalidInputException;
+import dev.edgerun.runtime.ModelFormatException;
 import dev.edgerun.runtime.ResourceLimitException;
 import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.SessionOptions;
@@ -182,6 +184,26 @@ class NativeExecutorTest {
         assertTrue(e.getMessage().contains("FancyOp"), e.getMessage());
         assertTrue(e.getMessage().contains("never supported"), e.getMessage());
         assertEquals("native", e.engine());
+    }
+
+    @Test
+    void errorsNameTheNode() {
+        Graph bad = Graph.builder("bad").input(Value.tensor("x", DType.FLOAT, 4))
+                .node(op("BadAttribute", List.of("x"), List.of("y"), Attribute.of("k", -2L)))
+                .output(new Value("y", null, "")).build();
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> session(model(bad), OPTIONS));
+        assertEquals("node 'BadAttribute_y' (test BadAttribute, opset 1): attribute 'k' must be positive, got -2", e.getMessage());
+
+        Graph crash = Graph.builder("crash").input(Value.tensor("x", DType.FLOAT, 4))
+                .node(op("Crash", List.of("x"), List.of("y")))
+                .output(new Value("y", null, "")).build();
+        try (NativeSession s = session(model(crash), OPTIONS); Tensor x = Tensor.of(new float[4], 4)) {
+            EdgerunException r = assertThrows(EdgerunException.class, () -> s.run(Map.of("x", x)));
+            assertTrue(r.getMessage().startsWith("node 'Crash_y' (test Crash, opset 1) failed: "), r.getMessage());
+            assertTrue(r.getCause() instanceof ArrayIndexOutOfBoundsException);
+            // The session stays usable after a failed run.
+            assertThrows(EdgerunException.class, () -> s.run(Map.of("x", x)));
+        }
     }
 
     @Test

@@ -39,6 +39,8 @@ final class TestOps implements OperatorSource {
             case "CallBody" -> TestOps::callBody;
             case "CallBodyRaw" -> TestOps::callBodyRaw;
             case "Scale2" -> TestOps::scale2;
+            case "BadAttribute" -> ctx -> { throw ctx.error("attribute 'k' must be positive, got " + ctx.attrInt("k", 0)); };
+            case "Crash" -> ctx -> Kernel.of(sameAsInput(ctx), rc -> { throw new ArrayIndexOutOfBoundsException(7); });
             default -> null;
         };
     }
