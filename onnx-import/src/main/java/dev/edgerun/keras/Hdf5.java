@@ -17,6 +17,7 @@ import java.util.function.Supplier;
  * a budget before any data is read, so a hostile header cannot exhaust memory.
  */
 final class Hdf5 {
+    private static final long MAX_ATTRIBUTE_BYTES = 64L << 20;
     private final HdfFile file;
     private final String where;
     private long bytesLeft;
@@ -63,6 +64,10 @@ final class Hdf5 {
         return guard(node.getPath() + "@" + name, () -> {
             Attribute a = node.getAttribute(name);
             if (a == null) return null;
+            if (a.getSizeInBytes() > MAX_ATTRIBUTE_BYTES) {
+                throw new ModelFormatException(where + ": attribute '" + name + "' of '" + node.getPath() + "' claims "
+                        + a.getSizeInBytes() + " bytes, more than the " + MAX_ATTRIBUTE_BYTES + " a Keras file uses");
+            }
             Object v = a.getData();
             if (v instanceof byte[] b) return new String(b, java.nio.charset.StandardCharsets.UTF_8);
             return v;

@@ -1,6 +1,7 @@
 package dev.edgerun.keras;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgerun.runtime.ModelFormatException;
@@ -70,6 +71,30 @@ class HostileFileTest {
                 Files.write(f, Arrays.copyOf(all, cut));
                 ModelFormatException e = assertThrows(ModelFormatException.class, () -> importer.read(f), f.toString());
                 assertTrue(e.getMessage().contains(f.getFileName().toString()), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void corruptedBytesGiveEdgerunExceptionsOnly() throws IOException {
+        Path dir = KerasTestData.root().resolve("keras3-generated");
+        for (String name : new String[] {"cnn_bn/model.h5", "gru_bidir/model.keras"}) {
+            byte[] original = Files.readAllBytes(dir.resolve(name));
+            for (int seed = 0; seed < 40; seed++) {
+                Random rnd = new Random(seed);
+                byte[] b = original.clone();
+                // the first KiBs hold the superblock, object headers and the config: where damage hurts most
+                for (int i = 0; i < 8; i++) b[8 + rnd.nextInt(Math.min(b.length, 6000) - 8)] = (byte) rnd.nextInt(256);
+                Path f = tmp.resolve(seed + "_" + name.replace('/', '_'));
+                Files.write(f, b);
+                assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+                    try (var m = importer.read(f)) {
+                        assertTrue(m.graph().nodes().size() > 0);
+                    } catch (dev.edgerun.runtime.EdgerunException expected) {
+                        assertTrue(expected.getMessage().contains(f.getFileName().toString())
+                                || expected instanceof UnsupportedOperatorException, expected.getMessage());
+                    }
+                }, f.toString());
             }
         }
     }
