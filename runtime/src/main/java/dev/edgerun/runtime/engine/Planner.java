@@ -7,6 +7,7 @@ import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.UnsupportedOperatorException;
 import dev.edgerun.runtime.ir.Attribute;
+import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.Operator;
@@ -106,7 +107,13 @@ final class Planner {
         Operator op = program.operators[j];
         int[] in = program.nodeInputs[j];
         int[] out = program.nodeOutputs[j];
-        if (op == null) {           // reported by the registry walk
+        if (op == null) {           // reported by the registry walk at compile time
+            if (mode == Mode.RUN) {
+                Node n = program.nodes[j];
+                throw new UnsupportedOperatorException(ExecEnv.ENGINE, List.of(new UnsupportedOperatorException.Miss(
+                        n.opType(), n.domain(), program.opsets[j], n.label(),
+                        program.env.operators.whyMissing(n.domain(), n.opType(), program.opsets[j]))), "");
+            }
             markUnknown(out);
             return;
         }
