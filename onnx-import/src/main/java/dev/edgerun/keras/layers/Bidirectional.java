@@ -33,7 +33,11 @@ public final class Bidirectional implements LayerConverter {
             case "ConvLSTM2D" -> null;
             default -> throw c.unsupported("wrapped layer " + inner.className() + " (only SimpleRNN, LSTM, GRU and ConvLSTM2D)");
         };
-        if (rnn == null) return twoPasses(c, inner, x, fw, bw);
+        KerasLayer backward = c.config().has("backward_layer")
+                ? KerasLayer.of(c.config().object("backward_layer"), c.layer().where()) : null;
+        // one bidirectional ONNX node needs both directions alike; a differing backward layer runs on its own
+        boolean alike = backward == null || sameCell(inner, backward);
+        if (rnn == null || !alike) return twoPasses(c, inner, backward, x, fw, bw);
         LayerContext ic = c.inner(inner, List.of(x), fw);
         Recurrent.checkOptions(ic);
         Recurrent.Emitted e = rnn.emit(ic, x, List.of(fw, bw), "bidirectional");
@@ -97,12 +101,14 @@ public final class Bidirectional implements LayerConverter {
      * Any other recurrent layer: a forward pass and a go_backwards pass, the backward sequence
      * flipped back to input time order, then merged along the last Keras axis, as Keras does.
      */
-    private static List<KTensor> twoPasses(LayerContext c, KerasLayer inner, KTensor x, List<Weight> fw, List<Weight> bw) {
+    private static List<KTensor> twoPasses(LayerContext c, KerasLayer inner, KerasLayer backward, KTensor x,
+                                           List<Weight> fw, List<Weight> bw) {
         boolean back = inner.config().bool("go_backwards", false);
         KerasLayer f = new KerasLayer(inner.className(), inner.name() + "_forward", inner.config().with("go_backwards", back),
                 inner.entry());
-        KerasLayer b = new KerasLayer(inner.className(), inner.name() + "_backward", inner.config().with("go_backwards", !back),
-                inner.entry());
+        KerasLayer bwLayer = backward == null ? inner : backward;
+        KerasLayer b = new KerasLayer(bwLayer.className(), bwLayer.name() + "_backward",
+                bwLayer.config().with("go_backwards", !back), bwLayer.entry());
         KTensor y = c.convertInner(f, List.of(x), fw).get(0);
         KTensor r = c.convertInner(b, List.of(x), bw).get(0);
         if (inner.config().bool("return_state", false)) throw c.unsupported("return_state on a wrapped " + inner.className());
@@ -129,6 +135,15 @@ public final class Bidirectional implements LayerConverter {
             case "none" -> List.of(y, r);
             default -> throw c.error("merge_mode '" + mode + "' is not concat, sum, ave, mul or None");
         };
+    }
+
+    /** Whether the backward layer's cell is configured as the forward one (so one ONNX node can run both). */
+    private static boolean sameCell(KerasLayer a, KerasLayer b) {
+        if (!a.className().equals(b.className())) return false;
+        for (String key : List.of("units", "activation", "recurrent_activation", "use_bias", "reset_after", "return_sequences")) {
+            if (!java.util.Objects.equals(a.config().raw(key), b.config().raw(key))) return false;
+        }
+        return true;
     }
 
     /** Direction {@code d} of a (2, N, u) state. */

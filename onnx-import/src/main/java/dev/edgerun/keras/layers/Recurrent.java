@@ -91,7 +91,7 @@ public final class Recurrent implements LayerConverter {
         attrs.add(Attribute.of("hidden_size", units));
         attrs.add(Attribute.of("direction", direction));
         addActivations(c, attrs, dirs);
-        if (onnxOp.equals("GRU")) attrs.add(Attribute.of("linear_before_reset", c.config().bool("reset_after", c.kerasMajor() >= 3) ? 1L : 0L));
+        if (onnxOp.equals("GRU")) attrs.add(Attribute.of("linear_before_reset", resetAfter(c, perDirection.get(0), units) ? 1L : 0L));
         int outputs = onnxOp.equals("LSTM") ? 3 : 2;
         List<String> outs = c.g().nodeOutputs(onnxOp, inputs, outputs, attrs.toArray(new Attribute[0]));
         return new Emitted(outs.get(0), outs.get(1), outputs == 3 ? outs.get(2) : null);
@@ -105,6 +105,12 @@ public final class Recurrent implements LayerConverter {
                     + ", the config implies " + java.util.Arrays.toString(shape));
         }
         return w;
+    }
+
+    /** GRU reset_after: from the config, or (old files without the key) from the bias having two rows. */
+    private static boolean resetAfter(LayerContext c, List<Weight> ws, long units) {
+        if (c.config().has("reset_after")) return c.config().bool("reset_after", false);
+        return ws.size() > 2 && ws.get(2).data().length == 2 * 3 * units;
     }
 
     /** ONNX B for one direction: [Wb (gates*u), Rb (gates*u)]. */
