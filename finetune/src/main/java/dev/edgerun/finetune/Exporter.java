@@ -18,6 +18,20 @@ public final class Exporter {
 
     private Exporter() {}
 
+    /** "ft_", or "ft2_", "ft3_", ... when a model fine-tuned before already uses the shorter one. */
+    static String freshPrefix(Graph g) {
+        java.util.Set<String> names = new java.util.HashSet<>(g.initializers().keySet());
+        g.inputs().forEach(v -> names.add(v.name()));
+        g.nodes().forEach(n -> {
+            names.add(n.name());
+            names.addAll(n.outputs());
+        });
+        for (int k = 1; ; k++) {
+            String p = k == 1 ? "ft_" : "ft" + k + "_";
+            if (names.stream().noneMatch(n -> n.startsWith(p))) return p;
+        }
+    }
+
     /**
      * @param base     the model the frozen part comes from (null when training from scratch)
      * @param frozen   the frozen part ({@link CutPlan#frozenGraph}); for a model trained from scratch, a graph
@@ -28,7 +42,7 @@ public final class Exporter {
     public static Model export(Model base, Graph frozen, String from, Network net, List<String> classes,
                                Map<String, String> metadata) {
         Graph.Builder g = frozen.toBuilder().clearOutputs().name(base == null ? "edgerun_trained" : frozen.name() + "_finetuned");
-        GraphSink sink = new GraphSink(g, "ft_");
+        GraphSink sink = new GraphSink(g, freshPrefix(frozen));
         String logits = net.export(sink, from);
         String probs = sink.node("Softmax", List.of(logits), Attribute.of("axis", 1L));
         g.node(dev.edgerun.runtime.ir.Node.builder("Identity").name("output_identity").inputs(probs).outputs(OUTPUT).build());
