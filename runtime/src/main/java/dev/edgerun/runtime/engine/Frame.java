@@ -30,7 +30,7 @@ final class Frame implements RunContext, AutoCloseable {
     private final long arenaStart;         // address range of the arena, to recognise views into it
     private final long arenaEnd;
     private final MemorySegment[] scratchByStep;
-    final ArrayList<Tensor> temps = new ArrayList<>();   // owned by this run, closed at its end
+    private final ArrayList<Tensor> temps = new ArrayList<>();   // owned by this run, closed at its end; guarded by this
     private final Object[] extraOutputs = new Object[MAX_EXTRA_OUTPUTS];
 
     private long tempBytes;                // bytes of temps, counted against the session's memory limit
@@ -192,8 +192,9 @@ final class Frame implements RunContext, AutoCloseable {
         setOut(i, value);
     }
 
+    /** Kernels may allocate from parallelFor bodies, so temporaries are guarded by this frame's lock. */
     @Override
-    public Tensor allocateTemp(DType dtype, Shape shape) {
+    public synchronized Tensor allocateTemp(DType dtype, Shape shape) {
         long bytes = dtype.storageBytes(shape.elementCount());
         long limit = plan.env.memoryLimit;
         if (limit > 0 && plan.arenaBytes + tempBytes + bytes > limit) {
@@ -236,7 +237,7 @@ final class Frame implements RunContext, AutoCloseable {
     }
 
     /** Moves {@code t} from this run's temporaries to the caller; false when this run does not own it. */
-    boolean release(Tensor t) {
+    synchronized boolean release(Tensor t) {
         for (int i = temps.size() - 1; i >= 0; i--) {
             if (temps.get(i) == t) {
                 temps.remove(i);
@@ -246,8 +247,13 @@ final class Frame implements RunContext, AutoCloseable {
         return false;
     }
 
+    /** Makes this run the owner of {@code t}: it is closed when the run ends. */
+    synchronized void adopt(Tensor t) {
+        temps.add(t);
+    }
+
     /** Forgets the values of the last run and frees its temporaries; the arena and views stay. */
-    void reset() {
+    synchronized void reset() {
         int[] clear = plan.clearSlots;
         for (int i = 0; i < clear.length; i++) values[clear[i]] = null;
         for (int i = 0; i < MAX_EXTRA_OUTPUTS; i++) extraOutputs[i] = null;

@@ -95,7 +95,7 @@ final class SubgraphProgram implements Subgraph, AutoCloseable {
         if (v instanceof Tensor t) {
             if (!parent.inArena(t)) return t;
             Tensor copy = t.copy();
-            parent.temps.add(copy);
+            parent.adopt(copy);
             return copy;
         }
         if (v instanceof List<?> list) {
@@ -110,11 +110,11 @@ final class SubgraphProgram implements Subgraph, AutoCloseable {
         if (v == null) return null;
         if (v instanceof Tensor t) {
             if (body.release(t)) {
-                parent.temps.add(t);
+                parent.adopt(t);
                 return t;
             }
             Tensor copy = t.copy();
-            parent.temps.add(copy);
+            parent.adopt(copy);
             return copy;
         }
         List<?> list = (List<?>) v;
