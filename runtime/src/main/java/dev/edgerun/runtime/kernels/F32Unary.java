@@ -258,7 +258,7 @@ public final class F32Unary {
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
-            x.blend(0f, x.compare(VectorOperators.LE, p)).intoMemorySegment(out, (o + i) * 4, LE);
+            x.broadcast(0f).blend(x, x.compare(VectorOperators.GT, p)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         return i;
     }

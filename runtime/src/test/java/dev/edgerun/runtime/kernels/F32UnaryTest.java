@@ -28,6 +28,11 @@ class F32UnaryTest {
                 for (int i = 0; i <= n; i++) in.setAtIndex(F, i, (float) (rnd.nextGaussian() * 4));
                 in.setAtIndex(F, 1, 0f);
                 if (n > 3) in.setAtIndex(F, 3, -0.5f);
+                if (n > 7) { // NaN and infinities, in the vector part of the loop
+                    in.setAtIndex(F, 5, Float.NaN);
+                    in.setAtIndex(F, 6, Float.POSITIVE_INFINITY);
+                    in.setAtIndex(F, 7, Float.NEGATIVE_INFINITY);
+                }
                 MemorySegment expected = arena.allocate(4L * n);
                 MemorySegment actual = arena.allocate(4L * n);
                 for (F32UnaryOp op : F32UnaryOp.values()) {
