@@ -20,7 +20,8 @@ class QuantizeCommandTest {
         String model = Cli.model("digits_cnn");
         Path out = dir.resolve("digits.int8.onnx");
         Cli.Outcome o = Cli.run("quantize", model, "-o", out.toString(), "--mode", "dynamic",
-                "--eval", Cli.shared("models/digits_cnn").toString(), "--latency-runs", "2", "--json");
+                "--eval", Cli.shared("models/digits_cnn").toString(), "--labels",
+                Cli.shared("models/digits_cnn").resolve("labels.npy").toString(), "--latency-runs", "2", "--json");
         assertEquals(0, o.exit(), o.err());
         Map<String, Object> doc = MiniJson.object(o.out());
         for (String k : new String[] {"size_bytes_float", "size_bytes_quantized", "top1_agreement", "cosine_min",

@@ -35,9 +35,15 @@ public final class DataFolder implements AutoCloseable {
     private final Map<String, Tensor> inputs; // name -> (samples, ...)
     private final long[] labels;               // (samples), or null
     private final int samples;
+    private final boolean owner;
 
     private DataFolder(Path dir, Map<String, Tensor> inputs, long[] labels) {
+        this(dir, inputs, labels, true);
+    }
+
+    private DataFolder(Path dir, Map<String, Tensor> inputs, long[] labels, boolean owner) {
         this.dir = dir;
+        this.owner = owner;
         this.inputs = inputs;
         this.samples = (int) inputs.values().iterator().next().shape().dim(0);
         for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
@@ -76,9 +82,12 @@ public final class DataFolder implements AutoCloseable {
     public long[] labels() { return labels == null ? null : labels.clone(); }
     public boolean hasLabels() { return labels != null; }
 
-    /** The same samples with {@code labels} (e.g. from {@code --labels FILE}). */
+    /**
+     * The same samples with {@code newLabels} (e.g. from {@code --labels FILE}; null for none): a
+     * view on this folder's memory, valid while this folder is open; closing the view does nothing.
+     */
     public DataFolder withLabels(long[] newLabels) {
-        return new DataFolder(dir, inputs, newLabels);
+        return new DataFolder(dir, inputs, newLabels, false);
     }
 
     /** Reads integer labels from a {@code .npy} or {@code .pb} file. */
@@ -114,7 +123,7 @@ public final class DataFolder implements AutoCloseable {
 
     @Override
     public void close() {
-        inputs.values().forEach(Tensor::close);
+        if (owner) inputs.values().forEach(Tensor::close);
     }
 
     // ---------------------------------------------------------------- layouts

@@ -34,7 +34,8 @@ public record QuantizeJob(Path model, Path output, QuantOptions options, Path ca
         if (budget != null && eval == null) throw new QuantizationException("a guardrail budget needs an evaluation folder (--eval DIR)");
         try (Model m = Edgerun.load(model);
              DataFolder cal = calibration == null ? null : DataFolder.read(calibration, m.graph().requiredInputs());
-             DataFolder ev = eval == null ? null : withLabels(DataFolder.read(eval, m.graph().requiredInputs()))) {
+             DataFolder evalFolder = eval == null ? null : DataFolder.read(eval, m.graph().requiredInputs())) {
+            DataFolder ev = evalFolder == null || labels == null ? evalFolder : evalFolder.withLabels(DataFolder.readLabels(labels));
             Quantizer.Prepared prepared = new Quantizer.Prepared(m, cal != null ? cal : ev);
             Guardrail.Outcome outcome = null;
             Comparison.Result cmp = null;
@@ -62,10 +63,6 @@ public record QuantizeJob(Path model, Path output, QuantOptions options, Path ca
         } catch (IOException e) {
             throw new UncheckedIOException(output + ": " + e.getMessage(), e);
         }
-    }
-
-    private DataFolder withLabels(DataFolder d) {
-        return labels == null ? d : d.withLabels(DataFolder.readLabels(labels));
     }
 
     private void write(Model quantized) throws IOException {

@@ -110,6 +110,23 @@ class DigitsCnnTest {
     }
 
     @Test
+    void guardrailOnAgreementWithoutLabelsKeepsLayersUntilItHolds() {
+        try (DataFolder unlabelled = test.withLabels(null)) {
+            Guardrail.Guarded g = Guardrail.apply(prepared, model, QuantOptions.builder(QuantMode.STATIC)
+                    .perChannel(false).build(), unlabelled, new Guardrail.Budget(Double.NaN, 0.998));
+            try (Quantizer.Result q = g.result()) {
+                assertTrue(g.outcome().met(), g.outcome().toString());
+                assertTrue(g.comparison().top1Agreement() >= 0.998, "agreement " + g.comparison().top1Agreement());
+                assertTrue(Double.isNaN(g.comparison().accuracyFloat()));
+            }
+        }
+        QuantizationException e = org.junit.jupiter.api.Assertions.assertThrows(QuantizationException.class,
+                () -> Guardrail.apply(prepared, model, QuantOptions.builder(QuantMode.STATIC).build(), test.withLabels(null),
+                        new Guardrail.Budget(0.01, Double.NaN)));
+        assertTrue(e.getMessage().contains("labels"), e.getMessage());
+    }
+
+    @Test
     void layerErrorsNameEveryQuantizedNode() {
         try (Quantizer.Result q = prepared.quantize(QuantOptions.builder(QuantMode.STATIC).build())) {
             List<LayerErrors.LayerError> errors = LayerErrors.measure(model, q.model(), q.quantizedNodes(), test, 64);
