@@ -1,6 +1,7 @@
 package dev.edgerun.keras;
 
 import dev.edgerun.keras.layers.Activation;
+import dev.edgerun.keras.layers.Attention;
 import dev.edgerun.keras.layers.BatchNormalization;
 import dev.edgerun.keras.layers.ChannelsFirst;
 import dev.edgerun.keras.layers.Bidirectional;
@@ -35,6 +36,7 @@ import dev.edgerun.keras.layers.SeparableConv;
 import dev.edgerun.keras.layers.Softmax;
 import dev.edgerun.keras.layers.ThresholdedReLU;
 import dev.edgerun.keras.layers.TimeDistributed;
+import dev.edgerun.keras.layers.UnitNormalization;
 import dev.edgerun.keras.layers.UpSampling;
 import dev.edgerun.keras.layers.ZeroPadding;
 import dev.edgerun.runtime.UnsupportedOperatorException;
@@ -87,6 +89,7 @@ public final class KerasLayers {
         t.put("LayerNormalization", new LayerNormalization());
         t.put("Rescaling", new Rescaling());
         t.put("Normalization", new Normalization());
+        t.put("UnitNormalization", new UnitNormalization());
         // pooling
         t.put("MaxPooling1D", Pooling.max());
         t.put("MaxPooling2D", Pooling.max());
@@ -121,6 +124,7 @@ public final class KerasLayers {
         t.put("Dot", new Dot());
         // attention
         t.put("MultiHeadAttention", new MultiHeadAttention());
+        t.put("Attention", new Attention());
         // activations
         t.put("ReLU", new ReLU());
         t.put("LeakyReLU", new LeakyReLU());

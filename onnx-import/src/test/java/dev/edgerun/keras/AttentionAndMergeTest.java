@@ -70,6 +70,38 @@ class AttentionAndMergeTest {
     }
 
     @Test
+    void dotProductAttentionWithScale() {
+        String json = """
+                {"class_name": "Model", "config": {"name": "att", "layers": [
+                  {"class_name": "InputLayer", "name": "q", "config": {"batch_input_shape": [null, 3, 5], "dtype": "float32", "name": "q"}, "inbound_nodes": []},
+                  {"class_name": "InputLayer", "name": "v", "config": {"batch_input_shape": [null, 4, 5], "dtype": "float32", "name": "v"}, "inbound_nodes": []},
+                  {"class_name": "Attention", "name": "att", "config": {"name": "att", "use_scale": true, "score_mode": "dot"},
+                   "inbound_nodes": [[["q", 0, 0, {}], ["v", 0, 0, {}]]]}
+                ], "input_layers": [["q", 0, 0], ["v", 0, 0]], "output_layers": [["att", 0, 0]]}}""";
+        Random rnd = new Random(10);
+        float[] q = TestModels.random(rnd, N * TQ * D), v = TestModels.random(rnd, N * TV * D);
+        float scale = 0.7f;
+        float[] expected = new float[N * TQ * D];
+        for (int n = 0; n < N; n++) for (int i = 0; i < TQ; i++) {
+            double[] s = new double[TV];
+            double sum = 0;
+            for (int j = 0; j < TV; j++) {
+                for (int d = 0; d < D; d++) s[j] += q[(n * TQ + i) * D + d] * v[(n * TV + j) * D + d];
+                sum += s[j] = Math.exp(s[j] * scale);
+            }
+            for (int d = 0; d < D; d++) {
+                double y = 0;
+                for (int j = 0; j < TV; j++) y += s[j] / sum * v[(n * TV + j) * D + d];
+                expected[(n * TQ + i) * D + d] = (float) y;
+            }
+        }
+        try (Model m = TestModels.importJson(json, new TestModels.MapWeights().put("att", new Weight("scale", new long[0], new float[] {scale})));
+             Tensor tq = Tensor.of(q, N, TQ, D); Tensor tv = Tensor.of(v, N, TV, D)) {
+            assertClose(expected, TestModels.runAll(m, Map.of("q", tq, "v", tv)).get("att"), 1e-5);
+        }
+    }
+
+    @Test
     void dotAverageMaximumMinimum() {
         String json = """
                 {"class_name": "Model", "config": {"name": "merge", "layers": [

@@ -107,6 +107,15 @@ class LayerConverterTest {
     }
 
     @Test
+    void unitNormalizationOverTheLastAxis() {
+        String json = sequential("[null, 2, 2]", layer("UnitNormalization", "un", "\"axis\": -1"));
+        float[] x = {3, 4, 0, 0};
+        try (Model m = TestModels.importJson(json, new TestModels.MapWeights())) {
+            assertClose(new float[] {0.6f, 0.8f, 0, 0}, TestModels.runNative(m, x, 1, 2, 2), 1e-6);
+        }
+    }
+
+    @Test
     void hardSigmoidFollowsTheKerasVersion() {
         String json = sequential("[null, 3]", layer("Activation", "act", "\"activation\": \"hard_sigmoid\""));
         float[] x = {-1f, 0.5f, 2f};
