@@ -72,9 +72,14 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                 : F32Gemm.allocatePacked(spec.constantWeight().byteSize()).copyFrom(spec.constantWeight().data());
     }
 
+    /** Stride 2 with vectors: each input row split into even and odd columns, so taps read contiguously. */
+    private boolean deinterleaved() {
+        return species != null && sw == 2 && !wholePlane;
+    }
+
     @Override
     public long scratchBytes() {
-        return 0;
+        return deinterleaved() ? 4L * planes * h * w : 0;
     }
 
     @Override
@@ -83,14 +88,15 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
         MemorySegment wt = weights != null ? weights : wIn;
         boolean hasBias = bias != null && bias.byteSize() > 0;
         if (par.threads() <= 1) {
-            planes(x, wt, hasBias ? bias : null, y, 0, planes);
+            planes(x, wt, hasBias ? bias : null, y, scratch, 0, planes);
         } else {
             MemorySegment b = hasBias ? bias : null;
-            par.forRange(planes, (from, to) -> planes(x, wt, b, y, from, to));
+            par.forRange(planes, (from, to) -> planes(x, wt, b, y, scratch, from, to));
         }
     }
 
-    private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, int from, int to) {
+    private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                        int from, int to) {
         if (wholePlane) {
             for (int plane = from; plane < to; plane++) shiftedPlane(x, wt, bias, y, plane);
             return;
@@ -100,6 +106,11 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             float b = bias == null ? 0f : bias.getAtIndex(F, c);
             long xPlane = 4L * plane * h * w;
             long wPlane = 4L * c * kh * kw;
+            MemorySegment src = x;
+            if (deinterleaved()) {
+                deinterleave(x, scratch, xPlane);
+                src = scratch;
+            }
             for (int i = 0; i < oh; i++) {
                 long yRow = 4L * ((long) plane * oh + i) * ow;
                 for (int j = 0; j < ow; j++) y.set(F, yRow + 4L * j, b);
@@ -113,6 +124,9 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                         int lo = colLo[kj], hi = colHi[kj];
                         if (sw == 1 && species != null) {
                             axpy(wv, x, xRow + 4L * off, y, yRow, lo, hi);
+                        } else if (src != x) { // column 2j + off is in the even or the odd half of the row
+                            long half = (off & 1) == 0 ? 0 : 4L * ((w + 1) / 2);
+                            axpy(wv, src, xRow + half + 4L * Math.floorDiv(off, 2), y, yRow, lo, hi);
                         } else {
                             for (int j = lo; j < hi; j++) {
                                 long at = yRow + 4L * j;
@@ -175,6 +189,18 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
         if (j < colLo[kj] || j >= colHi[kj]) return;
         long at = yPlane + 4L * q;
         y.set(F, at, y.get(F, at) + wv * x.get(F, xPlane + 4L * (q + shift)));
+    }
+
+    /** Copies one plane into {@code dst} at the same offset, each row as its even columns then its odd ones. */
+    private void deinterleave(MemorySegment x, MemorySegment dst, long plane) {
+        int evens = (w + 1) / 2;
+        for (int i = 0; i < h; i++) {
+            long row = plane + 4L * i * w;
+            for (int j = 0; j < w; j++) {
+                long at = row + 4L * ((j & 1) == 0 ? j >> 1 : evens + (j >> 1));
+                dst.set(F, at, x.get(F, row + 4L * j));
+            }
+        }
     }
 
     /** {@code y[j] += a * x[j]} for j in [lo, hi); x and y are byte offsets of element 0. */

@@ -11,7 +11,7 @@ import java.util.Random;
  * runs after warm-up). Run it from the repository root after {@code mvn test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp runtime/target/classes:runtime/target/test-classes \
- *      [-Dedgerun.vectorBits=128] dev.edgerun.runtime.kernels.F32GemmBench [gemm|fc|conv|dw|softmax]
+ *      [-Dedgerun.vectorBits=128] dev.edgerun.runtime.kernels.F32GemmBench [gemm|fc|conv|dw|dw2|softmax]
  * </pre>
  * Run one case per JVM for stable figures: the JIT profiles memory-segment types per call site.
  */
@@ -29,6 +29,8 @@ public final class F32GemmBench {
                     new long[] {1, 64, 56, 56}, new long[] {64, 64, 3, 3}, 1, 200);
             if (only.equals("all") || only.equals("dw")) conv(kernels, arena, "depthwise 3x3, 576 ch @14x14",
                     new long[] {1, 576, 14, 14}, new long[] {576, 1, 3, 3}, 576, 400);
+            if (only.equals("all") || only.equals("dw2")) conv(kernels, arena, "depthwise 3x3 stride 2, 96 ch @112x112",
+                    new long[] {1, 96, 112, 112}, new long[] {96, 1, 3, 3}, 96, 2, 100);
             if (only.equals("all") || only.equals("softmax")) softmax();
         }
     }
@@ -66,10 +68,17 @@ public final class F32GemmBench {
     }
 
     private static void conv(JavaKernels kernels, Arena arena, String name, long[] xs, long[] ws, int group, int runs) {
+        conv(kernels, arena, name, xs, ws, group, 1, runs);
+    }
+
+    /** A 3x3 convolution padded by 1 with the given stride. */
+    private static void conv(JavaKernels kernels, Arena arena, String name, long[] xs, long[] ws, int group, int stride,
+                             int runs) {
         Random rnd = new Random(3);
+        long oh = (xs[2] - 1) / stride + 1, ow = (xs[3] - 1) / stride + 1;
         try (Tensor x = random(rnd, xs); Tensor w = random(rnd, ws); Tensor b = random(rnd, ws[0]);
-             Tensor y = Tensor.allocate(DType.FLOAT, xs[0], ws[0], xs[2], xs[3])) {
-            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, y.shape().dims(), group, new int[] {1, 1},
+             Tensor y = Tensor.allocate(DType.FLOAT, xs[0], ws[0], oh, ow)) {
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, y.shape().dims(), group, new int[] {stride, stride},
                     new int[] {1, 1}, new int[] {1, 1}, w, null);
             var k = kernels.conv(spec).orElseThrow();
             MemorySegment s = arena.allocate(k.scratchBytes() + 64, 64);
