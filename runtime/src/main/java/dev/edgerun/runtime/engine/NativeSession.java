@@ -342,6 +342,12 @@ public final class NativeSession implements Session {
         return r;
     }
 
+    /** The latest plan as text, one line per step (see {@code Plan.explain}); empty before the first plan. */
+    public String explainPlan() {
+        Plan p = lastPlan;
+        return p == null ? "" : p.explain();
+    }
+
     /** Zeroes the per-node times (after a warm-up, for example). */
     public void resetProfile() {
         Plan p = lastPlan;

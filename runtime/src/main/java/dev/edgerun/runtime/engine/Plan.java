@@ -77,6 +77,39 @@ final class Plan implements AutoCloseable {
         return n;
     }
 
+    /**
+     * The plan as text, one line per step: what runs, its outputs, where they live in the arena.
+     * For debugging and {@code edgerun inspect --plan}.
+     */
+    String explain() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("plan for %s: %d steps (%d prepared at run time), %d nodes folded, arena %d bytes"
+                        + " (%d without reuse)%n", java.util.Arrays.toString(signature), steps.length, dynamicSteps(),
+                foldedNodes, arenaBytes, unsharedBytes));
+        for (int i = 0; i < steps.length; i++) {
+            Step s = steps[i];
+            b.append(String.format("%4d %s%s ->", i, s.label, s.isDynamic() ? " [run-time]" : ""));
+            for (int slot : s.out) b.append(' ').append(describeSlot(slot));
+            if (s.scratchBytes > 0) b.append(String.format(" scratch %d@%d", s.scratchBytes, s.scratchOffset));
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    private String describeSlot(int slot) {
+        String name = slot < program.slotCount() ? program.slotNames.get(slot) : "(extra output)";
+        if (name.startsWith("\u0000")) name = "(unused)";
+        return switch (slotKind[slot]) {
+            case ARENA -> {
+                int i = java.util.Arrays.binarySearch(arenaSlots, slot);
+                yield name + ":" + arenaTypes[i] + "@" + arenaOffsets[i];
+            }
+            case STRINGS -> name + ":string";
+            case DYNAMIC -> name + ":dynamic";
+            default -> name;
+        };
+    }
+
     /** Whether the caller's tensors (in program input order) have exactly this plan's input types. */
     boolean matches(Tensor[] inputs) {
         for (int i = 0; i < inputs.length; i++) {

@@ -163,6 +163,9 @@ class NativeExecutorTest {
             assertArrayEquals(new long[] {2, 12}, r.get("y").shape().dims());
             assertArrayEquals(in, r.get("y").toFloatArray());
             assertEquals(1, s.planStats().steps(), "only Reshape is left to run");
+            String plan = s.explainPlan();
+            assertTrue(plan.contains("1 steps") && plan.contains("4 nodes folded") && plan.contains("(Reshape, opset 11) -> y:float[2, 12]@0"),
+                    plan);
             assertEquals(4, s.planStats().foldedNodes());
         }
     }
