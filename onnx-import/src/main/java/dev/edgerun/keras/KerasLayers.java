@@ -17,6 +17,7 @@ import dev.edgerun.keras.layers.ELU;
 import dev.edgerun.keras.layers.Embedding;
 import dev.edgerun.keras.layers.Flatten;
 import dev.edgerun.keras.layers.GlobalPooling;
+import dev.edgerun.keras.layers.GroupNormalization;
 import dev.edgerun.keras.layers.LayerNormalization;
 import dev.edgerun.keras.layers.LeakyReLU;
 import dev.edgerun.keras.layers.LocallyConnected;
@@ -90,6 +91,7 @@ public final class KerasLayers {
         t.put("Rescaling", new Rescaling());
         t.put("Normalization", new Normalization());
         t.put("UnitNormalization", new UnitNormalization());
+        t.put("GroupNormalization", new GroupNormalization());
         // pooling
         t.put("MaxPooling1D", Pooling.max());
         t.put("MaxPooling2D", Pooling.max());

@@ -116,6 +116,35 @@ class LayerConverterTest {
     }
 
     @Test
+    void groupNormalization() {
+        int n = 2, h = 3, w = 2, c = 4, groups = 2;
+        Random rnd = new Random(12);
+        Weight gamma = weight("gamma", rnd, c), beta = weight("beta", rnd, c);
+        String json = sequential("[null, 3, 2, 4]", layer("GroupNormalization", "gn", "\"groups\": 2, \"epsilon\": 0.001"));
+        float[] x = TestModels.random(rnd, n * h * w * c);
+        float[] expected = new float[x.length];
+        int per = c / groups;
+        for (int b = 0; b < n; b++) for (int g = 0; g < groups; g++) {
+            double sum = 0, sq = 0;
+            int count = h * w * per;
+            for (int p = 0; p < h * w; p++) for (int k = 0; k < per; k++) sum += x[(b * h * w + p) * c + g * per + k];
+            double mean = sum / count;
+            for (int p = 0; p < h * w; p++) for (int k = 0; k < per; k++) {
+                double d = x[(b * h * w + p) * c + g * per + k] - mean;
+                sq += d * d;
+            }
+            double std = Math.sqrt(sq / count + 0.001);
+            for (int p = 0; p < h * w; p++) for (int k = 0; k < per; k++) {
+                int i = (b * h * w + p) * c + g * per + k;
+                expected[i] = (float) ((x[i] - mean) / std * gamma.data()[g * per + k] + beta.data()[g * per + k]);
+            }
+        }
+        try (Model m = TestModels.importJson(json, new TestModels.MapWeights().put("gn", gamma, beta))) {
+            assertClose(expected, TestModels.runNative(m, x, n, h, w, c), 1e-5);
+        }
+    }
+
+    @Test
     void hardSigmoidFollowsTheKerasVersion() {
         String json = sequential("[null, 3]", layer("Activation", "act", "\"activation\": \"hard_sigmoid\""));
         float[] x = {-1f, 0.5f, 2f};
