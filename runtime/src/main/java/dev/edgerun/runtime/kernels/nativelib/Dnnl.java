@@ -1,0 +1,454 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Hand-written FFM bindings for the subset of the oneDNN 2.x C API ({@code dnnl.h}) that the
+ * native engine uses: engine and stream, memory descriptors and memory over caller-owned
+ * buffers, convolution, matmul and reorder primitives, attributes (scratchpad, output scales,
+ * post-ops). The library is opened once per process ({@link #get()}); when it is absent, has the
+ * wrong major version or lacks a symbol, {@link #failure()} says why and nothing else is usable.
+ *
+ * <p>Opaque handles ({@code dnnl_engine_t}, {@code dnnl_memory_t}, ...) are passed as
+ * {@code long} addresses: they are pointers in integer registers on x86-64 and AArch64 alike,
+ * and a {@code long} avoids wrapping a segment per call. Version 3 removed the op-descriptor
+ * functions used here, hence the major-version check.
+ */
+final class Dnnl {
+    static final int F32 = 3, S8 = 5, U8 = 6, S32 = 4;
+    static final int TAG_ANY = 1;
+    static final int FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1;
+    static final int ELTWISE_RELU = 31, ELTWISE_CLIP = 255;
+    static final int ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41, ARG_SCRATCHPAD = 80;
+    static final int ARG_FROM = ARG_SRC, ARG_TO = ARG_DST;
+    static final int QUERY_IMPL_INFO_STR = 8, QUERY_SRC_MD = 129, QUERY_WEIGHTS_MD = 131, QUERY_DST_MD = 133,
+            QUERY_SCRATCHPAD_MD = 136;
+    /** Bytes of {@code dnnl_memory_desc_t}, {@code dnnl_convolution_desc_t}, {@code dnnl_matmul_desc_t} in 2.x. */
+    static final long MD_BYTES = 696, CONV_DESC_BYTES = 5976, MATMUL_DESC_BYTES = 2800;
+    static final int MAX_DIMS = 12;
+    /** First plain tags by rank: a, ab, abc, abcd, (abcde = 7), abcdef = 8. */
+    private static final int[] PLAIN_TAG = {0, 2, 3, 4, 5, 7, 8};
+
+    private static final ValueLayout.OfLong H = ValueLayout.JAVA_LONG; // an opaque handle or raw address
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+    private static final java.lang.foreign.AddressLayout P = ValueLayout.ADDRESS;
+    private static final Linker.Option CRITICAL = Linker.Option.critical(false);
+
+    private static final class Holder {
+        static final Dnnl INSTANCE = new Dnnl();
+    }
+
+    private final String failure;
+    private final String version;
+    private final long engine;
+    private MethodHandle engineCreate, streamCreate, streamDestroy, mdByTag, mdByStrides, mdEqual, mdSize,
+            memoryCreate, memorySetHandle, memoryDestroy, convDescInit, matmulDescInit, pdCreate, pdQuery, pdQueryMd,
+            pdDestroy, primitiveCreate, primitiveExecute, primitiveDestroy, reorderPdCreate, attrCreate, attrDestroy,
+            attrScratchpadMode, attrOutputScales, attrPostOps, postOpsCreate, postOpsDestroy, postOpsSum,
+            postOpsEltwise, versionFn;
+    private MethodHandle ompSetThreads, ompMaxThreads; // null when oneDNN is not built on OpenMP
+
+    /** The process-wide bindings, opened on first use. */
+    static Dnnl get() {
+        return Holder.INSTANCE;
+    }
+
+    private Dnnl() {
+        String fail = null, ver = "none";
+        long eng = 0;
+        try {
+            StringBuilder why = new StringBuilder();
+            var lib = NativeLibrary.open(candidates("edgerun.onednn.library", "libdnnl.so.2", "libdnnl.so"), why);
+            if (lib.isEmpty()) {
+                fail = "oneDNN not found (" + why + ")";
+            } else {
+                bind(lib.get());
+                if (!lib.get().missing().isEmpty()) {
+                    fail = lib.get().name() + " lacks " + lib.get().missing();
+                } else {
+                    MemorySegment v = ((MemorySegment) versionFn.invokeExact()).reinterpret(32);
+                    int major = v.get(I, 0), minor = v.get(I, 4), patch = v.get(I, 8), runtime = v.get(I, 24);
+                    ver = major + "." + minor + "." + patch;
+                    if (major != 2) {
+                        fail = lib.get().name() + " is oneDNN " + ver + "; these bindings need the 2.x C API";
+                    } else {
+                        if (runtime == 2) bindOpenMp();
+                        eng = createEngine();
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            fail = "oneDNN failed to start: " + t;
+        }
+        failure = fail;
+        version = ver;
+        engine = eng;
+    }
+
+    static List<String> candidates(String property, String... names) {
+        List<String> list = new ArrayList<>();
+        String override = System.getProperty(property, "").trim();
+        if (!override.isEmpty()) list.add(override);
+        list.addAll(List.of(names));
+        return list;
+    }
+
+    private void bind(NativeLibrary lib) {
+        versionFn = lib.function("dnnl_version", FunctionDescriptor.of(P));
+        engineCreate = lib.function("dnnl_engine_create", FunctionDescriptor.of(I, P, I, H));
+        streamCreate = lib.function("dnnl_stream_create", FunctionDescriptor.of(I, P, H, I));
+        streamDestroy = lib.function("dnnl_stream_destroy", FunctionDescriptor.of(I, H));
+        mdByTag = lib.function("dnnl_memory_desc_init_by_tag", FunctionDescriptor.of(I, P, I, P, I, I));
+        mdByStrides = lib.function("dnnl_memory_desc_init_by_strides", FunctionDescriptor.of(I, P, I, P, I, P));
+        mdEqual = lib.function("dnnl_memory_desc_equal", FunctionDescriptor.of(I, P, P));
+        mdSize = lib.function("dnnl_memory_desc_get_size", FunctionDescriptor.of(H, P));
+        memoryCreate = lib.function("dnnl_memory_create", FunctionDescriptor.of(I, P, P, H, H));
+        memorySetHandle = lib.function("dnnl_memory_set_data_handle", FunctionDescriptor.of(I, H, H), CRITICAL);
+        memoryDestroy = lib.function("dnnl_memory_destroy", FunctionDescriptor.of(I, H));
+        convDescInit = lib.function("dnnl_dilated_convolution_forward_desc_init",
+                FunctionDescriptor.of(I, P, I, I, P, P, P, P, P, P, P, P));
+        matmulDescInit = lib.function("dnnl_matmul_desc_init", FunctionDescriptor.of(I, P, P, P, P, P));
+        pdCreate = lib.function("dnnl_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, H, H));
+        pdQuery = lib.function("dnnl_primitive_desc_query", FunctionDescriptor.of(I, H, I, I, P));
+        pdQueryMd = lib.function("dnnl_primitive_desc_query_md", FunctionDescriptor.of(P, H, I, I));
+        pdDestroy = lib.function("dnnl_primitive_desc_destroy", FunctionDescriptor.of(I, H));
+        primitiveCreate = lib.function("dnnl_primitive_create", FunctionDescriptor.of(I, P, H));
+        primitiveExecute = lib.function("dnnl_primitive_execute", FunctionDescriptor.of(I, H, H, I, H));
+        primitiveDestroy = lib.function("dnnl_primitive_destroy", FunctionDescriptor.of(I, H));
+        reorderPdCreate = lib.function("dnnl_reorder_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, P, H, H));
+        attrCreate = lib.function("dnnl_primitive_attr_create", FunctionDescriptor.of(I, P));
+        attrDestroy = lib.function("dnnl_primitive_attr_destroy", FunctionDescriptor.of(I, H));
+        attrScratchpadMode = lib.function("dnnl_primitive_attr_set_scratchpad_mode", FunctionDescriptor.of(I, H, I));
+        attrOutputScales = lib.function("dnnl_primitive_attr_set_output_scales", FunctionDescriptor.of(I, H, H, I, P));
+        attrPostOps = lib.function("dnnl_primitive_attr_set_post_ops", FunctionDescriptor.of(I, H, H));
+        postOpsCreate = lib.function("dnnl_post_ops_create", FunctionDescriptor.of(I, P));
+        postOpsDestroy = lib.function("dnnl_post_ops_destroy", FunctionDescriptor.of(I, H));
+        postOpsSum = lib.function("dnnl_post_ops_append_sum", FunctionDescriptor.of(I, H, ValueLayout.JAVA_FLOAT));
+        postOpsEltwise = lib.function("dnnl_post_ops_append_eltwise", FunctionDescriptor.of(I, H,
+                ValueLayout.JAVA_FLOAT, I, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT));
+    }
+
+    private void bindOpenMp() {
+        StringBuilder why = new StringBuilder();
+        var omp = NativeLibrary.open(List.of("libgomp.so.1", "libomp.so.5", "libiomp5.so"), why);
+        if (omp.isEmpty()) return;
+        ompSetThreads = omp.get().function("omp_set_num_threads", FunctionDescriptor.ofVoid(I), CRITICAL);
+        ompMaxThreads = omp.get().function("omp_get_max_threads", FunctionDescriptor.of(I), CRITICAL);
+    }
+
+    private long createEngine() throws Throwable {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            check((int) engineCreate.invokeExact(out, 1, 0L), "dnnl_engine_create(cpu)");
+            return out.get(H, 0);
+        }
+    }
+
+    /** Why oneDNN cannot be used here, or null when it can. */
+    String failure() {
+        return failure;
+    }
+
+    String version() {
+        return version;
+    }
+
+    long engine() {
+        return engine;
+    }
+
+    /** Whether {@link #setThreads} controls the library's threads (oneDNN on OpenMP). */
+    boolean threadsControllable() {
+        return ompSetThreads != null;
+    }
+
+    /** Sets the OpenMP threads of parallel regions started from the calling thread. */
+    void setThreads(int threads) {
+        if (ompSetThreads == null) return;
+        try {
+            ompSetThreads.invokeExact(threads);
+        } catch (Throwable t) {
+            throw rethrow(t, "omp_set_num_threads");
+        }
+    }
+
+    int maxThreads() {
+        if (ompMaxThreads == null) return Runtime.getRuntime().availableProcessors();
+        try {
+            return (int) ompMaxThreads.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t, "omp_get_max_threads");
+        }
+    }
+
+    // ---- memory descriptors (segments of MD_BYTES owned by the caller's arena) ----
+
+    static int plainTag(int rank) {
+        if (rank < 1 || rank >= PLAIN_TAG.length) throw new IllegalArgumentException("rank " + rank);
+        return PLAIN_TAG[rank];
+    }
+
+    MemorySegment mdByTag(Arena arena, long[] dims, int dataType, int tag) {
+        MemorySegment md = arena.allocate(MD_BYTES, 8);
+        try {
+            check((int) mdByTag.invokeExact(md, dims.length, dimsOf(arena, dims), dataType, tag),
+                    "dnnl_memory_desc_init_by_tag");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_memory_desc_init_by_tag");
+        }
+        return md;
+    }
+
+    MemorySegment mdByStrides(Arena arena, long[] dims, int dataType, long[] strides) {
+        MemorySegment md = arena.allocate(MD_BYTES, 8);
+        try {
+            check((int) mdByStrides.invokeExact(md, dims.length, dimsOf(arena, dims), dataType, dimsOf(arena, strides)),
+                    "dnnl_memory_desc_init_by_strides");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_memory_desc_init_by_strides");
+        }
+        return md;
+    }
+
+    boolean mdEqual(MemorySegment a, MemorySegment b) {
+        try {
+            return (int) mdEqual.invokeExact(a, b) != 0;
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_memory_desc_equal");
+        }
+    }
+
+    long mdSize(MemorySegment md) {
+        try {
+            return (long) mdSize.invokeExact(md);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_memory_desc_get_size");
+        }
+    }
+
+    static MemorySegment dimsOf(Arena arena, long[] values) {
+        MemorySegment dims = arena.allocate(8L * MAX_DIMS, 8);
+        for (int i = 0; i < values.length; i++) dims.setAtIndex(H, i, values[i]);
+        return dims;
+    }
+
+    // ---- memory objects ----
+
+    /** A memory object over {@code handle} (a raw address; 0 for none until set). */
+    long memoryCreate(MemorySegment md, long handle) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            check((int) memoryCreate.invokeExact(out, md, engine, handle), "dnnl_memory_create");
+            return out.get(H, 0);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_memory_create");
+        }
+    }
+
+    void memorySetHandle(long memory, long handle) {
+        try {
+            check((int) memorySetHandle.invokeExact(memory, handle), "dnnl_memory_set_data_handle");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_memory_set_data_handle");
+        }
+    }
+
+    void memoryDestroy(long memory) {
+        destroy(memoryDestroy, memory);
+    }
+
+    // ---- op descriptors ----
+
+    /** A forward-inference convolution; {@code bias} may be null. Dilations in oneDNN's form (ONNX minus 1). */
+    MemorySegment convolutionDesc(Arena arena, MemorySegment src, MemorySegment weights, MemorySegment bias,
+                                  MemorySegment dst, long[] strides, long[] dilations, long[] padL, long[] padR) {
+        MemorySegment desc = arena.allocate(CONV_DESC_BYTES, 8);
+        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
+        try {
+            check((int) convDescInit.invokeExact(desc, FORWARD_INFERENCE, CONVOLUTION_DIRECT, src, weights,
+                    biasOrNull, dst, dimsOf(arena, strides), dimsOf(arena, dilations),
+                    dimsOf(arena, padL), dimsOf(arena, padR)), "dnnl_dilated_convolution_forward_desc_init");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_dilated_convolution_forward_desc_init");
+        }
+        return desc;
+    }
+
+    MemorySegment matmulDesc(Arena arena, MemorySegment src, MemorySegment weights, MemorySegment bias,
+                             MemorySegment dst) {
+        MemorySegment desc = arena.allocate(MATMUL_DESC_BYTES, 8);
+        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
+        try {
+            check((int) matmulDescInit.invokeExact(desc, src, weights, biasOrNull, dst),
+                    "dnnl_matmul_desc_init");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_matmul_desc_init");
+        }
+        return desc;
+    }
+
+    // ---- primitive descriptors and primitives ----
+
+    /** A primitive descriptor, or 0 when oneDNN has no implementation for it (status unimplemented). */
+    long primitiveDesc(MemorySegment opDesc, long attr) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            int status = (int) pdCreate.invokeExact(out, opDesc, attr, engine, 0L);
+            if (status == 3) return 0;
+            check(status, "dnnl_primitive_desc_create");
+            return out.get(H, 0);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_primitive_desc_create");
+        }
+    }
+
+    /** A reorder between two layouts, or 0 when unsupported. */
+    long reorderDesc(MemorySegment from, MemorySegment to) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            int status = (int) reorderPdCreate.invokeExact(out, from, engine, to, engine, 0L);
+            if (status == 3) return 0;
+            check(status, "dnnl_reorder_primitive_desc_create");
+            return out.get(H, 0);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_reorder_primitive_desc_create");
+        }
+    }
+
+    /** A copy (into {@code arena}) of the memory descriptor a primitive descriptor chose for {@code query}. */
+    MemorySegment queryMd(Arena arena, long pd, int query) {
+        try {
+            MemorySegment md = ((MemorySegment) pdQueryMd.invokeExact(pd, query, 0)).reinterpret(MD_BYTES);
+            return arena.allocate(MD_BYTES, 8).copyFrom(md);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_primitive_desc_query_md");
+        }
+    }
+
+    /** The implementation oneDNN chose, such as {@code jit:avx512_core} or {@code gemm:jit}. */
+    String implementation(long pd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(P);
+            check((int) pdQuery.invokeExact(pd, QUERY_IMPL_INFO_STR, 0, out), "dnnl_primitive_desc_query");
+            return out.get(P, 0).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_primitive_desc_query(impl_info_str)");
+        }
+    }
+
+    void primitiveDescDestroy(long pd) {
+        destroy(pdDestroy, pd);
+    }
+
+    long primitiveCreate(long pd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            check((int) primitiveCreate.invokeExact(out, pd), "dnnl_primitive_create");
+            return out.get(H, 0);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_primitive_create");
+        }
+    }
+
+    /** Runs a primitive; {@code args} holds {@code count} {@code dnnl_exec_arg_t} {int arg; dnnl_memory_t memory}. */
+    void execute(long primitive, long stream, int count, long args) {
+        try {
+            check((int) primitiveExecute.invokeExact(primitive, stream, count, args), "dnnl_primitive_execute");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_primitive_execute");
+        }
+    }
+
+    void primitiveDestroy(long primitive) {
+        destroy(primitiveDestroy, primitive);
+    }
+
+    long streamCreate() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            check((int) streamCreate.invokeExact(out, engine, 1), "dnnl_stream_create");
+            return out.get(H, 0);
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_stream_create");
+        }
+    }
+
+    void streamDestroy(long stream) {
+        destroy(streamDestroy, stream);
+    }
+
+    // ---- attributes ----
+
+    /**
+     * Attributes with a user-provided scratchpad (so concurrent runs never share one), output scale
+     * {@code alpha} when it is not 1, and a sum post-op when {@code accumulate}. Destroy with
+     * {@link #attrDestroy}.
+     */
+    long attributes(float alpha, boolean accumulate) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            check((int) attrCreate.invokeExact(out), "dnnl_primitive_attr_create");
+            long attr = out.get(H, 0);
+            check((int) attrScratchpadMode.invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
+            if (alpha != 1f) {
+                MemorySegment scale = a.allocateFrom(ValueLayout.JAVA_FLOAT, alpha);
+                check((int) attrOutputScales.invokeExact(attr, 1L, 0, scale), "dnnl_primitive_attr_set_output_scales");
+            }
+            if (accumulate) {
+                check((int) postOpsCreate.invokeExact(out), "dnnl_post_ops_create");
+                long ops = out.get(H, 0);
+                try {
+                    check((int) postOpsSum.invokeExact(ops, 1f), "dnnl_post_ops_append_sum");
+                    check((int) attrPostOps.invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                } finally {
+                    destroy(postOpsDestroy, ops);
+                }
+            }
+            return attr;
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_primitive_attr");
+        }
+    }
+
+    void attrDestroy(long attr) {
+        destroy(attrDestroy, attr);
+    }
+
+    private static void destroy(MethodHandle fn, long handle) {
+        if (handle == 0) return;
+        try {
+            int ignored = (int) fn.invokeExact(handle);
+        } catch (Throwable t) {
+            throw rethrow(t, "destroy");
+        }
+    }
+
+    private static void check(int status, String function) {
+        if (status != 0) throw new NativeKernelException("oneDNN " + function + " failed: " + statusName(status));
+    }
+
+    private static String statusName(int status) {
+        return switch (status) {
+            case 1 -> "out_of_memory";
+            case 2 -> "invalid_arguments";
+            case 3 -> "unimplemented";
+            case 4 -> "iterator_ends";
+            case 5 -> "runtime_error";
+            case 6 -> "not_required";
+            default -> "status " + status;
+        };
+    }
+
+    static RuntimeException rethrow(Throwable t, String function) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new NativeKernelException("oneDNN " + function + " failed", t);
+    }
+}

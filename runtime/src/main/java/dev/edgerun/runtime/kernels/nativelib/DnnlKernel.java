@@ -1,0 +1,124 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import dev.edgerun.runtime.kernels.JavaKernels;
+import dev.edgerun.runtime.kernels.Vectors;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * What the oneDNN kernels share: one {@link DnnlProgram} per thread count (built on first use,
+ * the default one at compile time), constant operands reordered once into the layout the chosen
+ * implementation wants, and scratch memory laid out per program.
+ */
+abstract class DnnlKernel {
+    /** OpenMP's default team size, read before anything changed it: the count built at compile time. */
+    static final int DEFAULT_THREADS = Math.max(1, Dnnl.get().failure() == null ? Dnnl.get().maxThreads() : 1);
+    private static final int MAX_THREADS = 256;
+
+    /** A program for one thread count, with its scratch layout and the implementation oneDNN chose. */
+    record Built(DnnlProgram program, ScratchPlan scratch, long zeroBias, String implementation) { }
+
+    final Dnnl dnnl;
+    private final Built[] byThreads = new Built[MAX_THREADS + 1];
+
+    DnnlKernel(Dnnl dnnl) {
+        this.dnnl = dnnl;
+    }
+
+    /** Builds the program for {@code threads}; null when oneDNN has no implementation. */
+    abstract Built build(int threads);
+
+    /** Builds the default program; false when oneDNN cannot run this spec. */
+    final boolean initialize() {
+        Built b = build(DEFAULT_THREADS);
+        if (b == null) return false;
+        byThreads[DEFAULT_THREADS] = b;
+        return true;
+    }
+
+    final Built defaultBuilt() {
+        return byThreads[DEFAULT_THREADS];
+    }
+
+    final Built built(int threads) {
+        int t = Math.clamp(threads, 1, MAX_THREADS);
+        Built b = byThreads[t];
+        if (b != null) return b;
+        synchronized (this) {
+            b = byThreads[t];
+            if (b == null) {
+                b = build(t);
+                if (b == null) throw new NativeKernelException("oneDNN has no implementation at " + t + " threads for " + this);
+                byThreads[t] = b;
+            }
+            return b;
+        }
+    }
+
+    /** A primitive descriptor under {@code threads} OpenMP threads with a user scratchpad; 0 when unimplemented. */
+    final long createPrimitiveDesc(MemorySegment opDesc, float alpha, boolean accumulate, int threads) {
+        long attr = dnnl.attributes(alpha, accumulate);
+        try {
+            dnnl.setThreads(threads);
+            return dnnl.primitiveDesc(opDesc, attr);
+        } finally {
+            dnnl.attrDestroy(attr);
+        }
+    }
+
+    /**
+     * Copies a constant operand {@code data} (laid out as {@code from}) into new memory of layout
+     * {@code to} in {@code arena}, once; returns the memory object over it (also added to {@code memories}).
+     */
+    final long reorderConstant(Arena arena, MemorySegment from, MemorySegment to, MemorySegment data, List<Long> memories) {
+        MemorySegment packed = arena.allocate(Math.max(dnnl.mdSize(to), 4), 64);
+        long target = dnnl.memoryCreate(to, packed.address());
+        memories.add(target);
+        if (dnnl.mdEqual(from, to)) {
+            packed.copyFrom(data.asSlice(0, Math.min(data.byteSize(), packed.byteSize())));
+            return target;
+        }
+        long source = dnnl.memoryCreate(from, data.address());
+        long pd = dnnl.reorderDesc(from, to);
+        if (pd == 0) throw new NativeKernelException("oneDNN cannot reorder constant weights");
+        long primitive = dnnl.primitiveCreate(pd);
+        long stream = dnnl.streamCreate();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment args = a.allocate(32, 8);
+            args.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, Dnnl.ARG_FROM);
+            args.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, source);
+            args.set(java.lang.foreign.ValueLayout.JAVA_INT, 16, Dnnl.ARG_TO);
+            args.set(java.lang.foreign.ValueLayout.JAVA_LONG, 24, target);
+            dnnl.execute(primitive, stream, 2, args.address());
+        } finally {
+            dnnl.streamDestroy(stream);
+            dnnl.primitiveDestroy(primitive);
+            dnnl.primitiveDescDestroy(pd);
+            dnnl.memoryDestroy(source);
+        }
+        return target;
+    }
+
+    /** A reorder step from buffer {@code fromBuffer} (layout {@code from}) to buffer {@code toBuffer}. */
+    final DnnlProgram.Step reorderStep(MemorySegment from, int fromBuffer, MemorySegment to, int toBuffer) {
+        long pd = dnnl.reorderDesc(from, to);
+        if (pd == 0) throw new NativeKernelException("oneDNN cannot reorder activations");
+        try {
+            return new DnnlProgram.Step(dnnl.primitiveCreate(pd), List.of(
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_FROM, from, fromBuffer),
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_TO, to, toBuffer)));
+        } finally {
+            dnnl.primitiveDescDestroy(pd);
+        }
+    }
+
+    static JavaKernels javaKernels() {
+        return Vectors.enabled() ? JavaKernels.vector() : JavaKernels.scalar();
+    }
+
+    /** Scratch for the rare run on heap memory (Java fallback); allocated per such run. */
+    static MemorySegment heapScratch(long bytes) {
+        return Arena.ofAuto().allocate(Math.max(bytes, 4), 64);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One shared library opened at run time with {@link SymbolLookup#libraryLookup} (never needed at
+ * build time) and its functions bound as downcall handles. Missing symbols are collected rather
+ * than thrown one by one, so a facade can report them all at once and fall back.
+ */
+final class NativeLibrary {
+    private static final Linker LINKER = Linker.nativeLinker();
+
+    private final String name;
+    private final SymbolLookup lookup;
+    private final List<String> missing = new ArrayList<>();
+
+    private NativeLibrary(String name, SymbolLookup lookup) {
+        this.name = name;
+        this.lookup = lookup;
+    }
+
+    /**
+     * Opens the first of {@code candidates} (file names or paths) that loads; the library stays
+     * loaded for the life of the process. Empty when none loads, with the reasons in {@code why}.
+     */
+    static Optional<NativeLibrary> open(List<String> candidates, StringBuilder why) {
+        for (String candidate : candidates) {
+            try {
+                return Optional.of(new NativeLibrary(candidate, SymbolLookup.libraryLookup(candidate, Arena.global())));
+            } catch (IllegalArgumentException | IllegalCallerException e) {
+                if (!why.isEmpty()) why.append("; ");
+                why.append(candidate).append(": ").append(e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** A downcall handle for {@code symbol}, or null (recorded in {@link #missing()}) when absent. */
+    MethodHandle function(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
+        Optional<MemorySegment> address = lookup.find(symbol);
+        if (address.isEmpty()) {
+            missing.add(symbol);
+            return null;
+        }
+        return LINKER.downcallHandle(address.get(), descriptor, options);
+    }
+
+    /** Symbols asked for with {@link #function} that the library does not export. */
+    List<String> missing() {
+        return List.copyOf(missing);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.kernels.KernelProvider;
+import dev.edgerun.runtime.kernels.KernelSelection;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * oneDNN (libdnnl.so.2, the 2.x C API) as a {@link KernelProvider}: float32 convolution with
+ * constant weights and float32 GEMM. Found through {@link java.util.ServiceLoader}; unavailable,
+ * with the reason, when the library is absent or not 2.x. Which specs it takes when not forced
+ * with {@code -Dedgerun.kernels=onednn} is decided by {@link NativeKernelRules}. A failure while
+ * planning a kernel is logged once and answered with "not supported", so the Java kernels take over.
+ */
+public final class OneDnnKernels implements KernelProvider {
+    /** {@code plain} (NCHW in and out), {@code blocked} (oneDNN's layout, reordered around each convolution) or {@code auto}. */
+    public static final String LAYOUT_PROPERTY = "edgerun.onednn.layout";
+
+    private static final System.Logger LOG = System.getLogger(OneDnnKernels.class.getName());
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String name() {
+        return "onednn";
+    }
+
+    @Override
+    public Availability availability() {
+        String failure = Dnnl.get().failure();
+        return failure == null ? Availability.YES : Availability.no(failure);
+    }
+
+    @Override
+    public int priority() {
+        return NativeKernelRules.isX86() ? 60 : 20;
+    }
+
+    /** The oneDNN version loaded, such as {@code 2.6.3}, or {@code none}. */
+    public static String version() {
+        return Dnnl.get().version();
+    }
+
+    @Override
+    public Optional<GemmKernel> gemm(GemmSpec spec) {
+        if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
+        if (!forced() && !NativeKernelRules.oneDnnGemm(spec)) return Optional.empty();
+        try {
+            return Optional.ofNullable(DnnlMatMulKernel.create(Dnnl.get(), spec));
+        } catch (RuntimeException e) {
+            logOnce("gemm", spec.toString(), e);
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<ConvKernel> conv(ConvSpec spec) {
+        if (spec.dtype() != DType.FLOAT || spec.constantWeight() == null || !availability().available()) {
+            return Optional.empty();
+        }
+        if (spec.spatialRank() < 1 || spec.spatialRank() > 3) return Optional.empty();
+        if (!forced() && !NativeKernelRules.oneDnnConv(spec)) return Optional.empty();
+        try {
+            return Optional.ofNullable(DnnlConvKernel.create(Dnnl.get(), spec, layout(spec)));
+        } catch (RuntimeException e) {
+            logOnce("conv", spec.toString(), e);
+            return Optional.empty();
+        }
+    }
+
+    static DnnlConvKernel.Layout layout(ConvSpec spec) {
+        return switch (System.getProperty(LAYOUT_PROPERTY, "auto").trim()) {
+            case "plain" -> DnnlConvKernel.Layout.PLAIN;
+            case "blocked" -> DnnlConvKernel.Layout.BLOCKED;
+            default -> NativeKernelRules.oneDnnBlocked(spec) ? DnnlConvKernel.Layout.BLOCKED : DnnlConvKernel.Layout.PLAIN;
+        };
+    }
+
+    private boolean forced() {
+        return name().equals(System.getProperty(KernelSelection.PROPERTY, "").trim());
+    }
+
+    private static void logOnce(String family, String spec, RuntimeException e) {
+        if (LOGGED.add(family)) {
+            LOG.log(System.Logger.Level.WARNING, "oneDNN " + family + " failed for " + spec
+                    + "; using the Java kernels instead (logged once): " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "onednn(" + Dnnl.get().version() + ")";
+    }
+}
