@@ -20,10 +20,11 @@ class KernelSelectionTest {
     }
 
     @Test
-    void defaultOrderIsVectorThenScalar() {
+    void javaVectorComesBeforeTheScalarLastResort() {
+        // native providers found by ServiceLoader (oneDNN, ...) may come first when their library is installed
         List<String> names = KernelSelection.discover("").stream().map(KernelProvider::name).toList();
         assertEquals("scalar", names.getLast());
-        if (Vectors.enabled()) assertEquals(List.of("java", "scalar"), names);
+        if (Vectors.enabled()) assertEquals(names.size() - 2, names.indexOf("java"), names.toString());
     }
 
     @Test
