@@ -73,6 +73,9 @@ public final class F32Binary {
         op.reference(a, ai + (long) done * as, as, b, bi + (long) done * bs, bs, out, o + done, n - done);
     }
 
+    // Each loop turns the species into a JIT constant (JavaKernelsSpecies): with a species passed as
+    // a plain value the Vector API calls compile to vector instructions only while the JVM has seen
+    // one width, and otherwise box every vector.
     // The loops: VV both operands advance, VS the right one is a scalar, SV the left one is (for the
     // commutative operations VS serves with the operands swapped). Each returns how many elements it
     // did; apply finishes the tail with the reference. Scalars are broadcast from a loaded vector
@@ -83,7 +86,8 @@ public final class F32Binary {
         return FloatVector.fromMemorySegment(sp, s, index * 4, LE);
     }
 
-    private static int addVV(VectorSpecies<Float> sp, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int addVV(VectorSpecies<Float> species, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = load(sp, b, bi + i);
@@ -92,7 +96,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int addVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+    private static int addVS(VectorSpecies<Float> species, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
@@ -101,7 +106,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int subVV(VectorSpecies<Float> sp, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int subVV(VectorSpecies<Float> species, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = load(sp, b, bi + i);
@@ -110,7 +116,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int subVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+    private static int subVS(VectorSpecies<Float> species, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
@@ -119,7 +126,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int subSV(VectorSpecies<Float> sp, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int subSV(VectorSpecies<Float> species, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector y = load(sp, b, bi + i), x = y.broadcast(s);
@@ -128,7 +136,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int mulVV(VectorSpecies<Float> sp, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int mulVV(VectorSpecies<Float> species, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = load(sp, b, bi + i);
@@ -137,7 +146,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int mulVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+    private static int mulVS(VectorSpecies<Float> species, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
@@ -146,7 +156,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int divVV(VectorSpecies<Float> sp, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int divVV(VectorSpecies<Float> species, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = load(sp, b, bi + i);
@@ -155,7 +166,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int divVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+    private static int divVS(VectorSpecies<Float> species, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
@@ -164,7 +176,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int divSV(VectorSpecies<Float> sp, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int divSV(VectorSpecies<Float> species, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector y = load(sp, b, bi + i), x = y.broadcast(s);
@@ -173,7 +186,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int minVV(VectorSpecies<Float> sp, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int minVV(VectorSpecies<Float> species, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = load(sp, b, bi + i);
@@ -182,7 +196,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int minVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+    private static int minVS(VectorSpecies<Float> species, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
@@ -191,7 +206,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int maxVV(VectorSpecies<Float> sp, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int maxVV(VectorSpecies<Float> species, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = load(sp, b, bi + i);
@@ -200,7 +216,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int maxVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+    private static int maxVS(VectorSpecies<Float> species, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
@@ -209,7 +226,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int preluVV(VectorSpecies<Float> sp, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int preluVV(VectorSpecies<Float> species, MemorySegment a, long ai, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = load(sp, b, bi + i);
@@ -218,7 +236,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int preluVS(VectorSpecies<Float> sp, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+    private static int preluVS(VectorSpecies<Float> species, MemorySegment a, long ai, float s, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = load(sp, a, ai + i), y = x.broadcast(s);
@@ -227,7 +246,8 @@ public final class F32Binary {
         return i;
     }
 
-    private static int preluSV(VectorSpecies<Float> sp, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+    private static int preluSV(VectorSpecies<Float> species, float s, MemorySegment b, long bi, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector y = load(sp, b, bi + i), x = y.broadcast(s);

@@ -63,9 +63,10 @@ public final class F32Unary {
     }
 
     // The loops: each returns how many elements it did; apply finishes the tail with the scalar path.
-    // Parameters are broadcast from the loaded vector, not from the species (see F32Binary).
+    // Parameters are broadcast from the loaded vector, and the species is made a JIT constant (see F32Binary).
 
-    private static int relu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int relu(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -74,7 +75,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int leakyRelu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int leakyRelu(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
@@ -83,7 +85,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int clip(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int clip(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv), q = x.broadcast(qv);
@@ -92,7 +95,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int sigmoid(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int sigmoid(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -101,7 +105,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int tanh(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int tanh(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -110,7 +115,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int exp(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int exp(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -119,7 +125,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int log(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int log(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -128,7 +135,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int sqrt(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int sqrt(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -137,7 +145,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int abs(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int abs(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -146,7 +155,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int neg(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int neg(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -155,7 +165,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int reciprocal(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int reciprocal(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -164,7 +175,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int erf(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int erf(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -173,7 +185,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int gelu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int gelu(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -182,7 +195,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int geluTanh(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int geluTanh(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -191,7 +205,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int hardSigmoid(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int hardSigmoid(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv), q = x.broadcast(qv);
@@ -200,7 +215,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int hardSwish(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int hardSwish(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -209,7 +225,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int elu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int elu(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
@@ -218,7 +235,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int selu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int selu(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv), q = x.broadcast(qv);
@@ -227,7 +245,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int celu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int celu(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
@@ -236,7 +255,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int softplus(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int softplus(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -245,7 +265,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int softsign(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int softsign(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
@@ -254,7 +275,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int thresholdedRelu(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int thresholdedRelu(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
@@ -263,7 +285,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int swish(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int swish(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE), p = x.broadcast(pv);
@@ -272,7 +295,8 @@ public final class F32Unary {
         return i;
     }
 
-    private static int mish(VectorSpecies<Float> sp, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+    private static int mish(VectorSpecies<Float> species, float pv, float qv, MemorySegment in, long ii, MemorySegment out, long o, int n) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int i = 0;
         for (int end = sp.loopBound(n); i < end; i += sp.length()) {
             FloatVector x = FloatVector.fromMemorySegment(sp, in, (ii + i) * 4, LE);
