@@ -93,12 +93,12 @@ public final class Quantizer {
                 case DYNAMIC -> {
                     DynamicQuantizer q = new DynamicQuantizer(options, target, census);
                     List<Node> nodes = q.candidates(model);
-                    yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, nodes), List.of());
+                    yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, nodes, options), List.of());
                 }
                 case WEIGHT_ONLY -> {
                     WeightOnlyQuantizer q = new WeightOnlyQuantizer(options);
                     List<Node> nodes = q.candidates(model);
-                    yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, nodes), List.of());
+                    yield new Result(q.quantize(model), options, keys(nodes), keptFloat(model, nodes, options), List.of());
                 }
                 case FP16 -> {
                     Fp16Converter c = new Fp16Converter(options, census);
@@ -112,7 +112,7 @@ public final class Quantizer {
                     List<String> activations = List.copyOf(q.activations(model));
                     List<Node> nodes = q.candidates(model);
                     yield new Result(q.quantize(model, ranges(options, activations)), options, keys(nodes),
-                            keptFloat(model, nodes), activations);
+                            keptFloat(model, nodes, options), activations);
                 }
             };
         }
@@ -149,13 +149,14 @@ public final class Quantizer {
         return nodes.stream().map(Quantizer::key).toList();
     }
 
-    /** Nodes of the quantizable types (Conv, MatMul, Gemm) that were not quantized. */
-    private static List<String> keptFloat(Model model, List<Node> quantized) {
+    /** Nodes with weights (Conv, MatMul, Gemm) that were not quantized, and every node excluded by name. */
+    private static List<String> keptFloat(Model model, List<Node> quantized, QuantOptions options) {
         List<String> done = keys(quantized);
         List<String> r = new ArrayList<>();
         for (Node n : model.graph().nodes()) {
             boolean weighted = n.opType().equals("Conv") || n.opType().equals("MatMul") || n.opType().equals("Gemm");
-            if (weighted && !done.contains(key(n))) r.add(key(n));
+            boolean named = options.excludeNodes().contains(key(n));
+            if ((weighted || named) && !done.contains(key(n))) r.add(key(n));
         }
         return r;
     }
