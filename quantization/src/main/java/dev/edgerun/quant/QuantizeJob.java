@@ -32,10 +32,15 @@ public record QuantizeJob(Path model, Path output, QuantOptions options, Path ca
             throw new IllegalArgumentException("refusing to overwrite the input " + model + "; choose another -o");
         }
         if (budget != null && eval == null) throw new QuantizationException("a guardrail budget needs an evaluation folder (--eval DIR)");
+        if (options.mode() == QuantMode.STATIC && calibration == null) {
+            throw new QuantizationException("static quantization needs calibration data (--calibration DIR)");
+        }
         try (Model m = Edgerun.load(model);
              DataFolder cal = calibration == null ? null : DataFolder.read(calibration, m.graph().requiredInputs());
              DataFolder evalFolder = eval == null ? null : DataFolder.read(eval, m.graph().requiredInputs())) {
             DataFolder ev = evalFolder == null || labels == null ? evalFolder : evalFolder.withLabels(DataFolder.readLabels(labels));
+            // Without calibration data (modes other than static) the evaluation folder's first sample
+            // serves to learn the tensor types.
             Quantizer.Prepared prepared = new Quantizer.Prepared(m, cal != null ? cal : ev);
             Guardrail.Outcome outcome = null;
             Comparison.Result cmp = null;
@@ -46,9 +51,6 @@ public record QuantizeJob(Path model, Path output, QuantOptions options, Path ca
                 cmp = g.comparison();
                 outcome = g.outcome();
             } else {
-                if (options.mode() == QuantMode.STATIC && cal == null) {
-                    throw new QuantizationException("static quantization needs calibration data (--calibration DIR)");
-                }
                 q = prepared.quantize(options);
             }
             try (q) {
