@@ -50,7 +50,7 @@ public final class KernelSelection {
         all.add(JavaKernels.scalar());
         all.sort(Comparator.comparingInt(KernelProvider::priority).reversed());
         List<KernelProvider> usable = new ArrayList<>();
-        String want = forced.trim();
+        String want = forced.trim().equals("auto") ? "" : forced.trim(); // auto: every provider decides per spec
         for (KernelProvider p : all) {
             boolean chosen = want.isEmpty() || p.name().equals(want) || p.name().equals("scalar");
             if (!chosen) continue;
@@ -63,6 +63,14 @@ public final class KernelSelection {
                     + usable.stream().map(KernelProvider::name).toList());
         }
         return usable;
+    }
+
+    /**
+     * Forgets the process-wide selection, so the next {@link #defaults()} reads {@value #PROPERTY}
+     * again: for tests and benchmarks that compare providers in one process.
+     */
+    public static synchronized void resetDefaults() {
+        defaults = null;
     }
 
     /** The providers asked, in order. */
