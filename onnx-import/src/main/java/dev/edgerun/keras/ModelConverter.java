@@ -179,9 +179,7 @@ final class ModelConverter {
             return r;
         }
         if (layers.isEmpty()) throw new ModelFormatException(model.where() + ": Sequential model has no layers");
-        KerasLayer first = layers.get(0);
-        if (first.className().equals("InputLayer")) return List.of(first);
-        return List.of(first); // its batch_input_shape / build_config declares the input
+        return List.of(layers.get(0)); // an InputLayer, or a first layer whose batch_input_shape declares the input
     }
 
     private KTensor declareInput(KerasLayer in) {
