@@ -34,7 +34,7 @@ public final class NativeSession implements Session {
 
     /** What the latest plan looks like, for {@code edgerun inspect} and tests. */
     public record PlanStats(long arenaBytes, long unsharedBytes, int steps, int dynamicSteps, int foldedNodes,
-                            int cachedPlans, long plansMade) {}
+                            int aliasedNodes, int cachedPlans, long plansMade) {}
 
     private final ExecEnv env;
     private final WorkerPool pool;
@@ -370,7 +370,7 @@ public final class NativeSession implements Session {
         if (p == null) return null;
         synchronized (planLock) {
             return new PlanStats(p.arenaBytes, p.unsharedBytes, p.steps.length, p.dynamicSteps(), p.foldedNodes,
-                    plans.length, plansMade);
+                    p.aliasedNodes, plans.length, plansMade);
         }
     }
 

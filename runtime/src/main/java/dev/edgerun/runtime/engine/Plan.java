@@ -35,6 +35,7 @@ final class Plan implements AutoCloseable {
     final long arenaBytes;           // activations + scratch, after reuse
     final long unsharedBytes;        // the same buffers without reuse, for comparison
     final int foldedNodes;
+    final int aliasedNodes;          // nodes whose output is a view of their input's buffer (no step)
     private final List<AutoCloseable> owned;
 
     /** Idle frames kept for reuse; frames beyond this (after a burst of concurrent runs) are freed. */
@@ -48,7 +49,7 @@ final class Plan implements AutoCloseable {
     Plan(GraphProgram program, ValueType[] signature, Step[] steps, byte[] slotKind, Object[] constants,
          int[] arenaSlots, long[] arenaOffsets, ValueType.TensorType[] arenaTypes, int[] stringSlots,
          Shape[] stringShapes, int[] clearSlots, long arenaBytes, long unsharedBytes, int foldedNodes,
-         List<AutoCloseable> owned) {
+         int aliasedNodes, List<AutoCloseable> owned) {
         this.program = program;
         this.env = program.env;
         this.signature = signature;
@@ -64,6 +65,7 @@ final class Plan implements AutoCloseable {
         this.arenaBytes = arenaBytes;
         this.unsharedBytes = unsharedBytes;
         this.foldedNodes = foldedNodes;
+        this.aliasedNodes = aliasedNodes;
         this.owned = owned;
     }
 
@@ -83,9 +85,9 @@ final class Plan implements AutoCloseable {
      */
     String explain() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("plan for %s: %d steps (%d prepared at run time), %d nodes folded, arena %d bytes"
-                        + " (%d without reuse)%n", java.util.Arrays.toString(signature), steps.length, dynamicSteps(),
-                foldedNodes, arenaBytes, unsharedBytes));
+        b.append(String.format("plan for %s: %d steps (%d prepared at run time), %d nodes folded, %d made views,"
+                        + " arena %d bytes (%d without reuse)%n", java.util.Arrays.toString(signature), steps.length,
+                dynamicSteps(), foldedNodes, aliasedNodes, arenaBytes, unsharedBytes));
         for (int i = 0; i < steps.length; i++) {
             Step s = steps[i];
             b.append(String.format("%4d %s%s ->", i, s.label, s.isDynamic() ? " [run-time]" : ""));

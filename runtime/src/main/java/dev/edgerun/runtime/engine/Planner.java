@@ -42,6 +42,8 @@ final class Planner {
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final Set<Object> borrowed = Collections.newSetFromMap(new IdentityHashMap<>());
     private int folded;
+    private int aliased;
+    private int[] aliasOf;        // per slot: the slot whose arena buffer it shares, or -1
 
     Planner(GraphProgram program, Mode mode) {
         this.program = program;
@@ -50,6 +52,8 @@ final class Planner {
         type = new ValueType[slotCount];
         constant = new Object[slotCount];
         kind = new byte[slotCount];
+        aliasOf = new int[slotCount];
+        Arrays.fill(aliasOf, -1);
     }
 
     /**
@@ -180,6 +184,7 @@ final class Planner {
             }
             return;
         }
+        if (aliasInput(k, in, out, outTypes)) return;
         Step step = new Step(j, program.nodes[j], program.opsets[j], op, k, in, out, label);
         steps.add(step);
         for (int i = 0; i < out.length; i++) {
@@ -191,6 +196,29 @@ final class Planner {
                 kind[out[i]] = Plan.DYNAMIC;
             }
         }
+    }
+
+    /**
+     * A kernel whose only output is its input's bytes under another shape (see
+     * {@link Kernel#outputAliasesInput}) becomes a view of the input's arena buffer: no step.
+     */
+    private boolean aliasInput(Kernel k, int[] in, int[] out, List<ValueType> outTypes) {
+        int a = k.outputAliasesInput();
+        if (a < 0 || a >= in.length || in[a] < 0 || out.length != 1 || outTypes.size() != 1) return false;
+        if (kind[in[a]] != Plan.ARENA || !Values.isConcreteTensor(outTypes.get(0))) return false;
+        ValueType.TensorType from = (ValueType.TensorType) type[in[a]];
+        ValueType.TensorType to = (ValueType.TensorType) outTypes.get(0);
+        if (from.dtype() != to.dtype() || from.shape().elementCount() != to.shape().elementCount()) return false;
+        aliasOf[out[0]] = root(in[a]);
+        kind[out[0]] = Plan.ARENA;
+        type[out[0]] = to;
+        aliased++;
+        return true;
+    }
+
+    private int root(int slot) {
+        while (aliasOf[slot] >= 0) slot = aliasOf[slot];
+        return slot;
     }
 
     private void markUnknown(int[] out) {
@@ -211,6 +239,9 @@ final class Planner {
             type = Arrays.copyOf(type, cap);
             constant = Arrays.copyOf(constant, cap);
             kind = Arrays.copyOf(kind, cap);
+            int old = aliasOf.length;
+            aliasOf = Arrays.copyOf(aliasOf, cap);
+            Arrays.fill(aliasOf, old, cap, -1);
         }
         return slotCount++;
     }
@@ -268,12 +299,17 @@ final class Planner {
         }
         for (int slot : program.outputSlots) last[slot] = n;
 
-        List<Integer> arena = new ArrayList<>();
+        List<Integer> arena = new ArrayList<>();   // every slot with an arena buffer, views included
+        List<Integer> roots = new ArrayList<>();   // slots that own their buffer
         List<Integer> strings = new ArrayList<>();
         List<Integer> clear = new ArrayList<>();
         for (int slot = 0; slot < slotCount; slot++) {
             switch (kind[slot]) {
-                case Plan.ARENA -> arena.add(slot);
+                case Plan.ARENA -> {
+                    arena.add(slot);
+                    if (aliasOf[slot] < 0) roots.add(slot);
+                    else last[root(slot)] = Math.max(last[root(slot)], last[slot]); // a view keeps its buffer alive
+                }
                 case Plan.STRINGS -> strings.add(slot);
                 case Plan.INPUT, Plan.DYNAMIC -> clear.add(slot);
                 default -> { }
@@ -282,40 +318,50 @@ final class Planner {
         List<Integer> scratchSteps = new ArrayList<>();
         for (int s = 0; s < n; s++) if (stepArray[s].scratchBytes > 0) scratchSteps.add(s);
 
-        int items = arena.size() + scratchSteps.size();
+        int items = roots.size() + scratchSteps.size();
         long[] sizes = new long[items];
         int[] from = new int[items];
         int[] to = new int[items];
-        ValueType.TensorType[] arenaTypes = new ValueType.TensorType[arena.size()];
-        long unshared = 0;
-        for (int i = 0; i < arena.size(); i++) {
-            int slot = arena.get(i);
-            ValueType.TensorType t = (ValueType.TensorType) type[slot];
-            arenaTypes[i] = t;
-            sizes[i] = t.dtype().storageBytes(t.shape().elementCount());
+        for (int i = 0; i < roots.size(); i++) {
+            int slot = roots.get(i);
+            sizes[i] = bytes(slot);
             from[i] = first[slot];
             to[i] = Math.max(first[slot], last[slot]);
         }
         for (int i = 0; i < scratchSteps.size(); i++) {
             int s = scratchSteps.get(i);
-            sizes[arena.size() + i] = stepArray[s].scratchBytes;
-            from[arena.size() + i] = s;
-            to[arena.size() + i] = s;
+            sizes[roots.size() + i] = stepArray[s].scratchBytes;
+            from[roots.size() + i] = s;
+            to[roots.size() + i] = s;
         }
+        long unshared = 0;
         for (long size : sizes) unshared += ArenaLayout.align(Math.max(size, 1));
         ArenaLayout layout = ArenaLayout.plan(sizes, from, to);
         checkLimit(layout.totalBytes, signature);
 
-        long[] arenaOffsets = Arrays.copyOf(layout.offsets, arena.size());
+        long[] rootOffset = new long[slotCount];
+        for (int i = 0; i < roots.size(); i++) rootOffset[roots.get(i)] = layout.offsets[i];
+        ValueType.TensorType[] arenaTypes = new ValueType.TensorType[arena.size()];
+        long[] arenaOffsets = new long[arena.size()];
+        for (int i = 0; i < arena.size(); i++) {
+            int slot = arena.get(i);
+            arenaTypes[i] = (ValueType.TensorType) type[slot];
+            arenaOffsets[i] = rootOffset[root(slot)];
+        }
         for (int i = 0; i < scratchSteps.size(); i++) {
-            stepArray[scratchSteps.get(i)].scratchOffset = layout.offsets[arena.size() + i];
+            stepArray[scratchSteps.get(i)].scratchOffset = layout.offsets[roots.size() + i];
         }
         Shape[] stringShapes = new Shape[strings.size()];
         for (int i = 0; i < stringShapes.length; i++) stringShapes[i] = ((ValueType.TensorType) type[strings.get(i)]).shape();
 
         return new Plan(program, signature, stepArray, Arrays.copyOf(kind, slotCount), Arrays.copyOf(constant, slotCount),
                 toArray(arena), arenaOffsets, arenaTypes, toArray(strings), stringShapes, toArray(clear),
-                layout.totalBytes, unshared, folded, owned);
+                layout.totalBytes, unshared, folded, aliased, owned);
+    }
+
+    private long bytes(int slot) {
+        ValueType.TensorType t = (ValueType.TensorType) type[slot];
+        return t.dtype().storageBytes(t.shape().elementCount());
     }
 
     private void checkLimit(long bytes, ValueType[] signature) {

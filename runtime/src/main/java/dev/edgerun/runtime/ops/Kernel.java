@@ -35,6 +35,16 @@ public interface Kernel {
         return null;
     }
 
+    /**
+     * When {@code >= 0}: output 0 holds exactly the bytes of that input, only the shape differs
+     * (Reshape, Flatten, Squeeze, Unsqueeze, Identity). The executor may then make output 0 a view
+     * of the input's memory and skip {@link #run}; {@code run} must still copy correctly, for when
+     * it cannot (the input is a caller's tensor, or its shape depends on data). -1 by default.
+     */
+    default int outputAliasesInput() {
+        return -1;
+    }
+
     /** Whether the result may differ between runs with equal inputs (random ops): never folded. */
     default boolean nondeterministic() {
         return false;

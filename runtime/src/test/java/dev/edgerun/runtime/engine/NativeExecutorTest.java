@@ -338,6 +338,32 @@ class NativeExecutorTest {
     }
 
     @Test
+    void viewKernelsShareTheirInputBufferAndDoNotRun() {
+        // x -> Relu -> r -> View[2,512] -> v -> Relu -> y, and x -> View -> w (x is the caller's: copied)
+        Graph g = Graph.builder("views").input(Value.tensor("x", DType.FLOAT, 1024))
+                .node(op("Relu", List.of("x"), List.of("r")))
+                .node(op("View", List.of("r"), List.of("v"), Attribute.of("shape", new long[] {2, 512})))
+                .node(op("Relu", List.of("v"), List.of("y")))
+                .node(op("View", List.of("x"), List.of("w"), Attribute.of("shape", new long[] {512, 2})))
+                .output(new Value("y", null, "")).output(new Value("v", null, "")).output(new Value("w", null, "")).build();
+        TestOps.VIEW_RUNS.set(0);
+        float[] in = floats(1024, 9);
+        try (NativeSession s = session(model(g), OPTIONS); Tensor x = Tensor.of(in, 1024); RunResult r = s.run(Map.of("x", x))) {
+            float[] relu = new float[in.length];
+            for (int i = 0; i < in.length; i++) relu[i] = Math.max(0, in[i]);
+            assertArrayEquals(relu, r.get("y").toFloatArray());
+            assertArrayEquals(relu, r.get("v").toFloatArray());
+            assertArrayEquals(new long[] {2, 512}, r.get("v").shape().dims());
+            assertArrayEquals(in, r.get("w").toFloatArray());
+            assertEquals(1, s.planStats().aliasedNodes());
+            assertEquals(3, s.planStats().steps());
+            assertEquals(1, TestOps.VIEW_RUNS.get(), "only the view of the caller's tensor ran");
+            // r/v share one buffer that lives to the end (v is an output); y and w need their own.
+            assertEquals(3 * 4096, s.planStats().arenaBytes());
+        }
+    }
+
+    @Test
     void inlinesModelLocalFunctions() {
         // AddRelu(a, b) = Relu(Add(a, b)), a model-local function in domain "local".
         Function addRelu = new Function("AddRelu", "local", List.of("a", "b"), List.of("r"), List.of(), List.of(),

@@ -39,6 +39,7 @@ final class TestOps implements OperatorSource {
             case "CallBody" -> TestOps::callBody;
             case "CallBodyRaw" -> TestOps::callBodyRaw;
             case "Scale2" -> TestOps::scale2;
+            case "View" -> TestOps::view;
             case "BadAttribute" -> ctx -> { throw ctx.error("attribute 'k' must be positive, got " + ctx.attrInt("k", 0)); };
             case "Crash" -> ctx -> Kernel.of(sameAsInput(ctx), rc -> { throw new ArrayIndexOutOfBoundsException(7); });
             default -> null;
@@ -109,6 +110,22 @@ final class TestOps implements OperatorSource {
         Subgraph body = ctx.compileSubgraph(ctx.attrGraph("body"));
         return Kernel.of(new ValueType.TensorType(DType.FLOAT, null),
                 rc -> rc.setOutputValue(0, rc.runSubgraph(body, Map.of("b_in", rc.input(0))).get(0)));
+    }
+
+    /** How many times {@code test.View} ran (it declares its output a view of its input). */
+    static final AtomicInteger VIEW_RUNS = new AtomicInteger();
+
+    /** Reshape to the {@code shape} attribute, declaring output 0 a view of input 0. */
+    static Kernel view(dev.edgerun.runtime.ops.NodeContext ctx) {
+        ValueType out = new ValueType.TensorType(ctx.inputDType(0), Shape.of(ctx.attrInts("shape", null)));
+        return new Kernel() {
+            @Override public List<ValueType> outputTypes() { return List.of(out); }
+            @Override public int outputAliasesInput() { return 0; }
+            @Override public void run(dev.edgerun.runtime.ops.RunContext rc) {
+                VIEW_RUNS.incrementAndGet();
+                rc.output(0).data().copyFrom(rc.input(0).data());
+            }
+        };
     }
 
     /** y = 2x, split over the session's threads. */
