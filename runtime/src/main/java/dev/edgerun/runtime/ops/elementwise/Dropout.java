@@ -12,13 +12,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Dropout. In inference (the default; before opset 12 always) the output is the input and the
- * optional mask is all true. With training_mode true (opset 12+) and a ratio above 0 it drops
- * elements at random and scales the rest by 1 / (1 - ratio); that case is nondeterministic and
- * matches no reference generator.
+ * optional mask is all true. With training_mode true (opset 12+) and a ratio above 0 it keeps an
+ * element when a uniform draw is at least the ratio and scales kept elements by 1 / (1 - ratio).
+ * With the seed attribute the draws are numpy's legacy MT19937 seeded with it, as in the ONNX
+ * reference implementation, so the result is reproducible; without, a fresh seed per run.
  */
 public final class Dropout implements Operator {
 
@@ -44,7 +44,7 @@ public final class Dropout implements Operator {
 
         @Override
         public boolean nondeterministic() {
-            return mayTrain;
+            return mayTrain && !hasSeed;
         }
 
         @Override
@@ -71,7 +71,7 @@ public final class Dropout implements Operator {
         }
 
         private void drop(MemorySegment in, MemorySegment out, MemorySegment mask, double ratio) {
-            SplittableRandom random = hasSeed ? new SplittableRandom(seed) : new SplittableRandom();
+            Mt19937 random = new Mt19937(hasSeed ? seed : System.nanoTime());
             double scale = 1 / (1 - ratio);
             long n = in.byteSize() / type.byteSize();
             for (long i = 0; i < n; i++) {

@@ -53,6 +53,32 @@ class DropoutIdentityTest {
     }
 
     @Test
+    void mersenneTwisterMatchesNumpy() {
+        Mt19937 seeded0 = new Mt19937(0); // np.random.seed(0); np.random.random_sample(3)
+        assertEquals(0.5488135039273248, seeded0.nextDouble());
+        assertEquals(0.7151893663724195, seeded0.nextDouble());
+        assertEquals(0.6027633760716439, seeded0.nextDouble());
+        assertEquals(0xD091BB5C, new Mt19937(5489).nextInt(), "MT19937's reference first output");
+    }
+
+    @Test
+    void seededTrainingDropoutIsReproducible() {
+        float[] ones = new float[64];
+        java.util.Arrays.fill(ones, 1f);
+        try (NodeRunner r = new NodeRunner();
+             Tensor x = Tensor.of(ones, 64);
+             Tensor ratio = Tensor.scalar(0.5f);
+             Tensor training = Tensor.of(new boolean[] {true})) {
+            var node = builder("Dropout", 3).attribute("seed", 0L).build();
+            float[] first = ((Tensor) r.run(node, 13, x, ratio, training).get(0)).toFloatArray();
+            float[] second = ((Tensor) r.run(node, 13, x, ratio, training).get(0)).toFloatArray();
+            assertArrayEquals(first, second);
+            assertEquals(2f, first[0], "0.5488 >= 0.5: kept and scaled");
+            assertEquals(false, r.kernel().nondeterministic());
+        }
+    }
+
+    @Test
     void identityCopiesTensorsAndPassesSequencesOn() {
         try (NodeRunner r = new NodeRunner(); Tensor x = Tensor.of(new float[] {4, 5}, 2); Tensor z = Tensor.of(new float[] {6}, 1)) {
             Tensor y = (Tensor) r.run(builder("Identity", 1).build(), 16, x).get(0);
