@@ -4,10 +4,31 @@ import dev.edgerun.runtime.kernels.KernelProvider;
 
 /**
  * When a native library's kernel is chosen over the Java kernels in automatic selection
- * ({@code edgerun.kernels} unset or {@code auto}). The thresholds come from measurements on an
- * AVX-512 x86-64 machine (NativeKernelsBench, see the package documentation).
+ * ({@code edgerun.kernels} unset or {@code auto}), and in which activation layout oneDNN runs a
+ * convolution. The rules follow measurements on the 2-vCPU AVX-512 x86-64 build machine
+ * (single thread, best of 5 interleaved rounds, oneDNN 2.6.3 vs the Java Vector API kernels):
+ * <ul>
+ *   <li>GEMM: oneDNN's matmul won every shape measured, from the tiny FC 1x64x128 (4.8 vs 6.5
+ *       µs) and 1x128x10 (1.5 vs 4.8 µs) over transformer 32x128x512 (37 vs 72 µs) to the
+ *       1x1280x1000 classifier (72 vs 512 µs) and 512³ (3.7 vs 6.4 ms), so it takes every float32 GEMM.</li>
+ *   <li>Convolution with constant weights: oneDNN in its best layout won every shape measured
+ *       (MobileNetV2, ResNet-18 and DS-CNN layers), so it takes every one; convolutions whose
+ *       weights arrive at run time stay with the Java kernels (no weight reorder per run).</li>
+ *   <li>Layout: with plain NCHW activations oneDNN 2.6 falls back to {@code gemm:jit} (im2col);
+ *       its direct kernels ({@code brgconv}, {@code brdgmm_dw}) need the blocked layout, bought
+ *       with a reorder in and out per convolution. Depthwise 3x3 is 3-6x faster blocked (576 ch
+ *       @14x14: 281 vs 1261 µs); dense 3x3/7x7 gain 1.2-1.8x blocked once there are 3 or more
+ *       input channels (a 1-channel 10x4 first layer is 7x slower blocked); 1x1 convolutions gain
+ *       only with wide inputs (576→96 @14x14: 258 vs 668 µs blocked) and lose with narrow ones
+ *       (24→144 @56x56: 520 vs 252 µs), the reorders of large planes costing more than they save.</li>
+ * </ul>
  */
 final class NativeKernelRules {
+    /** 1x1 convolutions with at least this many input channels run blocked. */
+    static final long POINTWISE_BLOCKED_MIN_CHANNELS = 128;
+    /** Dense (non-1x1) convolutions with at least this many input channels run blocked. */
+    static final long DENSE_BLOCKED_MIN_CHANNELS = 3;
+
     private NativeKernelRules() { }
 
     static boolean isX86() {
@@ -15,17 +36,27 @@ final class NativeKernelRules {
         return arch.equals("amd64") || arch.equals("x86_64");
     }
 
-    /** oneDNN GEMM for products with enough arithmetic to repay the call and its setup. */
+    static boolean isArm64() {
+        String arch = System.getProperty("os.arch", "");
+        return arch.equals("aarch64") || arch.equals("arm64");
+    }
+
+    /** oneDNN GEMM in automatic selection: every float32 product (measured faster at every size tried). */
     static boolean oneDnnGemm(KernelProvider.GemmSpec spec) {
         return true;
     }
 
+    /** oneDNN convolution in automatic selection (constant weights are required by the provider itself). */
     static boolean oneDnnConv(KernelProvider.ConvSpec spec) {
         return true;
     }
 
     /** Whether a convolution runs faster in oneDNN's blocked layout despite the reorders around it. */
     static boolean oneDnnBlocked(KernelProvider.ConvSpec spec) {
-        return spec.isDepthwise();
+        if (spec.isDepthwise()) return true;
+        long channels = spec.inputShape()[1] / spec.group();
+        boolean pointwise = true;
+        for (int a = 2; a < spec.weightShape().length; a++) pointwise &= spec.weightShape()[a] == 1;
+        return channels >= (pointwise ? POINTWISE_BLOCKED_MIN_CHANNELS : DENSE_BLOCKED_MIN_CHANNELS);
     }
 }
