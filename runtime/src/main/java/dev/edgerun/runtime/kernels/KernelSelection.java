@@ -14,8 +14,9 @@ import java.util.function.Function;
  * native libraries registered through {@link ServiceLoader} (as {@link KernelProvider}), then
  * {@link JavaKernels#vector()}, then {@link JavaKernels#scalar()}. The system property
  * {@value #PROPERTY} ({@code java}, {@code scalar}, or a provider's name) restricts the choice to
- * one provider, the scalar one staying as the fallback. Providers that are unavailable, and the
- * first choice per provider and kernel family, are logged once.
+ * one provider, the scalar one staying as the fallback; it is read once, when {@link #defaults()}
+ * is first used. Providers that are unavailable, and the first choice per provider and kernel
+ * family, are logged once (the choice at DEBUG level).
  */
 public final class KernelSelection {
     public static final String PROPERTY = "edgerun.kernels";
