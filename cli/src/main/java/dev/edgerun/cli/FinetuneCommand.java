@@ -6,6 +6,7 @@ import dev.edgerun.finetune.TrainConfig;
 import dev.edgerun.finetune.Trainer;
 import dev.edgerun.finetune.nn.Optimizer;
 import dev.edgerun.finetune.nn.Schedule;
+import dev.edgerun.runtime.data.Augmentation;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +102,14 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "do not cache the frozen features on disk")
     boolean noCache;
 
+    @Option(names = "--augment", paramLabel = "SPEC",
+            description = "random changes to training samples: shift:P, flip, brightness:B (images); timeshift:S, gain:DB, noise:A (audio); comma-separated")
+    String augment;
+
+    @Option(names = "--augment-copies", paramLabel = "N", defaultValue = "4",
+            description = "augmented copies of each training sample, computed once with the features (default: ${DEFAULT-VALUE})")
+    int augmentCopies;
+
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
@@ -112,7 +121,8 @@ final class FinetuneCommand implements Callable<Integer> {
                 Schedule.parse(schedule), valSplit, patience, seed, labelSmoothing, weights());
         Path cacheDir = noCache ? null : cache != null ? cache : output.toAbsolutePath().resolveSibling(".edgerun-cache");
         FinetuneJob job = new FinetuneJob(base, data, output, cut, Head.parse(head), unfreeze, config, preprocessing.overrides(),
-                preprocessing.strict, common.sessionOptions(), cacheDir, resume);
+                preprocessing.strict, common.sessionOptions(), cacheDir, resume,
+                augment == null ? null : Augmentation.parse(augment), augment == null ? 0 : augmentCopies);
         PrintWriter logTo = common.json ? err : out;
         FinetuneJob.Result r = job.run(line -> { logTo.println(line); logTo.flush(); },
                 quiet || common.json ? Trainer.Progress.NONE : new ProgressBar(err));

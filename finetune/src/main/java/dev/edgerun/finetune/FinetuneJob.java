@@ -6,6 +6,7 @@ import dev.edgerun.onnx.OnnxModels;
 import dev.edgerun.onnx.TensorProtos;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.data.Augmentation;
 import dev.edgerun.runtime.data.DataFolder;
 import dev.edgerun.runtime.data.Preprocessing;
 import dev.edgerun.runtime.ir.Model;
@@ -40,10 +41,17 @@ import java.util.function.Consumer;
  * @param options       the engine that computes the frozen features
  * @param cacheDir      where features are cached (null: no disk cache)
  * @param resume        a checkpoint to continue from (null: none)
+ * @param augmentation  random changes to training samples (null: none)
+ * @param copies        augmented copies of each training sample added before the features are computed
  */
 public record FinetuneJob(Path base, Path data, Path output, String cut, Head head, int unfreeze, TrainConfig config,
                           Map<String, String> preprocessing, boolean strict, SessionOptions options, Path cacheDir,
-                          Path resume) {
+                          Path resume, Augmentation augmentation, int copies) {
+
+    public FinetuneJob(Path base, Path data, Path output, String cut, Head head, int unfreeze, TrainConfig config,
+                       Map<String, String> preprocessing, boolean strict, SessionOptions options, Path cacheDir, Path resume) {
+        this(base, data, output, cut, head, unfreeze, config, preprocessing, strict, options, cacheDir, resume, null, 0);
+    }
 
     /** What the job did, for the report and the command line. */
     public record Result(Path output, CutPlan plan, String network, List<String> classes, int samples, int featureSize,
@@ -69,18 +77,26 @@ public record FinetuneJob(Path base, Path data, Path output, String cut, Head he
             if (samples.labels() == null) throw new FinetuneException(data + ": no labels (class subfolders or labels.npy are needed to train)");
             log.accept("data: " + samples.count() + " samples in " + samples.classes().size() + " classes " + samples.classes()
                     + (samples.skipped().isEmpty() ? "" : ", " + samples.skipped().size() + " skipped"));
+            TrainingSet set = trainingSet(samples, pre);
+            if (set.data() != samples.data()) {
+                log.accept("augmented: " + copies + " random copies of each of the " + (set.split()[0].length / (copies + 1))
+                        + " training samples");
+            }
+            int[][] split = set.split();
+            int[] labels = set.labels();
+            int count = labels.length;
             long t0 = System.nanoTime();
             Features features;
             boolean cached = false;
             if (plan.frozenIsInput(model)) {
-                features = new Features(samples.data(), samples.sampleShape(), samples.count());
+                features = new Features(set.data(), samples.sampleShape(), count);
             } else {
-                String key = Features.key(base, plan.frozen(), options.engine(), samples.data());
+                String key = Features.key(base, plan.frozen(), options.engine(), set.data());
                 features = cacheDir == null ? null : Features.load(cacheDir, key);
                 cached = features != null;
                 if (features == null) {
                     try (Model frozen = plan.frozenModel(model)) {
-                        features = Features.compute(frozen, samples.data(), samples.sampleShape(), samples.count(), options, 64);
+                        features = Features.compute(frozen, set.data(), samples.sampleShape(), count, options, 64);
                     }
                     if (cacheDir != null) features.store(cacheDir, key);
                 }
@@ -95,7 +111,7 @@ public record FinetuneJob(Path base, Path data, Path output, String cut, Head he
             log.accept("training " + net.describe() + " (" + net.parameterCount() + " parameters)");
             Path checkpoint = checkpointFor(output);
             long t1 = System.nanoTime();
-            Trainer.Outcome outcome = Trainer.train(net, features.data(), samples.labels(), samples.count(), config, checkpoint,
+            Trainer.Outcome outcome = Trainer.train(net, features.data(), labels, split[0], split[1], config, checkpoint,
                     resume, progress, null);
             double trainSeconds = (System.nanoTime() - t1) / 1e9;
             Map<String, String> meta = new LinkedHashMap<>(pre.toMetadata());
@@ -106,11 +122,38 @@ public record FinetuneJob(Path base, Path data, Path output, String cut, Head he
             try (Model tuned = Exporter.export(model, plan.frozenGraph(model), plan.frozen(), net, samples.classes(), meta)) {
                 writeAtomically(tuned, output);
             }
-            Result r = new Result(output, plan, net.describe(), samples.classes(), samples.count(), features.size(), cached,
+            Result r = new Result(output, plan, net.describe(), samples.classes(), count, features.size(), cached,
                     featureSeconds, trainSeconds, outcome, samples.skipped(), reportFile(output), plotFile(output), checkpoint);
             TrainingReport.write(r, config);
             return r;
         }
+    }
+
+    /** Inputs, labels and the {train, validation} indices into them. */
+    private record TrainingSet(float[] data, int[] labels, int[][] split) {}
+
+    /**
+     * The samples, split; with augmentation, {@code copies} changed copies of every training sample
+     * are appended (validation samples stay original, so the validation accuracy is honest).
+     */
+    private TrainingSet trainingSet(DataFolder.Samples samples, Preprocessing pre) {
+        int[][] split = Trainer.split(samples.count(), config.valSplit(), config.seed());
+        if (augmentation == null || copies <= 0) return new TrainingSet(samples.data(), samples.labels(), split);
+        int per = samples.sampleSize(), n = samples.count(), extra = split[0].length * copies;
+        float[] data = java.util.Arrays.copyOf(samples.data(), (n + extra) * per);
+        int[] labels = java.util.Arrays.copyOf(samples.labels(), n + extra);
+        int[] train = java.util.Arrays.copyOf(split[0], split[0].length + extra);
+        Random r = new Random(config.seed() ^ 0x5eed);
+        int at = n;
+        for (int k = 0; k < copies; k++) {
+            for (int i : split[0]) {
+                System.arraycopy(augmentation.apply(samples.sample(i), pre, r), 0, data, at * per, per);
+                labels[at] = samples.labels()[i];
+                train[split[0].length + at - n] = at;
+                at++;
+            }
+        }
+        return new TrainingSet(data, labels, new int[][] {train, split[1]});
     }
 
     /** Writes {@code model} to a temporary file beside {@code file}, then renames it over {@code file}. */

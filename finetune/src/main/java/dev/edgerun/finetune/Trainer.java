@@ -52,9 +52,14 @@ public final class Trainer {
      */
     public static Outcome train(Network net, float[] x, int[] y, int n, TrainConfig c, Path checkpoint, Path resume,
                                 Progress progress, BiConsumer<float[], Random> augment) {
-        int per = Network.size(net.inputShape());
         int[][] split = split(n, c.valSplit(), c.seed());
-        int[] train = split[0], val = split[1];
+        return train(net, x, y, split[0], split[1], c, checkpoint, resume, progress, augment);
+    }
+
+    /** As {@link #train(Network, float[], int[], int, TrainConfig, Path, Path, Progress, BiConsumer)}, with the split given. */
+    public static Outcome train(Network net, float[] x, int[] y, int[] train, int[] val, TrainConfig c, Path checkpoint, Path resume,
+                                Progress progress, BiConsumer<float[], Random> augment) {
+        int per = Network.size(net.inputShape());
         if (train.length == 0) throw new FinetuneException("no training samples left after the validation split of " + c.valSplit());
         Optimizer opt = new Optimizer(c.optimizer(), c.momentum(), c.weightDecay());
         CrossEntropy ce = new CrossEntropy(c.classWeights(), c.labelSmoothing());

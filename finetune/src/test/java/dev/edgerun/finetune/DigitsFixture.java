@@ -25,13 +25,19 @@ final class DigitsFixture {
 
     /** Writes images.npy (n, 8, 8 uint8) + labels.npy of the samples whose split and label pass the filters. */
     static Path folder(Path shared, Path dir, int split, IntPredicate label) throws Exception {
+        return folder(shared, dir, split, label, 1);
+    }
+
+    /** As above, keeping every {@code stride}-th matching sample. */
+    static Path folder(Path shared, Path dir, int split, IntPredicate label, int stride) throws Exception {
         Path d = shared.resolve("testdata/datasets/sklearn-digits");
         try (Tensor images = Npy.read(d.resolve("images_8x8_uint8.npy")); Tensor labels = Npy.read(d.resolve("labels_uint8.npy"));
              Tensor splits = Npy.read(d.resolve("split.npy"))) {
             byte[] px = images.toByteArray();
             List<Integer> keep = new ArrayList<>();
+            int seen = 0;
             for (int i = 0; i < labels.elementCount(); i++) {
-                if (splits.getAsLong(i) == split && label.test((int) labels.getAsLong(i))) keep.add(i);
+                if (splits.getAsLong(i) == split && label.test((int) labels.getAsLong(i)) && seen++ % stride == 0) keep.add(i);
             }
             byte[] out = new byte[keep.size() * 64];
             long[] lab = new long[keep.size()];

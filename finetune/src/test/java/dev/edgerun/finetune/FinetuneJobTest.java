@@ -7,6 +7,7 @@ import dev.edgerun.finetune.nn.Optimizer;
 import dev.edgerun.finetune.nn.Schedule;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.data.Augmentation;
 import dev.edgerun.runtime.data.DataFolder;
 import dev.edgerun.runtime.data.Preprocessing;
 import dev.edgerun.runtime.ir.Model;
@@ -56,18 +57,19 @@ class FinetuneJobTest {
     @Test
     void unfreezeTwoTrainsThroughConvAndGemmAndResumes() throws Exception {
         Path shared = DigitsFixture.shared();
-        Path train = DigitsFixture.folder(shared, dir.resolve("few"), 0, l -> l >= 5);
+        Path train = DigitsFixture.folder(shared, dir.resolve("few"), 0, l -> l >= 5, 4);
         Path out = dir.resolve("u2.onnx");
-        TrainConfig c = new TrainConfig(2, 64, 1e-3, Optimizer.Kind.ADAMW, 0.9f, 1e-4f, Schedule.parse("step:1:0.5"), 0, 0, 3, 0.1f, null);
+        TrainConfig c = new TrainConfig(2, 16, 3e-3, Optimizer.Kind.ADAMW, 0.9f, 1e-4f, Schedule.parse("step:2:0.5"), 0, 0, 3, 0.1f, null);
         FinetuneJob job = new FinetuneJob(shared.resolve("models/digits_cnn/model.onnx"), train, out, null, Head.parse("mlp:16"), 2, c,
-                DIGIT_PIXELS, false, SessionOptions.defaults(), null, null);
+                DIGIT_PIXELS, false, SessionOptions.defaults(), null, null, Augmentation.parse("shift:1"), 1);
         FinetuneJob.Result r = job.run(s -> {}, Trainer.Progress.NONE);
         assertEquals(2, r.plan().unfrozen());
+        assertEquals(170 + 170, r.samples()); // 170 samples (no validation split) plus one augmented copy of each
         assertTrue(r.network().startsWith("Conv"), r.network());
         assertTrue(Files.isRegularFile(r.checkpoint()));
         // resume from the 2-epoch checkpoint and go on to 3 epochs
         FinetuneJob.Result resumed = new FinetuneJob(job.base(), train, out, null, Head.parse("mlp:16"), 2, c.withEpochs(3), DIGIT_PIXELS,
-                false, SessionOptions.defaults(), null, r.checkpoint()).run(s -> {}, Trainer.Progress.NONE);
+                false, SessionOptions.defaults(), null, r.checkpoint(), Augmentation.parse("shift:1"), 1).run(s -> {}, Trainer.Progress.NONE);
         assertEquals(2, resumed.outcome().resumedEpochs());
         assertEquals(3, resumed.outcome().history().size());
         try (Model m = Edgerun.load(out)) {
