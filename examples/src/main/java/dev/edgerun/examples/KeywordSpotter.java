@@ -95,6 +95,7 @@ public final class KeywordSpotter implements AutoCloseable {
     private final float[] vadSamples;              // (vad input size) ring of the latest raw samples
     private int vadPos;
     private final float[] posterior;               // (classes) probabilities of the current window
+    private final float[] peak;                    // (classes) highest smoothed posterior so far
     private final long refractorySamples;
     private long lastDetectionEnd = Long.MIN_VALUE;
     private long windows, gatedWindows, detections;
@@ -132,6 +133,7 @@ public final class KeywordSpotter implements AutoCloseable {
         this.vadSamples = new float[vad == null ? 0 : (int) vad.inputSize()];
         this.frames = new float[windowFrames * bands];
         this.posterior = new float[keywords.outputLength()];
+        this.peak = new float[posterior.length];
         this.smoother = new PosteriorSmoother(posterior.length, config.smoothWindows());
         this.refractorySamples = Math.round(config.refractorySeconds() * config.sampleRate());
     }
@@ -178,6 +180,7 @@ public final class KeywordSpotter implements AutoCloseable {
         copyWindowInto(keywords.input());
         toProbabilities(keywords.run(), posterior);
         float[] smoothed = smoother.add(posterior);
+        for (int c = 0; c < peak.length; c++) peak[c] = Math.max(peak[c], smoothed[c]);
         int best = -1;
         for (int c = 0; c < smoothed.length; c++) {
             if (c != config.background() && (best < 0 || smoothed[c] > smoothed[best])) best = c;
@@ -236,6 +239,8 @@ public final class KeywordSpotter implements AutoCloseable {
     public long samplesSeen() { return frontEnd.samplesSeen(); }
     public int windowFrames() { return windowFrames; }
     public float[] lastPosterior() { return posterior; }
+    /** Per class, the highest smoothed posterior of any window so far (what a whole clip "contains"). */
+    public float[] peakPosterior() { return peak; }
     StreamingModel keywordModel() { return keywords; }
 
     @Override
