@@ -51,6 +51,16 @@ final class NativeKernelRules {
         return true;
     }
 
+    /** XNNPACK GEMM in automatic selection (provisional: measured on x86 only, see the report). */
+    static boolean xnnpackGemm(KernelProvider.GemmSpec spec) {
+        return true;
+    }
+
+    /** XNNPACK convolution in automatic selection (provisional: measured on x86 only). */
+    static boolean xnnpackConv(KernelProvider.ConvSpec spec) {
+        return true;
+    }
+
     /** Whether a convolution runs faster in oneDNN's blocked layout despite the reorders around it. */
     static boolean oneDnnBlocked(KernelProvider.ConvSpec spec) {
         if (spec.isDepthwise()) return true;

@@ -1,0 +1,81 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.kernels.KernelProvider;
+import dev.edgerun.runtime.kernels.KernelSelection;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * XNNPACK (libXNNPACK.so.0, the 2022 operator API) as a {@link KernelProvider}: float32 1-D/2-D
+ * convolution and GEMM with constant weights. First choice on arm64 (where Debian's oneDNN has
+ * only reference int8 and SVE kernels a Raspberry Pi lacks); on x86-64 it ranks below oneDNN
+ * and above the Java kernels, and {@code -Dedgerun.kernels=xnnpack} forces it. Specs it cannot
+ * run exactly (transposed A, alpha, weights known only at run time) are left to the others.
+ */
+public final class XnnpackKernels implements KernelProvider {
+    private static final System.Logger LOG = System.getLogger(XnnpackKernels.class.getName());
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String name() {
+        return "xnnpack";
+    }
+
+    @Override
+    public Availability availability() {
+        String failure = Xnnpack.get().failure();
+        return failure == null ? Availability.YES : Availability.no(failure);
+    }
+
+    @Override
+    public int priority() {
+        return NativeKernelRules.isX86() ? 30 : 60;
+    }
+
+    @Override
+    public Optional<GemmKernel> gemm(GemmSpec spec) {
+        if (spec.dtype() != DType.FLOAT || !XnnpackGemmKernel.supports(spec) || !availability().available()) {
+            return Optional.empty();
+        }
+        if (!forced() && !NativeKernelRules.xnnpackGemm(spec)) return Optional.empty();
+        try {
+            return Optional.of(new XnnpackGemmKernel(Xnnpack.get(), spec));
+        } catch (RuntimeException e) {
+            logOnce("gemm", spec.toString(), e);
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<ConvKernel> conv(ConvSpec spec) {
+        if (spec.dtype() != DType.FLOAT || spec.constantWeight() == null || spec.spatialRank() > 2
+                || !availability().available()) {
+            return Optional.empty();
+        }
+        if (!forced() && !NativeKernelRules.xnnpackConv(spec)) return Optional.empty();
+        try {
+            return Optional.of(new XnnpackConvKernel(Xnnpack.get(), spec));
+        } catch (RuntimeException e) {
+            logOnce("conv", spec.toString(), e);
+            return Optional.empty();
+        }
+    }
+
+    private boolean forced() {
+        return name().equals(System.getProperty(KernelSelection.PROPERTY, "").trim());
+    }
+
+    private static void logOnce(String family, String spec, RuntimeException e) {
+        if (LOGGED.add(family)) {
+            LOG.log(System.Logger.Level.WARNING, "XNNPACK " + family + " failed for " + spec
+                    + "; using the next kernel provider instead (logged once): " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "xnnpack";
+    }
+}
