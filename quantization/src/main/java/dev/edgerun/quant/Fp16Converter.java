@@ -2,7 +2,6 @@ package dev.edgerun.quant;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Edgerun;
-import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.SessionOptions;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Attribute;
@@ -198,10 +197,10 @@ final class Fp16Converter {
 
     private boolean compilesEverywhere(Model probe) {
         for (String engine : options.engines()) {
-            try (Session s = Edgerun.session(probe, SessionOptions.builder().engine(engine).threads(1).build())) {
-                // compiled: the engine runs this node in float16
+            try {
+                Edgerun.session(probe, SessionOptions.builder().engine(engine).threads(1).build()).close();
             } catch (RuntimeException e) {
-                return false;
+                return false; // the engine cannot compile this node in float16
             }
         }
         return true;

@@ -44,9 +44,9 @@ public final class Latency {
             double[] ms = new double[runs];
             for (int i = 0; i < runs; i++) {
                 long t0 = System.nanoTime();
-                try (RunResult r = s.run(sample)) {
-                    ms[i] = (System.nanoTime() - t0) / 1e6;
-                }
+                RunResult r = s.run(sample);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+                r.close();
             }
             Arrays.sort(ms);
             return ms[runs / 2];
