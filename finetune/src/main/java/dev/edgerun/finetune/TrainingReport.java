@@ -107,9 +107,9 @@ public final class TrainingReport {
         line(g, h, train, new Color(31, 119, 180), left, top, pw, ph, max);
         line(g, h, val, new Color(255, 127, 14), left, top, pw, ph, max);
         g.setColor(new Color(31, 119, 180));
-        g.drawString("train", left + 8, top + 16);
+        g.drawString("train", left, top + ph + 16);
         g.setColor(new Color(255, 127, 14));
-        g.drawString("validation", left + 50, top + 16);
+        g.drawString("validation", left + 42, top + ph + 16);
     }
 
     private static void line(Graphics2D g, List<Trainer.Epoch> h, ToDoubleFunction<Trainer.Epoch> f, Color c, int left, int top,

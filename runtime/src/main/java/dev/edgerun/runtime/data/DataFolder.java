@@ -100,7 +100,7 @@ public final class DataFolder {
 
     private static Samples readClassFolders(Path dir, List<Path> folders, Options o) {
         List<Path> sorted = new ArrayList<>(folders);
-        sorted.sort(labelOrder(folders.stream().map(DataFolder::name).toList()));
+        sorted.sort(Comparator.comparing(DataFolder::name, DataFolder::naturalCompare));
         List<String> classes = sorted.stream().map(DataFolder::name).toList();
         Stacker st = new Stacker(o);
         for (int c = 0; c < sorted.size(); c++) {
@@ -112,7 +112,7 @@ public final class DataFolder {
                     st.fail(f, e);
                     continue;
                 }
-                st.add(f.toString(), sample, null, c);
+                st.add(f.toString(), sample, c);
             }
         }
         return st.build(dir, classes);
@@ -135,7 +135,7 @@ public final class DataFolder {
             int s = all.length / Math.max(1, n);
             for (int i = 0; i < n; i++) {
                 float[] raw = Arrays.copyOfRange(all, i * s, (i + 1) * s);
-                st.add(arrays + "[" + i + "]", toSample(raw, per, !t.dtype().isFloatingPoint(), o.preprocessing(), arrays), null,
+                st.add(arrays + "[" + i + "]", toSample(raw, per, !t.dtype().isFloatingPoint(), o.preprocessing(), arrays),
                         labels == null ? -1 : labels[i]);
             }
             return st.build(dir, classes);
@@ -150,7 +150,7 @@ public final class DataFolder {
                 int per = o.preprocessing().sampleSize();
                 float[] all = t.toFloatArrayConverted();
                 int n = per > 0 && all.length % per == 0 ? all.length / per : 1;
-                for (int i = 0; i < n; i++) st.add(in + "[" + i + "]", Arrays.copyOfRange(all, i * all.length / n, (i + 1) * all.length / n), null, -1);
+                for (int i = 0; i < n; i++) st.add(in + "[" + i + "]", Arrays.copyOfRange(all, i * all.length / n, (i + 1) * all.length / n), -1);
             } catch (RuntimeException e) {
                 st.fail(in, e);
             }
@@ -232,7 +232,7 @@ public final class DataFolder {
             return samples.size();
         }
 
-        void add(String file, float[] sample, Object unused, int label) {
+        void add(String file, float[] sample, int label) {
             if (!samples.isEmpty() && sample.length != samples.get(0).length) {
                 fail(Path.of(file), new DataException(file + ": " + sample.length + " values, but earlier samples have "
                         + samples.get(0).length));
@@ -250,7 +250,8 @@ public final class DataFolder {
 
         void fail(Path f, RuntimeException e) {
             if (o.strict()) throw e instanceof DataException d ? d : new DataException(f + ": " + e.getMessage(), e);
-            String msg = "skipped " + f + ": " + e.getMessage();
+            String why = String.valueOf(e.getMessage());
+            String msg = "skipped " + (why.startsWith(f.toString()) ? why : f + ": " + why);
             skipped.add(msg);
             o.warnings().accept(msg);
         }
@@ -281,10 +282,6 @@ public final class DataFolder {
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Comparator<Path> labelOrder(List<String> names) {
-        return Comparator.comparing(DataFolder::name, DataFolder::naturalCompare);
     }
 
     /** Numbers compare by value ("2" before "10"), everything else by text. */
