@@ -70,7 +70,8 @@ public final class Gateway implements AutoCloseable {
 
     private final Config config;
     private final ImageClassifier images;          // null: no image endpoint
-    private final Session audio;                   // null: no audio endpoint
+    private final Model audioModel;                // null: no audio endpoint
+    private final Session audio;                   // compiled from audioModel, shared by every request
     private final List<String> audioLabels;
     private final KeywordSpotter.Config audioConfig;
     private final HttpServer server;
@@ -81,13 +82,19 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean stopping;
     volatile Runnable inferenceHook = () -> {};   // tests hold a request inside inference with it
 
-    /** Starts serving at once. The gateway owns {@code images} and {@code audio} and closes them. */
-    public Gateway(ImageClassifier images, Session audio, List<String> audioLabels, KeywordSpotter.Config audioConfig, Config config)
-            throws IOException {
-        if (images == null && audio == null) throw new IllegalArgumentException("give an image model, an audio model or both");
+    /**
+     * Starts serving at once. The gateway owns {@code images} and {@code audioModel} and closes them.
+     *
+     * @param audioLabels class names of the audio model (empty: its {@code edgerun.labels} metadata, else indices)
+     */
+    public Gateway(ImageClassifier images, Model audioModel, SessionOptions audioOptions, List<String> audioLabels,
+                   KeywordSpotter.Config audioConfig, Config config) throws IOException {
+        if (images == null && audioModel == null) throw new IllegalArgumentException("give an image model, an audio model or both");
         this.config = config;
         this.images = images;
-        this.audio = audio;
+        this.audioModel = audioModel;
+        this.audio = audioModel == null ? null : Edgerun.session(audioModel, audioOptions);
+        if (audioModel != null && audioLabels.isEmpty()) audioLabels = Labels.of(audioModel.metadata());
         this.audioLabels = audioLabels;
         this.audioConfig = audioConfig;
         this.admitted = new Semaphore(config.workers() + config.queue());
@@ -299,6 +306,7 @@ public final class Gateway implements AutoCloseable {
         }
         if (images != null) images.close();
         if (audio != null) audio.close();
+        if (audioModel != null) audioModel.close();
     }
 
     public static void main(String[] argv) throws IOException, InterruptedException {
@@ -308,16 +316,10 @@ public final class Gateway implements AutoCloseable {
         SessionOptions options = SessionOptions.builder().engine(a.get("--engine", "native")).threads(a.getInt("--threads", 0)).build();
         ImageClassifier images = a.has("--image-model") ? new ImageClassifier(Path.of(a.get("--image-model", null)),
                 a.has("--labels") ? Path.of(a.get("--labels", null)) : null, options, a.pairs("--pre")) : null;
-        Session audio = null;
-        List<String> audioLabels = List.of();
-        if (a.has("--audio-model")) {
-            try (Model m = Edgerun.load(Path.of(a.get("--audio-model", null)))) {
-                audio = Edgerun.session(m, options);
-                audioLabels = a.has("--audio-labels") ? ImageClassifier.readLabels(Path.of(a.get("--audio-labels", null))) : Labels.of(m.metadata());
-            }
-        }
+        Model audio = a.has("--audio-model") ? Edgerun.load(Path.of(a.get("--audio-model", null))) : null;
+        List<String> audioLabels = a.has("--audio-labels") ? ImageClassifier.readLabels(Path.of(a.get("--audio-labels", null))) : List.of();
         KeywordSpotter.Config kws = KeywordSpotter.Config.defaults().withDetection(3, (float) a.getDouble("--threshold", 0.8), 1.0, 0);
-        Gateway g = new Gateway(images, audio, audioLabels, kws, c);
+        Gateway g = new Gateway(images, audio, options, audioLabels, kws, c);
         Runtime.getRuntime().addShutdownHook(new Thread(g::close, "gateway-shutdown"));
         System.out.println("gateway listening on http://" + c.bind() + ":" + g.port() + " (Ctrl-C or SIGTERM stops it gracefully)");
         Thread.currentThread().join(); // serve until the JVM is told to stop

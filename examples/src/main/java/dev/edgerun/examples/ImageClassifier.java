@@ -65,6 +65,7 @@ public final class ImageClassifier implements AutoCloseable {
         }
     }
 
+    private final Model model;          // the session reads its weights: it lives as long as the session
     private final Session session;
     private final String inputName;
     private final long[] inputDims;     // (1, sample...) with the batch axis set to 1
@@ -78,7 +79,8 @@ public final class ImageClassifier implements AutoCloseable {
      * @param preOverrides  preprocessing fields to override ({@link Preprocessing#with} names)
      */
     public ImageClassifier(Path model, Path labelsFile, SessionOptions options, Map<String, String> preOverrides) {
-        try (Model m = Edgerun.load(model)) {
+        Model m = Edgerun.load(model);
+        try {
             Value input = m.graph().requiredInputs().getFirst();
             Preprocessing p = Preprocessing.forInput(input, m.metadata());
             for (Map.Entry<String, String> e : preOverrides.entrySet()) p = p.with(e.getKey(), e.getValue());
@@ -86,8 +88,11 @@ public final class ImageClassifier implements AutoCloseable {
             this.inputName = input.name();
             this.inputDims = batchOfOne(p);
             this.labels = labelsFile != null ? readLabels(labelsFile) : Labels.of(m.metadata());
-            // The session keeps what it needs; the Model can be closed once compiled.
             this.session = Edgerun.session(m, options);
+            this.model = m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
         }
     }
 
@@ -202,6 +207,7 @@ public final class ImageClassifier implements AutoCloseable {
     @Override
     public void close() {
         session.close();
+        model.close();
     }
 
     public static void main(String[] argv) throws IOException {

@@ -265,7 +265,8 @@ public final class KeywordSpotter implements AutoCloseable {
         SessionOptions options = SessionOptions.builder().engine(a.get("--engine", "native")).threads(a.getInt("--threads", 0)).build();
         try (Model m = Edgerun.load(Path.of(a.require("--model")));
              Session kws = Edgerun.session(m, options);
-             Session vadSession = a.has("--vad") ? openVad(Path.of(a.get("--vad", null)), options) : null) {
+             Model vadModel = a.has("--vad") ? Edgerun.load(Path.of(a.get("--vad", null))) : null;
+             Session vadSession = vadModel != null ? Edgerun.session(vadModel, options) : null) {
             List<String> labels = a.has("--labels") ? ImageClassifier.readLabels(Path.of(a.get("--labels", null))) : Labels.of(m.metadata());
             Listener print = (label, start, end, score) -> System.out.printf(Locale.ROOT, "%7.2f s - %7.2f s  %-12s %.3f%n",
                     start, end, label < labels.size() ? labels.get(label) : "class " + label, score);
@@ -279,12 +280,6 @@ public final class KeywordSpotter implements AutoCloseable {
                 System.out.printf(Locale.ROOT, "%.2f s of audio, %d windows (%d gated by the VAD), %d detections; %.1fx real time%n",
                         audio, spotter.windows(), spotter.gatedWindows(), spotter.detections(), audio / wall);
             }
-        }
-    }
-
-    private static Session openVad(Path file, SessionOptions options) {
-        try (Model m = Edgerun.load(file)) {
-            return Edgerun.session(m, options);
         }
     }
 
