@@ -98,6 +98,17 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void evaluateReadsAnOnnxTestFolderWithLabelsBesideIt() {
+        Path folder = Cli.shared("models/digits_cnn");
+        Cli.Outcome e = Cli.run("evaluate", folder.resolve("model.onnx").toString(), "--data", folder.toString(), "--json");
+        assertEquals(0, e.exit(), e.err());
+        Map<String, Object> doc = MiniJson.object(e.out());
+        assertEquals(450, ((Number) doc.get("count")).intValue());
+        // ACCURACY.txt beside the model: PyTorch fp32 top-1 on the 450-image test split is 0.9844
+        assertEquals(443, ((Number) doc.get("correct")).intValue());
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         Cli.Outcome r = Cli.run("finetune", "--base", "missing.onnx", "--data", dir.toString(), "-o", dir.resolve("x.onnx").toString(),
                 "--optimizer", "lion");
