@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -92,12 +91,10 @@ final class Dnnl {
         engine = eng;
     }
 
+    /** The library file to open: only the one the system property names, when set; else {@code names} in order. */
     static List<String> candidates(String property, String... names) {
-        List<String> list = new ArrayList<>();
         String override = System.getProperty(property, "").trim();
-        if (!override.isEmpty()) list.add(override);
-        list.addAll(List.of(names));
-        return list;
+        return override.isEmpty() ? List.of(names) : List.of(override);
     }
 
     private void bind(NativeLibrary lib) {
