@@ -229,12 +229,19 @@ public final class ImageClassifier implements AutoCloseable {
                     if (json) docs.add(r.toJson());
                     else print(r);
                 } catch (DataException e) { // one unreadable file does not stop a folder
-                    if (json) docs.add(Map.of("image", f.toString(), "error", e.getMessage()));
+                    if (json) docs.add(ordered("image", f.toString(), "error", e.getMessage()));
                     else System.out.println(f + ": skipped: " + e.getMessage());
                 }
             }
-            if (json) System.out.println(Json.write(Map.of("engine", c.engineDescription(), "results", docs)));
+            if (json) System.out.println(Json.write(ordered("engine", c.engineDescription(), "results", docs)));
         }
+    }
+
+    private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
     }
 
     private static void print(Result r) {
