@@ -18,6 +18,16 @@ public final class Exporter {
 
     private Exporter() {}
 
+    /** {@code name}, or {@code name_2}, {@code name_3}, ... when the frozen graph already has that value. */
+    private static String unused(Graph g, String name) {
+        java.util.Set<String> names = new java.util.HashSet<>(g.initializers().keySet());
+        g.inputs().forEach(v -> names.add(v.name()));
+        g.nodes().forEach(n -> names.addAll(n.outputs()));
+        String n = name;
+        for (int k = 2; names.contains(n); k++) n = name + "_" + k;
+        return n;
+    }
+
     /** "ft_", or "ft2_", "ft3_", ... when a model fine-tuned before already uses the shorter one. */
     static String freshPrefix(Graph g) {
         java.util.Set<String> names = new java.util.HashSet<>(g.initializers().keySet());
@@ -45,12 +55,13 @@ public final class Exporter {
         GraphSink sink = new GraphSink(g, freshPrefix(frozen));
         String logits = net.export(sink, from);
         String probs = sink.node("Softmax", List.of(logits), Attribute.of("axis", 1L));
-        g.node(dev.edgerun.runtime.ir.Node.builder("Identity").name("output_identity").inputs(probs).outputs(OUTPUT).build());
+        String output = unused(frozen, OUTPUT);
+        g.node(dev.edgerun.runtime.ir.Node.builder("Identity").name(output + "_identity").inputs(probs).outputs(output).build());
         Value input = frozen.requiredInputs().get(0);
         long batch = input.shape().rank() > 0 ? input.shape().dim(0) : -1;
         String symbol = input.shape().rank() > 0 ? input.shape().symbol(0) : null;
         Shape outShape = Shape.symbolic(new long[] {batch, classes.size()}, new String[] {symbol == null ? "batch" : symbol, null});
-        g.output(Value.tensor(OUTPUT, DType.FLOAT, outShape));
+        g.output(Value.tensor(output, DType.FLOAT, outShape));
         Model.Builder m = base != null ? base.toBuilder() : Model.builder().opset(17).irVersion(8);
         m.graph(g.build()).producer("edgerun-finetune", "0.1").owner(sink.owner());
         m.metadata(Labels.KEY, Labels.encode(classes));
