@@ -88,11 +88,21 @@ public final class F32Norm {
             VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
             int lanes = sp.length();
             FloatVector mv = FloatVector.broadcast(sp, mean), iv = FloatVector.broadcast(sp, invStd);
-            for (; j + lanes <= n; j += lanes) {
-                FloatVector v = FloatVector.fromMemorySegment(sp, x, xOff + 4L * j, LE).sub(mv).mul(iv)
-                        .mul(FloatVector.fromMemorySegment(sp, scale, sOff + 4L * j, LE));
-                if (bias != null) v = v.add(FloatVector.fromMemorySegment(sp, bias, bOff + 4L * j, LE));
-                v.intoMemorySegment(y, yOff + 4L * j, LE);
+            // two loops rather than a branch inside one: a vector merged from two paths can make
+            // the JIT box it on every iteration
+            if (bias != null) {
+                for (; j + lanes <= n; j += lanes) {
+                    FloatVector.fromMemorySegment(sp, x, xOff + 4L * j, LE).sub(mv).mul(iv)
+                            .fma(FloatVector.fromMemorySegment(sp, scale, sOff + 4L * j, LE),
+                                    FloatVector.fromMemorySegment(sp, bias, bOff + 4L * j, LE))
+                            .intoMemorySegment(y, yOff + 4L * j, LE);
+                }
+            } else {
+                for (; j + lanes <= n; j += lanes) {
+                    FloatVector.fromMemorySegment(sp, x, xOff + 4L * j, LE).sub(mv).mul(iv)
+                            .mul(FloatVector.fromMemorySegment(sp, scale, sOff + 4L * j, LE))
+                            .intoMemorySegment(y, yOff + 4L * j, LE);
+                }
             }
         }
         for (; j < n; j++) {
