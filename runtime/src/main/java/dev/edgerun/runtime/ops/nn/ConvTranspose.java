@@ -3,7 +3,9 @@ package dev.edgerun.runtime.ops.nn;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
-import dev.edgerun.runtime.kernels.F32Gemm;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.kernels.KernelProvider;
+import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -15,7 +17,7 @@ import java.util.List;
 
 /**
  * ConvTranspose as GEMM + col2im: per image and group, {@code col[Mg*prod(k), P] = W_g^T . X_g}
- * ({@link F32Gemm}, constant weights packed once), then the columns are scatter-added into the
+ * (a GEMM from the kernel providers, constant weights packed once), then the columns are scatter-added into the
  * output, which starts at the bias. Output size from {@code output_shape}, or from strides, pads,
  * {@code output_padding} and dilations, as in the ONNX reference.
  */
@@ -71,69 +73,56 @@ public final class ConvTranspose implements Operator {
             positions *= in[a];
             outPlane *= out[a];
         }
-        F32Gemm gemm = F32Gemm.preferred();
-        Plan p = new Plan(gemm, (int) x[0], channels, cg, mg, m, group, mg * kprod, kprod, positions, outPlane,
+        Plan p = new Plan((int) x[0], channels, cg, mg, m, group, mg * kprod, kprod, positions, outPlane,
                 in, kernel, out, s, pb, d, ctx.threads());
+        // per group: col[kc, P] = W_g^T . X_g, where W_g is rows g*cg.. of W viewed as [cg, kc]
         Tensor constW = ctx.constantInput(1);
-        MemorySegment packedW = null;
-        if (constW != null) {
-            packedW = F32Gemm.allocatePacked(p.weightBytes() * group);
-            p.packWeights(constW.data(), packedW, 0);
+        KernelProvider.GemmKernel[] gemms = new KernelProvider.GemmKernel[group];
+        for (int g = 0; g < group; g++) {
+            Tensor wg = null;
+            if (constW != null) {
+                long bytes = 4L * cg * p.kc();
+                wg = Tensor.wrap(DType.FLOAT, Shape.of(cg, p.kc()), constW.data().asSlice(g * bytes, bytes));
+            } else if (g > 0) {
+                gemms[g] = gemms[0]; // same shapes, weights read per run at the group's offset
+                continue;
+            }
+            var spec = new KernelProvider.GemmSpec(DType.FLOAT, p.kc(), positions, cg, true, false, 1f, false, wg, null, null);
+            gemms[g] = KernelSelection.defaults().gemm(spec).orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));
         }
-        return new Node(List.of(Nn.tensor(DType.FLOAT, y)), p, packedW);
+        return new Node(List.of(Nn.tensor(DType.FLOAT, y)), p, gemms);
     }
 
-    private record Plan(F32Gemm gemm, int batch, int channels, int cg, int mg, int m, int group, int kc, int kprod,
+    private record Plan(int batch, int channels, int cg, int mg, int m, int group, int kc, int kprod,
                         int positions, int outPlane, int[] in, int[] kernel, int[] out, int[] s, int[] pb, int[] d,
                         int threads) {
-        long weightBytes() {
-            return 4 * F32Gemm.packedASize(kc, cg);
-        }
-
-        long inputBytes() {
-            return 4 * gemm.packedBSize(cg, positions);
-        }
-
         long colBytes() {
             return 4L * kc * positions;
         }
-
-        /** op(A) = W_g^T: W_g is [cg, kc] at rows g*cg of W. */
-        void packWeights(MemorySegment w, MemorySegment dst, long dstOff) {
-            for (int g = 0; g < group; g++) {
-                F32Gemm.packA(w, 4L * g * cg * kc, 1, kc, kc, cg, dst, dstOff + g * weightBytes());
-            }
-        }
     }
 
-    private record Node(List<ValueType> outputTypes, Plan p, MemorySegment packedW) implements Kernel {
+    private record Node(List<ValueType> outputTypes, Plan p, KernelProvider.GemmKernel[] gemms) implements Kernel {
         @Override
         public long scratchBytes() {
-            return p.inputBytes() + p.colBytes() + (packedW == null ? p.weightBytes() * p.group() : 0);
+            long gemmScratch = 0;
+            for (var g : gemms) gemmScratch = Math.max(gemmScratch, g.scratchBytes());
+            return p.colBytes() + gemmScratch;
         }
 
         @Override
         public void run(RunContext ctx) {
-            MemorySegment x = ctx.input(0).data(), y = ctx.output(0).data(), scratch = ctx.scratch();
+            MemorySegment x = ctx.input(0).data(), w = ctx.input(1).data(), y = ctx.output(0).data(), scratch = ctx.scratch();
             Tensor bias = ctx.inputCount() > 2 ? ctx.input(2) : null;
-            long colOff = p.inputBytes(), wOff = colOff + p.colBytes();
-            MemorySegment w = packedW;
-            long pwOff = 0;
-            if (w == null) {
-                w = scratch;
-                pwOff = wOff;
-                p.packWeights(ctx.input(1).data(), scratch, wOff);
-            }
+            MemorySegment gemmScratch = scratch.asSlice(p.colBytes());
             fillBias(y, bias == null ? null : bias.data());
             Parallel par = Parallel.of(ctx, p.threads());
             for (int n = 0; n < p.batch(); n++) {
                 for (int g = 0; g < p.group(); g++) {
                     long xOff = 4L * ((long) n * p.channels() + (long) g * p.cg()) * p.positions();
                     long yOff = 4L * ((long) n * p.m() + (long) g * p.mg()) * p.outPlane();
-                    p.gemm().packB(x, xOff, p.positions(), 1, p.cg(), p.positions(), scratch, 0);
-                    p.gemm().multiply(p.kc(), p.positions(), p.cg(), w, pwOff + g * p.weightBytes(), scratch, 0,
-                            scratch, colOff, p.positions(), 1f, false, null, par);
-                    Col2Im.addColumns(scratch, colOff, p.kc(), p.kprod(), p.in(), p.kernel(), p.out(), p.s(), p.pb(),
+                    long wOff = 4L * g * p.cg() * p.kc();
+                    gemms[g].run(w, wOff, x, xOff, scratch, 0, gemmScratch, par);
+                    Col2Im.addColumns(scratch, 0, p.kc(), p.kprod(), p.in(), p.kernel(), p.out(), p.s(), p.pb(),
                             p.d(), y, yOff);
                 }
             }
