@@ -132,6 +132,11 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
     }
 
     @Override
+    long flops() {
+        return spec.flops();
+    }
+
+    @Override
     public long scratchBytes() {
         return defaultBuilt().scratch().total();
     }

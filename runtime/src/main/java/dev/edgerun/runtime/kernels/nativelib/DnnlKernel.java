@@ -31,18 +31,26 @@ abstract class DnnlKernel {
 
     /** Builds the default program; false when oneDNN cannot run this spec. */
     final boolean initialize() {
-        Built b = build(DEFAULT_THREADS);
+        int t = initialThreads();
+        Built b = build(t);
         if (b == null) return false;
-        byThreads[DEFAULT_THREADS] = b;
+        byThreads[t] = b;
         return true;
     }
 
-    final Built defaultBuilt() {
-        return byThreads[DEFAULT_THREADS];
+    private int initialThreads() {
+        return Math.clamp(NativeKernelRules.threadsFor(flops(), DEFAULT_THREADS), 1, MAX_THREADS);
     }
 
+    final Built defaultBuilt() {
+        return byThreads[initialThreads()];
+    }
+
+    /** Floating-point operations of one run, for {@link NativeKernelRules#threadsFor}. */
+    abstract long flops();
+
     final Built built(int threads) {
-        int t = Math.clamp(threads, 1, MAX_THREADS);
+        int t = Math.clamp(NativeKernelRules.threadsFor(flops(), threads), 1, MAX_THREADS);
         Built b = byThreads[t];
         if (b != null) return b;
         synchronized (this) {

@@ -89,6 +89,11 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
     }
 
     @Override
+    long flops() {
+        return spec.flops();
+    }
+
+    @Override
     public long scratchBytes() {
         return defaultBuilt().scratch().total();
     }

@@ -80,7 +80,7 @@ final class XnnpackConvKernel implements KernelProvider.ConvKernel {
         MemorySegment xNhwc = scratch.asSlice(inOff, inBytes), yNhwc = scratch.asSlice(outOff, outBytes);
         long plane = (long) inH * inW;
         for (int n = 0; n < batch; n++) toNhwc(x, 4L * n * channels * plane, xNhwc, 4L * n * channels * plane, channels, plane);
-        long pool = xnn.pool(par.threads());
+        long pool = xnn.pool(NativeKernelRules.threadsFor(spec.flops(), par.threads()));
         long op = operators.acquire();
         try {
             xnn.setupConvolution(op, batch, inH, inW, xNhwc.address(), yNhwc.address(), pool);

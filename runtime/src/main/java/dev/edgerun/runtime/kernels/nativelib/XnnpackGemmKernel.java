@@ -44,7 +44,7 @@ final class XnnpackGemmKernel implements KernelProvider.GemmKernel {
             return;
         }
         long target = spec.accumulate() ? scratch.address() : y.address() + yOffset;
-        long pool = xnn.pool(par.threads());
+        long pool = xnn.pool(NativeKernelRules.threadsFor(spec.flops(), par.threads()));
         long op = operators.acquire();
         try {
             xnn.setupFullyConnected(op, spec.m(), a.address() + aOffset, target, pool);

@@ -45,6 +45,7 @@ class OneDnnKernelsTest {
                 new ConvCase("dilated", l(1, 3, 12, 13), l(4, 3, 3, 3), 1, i(1, 1), i(2, 2), i(2, 2), i(2, 3), true),
                 new ConvCase("grouped", l(2, 6, 8, 8), l(9, 2, 3, 3), 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("1x1", l(2, 16, 5, 7), l(33, 16, 1, 1), 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true),
+                new ConvCase("dense 3x3 large (2 threads used)", l(1, 32, 28, 28), l(32, 32, 3, 3), 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("1x1 wide", l(1, 64, 14, 14), l(96, 64, 1, 1), 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true),
                 new ConvCase("depthwise 3x3", l(1, 32, 9, 19), l(32, 1, 3, 3), 32, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("depthwise strided", l(1, 5, 10, 11), l(5, 1, 3, 3), 5, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false),

@@ -1,0 +1,37 @@
+/**
+ * Native kernel libraries as {@link dev.edgerun.runtime.kernels.KernelProvider}s, bound by hand
+ * over {@code java.lang.foreign} and opened at run time with
+ * {@link java.lang.foreign.SymbolLookup#libraryLookup} (nothing native is needed to build):
+ * <ul>
+ *   <li>{@link dev.edgerun.runtime.kernels.nativelib.OneDnnKernels} — oneDNN 2.x
+ *       ({@code libdnnl.so.2}, Debian's {@code libdnnl2}): float32 convolution (dense, 1x1,
+ *       grouped, depthwise; strides, pads, dilations; 1-3 spatial axes) with the constant weights
+ *       reordered once at compile time, and float32 GEMM/MatMul through the matmul primitive.
+ *       Convolutions read and write the engine's NCHW tensors directly, or, where measured faster
+ *       ({@link dev.edgerun.runtime.kernels.nativelib.NativeKernelRules}), reorder them into
+ *       oneDNN's blocked layout in scratch memory around the primitive.</li>
+ *   <li>{@link dev.edgerun.runtime.kernels.nativelib.XnnpackKernels} — XNNPACK's 2022 operator
+ *       API ({@code libXNNPACK.so.0}, Debian's {@code libxnnpack0}): float32 1-D/2-D convolution
+ *       (NHWC, transposed per run) and fully connected GEMM with constant weights.</li>
+ * </ul>
+ * Each library sits behind one facade ({@code Dnnl}, {@code Xnnpack}) that checks the version
+ * (or API generation) and every symbol it binds; when a library is absent or unsuitable the
+ * provider reports itself unavailable with the reason, {@code KernelSelection} logs it once and
+ * the Java kernels run. Kernel planning failures are logged once per provider and kernel family
+ * and fall back the same way.
+ *
+ * <p>Selection: {@code -Dedgerun.kernels=onednn|xnnpack|java|scalar} restricts the choice to one
+ * provider (scalar stays as the last resort); unset or {@code auto} asks oneDNN first on x86-64
+ * (XNNPACK first on arm64), each provider deciding per spec by the measured rules.
+ * {@code -Dedgerun.onednn.layout=plain|blocked|auto} overrides the convolution layout rule;
+ * {@code -Dedgerun.onednn.library}, {@code -Dedgerun.xnnpack.library} and
+ * {@code -Dedgerun.pthreadpool.library} name the file to open instead of the Debian names.
+ *
+ * <p>Threads: Debian's oneDNN runs on OpenMP (libgomp). oneDNN fixes its work split when a
+ * primitive is created, so each kernel builds one program per thread count (the OpenMP default
+ * at compile time, others on first use) and sets {@code omp_set_num_threads} to the session's
+ * count before each run; XNNPACK gets a process-wide pthreadpool per thread count. Per-run state
+ * (streams, memory objects, XNNPACK operators) is cached per kernel, so steady-state runs make
+ * no native or Java allocations, and concurrent runs each get their own.
+ */
+package dev.edgerun.runtime.kernels.nativelib;
