@@ -191,7 +191,7 @@ public final class Gateway implements AutoCloseable {
         try {
             Files.write(tmp, body);
             List<Object> detections = new ArrayList<>();
-            KeywordSpotter.Listener collect = (label, start, end, score) -> detections.add(Map.of(
+            KeywordSpotter.Listener collect = (label, start, end, score) -> detections.add(entries(
                     "label", labelOf(label), "start", start, "end", end, "score", score));
             long t0 = System.nanoTime();
             try (KeywordSpotter spotter = new KeywordSpotter(audio, null, audioConfig, Map.of(), collect)) {
@@ -222,7 +222,7 @@ public final class Gateway implements AutoCloseable {
         order.sort((a, b) -> Float.compare(p[b], p[a]));
         List<Object> top = new ArrayList<>();
         for (int i : order.subList(0, Math.min(config.topK(), order.size()))) {
-            top.add(Map.of("label", labelOf(i), "index", i, "probability", p[i]));
+            top.add(entries("label", labelOf(i), "index", i, "probability", p[i]));
         }
         return top;
     }
@@ -274,6 +274,13 @@ public final class Gateway implements AutoCloseable {
         try (OutputStream out = x.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /** A JSON object with its keys in the order given. */
+    private static Map<String, Object> entries(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return m;
     }
 
     private static Map<String, Object> error(String message) {
