@@ -4,6 +4,12 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
+import dev.edgerun.devices.providers.DeviceChoice;
+import dev.edgerun.devices.providers.DeviceSelector;
+import dev.edgerun.devices.providers.EdgeDefaults;
+import dev.edgerun.devices.providers.ExecutionProvider;
+import dev.edgerun.devices.providers.NativeLibraryCache;
+import dev.edgerun.devices.providers.ProviderStatus;
 import dev.edgerun.onnx.OnnxModels;
 import dev.edgerun.runtime.Engine;
 import dev.edgerun.runtime.EngineUnavailableException;
@@ -14,8 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code onnxruntime} engine: ONNX Runtime through its Java API, on the CPU provider (other
- * execution providers come with a later issue).
+ * The {@code onnxruntime} engine: ONNX Runtime through its Java API, on the first usable execution
+ * provider of {@code SessionOptions.devices()} (see {@link DeviceSelector} and {@link ExecutionProvider}).
  *
  * <p>An unchanged imported model is handed to ONNX Runtime as its original file (so external
  * data resolves next to it) or bytes; any other model is written back to ONNX from the IR first.
@@ -55,13 +61,16 @@ public final class OnnxRuntimeEngine implements Engine {
     public Session compile(Model model, SessionOptions options) {
         Availability a = availability();
         if (!a.available()) throw new EngineUnavailableException("engine '" + NAME + "' cannot run here: " + a.detail());
-        String device = chooseDevice(options);
         String label = label(model);
         OrtEnvironment env = NativeLibrary.environment();
-        String description = NAME + " " + env.getVersion() + " on " + device
-                + (options.threads() > 0 ? ", " + options.threads() + " intra-op threads" : ", default threads");
+        int threads = EdgeDefaults.intraOpThreads(options.threads());
+        String description;
         OrtSession session;
-        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+        try (OrtSession.SessionOptions so = sessionOptions(options, threads)) {
+            DeviceChoice device = DeviceSelector.append(options, so, threads,
+                    OrtEnvironment.getAvailableProviders(), ProviderStatus.loadedArtifact());
+            description = NAME + " " + env.getVersion() + " on " + device.summary() + ", " + threads
+                    + " intra-op threads" + (options.threads() > 0 ? "" : " (" + EdgeDefaults.threadsReason() + ")");
             session = createSession(env, model, so);
         } catch (OrtException e) {
             throw OrtErrors.atCompile(label, model.onnxOpset(), e);
@@ -82,25 +91,11 @@ public final class OnnxRuntimeEngine implements Engine {
         }
     }
 
-    /** The first device of {@code options} this build can use; only {@code cpu} for now. */
-    private static String chooseDevice(SessionOptions options) {
-        List<String> refused = new ArrayList<>();
-        for (String d : options.devices()) {
-            if (d.equalsIgnoreCase("cpu")) return "cpu";
-            String why = "device '" + d + "' is not available in this build of the " + NAME
-                    + " engine (only cpu; execution providers come in a later version)";
-            if (options.fallback() == SessionOptions.FallbackPolicy.STRICT) throw new EngineUnavailableException(why);
-            refused.add(why);
-        }
-        if (!refused.isEmpty()) throw new EngineUnavailableException(String.join("; ", refused));
-        return "cpu";
-    }
-
-    private static OrtSession.SessionOptions sessionOptions(SessionOptions options) throws OrtException {
+    private static OrtSession.SessionOptions sessionOptions(SessionOptions options, int threads) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-            so.setIntraOpNumThreads(options.threads());
+            so.setIntraOpNumThreads(threads);
             so.setInterOpNumThreads(1);
             so.addConfigEntry(ALLOW_SPINNING, "0");
             so.setOptimizationLevel(switch (options.optimization()) {
@@ -108,7 +103,9 @@ public final class OnnxRuntimeEngine implements Engine {
                 case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
                 case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
             });
-            for (var e : options.providerOptions().entrySet()) so.addConfigEntry(e.getKey(), e.getValue());
+            for (var e : options.providerOptions().entrySet()) {
+                if (!ExecutionProvider.isProviderOption(e.getKey())) so.addConfigEntry(e.getKey(), e.getValue());
+            }
             return so;
         } catch (OrtException | RuntimeException e) {
             so.close();
@@ -139,6 +136,7 @@ public final class OnnxRuntimeEngine implements Engine {
 
         private static Availability probe() {
             try {
+                NativeLibraryCache.useStableFolder();
                 OrtEnvironment env = environment();
                 return Availability.yes("ONNX Runtime " + env.getVersion() + ", providers "
                         + OrtEnvironment.getAvailableProviders());
