@@ -32,7 +32,7 @@ public record ProviderStatus(ExecutionProvider provider, boolean available, Stri
             return new ProviderStatus(p, true, "compiled into this ONNX Runtime build (" + artifact + ")");
         }
         if (p == ExecutionProvider.NNAPI || p == ExecutionProvider.COREML) return new ProviderStatus(p, false, p.install());
-        return new ProviderStatus(p, false, p.ortProvider().getName() + " is not in this ONNX Runtime build ("
+        return new ProviderStatus(p, false, p.ortProvider().getName() + " is not available in this build of ONNX Runtime ("
                 + "com.microsoft.onnxruntime:" + artifact + "); " + p.install());
     }
 }
