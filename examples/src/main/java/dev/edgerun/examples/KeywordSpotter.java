@@ -115,10 +115,9 @@ public final class KeywordSpotter implements AutoCloseable {
         if (dims.length < 2) throw new IllegalArgumentException("keyword model input '" + in.name() + "' " + in.shape()
                 + " is not (..., frames, bands)");
         this.bands = (int) dims[dims.length - 1];
-        int expectedBands = config.mfcc() ? Math.min(10, config.mels()) : config.mels();
         if (bands <= 0) throw new IllegalArgumentException("the model's band dimension is symbolic: " + in.shape());
         if (!config.mfcc() && bands != config.mels()) throw new IllegalArgumentException("model takes " + bands
-                + " log-mel bands, the front end makes " + expectedBands + " (set --mels " + bands + ")");
+                + " log-mel bands, the front end makes " + config.mels() + " (set --mels " + bands + ")");
         long modelFrames = dims[dims.length - 2];
         this.windowFrames = config.windowFrames() > 0 ? config.windowFrames() : (int) modelFrames;
         if (windowFrames <= 0) throw new IllegalArgumentException("the model's frame count is symbolic; set the window length");

@@ -59,6 +59,23 @@ class ImageClassifierTest {
     }
 
     @Test
+    void kerasChannelsLastModel(@TempDir Path dir) throws Exception {
+        String root = System.getProperty("EDGERUN_SHARED", System.getenv("EDGERUN_SHARED"));
+        assumeTrue(root != null, "EDGERUN_SHARED is not set; skipping the Keras image model test");
+        Path model = Path.of(root, "testdata/keras/keras3-generated/mobilenet_block/model.keras");
+        assumeTrue(Files.isRegularFile(model), "no " + model + "; skipping");
+        Path image = writeTestImage(dir, "g.png", 64, 48);
+        try (ImageClassifier c = new ImageClassifier(model, null, SessionOptions.defaults(), Map.of())) {
+            assertEquals("NHWC", c.preprocessing().layout().name(), "layout read from the (1, 32, 32, 3) input");
+            ImageClassifier.Result r = c.classify(image, 10);
+            assertEquals(4, r.top().size(), "all 4 classes of the model");
+            float sum = 0;
+            for (ImageClassifier.Prediction p : r.top()) sum += p.probability();
+            assertEquals(1f, sum, 1e-4f);
+        }
+    }
+
+    @Test
     void commandLineClassifiesAFolderAsJson(@TempDir Path dir) throws Exception {
         Path model = Shared.model("mobilenet_v2");
         Path images = Files.createDirectories(dir.resolve("images"));
