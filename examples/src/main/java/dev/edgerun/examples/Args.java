@@ -61,6 +61,25 @@ final class Args {
         return positional;
     }
 
+    /** A program body that may throw anything a command line reports. */
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs an example's body; a mistake the user can fix (bad option, unreadable file, model that
+     * does not fit, no microphone) ends the program with its message and status 2, not a stack trace.
+     */
+    static void runMain(Body body) throws Exception {
+        try {
+            body.run();
+        } catch (dev.edgerun.runtime.EdgerunException | IllegalArgumentException | IllegalStateException
+                 | java.io.UncheckedIOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
     /** {@code key=value} pairs given as repeated {@code name} options. */
     Map<String, String> pairs(String name) {
         Map<String, String> m = new LinkedHashMap<>();

@@ -154,7 +154,11 @@ public final class FineTuneOnDevice {
         return dir;
     }
 
-    public static void main(String[] argv) throws IOException {
+    public static void main(String[] argv) throws Exception {
+        Args.runMain(() -> run(argv));
+    }
+
+    private static void run(String[] argv) throws IOException {
         Args a = new Args(argv);
         Path dir = Files.createDirectories(Path.of(a.get("--out", System.getProperty("java.io.tmpdir") + "/edgerun-finetune-example")));
         Outcome o = run(dir, Long.parseLong(a.get("--seed", "7")));

@@ -316,7 +316,11 @@ public final class Gateway implements AutoCloseable {
         if (audioModel != null) audioModel.close();
     }
 
-    public static void main(String[] argv) throws IOException, InterruptedException {
+    public static void main(String[] argv) throws Exception {
+        Args.runMain(() -> run(argv));
+    }
+
+    private static void run(String[] argv) throws IOException, InterruptedException {
         Args a = new Args(argv);
         Config c = new Config(a.get("--bind", "127.0.0.1"), a.getInt("--port", 8080), a.getInt("--workers", 2),
                 a.getInt("--queue", 8), a.getInt("--max-bytes", 4 << 20), a.getInt("--top", 5), a.getInt("--grace-seconds", 5));

@@ -210,7 +210,11 @@ public final class ImageClassifier implements AutoCloseable {
         model.close();
     }
 
-    public static void main(String[] argv) throws IOException {
+    public static void main(String[] argv) throws Exception {
+        Args.runMain(() -> run(argv));
+    }
+
+    private static void run(String[] argv) throws IOException {
         Args a = new Args(argv, "--json");
         SessionOptions.Builder o = SessionOptions.builder().engine(a.get("--engine", "native")).threads(a.getInt("--threads", 0));
         if (a.has("--device")) o.devices(a.all("--device"));

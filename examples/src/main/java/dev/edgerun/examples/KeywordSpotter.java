@@ -251,6 +251,10 @@ public final class KeywordSpotter implements AutoCloseable {
     // ------------------------------------------------------------------ command line
 
     public static void main(String[] argv) throws Exception {
+        Args.runMain(() -> run(argv));
+    }
+
+    private static void run(String[] argv) throws Exception {
         Args a = new Args(argv, "--mic", "--logmel");
         Config c = Config.defaults()
                 .withFrontEnd(!a.has("--logmel"), a.getInt("--fft", 512), a.getInt("--frame-hop", 320), a.getInt("--mels", 40));

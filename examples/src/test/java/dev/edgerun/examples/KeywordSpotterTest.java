@@ -176,6 +176,20 @@ class KeywordSpotterTest {
     }
 
     @Test
+    void commandLineWithStatefulModelAndVadFromFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path kws = dir.resolve("counter.onnx"), vad = dir.resolve("vad.onnx");
+        try (Model k = TestModels.counter(FRAMES, 10); Model v = TestModels.energyVad(FRAME_HOP)) {
+            dev.edgerun.onnx.OnnxModels.write(k, kws);
+            dev.edgerun.onnx.OnnxModels.write(v, vad);
+        }
+        String out = Shared.stdout(() -> KeywordSpotter.main(new String[] {"--model", kws.toString(), "--vad", vad.toString(),
+                "--wav", Shared.clip("hello_edge.wav").toString(), "--smooth", "1", "--threshold", "0.5"}));
+        // hello_edge.wav starts and ends with espeak's short silences; the counter fires from its 5th run
+        assertTrue(out.matches("(?s).*16 windows \\(\\d+ gated by the VAD\\), 1 detections.*"), out);
+        assertTrue(out.contains("class 1"), out);
+    }
+
+    @Test
     void commandLineReportsDetectionsAndRealTimeFactor() throws Exception {
         String model = Shared.model("kws_dscnn").toString();
         String out = Shared.stdout(() -> KeywordSpotter.main(new String[] {"--model", model, "--wav", Shared.clip("hello_edge.wav").toString(),
