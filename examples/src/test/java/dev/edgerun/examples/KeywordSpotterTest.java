@@ -137,6 +137,23 @@ class KeywordSpotterTest {
     }
 
     @Test
+    void logMelFrontEndFeedsAnLstmModel() throws Exception {
+        Model m = Edgerun.load(Shared.model("kws_lstm"));   // input (1, 49, 40) log-mel
+        try (m; Session s = Edgerun.session(m, ONE_THREAD)) {
+            float[] audio = AudioInput.readWav(Shared.clip("yes_no.wav")).samples();
+            KeywordSpotter.Config c = config(1, 0f, 0.2, -1).withFrontEnd(false, FFT, FRAME_HOP, 40).withWindow(0, 1);
+            int[] detections = {0};
+            try (KeywordSpotter k = new KeywordSpotter(s, null, c, Map.of(), (l, a, b, sc) -> detections[0]++)) {
+                k.accept(audio, 0, audio.length);
+                long frames = 1 + (audio.length - FFT) / FRAME_HOP;
+                assertEquals(frames - FRAMES + 1, k.windows(), "a window per frame with a hop of 1 frame");
+                assertEquals(12, k.lastPosterior().length);
+            }
+            assertTrue(detections[0] >= 1);
+        }
+    }
+
+    @Test
     void steadyStateWindowsAllocateNothingBeyondTheEnginesRun() {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();
