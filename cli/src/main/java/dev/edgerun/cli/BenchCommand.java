@@ -1,5 +1,6 @@
 package dev.edgerun.cli;
 
+import dev.edgerun.devices.tune.AutoOptions;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.Session;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,15 +63,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
     long seed;
 
+    /** The tuned choice under --profile auto (never with --compare). */
+    private Optional<AutoOptions> tuned = Optional.empty();
+
     /** One engine under test. */
     private record Runner(String engine, Session session, double compileMs, Latency latency) {}
 
     @Override
     public Integer call() {
-        List<String> engines = engineNames();
+        tuned = compare ? Optional.empty() : common.tuned(file, spec.commandLine().getErr());
+        List<String> engines = tuned.map(a -> List.of(a.options().engine())).orElseGet(this::engineNames);
         if (runs < 1 && seconds <= 0) throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
         long t0 = System.nanoTime();
-        try (Model model = Edgerun.load(file)) {
+        try (Model model = Edgerun.load(tuned.map(AutoOptions::modelFile).orElse(file))) {
             double loadMs = (System.nanoTime() - t0) / 1e6;
             Map<String, Tensor> inputs = RandomInputs.create(model.graph(), shapes, seed);
             List<Runner> runners = new ArrayList<>();
@@ -104,7 +110,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private Runner compile(Model model, String engine) {
         long t0 = System.nanoTime();
-        Session s = Edgerun.session(model, common.sessionOptions(engine).toBuilder().threads(threads()).build());
+        Session s = Edgerun.session(model, tuned.map(AutoOptions::options)
+                .orElseGet(() -> common.sessionOptions(engine).toBuilder().threads(threads()).build()));
         return new Runner(engine, s, (System.nanoTime() - t0) / 1e6, new Latency());
     }
 

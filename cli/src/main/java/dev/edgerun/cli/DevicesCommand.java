@@ -1,6 +1,9 @@
 package dev.edgerun.cli;
 
 import dev.edgerun.devices.OnnxRuntimeEngine;
+import dev.edgerun.devices.probe.DeviceProbe;
+import dev.edgerun.devices.providers.NativeLibraryCache;
+import dev.edgerun.devices.providers.ProviderStatus;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.Engine;
 import dev.edgerun.runtime.kernels.Vectors;
@@ -12,8 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,13 +23,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code edgerun devices}: engines, ONNX Runtime providers and facts about this machine. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
-        description = "List the engines, ONNX Runtime execution providers and device facts available here.")
+        description = "List the engines, every ONNX Runtime execution provider (available or why not) and device facts: "
+                + "CPU, clusters, ISA features, memory, board, temperature, GPUs, Java and the Vector API.")
 final class DevicesCommand implements Callable<Integer> {
-
-    /** CPU flags that matter to inference kernels (x86 "flags" and ARM "Features" of /proc/cpuinfo). */
-    private static final Set<String> KERNEL_FLAGS = Set.of("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f",
-            "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_int8",
-            "amx_bf16", "neon", "asimd", "asimdhp", "asimddp", "fphp", "i8mm", "bf16", "sve", "sve2", "sme");
 
     @Spec
     CommandSpec spec;
@@ -67,33 +64,25 @@ final class DevicesCommand implements Callable<Integer> {
     private static Map<String, Object> onnxRuntime() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", OnnxRuntimeEngine.ortVersion());
-        m.put("providers", OnnxRuntimeEngine.availableProviders());
+        m.put("artifact", ProviderStatus.loadedArtifact());
+        Path libs = NativeLibraryCache.folder();
+        m.put("native_library_folder", libs == null ? null : libs.toString());
+        List<Map<String, Object>> providers = new ArrayList<>();
+        for (ProviderStatus p : OnnxRuntimeEngine.providerStatuses()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("device", p.provider().device());
+            pm.put("provider", p.provider().ortProvider().getName());
+            pm.put("available", p.available());
+            pm.put("reason", p.reason());
+            providers.add(pm);
+        }
+        m.put("providers", providers);
         return m;
     }
 
-    private static Map<String, Object> cpu() throws IOException {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("arch", System.getProperty("os.arch"));
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        String model = null;
-        Set<String> flags = new TreeSet<>();
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (Files.isReadable(cpuinfo)) {
-            for (String line : Files.readAllLines(cpuinfo)) {
-                int colon = line.indexOf(':');
-                if (colon < 0) continue;
-                String key = line.substring(0, colon).trim();
-                String value = line.substring(colon + 1).trim();
-                if (model == null && (key.equals("model name") || key.equals("Model") || key.equals("Hardware"))) model = value;
-                if (key.equals("flags") || key.equals("Features")) {
-                    for (String f : value.split("\\s+")) if (KERNEL_FLAGS.contains(f)) flags.add(f);
-                }
-            }
-        }
-        m.put("model", model);
-        m.put("features", List.copyOf(flags));
-        return m;
+    /** Facts from {@link DeviceProbe}: CPU model, cores, clusters, ISA features, board, temperature, GPUs. */
+    private static Map<String, Object> cpu() {
+        return DeviceProbe.local().probe().toMap();
     }
 
     private static Map<String, Object> memory() throws IOException {
@@ -130,10 +119,24 @@ final class DevicesCommand implements Callable<Integer> {
                     e.get("detail"));
         }
         Map<String, Object> ort = (Map<String, Object>) doc.get("onnxruntime");
-        out.printf("onnxruntime  %s, providers %s%n", ort.get("version"), ort.get("providers"));
+        out.printf("onnxruntime  %s (%s), native libraries in %s%n", ort.get("version"), ort.get("artifact"),
+                ort.get("native_library_folder") == null ? "a temporary folder" : ort.get("native_library_folder"));
+        for (Map<String, Object> p : (List<Map<String, Object>>) ort.get("providers")) {
+            out.printf("  %-10s %-13s %s%n", p.get("device"), (Boolean) p.get("available") ? "available" : "unavailable",
+                    p.get("reason"));
+        }
         Map<String, Object> cpu = (Map<String, Object>) doc.get("cpu");
-        out.printf("cpu          %s, %s cores, %s, %s%n", cpu.get("model"), cpu.get("cores"), cpu.get("arch"), cpu.get("os"));
-        out.printf("cpu features %s%n", String.join(" ", (List<String>) cpu.get("features")));
+        out.printf("cpu          %s, %s, %s logical / %s physical cores, %s big, %s%n", cpu.get("cpu_model"),
+                cpu.get("arch"), cpu.get("logical_cpus"), cpu.get("physical_cores"), cpu.get("big_cores"), cpu.get("os"));
+        for (Map<String, Object> c : (List<Map<String, Object>>) cpu.get("clusters")) {
+            out.printf("  cluster    %s cpus %s, max %s MHz%n", c.get("core") == null ? "" : c.get("core"), c.get("cpus"),
+                    ((Long) c.get("max_freq_khz")) == 0 ? "?" : (Long) c.get("max_freq_khz") / 1000);
+        }
+        out.printf("cpu features %s%n", String.join(" ", (List<String>) cpu.get("cpu_features")));
+        out.printf("board        %s; CPU temperature %s; NVIDIA GPUs %s%n",
+                cpu.get("board_model") == null ? "(no device tree)" : cpu.get("board_model"),
+                cpu.get("cpu_temperature_c") == null ? "unreadable" : cpu.get("cpu_temperature_c") + " C",
+                ((List<?>) cpu.get("nvidia_gpus")).isEmpty() ? "none" : cpu.get("nvidia_gpus"));
         Map<String, Object> mem = (Map<String, Object>) doc.get("memory");
         Object total = mem.get("total_bytes");
         Object avail = mem.get("available_bytes");

@@ -1,6 +1,7 @@
 package dev.edgerun.cli;
 
 import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
@@ -38,6 +39,12 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         try (Model model = Edgerun.load(file)) {
             Map<String, Object> doc = describe(model);
+            if (!common.devices.isEmpty()) {
+                // --device: say where a session would run (and which devices it fell back from).
+                try (Session s = Edgerun.session(model, common.sessionOptions())) {
+                    doc.put("session", s.description());
+                }
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (common.json) out.println(Json.write(doc));
             else printText(out, model, doc);
@@ -130,6 +137,7 @@ final class InspectCommand implements Callable<Integer> {
         for (var e : ((Map<String, Integer>) d.get("operators")).entrySet()) {
             out.printf("    %-24s %5d%n", e.getKey(), e.getValue());
         }
+        if (d.get("session") != null) out.printf("  session     %s%n", d.get("session"));
         if (!model.metadata().isEmpty()) {
             out.println("  metadata");
             model.metadata().forEach((k, v) -> out.printf("    %s = %s%n", k, v));

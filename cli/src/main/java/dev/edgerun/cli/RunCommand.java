@@ -1,5 +1,6 @@
 package dev.edgerun.cli;
 
+import dev.edgerun.devices.tune.AutoOptions;
 import dev.edgerun.onnx.TensorProtos;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Edgerun;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -53,10 +55,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (Model model = Edgerun.load(file)) {
+        Optional<AutoOptions> tuned = common.tuned(file, spec.commandLine().getErr());
+        try (Model model = Edgerun.load(tuned.map(AutoOptions::modelFile).orElse(file))) {
             List<Value> declared = model.graph().requiredInputs();
             Map<String, Tensor> inputs = new LinkedHashMap<>();
-            try (Session session = Edgerun.session(model, common.sessionOptions())) {
+            try (Session session = Edgerun.session(model, tuned.map(AutoOptions::options).orElseGet(common::sessionOptions))) {
                 for (String s : inputSpecs) readInput(s, declared, inputs);
                 long t0 = System.nanoTime();
                 try (RunResult result = session.run(inputs)) {

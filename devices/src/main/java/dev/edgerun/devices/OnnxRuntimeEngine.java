@@ -57,6 +57,13 @@ public final class OnnxRuntimeEngine implements Engine {
         return r;
     }
 
+    /** Every catalogued execution provider: available in the loaded build, or why not and what to install. */
+    public static List<ProviderStatus> providerStatuses() {
+        var compiled = NativeLibrary.AVAILABILITY.available() ? OrtEnvironment.getAvailableProviders()
+                : java.util.EnumSet.noneOf(ai.onnxruntime.OrtProvider.class);
+        return ProviderStatus.all(compiled, ProviderStatus.loadedArtifact());
+    }
+
     @Override
     public Session compile(Model model, SessionOptions options) {
         Availability a = availability();

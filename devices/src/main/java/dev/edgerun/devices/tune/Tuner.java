@@ -17,9 +17,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -84,10 +86,13 @@ public final class Tuner {
     /** Measures each configuration in turn; {@code progress} sees each result as it comes. */
     public List<Measurement> measure(List<Configuration> grid, Consumer<Measurement> progress) {
         Map<Path, Model> models = new LinkedHashMap<>();
+        Set<String> warmed = new HashSet<>();
         List<Measurement> r = new ArrayList<>();
         try {
             for (Configuration c : grid) {
-                Measurement m = measureOne(c, models);
+                // The first configuration of an engine and model also warms the JIT for the ones after it.
+                boolean first = warmed.add(c.variant() + " " + c.engine());
+                Measurement m = measureOne(c, models, first ? 1.0 : 0.25);
                 progress.accept(m);
                 r.add(m);
             }
@@ -97,13 +102,13 @@ public final class Tuner {
         return r;
     }
 
-    private Measurement measureOne(Configuration c, Map<Path, Model> models) {
+    private Measurement measureOne(Configuration c, Map<Path, Model> models, double warmupShare) {
         Map<String, Tensor> in = Map.of();
         try {
             Model model = models.computeIfAbsent(c.modelFile(), Edgerun::load);
             in = inputs.apply(model);
             try (Session s = Edgerun.session(model, c.sessionOptions())) {
-                return time(c, s, in);
+                return time(c, s, in, warmupShare);
             }
         } catch (EdgerunException | IllegalArgumentException e) {
             return Measurement.failed(c, String.valueOf(e.getMessage()).replace('\n', ' '));
@@ -112,10 +117,10 @@ public final class Tuner {
         }
     }
 
-    /** Warm-up for a quarter of the budget (at least 3 runs), then timed runs for the budget (at least 5). */
-    private Measurement time(Configuration c, Session s, Map<String, Tensor> in) {
+    /** Warm-up for {@code warmupShare} of the budget (at least 3 runs), then timed runs for the budget (at least 5). */
+    private Measurement time(Configuration c, Session s, Map<String, Tensor> in, double warmupShare) {
         long budget = (long) (secondsPerConfiguration * 1e9);
-        long warmEnd = System.nanoTime() + budget / 4;
+        long warmEnd = System.nanoTime() + (long) (budget * warmupShare);
         for (int i = 0; i < 3 || System.nanoTime() < warmEnd; i++) runOnce(s, in);
         List<Long> times = new ArrayList<>();
         long end = System.nanoTime() + budget;
