@@ -50,10 +50,12 @@ public final class TestCaseFolder {
 
     private final Path dir;
     private final Path modelFile;
+    private final boolean oneOfSeveral; // the folder holds the same model in several formats
 
-    private TestCaseFolder(Path dir, Path modelFile) {
+    private TestCaseFolder(Path dir, Path modelFile, boolean oneOfSeveral) {
         this.dir = dir;
         this.modelFile = modelFile;
+        this.oneOfSeveral = oneOfSeveral;
     }
 
     /** Whether {@code dir} holds a model file this class recognises. */
@@ -68,7 +70,24 @@ public final class TestCaseFolder {
         if (model == null) {
             throw new ModelFormatException(dir + ": no model file (looked for " + MODEL_NAMES + " and *.onnx)");
         }
-        return new TestCaseFolder(dir, model);
+        return new TestCaseFolder(dir, model, false);
+    }
+
+    /**
+     * One test case per model file in the folder: a folder holding the same model as
+     * {@code model.keras} and {@code model.h5} (and/or {@code model.onnx}) gives one case per file,
+     * named {@code folder/model.keras} and so on, all sharing the folder's data sets.
+     */
+    public static List<TestCaseFolder> openEach(Path dir) {
+        if (!Files.isDirectory(dir)) throw new ModelFormatException(dir + ": not a folder");
+        List<Path> models = new ArrayList<>();
+        for (String name : MODEL_NAMES) {
+            if (Files.isRegularFile(dir.resolve(name))) models.add(dir.resolve(name));
+        }
+        if (models.size() <= 1) return List.of(open(dir));
+        List<TestCaseFolder> r = new ArrayList<>();
+        for (Path m : models) r.add(new TestCaseFolder(dir, m, true));
+        return r;
     }
 
     private static Path findModel(Path dir) {
@@ -86,7 +105,8 @@ public final class TestCaseFolder {
     /** The folder's name, e.g. {@code test_abs} or {@code resnet18}. */
     public String name() {
         Path n = dir.toAbsolutePath().normalize().getFileName();
-        return n == null ? dir.toString() : n.toString();
+        String folder = n == null ? dir.toString() : n.toString();
+        return oneOfSeveral ? folder + "/" + modelFile.getFileName() : folder;
     }
 
     public Path modelFile() {

@@ -110,6 +110,27 @@ class TestCaseFolderTest {
     }
 
     @Test
+    void oneCasePerModelFileWhenAFolderHoldsSeveralFormats(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("model.keras"), new byte[] {1});
+        Files.write(dir.resolve("model.h5"), new byte[] {2});
+        List<TestCaseFolder> cases = TestCaseFolder.openEach(dir);
+        assertEquals(2, cases.size());
+        String folder = dir.getFileName().toString();
+        assertEquals(folder + "/model.keras", cases.get(0).name());
+        assertEquals(dir.resolve("model.keras"), cases.get(0).modelFile());
+        assertEquals(folder + "/model.h5", cases.get(1).name());
+        assertEquals(dir.resolve("model.h5"), cases.get(1).modelFile());
+    }
+
+    @Test
+    void aFolderWithOneModelKeepsItsPlainName(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("model.onnx"), new byte[] {1});
+        List<TestCaseFolder> cases = TestCaseFolder.openEach(dir);
+        assertEquals(1, cases.size());
+        assertEquals(dir.getFileName().toString(), cases.get(0).name());
+    }
+
+    @Test
     void folderWithoutModel(@TempDir Path dir) {
         assertFalse(TestCaseFolder.isTestCaseFolder(dir));
         var e = assertThrows(ModelFormatException.class, () -> TestCaseFolder.open(dir));
