@@ -29,6 +29,24 @@ public interface Session extends AutoCloseable {
      */
     RunResult run(Map<String, Tensor> inputs);
 
+    /**
+     * Runs the model and writes the outputs named in {@code outputs} into the caller's tensors,
+     * which must have each output's dtype and shape; outputs not named are computed but not
+     * returned. The default runs {@link #run(Map)} and copies; the native engine writes without
+     * allocating on the Java heap once the input shapes have been planned.
+     *
+     * @throws InvalidInputException for an unknown, missing or mistyped input, or an output tensor
+     *     with an unknown name or the wrong dtype or shape (naming expected and given)
+     */
+    default void run(Map<String, Tensor> inputs, Map<String, Tensor> outputs) {
+        Outputs.checkNames(outputs(), outputs);
+        try (RunResult r = run(inputs)) {
+            for (Map.Entry<String, Tensor> e : outputs.entrySet()) {
+                Outputs.copyInto(e.getKey(), r.get(e.getKey()), e.getValue());
+            }
+        }
+    }
+
     @Override
     void close();
 }

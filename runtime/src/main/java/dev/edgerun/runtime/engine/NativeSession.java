@@ -4,6 +4,7 @@ import dev.edgerun.runtime.EdgerunException;
 import dev.edgerun.runtime.EngineUnavailableException;
 import dev.edgerun.runtime.Inputs;
 import dev.edgerun.runtime.InvalidInputException;
+import dev.edgerun.runtime.Outputs;
 import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.SessionOptions;
@@ -46,6 +47,8 @@ public final class NativeSession implements Session {
     private volatile Plan lastPlan;
     private long plansMade;                        // guarded by planLock
     private volatile boolean closed;
+    /** Per thread, the inputs of {@link #run(Map, Map)} in model order, so that a run allocates no array. */
+    private final ThreadLocal<Tensor[]> orderedInputs;
 
     NativeSession(Model model, SessionOptions options, OperatorSource operators) {
         checkDevices(options);
@@ -59,6 +62,8 @@ public final class NativeSession implements Session {
             GraphProgram.collectRegistryMisses(graph, env, misses);
             this.main = new GraphProgram(graph, env, false);
             this.inputs = List.of(main.inputs);
+            int inputCount = main.inputs.length;
+            this.orderedInputs = ThreadLocal.withInitial(() -> new Tensor[inputCount]);
             this.outputs = graph.outputs();
             planAtCompileTime(misses);
             if (!misses.isEmpty()) throw new UnsupportedOperatorException(ExecEnv.ENGINE, misses, HINT);
@@ -165,6 +170,73 @@ public final class NativeSession implements Session {
             return new RunResult(result);
         } finally {
             plan.release(frame);
+        }
+    }
+
+    /**
+     * Runs the model into the caller's output tensors. Once a plan exists for the input shapes, a
+     * run allocates nothing on the Java heap: inputs are looked up without iterators, the frame
+     * comes from the plan's pool and the outputs are copied from the frame into {@code outs}.
+     */
+    @Override
+    public void run(Map<String, Tensor> given, Map<String, Tensor> outs) {
+        checkOpen();
+        Tensor[] ordered = orderedInputs.get();
+        try {
+            if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
+            Outputs.checkNames(outputs, outs);
+            Plan plan;
+            Frame frame;
+            do {
+                plan = planFor(ordered);
+                frame = plan.acquire();
+            } while (frame == null);
+            try {
+                for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
+                frame.execute();
+                copyOutputs(frame, outs);
+            } finally {
+                plan.release(frame);
+            }
+        } finally {
+            Arrays.fill(ordered, null);
+        }
+    }
+
+    /** Puts the inputs in model order; false when one is missing, unknown, closed or mistyped. */
+    private boolean orderInputs(Map<String, Tensor> given, Tensor[] ordered) {
+        if (given.size() != ordered.length) return false;
+        for (int i = 0; i < ordered.length; i++) {
+            Tensor t = given.get(main.inputs[i].name());
+            if (t == null || t.isClosed() || !matchesDeclaration(main.inputs[i], t)) return false;
+            ordered[i] = t;
+        }
+        return true;
+    }
+
+    private static boolean matchesDeclaration(Value v, Tensor t) {
+        if (!(v.type() instanceof ValueType.TensorType declared)) return false;
+        if (declared.dtype() != null && declared.dtype() != t.dtype()) return false;
+        Shape want = declared.shape();
+        if (want == null) return true;
+        Shape got = t.shape();
+        if (want.rank() != got.rank()) return false;
+        for (int d = 0; d < want.rank(); d++) {
+            if (want.dim(d) >= 0 && want.dim(d) != got.dim(d)) return false;
+        }
+        return true;
+    }
+
+    private void copyOutputs(Frame frame, Map<String, Tensor> outs) {
+        for (int i = 0; i < main.outputSlots.length; i++) {
+            String name = main.outputNames[i];
+            Tensor target = outs.get(name);
+            if (target == null && !outs.containsKey(name)) continue;
+            if (!(frame.values[main.outputSlots[i]] instanceof Tensor produced)) {
+                throw new EdgerunException("output '" + name + "' is not a tensor; run(Map, Map) writes tensors only"
+                        + " (use NativeSession.runValues)");
+            }
+            Outputs.copyInto(name, produced, target);
         }
     }
 

@@ -1,0 +1,53 @@
+package dev.edgerun.runtime.engine;
+
+import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.Session;
+import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Model;
+import java.lang.management.ManagementFactory;
+import java.util.Map;
+
+/**
+ * Prints the heap bytes per {@link Session#run(Map, Map)} of planned models, one line "model bytes"
+ * each. Run in a JVM of its own by {@link RunIntoOutputsTest}, as the element-wise
+ * {@code AllocationProbe}: the Vector API compiles to allocation-free code only while a JVM uses one
+ * vector width.
+ */
+public final class RunIntoOutputsProbe {
+    private static final long BUDGET_NANOS = 10_000_000_000L;
+
+    private RunIntoOutputsProbe() {}
+
+    public static void main(String[] args) {
+        probe("mlp", SteadyStateModels.mlp());
+        probe("dscnn", SteadyStateModels.dscnn());
+    }
+
+    private static void probe(String name, Model model) {
+        SessionOptions options = SessionOptions.builder().engine("native").threads(1).build();
+        try (Session s = Edgerun.session(model, options);
+             Tensor x = Tensor.of(SteadyStateModels.values((int) SteadyStateModels.inputShape(model).elementCount(), 3),
+                     SteadyStateModels.inputShape(model).dims());
+             Tensor y = Tensor.allocate(s.outputs().get(0).dtype(), s.outputs().get(0).shape())) {
+            Map<String, Tensor> in = Map.of(s.inputs().get(0).name(), x);
+            Map<String, Tensor> out = Map.of(s.outputs().get(0).name(), y);
+            System.out.println(name + " " + bytesPerRun(s, in, out));
+        }
+    }
+
+    /** The fewest bytes per run over windows of 200 runs after warm-up, until a window allocates nothing or 10 s pass. */
+    private static long bytesPerRun(Session s, Map<String, Tensor> in, Map<String, Tensor> out) {
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20_000; i++) s.run(in, out);
+        long id = Thread.currentThread().threadId();
+        long least = Long.MAX_VALUE;
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        while (least > 0 && System.nanoTime() < deadline) {
+            long before = bean.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 200; i++) s.run(in, out);
+            least = Math.min(least, (bean.getThreadAllocatedBytes(id) - before) / 200);
+        }
+        return least;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.edgerun.runtime.engine;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Attribute;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Value;
+import java.util.List;
+
+/** Small models built in code with the shapes of the shared mlp_tiny and kws_dscnn models. */
+final class SteadyStateModels {
+    private SteadyStateModels() {}
+
+    static float[] values(int n, int seed) {
+        float[] r = new float[n];
+        for (int i = 0; i < n; i++) r[i] = ((i * 7919 + seed * 104729) % 201 - 100) / 400f;
+        return r;
+    }
+
+    /** x[1,64] -> Gemm(128) -> Relu -> Gemm(10) -> y, as mlp_tiny. */
+    static Model mlp() {
+        Graph g = Graph.builder("mlp")
+                .input(Value.tensor("x", DType.FLOAT, 1, 64))
+                .initializer("w1", Tensor.of(values(128 * 64, 1), 128, 64))
+                .initializer("b1", Tensor.of(values(128, 2), 128))
+                .initializer("w2", Tensor.of(values(10 * 128, 3), 10, 128))
+                .initializer("b2", Tensor.of(values(10, 4), 10))
+                .node("Gemm", List.of("x", "w1", "b1"), List.of("h"), Attribute.of("transB", 1L))
+                .node("Relu", List.of("h"), List.of("r"))
+                .node("Gemm", List.of("r", "w2", "b2"), List.of("y"), Attribute.of("transB", 1L))
+                .output(Value.tensor("y", DType.FLOAT, 1, 10))
+                .build();
+        return Model.builder().graph(g).opset(17).build();
+    }
+
+    /**
+     * x[1,1,49,10] -> Conv 3x3(16) -> BatchNormalization -> Relu -> depthwise Conv 3x3 -> Clip(0,6)
+     * -> Conv 1x1(16) -> Relu -> GlobalAveragePool -> Flatten -> Gemm(12) -> y, as kws_dscnn.
+     */
+    static Model dscnn() {
+        int c = 16;
+        Graph g = Graph.builder("dscnn")
+                .input(Value.tensor("x", DType.FLOAT, 1, 1, 49, 10))
+                .initializer("w0", Tensor.of(values(c * 9, 5), c, 1, 3, 3))
+                .initializer("b0", Tensor.of(values(c, 6), c))
+                .initializer("scale", Tensor.of(ones(c, 1.5f), c))
+                .initializer("shift", Tensor.of(values(c, 7), c))
+                .initializer("mean", Tensor.of(values(c, 8), c))
+                .initializer("var", Tensor.of(ones(c, 0.5f), c))
+                .initializer("wd", Tensor.of(values(c * 9, 9), c, 1, 3, 3))
+                .initializer("wp", Tensor.of(values(c * c, 10), c, c, 1, 1))
+                .initializer("lo", Tensor.scalar(0f))
+                .initializer("hi", Tensor.scalar(6f))
+                .initializer("wf", Tensor.of(values(12 * c, 11), 12, c))
+                .initializer("bf", Tensor.of(values(12, 12), 12))
+                .node("Conv", List.of("x", "w0", "b0"), List.of("c0"), Attribute.of("pads", new long[] {1, 1, 1, 1}))
+                .node("BatchNormalization", List.of("c0", "scale", "shift", "mean", "var"), List.of("n0"))
+                .node("Relu", List.of("n0"), List.of("r0"))
+                .node("Conv", List.of("r0", "wd"), List.of("d1"), Attribute.of("pads", new long[] {1, 1, 1, 1}),
+                        Attribute.of("group", (long) c))
+                .node("Clip", List.of("d1", "lo", "hi"), List.of("r1"))
+                .node("Conv", List.of("r1", "wp"), List.of("p1"))
+                .node("Relu", List.of("p1"), List.of("r2"))
+                .node("GlobalAveragePool", List.of("r2"), List.of("g"))
+                .node("Flatten", List.of("g"), List.of("f"))
+                .node("Gemm", List.of("f", "wf", "bf"), List.of("y"), Attribute.of("transB", 1L))
+                .output(Value.tensor("y", DType.FLOAT, 1, 12))
+                .build();
+        return Model.builder().graph(g).opset(17).build();
+    }
+
+    static Shape inputShape(Model m) {
+        return m.graph().inputs().get(0).shape();
+    }
+
+    private static float[] ones(int n, float v) {
+        float[] r = new float[n];
+        java.util.Arrays.fill(r, v);
+        return r;
+    }
+}
