@@ -89,7 +89,7 @@ final class CheckCommand implements Callable<Integer> {
         List<TestCaseFolder> r = new ArrayList<>();
         for (Path d : dirs) {
             if (!Files.isDirectory(d)) throw new IllegalArgumentException(d + ": no such folder");
-            r.add(TestCaseFolder.open(d));
+            r.addAll(TestCaseFolder.openEach(d)); // model.keras and model.h5 side by side are two tests
         }
         return r;
     }
