@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.ops.control;
 
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ResourceLimitException;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Graph;
@@ -49,11 +50,20 @@ public final class Loop implements Operator {
         }
         boolean hasM = ctx.hasInput(0);
         boolean hasCond = ctx.hasInput(1);
-        return Kernel.of(types, rc -> run(rc, program, inputNames, carried, scans, scanTypes, hasM, hasCond));
+        long maxIterations = Long.getLong(MAX_ITERATIONS_PROPERTY, DEFAULT_MAX_ITERATIONS);
+        return Kernel.of(types, rc -> run(rc, program, inputNames, carried, scans, scanTypes, hasM, hasCond,
+                maxIterations));
     }
 
+    /**
+     * Iterations one Loop may run before it is stopped, so that a model whose condition never turns
+     * false (legal ONNX, but from an untrusted file a hang) fails instead of running forever.
+     */
+    static final String MAX_ITERATIONS_PROPERTY = "edgerun.loop.maxIterations";
+    static final long DEFAULT_MAX_ITERATIONS = 1_000_000L;
+
     private static void run(RunContext rc, Subgraph body, String[] names, int carried, int scans, DType[] scanTypes,
-                            boolean hasM, boolean hasCond) {
+                            boolean hasM, boolean hasCond, long maxIterations) {
         long tripCount = hasM ? rc.input(0).getAsLong(0) : Long.MAX_VALUE;
         boolean cond = !hasCond || rc.input(1).getAsLong(0) != 0;
         Object[] state = new Object[carried];
@@ -62,6 +72,11 @@ public final class Loop implements Operator {
         for (int k = 0; k < scans; k++) scanned.add(new ArrayList<>());
         Map<String, Object> inputs = new HashMap<>();
         for (long i = 0; i < tripCount && cond; i++) {
+            if (i == maxIterations) {
+                throw new ResourceLimitException("Loop stopped after " + maxIterations + " iterations (trip count "
+                        + (hasM ? tripCount : "none") + "); a model that loops longer must raise the system property "
+                        + MAX_ITERATIONS_PROPERTY);
+            }
             Tensor iteration = rc.allocateTemp(DType.INT64, Shape.SCALAR);
             iteration.data().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
             Tensor condIn = rc.allocateTemp(DType.BOOL, Shape.SCALAR);

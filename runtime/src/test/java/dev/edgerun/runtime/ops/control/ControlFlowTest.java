@@ -2,8 +2,11 @@ package dev.edgerun.runtime.ops.control;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ResourceLimitException;
 import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.SessionOptions;
@@ -71,6 +74,30 @@ class ControlFlowTest {
             assertArrayEquals(new float[] {4, 18, 32}, r.get("sum").toFloatArray());
             assertEquals(Shape.of(4, 3), r.get("all").shape());
             assertArrayEquals(new float[] {1, 12, 23, 2, 14, 26, 3, 16, 29, 4, 18, 32}, r.get("all").toFloatArray());
+        }
+    }
+
+    @Test
+    void aLoopWhoseConditionNeverTurnsFalseIsStoppedAtTheIterationLimit() {
+        // body(i, cond, s) = (cond, s + x): with no trip count and cond always true it would never end
+        Graph body = Graph.builder("body")
+                .input(Value.tensor("i", DType.INT64)).input(Value.tensor("cin", DType.BOOL)).input(unknown("s"))
+                .output(Value.tensor("cout", DType.BOOL)).output(unknown("s2"))
+                .node("Identity", List.of("cin"), List.of("cout"))
+                .node("Add", List.of("s", "x"), List.of("s2")).build();
+        Graph g = Graph.builder("forever").input(Value.tensor("c", DType.BOOL))
+                .input(Value.tensor("s0", DType.FLOAT, 1)).input(Value.tensor("x", DType.FLOAT, 1))
+                .output(unknown("sum"))
+                .node(Node.builder("Loop").inputs("", "c", "s0").outputs("sum").attribute("body", body).build()).build();
+        System.setProperty(Loop.MAX_ITERATIONS_PROPERTY, "500");
+        try (Session s = session(g, 13); Tensor c = Tensor.of(new boolean[] {true});
+             Tensor s0 = Tensor.of(new float[] {0}, 1); Tensor x = Tensor.of(new float[] {1}, 1)) {
+            ResourceLimitException e = assertThrows(ResourceLimitException.class,
+                    () -> s.run(Map.of("c", c, "s0", s0, "x", x)).close());
+            assertTrue(e.getMessage().contains("500 iterations"), e.getMessage());
+            assertTrue(e.getMessage().contains(Loop.MAX_ITERATIONS_PROPERTY), e.getMessage());
+        } finally {
+            System.clearProperty(Loop.MAX_ITERATIONS_PROPERTY);
         }
     }
 
