@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.engine;
 
+import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.EdgerunException;
 import dev.edgerun.runtime.EngineUnavailableException;
 import dev.edgerun.runtime.Inputs;
@@ -15,6 +16,8 @@ import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
 import dev.edgerun.runtime.ir.ValueType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -138,9 +141,8 @@ public final class NativeSession implements Session {
     @Override
     public RunResult run(Map<String, Tensor> given) {
         checkOpen();
-        Inputs.validate(inputs, given);
         Tensor[] ordered = new Tensor[main.inputs.length];
-        for (int i = 0; i < ordered.length; i++) ordered[i] = given.get(main.inputs[i].name());
+        if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
         Plan plan;
         Frame frame;
         do {
@@ -150,27 +152,63 @@ public final class NativeSession implements Session {
         try {
             for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
             frame.execute();
-            Map<String, Tensor> result = new LinkedHashMap<>();
-            try {
-                for (int i = 0; i < main.outputSlots.length; i++) {
-                    Object v = handOver(plan, frame, main.outputSlots[i]);
-                    if (v != null && !(v instanceof Tensor)) closeValue(v);
-                    if (!(v instanceof Tensor t)) {
-                        throw new EdgerunException("output '" + main.outputNames[i] + "' is "
-                                + (v == null ? "an empty optional" : "a sequence")
-                                + "; Session.run returns tensors only (use NativeSession.runValues)");
-                    }
-                    Tensor before = result.put(main.outputNames[i], t);
-                    if (before != null) before.close(); // a graph listing one output twice
-                }
-            } catch (RuntimeException e) {
-                for (Tensor t : result.values()) t.close();
-                throw e;
-            }
-            return new RunResult(result);
+            return collectOutputs(plan, frame);
         } finally {
             plan.release(frame);
         }
+    }
+
+    /**
+     * The outputs as a {@link RunResult}: tensors this run made while running are handed over; the
+     * others (arena views, constants, inputs) are copied into one arena that the result owns, so a
+     * result costs one arena close however many outputs it has.
+     */
+    private RunResult collectOutputs(Plan plan, Frame frame) {
+        int n = main.outputSlots.length;
+        Tensor[] produced = new Tensor[n];
+        boolean[] handedOver = new boolean[n];
+        long copyBytes = 0;
+        try {
+            for (int i = 0; i < n; i++) {
+                int slot = main.outputSlots[i];
+                if (!(frame.values[slot] instanceof Tensor t)) {
+                    throw new EdgerunException("output '" + main.outputNames[i] + "' is "
+                            + (frame.values[slot] == null ? "an empty optional" : "a sequence")
+                            + "; Session.run returns tensors only (use NativeSession.runValues)");
+                }
+                produced[i] = t;
+                handedOver[i] = plan.slotKind[slot] == Plan.DYNAMIC && frame.release(t);
+                if (!handedOver[i] && t.dtype() != DType.STRING) copyBytes += alignUp(t.byteSize());
+            }
+            Arena arena = copyBytes > 0 ? Arena.ofShared() : null;
+            MemorySegment block = arena == null ? MemorySegment.NULL : arena.allocate(copyBytes, Tensor.ALIGNMENT);
+            Map<String, Tensor> result = new LinkedHashMap<>();
+            long offset = 0;
+            for (int i = 0; i < n; i++) {
+                Tensor t = produced[i];
+                Tensor out;
+                if (handedOver[i]) {
+                    out = t;
+                } else if (t.dtype() == DType.STRING) {
+                    out = t.copy();
+                } else {
+                    MemorySegment slice = block.asSlice(offset, t.byteSize());
+                    slice.copyFrom(t.data());
+                    out = Tensor.wrap(t.dtype(), t.shape(), slice);
+                    offset += alignUp(t.byteSize());
+                }
+                Tensor before = result.put(main.outputNames[i], out);
+                if (before != null) before.close(); // a graph listing one output twice
+            }
+            return new RunResult(result, arena);
+        } catch (RuntimeException e) {
+            for (int i = 0; i < n; i++) if (handedOver[i]) produced[i].close();
+            throw e;
+        }
+    }
+
+    private static long alignUp(long bytes) {
+        return (bytes + Tensor.ALIGNMENT - 1) & -Tensor.ALIGNMENT;
     }
 
     /**
