@@ -55,7 +55,7 @@ public final class DeviceSelector {
             return null;
         } catch (OrtException e) {
             return p.ortProvider().getName() + " did not start (" + e.getMessage().replace('\n', ' ') + "); "
-                    + p.install();
+                    + p.runtimeNeeds();
         }
     }
 

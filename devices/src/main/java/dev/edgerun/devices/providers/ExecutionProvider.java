@@ -90,6 +90,17 @@ public enum ExecutionProvider {
         return install;
     }
 
+    /** What a build that has this provider still needs at run time, for when appending it fails. */
+    public String runtimeNeeds() {
+        return switch (this) {
+            case CUDA -> "install CUDA 12.x and cuDNN 9.x (ONNX Runtime 1.23 needs both) and an NVIDIA driver, with their"
+                    + " libraries on the loader path (LD_LIBRARY_PATH)";
+            case TENSORRT -> "install TensorRT 10.x, CUDA 12.x and cuDNN 9.x and an NVIDIA driver, with their libraries on"
+                    + " the loader path (LD_LIBRARY_PATH)";
+            default -> install;
+        };
+    }
+
     /** The provider called {@code device} (case-insensitive), or an exception listing the known names. */
     public static ExecutionProvider byDevice(String device) {
         String d = device.trim().toLowerCase(Locale.ROOT);
