@@ -16,6 +16,8 @@ import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +29,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * thread-safe); {@link #close()} waits for runs in flight.
  *
  * <p>When every output has a static shape and a type ONNX Runtime's Java API can create, the
- * outputs are <em>pinned</em>: Edgerun allocates them and ONNX Runtime writes into them, so
- * results are not copied. Otherwise each output is copied into a new owned tensor.
+ * outputs are <em>pinned</em>: Edgerun allocates them, in one arena per run that the
+ * {@link RunResult} owns, and ONNX Runtime writes into them, so results are not copied. Otherwise
+ * each output is copied into a new owned tensor.
  */
 final class OnnxRuntimeSession implements Session {
     private final OrtEnvironment env;
@@ -88,22 +91,24 @@ final class OnnxRuntimeSession implements Session {
         Map<String, OnnxTensor> ortInputs = new LinkedHashMap<>();
         Map<String, Tensor> results = new LinkedHashMap<>();
         Map<String, OnnxTensor> ortOutputs = new LinkedHashMap<>();
+        // Pinned outputs of one run share one arena the result owns: one free per run, not per tensor.
+        Arena arena = pinnedOutputs != null ? Arena.ofShared() : null;
         try {
             for (var e : given.entrySet()) ortInputs.put(e.getKey(), OrtTensors.toOrt(env, e.getKey(), e.getValue()));
-            if (pinnedOutputs != null) {
-                allocatePinned(results, ortOutputs);
+            if (arena != null) {
+                allocatePinned(arena, results, ortOutputs);
                 session.run(ortInputs, ortOutputs).close(); // the result does not own pinned values
             } else {
                 try (OrtSession.Result r = session.run(ortInputs)) {
                     for (Map.Entry<String, OnnxValue> e : r) results.put(e.getKey(), OrtTensors.copyOf(e.getKey(), e.getValue()));
                 }
             }
-            return new RunResult(results);
+            return new RunResult(results, arena);
         } catch (OrtException e) {
-            results.values().forEach(Tensor::close);
+            release(results, arena);
             throw OrtErrors.atRun(model, e);
         } catch (RuntimeException e) {
-            results.values().forEach(Tensor::close);
+            release(results, arena);
             throw e;
         } finally {
             OnnxValue.close(ortInputs);
@@ -111,12 +116,23 @@ final class OnnxRuntimeSession implements Session {
         }
     }
 
-    private void allocatePinned(Map<String, Tensor> results, Map<String, OnnxTensor> ortOutputs) throws OrtException {
+    /** Output tensors borrowing {@code arena}, each wrapped for ONNX Runtime to write into. */
+    private void allocatePinned(Arena arena, Map<String, Tensor> results, Map<String, OnnxTensor> ortOutputs)
+            throws OrtException {
         for (var e : pinnedOutputs.entrySet()) {
-            Tensor t = Tensor.allocate(OrtTensors.dtypeOf(e.getValue()), Shape.of(e.getValue().getShape()));
+            DType dtype = OrtTensors.dtypeOf(e.getValue());
+            Shape shape = Shape.of(e.getValue().getShape());
+            long bytes = dtype.storageBytes(shape.elementCount());
+            MemorySegment memory = arena.allocate(Math.max(bytes, 1), Tensor.ALIGNMENT).asSlice(0, bytes);
+            Tensor t = Tensor.wrap(dtype, shape, memory);
             results.put(e.getKey(), t);
             ortOutputs.put(e.getKey(), OrtTensors.toOrt(env, e.getKey(), t));
         }
+    }
+
+    private static void release(Map<String, Tensor> results, Arena arena) {
+        results.values().forEach(Tensor::close);
+        if (arena != null) arena.close();
     }
 
     /** Output infos when every output can be pinned, else null. */

@@ -81,7 +81,22 @@ class OnnxRuntimeEngineTest {
             assertTrue(s.description().contains("cpu"), s.description());
             assertEquals(List.of("sum"), r.names());
             assertArrayEquals(new float[] {11, 22, 33, 44, 55, 66}, r.get("sum").toFloatArray());
-            assertTrue(r.get("sum").ownsMemory(), "outputs are owned by the result");
+        }
+    }
+
+    @Test
+    void aDetachedOutputOutlivesItsResult() {
+        Tensor kept;
+        try (Model m = add();
+             Session s = Edgerun.session(m, ORT);
+             Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+             Tensor b = Tensor.of(new float[6], 2, 3);
+             RunResult r = s.run(Map.of("a", a, "b", b))) {
+            kept = r.detach("sum");
+        }
+        try (kept) {
+            assertTrue(kept.ownsMemory());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, kept.toFloatArray());
         }
     }
 
