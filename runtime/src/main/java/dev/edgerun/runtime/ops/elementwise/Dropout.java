@@ -42,6 +42,12 @@ public final class Dropout implements Operator {
     private record DropoutKernel(List<ValueType> outputTypes, DType type, boolean mayTrain, float attrRatio,
                                  boolean hasSeed, long seed) implements Kernel {
 
+        /** In inference without a mask output the output is the input: the executor may alias them. */
+        @Override
+        public int outputAliasesInput() {
+            return !mayTrain && outputTypes.size() == 1 ? 0 : -1;
+        }
+
         @Override
         public boolean nondeterministic() {
             return mayTrain && !hasSeed;
@@ -55,7 +61,7 @@ public final class Dropout implements Operator {
             double ratio = mayTrain && ctx.input(1) != null ? Elements.readDouble(ctx.input(1).data(), ctx.input(1).dtype(), 0) : attrRatio;
             boolean training = mayTrain && ctx.input(2).getAsLong(0) != 0;
             if (!training || ratio == 0) {
-                out.copyFrom(in.data());
+                if (in.data().address() != out.address()) out.copyFrom(in.data());
                 if (mask != null) fillMask(mask);
                 return;
             }

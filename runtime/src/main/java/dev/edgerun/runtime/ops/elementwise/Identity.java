@@ -5,6 +5,7 @@ import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
 import java.util.List;
 
 /**
@@ -19,10 +20,23 @@ public final class Identity implements Operator {
         ValueType type = ctx.inputType(0);
         if (type instanceof ValueType.TensorType t && t.shape() != null && t.shape().isConcrete()
                 && t.dtype() != DType.STRING) {
-            return Kernel.of(type, run -> run.output(0).data().copyFrom(run.input(0).data()));
+            return new CopyKernel(List.of(type));
         }
         ValueType out = type instanceof ValueType.TensorType t && t.dtype() == DType.STRING
                 ? ValueType.tensor(DType.STRING, null) : type;
         return Kernel.of(List.of(out), run -> run.setOutputValue(0, run.inputValue(0)));
+    }
+
+    /** Copies a planned tensor; the executor makes the output a view of the input instead when it can. */
+    private record CopyKernel(List<ValueType> outputTypes) implements Kernel {
+        @Override
+        public void run(RunContext ctx) {
+            dev.edgerun.runtime.ops.tensor.ValuePlanned.copyAll(ctx.input(0), ctx.output(0));
+        }
+
+        @Override
+        public int outputAliasesInput() {
+            return 0;
+        }
     }
 }

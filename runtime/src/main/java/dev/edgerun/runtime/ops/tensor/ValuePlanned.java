@@ -7,6 +7,7 @@ import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.RunContext;
+import java.util.List;
 
 /**
  * Single-output operators whose output shape depends on the values of some inputs (Reshape's
@@ -49,7 +50,9 @@ public final class ValuePlanned {
         }
         if (constant) {
             Plan plan = planner.plan(i -> ctx.hasInput(i) ? ctx.constantInput(i) : null);
-            return Kernel.of(ValueType.tensor(outType, plan.outputShape()), rc -> plan.run(rc, rc.output(0)));
+            List<ValueType> types = List.of(ValueType.tensor(outType, plan.outputShape()));
+            if (plan instanceof ViewPlan) return new ViewKernel(types);
+            return Kernel.of(types, rc -> plan.run(rc, rc.output(0)));
         }
         return Kernel.of(ValueType.tensor(outType, OpArgs.unknownShape(outRank)), rc -> {
             Plan plan = planner.plan(rc::input);
@@ -60,10 +63,30 @@ public final class ValuePlanned {
 
     /** A plan that copies the input's bytes unchanged into an output of another shape (Reshape, Squeeze ...). */
     public static Plan view(Shape outShape) {
-        return new Plan() {
-            @Override public Shape outputShape() { return outShape; }
-            @Override public void run(RunContext ctx, Tensor out) { copyAll(ctx.input(0), out); }
-        };
+        return new ViewPlan(outShape);
+    }
+
+    private record ViewPlan(Shape outputShape) implements Plan {
+        @Override
+        public void run(RunContext ctx, Tensor out) {
+            copyAll(ctx.input(0), out);
+        }
+    }
+
+    /**
+     * A planned view: the executor makes the output a view of input 0's buffer and skips the step
+     * when it can ({@link Kernel#outputAliasesInput}); otherwise the bytes are copied.
+     */
+    private record ViewKernel(List<ValueType> outputTypes) implements Kernel {
+        @Override
+        public void run(RunContext ctx) {
+            copyAll(ctx.input(0), ctx.output(0));
+        }
+
+        @Override
+        public int outputAliasesInput() {
+            return 0;
+        }
     }
 
     /** Copies all bytes of {@code in} to {@code out}, which has the same element count and type. */
