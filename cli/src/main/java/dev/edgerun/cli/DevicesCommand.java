@@ -58,11 +58,30 @@ final class DevicesCommand implements Callable<Integer> {
             m.put("detail", a.detail());
             r.add(m);
         }
+        if (!onnxRuntimeRegistered()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", OnnxRuntimeEngine.NAME);
+            m.put("available", false);
+            m.put("detail", "not in this distribution (the native-only jar); use edgerun.jar or a dist-PLATFORM jar");
+            r.add(m);
+        }
         return r;
+    }
+
+    /** True when the onnxruntime engine is registered (not so in the native-only distribution, which lacks ONNX Runtime). */
+    private static boolean onnxRuntimeRegistered() {
+        return Edgerun.engines().stream().anyMatch(e -> e.name().equals(OnnxRuntimeEngine.NAME));
     }
 
     private static Map<String, Object> onnxRuntime() {
         Map<String, Object> m = new LinkedHashMap<>();
+        if (!onnxRuntimeRegistered()) {
+            m.put("version", "not in this distribution");
+            m.put("artifact", "none");
+            m.put("native_library_folder", null);
+            m.put("providers", List.of());
+            return m;
+        }
         m.put("version", OnnxRuntimeEngine.ortVersion());
         m.put("artifact", ProviderStatus.loadedArtifact());
         Path libs = NativeLibraryCache.folder();
@@ -119,7 +138,8 @@ final class DevicesCommand implements Callable<Integer> {
                     e.get("detail"));
         }
         Map<String, Object> ort = (Map<String, Object>) doc.get("onnxruntime");
-        out.printf("onnxruntime  %s (%s), native libraries in %s%n", ort.get("version"), ort.get("artifact"),
+        if ("none".equals(ort.get("artifact"))) out.printf("onnxruntime  %s%n", ort.get("version"));
+        else out.printf("onnxruntime  %s (%s), native libraries in %s%n", ort.get("version"), ort.get("artifact"),
                 ort.get("native_library_folder") == null ? "a temporary folder" : ort.get("native_library_folder"));
         for (Map<String, Object> p : (List<Map<String, Object>>) ort.get("providers")) {
             out.printf("  %-10s %-13s %s%n", p.get("device"), (Boolean) p.get("available") ? "available" : "unavailable",
