@@ -36,6 +36,9 @@ public final class NativeSession implements Session {
     /** Time spent in one node of the latest plan, summed over runs (provider option {@code profile=true}). */
     public record NodeProfile(String node, String opType, long calls, long totalNanos, boolean dynamic) {}
 
+    /** What the graph optimizer rewrote at compile time (all 0 with optimization level NONE). */
+    public record Optimizations(int foldedBatchNorms, int fusedBiases, int fusedActivations) {}
+
     /** What the latest plan looks like, for {@code edgerun inspect} and tests. */
     public record PlanStats(long arenaBytes, long unsharedBytes, int steps, int dynamicSteps, int foldedNodes,
                             int aliasedNodes, int cachedPlans, long plansMade) {}
@@ -50,17 +53,29 @@ public final class NativeSession implements Session {
     private volatile Plan lastPlan;
     private long plansMade;                        // guarded by planLock
     private volatile boolean closed;
+    private final Optimizations optimizations;
+    private final List<Tensor> optimizerTensors;   // folded weights, freed with the session
     /** Per thread, the inputs of {@link #run(Map, Map)} in model order, so that a run allocates no array. */
     private final ThreadLocal<Tensor[]> orderedInputs;
 
     NativeSession(Model model, SessionOptions options, OperatorSource operators) {
         checkDevices(options);
         this.pool = new WorkerPool(options.threads() == 0 ? 1 : options.threads());
+        List<Tensor> created = new ArrayList<>();
+        this.optimizerTensors = created;
         try {
             this.env = new ExecEnv(model.opsetImports(), operators, pool, options.memoryLimit(),
                     options.optimization() != SessionOptions.OptimizationLevel.NONE,
                     "true".equalsIgnoreCase(options.providerOptions().get("profile")));
             Graph graph = FunctionInliner.inline(model);
+            if (options.optimization() != SessionOptions.OptimizationLevel.NONE) {
+                GraphOptimizer.Result r = GraphOptimizer.optimize(graph, model.onnxOpset());
+                graph = r.graph();
+                created.addAll(r.created());
+                this.optimizations = new Optimizations(r.foldedBatchNorms(), r.fusedBiases(), r.fusedActivations());
+            } else {
+                this.optimizations = new Optimizations(0, 0, 0);
+            }
             List<UnsupportedOperatorException.Miss> misses = new ArrayList<>();
             GraphProgram.collectRegistryMisses(graph, env, misses);
             this.main = new GraphProgram(graph, env, false);
@@ -73,8 +88,14 @@ public final class NativeSession implements Session {
         } catch (RuntimeException | Error e) {
             closePlans();
             pool.close();
+            for (Tensor t : created) t.close();
             throw e;
         }
+    }
+
+    /** What the graph optimizer rewrote when this session was compiled. */
+    public Optimizations optimizations() {
+        return optimizations;
     }
 
     private static void checkDevices(SessionOptions options) {
@@ -507,6 +528,7 @@ public final class NativeSession implements Session {
             closePlans();
         } finally {
             pool.close();
+            for (Tensor t : optimizerTensors) t.close();
         }
     }
 }

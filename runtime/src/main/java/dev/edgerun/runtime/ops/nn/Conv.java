@@ -48,7 +48,7 @@ public final class Conv implements Operator {
         ValueType outType = Nn.tensor(DType.FLOAT, y);
         if (Nn.product(y, 0, y.length) == 0) return Kernel.of(outType, c -> { });
         var spec = new KernelProvider.ConvSpec(DType.FLOAT, x, w, y, group, sp.strides(), sp.padsBegin(),
-                sp.dilations(), ctx.constantInput(1), null);
+                sp.dilations(), ctx.constantInput(1), FusedActivation.epilogue(ctx));
         KernelProvider.ConvKernel conv = KernelSelection.defaults().conv(spec)
                 .orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));
         return new ConvNode(List.of(outType), conv, ctx.threads());

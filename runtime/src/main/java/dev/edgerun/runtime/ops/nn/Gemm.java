@@ -49,7 +49,7 @@ public final class Gemm implements Operator {
             cRowStride = cm == 1 ? 0 : (int) cn;
         }
         var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, transA, transB, alpha, hasC,
-                ctx.constantInput(0), ctx.constantInput(1), null);
+                ctx.constantInput(0), ctx.constantInput(1), FusedActivation.epilogue(ctx));
         KernelProvider.GemmKernel gemm = KernelSelection.defaults().gemm(spec)
                 .orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));
         return new GemmNode(List.of(Nn.tensor(DType.FLOAT, m, n)), gemm, m, n, hasC, beta, cRowStride, cColStride,

@@ -20,6 +20,8 @@ import java.util.List;
  * offsets planned here.
  */
 public final class MatMul implements Operator {
+    /** Set to 1 by the engine's graph optimizer when input 2 is a bias [N] to add to every row. */
+    public static final String FUSED_BIAS_ATTR = "edgerun.fused_bias";
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -45,14 +47,16 @@ public final class MatMul implements Operator {
         long aBatches = Nn.product(aBatch, 0, aBatch.length);
         if (batches == 0 || m == 0 || n == 0) return Kernel.of(outType, c -> { });
         Tensor constB = ctx.constantInput(1);
+        boolean bias = hasFusedBias(ctx, n);
+        var epilogue = FusedActivation.epilogue(ctx);
         if (bBatches == 1 && aBatches == batches) {
             int rows = Nn.toInt(ctx, batches * m, "MatMul rows");
-            var spec = new KernelProvider.GemmSpec(DType.FLOAT, rows, n, k, false, false, 1f, false, null,
-                    constB == null ? null : constB.reshaped(dev.edgerun.runtime.Shape.of(k, n)), null);
+            var spec = new KernelProvider.GemmSpec(DType.FLOAT, rows, n, k, false, false, 1f, bias, null,
+                    constB == null ? null : constB.reshaped(dev.edgerun.runtime.Shape.of(k, n)), epilogue);
             return new MatMulNode(List.of(outType), gemm(ctx, spec), new long[] {0}, new long[] {0}, new long[] {0},
-                    ctx.threads());
+                    bias, n, ctx.threads());
         }
-        var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, false, false, 1f, false, null, null, null);
+        var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, false, false, 1f, bias, null, null, epilogue);
         int count = Nn.toInt(ctx, batches, "MatMul batches");
         long[] aOff = new long[count], bOff = new long[count], yOff = new long[count];
         long[] idx = new long[batch.length];
@@ -62,7 +66,21 @@ public final class MatMul implements Operator {
             yOff[t] = 4L * m * n * t;
             increment(idx, batch);
         }
-        return new MatMulNode(List.of(outType), gemm(ctx, spec), aOff, bOff, yOff, ctx.threads());
+        return new MatMulNode(List.of(outType), gemm(ctx, spec), aOff, bOff, yOff, bias, n, ctx.threads());
+    }
+
+    /**
+     * Whether the graph optimizer fused a following Add into this node: a third input, a float
+     * bias of {@code n} elements added to every output row ({@link #FUSED_BIAS_ATTR}).
+     */
+    private static boolean hasFusedBias(NodeContext ctx, int n) {
+        if (ctx.attrInt(FUSED_BIAS_ATTR, 0) == 0) return false;
+        if (!ctx.hasInput(2)) throw ctx.error("a fused bias needs a third input");
+        Nn.requireFloat(ctx, 2);
+        if (ctx.inputShape(2).rank() != 1 || ctx.inputShape(2).elementCount() != n) {
+            throw ctx.error("the fused bias must be [" + n + "], got " + ctx.inputShape(2));
+        }
+        return true;
     }
 
     private static KernelProvider.GemmKernel gemm(NodeContext ctx, KernelProvider.GemmSpec spec) {
@@ -99,7 +117,7 @@ public final class MatMul implements Operator {
     }
 
     private record MatMulNode(List<ValueType> outputTypes, KernelProvider.GemmKernel gemm, long[] aOff, long[] bOff,
-                              long[] yOff, int threads) implements Kernel {
+                              long[] yOff, boolean bias, int n, int threads) implements Kernel {
         @Override
         public long scratchBytes() {
             return gemm.scratchBytes();
@@ -111,7 +129,16 @@ public final class MatMul implements Operator {
             var a = ctx.input(0).data();
             var b = ctx.input(1).data();
             var y = ctx.output(0).data();
+            if (bias) fillRows(ctx.input(2).data(), y);
             for (int t = 0; t < aOff.length; t++) gemm.run(a, aOff[t], b, bOff[t], y, yOff[t], ctx.scratch(), par);
+        }
+
+        /** Every row of Y starts as the bias; the GEMMs accumulate onto it. */
+        private void fillRows(java.lang.foreign.MemorySegment bias, java.lang.foreign.MemorySegment y) {
+            long rowBytes = 4L * n;
+            for (long at = 0; at < y.byteSize(); at += rowBytes) {
+                java.lang.foreign.MemorySegment.copy(bias, 0, y, at, rowBytes);
+            }
         }
     }
 }

@@ -1,0 +1,136 @@
+package dev.edgerun.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.RunResult;
+import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Attribute;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Value;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Compile-time fusion: same results as the unoptimized graph, fewer steps, only where it is safe. */
+class GraphOptimizerTest {
+    private static final SessionOptions ALL = SessionOptions.builder().engine("native").threads(1).build();
+    private static final SessionOptions NONE = SessionOptions.builder().engine("native").threads(1)
+            .optimization(SessionOptions.OptimizationLevel.NONE).build();
+
+    private record Outcome(Map<String, float[]> outputs, NativeSession.Optimizations optimizations, int steps) {}
+
+    private static Outcome run(Model m, SessionOptions options, Map<String, Tensor> inputs) {
+        try (NativeSession s = (NativeSession) Edgerun.session(m, options);
+             RunResult r = s.run(inputs)) {
+            Map<String, float[]> out = new java.util.LinkedHashMap<>();
+            for (String name : r.names()) out.put(name, r.get(name).toFloatArray());
+            return new Outcome(out, s.optimizations(), s.planStats().steps());
+        }
+    }
+
+    /** Runs with and without optimization; asserts equal outputs (within {@code tol}) and returns the optimized outcome. */
+    private static Outcome compare(Model m, float tol, Map<String, Tensor> inputs) {
+        Outcome plain = run(m, NONE, inputs);
+        Outcome fused = run(m, ALL, inputs);
+        assertEquals(new NativeSession.Optimizations(0, 0, 0), plain.optimizations());
+        assertEquals(plain.outputs().keySet(), fused.outputs().keySet());
+        for (String name : plain.outputs().keySet()) {
+            float[] a = plain.outputs().get(name), b = fused.outputs().get(name);
+            assertEquals(a.length, b.length);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], b[i], tol * Math.max(1, Math.abs(a[i])), name + "[" + i + "]");
+            }
+        }
+        return fused;
+    }
+
+    @Test
+    void convBatchNormAndActivationsFoldIntoConvolutions() {
+        Model m = SteadyStateModels.dscnn();
+        try (Tensor x = Tensor.of(SteadyStateModels.values(490, 3), 1, 1, 49, 10)) {
+            Outcome o = compare(m, 1e-5f, Map.of("x", x));
+            assertEquals(new NativeSession.Optimizations(1, 0, 3), o.optimizations());
+            assertEquals(5, o.steps(), "3 Conv, GlobalAveragePool, Gemm (Flatten is a view)");
+        }
+    }
+
+    /** x[4,32] -> MatMul(W[32,16]) -> Add(b[16]) -> activation -> y. */
+    private static Model matMulAdd(String activation, Attribute... attrs) {
+        Graph.Builder g = Graph.builder("mm")
+                .input(Value.tensor("x", DType.FLOAT, 4, 32))
+                .initializer("w", Tensor.of(SteadyStateModels.values(32 * 16, 1), 32, 16))
+                .initializer("b", Tensor.of(SteadyStateModels.values(16, 2), 16))
+                .node("MatMul", List.of("x", "w"), List.of("mm"))
+                .node("Add", List.of("b", "mm"), List.of("s"))
+                .node(activation, List.of("s"), List.of("y"), attrs)
+                .output(Value.tensor("y", DType.FLOAT, 4, 16));
+        return Model.builder().graph(g.build()).opset(17).build();
+    }
+
+    @Test
+    void matMulTakesTheBiasAndEveryActivation() {
+        try (Tensor x = Tensor.of(SteadyStateModels.values(128, 4), 4, 32)) {
+            for (String act : List.of("Relu", "Sigmoid", "HardSwish")) {
+                Outcome o = compare(matMulAdd(act), 1e-6f, Map.of("x", x));
+                assertEquals(new NativeSession.Optimizations(0, 1, 1), o.optimizations(), act);
+                assertEquals(1, o.steps(), act);
+            }
+            Outcome leaky = compare(matMulAdd("LeakyRelu", Attribute.of("alpha", 0.3f)), 1e-6f, Map.of("x", x));
+            assertEquals(new NativeSession.Optimizations(0, 1, 1), leaky.optimizations());
+        }
+    }
+
+    @Test
+    void gemmTakesClipWithConstantBounds() {
+        Graph g = Graph.builder("gemm")
+                .input(Value.tensor("x", DType.FLOAT, 2, 8))
+                .initializer("w", Tensor.of(SteadyStateModels.values(8 * 6, 5), 6, 8))
+                .initializer("c", Tensor.of(SteadyStateModels.values(6, 6), 6))
+                .initializer("lo", Tensor.scalar(-0.05f))
+                .initializer("hi", Tensor.scalar(0.05f))
+                .node("Gemm", List.of("x", "w", "c"), List.of("h"), Attribute.of("transB", 1L), Attribute.of("alpha", 2f))
+                .node("Clip", List.of("h", "lo", "hi"), List.of("y"))
+                .output(Value.tensor("y", DType.FLOAT, 2, 6))
+                .build();
+        try (Tensor x = Tensor.of(SteadyStateModels.values(16, 7), 2, 8)) {
+            Outcome o = compare(Model.builder().graph(g).opset(17).build(), 1e-6f, Map.of("x", x));
+            assertEquals(new NativeSession.Optimizations(0, 0, 1), o.optimizations());
+            boolean clipped = false;
+            for (float v : o.outputs().get("y")) clipped |= Math.abs(v) == 0.05f;
+            assertTrue(clipped, "the bounds must matter in this test");
+        }
+    }
+
+    @Test
+    void valuesWithOtherReadersAreNotFused() {
+        // h is a graph output, r is read twice, the Clip bound is a graph input: nothing may fuse.
+        Graph g = Graph.builder("shared")
+                .input(Value.tensor("x", DType.FLOAT, 2, 8))
+                .input(Value.tensor("hi", DType.FLOAT))
+                .initializer("w", Tensor.of(SteadyStateModels.values(8 * 8, 5), 8, 8))
+                .initializer("w2", Tensor.of(SteadyStateModels.values(8 * 8, 6), 8, 8))
+                .initializer("w3", Tensor.of(SteadyStateModels.values(8 * 8, 7), 8, 8))
+                .node("MatMul", List.of("x", "w"), List.of("h"))
+                .node("Relu", List.of("h"), List.of("r"))
+                .node("MatMul", List.of("r", "w2"), List.of("a"))
+                .node("Sigmoid", List.of("r"), List.of("s"))
+                .node("MatMul", List.of("a", "w3"), List.of("m3"))
+                .node("Clip", List.of("m3", "", "hi"), List.of("y"))
+                .output(Value.tensor("h", DType.FLOAT, 2, 8))
+                .output(Value.tensor("s", DType.FLOAT, 2, 8))
+                .output(Value.tensor("a", DType.FLOAT, 2, 8))
+                .output(Value.tensor("y", DType.FLOAT, 2, 8))
+                .build();
+        try (Tensor x = Tensor.of(SteadyStateModels.values(16, 7), 2, 8);
+             Tensor hi = Tensor.scalar(0.01f)) {
+            Outcome o = compare(Model.builder().graph(g).opset(17).build(), 0f, Map.of("x", x, "hi", hi));
+            assertEquals(new NativeSession.Optimizations(0, 0, 0), o.optimizations());
+            assertEquals(6, o.steps());
+        }
+    }
+}
