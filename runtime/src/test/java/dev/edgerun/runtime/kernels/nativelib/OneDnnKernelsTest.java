@@ -7,12 +7,14 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.kernels.JavaKernels;
 import dev.edgerun.runtime.kernels.KernelProvider;
+import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,9 +25,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OneDnnKernelsTest {
     private final OneDnnKernels onednn = new OneDnnKernels();
 
+    private String previous;
+
     @BeforeEach
-    void requireLibrary() {
+    void requireLibraryAndForceIt() {
         NativeLibraries.assumeAvailable(onednn);
+        previous = System.setProperty(KernelSelection.PROPERTY, "onednn"); // as -Dedgerun.kernels=onednn
+    }
+
+    @AfterEach
+    void restoreSelection() {
+        restore(KernelSelection.PROPERTY, previous);
     }
 
     /** input, weight, group, strides, pads begin, pads end, dilations, bias. */
