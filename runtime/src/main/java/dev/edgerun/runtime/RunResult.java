@@ -1,6 +1,5 @@
 package dev.edgerun.runtime;
 
-import java.lang.foreign.Arena;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,14 +11,15 @@ import java.util.NoSuchElementException;
  * The outputs of one {@link Session#run}, by name in model order. It owns the tensors and closes
  * them together; {@link #detach(String)} hands one over to the caller.
  *
- * <p>An engine may place several outputs in one arena that the result owns (one free per run
- * instead of one per tensor): those tensors borrow the arena and are valid until the result is
- * closed. {@link #detach} hands such a tensor over as an owned copy, so a detached tensor always
+ * <p>An engine may place several outputs in one block of memory that the result holds (one
+ * free, or one return to the engine's pool, per run instead of one per tensor): those tensors
+ * borrow the block and are valid until the result is closed; a segment kept from
+ * {@link Tensor#data()} must not be used after that. {@link #detach} hands such a tensor over as an owned copy, so a detached tensor always
  * outlives the result.
  */
 public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String, Tensor>> {
     private final Map<String, Tensor> outputs;
-    private final Arena arena;   // holds the memory of borrowed outputs; null when every output owns its memory
+    private final AutoCloseable memory;   // holds the memory of borrowed outputs; null when every output owns its memory
     private boolean closed;
 
     public RunResult(Map<String, Tensor> outputs) {
@@ -27,12 +27,12 @@ public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String
     }
 
     /**
-     * A result whose tensors may borrow memory of {@code arena} (null for none); the result closes
-     * the arena after the tensors.
+     * A result whose tensors may borrow memory held by {@code memory} (an arena, or a block the
+     * engine reuses; null for none); the result closes it after the tensors.
      */
-    public RunResult(Map<String, Tensor> outputs, Arena arena) {
+    public RunResult(Map<String, Tensor> outputs, AutoCloseable memory) {
         this.outputs = new LinkedHashMap<>(outputs);
-        this.arena = arena;
+        this.memory = memory;
     }
 
     /** The output called {@code name}; lists the valid names when there is none. */
@@ -65,7 +65,7 @@ public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String
      */
     public Tensor detach(String name) {
         Tensor t = get(name);
-        Tensor owned = arena != null && !t.ownsMemory() ? t.copy() : t;
+        Tensor owned = memory != null && !t.ownsMemory() ? t.copy() : t;
         outputs.remove(name);
         return owned;
     }
@@ -89,6 +89,11 @@ public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String
         if (closed) return;
         closed = true;
         for (Tensor t : outputs.values()) t.close();
-        if (arena != null) arena.close();
+        if (memory == null) return;
+        try {
+            memory.close();
+        } catch (Exception e) {
+            throw new EdgerunException("freeing the memory of a run result failed: " + e, e);
+        }
     }
 }

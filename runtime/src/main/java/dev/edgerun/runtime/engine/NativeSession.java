@@ -54,6 +54,8 @@ public final class NativeSession implements Session {
     private long plansMade;                        // guarded by planLock
     private volatile boolean closed;
     private final Optimizations optimizations;
+    private static final int MAX_IDLE_RESULT_BLOCKS = 8;
+    private final java.util.ArrayDeque<ResultBlock> resultBlocks = new java.util.ArrayDeque<>();   // guarded by itself
     private final List<Tensor> optimizerTensors;   // folded weights, freed with the session
     /** Per thread, the inputs of {@link #run(Map, Map)} in model order, so that a run allocates no array. */
     private final ThreadLocal<Tensor[]> orderedInputs;
@@ -181,8 +183,9 @@ public final class NativeSession implements Session {
 
     /**
      * The outputs as a {@link RunResult}: tensors this run made while running are handed over; the
-     * others (arena views, constants, inputs) are copied into one arena that the result owns, so a
-     * result costs one arena close however many outputs it has.
+     * others (arena views, constants, inputs) are copied into one block of memory that the result
+     * holds and gives back to this session's pool when closed, so that a steady state of runs makes
+     * and frees no arena (a shared arena's close costs tens of microseconds).
      */
     private RunResult collectOutputs(Plan plan, Frame frame) {
         int n = main.outputSlots.length;
@@ -201,8 +204,8 @@ public final class NativeSession implements Session {
                 handedOver[i] = plan.slotKind[slot] == Plan.DYNAMIC && frame.release(t);
                 if (!handedOver[i] && t.dtype() != DType.STRING) copyBytes += alignUp(t.byteSize());
             }
-            Arena arena = copyBytes > 0 ? Arena.ofShared() : null;
-            MemorySegment block = arena == null ? MemorySegment.NULL : arena.allocate(copyBytes, Tensor.ALIGNMENT);
+            ResultBlock memory = copyBytes > 0 ? takeResultBlock(copyBytes) : null;
+            MemorySegment block = memory == null ? MemorySegment.NULL : memory.segment;
             Map<String, Tensor> result = new LinkedHashMap<>();
             long offset = 0;
             for (int i = 0; i < n; i++) {
@@ -221,11 +224,59 @@ public final class NativeSession implements Session {
                 Tensor before = result.put(main.outputNames[i], out);
                 if (before != null) before.close(); // a graph listing one output twice
             }
-            return new RunResult(result, arena);
+            return new RunResult(result, memory);
         } catch (RuntimeException e) {
             for (int i = 0; i < n; i++) if (handedOver[i]) produced[i].close();
             throw e;
         }
+    }
+
+    /**
+     * Output memory of one {@link RunResult}, in an arena of its own; {@link #close} gives it back
+     * to the session's pool, or frees it when the pool is full or the session closed.
+     */
+    private final class ResultBlock implements AutoCloseable {
+        final Arena arena;
+        final MemorySegment segment;
+
+        ResultBlock(long bytes) {
+            this.arena = Arena.ofShared();
+            this.segment = arena.allocate(bytes, Tensor.ALIGNMENT);
+        }
+
+        @Override
+        public void close() {
+            synchronized (resultBlocks) {
+                if (!closed && resultBlocks.size() < MAX_IDLE_RESULT_BLOCKS) {
+                    resultBlocks.addFirst(this);
+                    return;
+                }
+            }
+            arena.close();
+        }
+    }
+
+    /** An idle block of exactly {@code bytes} (the output size of a plan), or a new one. */
+    private ResultBlock takeResultBlock(long bytes) {
+        synchronized (resultBlocks) {
+            for (java.util.Iterator<ResultBlock> it = resultBlocks.iterator(); it.hasNext(); ) {
+                ResultBlock b = it.next();
+                if (b.segment.byteSize() == bytes) {
+                    it.remove();
+                    return b;
+                }
+            }
+        }
+        return new ResultBlock(bytes);
+    }
+
+    private void freeResultBlocks() {
+        List<ResultBlock> idle;
+        synchronized (resultBlocks) {
+            idle = new ArrayList<>(resultBlocks);
+            resultBlocks.clear();
+        }
+        for (ResultBlock b : idle) b.arena.close();
     }
 
     private static long alignUp(long bytes) {
@@ -529,6 +580,7 @@ public final class NativeSession implements Session {
         } finally {
             pool.close();
             for (Tensor t : optimizerTensors) t.close();
+            freeResultBlocks();   // closed is set: a result closed from now on frees its own block
         }
     }
 }

@@ -62,4 +62,30 @@ class RunResultArenaTest {
                     "the arena is freed with the result");
         }
     }
+
+    @Test
+    void closedResultsGiveTheirBlockBackAndOpenOnesOutliveTheSession() {
+        SessionOptions options = SessionOptions.builder().engine("native").threads(1).build();
+        Session s = Edgerun.session(twoOutputs(), options);
+        try (Tensor x = Tensor.of(SteadyStateModels.values(64, 3), 1, 64)) {
+            long first;
+            float[] expected;
+            try (RunResult r = s.run(Map.of("x", x))) {
+                first = r.get("y").data().address();
+                expected = r.get("y").toFloatArray();
+            }
+            RunResult open = s.run(Map.of("x", x));
+            assertEquals(first, open.get("y").data().address(), "the block of a closed result is reused");
+            try (RunResult other = s.run(Map.of("x", x))) {
+                assertTrue(other.get("y").data().address() != first, "a block in use is not handed out twice");
+                assertArrayEquals(expected, other.get("y").toFloatArray(), 0f);
+            }
+            s.close();
+            try (open) {
+                assertArrayEquals(expected, open.get("y").toFloatArray(), 0f, "valid after the session is closed");
+            }
+        } finally {
+            s.close();
+        }
+    }
 }
