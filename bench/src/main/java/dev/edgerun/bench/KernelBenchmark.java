@@ -29,7 +29,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * (so engines may pre-pack them), the activation is the one input.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class KernelBenchmark {
@@ -54,6 +54,7 @@ public class KernelBenchmark {
         SplittableRandom random = new SplittableRandom(42);
         model = Model.builder().graph(graph(op, random)).opset(17).build();
         session = EngineSetup.open(model, engine, threads);
+        System.out.println("# session: " + session.description());
         Value x = model.graph().inputs().getFirst();
         input = randomTensor(random, x.shape().dims());
         inputs = Map.of(x.name(), input);

@@ -28,7 +28,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * Runtime as values of {@link #engine}.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ModelBenchmark {
@@ -52,6 +52,7 @@ public class ModelBenchmark {
         Path dir = EngineSetup.sharedDir().resolve("models").resolve(model);
         loaded = Edgerun.load(dir.resolve("model.onnx"));
         session = EngineSetup.open(loaded, engine, threads);
+        System.out.println("# session: " + session.description());
         data = TestCaseFolder.open(dir).readDataSets(loaded).getFirst();
         inputs = data.inputTensors();
     }

@@ -22,7 +22,7 @@ import javax.imageio.ImageIO;
 
 /**
  * Turns a JMH JSON result file into {@code results.csv}, a markdown table ({@code results.md}) and a
- * bar chart of the ratios native/ONNX Runtime ({@code ratios.png}), and puts the table into
+ * bar chart of the ratios native/ONNX Runtime of the median latency ({@code ratios.png}), and puts the table into
  * README.md between the markers {@value #START} and {@value #END}.
  *
  * <p>Usage: {@code ResultsChart RESULT.json OUT_DIR README.md LOAD_TEXT COMMAND_TEXT}
@@ -32,7 +32,7 @@ public final class ResultsChart {
     static final String END = "<!-- bench-results:end -->";
     private static final List<String> NATIVE = List.of("native-java", "native-onednn", "native-xnnpack");
 
-    /** One benchmarked workload at one thread count, its mean µs per engine. */
+    /** One benchmarked workload at one thread count, its median (else mean) µs per engine. */
     record Row(String workload, int threads, Map<String, Double> micros) {
         Double ratio(String nativeEngine) {
             Double n = micros.get(nativeEngine), o = micros.get(EngineSetup.ONNXRUNTIME);
@@ -65,11 +65,12 @@ public final class ResultsChart {
             String workload = (String) params.getOrDefault("model", params.get("op"));
             int threads = Integer.parseInt((String) params.get("threads"));
             Map<String, Object> metric = asMap(r.get("primaryMetric"));
+            Object median = metric.get("scorePercentiles") instanceof Map<?, ?> p ? p.get("50.0") : null;
             if (!"us/op".equals(metric.get("scoreUnit"))) {
                 throw new IllegalArgumentException(workload + ": unit " + metric.get("scoreUnit") + ", expected us/op");
             }
             byKey.computeIfAbsent(workload + "@" + threads, k -> new Row(workload, threads, new TreeMap<>()))
-                    .micros().put((String) params.get("engine"), (Double) metric.get("score"));
+                    .micros().put((String) params.get("engine"), (Double) (median != null ? median : metric.get("score")));
         }
         return List.copyOf(byKey.values());
     }
@@ -100,7 +101,7 @@ public final class ResultsChart {
         sb.append("Command: `").append(command).append("`\n\n");
         sb.append("Load average during the run (1/5/15 min): ").append(load)
                 .append(". The machine is shared with other builds and tests, so these figures are noisy.\n\n");
-        sb.append("Mean µs per inference (JMH AverageTime); ratio < 1 means the native engine is faster; — = not measured or failed.\n\n");
+        sb.append("Median µs per inference (JMH SampleTime, the 50th percentile of all measured calls; the mean where a result has no percentiles); ratio < 1 means the native engine is faster; — = not measured or failed.\n\n");
         sb.append("| benchmark | threads |");
         for (String e : engines) sb.append(' ').append(e).append(" µs |");
         sb.append(" onnxruntime µs |");
@@ -145,7 +146,7 @@ public final class ResultsChart {
         g.fillRect(0, 0, img.getWidth(), height);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
         g.setColor(Color.BLACK);
-        g.drawString("Edgerun native engine / ONNX Runtime, mean latency ratio (log scale, < 1 = native faster)", 10, 20);
+        g.drawString("Edgerun native engine / ONNX Runtime, median latency ratio (log scale, < 1 = native faster)", 10, 20);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         Color[] colors = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c)};
         for (int i = 0; i < engines.size(); i++) {
