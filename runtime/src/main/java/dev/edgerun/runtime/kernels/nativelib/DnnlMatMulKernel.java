@@ -11,7 +11,7 @@ import java.util.List;
  * A float32 GEMM run by oneDNN's matmul primitive over the engine's row-major buffers, with the
  * transposes expressed as strides, {@code alpha} as an output scale and {@code accumulate} as a
  * sum post-op. A constant B (the weights of Gemm/MatMul) is reordered once into the layout the
- * chosen implementation prefers; a constant A is read from the spec's tensor.
+ * chosen implementation prefers; a constant A is copied once.
  */
 final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKernel {
     private static final int A = 0, B = 1, Y = 2, SCRATCHPAD = 3;
@@ -64,7 +64,10 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
             long matmul = dnnl.primitiveCreate(pd);
             List<DnnlProgram.Arg> args = new ArrayList<>();
             if (spec.constantA() != null) {
-                long aMem = dnnl.memoryCreate(aMd, spec.constantA().data().address());
+                // a copy: the kernel must not depend on the model's tensor staying open
+                MemorySegment aCopy = arena.allocate(4L * m * k, 64)
+                        .copyFrom(spec.constantA().data().asSlice(0, 4L * m * k));
+                long aMem = dnnl.memoryCreate(aMd, aCopy.address());
                 args.add(DnnlProgram.Arg.fixed(Dnnl.ARG_SRC, aMem));
             } else {
                 args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, aMd, A));

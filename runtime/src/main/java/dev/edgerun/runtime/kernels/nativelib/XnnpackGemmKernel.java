@@ -21,7 +21,10 @@ final class XnnpackGemmKernel implements KernelProvider.GemmKernel {
     XnnpackGemmKernel(Xnnpack xnn, KernelProvider.GemmSpec spec) {
         this.xnn = xnn;
         this.spec = spec;
-        MemorySegment weights = spec.constantB().data();
+        // a copy: operators made later (for concurrent runs) must not depend on the model's tensor staying open
+        long bytes = 4L * spec.k() * spec.n();
+        MemorySegment weights = java.lang.foreign.Arena.ofAuto().allocate(bytes, 64)
+                .copyFrom(spec.constantB().data().asSlice(0, bytes));
         int flags = spec.transB() ? 0 : Xnnpack.FLAG_TRANSPOSE_WEIGHTS;
         operators = new XnnpackOperators(this, xnn, () -> xnn.createFullyConnected(spec.k(), spec.n(), weights, flags));
     }
