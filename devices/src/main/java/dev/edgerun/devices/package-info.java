@@ -1,6 +1,7 @@
 /**
- * The ONNX Runtime engine ({@code onnxruntime}) and, later, its execution providers and device
- * probing. The engine is found through {@link java.util.ServiceLoader}, so adding this module and
+ * The ONNX Runtime engine ({@code onnxruntime}), its execution providers
+ * ({@link dev.edgerun.devices.providers}), device probing ({@link dev.edgerun.devices.probe}) and
+ * measured tuning ({@link dev.edgerun.devices.tune}). The engine is found through {@link java.util.ServiceLoader}, so adding this module and
  * {@code com.microsoft.onnxruntime:onnxruntime} to the class path is all it takes:
  *
  * <pre>{@code
