@@ -13,7 +13,7 @@ public final class RnnDot {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** The kernel with the session-wide species ({@link Vectors#F32}), or scalar. */
-    public static final RnnDot DEFAULT = new RnnDot(Vectors.enabled() ? new RnnDotVector(Vectors.F32) : null);
+    public static final RnnDot DEFAULT = new RnnDot(Vectors.enabled() ? RnnDotVector.of(Vectors.F32) : null);
 
     private final RnnDotVector vector; // null: scalar
 
