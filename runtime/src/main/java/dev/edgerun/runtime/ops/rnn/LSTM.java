@@ -2,6 +2,8 @@ package dev.edgerun.runtime.ops.rnn;
 
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.F32Gemm;
+import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RnnDot;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -26,7 +28,25 @@ public final class LSTM implements Operator {
         if (ctx.hasInput(6)) spec.expectShape(ctx, 6, "initial_c", spec.stateShape());
         if (ctx.hasInput(7)) spec.expectShape(ctx, 7, "P", dev.edgerun.runtime.Shape.of(spec.numDirections, 3L * spec.hidden));
         boolean inputForget = ctx.attrInt("input_forget", 0) != 0;
-        return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2));
+        F32Gemm gemm = F32Gemm.preferred();
+        Tensor w = ctx.constantInput(1);
+        MemorySegment packedW = w == null ? null : packW(gemm, spec, w.data(), F32Gemm.allocatePacked(packedWBytes(gemm, spec)), 0);
+        return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, packedW);
+    }
+
+    /** Bytes of W packed as GEMM B operands, one {@code [I x 4H]} panel set per direction. */
+    private static long packedWBytes(F32Gemm gemm, RecurrentSpec s) {
+        return 4L * s.numDirections * gemm.packedBSize(s.inputSize, 4 * s.hidden);
+    }
+
+    /** Packs Wᵀ of every direction ({@code [I x 4H]}, element (p, row) = W[d, row, p]) into {@code dst}. */
+    private static MemorySegment packW(F32Gemm gemm, RecurrentSpec s, MemorySegment w, MemorySegment dst, long dstOff) {
+        long perDirection = 4L * gemm.packedBSize(s.inputSize, 4 * s.hidden);
+        for (int d = 0; d < s.numDirections; d++) {
+            gemm.packB(w, 4L * d * 4 * s.hidden * s.inputSize, 1, s.inputSize, s.inputSize, 4 * s.hidden,
+                    dst, dstOff + d * perDirection);
+        }
+        return dst;
     }
 
     private static final class LstmKernel implements Kernel {
@@ -36,19 +56,34 @@ public final class LSTM implements Operator {
         private final boolean inputForget;
         private final List<ValueType> types;
         private final RnnDot dot = RnnDot.DEFAULT;
+        private final F32Gemm gemm;
+        private final MemorySegment packedW; // null: W is not constant, packed into scratch per run
+        private final int rows;              // rows of X: seqLength * batch
+        private final long packedXAt;        // scratch byte offsets
+        private final long projectionAt;
+        private final long packedWAt;
+        private final long scratchBytes;
 
-        LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types) {
+        LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types,
+                   F32Gemm gemm, MemorySegment packedW) {
             this.s = s;
             this.hasInitialC = hasInitialC;
             this.hasPeepholes = hasPeepholes;
             this.inputForget = inputForget;
             this.types = types;
+            this.gemm = gemm;
+            this.packedW = packedW;
+            this.rows = s.seqLength * s.batch;
+            this.packedXAt = 4L * 6 * s.hidden;
+            this.projectionAt = packedXAt + 4L * F32Gemm.packedASize(rows, s.inputSize);
+            this.packedWAt = projectionAt + 4L * rows * 4 * s.hidden;
+            this.scratchBytes = packedWAt + (packedW == null ? packedWBytes(gemm, s) : 0);
         }
 
         @Override public List<ValueType> outputTypes() { return types; }
 
-        /** h[H], c[H], gates[4H]. */
-        @Override public long scratchBytes() { return 4L * 6 * s.hidden; }
+        /** h[H], c[H], gates[4H], packed X, X·Wᵀ of one direction [rows x 4H], packed W when not constant. */
+        @Override public long scratchBytes() { return scratchBytes; }
 
         @Override
         public void run(RunContext ctx) {
@@ -56,11 +91,23 @@ public final class LSTM implements Operator {
             Tensor yh = s.wantOutput[1] ? ctx.output(1) : null;
             Tensor yc = s.wantOutput[2] ? ctx.output(2) : null;
             if (y != null) y.data().fill((byte) 0);
+            MemorySegment scratch = ctx.scratch();
+            F32Gemm.packA(ctx.input(0).data(), 0, s.inputSize, 1, rows, s.inputSize, scratch, packedXAt);
+            MemorySegment w = packedW != null ? packedW : packW(gemm, s, ctx.input(1).data(), scratch, packedWAt);
+            long wAt = packedW != null ? 0 : packedWAt;
             for (int d = 0; d < s.numDirections; d++) {
+                projectInput(scratch, w, wAt + 4L * d * gemm.packedBSize(s.inputSize, 4 * s.hidden));
                 for (int b = 0; b < s.batch; b++) {
                     runSequence(ctx, d, b, y, yh, yc);
                 }
             }
+        }
+
+        /** X·Wᵀ of one direction for every time step and batch item at once, rows in X's order. */
+        private void projectInput(MemorySegment scratch, MemorySegment w, long wAt) {
+            int n = 4 * s.hidden;
+            gemm.multiply(rows, n, s.inputSize, scratch, packedXAt, w, wAt, scratch, projectionAt, n,
+                    1f, false, null, Parallel.SERIAL);
         }
 
         private void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh, Tensor yc) {
@@ -73,21 +120,18 @@ public final class LSTM implements Operator {
             copyOrZero(s.hasInitialH ? ctx.input(5) : null, stateAt, scratch, hOff, hs);
             copyOrZero(hasInitialC ? ctx.input(6) : null, stateAt, scratch, cOff, hs);
             int steps = s.hasSequenceLens ? Math.min(ctx.input(4).getInt(b), s.seqLength) : s.seqLength;
-            MemorySegment x = ctx.input(0).data();
-            MemorySegment w = ctx.input(1).data();
             MemorySegment r = ctx.input(2).data();
             MemorySegment bias = s.hasBias ? ctx.input(3).data() : null;
             MemorySegment p = hasPeepholes ? ctx.input(7).data() : null;
             Activation f = s.activation(d, 0);
             Activation g = s.activation(d, 1);
             Activation h = s.activation(d, 2);
-            long wDir = 4L * d * 4 * hs * s.inputSize;
             long rDir = 4L * d * 4 * hs * hs;
             for (int step = 0; step < steps; step++) {
                 int t = s.reversed(d) ? steps - 1 - step : step;
-                long xAt = 4L * s.xOffset(t, b);
+                long xwAt = projectionAt + 4L * (s.xOffset(t, b) / s.inputSize) * 4 * hs;
                 for (int row = 0; row < 4 * hs; row++) {
-                    float acc = dot.dot(x, xAt, w, wDir + 4L * row * s.inputSize, s.inputSize)
+                    float acc = scratch.get(F, xwAt + 4L * row)
                             + dot.dot(scratch, hOff, r, rDir + 4L * row * hs, hs);
                     if (bias != null) {
                         long bAt = 4L * ((long) d * 8 * hs + row);
