@@ -17,7 +17,7 @@ class RnnDotTest {
     @ValueSource(ints = {512, 256, 128})
     void vectorDotMatchesScalarReference(int bits) {
         VectorSpecies<Float> species = VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
-        RnnDot kernel = new RnnDot(new RnnDotVector(species));
+        RnnDot kernel = new RnnDot(RnnDotVector.of(species));
         Random random = new Random(bits);
         try (Arena arena = Arena.ofConfined()) {
             for (int n : new int[] {0, 1, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257}) {
