@@ -1,5 +1,6 @@
 package dev.edgerun.bench;
 
+import dev.edgerun.runtime.io.Json;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -46,7 +47,7 @@ public final class ResultsChart {
             System.exit(2);
         }
         Path json = Path.of(args[0]), out = Path.of(args[1]), readme = Path.of(args[2]);
-        List<Object> results = asList(Json.parse(Files.readString(json)));
+        List<Object> results = asList(Json.parse(Files.readString(json), json.toString()));
         List<Row> rows = rows(results);
         List<String> engines = nativeEnginesIn(rows);
         Files.writeString(out.resolve("results.csv"), csv(rows, engines));

@@ -5,6 +5,7 @@ import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.ir.Model;
 import java.io.PrintWriter;
 import java.nio.file.Path;

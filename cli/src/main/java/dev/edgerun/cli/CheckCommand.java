@@ -9,6 +9,7 @@ import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.UnsupportedOperatorException;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
 import java.io.PrintWriter;

@@ -2,6 +2,7 @@ package dev.edgerun.cli;
 
 import dev.edgerun.onnx.OnnxModels;
 import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.ir.Model;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -21,6 +21,7 @@ import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.data.Preprocessing;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.io.Npy;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Model;

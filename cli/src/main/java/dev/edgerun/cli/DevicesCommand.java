@@ -6,6 +6,7 @@ import dev.edgerun.devices.providers.NativeLibraryCache;
 import dev.edgerun.devices.providers.ProviderStatus;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.Engine;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.kernels.Vectors;
 import java.io.IOException;
 import java.io.PrintWriter;

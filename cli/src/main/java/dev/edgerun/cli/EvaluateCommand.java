@@ -5,6 +5,7 @@ import dev.edgerun.onnx.TensorProtos;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.data.DataFolder;
 import dev.edgerun.runtime.data.Preprocessing;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
 import java.io.PrintWriter;

@@ -3,6 +3,7 @@ package dev.edgerun.cli;
 import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
 import java.io.IOException;

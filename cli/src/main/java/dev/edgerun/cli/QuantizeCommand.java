@@ -8,6 +8,7 @@ import dev.edgerun.quant.QuantReport;
 import dev.edgerun.quant.QuantizeJob;
 import dev.edgerun.quant.Quantizer;
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.io.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -7,6 +7,7 @@ import dev.edgerun.devices.tune.Measurement;
 import dev.edgerun.devices.tune.ProfileStore;
 import dev.edgerun.devices.tune.Tuner;
 import dev.edgerun.devices.tune.TuningProfile;
+import dev.edgerun.runtime.io.Json;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.edgerun.onnx.OnnxModels;
 import dev.edgerun.onnx.TensorProtos;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.io.Npy;
 import dev.edgerun.runtime.ir.Model;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.edgerun.devices.tune;
 
+import dev.edgerun.runtime.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,7 +49,7 @@ public final class ProfileStore {
         try {
             Files.createDirectories(folder);
             Path tmp = Files.createTempFile(folder, f.getFileName().toString(), ".part");
-            Files.writeString(tmp, ProfileJson.write(p.toMap()), StandardCharsets.UTF_8);
+            Files.writeString(tmp, Json.write(p.toMap()), StandardCharsets.UTF_8);
             Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return f;
         } catch (IOException e) {
@@ -61,7 +63,14 @@ public final class ProfileStore {
         Path f = fileFor(sha);
         if (!Files.isRegularFile(f)) return Optional.empty();
         try {
-            TuningProfile p = TuningProfile.fromMap(ProfileJson.parseObject(Files.readString(f), f.toString()), f.toString());
+            Map<String, Object> json;
+            try {
+                json = Json.parseObject(Files.readString(f), f.toString());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(f + ": not a tuning profile (" + e.getMessage()
+                        + "); delete it and run edgerun tune again", e);
+            }
+            TuningProfile p = TuningProfile.fromMap(json, f.toString());
             return sha.equals(p.modelSha256()) ? Optional.of(p) : Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("reading tuning profile " + f + ": " + e.getMessage(), e);

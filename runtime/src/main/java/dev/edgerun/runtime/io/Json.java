@@ -1,4 +1,4 @@
-package dev.edgerun.devices.tune;
+package dev.edgerun.runtime.io;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -6,73 +6,124 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The small JSON subset tuning profiles use: objects, arrays, strings, numbers, booleans, null. */
-final class ProfileJson {
+/**
+ * The small JSON the project reads and writes (the CLI's {@code --json} documents, tuning profiles,
+ * benchmark results): objects, arrays, strings, numbers, booleans and null. Written with keys in
+ * insertion order; non-finite numbers become {@code null}, since JSON has no NaN or infinity. Parsed
+ * objects are {@code LinkedHashMap}s, arrays {@code ArrayList}s, integers {@code Long}, other
+ * numbers {@code Double}. Not a general JSON library: no streaming, no data binding.
+ */
+public final class Json {
     private final String text;
     private final String where;
     private int pos;
 
-    private ProfileJson(String text, String where) {
+    private Json(String text, String where) {
         this.text = text;
         this.where = where;
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> parseObject(String text, String where) {
-        ProfileJson p = new ProfileJson(text, where);
+    /** Parses one JSON value; {@code where} names the source in error messages. */
+    public static Object parse(String text, String where) {
+        Json p = new Json(text, where);
         Object v = p.value();
         p.skipSpace();
-        if (!(v instanceof Map) || p.pos != text.length()) throw p.error("expected one JSON object");
+        if (p.pos != text.length()) throw p.error("text after the value");
+        return v;
+    }
+
+    /** Parses a document that must be one JSON object. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObject(String text, String where) {
+        Object v = parse(text, where);
+        if (!(v instanceof Map)) throw new IllegalArgumentException(where + ": not valid JSON (expected one object)");
         return (Map<String, Object>) v;
     }
 
-    static String write(Object v) {
+    /** {@code value} as indented JSON: maps (in iteration order), lists and arrays, strings, numbers, booleans, null. */
+    public static String write(Object value) {
         StringBuilder b = new StringBuilder();
-        write(b, v, 0);
-        return b.append('\n').toString();
+        write(b, value, 0);
+        return b.toString();
     }
 
     private static void write(StringBuilder b, Object v, int indent) {
         switch (v) {
             case null -> b.append("null");
             case String s -> string(b, s);
-            case Boolean x -> b.append(x);
-            case Double d -> b.append(d.isNaN() || d.isInfinite() ? "null" : String.format(java.util.Locale.ROOT, "%.4f", d));
+            case Boolean bool -> b.append(bool);
+            case Double d -> number(b, d);
+            case Float f -> number(b, f.doubleValue());
             case Number n -> b.append(n);
-            case Map<?, ?> m -> {
-                b.append('{');
-                Iterator<? extends Map.Entry<?, ?>> it = m.entrySet().iterator();
-                while (it.hasNext()) {
-                    var e = it.next();
-                    b.append('\n').append("  ".repeat(indent + 1));
-                    string(b, e.getKey().toString());
-                    b.append(": ");
-                    write(b, e.getValue(), indent + 1);
-                    if (it.hasNext()) b.append(',');
-                }
-                b.append('\n').append("  ".repeat(indent)).append('}');
-            }
-            case Iterable<?> l -> {
-                b.append('[');
-                boolean first = true;
-                for (Object o : l) {
-                    if (!first) b.append(", ");
-                    first = false;
-                    write(b, o, indent);
-                }
-                b.append(']');
-            }
+            case Map<?, ?> m -> object(b, m, indent);
+            case Iterable<?> it -> array(b, it.iterator(), indent);
+            case long[] a -> array(b, java.util.Arrays.stream(a).boxed().iterator(), indent);
+            case int[] a -> array(b, java.util.Arrays.stream(a).boxed().iterator(), indent);
+            case double[] a -> array(b, java.util.Arrays.stream(a).boxed().iterator(), indent);
+            case Object[] a -> array(b, java.util.Arrays.asList(a).iterator(), indent);
             default -> string(b, v.toString());
         }
     }
 
+    private static void number(StringBuilder b, double d) {
+        if (!Double.isFinite(d)) {
+            b.append("null");
+        } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            b.append((long) d);
+        } else {
+            b.append(d);
+        }
+    }
+
+    private static void object(StringBuilder b, Map<?, ?> m, int indent) {
+        if (m.isEmpty()) {
+            b.append("{}");
+            return;
+        }
+        b.append('{');
+        boolean first = true;
+        for (var e : m.entrySet()) {
+            if (!first) b.append(',');
+            first = false;
+            newline(b, indent + 1);
+            string(b, String.valueOf(e.getKey()));
+            b.append(": ");
+            write(b, e.getValue(), indent + 1);
+        }
+        newline(b, indent);
+        b.append('}');
+    }
+
+    private static void array(StringBuilder b, Iterator<?> it, int indent) {
+        if (!it.hasNext()) {
+            b.append("[]");
+            return;
+        }
+        b.append('[');
+        boolean first = true;
+        while (it.hasNext()) {
+            if (!first) b.append(',');
+            first = false;
+            newline(b, indent + 1);
+            write(b, it.next(), indent + 1);
+        }
+        newline(b, indent);
+        b.append(']');
+    }
+
+    private static void newline(StringBuilder b, int indent) {
+        b.append('\n').append("  ".repeat(indent));
+    }
+
     private static void string(StringBuilder b, String s) {
         b.append('"');
-        for (char c : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             switch (c) {
                 case '"' -> b.append("\\\"");
                 case '\\' -> b.append("\\\\");
                 case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
@@ -203,6 +254,6 @@ final class ProfileJson {
     }
 
     private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException(where + ": not a tuning profile (" + what + " at character " + pos + ")");
+        return new IllegalArgumentException(where + ": not valid JSON (" + what + " at character " + pos + ")");
     }
 }
