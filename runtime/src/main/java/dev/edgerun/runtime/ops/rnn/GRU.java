@@ -2,7 +2,6 @@ package dev.edgerun.runtime.ops.rnn;
 
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
-import dev.edgerun.runtime.kernels.RnnDot;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -25,36 +24,19 @@ public final class GRU implements Operator {
         return new GruKernel(spec, linearBeforeReset, spec.outputTypes(1));
     }
 
-    private static final class GruKernel implements Kernel {
-        private final RecurrentSpec s;
+    private static final class GruKernel extends RecurrentKernel {
         private final boolean linearBeforeReset;
-        private final List<ValueType> types;
-        private final RnnDot dot = RnnDot.DEFAULT;
 
         GruKernel(RecurrentSpec s, boolean linearBeforeReset, List<ValueType> types) {
-            this.s = s;
+            super(s, types);
             this.linearBeforeReset = linearBeforeReset;
-            this.types = types;
         }
-
-        @Override public List<ValueType> outputTypes() { return types; }
 
         /** h[H], gates[3H], r*h[H], new h[H]. */
         @Override public long scratchBytes() { return 4L * 6 * s.hidden; }
 
         @Override
-        public void run(RunContext ctx) {
-            Tensor y = s.wantOutput[0] ? ctx.output(0) : null;
-            Tensor yh = s.wantOutput[1] ? ctx.output(1) : null;
-            if (y != null) y.data().fill((byte) 0);
-            for (int d = 0; d < s.numDirections; d++) {
-                for (int b = 0; b < s.batch; b++) {
-                    runSequence(ctx, d, b, y, yh);
-                }
-            }
-        }
-
-        private void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh) {
+        void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh) {
             int hs = s.hidden;
             MemorySegment scratch = ctx.scratch();
             long hOff = 0;

@@ -2,7 +2,6 @@ package dev.edgerun.runtime.ops.rnn;
 
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
-import dev.edgerun.runtime.kernels.RnnDot;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -21,34 +20,16 @@ public final class RNN implements Operator {
         return new RnnKernel(spec, spec.outputTypes(1));
     }
 
-    private static final class RnnKernel implements Kernel {
-        private final RecurrentSpec s;
-        private final List<ValueType> types;
-        private final RnnDot dot = RnnDot.DEFAULT;
-
+    private static final class RnnKernel extends RecurrentKernel {
         RnnKernel(RecurrentSpec s, List<ValueType> types) {
-            this.s = s;
-            this.types = types;
+            super(s, types);
         }
-
-        @Override public List<ValueType> outputTypes() { return types; }
 
         /** h[H], new h[H]. */
         @Override public long scratchBytes() { return 4L * 2 * s.hidden; }
 
         @Override
-        public void run(RunContext ctx) {
-            Tensor y = s.wantOutput[0] ? ctx.output(0) : null;
-            Tensor yh = s.wantOutput[1] ? ctx.output(1) : null;
-            if (y != null) y.data().fill((byte) 0);
-            for (int d = 0; d < s.numDirections; d++) {
-                for (int b = 0; b < s.batch; b++) {
-                    runSequence(ctx, d, b, y, yh);
-                }
-            }
-        }
-
-        private void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh) {
+        void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh) {
             int hs = s.hidden;
             MemorySegment scratch = ctx.scratch();
             long hOff = 0;
