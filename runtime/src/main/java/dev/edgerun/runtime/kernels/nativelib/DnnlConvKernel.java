@@ -43,19 +43,7 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
     }
 
     @Override
-    Built build(int threads) {
-        Arena arena = Arena.ofShared();
-        boolean done = false;
-        try {
-            Built b = buildIn(arena, threads);
-            done = b != null;
-            return b;
-        } finally {
-            if (!done) arena.close();
-        }
-    }
-
-    private Built buildIn(Arena arena, int threads) {
+    Built buildIn(Arena arena, int threads) {
         int rank = spec.inputShape().length;
         int g = spec.group();
         long[] w = spec.weightShape();

@@ -26,8 +26,24 @@ abstract class DnnlKernel {
         this.dnnl = dnnl;
     }
 
-    /** Builds the program for {@code threads}; null when oneDNN has no implementation. */
-    abstract Built build(int threads);
+    /**
+     * Builds the program for {@code threads} in an arena the program then owns; null (and the arena
+     * closed) when oneDNN has no implementation.
+     */
+    final Built build(int threads) {
+        Arena arena = Arena.ofShared();
+        boolean done = false;
+        try {
+            Built b = buildIn(arena, threads);
+            done = b != null;
+            return b;
+        } finally {
+            if (!done) arena.close();
+        }
+    }
+
+    /** The primitive for {@code threads}, its descriptors allocated in {@code arena}; null when unsupported. */
+    abstract Built buildIn(Arena arena, int threads);
 
     /** Builds the default program; false when oneDNN cannot run this spec. */
     final boolean initialize() {

@@ -31,19 +31,7 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
     }
 
     @Override
-    Built build(int threads) {
-        Arena arena = Arena.ofShared();
-        boolean done = false;
-        try {
-            Built b = buildIn(arena, threads);
-            done = b != null;
-            return b;
-        } finally {
-            if (!done) arena.close();
-        }
-    }
-
-    private Built buildIn(Arena arena, int threads) {
+    Built buildIn(Arena arena, int threads) {
         long m = spec.m(), n = spec.n(), k = spec.k();
         MemorySegment aMd = dnnl.mdByStrides(arena, new long[] {m, k}, Dnnl.F32,
                 spec.transA() ? new long[] {1, m} : new long[] {k, 1});
