@@ -166,18 +166,12 @@ public final class NativeSession implements Session {
         checkOpen();
         Tensor[] ordered = new Tensor[main.inputs.length];
         if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
-        Plan plan;
-        Frame frame;
-        do {
-            plan = planFor(ordered);
-            frame = plan.acquire();
-        } while (frame == null);
+        Frame frame = bind(planFor(ordered), ordered);
         try {
-            for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
             frame.execute();
-            return collectOutputs(plan, frame);
+            return collectOutputs(frame.plan, frame);
         } finally {
-            plan.release(frame);
+            frame.plan.release(frame);
         }
     }
 
@@ -295,18 +289,12 @@ public final class NativeSession implements Session {
         try {
             if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
             Outputs.checkNames(outputs, outs);
-            Plan plan;
-            Frame frame;
-            do {
-                plan = planFor(ordered);
-                frame = plan.acquire();
-            } while (frame == null);
+            Frame frame = bind(planFor(ordered), ordered);
             try {
-                for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
                 frame.execute();
                 copyOutputs(frame, outs);
             } finally {
-                plan.release(frame);
+                frame.plan.release(frame);
             }
         } finally {
             Arrays.fill(ordered, null);
@@ -364,14 +352,9 @@ public final class NativeSession implements Session {
             ordered[i] = given.get(main.inputs[i].name());
             signature[i] = Values.typeOf(ordered[i]);
         }
-        Plan plan;
-        Frame frame;
-        do {
-            plan = planFor(signature);
-            frame = plan.acquire();
-        } while (frame == null);
+        Frame frame = bind(planFor(signature), ordered);
+        Plan plan = frame.plan;
         try {
-            for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
             frame.execute();
             Map<String, Object> result = new LinkedHashMap<>();
             try {
@@ -441,6 +424,26 @@ public final class NativeSession implements Session {
 
     // ------------------------------------------------------------------ plan cache
 
+    /**
+     * A frame of {@code plan} with the inputs bound. A plan evicted from the cache between lookup
+     * and use refuses frames; then the plan is looked up again for the same inputs.
+     */
+    private Frame bind(Plan plan, Object[] ordered) {
+        Frame frame = plan.acquire();
+        while (frame == null) {
+            plan = ordered instanceof Tensor[] tensors ? planFor(tensors) : planFor(signatureOf(ordered));
+            frame = plan.acquire();
+        }
+        for (int i = 0; i < ordered.length; i++) frame.values[main.inputSlots[i]] = ordered[i];
+        return frame;
+    }
+
+    private static ValueType[] signatureOf(Object[] ordered) {
+        ValueType[] signature = new ValueType[ordered.length];
+        for (int i = 0; i < ordered.length; i++) signature[i] = Values.typeOf(ordered[i]);
+        return signature;
+    }
+
     private Plan planFor(Tensor[] ordered) {
         checkOpen();
         for (Plan p : plans) {
@@ -449,9 +452,7 @@ public final class NativeSession implements Session {
                 return p;
             }
         }
-        ValueType[] signature = new ValueType[ordered.length];
-        for (int i = 0; i < ordered.length; i++) signature[i] = Values.typeOf(ordered[i]);
-        return planFor(signature);
+        return planFor(signatureOf(ordered));
     }
 
     private Plan planFor(ValueType[] signature) {
