@@ -38,6 +38,11 @@ public interface KernelProvider {
         return Optional.empty();
     }
 
+    /** An 8-bit integer convolution with requantized 8-bit output (QLinearConv, fused QDQ Conv). */
+    default Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
+        return Optional.empty();
+    }
+
     /** Whether a provider can be used on this machine; {@code reason} says why not. */
     record Availability(boolean available, String reason) {
         public static final Availability YES = new Availability(true, "available");
@@ -121,5 +126,40 @@ public interface KernelProvider {
         long scratchBytes();
 
         void run(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, MemorySegment scratch, Parallel par);
+    }
+
+    /**
+     * An 8-bit convolution in NC(D)HW layout with int32 accumulation and requantization, the
+     * semantics of ONNX QLinearConv: {@code acc[n,m,o] = bias[m] + sum (x - xZeroPoint) * w}, then
+     * {@code y = clamp(round_half_even(acc * multipliers[m]) + yZeroPoint, yMin, yMax)}.
+     * Weights are constant and symmetric (zero point 0), signed 8-bit, {@code [M, C/group, kernel...]};
+     * {@code multipliers[m] = x_scale * w_scale[m] / y_scale} computed in float32 as ONNX Runtime
+     * does. {@code yMin..yMax} lies within the output type's range and narrows it when an activation
+     * (Relu, Clip) was fused. The {@code geometry} spec's dtype is the input's (INT8 or UINT8), its
+     * {@code constantWeight} the INT8 weights, its epilogue null.
+     *
+     * @param bias int32 per output channel, or null
+     */
+    record Q8ConvSpec(ConvSpec geometry, boolean xSigned, int xZeroPoint, int[] bias, float[] multipliers,
+                      boolean ySigned, int yZeroPoint, int yMin, int yMax) {
+
+        public long outputCount() {
+            long c = 1;
+            for (long d : geometry.outputShape()) c *= d;
+            return c;
+        }
+
+        @Override
+        public String toString() {
+            return "q8" + geometry + (xSigned ? " s8" : " u8") + "->" + (ySigned ? "s8" : "u8")
+                    + " zx=" + xZeroPoint + " zy=" + yZeroPoint + " clamp=[" + yMin + "," + yMax + "]";
+        }
+    }
+
+    /** A planned 8-bit convolution: {@code x} and {@code y} are 8-bit NC(D)HW tensors. Thread-safe. */
+    interface Q8ConvKernel {
+        long scratchBytes();
+
+        void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par);
     }
 }

@@ -89,6 +89,11 @@ public final class KernelSelection {
         return choose("conv", p -> p.conv(spec));
     }
 
+    /** The first provider's 8-bit convolution for {@code spec}; empty when none supports it. */
+    public Optional<KernelProvider.Q8ConvKernel> q8conv(KernelProvider.Q8ConvSpec spec) {
+        return choose("q8conv", p -> p.q8conv(spec));
+    }
+
     private <K> Optional<K> choose(String family, Function<KernelProvider, Optional<K>> ask) {
         for (KernelProvider p : providers) {
             Optional<K> k = ask.apply(p);

@@ -20,6 +20,13 @@ import java.util.List;
  * w_zero_point, y_scale, y_zero_point, B.
  */
 public final class QLinearConv implements Operator {
+    /**
+     * Engine-internal attributes set when the graph optimizer fuses an activation (Relu, Clip)
+     * into a QDQ convolution: the output is clamped to {@code [output_min, output_max]} in the
+     * quantized domain, which is exact because quantization is monotonic.
+     */
+    public static final String OUTPUT_MIN_ATTR = "edgerun.output_min";
+    public static final String OUTPUT_MAX_ATTR = "edgerun.output_max";
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -39,8 +46,8 @@ public final class QLinearConv implements Operator {
             throw ctx.error("B must be int32 with " + channels + " elements, got " + ctx.inputType(8));
         }
         DType scaleType = ctx.inputDType(1);
-        int lo = yType == DType.INT8 ? -128 : 0;
-        int hi = yType == DType.INT8 ? 127 : 255;
+        int lo = (int) Math.max(yType == DType.INT8 ? -128 : 0, ctx.attrInt(OUTPUT_MIN_ATTR, Integer.MIN_VALUE));
+        int hi = (int) Math.min(yType == DType.INT8 ? 127 : 255, ctx.attrInt(OUTPUT_MAX_ATTR, Integer.MAX_VALUE));
         long plane = conv.out.product(2, conv.out.rank());
         long accAt = 4L * channels;
         return new Kernel() {
