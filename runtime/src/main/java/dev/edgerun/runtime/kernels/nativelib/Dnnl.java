@@ -53,6 +53,7 @@ final class Dnnl {
             attrScratchpadMode, attrOutputScales, attrPostOps, postOpsCreate, postOpsDestroy, postOpsSum,
             postOpsEltwise, versionFn;
     private MethodHandle ompSetThreads, ompMaxThreads; // null when oneDNN is not built on OpenMP
+    private MethodHandle attrZeroPoints; // 8-bit convolution: dnnl_primitive_attr_set_zero_points
 
     /** The process-wide bindings, opened on first use. */
     static Dnnl get() {
@@ -145,6 +146,7 @@ final class Dnnl {
         attrDestroy = lib.function("dnnl_primitive_attr_destroy", FunctionDescriptor.of(I, H));
         attrScratchpadMode = lib.function("dnnl_primitive_attr_set_scratchpad_mode", FunctionDescriptor.of(I, H, I));
         attrOutputScales = lib.function("dnnl_primitive_attr_set_output_scales", FunctionDescriptor.of(I, H, H, I, P));
+        attrZeroPoints = lib.function("dnnl_primitive_attr_set_zero_points", FunctionDescriptor.of(I, H, I, H, I, P));
         attrPostOps = lib.function("dnnl_primitive_attr_set_post_ops", FunctionDescriptor.of(I, H, H));
         postOpsCreate = lib.function("dnnl_post_ops_create", FunctionDescriptor.of(I, P));
         postOpsDestroy = lib.function("dnnl_post_ops_destroy", FunctionDescriptor.of(I, H));
@@ -433,6 +435,55 @@ final class Dnnl {
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_attr");
         }
+    }
+
+    /**
+     * Attributes of an 8-bit convolution: a user scratchpad; output scales per output channel
+     * (mask {@code 1 << 1}), or one common scale when {@code scales} has one entry; common source
+     * and destination zero points, set only when non-zero; and, when {@code clip}, an eltwise clip
+     * post-op to {@code [clipLow, clipHigh]}. oneDNN 2.x computes
+     * {@code dst = saturate(post_ops(scales * (acc + bias)) + dst_zero_point)}, so the clip bounds
+     * are in the domain before the destination zero point is added. Destroy with {@link #attrDestroy}.
+     */
+    long int8ConvAttributes(float[] scales, int srcZeroPoint, int dstZeroPoint, boolean clip, float clipLow,
+                            float clipHigh) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            check((int) attrCreate.invokeExact(out), "dnnl_primitive_attr_create");
+            long attr = out.get(H, 0);
+            try {
+                check((int) attrScratchpadMode.invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
+                MemorySegment values = a.allocateFrom(ValueLayout.JAVA_FLOAT, scales);
+                int mask = scales.length == 1 ? 0 : 1 << 1;
+                check((int) attrOutputScales.invokeExact(attr, (long) scales.length, mask, values),
+                        "dnnl_primitive_attr_set_output_scales");
+                setZeroPoint(a, attr, ARG_SRC, srcZeroPoint);
+                setZeroPoint(a, attr, ARG_DST, dstZeroPoint);
+                if (clip) {
+                    check((int) postOpsCreate.invokeExact(out), "dnnl_post_ops_create");
+                    long ops = out.get(H, 0);
+                    try {
+                        check((int) postOpsEltwise.invokeExact(ops, 1f, ELTWISE_CLIP, clipLow, clipHigh),
+                                "dnnl_post_ops_append_eltwise(clip)");
+                        check((int) attrPostOps.invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                    } finally {
+                        destroy(postOpsDestroy, ops);
+                    }
+                }
+                return attr;
+            } catch (Throwable t) {
+                destroy(attrDestroy, attr);
+                throw t;
+            }
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_primitive_attr (int8)");
+        }
+    }
+
+    private void setZeroPoint(Arena a, long attr, int arg, int zeroPoint) throws Throwable {
+        if (zeroPoint == 0) return;
+        MemorySegment value = a.allocateFrom(ValueLayout.JAVA_INT, zeroPoint);
+        check((int) attrZeroPoints.invokeExact(attr, arg, 1L, 0, value), "dnnl_primitive_attr_set_zero_points");
     }
 
     void attrDestroy(long attr) {

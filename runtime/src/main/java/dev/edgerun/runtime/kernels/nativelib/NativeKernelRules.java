@@ -91,6 +91,16 @@ final class NativeKernelRules {
     /** About 40 µs of work at oneDNN's single-thread speed here; below that a second thread cannot pay. */
     static final long FLOPS_PER_THREAD = 2_000_000;
 
+    /** oneDNN 8-bit convolution in automatic selection: every one it implements. */
+    static boolean oneDnnQ8Conv(KernelProvider.Q8ConvSpec spec) {
+        return true;
+    }
+
+    /** Whether an 8-bit convolution runs in oneDNN's preferred layout, reordered around it. */
+    static boolean oneDnnQ8Blocked(KernelProvider.Q8ConvSpec spec) {
+        return true;
+    }
+
     /** Whether a convolution runs faster in oneDNN's blocked layout despite the reorders around it. */
     static boolean oneDnnBlocked(KernelProvider.ConvSpec spec) {
         if (spec.isDepthwise()) return true;

@@ -69,6 +69,31 @@ public final class OneDnnKernels implements KernelProvider {
         }
     }
 
+    @Override
+    public Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
+        ConvSpec g = spec.geometry();
+        if (!availability().available() || g.constantWeight() == null || g.constantWeight().dtype() != DType.INT8) {
+            return Optional.empty();
+        }
+        if (g.spatialRank() < 1 || g.spatialRank() > 3) return Optional.empty();
+        if (spec.multipliers().length != 1 && spec.multipliers().length != g.weightShape()[0]) return Optional.empty();
+        if (!forced() && !NativeKernelRules.oneDnnQ8Conv(spec)) return Optional.empty();
+        try {
+            return Optional.ofNullable(DnnlQ8ConvKernel.create(Dnnl.get(), spec, q8Blocked(spec)));
+        } catch (RuntimeException e) {
+            logOnce("q8conv", spec.toString(), e);
+            return Optional.empty();
+        }
+    }
+
+    static boolean q8Blocked(Q8ConvSpec spec) {
+        return switch (System.getProperty(LAYOUT_PROPERTY, "auto").trim()) {
+            case "plain" -> false;
+            case "blocked" -> true;
+            default -> NativeKernelRules.oneDnnQ8Blocked(spec);
+        };
+    }
+
     static DnnlConvKernel.Layout layout(ConvSpec spec) {
         return switch (System.getProperty(LAYOUT_PROPERTY, "auto").trim()) {
             case "plain" -> DnnlConvKernel.Layout.PLAIN;

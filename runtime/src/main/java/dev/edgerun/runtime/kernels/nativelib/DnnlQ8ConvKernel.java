@@ -1,0 +1,199 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import dev.edgerun.runtime.kernels.KernelProvider;
+import dev.edgerun.runtime.kernels.Parallel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An 8-bit convolution (QLinearConv semantics, {@link KernelProvider.Q8ConvSpec}) run by oneDNN's
+ * u8s8/s8s8 kernels (VNNI, AMX where the CPU has it). The s8 weights and the int32 bias are
+ * converted once, here, into the layout the chosen implementation wants (with the compensation
+ * terms oneDNN appends for signed or zero-pointed sources). The requantization is oneDNN's:
+ * {@code float(acc + bias) * multiplier[m]}, the clamp as a clip post-op, the output zero point
+ * added after it, then rounding half to even and saturation.
+ *
+ * <p>With {@code blocked} the 8-bit activations are reordered from NC(D)HW into oneDNN's preferred
+ * layout (nhwc or channel-blocked) and back in scratch memory around the convolution; without,
+ * oneDNN is asked to read and write NC(D)HW directly. One program per thread count, as for the
+ * float convolution.
+ */
+final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8ConvKernel {
+    private static final int X = 0, Y = 1, SCRATCHPAD = 2, X_BLOCKED = 3, Y_BLOCKED = 4, BUFFERS = 5;
+
+    private final KernelProvider.Q8ConvSpec spec;
+    private final boolean blocked;
+
+    private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked) {
+        super(dnnl);
+        this.spec = spec;
+        this.blocked = blocked;
+    }
+
+    /** The kernel, or null when oneDNN has no implementation for this convolution. */
+    static DnnlQ8ConvKernel create(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked) {
+        DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, blocked);
+        return k.initialize() ? k : null;
+    }
+
+    @Override
+    Built buildIn(Arena arena, int threads) {
+        KernelProvider.ConvSpec g = spec.geometry();
+        int rank = g.inputShape().length;
+        long[] wDims = groupedWeightDims(g);
+        long outChannels = g.weightShape()[0];
+        int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
+        int plain = Dnnl.plainTag(rank);
+        MemorySegment xPlain = dnnl.mdByTag(arena, g.inputShape(), xType, plain);
+        MemorySegment yPlain = dnnl.mdByTag(arena, g.outputShape(), yType, plain);
+        MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.plainTag(wDims.length));
+        MemorySegment wAny = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.TAG_ANY);
+        MemorySegment biasMd = spec.bias() == null ? null : dnnl.mdByTag(arena, new long[] {outChannels}, Dnnl.S32, Dnnl.plainTag(1));
+        MemorySegment xAsk = blocked ? dnnl.mdByTag(arena, g.inputShape(), xType, Dnnl.TAG_ANY) : xPlain;
+        MemorySegment yAsk = blocked ? dnnl.mdByTag(arena, g.outputShape(), yType, Dnnl.TAG_ANY) : yPlain;
+        long[][] window = window(g);
+        MemorySegment desc = dnnl.convolutionDesc(arena, xAsk, wAny, biasMd, yAsk, window[0], window[1], window[2], window[3]);
+        long pd = primitiveDesc(desc, threads);
+        if (pd == 0) return null;
+        List<Long> memories = new ArrayList<>();
+        try {
+            MemorySegment xChosen = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
+            MemorySegment yChosen = dnnl.queryMd(arena, pd, Dnnl.QUERY_DST_MD);
+            MemorySegment wChosen = dnnl.queryMd(arena, pd, Dnnl.QUERY_WEIGHTS_MD);
+            MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
+            long scratchpad = dnnl.mdSize(scratchpadMd);
+            String impl = dnnl.implementation(pd);
+            long packedW = reorderConstant(arena, wUser, wChosen, g.constantWeight().data(), memories);
+            long bias = biasMd == null ? 0 : constantBias(arena, biasMd, memories);
+            long conv = dnnl.primitiveCreate(pd);
+
+            List<DnnlProgram.Step> steps = new ArrayList<>();
+            ScratchPlan scratch = new ScratchPlan();
+            scratch.add(SCRATCHPAD, scratchpad);
+            boolean reorderX = !dnnl.mdEqual(xChosen, xPlain), reorderY = !dnnl.mdEqual(yChosen, yPlain);
+            int xBuf = X, yBuf = Y;
+            if (reorderX) {
+                xBuf = X_BLOCKED;
+                scratch.add(X_BLOCKED, dnnl.mdSize(xChosen));
+                steps.add(reorderStep(xPlain, X, xChosen, X_BLOCKED));
+            }
+            if (reorderY) {
+                yBuf = Y_BLOCKED;
+                scratch.add(Y_BLOCKED, dnnl.mdSize(yChosen));
+            }
+            List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, xChosen, xBuf),
+                    DnnlProgram.Arg.fixed(Dnnl.ARG_WEIGHTS, packedW),
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
+            if (bias != 0) args.add(DnnlProgram.Arg.fixed(Dnnl.ARG_BIAS, bias));
+            if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
+            steps.add(new DnnlProgram.Step(conv, args));
+            if (reorderY) steps.add(reorderStep(yChosen, Y_BLOCKED, yPlain, Y));
+            memories.remove(Long.valueOf(packedW)); // owned through the program's fixed arguments now
+            memories.remove(Long.valueOf(bias));
+            DnnlProgram program = new DnnlProgram(dnnl, steps, BUFFERS, threads, arena, memories);
+            return new Built(program, scratch, 0, impl + (reorderX || reorderY ? " (blocked)" : ""));
+        } finally {
+            dnnl.primitiveDescDestroy(pd);
+        }
+    }
+
+    /** oneDNN's grouped weights {@code [G, M/G, C/G, kernel...]}; ungrouped ones as given. */
+    private static long[] groupedWeightDims(KernelProvider.ConvSpec g) {
+        long[] w = g.weightShape();
+        if (g.group() == 1) return w;
+        long[] dims = new long[w.length + 1];
+        dims[0] = g.group();
+        dims[1] = w[0] / g.group();
+        System.arraycopy(w, 1, dims, 2, w.length - 1);
+        return dims;
+    }
+
+    /** Strides, dilations (oneDNN's form: ONNX minus 1), left and right pads, per spatial axis. */
+    private static long[][] window(KernelProvider.ConvSpec g) {
+        int sr = g.spatialRank();
+        long[] strides = new long[sr], dil = new long[sr], padL = new long[sr], padR = new long[sr];
+        for (int a = 0; a < sr; a++) {
+            strides[a] = g.strides()[a];
+            dil[a] = g.dilations()[a] - 1;
+            padL[a] = g.padsBegin()[a];
+            long kernelExtent = (g.weightShape()[a + 2] - 1) * g.dilations()[a] + 1;
+            long needed = (g.outputShape()[a + 2] - 1) * strides[a] + kernelExtent - g.inputShape()[a + 2] - padL[a];
+            padR[a] = Math.max(0, needed);
+        }
+        return new long[][] {strides, dil, padL, padR};
+    }
+
+    /** The primitive descriptor with the requantization attributes; 0 when oneDNN has no implementation. */
+    private long primitiveDesc(MemorySegment desc, int threads) {
+        int typeMin = spec.ySigned() ? -128 : 0, typeMax = spec.ySigned() ? 127 : 255;
+        boolean clip = spec.yMin() > typeMin || spec.yMax() < typeMax;
+        long attr = dnnl.int8ConvAttributes(spec.multipliers(), spec.xZeroPoint(), spec.yZeroPoint(), clip,
+                spec.yMin() - spec.yZeroPoint(), spec.yMax() - spec.yZeroPoint());
+        try {
+            dnnl.setThreads(threads);
+            return dnnl.primitiveDesc(desc, attr);
+        } finally {
+            dnnl.attrDestroy(attr);
+        }
+    }
+
+    /** A memory object over a copy of the int32 bias in {@code arena} (also added to {@code memories}). */
+    private long constantBias(Arena arena, MemorySegment biasMd, List<Long> memories) {
+        MemorySegment values = arena.allocate(4L * spec.bias().length, 64);
+        MemorySegment.copy(spec.bias(), 0, values, ValueLayout.JAVA_INT, 0, spec.bias().length);
+        long memory = dnnl.memoryCreate(biasMd, values.address());
+        memories.add(memory);
+        return memory;
+    }
+
+    @Override
+    long flops() {
+        return spec.geometry().flops();
+    }
+
+    @Override
+    public long scratchBytes() {
+        return defaultBuilt().scratch().total();
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
+        if (x.isNative() && y.isNative()) {
+            runNative(x, y, scratch, par);
+            return;
+        }
+        try (Arena copies = Arena.ofConfined()) { // heap tensors (rare): oneDNN needs native addresses
+            MemorySegment nx = copies.allocate(Math.max(1, x.byteSize()), 64).copyFrom(x);
+            MemorySegment ny = copies.allocate(Math.max(1, y.byteSize()), 64);
+            runNative(nx, ny, scratch, par);
+            y.copyFrom(ny.asSlice(0, y.byteSize()));
+        }
+    }
+
+    private void runNative(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
+        Built b = built(par.threads());
+        DnnlProgram.Slot slot = b.program().acquire();
+        try {
+            slot.address[X] = x.address();
+            slot.address[Y] = y.address();
+            b.scratch().assign(slot, scratch);
+            b.program().run(slot);
+        } finally {
+            b.program().release(slot);
+        }
+    }
+
+    /** The implementation oneDNN chose for the default thread count, such as {@code brg:avx512_core_vnni}. */
+    String implementation() {
+        return defaultBuilt().implementation();
+    }
+
+    @Override
+    public String toString() {
+        return "oneDNN " + defaultBuilt().implementation() + " " + spec;
+    }
+}
