@@ -64,6 +64,21 @@ public final class JavaKernels implements KernelProvider {
         return Optional.of(new F32ConvKernel(spec, new F32Gemm(species)));
     }
 
+    /**
+     * The 8-bit convolution on the float path ({@link Q8ConvViaF32}): int8 weights converted to
+     * float once, activations widened to float, integer sums formed by the float convolution kernels,
+     * requantized per output channel. Needs constant int8 weights.
+     */
+    @Override
+    public Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
+        var g = spec.geometry();
+        if (!availability().available() || g.constantWeight() == null || g.constantWeight().dtype() != DType.INT8
+                || (g.dtype() != DType.INT8 && g.dtype() != DType.UINT8)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Q8ConvViaF32(spec, this, species));
+    }
+
     @Override
     public String toString() {
         return name() + (species == null ? "" : "(" + species.vectorBitSize() + "-bit)");

@@ -2,38 +2,106 @@ package dev.edgerun.runtime.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * float → int8/uint8 with one scale and zero point: {@code y = saturate(rint(x / scale) + zp)},
- * rounding half to even as ONNX QuantizeLinear specifies; and the reverse, int8/uint8 → float.
+ * rounding half to even as ONNX QuantizeLinear specifies; the reverse, int8/uint8 → float; and
+ * the requantization of integer accumulators of QLinearConv. Vector loops ({@link Q8Lanes}) do
+ * the bulk on the given species (null: scalar), the scalar loops here the tail; both give the
+ * same bits (division, not a reciprocal multiply; float32 products as ONNX Runtime computes them).
  */
 public final class Q8Quantize {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private Q8Quantize() {}
 
-    /** Quantizes {@code count} floats of {@code x} into {@code y} (one byte each). */
+    /** Quantizes {@code count} floats of {@code x} into {@code y} (one byte each) on {@link Vectors#F32}. */
     public static void quantize(MemorySegment x, MemorySegment y, long count, float scale, int zeroPoint, boolean signed) {
+        quantize(Vectors.F32, x, 0, y, 0, count, scale, zeroPoint, signed);
+    }
+
+    /**
+     * Quantizes {@code count} floats from byte offset {@code xOff} of {@code x} into bytes from
+     * {@code yOff} of {@code y}; {@code species} null runs scalar.
+     */
+    public static void quantize(VectorSpecies<Float> species, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                long count, float scale, int zeroPoint, boolean signed) {
         int lo = signed ? -128 : 0;
         int hi = signed ? 127 : 255;
-        for (long i = 0; i < count; i++) {
-            float q = x.getAtIndex(F, i) / scale;
-            y.set(ValueLayout.JAVA_BYTE, i, (byte) saturate(Math.rint(q) + zeroPoint, lo, hi));
+        long i = species == null ? 0 : Q8Lanes.of(species).quantize(x, xOff, y, yOff, count, scale, zeroPoint, lo, hi);
+        for (; i < count; i++) {
+            float q = x.get(F, xOff + 4 * i) / scale;
+            y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) saturate(Math.rint(q) + zeroPoint, lo, hi));
         }
     }
 
-    /** Dequantizes {@code count} bytes of {@code x}: {@code (x - zp) * scale}. */
+    /** Dequantizes {@code count} bytes of {@code x}: {@code (x - zp) * scale}, on {@link Vectors#F32}. */
     public static void dequantize(MemorySegment x, MemorySegment y, long count, float scale, int zeroPoint, boolean signed) {
-        for (long i = 0; i < count; i++) {
-            byte b = x.get(ValueLayout.JAVA_BYTE, i);
-            int v = signed ? b : Byte.toUnsignedInt(b);
-            y.setAtIndex(F, i, (float) (v - zeroPoint) * scale);
+        dequantize(Vectors.F32, x, 0, y, 0, count, scale, zeroPoint, signed);
+    }
+
+    /**
+     * Dequantizes {@code count} bytes from byte offset {@code xOff} of {@code x} into floats from
+     * byte offset {@code yOff} of {@code y}; {@code species} null runs scalar.
+     */
+    public static void dequantize(VectorSpecies<Float> species, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                  long count, float scale, int zeroPoint, boolean signed) {
+        long i = species == null ? 0 : Q8Lanes.of(species).dequantize(x, xOff, y, yOff, count, scale, zeroPoint, signed);
+        for (; i < count; i++) {
+            int v = load(x, xOff + i, signed);
+            y.set(F, yOff + 4 * i, (float) (v - zeroPoint) * scale);
         }
+    }
+
+    /** {@code y[i] = (float) (x[i] - zp)} for {@code count} bytes: 8-bit data as exact float integers. */
+    public static void widen(VectorSpecies<Float> species, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                             long count, int zeroPoint, boolean signed) {
+        long i = species == null ? 0 : Q8Lanes.of(species).widen(x, xOff, y, yOff, count, zeroPoint, signed);
+        for (; i < count; i++) y.set(F, yOff + 4 * i, (float) (load(x, xOff + i, signed) - zeroPoint));
+    }
+
+    /**
+     * Requantizes {@code count} integer-valued float accumulators of one output channel (from byte
+     * offset {@code accOff}) into bytes from {@code yOff}: see {@link #requantize(int, float, int, int, int)}
+     * with {@code acc = (int) accumulator + bias}.
+     */
+    public static void requantize(VectorSpecies<Float> species, MemorySegment acc, long accOff, MemorySegment y,
+                                  long yOff, long count, int bias, float multiplier, int zeroPoint, int lo, int hi) {
+        long i = species == null ? 0
+                : Q8Lanes.of(species).requantize(acc, accOff, y, yOff, count, bias, multiplier, zeroPoint, lo, hi);
+        for (; i < count; i++) {
+            int a = (int) acc.get(F, accOff + 4 * i) + bias;
+            y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) requantize(a, multiplier, zeroPoint, lo, hi));
+        }
+    }
+
+    /**
+     * ONNX Runtime's requantization of an int32 accumulator (MlasRequantizeOutput):
+     * {@code saturate(rint(float(acc) * multiplier) + zp)} with a float32 product, rounding half
+     * to even, clamped to {@code [lo, hi]}.
+     */
+    public static int requantize(int acc, float multiplier, int zeroPoint, int lo, int hi) {
+        float v = (float) acc * multiplier;
+        return saturate(Math.rint(v) + zeroPoint, lo, hi);
+    }
+
+    /**
+     * The requantization multiplier as ONNX Runtime computes it for QLinearConv, in float32:
+     * {@code (xScale * wScale) / yScale}.
+     */
+    public static float multiplier(float xScale, float wScale, float yScale) {
+        return xScale * wScale / yScale;
     }
 
     /** {@code v} clamped to [lo, hi]; NaN gives lo. */
     public static int saturate(double v, int lo, int hi) {
         if (!(v >= lo)) return lo;
         return v > hi ? hi : (int) v;
+    }
+
+    static int load(MemorySegment s, long i, boolean signed) {
+        byte v = s.get(ValueLayout.JAVA_BYTE, i);
+        return signed ? v : v & 0xFF;
     }
 }

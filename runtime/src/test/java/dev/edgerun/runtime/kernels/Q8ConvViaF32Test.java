@@ -1,0 +1,151 @@
+package dev.edgerun.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Java 8-bit convolution ({@link JavaKernels#q8conv}) at every width against the direct
+ * integer loops of {@link Q8Conv} requantized by the scalar {@link Q8Quantize#requantize}.
+ * Outputs must agree exactly while the integer sums stay below 2^24 (every case but the deep
+ * extreme one), and within one step beyond.
+ */
+class Q8ConvViaF32Test {
+
+    /** x shape, w shape, group, strides, pads begin, pads end, dilations, x signed, y signed, clamped, bias, extreme values. */
+    record Case(String name, long[] x, long[] w, int group, int[] s, int[] pb, int[] pe, int[] d,
+                boolean xSigned, boolean ySigned, boolean clamped, boolean bias, boolean extreme) {}
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("pointwise u8", new long[] {1, 24, 7, 9}, new long[] {40, 24, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, true, true, false),
+                new Case("pointwise s8 batch 2", new long[] {2, 32, 5, 5}, new long[] {17, 32, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true, false, true, false),
+                new Case("depthwise 3x3 s1 u8 relu6", new long[] {1, 16, 11, 13}, new long[] {16, 1, 3, 3}, 16, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("depthwise 3x3 s2 s8", new long[] {1, 12, 14, 15}, new long[] {12, 1, 3, 3}, 12, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, true, true, true, false),
+                new Case("depthwise 3x3 s2 odd, no bias", new long[] {2, 5, 9, 7}, new long[] {5, 1, 3, 3}, 5, i(2, 2), i(0, 1), i(1, 0), i(1, 1), false, true, false, false, false),
+                new Case("dense 3x3 padded s2 (first layer)", new long[] {1, 3, 17, 15}, new long[] {8, 3, 3, 3}, 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("dense 3x3 padded s1 s8->u8", new long[] {1, 6, 10, 11}, new long[] {7, 6, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, false, false, true, false),
+                new Case("grouped dilated", new long[] {1, 6, 9, 9}, new long[] {9, 2, 3, 3}, 3, i(1, 1), i(2, 2), i(2, 2), i(2, 2), false, true, false, true, false),
+                new Case("1-D", new long[] {2, 3, 19}, new long[] {4, 3, 5}, 1, i(2), i(2), i(1), i(1), true, true, true, true, false),
+                new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
+    }
+
+    static Stream<Arguments> casesAtWidths() {
+        return cases().flatMap(c -> Stream.of(512, 256, 128, 0).map(bits -> Arguments.of(c, bits)));
+    }
+
+    private static int[] i(int... v) {
+        return v;
+    }
+
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void matchesIntegerReference(Case c, int bits) {
+        JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(F32GemmTest.species(bits));
+        Random rnd = new Random(c.name.hashCode() * 31L + bits);
+        long[] y = outputShape(c);
+        int outChannels = (int) c.w[0];
+        int inCount = (int) F32ConvKernelTest.count(c.x), outCount = (int) F32ConvKernelTest.count(y);
+        byte[] x = new byte[inCount];
+        byte[] w = new byte[(int) F32ConvKernelTest.count(c.w)];
+        for (int k = 0; k < x.length; k++) x[k] = (byte) (c.extreme ? 255 : rnd.nextInt(256));
+        for (int k = 0; k < w.length; k++) w[k] = (byte) (c.extreme ? 127 : rnd.nextInt(255) - 127);
+        int zx = c.extreme ? 0 : c.xSigned ? rnd.nextInt(21) - 10 : 118 + rnd.nextInt(21);
+        int kDepth = (int) (F32ConvKernelTest.count(c.w) / outChannels);
+        int[] bias = new int[outChannels];
+        float[] mult = new float[outChannels];
+        for (int m = 0; m < outChannels; m++) {
+            bias[m] = rnd.nextInt(4001) - 2000;
+            // spreads the outputs over about +-60 steps (extreme: about 100 steps for the full sum)
+            mult[m] = c.extreme ? 100f / (kDepth * 255f * 127f) : (float) (60 / (Math.sqrt(kDepth) * 74 * 73) * (0.5 + rnd.nextDouble()));
+        }
+        int lo = c.ySigned ? -128 : 0, hi = c.ySigned ? 127 : 255;
+        int zy = c.ySigned ? rnd.nextInt(41) - 20 : 100 + rnd.nextInt(41);
+        if (c.clamped) { // a fused Relu6: [zy, zy + 6 / y_scale] with a y_scale of 6/90
+            lo = zy;
+            hi = Math.min(hi, zy + 90);
+        }
+        int[] b = c.bias ? bias : null;
+        byte[] expected = reference(c, y, x, w, zx, b, mult, zy, lo, hi);
+        for (Parallel par : new Parallel[] {Parallel.SERIAL, new ParallelTestThreads(3)}) {
+            try (Tensor tw = Tensor.of(DType.INT8, w, c.w); Tensor tx = Tensor.of(c.xSigned ? DType.INT8 : DType.UINT8, x, c.x);
+                 Tensor ty = Tensor.allocate(c.ySigned ? DType.INT8 : DType.UINT8, y); Arena arena = Arena.ofShared()) {
+                var geometry = new KernelProvider.ConvSpec(tx.dtype(), c.x, c.w, y, c.group, c.s, c.pb, c.d, tw, null);
+                var spec = new KernelProvider.Q8ConvSpec(geometry, c.xSigned, zx, b, mult, c.ySigned, zy, lo, hi);
+                KernelProvider.Q8ConvKernel kernel = kernels.q8conv(spec).orElseThrow();
+                MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
+                for (int repeat = 0; repeat < 2; repeat++) { // the second run reuses the scratch slices
+                    kernel.run(tx.data(), ty.data(), scratch, par);
+                    byte[] got = ty.toByteArray();
+                    int ones = 0;
+                    for (int k = 0; k < outCount; k++) {
+                        int e = expected[k], g = got[k];
+                        if (e != g) {
+                            assertEquals(1, Math.abs(e - g), kernel + " element " + k);
+                            ones++;
+                        }
+                    }
+                    if (ones > 0) System.out.printf("Q8ConvViaF32Test %s at %d bits: %d of %d outputs differ by 1%n", c.name, bits, ones, outCount);
+                    if (!c.extreme) assertEquals(0, ones, c.name + ": outputs differing by 1 where sums are exact");
+                    assertTrue(outCount > 0);
+                }
+            }
+        }
+    }
+
+    private static long[] outputShape(Case c) {
+        int rank = c.x.length - 2;
+        long[] y = new long[c.x.length];
+        y[0] = c.x[0];
+        y[1] = c.w[0];
+        for (int a = 0; a < rank; a++) {
+            long span = (c.w[a + 2] - 1) * c.d[a] + 1;
+            y[a + 2] = (c.x[a + 2] + c.pb[a] + c.pe[a] - span) / c.s[a] + 1;
+        }
+        return y;
+    }
+
+    /** {@link Q8Conv} (int32 sums) then {@link Q8Quantize#requantize} per element. */
+    private static byte[] reference(Case c, long[] yShape, byte[] x, byte[] w, int zx, int[] bias, float[] mult,
+                                    int zy, int lo, int hi) {
+        int rank = c.x.length - 2;
+        int[] in = {1, 1, 1}, k = {1, 1, 1}, o = {1, 1, 1}, s = {1, 1, 1}, p = {0, 0, 0}, d = {1, 1, 1};
+        for (int a = 0; a < rank; a++) {
+            int j = 3 - rank + a;
+            in[j] = (int) c.x[a + 2];
+            k[j] = (int) c.w[a + 2];
+            o[j] = (int) yShape[a + 2];
+            s[j] = c.s[a];
+            p[j] = c.pb[a];
+            d[j] = c.d[a];
+        }
+        int outChannels = (int) c.w[0];
+        var g = new Q8Conv.Geometry((int) c.x[0], (int) c.x[1], outChannels, c.group, in, k, o, s, p, d);
+        int count = (int) F32ConvKernelTest.count(yShape);
+        int plane = count / ((int) yShape[0] * outChannels);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xs = arena.allocateFrom(ValueLayout.JAVA_BYTE, x);
+            MemorySegment ws = arena.allocateFrom(ValueLayout.JAVA_BYTE, w);
+            MemorySegment zw = arena.allocate(4L * outChannels);
+            MemorySegment acc = arena.allocate(4L * count);
+            Q8Conv.conv(g, xs, c.xSigned, zx, ws, true, zw, acc, 0);
+            byte[] y = new byte[count];
+            for (int e = 0; e < count; e++) {
+                int m = (e / plane) % outChannels;
+                int a = acc.getAtIndex(ValueLayout.JAVA_INT, e) + (bias == null ? 0 : bias[m]);
+                y[e] = (byte) Q8Quantize.requantize(a, mult[m], zy, lo, hi);
+            }
+            return y;
+        }
+    }
+}

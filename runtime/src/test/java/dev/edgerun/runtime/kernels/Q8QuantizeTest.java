@@ -1,0 +1,125 @@
+package dev.edgerun.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The vector loops of {@link Q8Quantize} (via {@link Q8Lanes}) at 512, 256 and 128 bits against
+ * the scalar loops (species null), bit for bit: ties, saturation, NaN, signed and unsigned, odd
+ * counts and unaligned offsets so that the scalar tail and masked narrow stores are exercised.
+ */
+class Q8QuantizeTest {
+    private static final int[] COUNTS = {0, 1, 3, 4, 15, 16, 17, 63, 100, 259};
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void quantizeMatchesScalar(int bits) {
+        VectorSpecies<Float> species = F32GemmTest.species(bits);
+        Random rnd = new Random(bits);
+        float scale = 0.05f;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int count : COUNTS) {
+                MemorySegment x = arena.allocate(4L * count + 8);
+                for (int i = 0; i < count; i++) x.set(F, 4 + 4L * i, sample(rnd, scale));
+                for (boolean signed : new boolean[] {true, false}) {
+                    int zp = signed ? rnd.nextInt(21) - 10 : 120 + rnd.nextInt(21);
+                    MemorySegment vec = arena.allocate(count + 3), ref = arena.allocate(count + 3);
+                    Q8Quantize.quantize(species, x, 4, vec, 3, count, scale, zp, signed);
+                    Q8Quantize.quantize(null, x, 4, ref, 3, count, scale, zp, signed);
+                    assertArrayEquals(bytes(ref), bytes(vec), count + " values, signed " + signed);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void vectorQuantizeRoundsHalfToEvenAndSaturates(int bits) {
+        try (Arena arena = Arena.ofConfined()) {
+            float[] v = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 300f, -300f, Float.NaN, 126.5f, 127.5f, -128.5f, 0.49999997f, 7f, 8f, 9f, 10f};
+            MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, v);
+            MemorySegment y = arena.allocate(v.length);
+            Q8Quantize.quantize(F32GemmTest.species(bits), x, 0, y, 0, v.length, 1f, 0, true);
+            assertArrayEquals(new byte[] {0, 2, 2, 0, -2, 127, -128, -128, 126, 127, -128, 0, 7, 8, 9, 10}, bytes(y));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void dequantizeAndWidenMatchScalar(int bits) {
+        VectorSpecies<Float> species = F32GemmTest.species(bits);
+        Random rnd = new Random(bits + 1);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int count : COUNTS) {
+                MemorySegment x = arena.allocate(count + 5);
+                for (int i = 0; i < count + 5; i++) x.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+                for (boolean signed : new boolean[] {true, false}) {
+                    int zp = signed ? -7 : 131;
+                    MemorySegment vec = arena.allocate(4L * count + 4), ref = arena.allocate(4L * count + 4);
+                    Q8Quantize.dequantize(species, x, 5, vec, 4, count, 0.037f, zp, signed);
+                    Q8Quantize.dequantize(null, x, 5, ref, 4, count, 0.037f, zp, signed);
+                    assertArrayEquals(floats(ref), floats(vec), "dequantize " + count + " signed " + signed);
+                    Q8Quantize.widen(species, x, 5, vec, 4, count, zp, signed);
+                    Q8Quantize.widen(null, x, 5, ref, 4, count, zp, signed);
+                    assertArrayEquals(floats(ref), floats(vec), "widen " + count + " signed " + signed);
+                    for (int i = 0; i < count; i++) {
+                        byte b = x.get(ValueLayout.JAVA_BYTE, 5 + i);
+                        assertEquals((signed ? b : b & 0xFF) - zp, vec.get(F, 4 + 4L * i), 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void requantizeMatchesScalar(int bits) {
+        VectorSpecies<Float> species = F32GemmTest.species(bits);
+        Random rnd = new Random(bits + 2);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int count : COUNTS) {
+                MemorySegment acc = arena.allocate(4L * count + 4);
+                for (int i = 0; i < count; i++) acc.set(F, 4 + 4L * i, rnd.nextInt(40001) - 20000);
+                for (boolean signed : new boolean[] {true, false}) {
+                    int zp = signed ? 3 : 128, lo = signed ? -128 : 0, hi = signed ? 127 : 255;
+                    if (count % 2 == 1) lo = zp; // a fused Relu
+                    int bias = rnd.nextInt(2001) - 1000;
+                    float mult = 1 / 150f;
+                    MemorySegment vec = arena.allocate(count + 1), ref = arena.allocate(count + 1);
+                    Q8Quantize.requantize(species, acc, 4, vec, 1, count, bias, mult, zp, lo, hi);
+                    Q8Quantize.requantize(null, acc, 4, ref, 1, count, bias, mult, zp, lo, hi);
+                    assertArrayEquals(bytes(ref), bytes(vec), "requantize " + count + " signed " + signed);
+                }
+            }
+        }
+    }
+
+    /** Mostly in range, some exact ties (k + 0.5) * scale, some far out of range, an occasional NaN. */
+    private static float sample(Random rnd, float scale) {
+        return switch (rnd.nextInt(8)) {
+            case 0 -> (rnd.nextInt(300) - 150 + 0.5f) * scale;
+            case 1 -> (rnd.nextFloat() - 0.5f) * 1000;
+            case 2 -> rnd.nextInt(50) == 0 ? Float.NaN : 0f;
+            default -> (rnd.nextFloat() - 0.5f) * 14;
+        };
+    }
+
+    private static byte[] bytes(MemorySegment s) {
+        return s.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    private static float[] floats(MemorySegment s) {
+        float[] r = new float[(int) (s.byteSize() / 4)];
+        for (int i = 0; i < r.length; i++) r[i] = s.get(F, 4L * i);
+        return r;
+    }
+}
