@@ -21,6 +21,7 @@ import java.util.Set;
  * Graph rewrites made once before planning (skipped with optimization level NONE, so that
  * conformance tests see every operator):
  * <ul>
+ *   <li>first, QDQ Conv/MatMul patterns → QLinearConv/QLinearMatMul ({@link QdqFusion});
  *   <li>Conv + BatchNormalization (inference, constant parameters) → Conv with scaled weights and bias;
  *   <li>MatMul (constant 2-D weights) + Add (constant bias [N]) → MatMul with a fused bias input;
  *   <li>Conv, Gemm or MatMul + Relu, Clip, LeakyRelu, Sigmoid or HardSwish → the producer applies the
@@ -33,7 +34,7 @@ import java.util.Set;
 final class GraphOptimizer {
 
     /** What one optimization did. */
-    record Result(Graph graph, int foldedBatchNorms, int fusedBiases, int fusedActivations, List<Tensor> created) {}
+    record Result(Graph graph, int foldedBatchNorms, int fusedBiases, int fusedActivations, int fusedQdq, List<Tensor> created) {}
 
     private final Graph graph;
     private final long opset;
@@ -83,13 +84,17 @@ final class GraphOptimizer {
 
     /** Optimizes the main graph of a model whose default ONNX opset is {@code opset}. */
     static Result optimize(Graph graph, long opset) {
+        QdqFusion.Result qdq = QdqFusion.fuse(graph, opset);
+        graph = qdq.graph();
         GraphOptimizer o = new GraphOptimizer(graph, opset);
+        o.created.addAll(qdq.created());
         o.run();
         Graph g = graph.toBuilder().clearNodes().nodes(o.nodes.stream().filter(n -> n != null).toList()).build();
         Graph.Builder b = g.toBuilder();
         for (String name : graph.initializers().keySet()) if (!o.initializers.containsKey(name)) b.removeInitializer(name);
         for (var e : o.initializers.entrySet()) b.initializer(e.getKey(), e.getValue());
-        return new Result(b.build(), o.foldedBatchNorms, o.fusedBiases, o.fusedActivations, List.copyOf(o.created));
+        return new Result(b.build(), o.foldedBatchNorms, o.fusedBiases, o.fusedActivations,
+                qdq.fusedConvs() + qdq.fusedMatMuls(), List.copyOf(o.created));
     }
 
     private void collectSubgraphReads(Graph g) {

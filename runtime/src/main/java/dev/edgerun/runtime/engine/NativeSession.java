@@ -36,8 +36,15 @@ public final class NativeSession implements Session {
     /** Time spent in one node of the latest plan, summed over runs (provider option {@code profile=true}). */
     public record NodeProfile(String node, String opType, long calls, long totalNanos, boolean dynamic) {}
 
-    /** What the graph optimizer rewrote at compile time (all 0 with optimization level NONE). */
-    public record Optimizations(int foldedBatchNorms, int fusedBiases, int fusedActivations) {}
+    /**
+     * What the graph optimizer rewrote at compile time (all 0 with optimization level NONE);
+     * {@code fusedQdq}: QDQ convolutions and matmuls now run as QLinearConv/QLinearMatMul.
+     */
+    public record Optimizations(int foldedBatchNorms, int fusedBiases, int fusedActivations, int fusedQdq) {
+        public Optimizations(int foldedBatchNorms, int fusedBiases, int fusedActivations) {
+            this(foldedBatchNorms, fusedBiases, fusedActivations, 0);
+        }
+    }
 
     /** What the latest plan looks like, for {@code edgerun inspect} and tests. */
     public record PlanStats(long arenaBytes, long unsharedBytes, int steps, int dynamicSteps, int foldedNodes,
@@ -74,7 +81,7 @@ public final class NativeSession implements Session {
                 GraphOptimizer.Result r = GraphOptimizer.optimize(graph, model.onnxOpset());
                 graph = r.graph();
                 created.addAll(r.created());
-                this.optimizations = new Optimizations(r.foldedBatchNorms(), r.fusedBiases(), r.fusedActivations());
+                this.optimizations = new Optimizations(r.foldedBatchNorms(), r.fusedBiases(), r.fusedActivations(), r.fusedQdq());
             } else {
                 this.optimizations = new Optimizations(0, 0, 0);
             }

@@ -1,0 +1,431 @@
+package dev.edgerun.runtime.engine;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Attribute;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Node;
+import dev.edgerun.runtime.ir.Value;
+import dev.edgerun.runtime.ops.quant.QLinearConv;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Integer execution of QDQ graphs (as static quantizers write them): rewrites
+ * <pre>
+ *   DQ(x_q, sx, zx) ─► Conv(W = DQ(w_q, sw), B = DQ(b_q, sb)) ─► [Relu | Clip(a, b)] ─► Q(sy, zy)
+ *   DQ(a_q, sa, za) ─► MatMul(B = DQ(b_q, sb, zb))                                    ─► Q(sy, zy)
+ * </pre>
+ * into one {@code QLinearConv} (the activation becomes the clamp {@link QLinearConv#OUTPUT_MIN_ATTR}
+ * .. {@link QLinearConv#OUTPUT_MAX_ATTR} in the quantized domain, exact because quantization is
+ * monotonic) or one {@code QLinearMatMul}, whose output is the Q's output.
+ * <p>
+ * Applies only when the result is what the float graph computes up to rounding: x, y (and a)
+ * quantized per tensor with constant scales and zero points; constant int8 weights, per tensor or
+ * per output channel (Conv: zero point 0; MatMul: per column); a constant int32 bias whose scale
+ * (a constant, or a Mul of constants) is exactly {@code sx * sw} in float32; the Conv's and the
+ * activation's outputs read by nothing else and not graph outputs. A DQ still read elsewhere (a
+ * residual Add reading the block input) stays; those no longer read are removed.
+ */
+final class QdqFusion {
+
+    /** The rewritten graph, what was fused, and the tensors created here (zero points), owned by the session. */
+    record Result(Graph graph, int fusedConvs, int fusedMatMuls, List<Tensor> created) {}
+
+    /** A constant input of a QLinear node. */
+    private record Operand(String name, Tensor value) {}
+
+    /** Q's output type and zero point; {@code name} null when the Q has none (uint8, 0). */
+    private record OutputZero(String name, DType type, int value) {}
+
+    /** The int32 constant behind a bias's DequantizeLinear, its scale and zero point (null: absent). */
+    private record Bias(String quantized, float[] scale, Tensor zero) {}
+
+    /** A dequantized input: the quantized value, its scale and zero point (zero may be null: absent). */
+    private record Dequantized(int node, String quantized, Operand scale, Operand zero) {}
+
+    private final Graph graph;
+    private final long opset;
+    private final List<Node> nodes;                                // null: removed
+    private final Map<String, Tensor> initializers;
+    private final Map<String, Tensor> constants = new HashMap<>(); // initializers (not inputs) and Constant nodes
+    private final Map<String, Integer> producer = new HashMap<>();
+    private final Map<String, Integer> uses = new HashMap<>();
+    private final Map<String, Integer> consumer = new HashMap<>();
+    private final Set<String> pinned = new HashSet<>();            // graph outputs and names read by subgraphs
+    private final Set<String> graphInputs = new HashSet<>();
+    private final Set<String> names = new HashSet<>();
+    private final List<Tensor> created = new ArrayList<>();
+    private int fusedConvs;
+    private int fusedMatMuls;
+
+    private QdqFusion(Graph graph, long opset) {
+        this.graph = graph;
+        this.opset = opset;
+        this.nodes = new ArrayList<>(graph.nodes());
+        this.initializers = new java.util.LinkedHashMap<>(graph.initializers());
+        for (Value v : graph.inputs()) graphInputs.add(v.name());
+        for (var e : graph.initializers().entrySet()) if (!graphInputs.contains(e.getKey())) constants.put(e.getKey(), e.getValue());
+        names.addAll(graph.initializers().keySet());
+        names.addAll(graphInputs);
+        for (Value v : graph.outputs()) pinned.add(v.name());
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            count(n, i, +1);
+            for (String o : n.outputs()) producer.put(o, i);
+            names.addAll(n.outputs());
+            for (Attribute a : n.attributes().values()) {
+                if (a.kind() == Attribute.Kind.GRAPH) collectSubgraphReads(a.asGraph());
+                if (a.kind() == Attribute.Kind.GRAPHS) for (Graph g : a.asGraphs()) collectSubgraphReads(g);
+            }
+            if (n.opType().equals("Constant") && n.domain().isEmpty() && n.outputs().size() == 1
+                    && n.attribute("value") != null && n.attribute("value").kind() == Attribute.Kind.TENSOR) {
+                constants.put(n.outputs().get(0), (Tensor) n.attribute("value").value());
+            }
+        }
+    }
+
+    /** Fuses the QDQ patterns of {@code graph}, a main graph whose default ONNX opset is {@code opset}. */
+    static Result fuse(Graph graph, long opset) {
+        QdqFusion f = new QdqFusion(graph, opset);
+        for (int i = 0; i < f.nodes.size(); i++) {
+            Node n = f.nodes.get(i);
+            if (n != null && n.opType().equals("QuantizeLinear") && n.domain().isEmpty()) f.tryFuse(i);
+        }
+        if (f.fusedConvs + f.fusedMatMuls == 0) return new Result(graph, 0, 0, List.of());
+        Graph.Builder b = graph.toBuilder().clearNodes().nodes(f.nodes.stream().filter(n -> n != null).toList());
+        for (String name : graph.initializers().keySet()) if (!f.initializers.containsKey(name)) b.removeInitializer(name);
+        for (var e : f.initializers.entrySet()) b.initializer(e.getKey(), e.getValue());
+        return new Result(b.build(), f.fusedConvs, f.fusedMatMuls, List.copyOf(f.created));
+    }
+
+    private void collectSubgraphReads(Graph g) {
+        for (Node n : g.nodes()) {
+            pinned.addAll(n.inputs());
+            for (Attribute a : n.attributes().values()) {
+                if (a.kind() == Attribute.Kind.GRAPH) collectSubgraphReads(a.asGraph());
+                if (a.kind() == Attribute.Kind.GRAPHS) for (Graph sg : a.asGraphs()) collectSubgraphReads(sg);
+            }
+        }
+    }
+
+    private void count(Node n, int index, int delta) {
+        for (String in : n.inputs()) {
+            if (in.isEmpty()) continue;
+            uses.merge(in, delta, Integer::sum);
+            if (delta > 0) consumer.put(in, index);
+        }
+    }
+
+    // ---------------------------------------------------------------- matching
+
+    private void tryFuse(int qi) {
+        Node q = nodes.get(qi);
+        Operand ys = scale(q, 1);
+        OutputZero yz = outputZero(q);
+        if (ys == null || yz == null || ys.value().elementCount() != 1 || blocked(q)) return;
+        int p = soleProducer(q.inputs().get(0), qi);
+        if (p < 0) return;
+        Node act = null;
+        if (nodes.get(p).opType().equals("Relu") || nodes.get(p).opType().equals("Clip")) {
+            act = nodes.get(p);
+            p = soleProducer(act.inputs().get(0), p);
+            if (p < 0) return;
+        }
+        Node op = nodes.get(p);
+        if (op.outputs().size() != 1) return;
+        if (op.opType().equals("Conv")) fuseConv(p, act, qi, ys, yz);
+        else if (op.opType().equals("MatMul") && act == null) fuseMatMul(p, qi, ys, yz);
+    }
+
+    /** The default-domain node that produces {@code value}, read only by node {@code reader}; -1 otherwise. */
+    private int soleProducer(String value, int reader) {
+        Integer p = producer.get(value);
+        if (p == null || nodes.get(p) == null || !nodes.get(p).domain().isEmpty()) return -1;
+        if (pinned.contains(value) || uses.getOrDefault(value, 0) != 1 || consumer.get(value) != reader) return -1;
+        return p;
+    }
+
+    private void fuseConv(int ci, Node act, int qi, Operand ys, OutputZero yz) {
+        Node conv = nodes.get(ci);
+        if (conv.inputs().size() < 2) return;
+        Dequantized x = activation(conv.inputs().get(0));
+        Dequantized w = weights(conv.inputs().get(1), 0, true);
+        if (x == null || w == null) return;
+        Tensor wq = constants.get(w.quantized());
+        long channels = wq.shape().dim(0);
+        if (wq.shape().rank() < 3 || wq.shape().rank() > 5 || !perChannel(w, channels)) return;
+        String bias = conv.inputs().size() > 2 && !conv.inputs().get(2).isEmpty() ? conv.inputs().get(2) : null;
+        String bq = bias == null ? null : quantizedBias(bias, x.scale().value(), w.scale().value(), channels);
+        if (bias != null && bq == null) return;
+        long[] clamp = act == null ? null : clamp(act, ys.value().getFloat(0), yz.value(), yz.type());
+        if (act != null && clamp == null) return;
+
+        List<String> inputs = new ArrayList<>(List.of(x.quantized(), x.scale().name(), x.zero().name(),
+                w.quantized(), w.scale().name(),
+                w.zero() == null ? createZero(conv.name() + "_w_zero_point", DType.INT8) : w.zero().name(),
+                ys.name(), zeroName(yz, nodes.get(qi))));
+        if (bq != null) inputs.add(bq);
+        Node.Builder b = Node.builder("QLinearConv").name(conv.name()).docString(conv.docString())
+                .inputs(inputs).outputs(nodes.get(qi).outputs().get(0));
+        for (Attribute a : conv.attributes().values()) b.attribute(a);
+        if (clamp != null) b.attribute(QLinearConv.OUTPUT_MIN_ATTR, clamp[0]).attribute(QLinearConv.OUTPUT_MAX_ATTR, clamp[1]);
+        replace(qi, b.build(), ci, act == null ? -1 : producer.get(act.outputs().get(0)));
+        fusedConvs++;
+    }
+
+    private void fuseMatMul(int mi, int qi, Operand ys, OutputZero yz) {
+        Node mm = nodes.get(mi);
+        if (mm.inputs().size() != 2) return;
+        Dequantized a = activation(mm.inputs().get(0));
+        Dequantized bw = weights(mm.inputs().get(1), 1, false);
+        if (a == null || bw == null) return;
+        Tensor bq = constants.get(bw.quantized());
+        if (bq.shape().rank() != 2 || !perChannel(bw, bq.shape().dim(1))) return;
+        String zb = bw.zero() == null ? createZero(mm.name() + "_b_zero_point", bq.dtype()) : bw.zero().name();
+        List<String> inputs = List.of(a.quantized(), a.scale().name(), a.zero().name(), bw.quantized(), bw.scale().name(),
+                zb, ys.name(), zeroName(yz, nodes.get(qi)));
+        Node n = Node.builder("QLinearMatMul").name(mm.name()).docString(mm.docString())
+                .inputs(inputs).outputs(nodes.get(qi).outputs().get(0)).build();
+        replace(qi, n, mi, -1);
+        fusedMatMuls++;
+    }
+
+    /** The per-tensor DequantizeLinear producing {@code value} (from a non-constant 8-bit tensor), or null. */
+    private Dequantized activation(String value) {
+        Dequantized d = dequantized(value);
+        if (d == null || constants.containsKey(d.quantized()) || d.zero() == null || !perTensor(d.scale(), d.zero())) return null;
+        DType t = d.zero().value().dtype();
+        return t == DType.INT8 || t == DType.UINT8 ? d : null;
+    }
+
+    /**
+     * The DequantizeLinear producing {@code value} from a constant 8-bit tensor, with a scale per
+     * tensor or along {@code axis}, or null. {@code symmetric}: int8 with zero point 0 only.
+     */
+    private Dequantized weights(String value, int axis, boolean symmetric) {
+        Dequantized d = dequantized(value);
+        if (d == null) return null;
+        Tensor q = constants.get(d.quantized());
+        if (q == null || (symmetric ? q.dtype() != DType.INT8 : q.dtype() != DType.INT8 && q.dtype() != DType.UINT8)) return null;
+        if (d.zero() != null && (d.zero().value().dtype() != q.dtype() || symmetric && !allZero(d.zero().value()))) return null;
+        Node dq = nodes.get(d.node());
+        long declared = dq.attribute("axis") == null ? 1 : dq.attribute("axis").asInt();
+        boolean onAxis = declared == axis || declared == axis - q.shape().rank();
+        if (d.scale().value().elementCount() > 1 && !onAxis) return null;
+        return d;
+    }
+
+    /** The default-domain DequantizeLinear producing {@code value} with constant float32 scale and zero point (if any), or null. */
+    private Dequantized dequantized(String value) {
+        Integer p = producer.get(value);
+        if (p == null) return null;
+        Node dq = nodes.get(p);
+        if (dq == null || !dq.opType().equals("DequantizeLinear") || !dq.domain().isEmpty() || blocked(dq)) return null;
+        Operand s = scale(dq, 1);
+        if (s == null) return null;
+        Operand z = null;
+        if (dq.inputs().size() > 2 && !dq.inputs().get(2).isEmpty()) {
+            z = constant(dq.inputs().get(2));
+            if (z == null || z.value().elementCount() != s.value().elementCount()) return null;
+        }
+        return new Dequantized(p, dq.inputs().get(0), s, z);
+    }
+
+    /** Scales and zero points of one output channel each, or per tensor. */
+    private static boolean perChannel(Dequantized d, long channels) {
+        long n = d.scale().value().elementCount();
+        return (n == 1 || n == channels && d.scale().value().shape().rank() == 1)
+                && (d.zero() == null || d.zero().value().elementCount() == n);
+    }
+
+    private static boolean perTensor(Operand scale, Operand zero) {
+        return scale.value().elementCount() == 1 && zero.value().elementCount() == 1;
+    }
+
+    /** Q/DQ with blocked quantization (opset 21 {@code block_size}) are left alone. */
+    private static boolean blocked(Node n) {
+        Attribute a = n.attribute("block_size");
+        return a != null && a.asInt() != 0;
+    }
+
+    private Operand scale(Node n, int i) {
+        if (n.inputs().size() <= i || n.inputs().get(i).isEmpty()) return null;
+        Operand s = constant(n.inputs().get(i));
+        return s != null && s.value().dtype() == DType.FLOAT ? s : null;
+    }
+
+    /** Q's constant 8-bit zero point (one element), or uint8 0 when it has none (ONNX's default); null otherwise. */
+    private OutputZero outputZero(Node q) {
+        if (q.inputs().size() > 2 && !q.inputs().get(2).isEmpty()) {
+            Operand z = constant(q.inputs().get(2));
+            DType t = z == null ? null : z.value().dtype();
+            if (t != DType.INT8 && t != DType.UINT8 || z.value().elementCount() != 1) return null;
+            return new OutputZero(z.name(), t, (int) z.value().getAsLong(0));
+        }
+        return q.attribute("output_dtype") != null ? null : new OutputZero(null, DType.UINT8, 0);
+    }
+
+    /** The name of Q's zero point, created when it has none. */
+    private String zeroName(OutputZero z, Node q) {
+        return z.name() != null ? z.name() : createZero(q.outputs().get(0) + "_zero_point", z.type());
+    }
+
+    private Operand constant(String name) {
+        Tensor t = constants.get(name);
+        return t == null ? null : new Operand(name, t);
+    }
+
+    // ---------------------------------------------------------------- bias and activation
+
+    /**
+     * The int32 constant behind the bias's DequantizeLinear when its scale is exactly
+     * {@code sx * sw} (float32 products, per channel), so that adding it to the accumulator
+     * equals adding the dequantized bias; null otherwise.
+     */
+    private String quantizedBias(String bias, Tensor sx, Tensor sw, long channels) {
+        Bias d = dequantizedBias(bias);
+        if (d == null) return null;
+        Tensor b = constants.get(d.quantized());
+        if (b == null || b.dtype() != DType.INT32 || b.shape().rank() != 1 || b.elementCount() != channels) return null;
+        if (d.zero() != null && !allZero(d.zero())) return null;
+        float[] sb = d.scale();
+        if (sb.length != 1 && sb.length != channels) return null;
+        float x = sx.getFloat(0);
+        for (int c = 0; c < channels; c++) {
+            float expected = x * sw.getFloat(sw.elementCount() == 1 ? 0 : c);
+            if (Float.floatToIntBits(sb[sb.length == 1 ? 0 : c]) != Float.floatToIntBits(expected)) return null;
+        }
+        return d.quantized();
+    }
+
+    /** The bias's DequantizeLinear, whose scale may also be a Mul of two float32 constants; null otherwise. */
+    private Bias dequantizedBias(String value) {
+        Dequantized d = dequantized(value);
+        if (d != null) return new Bias(d.quantized(), d.scale().value().toFloatArray(), d.zero() == null ? null : d.zero().value());
+        Integer p = producer.get(value);
+        Node dq = p == null ? null : nodes.get(p);
+        if (dq == null || !dq.opType().equals("DequantizeLinear") || !dq.domain().isEmpty() || blocked(dq)) return null;
+        if (dq.inputs().size() < 2 || dq.inputs().size() > 2 && !dq.inputs().get(2).isEmpty()) return null;
+        float[] product = constantProduct(dq.inputs().get(1));
+        return product == null ? null : new Bias(dq.inputs().get(0), product, null);
+    }
+
+    /** The value of a default-domain Mul of two float32 constants (one of them may have one element), or null. */
+    private float[] constantProduct(String value) {
+        Integer p = producer.get(value);
+        Node mul = p == null ? null : nodes.get(p);
+        if (mul == null || !mul.opType().equals("Mul") || !mul.domain().isEmpty() || mul.inputs().size() != 2) return null;
+        Tensor a = constants.get(mul.inputs().get(0)), b = constants.get(mul.inputs().get(1));
+        if (a == null || b == null || a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT) return null;
+        long n = Math.max(a.elementCount(), b.elementCount());
+        if (a.elementCount() != n && a.elementCount() != 1 || b.elementCount() != n && b.elementCount() != 1) return null;
+        float[] r = new float[(int) n];
+        for (int i = 0; i < n; i++) r[i] = a.getFloat(a.elementCount() == 1 ? 0 : i) * b.getFloat(b.elementCount() == 1 ? 0 : i);
+        return r;
+    }
+
+    /**
+     * The activation as a clamp {lo, hi} of the quantized output: Relu is [Q(0), qmax], Clip(a, b)
+     * is [Q(a), Q(b)], with Q rounding exactly as QuantizeLinear does; null when not constant.
+     */
+    private long[] clamp(Node act, float ys, int zy, DType yType) {
+        if (act.outputs().size() != 1) return null;
+        float lo, hi;
+        if (act.opType().equals("Relu")) {
+            if (act.inputs().size() != 1) return null;
+            lo = 0;
+            hi = Float.POSITIVE_INFINITY;
+        } else {
+            float[] bounds = clipBounds(act);
+            if (bounds == null || Float.isNaN(bounds[0]) || Float.isNaN(bounds[1]) || bounds[0] > bounds[1]) return null;
+            lo = bounds[0];
+            hi = bounds[1];
+        }
+        return new long[] {quantize(lo, ys, zy, yType), quantize(hi, ys, zy, yType)};
+    }
+
+    /** QuantizeLinear of one float: {@code saturate(rint(v / scale) + zero)}, the division in float32. */
+    static long quantize(float v, float scale, int zero, DType type) {
+        long qmin = type == DType.INT8 ? -128 : 0, qmax = type == DType.INT8 ? 127 : 255;
+        float q = v / scale;
+        if (q == Float.NEGATIVE_INFINITY) return qmin;
+        if (q == Float.POSITIVE_INFINITY) return qmax;
+        return (long) Math.max(qmin, Math.min(qmax, Math.rint(q) + zero));
+    }
+
+    private float[] clipBounds(Node clip) {
+        if (opset < 11) {
+            if (clip.inputs().size() != 1) return null;
+            float lo = clip.attribute("min") == null ? Float.NEGATIVE_INFINITY : clip.attribute("min").asFloat();
+            float hi = clip.attribute("max") == null ? Float.POSITIVE_INFINITY : clip.attribute("max").asFloat();
+            return new float[] {lo, hi};
+        }
+        float[] r = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+        for (int k = 1; k <= 2; k++) {
+            if (k >= clip.inputs().size() || clip.inputs().get(k).isEmpty()) continue;
+            Tensor t = constants.get(clip.inputs().get(k));
+            if (t == null || t.dtype() != DType.FLOAT || t.elementCount() != 1) return null;
+            r[k - 1] = t.getFloat(0);
+        }
+        return r;
+    }
+
+    private static boolean allZero(Tensor t) {
+        for (long i = 0; i < t.elementCount(); i++) if (t.getAsLong(i) != 0) return false;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- editing
+
+    /** Puts {@code fused} in place of the Q at {@code qi} (all its inputs exist there), removes the op and activation. */
+    private void replace(int qi, Node fused, int op, int act) {
+        List<Integer> removed = new ArrayList<>(List.of(qi, op));
+        if (act >= 0) removed.add(act);
+        List<Node> old = new ArrayList<>();
+        for (int r : removed) {
+            old.add(nodes.get(r));
+            count(nodes.get(r), r, -1);
+            nodes.set(r, null);
+        }
+        nodes.set(qi, fused);
+        count(fused, qi, +1);
+        producer.put(fused.outputs().get(0), qi);
+        for (Node n : old) for (String in : n.inputs()) release(in);
+    }
+
+    /**
+     * Once nothing reads {@code value}: removes its producer when that is a DequantizeLinear, Mul
+     * or Constant (and so on up), or the initializer.
+     */
+    private void release(String value) {
+        if (value.isEmpty() || uses.getOrDefault(value, 0) > 0 || pinned.contains(value) || graphInputs.contains(value)) return;
+        Integer p = producer.get(value);
+        if (p == null) {
+            initializers.remove(value);
+            return;
+        }
+        Node n = nodes.get(p);
+        if (n == null || !n.domain().isEmpty() || n.outputs().size() != 1 || !n.outputs().get(0).equals(value)) return;
+        if (!List.of("DequantizeLinear", "Mul", "Constant").contains(n.opType())) return;
+        count(n, p, -1);
+        nodes.set(p, null);
+        for (String in : n.inputs()) release(in);
+    }
+
+    /** A new int8/uint8 zero (one element) initializer, owned by the session. */
+    private String createZero(String base, DType type) {
+        String name = base;
+        for (int k = 1; names.contains(name); k++) name = base + "_" + k;
+        names.add(name);
+        Tensor t = Tensor.of(type, new byte[] {0});
+        created.add(t);
+        initializers.put(name, t);
+        constants.put(name, t);
+        return name;
+    }
+}

@@ -1,0 +1,226 @@
+package dev.edgerun.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.RunResult;
+import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Node;
+import dev.edgerun.runtime.ir.Value;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * QDQ Conv/MatMul patterns run as QLinearConv/QLinearMatMul: the rewrite happens where it is
+ * exact up to rounding, the outputs stay within one quantization step of the unfused graph's, and
+ * it does not happen where a condition fails.
+ */
+class QdqFusionTest {
+    private static final SessionOptions ALL = SessionOptions.builder().engine("native").threads(1)
+            .providerOption("profile", "true").build();
+    private static final SessionOptions NONE = SessionOptions.builder().engine("native").threads(1)
+            .providerOption("profile", "true").optimization(SessionOptions.OptimizationLevel.NONE).build();
+
+    /** Output scale of the final DequantizeLinear: one step of y. */
+    private static final float Y_SCALE = 8f / 255;
+
+    private record Outcome(float[] y, Map<String, Integer> opTypes, NativeSession.Optimizations optimizations) {}
+
+    /** What a test varies in the model below. */
+    private record Variant(boolean exactBiasScale, boolean conv1OutputIsGraphOutput) {}
+
+    private static Outcome run(Model m, SessionOptions options, Tensor x) {
+        try (NativeSession s = (NativeSession) Edgerun.session(m, options);
+             RunResult r = s.run(Map.of("x", x))) {
+            Map<String, Integer> ops = new TreeMap<>();
+            for (NativeSession.NodeProfile p : s.profile()) ops.merge(p.opType(), 1, Integer::sum);
+            return new Outcome(r.get("y").toFloatArray(), ops, s.optimizations());
+        }
+    }
+
+    @Test
+    void convolutionsAndMatMulBecomeQLinearOperatorsWithinOneStep() {
+        Random random = new Random(11);
+        int differing = 0;
+        for (int trial = 0; trial < 4; trial++) {
+            try (Model m = model(new Variant(true, false), random); Tensor x = input(random)) {
+                Outcome plain = run(m, NONE, x);
+                Outcome fused = run(m, ALL, x);
+                assertEquals(new NativeSession.Optimizations(0, 0, 0, 4), fused.optimizations());
+                assertEquals(Map.of("Add", 1, "DequantizeLinear", 3, "QLinearConv", 3, "QLinearMatMul", 1,
+                        "QuantizeLinear", 2), fused.opTypes(), "the residual Add keeps its two DequantizeLinear");
+                assertEquals(3, plain.opTypes().get("Conv"));
+                differing += assertWithinOneStep(plain.y(), fused.y());
+            }
+        }
+        System.out.println("QdqFusionTest: " + differing + " of " + 4 * 4 * 8 * 5 + " outputs differ by one step");
+    }
+
+    @Test
+    void biasScaleThatIsNotExactlyXScaleTimesWScaleKeepsThatConvolutionInFloat() {
+        Random random = new Random(12);
+        try (Model m = model(new Variant(false, false), random); Tensor x = input(random)) {
+            Outcome plain = run(m, NONE, x);
+            Outcome fused = run(m, ALL, x);
+            assertEquals(3, fused.optimizations().fusedQdq());
+            assertEquals(1, fused.opTypes().get("Conv"));
+            assertEquals(2, fused.opTypes().get("QLinearConv"));
+            assertWithinOneStep(plain.y(), fused.y());
+        }
+    }
+
+    @Test
+    void activationReadElsewhereIsNotFused() {
+        Random random = new Random(13);
+        try (Model m = model(new Variant(true, true), random); Tensor x = input(random)) {
+            Outcome plain = run(m, NONE, x);
+            Outcome fused = run(m, ALL, x);
+            assertEquals(3, fused.optimizations().fusedQdq(), "conv1's output is a graph output");
+            assertEquals(1, fused.opTypes().get("Conv"));
+            assertWithinOneStep(plain.y(), fused.y());
+        }
+    }
+
+    @Test
+    void clampOfAnActivationRoundsAsQuantizeLinear() {
+        float s = 2.5f / 255;
+        assertEquals(0, QdqFusion.quantize(0f, s, 0, DType.UINT8));
+        assertEquals(255, QdqFusion.quantize(2.5f, s, 0, DType.UINT8));
+        assertEquals(10, QdqFusion.quantize(0.1f, s, 0, DType.UINT8), "0.1 / s = 10.2");
+        assertEquals(128, QdqFusion.quantize(0f, 0.1f, 128, DType.UINT8));
+        assertEquals(-128, QdqFusion.quantize(Float.NEGATIVE_INFINITY, 0.1f, 5, DType.INT8));
+        assertEquals(127, QdqFusion.quantize(6f, 0.01f, 0, DType.INT8));
+        assertEquals(2, QdqFusion.quantize(0.25f, 0.1f, 0, DType.INT8), "2.5 rounds half to even");
+        assertEquals(4, QdqFusion.quantize(0.35f, 0.1f, 0, DType.INT8), "0.35f / 0.1f is 3.5 in float32: to even");
+    }
+
+    /** Asserts |a - b| <= one step of y everywhere; returns how many outputs differ at all. */
+    private static int assertWithinOneStep(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        int differing = 0;
+        for (int i = 0; i < a.length; i++) {
+            float d = Math.abs(a[i] - b[i]);
+            assertTrue(d <= Y_SCALE * 1.0001f, "y[" + i + "]: " + a[i] + " vs " + b[i]);
+            if (d > 0) differing++;
+        }
+        return differing;
+    }
+
+    private static Tensor input(Random random) {
+        float[] v = new float[3 * 8 * 8];
+        for (int i = 0; i < v.length; i++) v[i] = random.nextFloat();
+        return Tensor.of(v, 1, 3, 8, 8);
+    }
+
+    /**
+     * x[1,3,8,8] float -> Q(1/255, 0) -> DQ -> Conv 3x3 (4, per-channel s8 W, int32 B, scale Mul(sx, sw))
+     * -> Relu -> Q(4/255, 128) -> DQ = r -> Conv 3x3 (4, B scale stored) -> Clip(0.1, 2.5) -> Q(2.5/255, 0)
+     * -> DQ -> Add(r, .) -> Q(6.5/255, 78) -> DQ -> Conv 1x1 (4, per-tensor W, no B) -> Q(8/255, 128) -> DQ
+     * -> MatMul (8 x 5, per-column s8 with zero points) -> Q(8/255, 128) -> DQ -> y[1,4,8,5]. u8 activations.
+     */
+    private static Model model(Variant variant, Random random) {
+        List<Tensor> owned = new ArrayList<>();
+        Graph.Builder g = Graph.builder("qdq");
+        g.input(Value.tensor("x", DType.FLOAT, 1, 3, 8, 8));
+        String x = quantize(g, owned, "x", 1f / 255, 0);
+        float[] w1Scale = channelScales(4, 0.3f);
+        String w1 = weights(g, owned, "w1", random, w1Scale, new long[] {4, 3, 3, 3}, 0);
+        g.initializer("b1_q", own(owned, Tensor.of(ints(random, 4, 2000), 4)));
+        g.node("Mul", List.of("x_s", "w1_scale"), List.of("b1_scale"));
+        g.node(Node.builder("DequantizeLinear").inputs("b1_q", "b1_scale").outputs("b1").attribute("axis", 0L).build());
+        g.node(conv("conv1", x, w1, "b1", "c1", 1));
+        g.node("Relu", List.of("c1"), List.of("r1"));
+        String r = quantize(g, owned, "r1", 4f / 255, 128);
+
+        float[] w2Scale = channelScales(4, 0.2f);
+        String w2 = weights(g, owned, "w2", random, w2Scale, new long[] {4, 4, 3, 3}, 0);
+        float[] b2Scale = new float[4];
+        for (int c = 0; c < 4; c++) b2Scale[c] = 4f / 255 * w2Scale[c] * (variant.exactBiasScale() || c != 2 ? 1 : 1.0000001f);
+        g.initializer("b2_q", own(owned, Tensor.of(ints(random, 4, 2000), 4)));
+        g.initializer("b2_scale", own(owned, Tensor.of(b2Scale, 4)));
+        g.node(Node.builder("DequantizeLinear").inputs("b2_q", "b2_scale").outputs("b2").attribute("axis", 0L).build());
+        g.node(conv("conv2", r, w2, "b2", "c2", 1));
+        g.initializer("lo", own(owned, Tensor.of(new float[] {0.1f})));
+        g.node(Node.builder("Constant").outputs("hi").attribute("value", own(owned, Tensor.of(new float[] {2.5f}))).build());
+        g.node("Clip", List.of("c2", "lo", "hi"), List.of("k2"));
+        String k = quantize(g, owned, "k2", 2.5f / 255, 0);
+        g.node("Add", List.of(r, k), List.of("sum"));
+        String s = quantize(g, owned, "sum", 6.5f / 255, 78);
+
+        String w3 = weights(g, owned, "w3", random, new float[] {0.02f}, new long[] {4, 4, 1, 1}, 0);
+        g.node(conv("conv3", s, w3, "", "c3", 0));
+        String c3 = quantize(g, owned, "c3", 8f / 255, 128);
+
+        String w4 = weights(g, owned, "w4", random, channelScales(5, 0.1f), new long[] {8, 5}, 1);
+        g.node("MatMul", List.of(c3, w4), List.of("m4"));
+        quantize(g, owned, "m4", Y_SCALE, 128, "y");
+        g.output(Value.tensor("y", DType.FLOAT, 1, 4, 8, 5));
+        if (variant.conv1OutputIsGraphOutput()) g.output(Value.tensor("c1", DType.FLOAT, 1, 4, 8, 8));
+        return Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+    }
+
+    private static Node conv(String name, String x, String w, String b, String out, long pad) {
+        List<String> inputs = b.isEmpty() ? List.of(x, w) : List.of(x, w, b);
+        return Node.builder("Conv").name(name).inputs(inputs).outputs(out)
+                .attribute("pads", new long[] {pad, pad, pad, pad}).build();
+    }
+
+    /** Q then DQ of {@code t} with a uint8 zero point; returns the dequantized name. */
+    private static String quantize(Graph.Builder g, List<Tensor> owned, String t, float scale, int zero) {
+        return quantize(g, owned, t, scale, zero, t + "_dq");
+    }
+
+    private static String quantize(Graph.Builder g, List<Tensor> owned, String t, float scale, int zero, String out) {
+        g.initializer(t + "_s", own(owned, Tensor.of(new float[] {scale})));
+        g.initializer(t + "_z", own(owned, Tensor.of(DType.UINT8, new byte[] {(byte) zero})));
+        g.node("QuantizeLinear", List.of(t, t + "_s", t + "_z"), List.of(t + "_q"));
+        g.node("DequantizeLinear", List.of(t + "_q", t + "_s", t + "_z"), List.of(out));
+        return out;
+    }
+
+    /** Random int8 weights behind a DequantizeLinear, per tensor or per {@code axis}; symmetric Conv weights have no zero point. */
+    private static String weights(Graph.Builder g, List<Tensor> owned, String name, Random random, float[] scales,
+                                  long[] dims, long axis) {
+        int n = 1;
+        for (long d : dims) n *= (int) d;
+        byte[] q = new byte[n];
+        for (int i = 0; i < n; i++) q[i] = (byte) (random.nextInt(255) - 127);
+        g.initializer(name + "_q", own(owned, Tensor.of(DType.INT8, q, dims)));
+        g.initializer(name + "_scale", own(owned, scales.length == 1 ? Tensor.of(scales) : Tensor.of(scales, scales.length)));
+        Node.Builder dq = Node.builder("DequantizeLinear").outputs(name).attribute("axis", axis);
+        if (dims.length == 2) {
+            g.initializer(name + "_zero", own(owned, Tensor.of(DType.INT8, new byte[scales.length], scales.length)));
+            dq.inputs(name + "_q", name + "_scale", name + "_zero");
+        } else {
+            dq.inputs(name + "_q", name + "_scale");
+        }
+        g.node(dq.build());
+        return name;
+    }
+
+    private static float[] channelScales(int n, float max) {
+        float[] s = new float[n];
+        for (int c = 0; c < n; c++) s[c] = max / 127 * (1 + 0.1f * c);
+        return s;
+    }
+
+    private static int[] ints(Random random, int n, int bound) {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) v[i] = random.nextInt(2 * bound + 1) - bound;
+        return v;
+    }
+
+    private static Tensor own(List<Tensor> owned, Tensor t) {
+        owned.add(t);
+        return t;
+    }
+}
