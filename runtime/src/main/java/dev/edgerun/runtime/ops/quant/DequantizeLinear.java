@@ -8,14 +8,18 @@ import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.kernels.Vectors;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * ONNX DequantizeLinear (opsets 10 to 25): {@code y = (x - zero_point) * scale} per tensor, per
  * axis or blocked; float8/float4 inputs are decoded (their zero point must be 0). The output has
- * the scale's type, or {@code output_dtype} (opset 23).
+ * the scale's type, or {@code output_dtype} (opset 23). int8/uint8 to float32 with float32
+ * scales per tensor or per axis takes the vector loops of {@link Q8Quantize}.
  */
 public final class DequantizeLinear implements Operator {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -35,15 +39,34 @@ public final class DequantizeLinear implements Operator {
         QuantAxis axis = QuantAxis.of(ctx, shape, ctx.inputShape(1), ctx.attrInt("axis", 1), ctx.attrInt("block_size", 0));
         long count = shape.elementCount();
         ValueType outType = ValueType.tensor(yType, shape);
-        boolean perTensor = axis.outerStride == 0 && axis.axisStride == 0;
-        if (perTensor && scaleType == DType.FLOAT && yType == DType.FLOAT && (xType == DType.INT8 || xType == DType.UINT8)) {
+        Q8Runs runs = Q8Runs.of(axis, count);
+        if (runs != null && scaleType == DType.FLOAT && yType == DType.FLOAT && (xType == DType.INT8 || xType == DType.UINT8)) {
             boolean signed = xType == DType.INT8;
+            int threads = ctx.threads();
             return Kernel.of(outType, rc -> {
-                int zero = hasZero ? QuantElements.getInt(rc.input(2).data(), xType, 0) : 0;
-                Q8Quantize.dequantize(rc.input(0).data(), rc.output(0).data(), count, rc.input(1).getFloat(0), zero, signed);
+                if (runs.parallel(threads)) {
+                    rc.parallelFor(runs.count(), (from, to) -> dequantizeRuns(rc, runs, hasZero, signed, from, to));
+                } else {
+                    dequantizeRuns(rc, runs, hasZero, signed, 0, runs.count());
+                }
             });
         }
         return Kernel.of(outType, rc -> dequantize(rc, xType, scaleType, yType, mini, axis, hasZero, count));
+    }
+
+    /** Runs {@code [from, to)} of an int8/uint8 → float32 dequantization on the vector loops. */
+    private static void dequantizeRuns(RunContext rc, Q8Runs runs, boolean hasZero, boolean signed, int from, int to) {
+        MemorySegment x = rc.input(0).data();
+        MemorySegment y = rc.output(0).data();
+        MemorySegment scale = rc.input(1).data();
+        MemorySegment zero = hasZero ? rc.input(2).data() : null;
+        DType zeroType = signed ? DType.INT8 : DType.UINT8;
+        for (int r = from; r < to; r++) {
+            int p = runs.param(r);
+            long at = runs.offset(r);
+            int zp = zero == null ? 0 : QuantElements.getInt(zero, zeroType, p);
+            Q8Quantize.dequantize(Vectors.F32, x, at, y, 4 * at, runs.length(r), scale.getAtIndex(F32, p), zp, signed);
+        }
     }
 
     private static void dequantize(RunContext rc, DType xType, DType scaleType, DType yType, MiniFloat mini,

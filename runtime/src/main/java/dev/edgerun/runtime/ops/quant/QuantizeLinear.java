@@ -8,16 +8,20 @@ import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.kernels.Vectors;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * ONNX QuantizeLinear (opsets 10 to 25): {@code y = saturate(rint(x / scale) + zero_point)} for
  * integer outputs (int2 to int16), a rounding cast of {@code x / scale} for float8/float4 outputs;
  * per tensor, per axis or blocked ({@code block_size}, opset 21). The output type is the zero
- * point's, else {@code output_dtype}, else uint8. Float inputs with a per-tensor scale to
- * int8/uint8 take the {@link Q8Quantize} kernel.
+ * point's, else {@code output_dtype}, else uint8. Float32 inputs with float32 scales per tensor
+ * or per axis to int8/uint8 take the vector loops of {@link Q8Quantize} (split over threads for
+ * large tensors).
  */
 public final class QuantizeLinear implements Operator {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -46,18 +50,37 @@ public final class QuantizeLinear implements Operator {
         DType precision = ctx.hasAttr("precision") && ctx.attrInt("precision", 0) != 0
                 ? DType.fromOnnx((int) ctx.attrInt("precision", 0)) : null;
         long count = shape.elementCount();
-        boolean fast = xType == DType.FLOAT && scaleType == DType.FLOAT && precision == null
-                && axis.outerStride == 0 && axis.axisStride == 0 && (yType == DType.INT8 || yType == DType.UINT8);
+        Q8Runs runs = Q8Runs.of(axis, count);
+        boolean fast = xType == DType.FLOAT && scaleType == DType.FLOAT && precision == null && runs != null
+                && (yType == DType.INT8 || yType == DType.UINT8);
         ValueType outType = ValueType.tensor(yType, shape);
         if (fast) {
             boolean signed = yType == DType.INT8;
+            int threads = ctx.threads();
             return Kernel.of(outType, rc -> {
-                float scale = rc.input(1).getFloat(0);
-                int zero = hasZero ? QuantElements.getInt(rc.input(2).data(), yType, 0) : 0;
-                Q8Quantize.quantize(rc.input(0).data(), rc.output(0).data(), count, scale, zero, signed);
+                if (runs.parallel(threads)) {
+                    rc.parallelFor(runs.count(), (from, to) -> quantizeRuns(rc, runs, hasZero, signed, from, to));
+                } else {
+                    quantizeRuns(rc, runs, hasZero, signed, 0, runs.count());
+                }
             });
         }
         return Kernel.of(outType, rc -> quantize(rc, xType, scaleType, yType, mini, axis, hasZero, saturate, precision, count));
+    }
+
+    /** Runs {@code [from, to)} of a float32 → int8/uint8 quantization on the vector loops. */
+    private static void quantizeRuns(RunContext rc, Q8Runs runs, boolean hasZero, boolean signed, int from, int to) {
+        MemorySegment x = rc.input(0).data();
+        MemorySegment y = rc.output(0).data();
+        MemorySegment scale = rc.input(1).data();
+        MemorySegment zero = hasZero ? rc.input(2).data() : null;
+        DType zeroType = signed ? DType.INT8 : DType.UINT8;
+        for (int r = from; r < to; r++) {
+            int p = runs.param(r);
+            long at = runs.offset(r);
+            int zp = zero == null ? 0 : QuantElements.getInt(zero, zeroType, p);
+            Q8Quantize.quantize(Vectors.F32, x, 4 * at, y, at, runs.length(r), scale.getAtIndex(F32, p), zp, signed);
+        }
     }
 
     private static void quantize(RunContext rc, DType xType, DType scaleType, DType yType, MiniFloat mini, QuantAxis axis,
