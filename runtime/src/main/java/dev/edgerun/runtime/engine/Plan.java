@@ -36,6 +36,7 @@ final class Plan implements AutoCloseable {
     final long unsharedBytes;        // the same buffers without reuse, for comparison
     final int foldedNodes;
     final int aliasedNodes;          // nodes whose output is a view of their input's buffer (no step)
+    final long[] internalBytes;      // per slot: buffer bytes in a native library's internal layout, 0 when dense
     private final List<AutoCloseable> owned;
 
     /** Idle frames kept for reuse; frames beyond this (after a burst of concurrent runs) are freed. */
@@ -49,7 +50,7 @@ final class Plan implements AutoCloseable {
     Plan(GraphProgram program, ValueType[] signature, Step[] steps, byte[] slotKind, Object[] constants,
          int[] arenaSlots, long[] arenaOffsets, ValueType.TensorType[] arenaTypes, int[] stringSlots,
          Shape[] stringShapes, int[] clearSlots, long arenaBytes, long unsharedBytes, int foldedNodes,
-         int aliasedNodes, List<AutoCloseable> owned) {
+         int aliasedNodes, long[] internalBytes, List<AutoCloseable> owned) {
         this.program = program;
         this.env = program.env;
         this.signature = signature;
@@ -66,6 +67,7 @@ final class Plan implements AutoCloseable {
         this.unsharedBytes = unsharedBytes;
         this.foldedNodes = foldedNodes;
         this.aliasedNodes = aliasedNodes;
+        this.internalBytes = internalBytes;
         this.owned = owned;
     }
 
@@ -104,7 +106,8 @@ final class Plan implements AutoCloseable {
         return switch (slotKind[slot]) {
             case ARENA -> {
                 int i = java.util.Arrays.binarySearch(arenaSlots, slot);
-                yield name + ":" + arenaTypes[i] + "@" + arenaOffsets[i];
+                String internal = internalBytes[slot] > 0 ? " [internal layout, " + internalBytes[slot] + " bytes]" : "";
+                yield name + ":" + arenaTypes[i] + "@" + arenaOffsets[i] + internal;
             }
             case STRINGS -> name + ":string";
             case DYNAMIC -> name + ":dynamic";

@@ -9,6 +9,8 @@ import dev.edgerun.runtime.UnsupportedOperatorException;
 import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.KernelProvider;
+import dev.edgerun.runtime.ops.InternalLayoutKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.Operator;
 import java.util.ArrayList;
@@ -44,6 +46,7 @@ final class Planner {
     private int folded;
     private int aliased;
     private int[] aliasOf;        // per slot: the slot whose arena buffer it shares, or -1
+    private long[] internalBytes; // per slot: bytes of its internal (native library) layout, 0 when dense
 
     Planner(GraphProgram program, Mode mode) {
         this.program = program;
@@ -286,6 +289,8 @@ final class Planner {
     // ------------------------------------------------------------------ liveness and layout
 
     private Plan finish(ValueType[] signature) {
+        internalBytes = new long[slotCount];
+        new InternalLayouts().choose();
         Step[] stepArray = steps.toArray(new Step[0]);
         int n = stepArray.length;
         int[] first = new int[slotCount];
@@ -356,12 +361,106 @@ final class Planner {
 
         return new Plan(program, signature, stepArray, Arrays.copyOf(kind, slotCount), Arrays.copyOf(constant, slotCount),
                 toArray(arena), arenaOffsets, arenaTypes, toArray(strings), stringShapes, toArray(clear),
-                layout.totalBytes, unshared, folded, aliased, owned);
+                layout.totalBytes, unshared, folded, aliased, internalBytes, owned);
     }
 
     private long bytes(int slot) {
         ValueType.TensorType t = (ValueType.TensorType) type[slot];
-        return t.dtype().storageBytes(t.shape().elementCount());
+        return Math.max(t.dtype().storageBytes(t.shape().elementCount()), internalBytes[slot]);
+    }
+
+    /**
+     * Keeps values in a native library's internal activation layout between kernels that agree on
+     * it (oneDNN convolutions in its blocked layout), sparing a conversion at each end. A value
+     * qualifies when its producer's output 0 and every read of it are {@link InternalLayoutKernel}s
+     * (reading it as input 0) whose layouts are equal, and it is no graph output, captured by no
+     * subgraph and viewed by no alias. The steps at both ends get kernels switched to that layout
+     * and the value's buffer is sized for it ({@link #internalBytes}); everything else keeps
+     * seeing dense tensors. Decided once per plan.
+     */
+    private final class InternalLayouts {
+        private final boolean[] chosen = new boolean[slotCount];
+        private final KernelProvider.ConvKernel.Layout[] layout = new KernelProvider.ConvKernel.Layout[slotCount];
+
+        void choose() {
+            if (!findCandidates()) return;
+            // A kernel that cannot switch after all keeps its values dense: drop them and retry.
+            for (int attempt = 0; attempt < 4; attempt++) {
+                Kernel[] switched = new Kernel[steps.size()];
+                int failed = switchKernels(switched);
+                if (failed < 0) {
+                    commit(switched);
+                    return;
+                }
+                Step f = steps.get(failed);
+                for (int slot : f.in) if (slot >= 0) chosen[slot] = false;
+                for (int slot : f.out) chosen[slot] = false;
+            }
+        }
+
+        /** Marks the values that qualify; false when none does. */
+        private boolean findCandidates() {
+            boolean[] excluded = new boolean[slotCount];
+            int[] producer = new int[slotCount];
+            int[] reads = new int[slotCount];
+            Arrays.fill(producer, -1);
+            for (int s = 0; s < steps.size(); s++) {
+                Step step = steps.get(s);
+                boolean aware = step.kernel instanceof InternalLayoutKernel;
+                if (aware && step.out.length > 0) producer[step.out[0]] = s;
+                for (int i = 0; i < step.in.length; i++) {
+                    int slot = step.in[i];
+                    if (slot < 0) continue;
+                    if (i != 0 || !aware) excluded[slot] = true;
+                    else reads[slot]++;
+                }
+                for (int slot : program.nodeCaptures[step.nodeIndex]) excluded[slot] = true;
+            }
+            for (int slot : program.outputSlots) excluded[slot] = true;
+            for (int slot = 0; slot < slotCount; slot++) if (aliasOf[slot] >= 0) excluded[root(slot)] = true;
+            boolean any = false;
+            for (int slot = 0; slot < slotCount; slot++) {
+                if (excluded[slot] || producer[slot] < 0 || reads[slot] == 0 || kind[slot] != Plan.ARENA) continue;
+                KernelProvider.ConvKernel.Layout l = ((InternalLayoutKernel) steps.get(producer[slot]).kernel).internalOutputLayout();
+                if (l != null && everyReaderTakes(slot, l)) {
+                    chosen[slot] = true;
+                    layout[slot] = l;
+                    any = true;
+                }
+            }
+            return any;
+        }
+
+        private boolean everyReaderTakes(int slot, KernelProvider.ConvKernel.Layout l) {
+            for (Step step : steps) {
+                if (step.in.length == 0 || step.in[0] != slot) continue;
+                KernelProvider.ConvKernel.Layout wanted = ((InternalLayoutKernel) step.kernel).internalInputLayout();
+                if (wanted == null || !wanted.token().equals(l.token())) return false;
+            }
+            return true;
+        }
+
+        /** Fills the switched kernel of every step touching a chosen value; the index of a step that cannot switch, or -1. */
+        private int switchKernels(Kernel[] switched) {
+            for (int s = 0; s < steps.size(); s++) {
+                Step step = steps.get(s);
+                boolean in = step.in.length > 0 && step.in[0] >= 0 && chosen[step.in[0]];
+                boolean out = step.out.length > 0 && chosen[step.out[0]];
+                if (!in && !out) continue;
+                switched[s] = ((InternalLayoutKernel) step.kernel).withInternalLayouts(in, out);
+                if (switched[s] == null) return s;
+            }
+            return -1;
+        }
+
+        private void commit(Kernel[] switched) {
+            for (int s = 0; s < switched.length; s++) {
+                if (switched[s] == null) continue;
+                Step old = steps.get(s);
+                steps.set(s, new Step(old.nodeIndex, old.node, old.opset, old.operator, switched[s], old.in, old.out, old.label));
+            }
+            for (int slot = 0; slot < slotCount; slot++) if (chosen[slot]) internalBytes[slot] = layout[slot].bytes();
+        }
     }
 
     private void checkLimit(long bytes, ValueType[] signature) {

@@ -121,11 +121,45 @@ public interface KernelProvider {
         }
     }
 
-    /** A planned convolution. {@code bias} is {@code [M]} or {@link MemorySegment#NULL}. Thread-safe. */
+    /**
+     * A planned convolution. {@code bias} is {@code [M]} or {@link MemorySegment#NULL}. Thread-safe.
+     *
+     * <p>A native kernel may offer to read X or write Y in its library's internal activation
+     * layout (oneDNN's blocked layout) instead of NC(D)HW, sparing the conversions around each
+     * call. The engine's planner asks once per plan: when a value's producer offers an output
+     * layout equal to the input layout every consumer offers, it switches both ends with
+     * {@link #withInternalLayouts} and sizes the value's buffer for {@link Layout#bytes}.
+     */
     interface ConvKernel {
         long scratchBytes();
 
         void run(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, MemorySegment scratch, Parallel par);
+
+        /** The internal layout this convolution could read X in, or null (NC(D)HW only). */
+        default Layout internalInputLayout() {
+            return null;
+        }
+
+        /** The internal layout this convolution could write Y in, or null (NC(D)HW only). */
+        default Layout internalOutputLayout() {
+            return null;
+        }
+
+        /**
+         * This convolution reading X in {@link #internalInputLayout} when {@code input} and writing
+         * Y in {@link #internalOutputLayout} when {@code output} (NC(D)HW otherwise); null when it
+         * cannot after all. Both false: this kernel.
+         */
+        default ConvKernel withInternalLayouts(boolean input, boolean output) {
+            return input || output ? null : this;
+        }
+
+        /**
+         * An internal activation layout: the bytes a buffer in it takes (channels may be padded to
+         * a block, so it can exceed the NC(D)HW size) and a token whose {@code equals} says
+         * whether one kernel's output can be read as another's input as it is.
+         */
+        record Layout(Object token, long bytes) { }
     }
 
     /**

@@ -25,6 +25,7 @@ final class Dnnl {
     static final int TAG_ANY = 1;
     static final int FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1;
     static final int ELTWISE_RELU = 31, ELTWISE_CLIP = 255;
+    static final int ELTWISE_LOGISTIC = 0xaf, ELTWISE_HARDSWISH = 0x70; // dnnl_alg_kind_t of 2.x
     static final int ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41, ARG_SCRATCHPAD = 80;
     static final int ARG_FROM = ARG_SRC, ARG_TO = ARG_DST;
     static final int QUERY_IMPL_INFO_STR = 8, QUERY_SRC_MD = 129, QUERY_WEIGHTS_MD = 131, QUERY_DST_MD = 133,
@@ -484,6 +485,26 @@ final class Dnnl {
         if (zeroPoint == 0) return;
         MemorySegment value = a.allocateFrom(ValueLayout.JAVA_INT, zeroPoint);
         check((int) attrZeroPoints.invokeExact(attr, arg, 1L, 0, value), "dnnl_primitive_attr_set_zero_points");
+    }
+
+    /**
+     * Gives {@code attr} one eltwise post-op ({@code algorithm} with {@code alpha}, {@code beta},
+     * scale 1), replacing its post-ops: an activation fused into a float convolution.
+     */
+    void setEltwisePostOp(long attr, int algorithm, float alpha, float beta) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(H);
+            check((int) postOpsCreate.invokeExact(out), "dnnl_post_ops_create");
+            long ops = out.get(H, 0);
+            try {
+                check((int) postOpsEltwise.invokeExact(ops, 1f, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise");
+                check((int) attrPostOps.invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+            } finally {
+                destroy(postOpsDestroy, ops);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_post_ops (eltwise)");
+        }
     }
 
     void attrDestroy(long attr) {

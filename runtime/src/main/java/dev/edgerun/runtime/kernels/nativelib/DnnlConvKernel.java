@@ -12,7 +12,12 @@ import java.util.List;
  * constant weights are reordered once, here, into the layout oneDNN's chosen implementation wants.
  * With {@link Layout#BLOCKED} the activations are reordered into and out of oneDNN's preferred
  * (blocked) layout in scratch memory around the convolution; with {@link Layout#PLAIN} oneDNN reads
- * and writes NCHW directly.
+ * and writes NCHW directly. A fused activation oneDNN has as an eltwise operation runs inside the
+ * primitive (a post-op) instead of in a pass over the output.
+ *
+ * <p>Between two oneDNN convolutions the reorders are wasted: the kernel offers its blocked layouts
+ * ({@link #internalInputLayout}, {@link #internalOutputLayout}), and the planner may switch X or Y
+ * to them ({@link #withInternalLayouts}), so the tensor stays blocked in the engine's arena.
  *
  * <p>oneDNN sizes its parallel split when a primitive is created, so one program is built per
  * thread count: the default count now, others on the first run that uses them.
@@ -24,57 +29,59 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
 
     private final KernelProvider.ConvSpec spec;
     private final Layout layout;
+    private final boolean offersInternal;  // may keep X or Y blocked between oneDNN convolutions
+    private final DnnlEltwise postOp;      // the fused activation, run by oneDNN; null: none or the Java epilogue
+    private final DnnlLayout internalX;    // X arrives in this blocked layout; null: NCHW
+    private final DnnlLayout internalY;    // Y is left in this blocked layout; null: NCHW
     private final long outputFloats;
+    private volatile Offer offer;
     private volatile KernelProvider.ConvKernel fallback;
 
-    private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout) {
+    /** The blocked layouts oneDNN picks for X and Y when free to choose; null where it picks NCHW or cannot offer. */
+    private record Offer(DnnlLayout x, DnnlLayout y) { }
+
+    private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal,
+                           DnnlEltwise postOp, DnnlLayout internalX, DnnlLayout internalY) {
         super(dnnl);
         this.spec = spec;
         this.layout = layout;
+        this.offersInternal = offersInternal;
+        this.postOp = postOp;
+        this.internalX = internalX;
+        this.internalY = internalY;
         long count = 1;
         for (long d : spec.outputShape()) count *= d;
         this.outputFloats = count;
     }
 
-    /** The kernel, or null when oneDNN has no implementation for this convolution. */
-    static DnnlConvKernel create(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout) {
-        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout);
+    /**
+     * The kernel, or null when oneDNN has no implementation for this convolution. The fused
+     * activation becomes a post-op when oneDNN has it and accepts it here, else the Java epilogue.
+     */
+    static DnnlConvKernel create(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal) {
+        DnnlEltwise postOp = DnnlEltwise.of(spec.epilogue());
+        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout, offersInternal, postOp, null, null);
+        if (k.initialize()) return k;
+        if (postOp == null) return null;
+        k = new DnnlConvKernel(dnnl, spec, layout, offersInternal, null, null, null);
         return k.initialize() ? k : null;
     }
 
     @Override
     Built buildIn(Arena arena, int threads) {
         int rank = spec.inputShape().length;
-        int g = spec.group();
-        long[] w = spec.weightShape();
-        long[] wDims = w;
-        if (g > 1) {
-            wDims = new long[w.length + 1];
-            wDims[0] = g;
-            wDims[1] = w[0] / g;
-            System.arraycopy(w, 1, wDims, 2, w.length - 1);
-        }
         int plain = Dnnl.plainTag(rank);
         MemorySegment xPlain = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain);
         MemorySegment yPlain = dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain);
+        long[] wDims = weightDims();
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.plainTag(wDims.length));
-        MemorySegment wAny = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.TAG_ANY);
-        MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {w[0]}, Dnnl.F32, Dnnl.plainTag(1));
+        MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
         boolean blocked = layout == Layout.BLOCKED;
-        MemorySegment xAsk = blocked ? dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY) : xPlain;
-        MemorySegment yAsk = blocked ? dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.TAG_ANY) : yPlain;
-        int sr = rank - 2;
-        long[] strides = new long[sr], dil = new long[sr], padL = new long[sr], padR = new long[sr];
-        for (int a = 0; a < sr; a++) {
-            strides[a] = spec.strides()[a];
-            dil[a] = spec.dilations()[a] - 1;
-            padL[a] = spec.padsBegin()[a];
-            long kernelExtent = (w[a + 2] - 1) * spec.dilations()[a] + 1;
-            long needed = (spec.outputShape()[a + 2] - 1) * strides[a] + kernelExtent - spec.inputShape()[a + 2] - padL[a];
-            padR[a] = Math.max(0, needed);
-        }
-        MemorySegment desc = dnnl.convolutionDesc(arena, xAsk, wAny, biasMd, yAsk, strides, dil, padL, padR);
-        long pd = createPrimitiveDesc(desc, 1f, false, threads);
+        MemorySegment xAsk = internalX != null ? internalX.md(arena)
+                : blocked ? dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY) : xPlain;
+        MemorySegment yAsk = internalY != null ? internalY.md(arena)
+                : blocked ? dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.TAG_ANY) : yPlain;
+        long pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
         if (pd == 0) return null;
         List<Long> memories = new ArrayList<>();
         try {
@@ -84,13 +91,14 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
             long scratchpad = dnnl.mdSize(dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD));
             String impl = dnnl.implementation(pd);
             long packedW = reorderConstant(arena, wUser, wChosen, spec.constantWeight().data(), memories);
-            MemorySegment zeroBias = arena.allocate(4 * w[0], 64);
+            MemorySegment zeroBias = arena.allocate(4 * spec.weightShape()[0], 64);
             long conv = dnnl.primitiveCreate(pd);
 
             List<DnnlProgram.Step> steps = new ArrayList<>();
             ScratchPlan scratch = new ScratchPlan();
             scratch.add(SCRATCHPAD, scratchpad);
-            boolean reorderX = !dnnl.mdEqual(xChosen, xPlain), reorderY = !dnnl.mdEqual(yChosen, yPlain);
+            boolean reorderX = internalX == null && !dnnl.mdEqual(xChosen, xPlain);
+            boolean reorderY = internalY == null && !dnnl.mdEqual(yChosen, yPlain);
             int xBuf = X, yBuf = Y;
             if (reorderX) {
                 xBuf = X_BLOCKED;
@@ -113,10 +121,49 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
             if (reorderY) steps.add(reorderStep(yChosen, Y_BLOCKED, yPlain, Y));
             memories.remove(Long.valueOf(packedW)); // owned by the weights argument of the program now
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, memories);
-            return new Built(program, scratch, zeroBias.address(), impl + (reorderX || reorderY ? " (blocked)" : ""));
+            return new Built(program, scratch, zeroBias.address(), impl + describeLayouts(reorderX || reorderY));
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
+    }
+
+    /** The weight dimensions oneDNN expects: {@code [G, M/G, C/G, kernel...]} when grouped. */
+    private long[] weightDims() {
+        long[] w = spec.weightShape();
+        int g = spec.group();
+        if (g == 1) return w;
+        long[] dims = new long[w.length + 1];
+        dims[0] = g;
+        dims[1] = w[0] / g;
+        System.arraycopy(w, 1, dims, 2, w.length - 1);
+        return dims;
+    }
+
+    /** The convolution from {@code x} to {@code y} (either may be {@code any}), weights in any layout. */
+    private MemorySegment convolutionDesc(Arena arena, MemorySegment x, MemorySegment y) {
+        long[] w = spec.weightShape();
+        long[] wDims = weightDims();
+        MemorySegment wAny = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.TAG_ANY);
+        MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {w[0]}, Dnnl.F32, Dnnl.plainTag(1));
+        int sr = spec.spatialRank();
+        long[] strides = new long[sr], dil = new long[sr], padL = new long[sr], padR = new long[sr];
+        for (int a = 0; a < sr; a++) {
+            strides[a] = spec.strides()[a];
+            dil[a] = spec.dilations()[a] - 1;
+            padL[a] = spec.padsBegin()[a];
+            long kernelExtent = (w[a + 2] - 1) * spec.dilations()[a] + 1;
+            long needed = (spec.outputShape()[a + 2] - 1) * strides[a] + kernelExtent - spec.inputShape()[a + 2] - padL[a];
+            padR[a] = Math.max(0, needed);
+        }
+        return dnnl.convolutionDesc(arena, x, wAny, biasMd, y, strides, dil, padL, padR);
+    }
+
+    private String describeLayouts(boolean reorders) {
+        String s = reorders ? " (blocked)" : "";
+        if (internalX != null) s += " (x blocked)";
+        if (internalY != null) s += " (y blocked)";
+        if (postOp != null) s += " +eltwise";
+        return s;
     }
 
     @Override
@@ -130,9 +177,68 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
     }
 
     @Override
+    public KernelProvider.ConvKernel.Layout internalInputLayout() {
+        DnnlLayout x = internalX != null ? internalX : offer().x();
+        return x == null ? null : new KernelProvider.ConvKernel.Layout(x, x.bytes());
+    }
+
+    @Override
+    public KernelProvider.ConvKernel.Layout internalOutputLayout() {
+        DnnlLayout y = internalY != null ? internalY : offer().y();
+        return y == null ? null : new KernelProvider.ConvKernel.Layout(y, y.bytes());
+    }
+
+    @Override
+    public KernelProvider.ConvKernel withInternalLayouts(boolean input, boolean output) {
+        if (!input && !output) return this;
+        Offer o = offer();
+        if ((input && o.x() == null) || (output && o.y() == null)) return null;
+        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, offersInternal, postOp,
+                input ? o.x() : internalX, output ? o.y() : internalY);
+        return k.initialize() ? k : null;
+    }
+
+    private Offer offer() {
+        Offer o = offer;
+        if (o == null) offer = o = chooseOffer();
+        return o;
+    }
+
+    /**
+     * Asks oneDNN which layouts it wants for X and Y when free to choose. Y is offered only when
+     * nothing runs over it after oneDNN (an activation left to the Java epilogue would also touch
+     * the padding channels of a blocked layout).
+     */
+    private Offer chooseOffer() {
+        if (!offersInternal) return new Offer(null, null);
+        try (Arena arena = Arena.ofConfined()) {
+            int plain = Dnnl.plainTag(spec.inputShape().length);
+            MemorySegment xAny = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY);
+            MemorySegment yAny = dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.TAG_ANY);
+            long pd = createPrimitiveDesc(convolutionDesc(arena, xAny, yAny), 1f, false, postOp,
+                    defaultBuilt().program().threads());
+            if (pd == 0) return new Offer(null, null);
+            try {
+                MemorySegment x = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
+                MemorySegment y = dnnl.queryMd(arena, pd, Dnnl.QUERY_DST_MD);
+                boolean xPlain = dnnl.mdEqual(x, dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain));
+                boolean yPlain = dnnl.mdEqual(y, dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
+                boolean javaEpilogue = spec.epilogue() != null && postOp == null;
+                return new Offer(xPlain ? null : new DnnlLayout(dnnl, x),
+                        yPlain || javaEpilogue ? null : new DnnlLayout(dnnl, y));
+            } finally {
+                dnnl.primitiveDescDestroy(pd);
+            }
+        }
+    }
+
+    @Override
     public void run(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                     Parallel par) {
         if (!x.isNative() || !y.isNative() || (bias != null && bias.byteSize() > 0 && !bias.isNative())) {
+            if (internalX != null || internalY != null) {
+                throw new NativeKernelException("a oneDNN convolution with blocked activations needs native memory: " + spec);
+            }
             KernelProvider.ConvKernel f = javaFallback();
             f.run(x, w, bias, y, heapScratch(f.scratchBytes()), par);
             return;
@@ -148,7 +254,7 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
         } finally {
             b.program().release(slot);
         }
-        if (spec.epilogue() != null) spec.epilogue().apply(y, 0, (int) outputFloats);
+        if (postOp == null && spec.epilogue() != null) spec.epilogue().apply(y, 0, (int) outputFloats);
     }
 
     private KernelProvider.ConvKernel javaFallback() {

@@ -82,8 +82,15 @@ abstract class DnnlKernel {
 
     /** A primitive descriptor under {@code threads} OpenMP threads with a user scratchpad; 0 when unimplemented. */
     final long createPrimitiveDesc(MemorySegment opDesc, float alpha, boolean accumulate, int threads) {
+        return createPrimitiveDesc(opDesc, alpha, accumulate, null, threads);
+    }
+
+    /** The same, with {@code postOp} (nullable) run by the primitive on its output. */
+    final long createPrimitiveDesc(MemorySegment opDesc, float alpha, boolean accumulate, DnnlEltwise postOp,
+                                   int threads) {
         long attr = dnnl.attributes(alpha, accumulate);
         try {
+            if (postOp != null) dnnl.setEltwisePostOp(attr, postOp.algorithm(), postOp.alpha(), postOp.beta());
             dnnl.setThreads(threads);
             return dnnl.primitiveDesc(opDesc, attr);
         } finally {

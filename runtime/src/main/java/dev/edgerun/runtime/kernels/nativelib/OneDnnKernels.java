@@ -15,7 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * planning a kernel is logged once and answered with "not supported", so the Java kernels take over.
  */
 public final class OneDnnKernels implements KernelProvider {
-    /** {@code plain} (NCHW in and out), {@code blocked} (oneDNN's layout, reordered around each convolution) or {@code auto}. */
+    /**
+     * {@code plain} (NCHW in and out of every convolution), {@code blocked} (oneDNN's layout, reordered
+     * around each convolution unless kept between two of them) or {@code auto} (by {@link NativeKernelRules}).
+     */
     public static final String LAYOUT_PROPERTY = "edgerun.onednn.layout";
 
     private static final System.Logger LOG = System.getLogger(OneDnnKernels.class.getName());
@@ -62,7 +65,7 @@ public final class OneDnnKernels implements KernelProvider {
         if (spec.spatialRank() < 1 || spec.spatialRank() > 3) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnConv(spec)) return Optional.empty();
         try {
-            return Optional.ofNullable(DnnlConvKernel.create(Dnnl.get(), spec, layout(spec)));
+            return Optional.ofNullable(DnnlConvKernel.create(Dnnl.get(), spec, layout(spec), keepsBlocked()));
         } catch (RuntimeException e) {
             logOnce("conv", spec.toString(), e);
             return Optional.empty();
@@ -100,6 +103,14 @@ public final class OneDnnKernels implements KernelProvider {
             case "blocked" -> DnnlConvKernel.Layout.BLOCKED;
             default -> NativeKernelRules.oneDnnBlocked(spec) ? DnnlConvKernel.Layout.BLOCKED : DnnlConvKernel.Layout.PLAIN;
         };
+    }
+
+    /**
+     * Whether convolutions may keep activations in oneDNN's blocked layout between one another
+     * (the planner decides per value); not with {@code plain}, which keeps every tensor NCHW.
+     */
+    static boolean keepsBlocked() {
+        return !System.getProperty(LAYOUT_PROPERTY, "auto").trim().equals("plain");
     }
 
     private boolean forced() {

@@ -5,6 +5,7 @@ import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Parallel;
+import dev.edgerun.runtime.ops.InternalLayoutKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -54,10 +55,27 @@ public final class Conv implements Operator {
         return new ConvNode(List.of(outType), conv, ctx.threads());
     }
 
-    private record ConvNode(List<ValueType> outputTypes, KernelProvider.ConvKernel conv, int threads) implements Kernel {
+    private record ConvNode(List<ValueType> outputTypes, KernelProvider.ConvKernel conv, int threads)
+            implements InternalLayoutKernel {
         @Override
         public long scratchBytes() {
             return conv.scratchBytes();
+        }
+
+        @Override
+        public KernelProvider.ConvKernel.Layout internalInputLayout() {
+            return conv.internalInputLayout();
+        }
+
+        @Override
+        public KernelProvider.ConvKernel.Layout internalOutputLayout() {
+            return conv.internalOutputLayout();
+        }
+
+        @Override
+        public Kernel withInternalLayouts(boolean input, boolean output) {
+            KernelProvider.ConvKernel k = conv.withInternalLayouts(input, output);
+            return k == null ? null : new ConvNode(outputTypes, k, threads);
         }
 
         @Override

@@ -1,15 +1,15 @@
 package dev.edgerun.runtime.ops.nn;
 
-import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.ActivationEpilogue;
 import dev.edgerun.runtime.kernels.F32GemmEpilogue;
-import dev.edgerun.runtime.kernels.F32Unary;
 import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.ops.NodeContext;
 
 /**
  * An activation fused into Conv, Gemm or MatMul by the engine's graph optimizer: the node carries
  * it as two engine-internal attributes, and the kernel applies it to finished output values while
- * they are in cache ({@link F32GemmEpilogue}), with the same loops as the stand-alone operator.
+ * they are in cache ({@link F32GemmEpilogue}), with the same loops as the stand-alone operator, or
+ * a native library runs it inside its primitive ({@link ActivationEpilogue} says which it is).
  */
 public final class FusedActivation {
     /** The activation: {@code Relu}, {@code Clip}, {@code LeakyRelu}, {@code Sigmoid} or {@code HardSwish}. */
@@ -40,10 +40,6 @@ public final class FusedActivation {
         float[] params = ctx.attrFloats(PARAMS_ATTR, new float[0]);
         float p = params.length > 0 ? params[0] : 0f;
         float q = params.length > 1 ? params[1] : 0f;
-        return (y, byteOffset, count) -> {
-            long at = byteOffset / 4;
-            if (Vectors.enabled()) F32Unary.apply(op, p, q, Vectors.F32, y, at, y, at, count);
-            else op.reference(p, q, y, at, y, at, count);
-        };
+        return new ActivationEpilogue(op, p, q);
     }
 }

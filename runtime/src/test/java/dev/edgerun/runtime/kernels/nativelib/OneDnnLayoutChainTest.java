@@ -1,0 +1,163 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.RunResult;
+import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.engine.NativeSession;
+import dev.edgerun.runtime.ir.Attribute;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Value;
+import dev.edgerun.runtime.kernels.KernelSelection;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A chain of oneDNN convolutions with fused activations (post-ops) whose intermediate values stay
+ * in oneDNN's blocked layout gives the outputs of the same model with every tensor NCHW
+ * ({@code edgerun.onednn.layout=plain}) and with the Java kernels; values read by a non-oneDNN
+ * consumer (Add) or that are graph outputs stay NCHW.
+ */
+class OneDnnLayoutChainTest {
+    private String previousKernels;
+    private String previousLayout;
+
+    @BeforeEach
+    void requireLibrary() {
+        NativeLibraries.assumeAvailable(new OneDnnKernels());
+        previousKernels = System.getProperty(KernelSelection.PROPERTY);
+        previousLayout = System.getProperty(OneDnnKernels.LAYOUT_PROPERTY);
+    }
+
+    @AfterEach
+    void restoreProperties() {
+        restore(KernelSelection.PROPERTY, previousKernels);
+        restore(OneDnnKernels.LAYOUT_PROPERTY, previousLayout);
+        KernelSelection.resetDefaults();
+    }
+
+    /**
+     * x[1,6,13,11] -> A (3x3, 6->20) Relu -> a -> B (depthwise 3x3 stride 2) Clip -> b -> C (1x1 20->24) -> c;
+     * c -> D (1x1 24->40) HardSwish -> d -> E (depthwise 3x3) Sigmoid -> e -> F (1x1 40->24) -> f;
+     * y = Add(c, f); e -> H (1x1 40->8) LeakyRelu -> h. Outputs y and h. Channel counts that are no
+     * multiple of oneDNN's block of 16 make the blocked buffers padded.
+     */
+    private static Model chain() {
+        Random rnd = new Random(7);
+        Graph.Builder g = Graph.builder("chain").input(Value.tensor("x", DType.FLOAT, 1, 6, 13, 11));
+        conv(g, rnd, "A", "x", "a0", 20, 6, 3, 1, 1);
+        g.node("Relu", List.of("a0"), List.of("a"));
+        conv(g, rnd, "B", "a", "b0", 20, 1, 3, 2, 20);
+        g.initializer("lo", Tensor.of(new float[] {0f}));
+        g.initializer("hi", Tensor.of(new float[] {6f}));
+        g.node("Clip", List.of("b0", "lo", "hi"), List.of("b"));
+        conv(g, rnd, "C", "b", "c", 24, 20, 1, 1, 1);
+        conv(g, rnd, "D", "c", "d0", 40, 24, 1, 1, 1);
+        g.node("HardSwish", List.of("d0"), List.of("d"));
+        conv(g, rnd, "E", "d", "e0", 40, 1, 3, 1, 40);
+        g.node("Sigmoid", List.of("e0"), List.of("e"));
+        conv(g, rnd, "F", "e", "f", 24, 40, 1, 1, 1);
+        g.node("Add", List.of("c", "f"), List.of("y"));
+        conv(g, rnd, "H", "e", "h0", 8, 40, 1, 1, 1);
+        g.node("LeakyRelu", List.of("h0"), List.of("h"), Attribute.of("alpha", 0.1f));
+        g.output(Value.tensor("y", DType.FLOAT, 1, 24, 7, 6)).output(Value.tensor("h", DType.FLOAT, 1, 8, 7, 6));
+        return Model.builder().graph(g.build()).opset(17).build();
+    }
+
+    private static void conv(Graph.Builder g, Random rnd, String name, String in, String out, int m, int c, int k,
+                             int stride, int group) {
+        float[] w = new float[m * c * k * k];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextGaussian() / Math.sqrt(c * k * k));
+        float[] b = new float[m];
+        for (int i = 0; i < m; i++) b[i] = (float) rnd.nextGaussian() * 0.1f;
+        g.initializer(name + ".w", Tensor.of(w, m, c, k, k));
+        g.initializer(name + ".b", Tensor.of(b, m));
+        long pad = k / 2;
+        g.node("Conv", List.of(in, name + ".w", name + ".b"), List.of(out),
+                Attribute.of("strides", new long[] {stride, stride}), Attribute.of("pads", new long[] {pad, pad, pad, pad}),
+                Attribute.of("group", (long) group));
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void blockedChainMatchesPlainAndJava(int threads) {
+        Model model = chain();
+        Random rnd = new Random(11);
+        float[] x = new float[6 * 13 * 11];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+
+        Outputs chained = run(model, x, threads, "onednn", "auto");
+        Outputs plain = run(model, x, threads, "onednn", "plain");
+        Outputs java = run(model, x, threads, "java", "auto");
+
+        for (String v : List.of("a", "b", "d", "e")) {
+            assertTrue(internal(chained.plan, v), v + " should stay blocked between oneDNN convolutions:\n" + chained.plan);
+        }
+        for (String v : List.of("c", "f", "h", "y")) {
+            assertFalse(internal(chained.plan, v), v + " is read by Add or is a graph output, so NCHW:\n" + chained.plan);
+        }
+        assertFalse(plain.plan.contains("[internal layout"), plain.plan);
+        assertFalse(java.plan.contains("[internal layout"), java.plan);
+        for (String activation : List.of("(Relu", "(Clip", "(HardSwish", "(Sigmoid", "(LeakyRelu")) {
+            assertFalse(chained.plan.contains(activation), "activations fused into the convolutions:\n" + chained.plan);
+        }
+
+        assertClose(plain.y, chained.y, "y");
+        assertClose(plain.h, chained.h, "h");
+        assertClose(java.y, chained.y, "y vs Java");
+        assertClose(java.h, chained.h, "h vs Java");
+    }
+
+    private record Outputs(float[] y, float[] h, String plan) { }
+
+    private static Outputs run(Model model, float[] x, int threads, String kernels, String layout) {
+        System.setProperty(KernelSelection.PROPERTY, kernels);
+        System.setProperty(OneDnnKernels.LAYOUT_PROPERTY, layout);
+        KernelSelection.resetDefaults();
+        SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
+        try (NativeSession s = (NativeSession) Edgerun.session(model, options); Tensor in = Tensor.of(x, 1, 6, 13, 11)) {
+            float[] y = null, h = null;
+            for (int run = 0; run < 2; run++) { // the second run reuses the frame, with stale blocked buffers
+                try (RunResult r = s.run(Map.of("x", in))) {
+                    y = r.get("y").toFloatArray();
+                    h = r.get("h").toFloatArray();
+                }
+            }
+            return new Outputs(y, h, s.explainPlan());
+        }
+    }
+
+    /** Whether the plan keeps value {@code name} in an internal layout. */
+    private static boolean internal(String plan, String name) {
+        for (String line : plan.lines().toList()) {
+            int at = line.indexOf("-> " + name + ":");
+            if (at >= 0) return line.indexOf("[internal layout", at) >= 0;
+        }
+        throw new AssertionError("no step writes " + name + ":\n" + plan);
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            float tol = 1e-4f + 1e-4f * Math.abs(expected[i]);
+            assertTrue(Math.abs(expected[i] - actual[i]) <= tol,
+                    what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i]);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
+    }
+}
