@@ -269,130 +269,26 @@ public final class F32Gemm {
                 ap += 4L * MR;
                 bp += bStep;
             }
-            // Stores are written out per row, not in a helper: a helper taking vectors that the
-            // JIT does not inline makes it box all twelve accumulators on every tile.
+            // One store block for all rows, the row's accumulators picked by a switch: six inline
+            // copies made the method too large for C1 ("out of virtual registers"), so it ran in
+            // the interpreter, boxing every vector, until C2 compiled it, and again after every
+            // deoptimization (seconds per new GEMM shape). Not a helper method: a helper taking
+            // vectors that the JIT does not inline makes it box the accumulators on every tile.
             long row = 4L * ldc;
             boolean full = cols == nr;
             VectorMask<Float> m0 = s.indexInRange(0, cols);
             VectorMask<Float> m1 = s.indexInRange(lanes, cols);
-            if (rows > 0) {
-                long at = cAt + 0 * row;
-                FloatVector v0 = c00, v1 = c01;
-                if (alpha != 1f) {
-                    v0 = v0.mul(alpha);
-                    v1 = v1.mul(alpha);
+            for (int r = 0; r < rows; r++) {
+                FloatVector v0, v1;
+                switch (r) {
+                    case 0 -> { v0 = c00; v1 = c01; }
+                    case 1 -> { v0 = c10; v1 = c11; }
+                    case 2 -> { v0 = c20; v1 = c21; }
+                    case 3 -> { v0 = c30; v1 = c31; }
+                    case 4 -> { v0 = c40; v1 = c41; }
+                    default -> { v0 = c50; v1 = c51; }
                 }
-                if (full) {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
-                    }
-                    v0.intoMemorySegment(c, at, LE);
-                    v1.intoMemorySegment(c, at + half, LE);
-                } else {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
-                    }
-                    v0.intoMemorySegment(c, at, LE, m0);
-                    v1.intoMemorySegment(c, at + half, LE, m1);
-                }
-            }
-            if (rows > 1) {
-                long at = cAt + 1 * row;
-                FloatVector v0 = c10, v1 = c11;
-                if (alpha != 1f) {
-                    v0 = v0.mul(alpha);
-                    v1 = v1.mul(alpha);
-                }
-                if (full) {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
-                    }
-                    v0.intoMemorySegment(c, at, LE);
-                    v1.intoMemorySegment(c, at + half, LE);
-                } else {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
-                    }
-                    v0.intoMemorySegment(c, at, LE, m0);
-                    v1.intoMemorySegment(c, at + half, LE, m1);
-                }
-            }
-            if (rows > 2) {
-                long at = cAt + 2 * row;
-                FloatVector v0 = c20, v1 = c21;
-                if (alpha != 1f) {
-                    v0 = v0.mul(alpha);
-                    v1 = v1.mul(alpha);
-                }
-                if (full) {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
-                    }
-                    v0.intoMemorySegment(c, at, LE);
-                    v1.intoMemorySegment(c, at + half, LE);
-                } else {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
-                    }
-                    v0.intoMemorySegment(c, at, LE, m0);
-                    v1.intoMemorySegment(c, at + half, LE, m1);
-                }
-            }
-            if (rows > 3) {
-                long at = cAt + 3 * row;
-                FloatVector v0 = c30, v1 = c31;
-                if (alpha != 1f) {
-                    v0 = v0.mul(alpha);
-                    v1 = v1.mul(alpha);
-                }
-                if (full) {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
-                    }
-                    v0.intoMemorySegment(c, at, LE);
-                    v1.intoMemorySegment(c, at + half, LE);
-                } else {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
-                    }
-                    v0.intoMemorySegment(c, at, LE, m0);
-                    v1.intoMemorySegment(c, at + half, LE, m1);
-                }
-            }
-            if (rows > 4) {
-                long at = cAt + 4 * row;
-                FloatVector v0 = c40, v1 = c41;
-                if (alpha != 1f) {
-                    v0 = v0.mul(alpha);
-                    v1 = v1.mul(alpha);
-                }
-                if (full) {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
-                    }
-                    v0.intoMemorySegment(c, at, LE);
-                    v1.intoMemorySegment(c, at + half, LE);
-                } else {
-                    if (load) {
-                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
-                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
-                    }
-                    v0.intoMemorySegment(c, at, LE, m0);
-                    v1.intoMemorySegment(c, at + half, LE, m1);
-                }
-            }
-            if (rows > 5) {
-                long at = cAt + 5 * row;
-                FloatVector v0 = c50, v1 = c51;
+                long at = cAt + r * row;
                 if (alpha != 1f) {
                     v0 = v0.mul(alpha);
                     v1 = v1.mul(alpha);
