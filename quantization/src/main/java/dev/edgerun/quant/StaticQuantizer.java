@@ -18,6 +18,11 @@ import java.util.Set;
  * stored as int8 initializers behind a DequantizeLinear (per channel by default), biases as int32
  * with scale {@code x_scale * w_scale}. Graph inputs and outputs stay float. The result is standard
  * ONNX that either engine runs as float between the pairs, or fuses into integer kernels.
+ * <p>
+ * A Relu or Clip that is the only reader of a quantized Conv/MatMul/Gemm output gets no pair on
+ * its input, as ONNX Runtime's quantizer does: {@code DQ -> Conv -> Clip -> Q -> DQ}, the
+ * activation's output quantization covering both, and the pattern an engine fuses into one
+ * integer convolution with a clamped output.
  */
 final class StaticQuantizer {
 
@@ -56,6 +61,30 @@ final class StaticQuantizer {
         Rewrite rw = new Rewrite(model);
         Set<String> r = new LinkedHashSet<>();
         for (Node n : candidates(model)) r.addAll(activationInputs(n, rw));
+        r.removeAll(fusedActivationInputs(model));
+        return r;
+    }
+
+    /**
+     * Outputs of quantized Conv/MatMul/Gemm nodes read only by a quantized Relu or Clip (and not
+     * graph outputs): they stay float, the activation's output quantization covering both.
+     */
+    private Set<String> fusedActivationInputs(Model model) {
+        Map<String, Integer> reads = new HashMap<>();
+        for (Node n : model.graph().nodes()) for (String in : n.inputs()) if (!in.isEmpty()) reads.merge(in, 1, Integer::sum);
+        Set<String> outputs = new java.util.HashSet<>();
+        for (Value v : model.graph().outputs()) outputs.add(v.name());
+        Set<String> producers = new java.util.HashSet<>();
+        List<Node> quantized = candidates(model);
+        for (Node n : quantized) {
+            if (Set.of("Conv", "MatMul", "Gemm").contains(n.opType()) && n.outputs().size() == 1) producers.add(n.outputs().get(0));
+        }
+        Set<String> r = new java.util.HashSet<>();
+        for (Node n : quantized) {
+            if (!n.opType().equals("Relu") && !n.opType().equals("Clip")) continue;
+            String in = n.inputs().get(0);
+            if (producers.contains(in) && reads.get(in) == 1 && !outputs.contains(in)) r.add(in);
+        }
         return r;
     }
 
@@ -78,14 +107,15 @@ final class StaticQuantizer {
         rw.requireOpset(13);
         Set<String> quantized = new java.util.HashSet<>();
         for (Node n : candidates(model)) quantized.add(n.name().isEmpty() ? n.label() : n.name());
+        Set<String> needed = activations(model);   // ranges may hold more: the guardrail's earlier tries
         Map<String, String[]> qdq = new HashMap<>(); // tensor -> {dequantized name, scale name}
         for (Value v : model.graph().inputs()) {
-            if (ranges.containsKey(v.name())) qdq.put(v.name(), emitPair(rw, v.name(), ranges.get(v.name())));
+            if (needed.contains(v.name()) && ranges.containsKey(v.name())) qdq.put(v.name(), emitPair(rw, v.name(), ranges.get(v.name())));
         }
         for (Node n : model.graph().nodes()) {
             boolean q = quantized.contains(n.name().isEmpty() ? n.label() : n.name());
             rw.emit(q ? rewriteNode(rw, n, qdq) : n);
-            for (String o : n.outputs()) if (ranges.containsKey(o)) qdq.put(o, emitPair(rw, o, ranges.get(o)));
+            for (String o : n.outputs()) if (needed.contains(o) && ranges.containsKey(o)) qdq.put(o, emitPair(rw, o, ranges.get(o)));
         }
         return rw.build();
     }
