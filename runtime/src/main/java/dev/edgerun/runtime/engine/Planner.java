@@ -371,79 +371,144 @@ final class Planner {
 
     /**
      * Keeps values in a native library's internal activation layout between kernels that agree on
-     * it (oneDNN convolutions in its blocked layout), sparing a conversion at each end. A value
-     * qualifies when its producer's output 0 and every read of it are {@link InternalLayoutKernel}s
-     * (reading it as input 0) whose layouts are equal, and it is no graph output, captured by no
-     * subgraph and viewed by no alias. The steps at both ends get kernels switched to that layout
-     * and the value's buffer is sized for it ({@link #internalBytes}); everything else keeps
-     * seeing dense tensors. Decided once per plan.
+     * it (oneDNN convolutions in its blocked layout), sparing a conversion at each end. Values are
+     * grouped through element-wise steps whose operands all have the output's type (a residual
+     * Add, a Relu): such a step computes the same in any element order, so it may run on values in
+     * a layout without padding. A group switches when every producer and reader outside it is an
+     * {@link InternalLayoutKernel} (reading it as input 0) offering one equal layout, and no member
+     * is a graph output, captured by a subgraph or viewed by an alias. The steps at both ends get
+     * kernels switched to that layout and the buffers are sized for it ({@link #internalBytes});
+     * everything else keeps seeing dense tensors. Decided once per plan.
      */
     private final class InternalLayouts {
+        /** Operators computing each output element from the same element of each operand only. */
+        private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div", "Max", "Min", "Sum",
+                "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "Neg", "Abs");
+
+        private final int[] group = new int[slotCount];     // union-find parent over slots
         private final boolean[] chosen = new boolean[slotCount];
         private final KernelProvider.ConvKernel.Layout[] layout = new KernelProvider.ConvKernel.Layout[slotCount];
 
         void choose() {
-            if (!findCandidates()) return;
-            // A kernel that cannot switch after all keeps its values dense: drop them and retry.
+            if (!findGroups()) return;
+            // A kernel that cannot switch after all keeps its groups dense: drop them and retry.
             for (int attempt = 0; attempt < 4; attempt++) {
                 Kernel[] switched = new Kernel[steps.size()];
                 int failed = switchKernels(switched);
                 if (failed < 0) {
-                    commit(switched);
+                    commit();
+                    for (int s = 0; s < switched.length; s++) {
+                        if (switched[s] == null) continue;
+                        Step old = steps.get(s);
+                        steps.set(s, new Step(old.nodeIndex, old.node, old.opset, old.operator, switched[s], old.in, old.out, old.label));
+                    }
                     return;
                 }
                 Step f = steps.get(failed);
-                for (int slot : f.in) if (slot >= 0) chosen[slot] = false;
-                for (int slot : f.out) chosen[slot] = false;
+                for (int slot : f.in) if (slot >= 0) dropGroup(slot);
+                for (int slot : f.out) dropGroup(slot);
             }
         }
 
-        /** Marks the values that qualify; false when none does. */
-        private boolean findCandidates() {
+        private boolean aware(Step step) {
+            return step.kernel instanceof InternalLayoutKernel;
+        }
+
+        /** A static single-output element-wise step whose operands all have its output's type. */
+        private boolean elementwise(Step step) {
+            if (step.kernel == null || step.out.length != 1 || !ELEMENTWISE.contains(step.node.opType())) return false;
+            if (!step.node.domain().isEmpty() && !step.node.domain().equals("ai.onnx")) return false;
+            if (!(type[step.out[0]] instanceof ValueType.TensorType t) || t.dtype() != DType.FLOAT) return false;
+            for (int slot : step.in) {
+                if (slot < 0 || !(type[slot] instanceof ValueType.TensorType u) || u.dtype() != t.dtype()
+                        || !u.shape().sameDims(t.shape())) {
+                    return false;
+                }
+            }
+            return step.in.length > 0;
+        }
+
+        private int find(int slot) {
+            while (group[slot] != slot) slot = group[slot] = group[group[slot]];
+            return slot;
+        }
+
+        /** Groups values, decides each group's layout; false when no group qualifies. */
+        private boolean findGroups() {
+            for (int slot = 0; slot < slotCount; slot++) group[slot] = slot;
             boolean[] excluded = new boolean[slotCount];
-            int[] producer = new int[slotCount];
-            int[] reads = new int[slotCount];
-            Arrays.fill(producer, -1);
-            for (int s = 0; s < steps.size(); s++) {
-                Step step = steps.get(s);
-                boolean aware = step.kernel instanceof InternalLayoutKernel;
-                if (aware && step.out.length > 0) producer[step.out[0]] = s;
+            boolean[] produced = new boolean[slotCount];
+            boolean[] read = new boolean[slotCount];
+            boolean[] throughElementwise = new boolean[slotCount];
+            for (Step step : steps) {
+                boolean aware = aware(step), elementwise = elementwise(step);
+                for (int i = 0; i < step.out.length; i++) {
+                    int slot = step.out[i];
+                    if ((aware && i == 0) || elementwise) produced[slot] = true;
+                    else excluded[slot] = true;
+                }
                 for (int i = 0; i < step.in.length; i++) {
                     int slot = step.in[i];
                     if (slot < 0) continue;
-                    if (i != 0 || !aware) excluded[slot] = true;
-                    else reads[slot]++;
+                    read[slot] = true;
+                    if (elementwise) {
+                        throughElementwise[slot] = throughElementwise[step.out[0]] = true;
+                        group[find(slot)] = find(step.out[0]);
+                    } else if (i != 0 || !aware) {
+                        excluded[slot] = true;
+                    }
                 }
                 for (int slot : program.nodeCaptures[step.nodeIndex]) excluded[slot] = true;
             }
             for (int slot : program.outputSlots) excluded[slot] = true;
             for (int slot = 0; slot < slotCount; slot++) if (aliasOf[slot] >= 0) excluded[root(slot)] = true;
+            for (int slot = 0; slot < slotCount; slot++) {
+                if (!produced[slot] || !read[slot] || kind[slot] != Plan.ARENA || aliasOf[slot] >= 0) excluded[slot] = true;
+            }
+            KernelProvider.ConvKernel.Layout[] agreed = new KernelProvider.ConvKernel.Layout[slotCount];
+            boolean[] bad = new boolean[slotCount];
+            for (int slot = 0; slot < slotCount; slot++) if (excluded[slot]) bad[find(slot)] = true;
+            for (Step step : steps) {
+                if (!aware(step)) continue;
+                InternalLayoutKernel k = (InternalLayoutKernel) step.kernel;
+                if (step.out.length > 0) agree(agreed, bad, step.out[0], k.internalOutputLayout());
+                if (step.in.length > 0 && step.in[0] >= 0) agree(agreed, bad, step.in[0], k.internalInputLayout());
+            }
             boolean any = false;
             for (int slot = 0; slot < slotCount; slot++) {
-                if (excluded[slot] || producer[slot] < 0 || reads[slot] == 0 || kind[slot] != Plan.ARENA) continue;
-                KernelProvider.ConvKernel.Layout l = ((InternalLayoutKernel) steps.get(producer[slot]).kernel).internalOutputLayout();
-                if (l != null && everyReaderTakes(slot, l)) {
-                    chosen[slot] = true;
-                    layout[slot] = l;
-                    any = true;
+                int g = find(slot);
+                if (bad[g] || agreed[g] == null || excluded[slot]) continue;
+                // element-wise steps run over the dense element count: only a layout without padding
+                if (throughElementwise[slot] && agreed[g].bytes() != denseBytes(slot)) {
+                    bad[g] = true;
+                    continue;
                 }
+                chosen[slot] = true;
+                layout[slot] = agreed[g];
+                any = true;
             }
+            for (int slot = 0; slot < slotCount; slot++) if (chosen[slot] && bad[find(slot)]) chosen[slot] = false;
             return any;
         }
 
-        private boolean everyReaderTakes(int slot, KernelProvider.ConvKernel.Layout l) {
-            for (Step step : steps) {
-                if (step.in.length == 0 || step.in[0] != slot) continue;
-                KernelProvider.ConvKernel.Layout wanted = ((InternalLayoutKernel) step.kernel).internalInputLayout();
-                if (wanted == null || !wanted.token().equals(l.token())) return false;
-            }
-            return true;
+        private void agree(KernelProvider.ConvKernel.Layout[] agreed, boolean[] bad, int slot,
+                           KernelProvider.ConvKernel.Layout offered) {
+            int g = find(slot);
+            if (offered == null) bad[g] = true;
+            else if (agreed[g] == null) agreed[g] = offered;
+            else if (!agreed[g].token().equals(offered.token())) bad[g] = true;
         }
 
-        /** Fills the switched kernel of every step touching a chosen value; the index of a step that cannot switch, or -1. */
+        private void dropGroup(int slot) {
+            int g = find(slot);
+            for (int other = 0; other < slotCount; other++) if (find(other) == g) chosen[other] = false;
+        }
+
+        /** Fills the switched kernel of every oneDNN-style step touching a chosen value; the index of a step that cannot switch, or -1. */
         private int switchKernels(Kernel[] switched) {
             for (int s = 0; s < steps.size(); s++) {
                 Step step = steps.get(s);
+                if (!aware(step)) continue;
                 boolean in = step.in.length > 0 && step.in[0] >= 0 && chosen[step.in[0]];
                 boolean out = step.out.length > 0 && chosen[step.out[0]];
                 if (!in && !out) continue;
@@ -453,14 +518,14 @@ final class Planner {
             return -1;
         }
 
-        private void commit(Kernel[] switched) {
-            for (int s = 0; s < switched.length; s++) {
-                if (switched[s] == null) continue;
-                Step old = steps.get(s);
-                steps.set(s, new Step(old.nodeIndex, old.node, old.opset, old.operator, switched[s], old.in, old.out, old.label));
-            }
+        private void commit() {
             for (int slot = 0; slot < slotCount; slot++) if (chosen[slot]) internalBytes[slot] = layout[slot].bytes();
         }
+    }
+
+    private long denseBytes(int slot) {
+        ValueType.TensorType t = (ValueType.TensorType) type[slot];
+        return t.dtype().storageBytes(t.shape().elementCount());
     }
 
     private void checkLimit(long bytes, ValueType[] signature) {

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A chain of oneDNN convolutions with fused activations (post-ops) whose intermediate values stay
  * in oneDNN's blocked layout gives the outputs of the same model with every tensor NCHW
  * ({@code edgerun.onednn.layout=plain}) and with the Java kernels; values read by a non-oneDNN
- * consumer (Add) or that are graph outputs stay NCHW.
+ * consumer (MaxPool, an Add over padded blocks) or that are graph outputs stay NCHW, while an Add
+ * or Relu between oneDNN convolutions runs on blocked values when the blocks have no padding.
  */
 class OneDnnLayoutChainTest {
     private String previousKernels;
@@ -75,6 +76,29 @@ class OneDnnLayoutChainTest {
         return Model.builder().graph(g.build()).opset(17).build();
     }
 
+    /**
+     * A residual block: x[1,8,10,10] -> P (1x1 8->32) Relu -> p -> Q (depthwise 3x3) Relu -> q -> R (1x1 32->32) -> r;
+     * s = Add(p, r); t = Relu(s) -> U (3x3 32->16) -> u; m = MaxPool(q). Outputs u and m. 32 channels
+     * fill oneDNN's blocks exactly, so the Add and the Relu may run on blocked values; q is read by
+     * MaxPool, so it stays NCHW.
+     */
+    private static Model residual() {
+        Random rnd = new Random(5);
+        Graph.Builder g = Graph.builder("residual").input(Value.tensor("x", DType.FLOAT, 1, 8, 10, 10));
+        conv(g, rnd, "P", "x", "p0", 32, 8, 1, 1, 1);
+        g.node("Relu", List.of("p0"), List.of("p"));
+        conv(g, rnd, "Q", "p", "q0", 32, 1, 3, 1, 32);
+        g.node("Relu", List.of("q0"), List.of("q"));
+        conv(g, rnd, "R", "q", "r", 32, 32, 1, 1, 1);
+        g.node("Add", List.of("p", "r"), List.of("s"));
+        g.node("Relu", List.of("s"), List.of("t"));
+        conv(g, rnd, "U", "t", "u", 16, 32, 3, 1, 1);
+        g.node("MaxPool", List.of("q"), List.of("m"), Attribute.of("kernel_shape", new long[] {2, 2}),
+                Attribute.of("strides", new long[] {2, 2}));
+        g.output(Value.tensor("u", DType.FLOAT, 1, 16, 10, 10)).output(Value.tensor("m", DType.FLOAT, 1, 32, 5, 5));
+        return Model.builder().graph(g.build()).opset(17).build();
+    }
+
     private static void conv(Graph.Builder g, Random rnd, String name, String in, String out, int m, int c, int k,
                              int stride, int group) {
         float[] w = new float[m * c * k * k];
@@ -119,22 +143,53 @@ class OneDnnLayoutChainTest {
         assertClose(java.h, chained.h, "h vs Java");
     }
 
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void residualAddAndReluRunOnBlockedValues(int threads) {
+        Model model = residual();
+        Random rnd = new Random(3);
+        float[] x = new float[8 * 10 * 10];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+
+        Outputs chained = run(model, x, threads, "onednn", "auto", "u", "m");
+        Outputs plain = run(model, x, threads, "onednn", "plain", "u", "m");
+        Outputs java = run(model, x, threads, "java", "auto", "u", "m");
+
+        for (String v : List.of("p", "r", "s", "t")) {
+            assertTrue(internal(chained.plan, v), v + " should stay blocked:\n" + chained.plan);
+        }
+        for (String v : List.of("q", "u", "m")) {
+            assertFalse(internal(chained.plan, v), v + " is read by MaxPool or is a graph output, so NCHW:\n" + chained.plan);
+        }
+        assertClose(plain.y, chained.y, "u");
+        assertClose(plain.h, chained.h, "m");
+        assertClose(java.y, chained.y, "u vs Java");
+        assertClose(java.h, chained.h, "m vs Java");
+    }
+
+    /** The two outputs of a model, and its plan. */
     private record Outputs(float[] y, float[] h, String plan) { }
 
     private static Outputs run(Model model, float[] x, int threads, String kernels, String layout) {
+        return run(model, x, threads, kernels, layout, "y", "h");
+    }
+
+    private static Outputs run(Model model, float[] x, int threads, String kernels, String layout, String first,
+                               String second) {
         System.setProperty(KernelSelection.PROPERTY, kernels);
         System.setProperty(OneDnnKernels.LAYOUT_PROPERTY, layout);
         KernelSelection.resetDefaults();
         SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
-        try (NativeSession s = (NativeSession) Edgerun.session(model, options); Tensor in = Tensor.of(x, 1, 6, 13, 11)) {
-            float[] y = null, h = null;
+        long[] dims = ((dev.edgerun.runtime.ir.ValueType.TensorType) model.graph().inputs().get(0).type()).shape().dims();
+        try (NativeSession s = (NativeSession) Edgerun.session(model, options); Tensor in = Tensor.of(x, dims)) {
+            float[] a = null, b = null;
             for (int run = 0; run < 2; run++) { // the second run reuses the frame, with stale blocked buffers
                 try (RunResult r = s.run(Map.of("x", in))) {
-                    y = r.get("y").toFloatArray();
-                    h = r.get("h").toFloatArray();
+                    a = r.get(first).toFloatArray();
+                    b = r.get(second).toFloatArray();
                 }
             }
-            return new Outputs(y, h, s.explainPlan());
+            return new Outputs(a, b, s.explainPlan());
         }
     }
 
