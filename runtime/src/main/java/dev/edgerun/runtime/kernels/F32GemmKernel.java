@@ -16,6 +16,7 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
     private final MemorySegment packedB; // null when B is packed per run
     private final long aBytes;
     private final long bBytes;
+    private final F32Gemv gemv;           // one-row products read A in place; null otherwise
 
     public F32GemmKernel(KernelProvider.GemmSpec spec, F32Gemm gemm) {
         if (spec.dtype() != DType.FLOAT) throw new IllegalArgumentException("F32GemmKernel needs float32, got " + spec);
@@ -25,6 +26,7 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
         this.bBytes = 4 * gemm.packedBSize(spec.k(), spec.n());
         this.packedA = spec.constantA() == null ? null : packConstant(spec.constantA(), aBytes, true);
         this.packedB = spec.constantB() == null ? null : packConstant(spec.constantB(), bBytes, false);
+        this.gemv = spec.m() == 1 && spec.constantA() == null && gemm.species() != null ? new F32Gemv(gemm) : null;
     }
 
     private MemorySegment packConstant(Tensor t, long bytes, boolean isA) {
@@ -58,6 +60,12 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
         MemorySegment pb = packedB;
         long paOff = 0, pbOff = 0;
         long free = 0;
+        if (gemv != null) { // A is one row, element p at p whether transposed or not
+            if (pb == null) packB(b, bOffset, scratch, 0);
+            gemv.multiply(spec.n(), spec.k(), a, aOffset, 1, pb == null ? scratch : pb, 0, y, yOffset,
+                    spec.alpha(), spec.accumulate(), spec.epilogue(), par);
+            return;
+        }
         if (pa == null) {
             pa = scratch;
             paOff = free;

@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.ops.rnn;
 
+import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.ops.NodeContext;
 import java.util.List;
 
@@ -36,6 +37,33 @@ final class Activation {
             case SOFTSIGN -> x / (1f + Math.abs(x));
             case SOFTPLUS -> (float) Math.log1p(Math.exp(x));
         };
+    }
+
+    /**
+     * The same function as an element-wise kernel operation (its parameters are {@link #alpha}
+     * and {@link #beta}), so a cell can apply it to a whole gate vector; null when none matches.
+     */
+    F32UnaryOp unaryOp() {
+        return switch (kind) {
+            case RELU -> F32UnaryOp.RELU;
+            case TANH -> F32UnaryOp.TANH;
+            case SIGMOID -> F32UnaryOp.SIGMOID;
+            case LEAKY_RELU -> F32UnaryOp.LEAKY_RELU;
+            case THRESHOLDED_RELU -> F32UnaryOp.THRESHOLDED_RELU;
+            case HARD_SIGMOID -> F32UnaryOp.HARD_SIGMOID;
+            case ELU -> F32UnaryOp.ELU;
+            case SOFTSIGN -> F32UnaryOp.SOFTSIGN;
+            case SOFTPLUS -> F32UnaryOp.SOFTPLUS;
+            case AFFINE, SCALED_TANH -> null;
+        };
+    }
+
+    float alpha() {
+        return alpha;
+    }
+
+    float beta() {
+        return beta;
     }
 
     private static float sigmoid(float x) {

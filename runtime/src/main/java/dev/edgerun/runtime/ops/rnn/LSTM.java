@@ -3,6 +3,8 @@ package dev.edgerun.runtime.ops.rnn;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Gemm;
+import dev.edgerun.runtime.kernels.F32Gemv;
+import dev.edgerun.runtime.kernels.F32Unary;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RnnDot;
 import dev.edgerun.runtime.ops.Kernel;
@@ -18,6 +20,12 @@ import java.util.List;
  * {@code input_forget} couples the forget gate to the input gate (f = 1 - i), as ONNX Runtime does.
  * Batch items run one after another, each over its own {@code sequence_lens} steps; Y is zero
  * past the end of a sequence.
+ *
+ * <p>Per direction, the input part of every gate for every time step is one packed GEMM,
+ * {@code X·Wᵀ + Wb + Rb}, written into scratch; each step then only adds {@code h·Rᵀ} onto its row
+ * (a one-row product over Rᵀ packed once, as ONNX Runtime's CPU LSTM does) and applies the gate
+ * activations to whole gate vectors. Clip, peepholes, input_forget and activations without a
+ * vector form take a per-element loop instead.
  */
 public final class LSTM implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -30,21 +38,26 @@ public final class LSTM implements Operator {
         boolean inputForget = ctx.attrInt("input_forget", 0) != 0;
         F32Gemm gemm = F32Gemm.preferred();
         Tensor w = ctx.constantInput(1);
-        MemorySegment packedW = w == null ? null : packW(gemm, spec, w.data(), F32Gemm.allocatePacked(packedWBytes(gemm, spec)), 0);
-        return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, packedW);
+        Tensor r = ctx.constantInput(2);
+        MemorySegment packedW = w == null ? null
+                : packTransposed(gemm, spec, spec.inputSize, w.data(), F32Gemm.allocatePacked(packedBytes(gemm, spec, spec.inputSize)), 0);
+        MemorySegment packedR = r == null || gemm.species() == null ? null
+                : packTransposed(gemm, spec, spec.hidden, r.data(), F32Gemm.allocatePacked(packedBytes(gemm, spec, spec.hidden)), 0);
+        return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, packedW,
+                packedR);
     }
 
-    /** Bytes of W packed as GEMM B operands, one {@code [I x 4H]} panel set per direction. */
-    private static long packedWBytes(F32Gemm gemm, RecurrentSpec s) {
-        return 4L * s.numDirections * gemm.packedBSize(s.inputSize, 4 * s.hidden);
+    /** Bytes of W or R ({@code [4H x k]} per direction) packed as transposed GEMM B operands. */
+    private static long packedBytes(F32Gemm gemm, RecurrentSpec s, int k) {
+        return 4L * s.numDirections * gemm.packedBSize(k, 4 * s.hidden);
     }
 
-    /** Packs Wᵀ of every direction ({@code [I x 4H]}, element (p, row) = W[d, row, p]) into {@code dst}. */
-    private static MemorySegment packW(F32Gemm gemm, RecurrentSpec s, MemorySegment w, MemorySegment dst, long dstOff) {
-        long perDirection = 4L * gemm.packedBSize(s.inputSize, 4 * s.hidden);
+    /** Packs Mᵀ of every direction ({@code [k x 4H]}, element (p, row) = M[d, row, p]) into {@code dst}. */
+    private static MemorySegment packTransposed(F32Gemm gemm, RecurrentSpec s, int k, MemorySegment m, MemorySegment dst,
+                                                long dstOff) {
+        long perDirection = 4L * gemm.packedBSize(k, 4 * s.hidden);
         for (int d = 0; d < s.numDirections; d++) {
-            gemm.packB(w, 4L * d * 4 * s.hidden * s.inputSize, 1, s.inputSize, s.inputSize, 4 * s.hidden,
-                    dst, dstOff + d * perDirection);
+            gemm.packB(m, 4L * d * 4 * s.hidden * k, 1, k, k, 4 * s.hidden, dst, dstOff + d * perDirection);
         }
         return dst;
     }
@@ -57,32 +70,43 @@ public final class LSTM implements Operator {
         private final List<ValueType> types;
         private final RnnDot dot = RnnDot.DEFAULT;
         private final F32Gemm gemm;
+        private final F32Gemv gemv;          // null: scalar kernels, h·Rᵀ by dot products
         private final MemorySegment packedW; // null: W is not constant, packed into scratch per run
+        private final MemorySegment packedR; // null: packed into scratch per run, or not packed (scalar)
+        private final boolean vectorGates;   // gate activations applied to whole vectors
         private final int rows;              // rows of X: seqLength * batch
-        private final long packedXAt;        // scratch byte offsets
+        private final long tanhAt;           // scratch byte offsets
+        private final long packedXAt;
         private final long projectionAt;
         private final long packedWAt;
+        private final long packedRAt;
         private final long scratchBytes;
 
         LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types,
-                   F32Gemm gemm, MemorySegment packedW) {
+                   F32Gemm gemm, MemorySegment packedW, MemorySegment packedR) {
             this.s = s;
             this.hasInitialC = hasInitialC;
             this.hasPeepholes = hasPeepholes;
             this.inputForget = inputForget;
             this.types = types;
             this.gemm = gemm;
+            this.gemv = gemm.species() == null ? null : new F32Gemv(gemm);
             this.packedW = packedW;
+            this.packedR = packedR;
+            this.vectorGates = !hasPeepholes && !inputForget && s.clip == Float.POSITIVE_INFINITY
+                    && java.util.Arrays.stream(s.activations).allMatch(a -> a.unaryOp() != null);
             this.rows = s.seqLength * s.batch;
-            this.packedXAt = 4L * 6 * s.hidden;
+            this.tanhAt = 4L * 2 * s.hidden;
+            this.packedXAt = tanhAt + 4L * s.hidden;
             this.projectionAt = packedXAt + 4L * F32Gemm.packedASize(rows, s.inputSize);
             this.packedWAt = projectionAt + 4L * rows * 4 * s.hidden;
-            this.scratchBytes = packedWAt + (packedW == null ? packedWBytes(gemm, s) : 0);
+            this.packedRAt = packedWAt + (packedW == null ? packedBytes(gemm, s, s.inputSize) : 0);
+            this.scratchBytes = packedRAt + (packedR == null && gemv != null ? packedBytes(gemm, s, s.hidden) : 0);
         }
 
         @Override public List<ValueType> outputTypes() { return types; }
 
-        /** h[H], c[H], gates[4H], packed X, X·Wᵀ of one direction [rows x 4H], packed W when not constant. */
+        /** h[H], c[H], tanh(c)[H], packed X, X·Wᵀ + bias of one direction [rows x 4H], W and R packed when not constant. */
         @Override public long scratchBytes() { return scratchBytes; }
 
         @Override
@@ -93,77 +117,123 @@ public final class LSTM implements Operator {
             if (y != null) y.data().fill((byte) 0);
             MemorySegment scratch = ctx.scratch();
             F32Gemm.packA(ctx.input(0).data(), 0, s.inputSize, 1, rows, s.inputSize, scratch, packedXAt);
-            MemorySegment w = packedW != null ? packedW : packW(gemm, s, ctx.input(1).data(), scratch, packedWAt);
+            MemorySegment w = packedW != null ? packedW
+                    : packTransposed(gemm, s, s.inputSize, ctx.input(1).data(), scratch, packedWAt);
             long wAt = packedW != null ? 0 : packedWAt;
+            MemorySegment r = packedR;
+            long rAt = 0;
+            if (r == null && gemv != null) {
+                r = packTransposed(gemm, s, s.hidden, ctx.input(2).data(), scratch, packedRAt);
+                rAt = packedRAt;
+            }
             for (int d = 0; d < s.numDirections; d++) {
-                projectInput(scratch, w, wAt + 4L * d * gemm.packedBSize(s.inputSize, 4 * s.hidden));
+                projectInput(ctx, d, scratch, w, wAt + 4L * d * gemm.packedBSize(s.inputSize, 4 * s.hidden));
+                long rDir = rAt + 4L * d * (gemv != null ? gemm.packedBSize(s.hidden, 4 * s.hidden) : 0);
                 for (int b = 0; b < s.batch; b++) {
-                    runSequence(ctx, d, b, y, yh, yc);
+                    runSequence(ctx, d, b, y, yh, yc, r, rDir);
                 }
             }
         }
 
-        /** X·Wᵀ of one direction for every time step and batch item at once, rows in X's order. */
-        private void projectInput(MemorySegment scratch, MemorySegment w, long wAt) {
+        /** Every row of the projection becomes Wb + Rb + X·Wᵀ of direction {@code d}, rows in X's order. */
+        private void projectInput(RunContext ctx, int d, MemorySegment scratch, MemorySegment w, long wAt) {
             int n = 4 * s.hidden;
+            long rowBytes = 4L * n;
+            boolean accumulate = s.hasBias;
+            if (s.hasBias) {
+                MemorySegment bias = ctx.input(3).data();
+                long wb = 4L * d * 2 * n, rb = wb + rowBytes;
+                for (int j = 0; j < n; j++) {
+                    scratch.set(F, projectionAt + 4L * j, bias.get(F, wb + 4L * j) + bias.get(F, rb + 4L * j));
+                }
+                for (int row = 1; row < rows; row++) {
+                    MemorySegment.copy(scratch, projectionAt, scratch, projectionAt + row * rowBytes, rowBytes);
+                }
+            }
             gemm.multiply(rows, n, s.inputSize, scratch, packedXAt, w, wAt, scratch, projectionAt, n,
-                    1f, false, null, Parallel.SERIAL);
+                    1f, accumulate, null, Parallel.SERIAL);
         }
 
-        private void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh, Tensor yc) {
+        private void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh, Tensor yc, MemorySegment packedR,
+                                 long rDir) {
             int hs = s.hidden;
             MemorySegment scratch = ctx.scratch();
             long hOff = 0;
             long cOff = 4L * hs;
-            long gOff = 8L * hs;
             long stateAt = 4L * s.stateOffset(d, b);
             copyOrZero(s.hasInitialH ? ctx.input(5) : null, stateAt, scratch, hOff, hs);
             copyOrZero(hasInitialC ? ctx.input(6) : null, stateAt, scratch, cOff, hs);
             int steps = s.hasSequenceLens ? Math.min(ctx.input(4).getInt(b), s.seqLength) : s.seqLength;
             MemorySegment r = ctx.input(2).data();
-            MemorySegment bias = s.hasBias ? ctx.input(3).data() : null;
             MemorySegment p = hasPeepholes ? ctx.input(7).data() : null;
-            Activation f = s.activation(d, 0);
-            Activation g = s.activation(d, 1);
-            Activation h = s.activation(d, 2);
-            long rDir = 4L * d * 4 * hs * hs;
             for (int step = 0; step < steps; step++) {
                 int t = s.reversed(d) ? steps - 1 - step : step;
-                long xwAt = projectionAt + 4L * (s.xOffset(t, b) / s.inputSize) * 4 * hs;
-                for (int row = 0; row < 4 * hs; row++) {
-                    float acc = scratch.get(F, xwAt + 4L * row)
-                            + dot.dot(scratch, hOff, r, rDir + 4L * row * hs, hs);
-                    if (bias != null) {
-                        long bAt = 4L * ((long) d * 8 * hs + row);
-                        acc += bias.get(F, bAt) + bias.get(F, bAt + 16L * hs);
+                long gOff = projectionAt + 4L * (s.xOffset(t, b) / s.inputSize) * 4 * hs;
+                if (gemv != null) {
+                    gemv.multiply(4 * hs, hs, scratch, hOff, 1, packedR, rDir, scratch, gOff, 1f, true, null,
+                            Parallel.SERIAL);
+                } else {
+                    long rd = 4L * d * 4 * hs * hs;
+                    for (int row = 0; row < 4 * hs; row++) {
+                        long at = gOff + 4L * row;
+                        scratch.set(F, at, scratch.get(F, at) + dot.dot(scratch, hOff, r, rd + 4L * row * hs, hs));
                     }
-                    scratch.set(F, gOff + 4L * row, acc);
                 }
-                for (int j = 0; j < hs; j++) {
-                    float cPrev = scratch.get(F, cOff + 4L * j);
-                    float ai = scratch.get(F, gOff + 4L * j);
-                    float ao = scratch.get(F, gOff + 4L * (hs + j));
-                    float af = scratch.get(F, gOff + 4L * (2 * hs + j));
-                    float ac = scratch.get(F, gOff + 4L * (3 * hs + j));
-                    if (p != null) {
-                        long pAt = 4L * ((long) d * 3 * hs + j);
-                        ai += p.get(F, pAt) * cPrev;
-                        af += p.get(F, pAt + 8L * hs) * cPrev;
-                    }
-                    float gi = f.apply(s.clip(ai));
-                    float gf = inputForget ? 1f - gi : f.apply(s.clip(af));
-                    float gc = g.apply(s.clip(ac));
-                    float c = gf * cPrev + gi * gc;
-                    if (p != null) ao += p.get(F, 4L * ((long) d * 3 * hs + hs + j)) * c;
-                    float go = f.apply(s.clip(ao));
-                    scratch.set(F, cOff + 4L * j, c);
-                    scratch.set(F, gOff + 4L * j, go * h.apply(c)); // new h, kept apart until all j are done
-                }
-                MemorySegment.copy(scratch, gOff, scratch, hOff, 4L * hs);
+                if (vectorGates) vectorCell(scratch, gOff, d);
+                else scalarCell(scratch, gOff, d, p);
                 if (y != null) MemorySegment.copy(scratch, hOff, y.data(), 4L * s.yOffset(t, d, b), 4L * hs);
             }
             if (yh != null) MemorySegment.copy(scratch, hOff, yh.data(), stateAt, 4L * hs);
-            if (yc != null) MemorySegment.copy(scratch, cOff, yc.data(), stateAt, 4L * hs);
+            if (yc != null) MemorySegment.copy(scratch, 4L * hs, yc.data(), stateAt, 4L * hs);
+        }
+
+        /** Activations over whole gate vectors (i, o, f share one), then c and h element-wise. */
+        private void vectorCell(MemorySegment g, long gOff, int d) {
+            int hs = s.hidden;
+            Activation f = s.activation(d, 0);
+            Activation cAct = s.activation(d, 1);
+            Activation hAct = s.activation(d, 2);
+            var species = gemm.species();
+            long gi = gOff / 4, go = gi + hs, gf = go + hs, gc = gf + hs; // float indices of the four gates
+            F32Unary.apply(f.unaryOp(), f.alpha(), f.beta(), species, g, gi, g, gi, 3 * hs);
+            F32Unary.apply(cAct.unaryOp(), cAct.alpha(), cAct.beta(), species, g, gc, g, gc, hs);
+            long c = hs; // float index of c in scratch; h is at 0
+            for (int j = 0; j < hs; j++) {
+                float cj = g.getAtIndex(F, gf + j) * g.getAtIndex(F, c + j) + g.getAtIndex(F, gi + j) * g.getAtIndex(F, gc + j);
+                g.setAtIndex(F, c + j, cj);
+            }
+            long tanhC = tanhAt / 4;
+            F32Unary.apply(hAct.unaryOp(), hAct.alpha(), hAct.beta(), species, g, c, g, tanhC, hs);
+            for (int j = 0; j < hs; j++) g.setAtIndex(F, j, g.getAtIndex(F, go + j) * g.getAtIndex(F, tanhC + j));
+        }
+
+        /** The general cell, one element at a time: clip, peepholes, input_forget, any activation. */
+        private void scalarCell(MemorySegment scratch, long gOff, int d, MemorySegment p) {
+            int hs = s.hidden;
+            long cOff = 4L * hs;
+            Activation f = s.activation(d, 0);
+            Activation g = s.activation(d, 1);
+            Activation h = s.activation(d, 2);
+            for (int j = 0; j < hs; j++) {
+                float cPrev = scratch.get(F, cOff + 4L * j);
+                float ai = scratch.get(F, gOff + 4L * j);
+                float ao = scratch.get(F, gOff + 4L * (hs + j));
+                float af = scratch.get(F, gOff + 4L * (2 * hs + j));
+                float ac = scratch.get(F, gOff + 4L * (3 * hs + j));
+                if (p != null) {
+                    long pAt = 4L * ((long) d * 3 * hs + j);
+                    ai += p.get(F, pAt) * cPrev;
+                    af += p.get(F, pAt + 8L * hs) * cPrev;
+                }
+                float gi = f.apply(s.clip(ai));
+                float gf = inputForget ? 1f - gi : f.apply(s.clip(af));
+                float gc = g.apply(s.clip(ac));
+                float c = gf * cPrev + gi * gc;
+                if (p != null) ao += p.get(F, 4L * ((long) d * 3 * hs + hs + j)) * c;
+                float go = f.apply(s.clip(ao));
+                scratch.set(F, cOff + 4L * j, c);
+                scratch.set(F, 4L * j, go * h.apply(c)); // h is no longer read this step: the product used it
+            }
         }
     }
 

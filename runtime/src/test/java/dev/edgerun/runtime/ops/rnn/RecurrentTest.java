@@ -116,6 +116,22 @@ class RecurrentTest {
     }
 
     @Test
+    void lstmWithoutPeepholesTakesTheVectorGatesAndMatchesReference() {
+        Random rnd = new Random(7);
+        float[] x = random(rnd, SEQ * BATCH * IN), w = random(rnd, 4 * H * IN), r = random(rnd, 4 * H * H);
+        float[] bias = random(rnd, 8 * H);
+        try (OpHarness h = new OpHarness()) {
+            List<Object> out = h.run(new LSTM(), node("LSTM"), 14,
+                    Tensor.of(x, SEQ, BATCH, IN), Tensor.of(w, 1, 4 * H, IN), Tensor.of(r, 1, 4 * H, H),
+                    Tensor.of(bias, 1, 8 * H));
+            float[] expected = lstmReference(x, w, r, bias, new float[3 * H], SEQ);
+            assertArrayEquals(expected, ((Tensor) out.get(0)).toFloatArray(), 1e-5f);
+            float[] yc = ((Tensor) out.get(2)).toFloatArray();
+            for (float v : yc) assertEquals(false, Float.isNaN(v) || v == 0f, "cell state " + java.util.Arrays.toString(yc));
+        }
+    }
+
+    @Test
     void lstmLayoutOneIsTheTransposeOfLayoutZero() {
         Random rnd = new Random(2);
         float[] x = random(rnd, SEQ * BATCH * IN), w = random(rnd, 4 * H * IN), r = random(rnd, 4 * H * H);

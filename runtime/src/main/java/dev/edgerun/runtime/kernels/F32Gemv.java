@@ -1,0 +1,201 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One-row products {@code y[n] = alpha * x[k] . B[k x n]} (+ the previous y when
+ * {@code accumulate}) over B packed as {@link F32Gemm} packs it ({@code [ceil(n/nr)][k][nr]}).
+ * The general micro-kernel computes {@link F32Gemm#MR} rows per tile, so a single row (a fully
+ * connected layer at batch 1, a recurrent step) would waste five sixths of its work and pack x
+ * into a panel first. Here x is read in place (any stride) and four panels are swept at once:
+ * eight accumulators, each B element loaded once, no horizontal reductions.
+ */
+public final class F32Gemv {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Panels swept together. */
+    private static final int GROUP = 4;
+    /** Multiply-adds below which a second thread costs more than it saves. */
+    private static final long PARALLEL_MIN_MACS = 1L << 16;
+
+    private final Micro micro;
+    private final int nr;
+
+    /** The kernel for {@code gemm}'s species and panel width; {@code gemm} must be a vector GEMM. */
+    public F32Gemv(F32Gemm gemm) {
+        if (gemm.species() == null) throw new IllegalArgumentException("F32Gemv needs a vector species");
+        this.micro = Micro.of(gemm.species());
+        this.nr = gemm.nr();
+    }
+
+    /**
+     * {@code y[j] (+)= alpha * sum_p x[p] * B[p, j]} for j in [0, n). x element p is at byte
+     * {@code xOff + 4 * p * xStride}; y is contiguous from {@code yOff}; {@code epilogue} (nullable)
+     * is applied to each finished run of y.
+     */
+    public void multiply(int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb, long pbOff,
+                         MemorySegment y, long yOff, float alpha, boolean accumulate, F32GemmEpilogue epilogue,
+                         Parallel par) {
+        if (n == 0) return;
+        int panels = F32Gemm.ceilDiv(n, nr);
+        int groups = F32Gemm.ceilDiv(panels, GROUP);
+        if (par.threads() <= 1 || groups == 1 || (long) n * k < PARALLEL_MIN_MACS) {
+            groups(0, groups, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue);
+        } else {
+            par.forRange(groups, (from, to) ->
+                    groups(from, to, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue));
+        }
+    }
+
+    private void groups(int from, int to, int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb,
+                        long pbOff, MemorySegment y, long yOff, float alpha, boolean accumulate,
+                        F32GemmEpilogue epilogue) {
+        long panelBytes = 4L * nr * k;
+        for (int g = from; g < to; g++) {
+            int p0 = g * GROUP;
+            int j0 = p0 * nr;
+            int cols = Math.min(n - j0, GROUP * nr);
+            if (cols == GROUP * nr) {
+                micro.four(k, x, xOff, xStride, pb, pbOff + p0 * panelBytes, panelBytes, y, yOff + 4L * j0,
+                        alpha, accumulate);
+            } else {
+                for (int j = j0; j < n; j += nr) {
+                    micro.one(k, x, xOff, xStride, pb, pbOff + (j / nr) * panelBytes, y, yOff + 4L * j,
+                            Math.min(nr, n - j), alpha, accumulate);
+                }
+            }
+            if (epilogue != null) epilogue.apply(y, yOff + 4L * j0, cols);
+        }
+    }
+
+    /** The loops; each width is a final subclass with a {@code static final} species (see {@link F32Gemm}). */
+    abstract static class Micro {
+        abstract VectorSpecies<Float> s();
+
+        static Micro of(VectorSpecies<Float> species) {
+            return switch (species.vectorBitSize()) {
+                case 512 -> new Micro512();
+                case 256 -> new Micro256();
+                case 128 -> new Micro128();
+                case 64 -> new Micro64();
+                default -> throw new IllegalArgumentException("no GEMV loop for " + species);
+            };
+        }
+
+        /** Four full panels from {@code bAt}, {@code panelBytes} apart: 4 * nr outputs at {@code yAt}. */
+        final void four(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt, long panelBytes,
+                        MemorySegment y, long yAt, float alpha, boolean accumulate) {
+            VectorSpecies<Float> s = s();
+            long half = 4L * s.length();
+            long step = 2 * half;
+            FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            long b0 = bAt, b1 = bAt + panelBytes, b2 = b1 + panelBytes, b3 = b2 + panelBytes;
+            long xs = 4L * xStride;
+            long xp = xOff;
+            for (int p = 0; p < k; p++) {
+                FloatVector xv = FloatVector.broadcast(s, x.get(F, xp));
+                a0 = xv.fma(FloatVector.fromMemorySegment(s, b, b0, LE), a0);
+                a1 = xv.fma(FloatVector.fromMemorySegment(s, b, b0 + half, LE), a1);
+                a2 = xv.fma(FloatVector.fromMemorySegment(s, b, b1, LE), a2);
+                a3 = xv.fma(FloatVector.fromMemorySegment(s, b, b1 + half, LE), a3);
+                a4 = xv.fma(FloatVector.fromMemorySegment(s, b, b2, LE), a4);
+                a5 = xv.fma(FloatVector.fromMemorySegment(s, b, b2 + half, LE), a5);
+                a6 = xv.fma(FloatVector.fromMemorySegment(s, b, b3, LE), a6);
+                a7 = xv.fma(FloatVector.fromMemorySegment(s, b, b3 + half, LE), a7);
+                xp += xs;
+                b0 += step;
+                b1 += step;
+                b2 += step;
+                b3 += step;
+            }
+            if (alpha != 1f) {
+                a0 = a0.mul(alpha); a1 = a1.mul(alpha); a2 = a2.mul(alpha); a3 = a3.mul(alpha);
+                a4 = a4.mul(alpha); a5 = a5.mul(alpha); a6 = a6.mul(alpha); a7 = a7.mul(alpha);
+            }
+            if (accumulate) {
+                a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE));
+                a1 = a1.add(FloatVector.fromMemorySegment(s, y, yAt + half, LE));
+                a2 = a2.add(FloatVector.fromMemorySegment(s, y, yAt + 2 * half, LE));
+                a3 = a3.add(FloatVector.fromMemorySegment(s, y, yAt + 3 * half, LE));
+                a4 = a4.add(FloatVector.fromMemorySegment(s, y, yAt + 4 * half, LE));
+                a5 = a5.add(FloatVector.fromMemorySegment(s, y, yAt + 5 * half, LE));
+                a6 = a6.add(FloatVector.fromMemorySegment(s, y, yAt + 6 * half, LE));
+                a7 = a7.add(FloatVector.fromMemorySegment(s, y, yAt + 7 * half, LE));
+            }
+            a0.intoMemorySegment(y, yAt, LE);
+            a1.intoMemorySegment(y, yAt + half, LE);
+            a2.intoMemorySegment(y, yAt + 2 * half, LE);
+            a3.intoMemorySegment(y, yAt + 3 * half, LE);
+            a4.intoMemorySegment(y, yAt + 4 * half, LE);
+            a5.intoMemorySegment(y, yAt + 5 * half, LE);
+            a6.intoMemorySegment(y, yAt + 6 * half, LE);
+            a7.intoMemorySegment(y, yAt + 7 * half, LE);
+        }
+
+        /** One panel from {@code bAt}: its first {@code cols} outputs at {@code yAt}. */
+        final void one(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt,
+                       MemorySegment y, long yAt, int cols, float alpha, boolean accumulate) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length();
+            long half = 4L * lanes;
+            long step = 2 * half;
+            FloatVector a0 = FloatVector.zero(s), a1 = a0;
+            long bp = bAt;
+            long xs = 4L * xStride;
+            long xp = xOff;
+            for (int p = 0; p < k; p++) {
+                FloatVector xv = FloatVector.broadcast(s, x.get(F, xp));
+                a0 = xv.fma(FloatVector.fromMemorySegment(s, b, bp, LE), a0);
+                a1 = xv.fma(FloatVector.fromMemorySegment(s, b, bp + half, LE), a1);
+                xp += xs;
+                bp += step;
+            }
+            if (alpha != 1f) {
+                a0 = a0.mul(alpha);
+                a1 = a1.mul(alpha);
+            }
+            if (cols == 2 * lanes) {
+                if (accumulate) {
+                    a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE));
+                    a1 = a1.add(FloatVector.fromMemorySegment(s, y, yAt + half, LE));
+                }
+                a0.intoMemorySegment(y, yAt, LE);
+                a1.intoMemorySegment(y, yAt + half, LE);
+            } else {
+                VectorMask<Float> m0 = s.indexInRange(0, cols);
+                VectorMask<Float> m1 = s.indexInRange(lanes, cols);
+                if (accumulate) {
+                    a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE, m0));
+                    a1 = a1.add(FloatVector.fromMemorySegment(s, y, yAt + half, LE, m1));
+                }
+                a0.intoMemorySegment(y, yAt, LE, m0);
+                a1.intoMemorySegment(y, yAt + half, LE, m1);
+            }
+        }
+    }
+
+    static final class Micro512 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Micro256 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Micro128 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Micro64 extends Micro {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+}
