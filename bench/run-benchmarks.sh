@@ -23,7 +23,9 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 SUFFIX="${EDGERUN_BUILD_SUFFIX:-}"
 JAR="bench/target${SUFFIX}/benchmarks.jar"
 FILTER="${BENCH_FILTER:-dev.edgerun.bench}"
-JMH_ARGS="${BENCH_JMH_ARGS:--f 1 -wi 2 -w 1s -i 3 -r 1s}"
+# 6 s of warm-up: the Vector API kernels are slow (boxed vectors) until C2 compiles them, which took
+# 2-4 s per model on this machine (kws_dscnn with Java kernels: ~50 ms per run before, 0.25 ms after).
+JMH_ARGS="${BENCH_JMH_ARGS:--f 1 -wi 3 -w 2s -i 3 -r 1s}"
 RESULTS=bench/results
 JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 
