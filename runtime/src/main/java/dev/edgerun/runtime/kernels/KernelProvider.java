@@ -195,5 +195,20 @@ public interface KernelProvider {
         long scratchBytes();
 
         void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par);
+
+        /** As {@link ConvKernel#internalInputLayout}: the internal layout X could be read in, or null. */
+        default ConvKernel.Layout internalInputLayout() {
+            return null;
+        }
+
+        /** As {@link ConvKernel#internalOutputLayout}: the internal layout Y could be written in, or null. */
+        default ConvKernel.Layout internalOutputLayout() {
+            return null;
+        }
+
+        /** As {@link ConvKernel#withInternalLayouts}; null when it cannot after all. */
+        default Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
+            return input || output ? null : this;
+        }
     }
 }

@@ -18,24 +18,36 @@ import java.util.List;
  *
  * <p>With {@code blocked} the 8-bit activations are reordered from NC(D)HW into oneDNN's preferred
  * layout (nhwc or channel-blocked) and back in scratch memory around the convolution; without,
- * oneDNN is asked to read and write NC(D)HW directly. One program per thread count, as for the
- * float convolution.
+ * oneDNN is asked to read and write NC(D)HW directly (where oneDNN 2.6 has only its reference
+ * int8 implementation, hundreds of times slower). Between two oneDNN convolutions the reorders are
+ * wasted: as the float convolution does, the kernel offers its layouts ({@link #internalInputLayout},
+ * {@link #internalOutputLayout}) and the planner may keep X or Y in them ({@link #withInternalLayouts}).
+ * One program per thread count, as for the float convolution.
  */
 final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8ConvKernel {
     private static final int X = 0, Y = 1, SCRATCHPAD = 2, X_BLOCKED = 3, Y_BLOCKED = 4, BUFFERS = 5;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final boolean blocked;
+    private final DnnlLayout internalX;   // X arrives in this layout; null: NC(D)HW
+    private final DnnlLayout internalY;   // Y is left in this layout; null: NC(D)HW
+    private volatile Offer offer;
 
-    private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked) {
+    /** The layouts oneDNN picks for X and Y when free to choose; null where it picks NC(D)HW. */
+    private record Offer(DnnlLayout x, DnnlLayout y) { }
+
+    private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked, DnnlLayout internalX,
+                             DnnlLayout internalY) {
         super(dnnl);
         this.spec = spec;
         this.blocked = blocked;
+        this.internalX = internalX;
+        this.internalY = internalY;
     }
 
     /** The kernel, or null when oneDNN has no implementation for this convolution. */
     static DnnlQ8ConvKernel create(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked) {
-        DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, blocked);
+        DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, blocked, null, null);
         return k.initialize() ? k : null;
     }
 
@@ -52,11 +64,11 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.plainTag(wDims.length));
         MemorySegment wAny = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.TAG_ANY);
         MemorySegment biasMd = spec.bias() == null ? null : dnnl.mdByTag(arena, new long[] {outChannels}, Dnnl.S32, Dnnl.plainTag(1));
-        MemorySegment xAsk = blocked ? dnnl.mdByTag(arena, g.inputShape(), xType, Dnnl.TAG_ANY) : xPlain;
-        MemorySegment yAsk = blocked ? dnnl.mdByTag(arena, g.outputShape(), yType, Dnnl.TAG_ANY) : yPlain;
-        long[][] window = window(g);
-        MemorySegment desc = dnnl.convolutionDesc(arena, xAsk, wAny, biasMd, yAsk, window[0], window[1], window[2], window[3]);
-        long pd = primitiveDesc(desc, threads);
+        MemorySegment xAsk = internalX != null ? internalX.md(arena)
+                : blocked ? dnnl.mdByTag(arena, g.inputShape(), xType, Dnnl.TAG_ANY) : xPlain;
+        MemorySegment yAsk = internalY != null ? internalY.md(arena)
+                : blocked ? dnnl.mdByTag(arena, g.outputShape(), yType, Dnnl.TAG_ANY) : yPlain;
+        long pd = primitiveDesc(convolutionDesc(arena, xAsk, wAny, biasMd, yAsk), threads);
         if (pd == 0) return null;
         List<Long> memories = new ArrayList<>();
         try {
@@ -73,7 +85,8 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
             List<DnnlProgram.Step> steps = new ArrayList<>();
             ScratchPlan scratch = new ScratchPlan();
             scratch.add(SCRATCHPAD, scratchpad);
-            boolean reorderX = !dnnl.mdEqual(xChosen, xPlain), reorderY = !dnnl.mdEqual(yChosen, yPlain);
+            boolean reorderX = internalX == null && !dnnl.mdEqual(xChosen, xPlain);
+            boolean reorderY = internalY == null && !dnnl.mdEqual(yChosen, yPlain);
             int xBuf = X, yBuf = Y;
             if (reorderX) {
                 xBuf = X_BLOCKED;
@@ -95,7 +108,7 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
             memories.remove(Long.valueOf(packedW)); // owned through the program's fixed arguments now
             memories.remove(Long.valueOf(bias));
             DnnlProgram program = new DnnlProgram(dnnl, steps, BUFFERS, threads, arena, memories);
-            return new Built(program, scratch, 0, impl + (reorderX || reorderY ? " (blocked)" : ""));
+            return new Built(program, scratch, 0, impl + describeLayouts(reorderX || reorderY));
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
@@ -110,6 +123,19 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
         dims[1] = w[0] / g.group();
         System.arraycopy(w, 1, dims, 2, w.length - 1);
         return dims;
+    }
+
+    private String describeLayouts(boolean reorders) {
+        String s = reorders ? " (blocked)" : "";
+        if (internalX != null) s += " (x internal)";
+        if (internalY != null) s += " (y internal)";
+        return s;
+    }
+
+    /** The convolution from {@code x} to {@code y} (either may be {@code any}). */
+    private MemorySegment convolutionDesc(Arena arena, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
+        long[][] window = window(spec.geometry());
+        return dnnl.convolutionDesc(arena, x, w, bias, y, window[0], window[1], window[2], window[3]);
     }
 
     /** Strides, dilations (oneDNN's form: ONNX minus 1), left and right pads, per spatial axis. */
@@ -161,10 +187,66 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
     }
 
     @Override
+    public KernelProvider.ConvKernel.Layout internalInputLayout() {
+        DnnlLayout x = internalX != null ? internalX : offer().x();
+        return x == null ? null : new KernelProvider.ConvKernel.Layout(x, x.bytes());
+    }
+
+    @Override
+    public KernelProvider.ConvKernel.Layout internalOutputLayout() {
+        DnnlLayout y = internalY != null ? internalY : offer().y();
+        return y == null ? null : new KernelProvider.ConvKernel.Layout(y, y.bytes());
+    }
+
+    @Override
+    public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
+        if (!input && !output) return this;
+        Offer o = offer();
+        if ((input && o.x() == null) || (output && o.y() == null)) return null;
+        DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, true, input ? o.x() : internalX, output ? o.y() : internalY);
+        return k.initialize() ? k : null;
+    }
+
+    private Offer offer() {
+        Offer o = offer;
+        if (o == null) offer = o = chooseOffer();
+        return o;
+    }
+
+    /** Asks oneDNN which layouts it wants for X and Y when free to choose (nhwc for its int8 kernels). */
+    private Offer chooseOffer() {
+        if (!blocked) return new Offer(null, null);
+        KernelProvider.ConvSpec g = spec.geometry();
+        try (Arena arena = Arena.ofConfined()) {
+            int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
+            int plain = Dnnl.plainTag(g.inputShape().length);
+            long[] wDims = groupedWeightDims(g);
+            MemorySegment biasMd = spec.bias() == null ? null
+                    : dnnl.mdByTag(arena, new long[] {g.weightShape()[0]}, Dnnl.S32, Dnnl.plainTag(1));
+            long pd = primitiveDesc(convolutionDesc(arena, dnnl.mdByTag(arena, g.inputShape(), xType, Dnnl.TAG_ANY),
+                    dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.TAG_ANY), biasMd,
+                    dnnl.mdByTag(arena, g.outputShape(), yType, Dnnl.TAG_ANY)), defaultBuilt().program().threads());
+            if (pd == 0) return new Offer(null, null);
+            try {
+                MemorySegment x = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
+                MemorySegment y = dnnl.queryMd(arena, pd, Dnnl.QUERY_DST_MD);
+                boolean xPlain = dnnl.mdEqual(x, dnnl.mdByTag(arena, g.inputShape(), xType, plain));
+                boolean yPlain = dnnl.mdEqual(y, dnnl.mdByTag(arena, g.outputShape(), yType, plain));
+                return new Offer(xPlain ? null : new DnnlLayout(dnnl, x), yPlain ? null : new DnnlLayout(dnnl, y));
+            } finally {
+                dnnl.primitiveDescDestroy(pd);
+            }
+        }
+    }
+
+    @Override
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
         if (x.isNative() && y.isNative()) {
             runNative(x, y, scratch, par);
             return;
+        }
+        if (internalX != null || internalY != null) {
+            throw new NativeKernelException("a oneDNN 8-bit convolution with internal-layout activations needs native memory: " + spec);
         }
         try (Arena copies = Arena.ofConfined()) { // heap tensors (rare): oneDNN needs native addresses
             MemorySegment nx = copies.allocate(Math.max(1, x.byteSize()), 64).copyFrom(x);

@@ -82,7 +82,17 @@ public final class OneDnnKernels implements KernelProvider {
         if (spec.multipliers().length != 1 && spec.multipliers().length != g.weightShape()[0]) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnQ8Conv(spec)) return Optional.empty();
         try {
-            return Optional.ofNullable(DnnlQ8ConvKernel.create(Dnnl.get(), spec, q8Blocked(spec)));
+            DnnlQ8ConvKernel k = DnnlQ8ConvKernel.create(Dnnl.get(), spec, q8Blocked(spec));
+            if (k != null && !forced() && k.implementation().startsWith("ref")) {
+                // oneDNN's reference int8 convolution (plain layouts, CPUs without its int8 kernels,
+                // Debian's arm64 build) runs hundreds of times slower than the Java kernels
+                if (LOGGED.add("q8conv-ref")) {
+                    LOG.log(System.Logger.Level.INFO, "oneDNN has only its reference int8 convolution for " + spec
+                            + "; using other kernels (logged once)");
+                }
+                return Optional.empty();
+            }
+            return Optional.ofNullable(k);
         } catch (RuntimeException e) {
             logOnce("q8conv", spec.toString(), e);
             return Optional.empty();

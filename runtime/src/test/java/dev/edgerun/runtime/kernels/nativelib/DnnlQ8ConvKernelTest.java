@@ -126,6 +126,66 @@ class DnnlQ8ConvKernelTest {
         }
     }
 
+    /**
+     * x[1,16,12,10] u8 -> A (1x1 16->40, clamped) -> B (depthwise 3x3 stride 2, pad 1) -> C (1x1 40->24, s8 out):
+     * with a and b kept in oneDNN's layout between the kernels, y equals the chain with NCHW in between.
+     */
+    @ParameterizedTest(name = "{0} threads")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void internalLayoutChainMatchesPlainChain(int threads) {
+        Random rnd = new Random(11);
+        try (Tensor wa = randomBytes(rnd, true, 40, 16, 1, 1); Tensor wb = randomBytes(rnd, true, 40, 1, 3, 3);
+             Tensor wc = randomBytes(rnd, true, 24, 40, 1, 1); Tensor x = randomBytes(rnd, false, 1, 16, 12, 10);
+             Arena arena = Arena.ofShared()) {
+            var a = chainSpec(rnd, wa, l(1, 16, 12, 10), l(1, 40, 12, 10), 1, 1, 0, true);
+            var b = chainSpec(rnd, wb, l(1, 40, 12, 10), l(1, 40, 6, 5), 40, 2, 1, false);
+            var c = chainSpec(rnd, wc, l(1, 40, 6, 5), l(1, 24, 6, 5), 1, 1, 0, false);
+            KernelProvider.Q8ConvKernel ka = onednn.q8conv(a).orElseThrow(), kb = onednn.q8conv(b).orElseThrow(),
+                    kc = onednn.q8conv(c).orElseThrow();
+            assertTrue(ka.internalOutputLayout() != null && kb.internalInputLayout() != null, "oneDNN offers its int8 layout");
+            assertTrue(ka.internalOutputLayout().token().equals(kb.internalInputLayout().token()), "A's output layout is B's input layout");
+            assertTrue(kb.internalOutputLayout().token().equals(kc.internalInputLayout().token()), "B's output layout is C's input layout");
+            byte[] expected = runChain(arena, x.data(), threads, ka, kb, kc, 12 * 10 * 40, 6 * 5 * 40, 6 * 5 * 24);
+            var ia = ka.withInternalLayouts(false, true);
+            var ib = kb.withInternalLayouts(true, true);
+            var ic = kc.withInternalLayouts(true, false);
+            assertTrue(ia != null && ib != null && ic != null, "the kernels switch to internal layouts");
+            assertTrue(ib.toString().contains("(x internal) (y internal)"), ib.toString());
+            byte[] got = runChain(arena, x.data(), threads, ia, ib, ic, ka.internalOutputLayout().bytes(),
+                    kb.internalOutputLayout().bytes(), 6 * 5 * 24);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, got, ic.toString());
+        }
+    }
+
+    private static KernelProvider.Q8ConvSpec chainSpec(Random rnd, Tensor w, long[] x, long[] y, int group, int stride,
+                                                       int pad, boolean clamp) {
+        long perOutput = w.shape().dim(1) * w.shape().dim(2) * w.shape().dim(3);
+        float[] multipliers = new float[(int) y[1]];
+        for (int m = 0; m < multipliers.length; m++) {
+            multipliers[m] = (float) (40.0 / (5500 * Math.sqrt(perOutput)) * (0.5 + rnd.nextDouble()));
+        }
+        int[] bias = new int[(int) y[1]];
+        for (int m = 0; m < bias.length; m++) bias[m] = rnd.nextInt(-3000, 3000);
+        boolean ySigned = y[1] == 24;
+        var geometry = new KernelProvider.ConvSpec(DType.UINT8, x, w.shape().dims(), y, group, i(stride, stride),
+                i(pad, pad), i(1, 1), w, null);
+        return new KernelProvider.Q8ConvSpec(geometry, false, 120, bias, multipliers, ySigned, ySigned ? 3 : 110,
+                clamp ? 110 : (ySigned ? -128 : 0), clamp ? 200 : (ySigned ? 127 : 255));
+    }
+
+    private static byte[] runChain(Arena arena, MemorySegment x, int threads, KernelProvider.Q8ConvKernel a,
+                                   KernelProvider.Q8ConvKernel b, KernelProvider.Q8ConvKernel c,
+                                   long aBytes, long bBytes, long yBytes) {
+        MemorySegment ya = arena.allocate(aBytes, 64), yb = arena.allocate(bBytes, 64), y = arena.allocate(yBytes, 64);
+        long scratchBytes = Math.max(a.scratchBytes(), Math.max(b.scratchBytes(), c.scratchBytes()));
+        MemorySegment scratch = arena.allocate(scratchBytes + 64, 64);
+        var par = OneDnnKernelsTest.threads(threads);
+        a.run(x, ya, scratch, par);
+        b.run(ya, yb, scratch, par);
+        c.run(yb, y, scratch, par);
+        return y.toArray(ValueLayout.JAVA_BYTE);
+    }
+
     @Test
     void heapTensorsAreCopiedThrough() {
         Shape s = new Shape("dense 3x3 pad 1", l(1, 4, 5, 6), l(8, 4, 3, 3), 1, 1, 1);
