@@ -130,16 +130,16 @@ final class QdqFusion {
         if (ys == null || yz == null || ys.value().elementCount() != 1 || blocked(q)) return;
         int p = soleProducer(q.inputs().get(0), qi);
         if (p < 0) return;
-        Node act = null;
+        int act = -1;
         if (nodes.get(p).opType().equals("Relu") || nodes.get(p).opType().equals("Clip")) {
-            act = nodes.get(p);
-            p = soleProducer(act.inputs().get(0), p);
+            act = p;
+            p = soleProducer(nodes.get(act).inputs().get(0), act);
             if (p < 0) return;
         }
         Node op = nodes.get(p);
         if (op.outputs().size() != 1) return;
         if (op.opType().equals("Conv")) fuseConv(p, act, qi, ys, yz);
-        else if (op.opType().equals("MatMul") && act == null) fuseMatMul(p, qi, ys, yz);
+        else if (op.opType().equals("MatMul") && act < 0) fuseMatMul(p, qi, ys, yz);
     }
 
     /** The default-domain node that produces {@code value}, read only by node {@code reader}; -1 otherwise. */
@@ -150,7 +150,8 @@ final class QdqFusion {
         return p;
     }
 
-    private void fuseConv(int ci, Node act, int qi, Operand ys, OutputZero yz) {
+    /** Fuses the Conv at {@code ci}, the activation at {@code act} (-1: none) and the Q at {@code qi}, when the conditions hold. */
+    private void fuseConv(int ci, int act, int qi, Operand ys, OutputZero yz) {
         Node conv = nodes.get(ci);
         if (conv.inputs().size() < 2) return;
         Dequantized x = activation(conv.inputs().get(0));
@@ -162,8 +163,8 @@ final class QdqFusion {
         String bias = conv.inputs().size() > 2 && !conv.inputs().get(2).isEmpty() ? conv.inputs().get(2) : null;
         String bq = bias == null ? null : quantizedBias(bias, x.scale().value(), w.scale().value(), channels);
         if (bias != null && bq == null) return;
-        long[] clamp = act == null ? null : clamp(act, ys.value().getFloat(0), yz.value(), yz.type());
-        if (act != null && clamp == null) return;
+        long[] clamp = act < 0 ? null : clamp(nodes.get(act), ys.value().getFloat(0), yz.value(), yz.type());
+        if (act >= 0 && clamp == null) return;
 
         List<String> inputs = new ArrayList<>(List.of(x.quantized(), x.scale().name(), x.zero().name(),
                 w.quantized(), w.scale().name(),
@@ -174,7 +175,7 @@ final class QdqFusion {
                 .inputs(inputs).outputs(nodes.get(qi).outputs().get(0));
         for (Attribute a : conv.attributes().values()) b.attribute(a);
         if (clamp != null) b.attribute(QLinearConv.OUTPUT_MIN_ATTR, clamp[0]).attribute(QLinearConv.OUTPUT_MAX_ATTR, clamp[1]);
-        replace(qi, b.build(), ci, act == null ? -1 : producer.get(act.outputs().get(0)));
+        replace(qi, b.build(), ci, act);
         fusedConvs++;
     }
 
