@@ -20,7 +20,13 @@ import dev.edgerun.runtime.kernels.KernelProvider;
  *       @14x14: 281 vs 1261 µs); dense 3x3/7x7 gain 1.2-1.8x blocked once there are 3 or more
  *       input channels (a 1-channel 10x4 first layer is 7x slower blocked); 1x1 convolutions gain
  *       only with wide inputs (576→96 @14x14: 258 vs 668 µs blocked) and lose with narrow ones
- *       (24→144 @56x56: 520 vs 252 µs), the reorders of large planes costing more than they save.</li>
+ *       (24→144 @56x56: 520 vs 252 µs), the reorders of large planes costing more than they save.
+ *       These rules choose the layout at a convolution's NCHW ends only: between two oneDNN
+ *       convolutions (and through same-shape element-wise steps such as a residual Add) the
+ *       planner keeps values blocked with no reorder at all, whatever the rule says; that took
+ *       every reorder out of MobileNetV2 but at its input and before its pooling.</li>
+ *   <li>Fused activations (Relu, Clip, LeakyRelu, Sigmoid, HardSwish) run as oneDNN eltwise
+ *       post-ops inside the convolution rather than in a Java pass over its output.</li>
  * </ul>
  */
 final class NativeKernelRules {
