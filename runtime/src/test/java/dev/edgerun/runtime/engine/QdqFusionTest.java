@@ -91,6 +91,33 @@ class QdqFusionTest {
     }
 
     @Test
+    void oneDimensionalConvolutionIsFusedToo() {
+        Random random = new Random(14);
+        List<Tensor> owned = new ArrayList<>();
+        Graph.Builder g = Graph.builder("qdq1d");
+        g.input(Value.tensor("x", DType.FLOAT, 1, 3, 16));
+        String x = quantize(g, owned, "x", 1f / 255, 0);
+        String w = weights(g, owned, "w", random, channelScales(4, 0.3f), new long[] {4, 3, 3}, 0);
+        g.node(Node.builder("Conv").name("conv").inputs(x, w).outputs("c").attribute("pads", new long[] {1, 1})
+                .attribute("strides", new long[] {2}).build());
+        g.node("Relu", List.of("c"), List.of("r"));
+        quantize(g, owned, "r", 2f / 255, 0, "y");
+        g.output(Value.tensor("y", DType.FLOAT, 1, 4, 8));
+        float[] v = new float[3 * 16];
+        for (int i = 0; i < v.length; i++) v[i] = random.nextFloat();
+        try (Model m = Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+             Tensor in = Tensor.of(v, 1, 3, 16)) {
+            Outcome plain = run(m, NONE, in);
+            Outcome fused = run(m, ALL, in);
+            assertEquals(Map.of("DequantizeLinear", 1, "QLinearConv", 1, "QuantizeLinear", 1), fused.opTypes());
+            assertEquals(32, fused.y().length);
+            for (int i = 0; i < fused.y().length; i++) {
+                assertTrue(Math.abs(plain.y()[i] - fused.y()[i]) <= 2f / 255 * 1.0001f, "y[" + i + "]");
+            }
+        }
+    }
+
+    @Test
     void clampOfAnActivationRoundsAsQuantizeLinear() {
         float s = 2.5f / 255;
         assertEquals(0, QdqFusion.quantize(0f, s, 0, DType.UINT8));
