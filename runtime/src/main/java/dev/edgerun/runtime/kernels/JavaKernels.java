@@ -65,9 +65,11 @@ public final class JavaKernels implements KernelProvider {
     }
 
     /**
-     * The 8-bit convolution on the float path ({@link Q8ConvViaF32}): int8 weights converted to
-     * float once, activations widened to float, integer sums formed by the float convolution kernels,
-     * requantized per output channel. Needs constant int8 weights.
+     * The 8-bit convolution on the float FMA path, integer sums formed in float32 with the int8
+     * weights converted to float once: 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
+     * (8-bit im2col straight into packed panels), 2-D depthwise ones by {@link Q8DepthwiseConv}
+     * (in cache-sized channel blocks), the others by {@link Q8ConvViaF32} (widen, the float
+     * convolution kernels, requantize). Needs constant int8 weights.
      */
     @Override
     public Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
@@ -76,6 +78,8 @@ public final class JavaKernels implements KernelProvider {
                 || (g.dtype() != DType.INT8 && g.dtype() != DType.UINT8)) {
             return Optional.empty();
         }
+        if (Q8DepthwiseConv.supports(g)) return Optional.of(new Q8DepthwiseConv(spec, species));
+        if (!g.isDepthwise() && Q8ConvGemm.supports(g)) return Optional.of(new Q8ConvGemm(spec, species));
         return Optional.of(new Q8ConvViaF32(spec, this, species));
     }
 

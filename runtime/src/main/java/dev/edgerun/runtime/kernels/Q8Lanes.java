@@ -65,7 +65,9 @@ abstract sealed class Q8Lanes {
         VectorSpecies<Byte> bs = i8();
         ByteVector b = exact() ? ByteVector.fromMemorySegment(bs, x, xOff, LE)
                 : ByteVector.fromMemorySegment(bs, x, xOff, LE, bs.indexInRange(0, lanes()));
-        IntVector v = (IntVector) b.convertShape(signed ? VectorOperators.B2I : VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+        // one constant conversion per branch: the JIT intrinsifies only constant operators
+        IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
+                : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
         return v.sub(zp);
     }
 
@@ -112,7 +114,10 @@ abstract sealed class Q8Lanes {
         return i;
     }
 
-    /** {@code y[i] = (float) (x[i] - zp)}: the integer values of 8-bit data as float; returns the elements done. */
+    /**
+     * {@code y[i] = (float) (x[i] - zp)}: the integer values of 8-bit data as float; all
+     * {@code count} elements, the tail with masked loads and stores (im2col widens many short runs).
+     */
     final long widen(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, int zp, boolean signed) {
         int n = lanes();
         long i = 0;
@@ -120,7 +125,15 @@ abstract sealed class Q8Lanes {
             FloatVector f = (FloatVector) loadInts(x, xOff + i, signed, zp).convert(VectorOperators.I2F, 0);
             f.intoMemorySegment(y, yOff + 4 * i, LE);
         }
-        return i;
+        if (i < count) {
+            int rest = (int) (count - i);
+            ByteVector b = ByteVector.fromMemorySegment(i8(), x, xOff + i, LE, i8().indexInRange(0, rest));
+            IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            FloatVector f = (FloatVector) v.sub(zp).convert(VectorOperators.I2F, 0);
+            f.intoMemorySegment(y, yOff + 4 * i, LE, f32().indexInRange(0, rest));
+        }
+        return count;
     }
 
     /**

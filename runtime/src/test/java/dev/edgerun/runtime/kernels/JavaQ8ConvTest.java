@@ -15,12 +15,14 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Java 8-bit convolution ({@link JavaKernels#q8conv}) at every width against the direct
+ * The Java 8-bit convolutions ({@link JavaKernels#q8conv}: {@link Q8ConvGemm} for 1-D/2-D,
+ * {@link Q8DepthwiseConv} for 2-D depthwise, {@link Q8ConvViaF32} for 3-D and depthwise 1-D) at
+ * every width against the direct
  * integer loops of {@link Q8Conv} requantized by the scalar {@link Q8Quantize#requantize}.
  * Outputs must agree exactly while the integer sums stay below 2^24 (every case but the deep
  * extreme one), and within one step beyond.
  */
-class Q8ConvViaF32Test {
+class JavaQ8ConvTest {
 
     /** x shape, w shape, group, strides, pads begin, pads end, dilations, x signed, y signed, clamped, bias, extreme values. */
     record Case(String name, long[] x, long[] w, int group, int[] s, int[] pb, int[] pe, int[] d,
@@ -37,6 +39,9 @@ class Q8ConvViaF32Test {
                 new Case("dense 3x3 padded s1 s8->u8", new long[] {1, 6, 10, 11}, new long[] {7, 6, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, false, false, true, false),
                 new Case("grouped dilated", new long[] {1, 6, 9, 9}, new long[] {9, 2, 3, 3}, 3, i(1, 1), i(2, 2), i(2, 2), i(2, 2), false, true, false, true, false),
                 new Case("1-D", new long[] {2, 3, 19}, new long[] {4, 3, 5}, 1, i(2), i(2), i(1), i(1), true, true, true, true, false),
+                new Case("depthwise in channel blocks, batch 2", new long[] {2, 12, 64, 61}, new long[] {12, 1, 3, 3}, 12, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("depthwise 1-D", new long[] {1, 4, 23}, new long[] {4, 1, 3}, 4, i(1), i(1), i(1), i(1), true, false, false, true, false),
+                new Case("3-D", new long[] {1, 3, 5, 6, 7}, new long[] {4, 3, 2, 3, 3}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), false, true, true, true, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
     }
 
@@ -95,7 +100,7 @@ class Q8ConvViaF32Test {
                             ones++;
                         }
                     }
-                    if (ones > 0) System.out.printf("Q8ConvViaF32Test %s at %d bits: %d of %d outputs differ by 1%n", c.name, bits, ones, outCount);
+                    if (ones > 0) System.out.printf("JavaQ8ConvTest %s at %d bits: %d of %d outputs differ by 1%n", c.name, bits, ones, outCount);
                     if (!c.extreme) assertEquals(0, ones, c.name + ": outputs differing by 1 where sums are exact");
                     assertTrue(outCount > 0);
                 }

@@ -1,0 +1,131 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Java 8-bit 1-D/2-D convolution as a float GEMM over integer values (see
+ * {@link Q8ConvViaF32} for why float and when the sums are exact): per image and group,
+ * {@code acc[Mg, P] = W_g[Mg, Kc] . col(x_g - zx)[Kc, P]} with the int8 weights packed once as
+ * float at compile time, the column matrix written by {@link Q8Im2Col} from the 8-bit input
+ * straight into packed panels (conversion included, no separate widening pass; 1x1 unit-stride
+ * convolutions widen their input rows into the panels), then each row of {@code acc} requantized
+ * into the 8-bit output ({@link Q8Quantize#requantize}, int32 bias added exactly). Scratch: the
+ * packed columns and the accumulators of one group. Thread-safe; rows of the column matrix, GEMM
+ * tiles and requantized rows are split over the threads of {@link Parallel}.
+ */
+final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final KernelProvider.Q8ConvSpec spec;
+    private final VectorSpecies<Float> species; // null: scalar
+    private final F32Gemm gemm;
+    private final int batch, channels, outChannels, cg, mg, kc, positions;
+    private final int h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow; // 1-D: the height terms are 1 and 0
+    private final long inPlane;
+    private final long weightGroupBytes; // packed A of one group
+    private final long colBytes;         // packed B: [ceil(P/nr)][Kc][nr] floats
+    private final MemorySegment packedW; // [group] packed A of the int8 weights as float
+
+    /** Whether this kernel handles the geometry: 1 or 2 spatial axes. */
+    static boolean supports(KernelProvider.ConvSpec g) {
+        return g.spatialRank() == 1 || g.spatialRank() == 2;
+    }
+
+    Q8ConvGemm(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
+        KernelProvider.ConvSpec g = spec.geometry();
+        if (!supports(g)) throw new IllegalArgumentException("Q8ConvGemm handles 1-D and 2-D convolutions, got " + g);
+        this.spec = spec;
+        this.species = species;
+        this.gemm = new F32Gemm(species);
+        long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
+        boolean twoD = g.spatialRank() == 2;
+        batch = (int) xs[0];
+        channels = (int) xs[1];
+        outChannels = (int) ws[0];
+        cg = channels / g.group();
+        mg = outChannels / g.group();
+        h = twoD ? (int) xs[2] : 1;
+        w = (int) xs[xs.length - 1];
+        kh = twoD ? (int) ws[2] : 1;
+        kw = (int) ws[ws.length - 1];
+        oh = twoD ? (int) ys[2] : 1;
+        ow = (int) ys[ys.length - 1];
+        int last = g.spatialRank() - 1;
+        sh = twoD ? g.strides()[0] : 1;
+        sw = g.strides()[last];
+        ph = twoD ? g.padsBegin()[0] : 0;
+        pw = g.padsBegin()[last];
+        dh = twoD ? g.dilations()[0] : 1;
+        dw = g.dilations()[last];
+        inPlane = (long) h * w;
+        positions = oh * ow;
+        kc = cg * kh * kw;
+        weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
+        colBytes = (4 * gemm.packedBSize(kc, positions) + 63) & ~63L;
+        packedW = packWeights(g);
+    }
+
+    private MemorySegment packWeights(KernelProvider.ConvSpec g) {
+        MemorySegment q = g.constantWeight().data();
+        long n = g.constantWeight().elementCount();
+        MemorySegment f = F32Gemm.allocatePacked(4 * n);
+        for (long i = 0; i < n; i++) f.setAtIndex(F, i, q.get(ValueLayout.JAVA_BYTE, i));
+        MemorySegment packed = F32Gemm.allocatePacked(weightGroupBytes * g.group());
+        for (int grp = 0; grp < g.group(); grp++) {
+            F32Gemm.packA(f, 4L * grp * mg * kc, kc, 1, mg, kc, packed, grp * weightGroupBytes);
+        }
+        return packed;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return colBytes + 4L * mg * positions;
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
+        int group = spec.geometry().group();
+        for (int n = 0; n < batch; n++) {
+            for (int g = 0; g < group; g++) {
+                long xOff = ((long) n * channels + (long) g * cg) * inPlane;
+                long yOff = ((long) n * outChannels + (long) g * mg) * positions;
+                int firstM = g * mg;
+                if (par.threads() <= 1) {
+                    columnRows(x, xOff, scratch, 0, kc);
+                } else {
+                    par.forRange(kc, (r0, r1) -> columnRows(x, xOff, scratch, r0, r1));
+                }
+                gemm.multiply(mg, positions, kc, packedW, g * weightGroupBytes, scratch, 0, scratch, colBytes, positions,
+                        1f, false, null, par);
+                if (par.threads() <= 1) {
+                    requantizeRows(scratch, y, yOff, firstM, 0, mg);
+                } else {
+                    par.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
+                }
+            }
+        }
+    }
+
+    private void columnRows(MemorySegment x, long xOff, MemorySegment col, int r0, int r1) {
+        Q8Im2Col.rows2d(species, x, xOff, spec.xZeroPoint(), spec.xSigned(), h, w, kh, kw, sh, sw, ph, pw, dh, dw,
+                oh, ow, kc, gemm.nr(), r0, r1, col, 0);
+    }
+
+    /** Rows {@code [i0, i1)} of the group's accumulators (output channels {@code firstM + i}) into y. */
+    private void requantizeRows(MemorySegment acc, MemorySegment y, long yOff, int firstM, int i0, int i1) {
+        int[] bias = spec.bias();
+        float[] multipliers = spec.multipliers();
+        for (int i = i0; i < i1; i++) {
+            int m = firstM + i;
+            Q8Quantize.requantize(species, acc, colBytes + 4L * i * positions, y, yOff + (long) i * positions, positions,
+                    bias == null ? 0 : bias[m], multipliers[m], spec.yZeroPoint(), spec.yMin(), spec.yMax());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Q8ConvGemm(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ") " + spec;
+    }
+}
