@@ -8,11 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
  * The Java 8-bit 1-D/2-D convolution as a float GEMM over integer values (see
  * {@link Q8ConvViaF32} for why float and when the sums are exact): per image and group,
  * {@code acc[Mg, P] = W_g[Mg, Kc] . col(x_g - zx)[Kc, P]} with the int8 weights packed once as
- * float at compile time, the column matrix written by {@link Q8Im2Col} from the 8-bit input
- * straight into packed panels (conversion included, no separate widening pass; 1x1 unit-stride
- * convolutions widen their input rows into the panels), then each row of {@code acc} requantized
+ * float at compile time, the column matrix written into packed panels: by {@link Q8Im2Col}
+ * straight from the 8-bit input for 1x1 unit-stride convolutions (the widening is the packing),
+ * else by {@link F32Im2Col} from the group's input widened once (a k x k kernel reads each input
+ * k*k times, and copying floats is cheaper than converting each time), then each row of {@code acc} requantized
  * into the 8-bit output ({@link Q8Quantize#requantize}, int32 bias added exactly). Scratch: the
- * packed columns and the accumulators of one group. Thread-safe; rows of the column matrix, GEMM
+ * packed columns, the accumulators and the widened input of one group. Thread-safe; rows of the column matrix, GEMM
  * tiles and requantized rows are split over the threads of {@link Parallel}.
  */
 final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
@@ -26,6 +27,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private final long inPlane;
     private final long weightGroupBytes; // packed A of one group
     private final long colBytes;         // packed B: [ceil(P/nr)][Kc][nr] floats
+    private final long accBytes;         // accumulators of one group: [Mg, P] floats
+    private final boolean pointwise;     // 1x1, unit stride, no padding: the input rows are the columns
     private final MemorySegment packedW; // [group] packed A of the int8 weights as float
 
     /** Whether this kernel handles the geometry: 1 or 2 spatial axes. */
@@ -64,6 +67,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         kc = cg * kh * kw;
         weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
         colBytes = (4 * gemm.packedBSize(kc, positions) + 63) & ~63L;
+        accBytes = (4L * mg * positions + 63) & ~63L;
+        pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && positions == inPlane;
         packedW = packWeights(g);
     }
 
@@ -79,9 +84,10 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         return packed;
     }
 
+    /** Packed columns, accumulators, and (unless pointwise) the widened input of one group. */
     @Override
     public long scratchBytes() {
-        return colBytes + 4L * mg * positions;
+        return colBytes + accBytes + (pointwise ? 0 : 4L * cg * inPlane);
     }
 
     @Override
@@ -92,10 +98,19 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 long xOff = ((long) n * channels + (long) g * cg) * inPlane;
                 long yOff = ((long) n * outChannels + (long) g * mg) * positions;
                 int firstM = g * mg;
+                MemorySegment src = x;
+                long srcOff = xOff;
+                if (!pointwise) { // widened once, then copied by the float im2col (a 3x3 reads each input 9 times)
+                    srcOff = colBytes + accBytes;
+                    Q8Quantize.widen(species, x, xOff, scratch, srcOff, cg * inPlane, spec.xZeroPoint(), spec.xSigned());
+                    src = scratch;
+                }
+                MemorySegment from = src;
+                long fromOff = srcOff;
                 if (par.threads() <= 1) {
-                    columnRows(x, xOff, scratch, 0, kc);
+                    columnRows(from, fromOff, scratch, 0, kc);
                 } else {
-                    par.forRange(kc, (r0, r1) -> columnRows(x, xOff, scratch, r0, r1));
+                    par.forRange(kc, (r0, r1) -> columnRows(from, fromOff, scratch, r0, r1));
                 }
                 gemm.multiply(mg, positions, kc, packedW, g * weightGroupBytes, scratch, 0, scratch, colBytes, positions,
                         1f, false, null, par);
@@ -108,9 +123,13 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         }
     }
 
+    /** Rows {@code [r0, r1)} of the packed column matrix: from the 8-bit input when pointwise, else from its widened copy. */
     private void columnRows(MemorySegment x, long xOff, MemorySegment col, int r0, int r1) {
-        Q8Im2Col.rows2d(species, x, xOff, spec.xZeroPoint(), spec.xSigned(), h, w, kh, kw, sh, sw, ph, pw, dh, dw,
-                oh, ow, kc, gemm.nr(), r0, r1, col, 0);
+        if (pointwise) {
+            Q8Im2Col.pointwiseRows(species, x, xOff, spec.xZeroPoint(), spec.xSigned(), positions, kc, gemm.nr(), r0, r1, col, 0);
+        } else {
+            F32Im2Col.rows2d(x, xOff, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, kc, gemm.nr(), r0, r1, col, 0);
+        }
     }
 
     /** Rows {@code [i0, i1)} of the group's accumulators (output channels {@code firstM + i}) into y. */
