@@ -33,6 +33,7 @@ final class Xnnpack {
     private final String failure;
     private MethodHandle initialize, createConv, setupConv, createFc, setupFc, runOperator, deleteOperator,
             poolCreate;
+    private MethodHandle createConvQc8, setupConvQc8; // 8-bit convolution, per-channel weights
     private final ConcurrentHashMap<Integer, Long> pools = new ConcurrentHashMap<>();
 
     static Xnnpack get() {
@@ -56,6 +57,7 @@ final class Xnnpack {
                 bind(lib.get(), threads.get());
                 List<String> missing = new java.util.ArrayList<>(lib.get().missing());
                 missing.removeAll(List.of("xnn_reshape_convolution2d_nhwc_f32", "xnn_create_weights_cache"));
+                missing.removeAll(List.of("xnn_create_convolution2d_nhwc_qc8", "xnn_setup_convolution2d_nhwc_qc8")); // optional
                 missing.addAll(threads.get().missing());
                 if (!missing.isEmpty()) {
                     fail = lib.get().name() + " lacks " + missing;
@@ -78,8 +80,17 @@ final class Xnnpack {
         createFc = lib.function("xnn_create_fully_connected_nc_f32", FunctionDescriptor.of(I, J, J, J, J, P, P, F, F, I, P));
         setupFc = lib.function("xnn_setup_fully_connected_nc_f32", FunctionDescriptor.of(I, J, J, J, J, J));
         runOperator = lib.function("xnn_run_operator", FunctionDescriptor.of(I, J, J));
+        createConvQc8 = lib.function("xnn_create_convolution2d_nhwc_qc8", FunctionDescriptor.of(I,
+                I, I, I, I, I, I, I, I, I, I, I, J, J, J, J, ValueLayout.JAVA_BYTE, F, P, P, P,
+                ValueLayout.JAVA_BYTE, F, ValueLayout.JAVA_BYTE, ValueLayout.JAVA_BYTE, I, P));
+        setupConvQc8 = lib.function("xnn_setup_convolution2d_nhwc_qc8", FunctionDescriptor.of(I, J, J, J, J, J, J, J));
         deleteOperator = lib.function("xnn_delete_operator", FunctionDescriptor.of(I, J));
         poolCreate = threads.function("pthreadpool_create", FunctionDescriptor.of(J, J));
+    }
+
+    /** Whether the library has the 8-bit per-channel convolution (absent from builds without QC8 operators). */
+    boolean hasQc8() {
+        return createConvQc8 != null && setupConvQc8 != null;
     }
 
     /** Why XNNPACK cannot be used here, or null when it can. */
@@ -120,6 +131,34 @@ final class Xnnpack {
             check((int) setupConv.invokeExact(op, batch, h, w, input, output, pool), "xnn_setup_convolution2d_nhwc_f32");
         } catch (Throwable t) {
             throw rethrow(t, "xnn_setup_convolution2d_nhwc_f32");
+        }
+    }
+
+    /**
+     * A signed 8-bit convolution operator over NHWC data ({@code qc8}: per-output-channel weight
+     * scales): weights {@code [groups, Mg, kh, kw, Cg]} s8, {@code bias} int32 per output channel
+     * or NULL; the requantization scale of channel m is {@code kernelScales[m]} (input and output
+     * scales are passed as 1); outputs clamped to {@code [outMin, outMax]}.
+     */
+    long createConvolutionQc8(int[] padTRBL, int kh, int kw, int sh, int sw, int dh, int dw, int groups, long cg,
+                              long mg, byte inputZeroPoint, MemorySegment kernelScales, MemorySegment weights,
+                              MemorySegment bias, byte outputZeroPoint, byte outMin, byte outMax) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(J);
+            check((int) createConvQc8.invokeExact(padTRBL[0], padTRBL[1], padTRBL[2], padTRBL[3], kh, kw, sh, sw, dh, dw,
+                    groups, cg, mg, cg * groups, mg * groups, inputZeroPoint, 1f, kernelScales, weights, bias,
+                    outputZeroPoint, 1f, outMin, outMax, 0, out), "xnn_create_convolution2d_nhwc_qc8");
+            return out.get(J, 0);
+        } catch (Throwable t) {
+            throw rethrow(t, "xnn_create_convolution2d_nhwc_qc8");
+        }
+    }
+
+    void setupConvolutionQc8(long op, long batch, long h, long w, long input, long output, long pool) {
+        try {
+            check((int) setupConvQc8.invokeExact(op, batch, h, w, input, output, pool), "xnn_setup_convolution2d_nhwc_qc8");
+        } catch (Throwable t) {
+            throw rethrow(t, "xnn_setup_convolution2d_nhwc_qc8");
         }
     }
 

@@ -63,6 +63,32 @@ public final class XnnpackKernels implements KernelProvider {
         }
     }
 
+    @Override
+    public Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
+        ConvSpec g = spec.geometry();
+        if (g.constantWeight() == null || g.constantWeight().dtype() != DType.INT8 || g.spatialRank() < 1
+                || g.spatialRank() > 2 || !availability().available() || !Xnnpack.get().hasQc8()) {
+            return Optional.empty();
+        }
+        if (spec.multipliers().length != 1 && spec.multipliers().length != g.weightShape()[0]) return Optional.empty();
+        if (!forced() && !autoQ8Conv()) return Optional.empty();
+        try {
+            return Optional.of(new XnnpackQ8ConvKernel(Xnnpack.get(), spec));
+        } catch (RuntimeException e) {
+            logOnce("q8conv", spec.toString(), e);
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * XNNPACK 8-bit convolution in automatic selection: on arm64 (its NEON dot-product kernels;
+     * not measured here, no arm64 machine), not on x86-64, where oneDNN's VNNI kernels are far
+     * faster and Debian's XNNPACK build lacks VNNI.
+     */
+    private static boolean autoQ8Conv() {
+        return !NativeKernelRules.isX86();
+    }
+
     private boolean forced() {
         return name().equals(System.getProperty(KernelSelection.PROPERTY, "").trim());
     }

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every output must be within one, and such differences must stay rare.
  */
 class DnnlQ8ConvKernelTest {
-    private static final AtomicLong COMPARED = new AtomicLong(), OFF_BY_ONE = new AtomicLong();
+    private static final AtomicLong[] TALLY = {new AtomicLong(), new AtomicLong()}; // outputs compared, off by one
 
     private final OneDnnKernels onednn = new OneDnnKernels();
     private String previous;
@@ -49,9 +49,14 @@ class DnnlQ8ConvKernelTest {
 
     @AfterAll
     static void reportOffByOne() {
-        if (COMPARED.get() > 0) {
-            System.out.printf("DnnlQ8ConvKernelTest: %d of %d outputs differ by 1 from the reference (%.4f%%)%n",
-                    OFF_BY_ONE.get(), COMPARED.get(), 100.0 * OFF_BY_ONE.get() / COMPARED.get());
+        report("DnnlQ8ConvKernelTest", TALLY);
+    }
+
+    static void report(String who, AtomicLong[] tally) {
+        long compared = tally[0].get(), ones = tally[1].get();
+        if (compared > 0) {
+            System.out.printf("%s: %d of %d outputs differ by 1 from the reference (%.4f%%)%n",
+                    who, ones, compared, 100.0 * ones / compared);
         }
     }
 
@@ -91,6 +96,12 @@ class DnnlQ8ConvKernelTest {
     @MethodSource({"runs", "plainRuns"})
     void matchesScalarReference(Shape s, boolean xSigned, boolean ySigned, boolean withBias, boolean clamp,
                                 String layout, int threads) {
+        verify(onednn, s, xSigned, ySigned, withBias, clamp, layout, threads, TALLY);
+    }
+
+    /** {@code provider}'s kernel (it must not decline) against the reference on random data of this case. */
+    static void verify(KernelProvider provider, Shape s, boolean xSigned, boolean ySigned, boolean withBias, boolean clamp,
+                       String layout, int threads, AtomicLong[] tally) {
         Random rnd = new Random(31L * s.name.hashCode() + (xSigned ? 1 : 0) + (ySigned ? 2 : 0) + (withBias ? 4 : 0)
                 + (clamp ? 8 : 0));
         long[] y = outputShape(s);
@@ -113,7 +124,7 @@ class DnnlQ8ConvKernelTest {
             String old = System.setProperty(OneDnnKernels.LAYOUT_PROPERTY, layout);
             KernelProvider.Q8ConvKernel kernel;
             try {
-                kernel = onednn.q8conv(spec).orElseThrow(() -> new AssertionError("oneDNN declined " + spec));
+                kernel = provider.q8conv(spec).orElseThrow(() -> new AssertionError(provider.name() + " declined " + spec));
             } finally {
                 OneDnnKernelsTest.restore(OneDnnKernels.LAYOUT_PROPERTY, old);
             }
@@ -121,7 +132,7 @@ class DnnlQ8ConvKernelTest {
             for (int repeat = 0; repeat < 2; repeat++) {
                 got.data().fill((byte) 0x5a);
                 kernel.run(x.data(), got.data(), scratch, OneDnnKernelsTest.threads(threads));
-                compare(expected, got.data(), ySigned, kernel.toString());
+                compare(expected, got.data(), ySigned, kernel.toString(), tally);
             }
         }
     }
@@ -200,7 +211,7 @@ class DnnlQ8ConvKernelTest {
             MemorySegment heapX = MemorySegment.ofArray(x.data().toArray(ValueLayout.JAVA_BYTE));
             MemorySegment heapY = MemorySegment.ofArray(new byte[(int) (8 * planeOf(y))]);
             kernel.run(heapX, heapY, MemorySegment.ofArray(new byte[8]), OneDnnKernelsTest.threads(1));
-            compare(requantize(acc, null, multipliers, 128, 0, 255, 8, planeOf(y)), heapY, false, kernel.toString());
+            compare(requantize(acc, null, multipliers, 128, 0, 255, 8, planeOf(y)), heapY, false, kernel.toString(), TALLY);
         }
     }
 
@@ -214,7 +225,7 @@ class DnnlQ8ConvKernelTest {
         }
     }
 
-    private static void compare(int[] expected, MemorySegment got, boolean ySigned, String what) {
+    private static void compare(int[] expected, MemorySegment got, boolean ySigned, String what, AtomicLong[] tally) {
         long ones = 0;
         for (int i = 0; i < expected.length; i++) {
             byte b = got.get(ValueLayout.JAVA_BYTE, i);
@@ -223,8 +234,8 @@ class DnnlQ8ConvKernelTest {
             if (diff > 1) fail(what + ": output " + i + " is " + v + ", expected " + expected[i]);
             ones += diff;
         }
-        COMPARED.addAndGet(expected.length);
-        OFF_BY_ONE.addAndGet(ones);
+        tally[0].addAndGet(expected.length);
+        tally[1].addAndGet(ones);
         assertTrue(ones <= Math.max(2, expected.length / 200), what + ": " + ones + " of " + expected.length + " outputs off by one");
     }
 
