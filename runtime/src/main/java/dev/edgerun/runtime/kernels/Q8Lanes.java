@@ -22,11 +22,16 @@ import jdk.incubator.vector.VectorSpecies;
  * and 64 bits the smallest byte vector (64 bits) is wider, and only its first {@code n} lanes
  * are loaded and stored (masked). Rounding half to even uses the float magic number
  * {@code 1.5 * 2^23} after clamping to the output range, which leaves integers below 2^22 exactly
- * rounded in the default rounding mode; NaN saturates to the low end as in the scalar code.
+ * rounded in the default rounding mode; a NaN input of {@link #quantize} saturates to the low
+ * end as in the scalar code (requantization has finite accumulators; a NaN multiplier, from a
+ * zero or infinite scale, gives unspecified bytes).
  */
 abstract sealed class Q8Lanes {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final float MAGIC = 12582912f; // 1.5 * 2^23
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    /** Largest bias added in float: every int32 of this magnitude is a float32. */
+    private static final int EXACT_FLOAT_INT = 1 << 24;
 
     private static final Q8Lanes W512 = new Width512();
     private static final Q8Lanes W256 = new Width256();
@@ -85,8 +90,15 @@ abstract sealed class Q8Lanes {
     /** {@code v} clamped to {@code [lo, hi]} (NaN to lo), rounded half to even, as int. */
     private IntVector roundClamped(FloatVector v, float lo, float hi) {
         VectorMask<Float> nan = v.test(VectorOperators.IS_NAN);
-        FloatVector c = v.max(lo).min(hi).blend(lo, nan);
-        return (IntVector) c.add(MAGIC).sub(MAGIC).convert(VectorOperators.F2I, 0);
+        return roundInRange(v.max(lo).min(hi).blend(lo, nan));
+    }
+
+    /**
+     * {@code v} (within +-2^22) rounded half to even, as int: adding {@code 1.5 * 2^23} leaves the
+     * rounded integer in the low mantissa bits, read back by reinterpreting the bits.
+     */
+    private static IntVector roundInRange(FloatVector v) {
+        return v.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
     }
 
     /** {@code y[i] = (float) (x[i] - zp) * scale}; returns the elements done (a multiple of the lanes). */
@@ -146,11 +158,20 @@ abstract sealed class Q8Lanes {
         int n = lanes();
         float qlo = lo - zp, qhi = hi - zp;
         long i = 0;
-        for (; i + n <= count; i += n) {
-            IntVector a = (IntVector) FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE)
-                    .convert(VectorOperators.F2I, 0);
-            FloatVector f = (FloatVector) a.add(bias).convert(VectorOperators.I2F, 0);
-            storeBytes(roundClamped(f.mul(multiplier), qlo, qhi).add(zp), y, yOff + i);
+        if (Math.abs(bias) <= EXACT_FLOAT_INT) {
+            // acc and bias are exact floats, so their float sum is float(int sum) as in the scalar code
+            float b = bias;
+            for (; i + n <= count; i += n) {
+                FloatVector f = FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE).add(b).mul(multiplier);
+                storeBytes(roundInRange(f.max(qlo).min(qhi)).add(zp), y, yOff + i);
+            }
+        } else {
+            for (; i + n <= count; i += n) {
+                IntVector a = (IntVector) FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE)
+                        .convert(VectorOperators.F2I, 0);
+                FloatVector f = (FloatVector) a.add(bias).convert(VectorOperators.I2F, 0);
+                storeBytes(roundInRange(f.mul(multiplier).max(qlo).min(qhi)).add(zp), y, yOff + i);
+            }
         }
         return i;
     }
