@@ -25,6 +25,7 @@ final class Dnnl {
     static final int TAG_ANY = 1;
     static final int FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1;
     static final int ELTWISE_RELU = 31, ELTWISE_CLIP = 255;
+    static final int ELTWISE_ROUND = 0x40; // round half to even (8-bit requantization)
     static final int ELTWISE_LOGISTIC = 0xaf, ELTWISE_HARDSWISH = 0x70; // dnnl_alg_kind_t of 2.x
     static final int ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41, ARG_SCRATCHPAD = 80;
     static final int ARG_FROM = ARG_SRC, ARG_TO = ARG_DST;
@@ -441,13 +442,16 @@ final class Dnnl {
     /**
      * Attributes of an 8-bit convolution: a user scratchpad; output scales per output channel
      * (mask {@code 1 << 1}), or one common scale when {@code scales} has one entry; common source
-     * and destination zero points, set only when non-zero; and, when {@code clip}, an eltwise clip
-     * post-op to {@code [clipLow, clipHigh]}. oneDNN 2.x computes
+     * and destination zero points, set only when non-zero; when {@code round}, an eltwise round
+     * post-op (half to even) and, when {@code clip}, an eltwise clip post-op to
+     * {@code [clipLow, clipHigh]}. oneDNN 2.x computes
      * {@code dst = saturate(post_ops(scales * (acc + bias)) + dst_zero_point)}, so the clip bounds
-     * are in the domain before the destination zero point is added. Destroy with {@link #attrDestroy}.
+     * are in the domain before the destination zero point is added; without the round post-op the
+     * zero point is added before rounding, which moves ties (and near-ties) by one. Destroy with
+     * {@link #attrDestroy}.
      */
-    long int8ConvAttributes(float[] scales, int srcZeroPoint, int dstZeroPoint, boolean clip, float clipLow,
-                            float clipHigh) {
+    long int8ConvAttributes(float[] scales, int srcZeroPoint, int dstZeroPoint, boolean round, boolean clip,
+                            float clipLow, float clipHigh) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
             check((int) attrCreate.invokeExact(out), "dnnl_primitive_attr_create");
@@ -460,12 +464,18 @@ final class Dnnl {
                         "dnnl_primitive_attr_set_output_scales");
                 setZeroPoint(a, attr, ARG_SRC, srcZeroPoint);
                 setZeroPoint(a, attr, ARG_DST, dstZeroPoint);
-                if (clip) {
+                if (round || clip) {
                     check((int) postOpsCreate.invokeExact(out), "dnnl_post_ops_create");
                     long ops = out.get(H, 0);
                     try {
-                        check((int) postOpsEltwise.invokeExact(ops, 1f, ELTWISE_CLIP, clipLow, clipHigh),
-                                "dnnl_post_ops_append_eltwise(clip)");
+                        if (round) {
+                            check((int) postOpsEltwise.invokeExact(ops, 1f, ELTWISE_ROUND, 0f, 0f),
+                                    "dnnl_post_ops_append_eltwise(round)");
+                        }
+                        if (clip) {
+                            check((int) postOpsEltwise.invokeExact(ops, 1f, ELTWISE_CLIP, clipLow, clipHigh),
+                                    "dnnl_post_ops_append_eltwise(clip)");
+                        }
                         check((int) attrPostOps.invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
                     } finally {
                         destroy(postOpsDestroy, ops);

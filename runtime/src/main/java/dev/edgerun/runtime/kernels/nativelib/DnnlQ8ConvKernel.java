@@ -35,6 +35,8 @@ import java.util.List;
  */
 final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8ConvKernel {
     private static final int X = 0, Y = 1, SCRATCHPAD = 2, X_BLOCKED = 3, Y_BLOCKED = 4, BUFFERS = 5;
+    /** Round before oneDNN adds the output zero point, as ONNX Runtime does (off only to measure its cost). */
+    private static final boolean ROUND = !Boolean.getBoolean("edgerun.onednn.q8.noRound");
 
     private final KernelProvider.Q8ConvSpec spec;
     private final boolean blocked;
@@ -166,7 +168,7 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
     private long primitiveDesc(MemorySegment desc, int threads) {
         int typeMin = spec.ySigned() ? -128 : 0, typeMax = spec.ySigned() ? 127 : 255;
         boolean clip = spec.yMin() > typeMin || spec.yMax() < typeMax;
-        long attr = dnnl.int8ConvAttributes(spec.multipliers(), spec.xZeroPoint(), spec.yZeroPoint(), clip,
+        long attr = dnnl.int8ConvAttributes(spec.multipliers(), spec.xZeroPoint(), spec.yZeroPoint(), ROUND, clip,
                 spec.yMin() - spec.yZeroPoint(), spec.yMax() - spec.yZeroPoint());
         try {
             dnnl.setThreads(threads);
