@@ -12,7 +12,8 @@ import dev.edgerun.runtime.kernels.KernelProvider;
  *       µs) and 1x128x10 (1.5 vs 4.8 µs) over transformer 32x128x512 (37 vs 72 µs) to the
  *       1x1280x1000 classifier (72 vs 512 µs) and 512³ (3.7 vs 6.4 ms), so it takes every float32 GEMM.</li>
  *   <li>Convolution with constant weights: oneDNN in its best layout won every shape measured
- *       (MobileNetV2, ResNet-18 and DS-CNN layers), so it takes every one; convolutions whose
+ *       (MobileNetV2, ResNet-18 and DS-CNN layers), so it takes every one but tiny 1x1 outputs (see
+ *       {@link #oneDnnConv}); convolutions whose
  *       weights arrive at run time stay with the Java kernels (no weight reorder per run).</li>
  *   <li>Layout: with plain NCHW activations oneDNN 2.6 falls back to {@code gemm:jit} (im2col);
  *       its direct kernels ({@code brgconv}, {@code brdgmm_dw}) need the blocked layout, bought
@@ -52,8 +53,23 @@ final class NativeKernelRules {
         return true;
     }
 
-    /** oneDNN convolution in automatic selection (constant weights are required by the provider itself). */
+    /**
+     * oneDNN convolution in automatic selection (constant weights are required by the provider
+     * itself): every one but a 1x1 convolution to fewer than {@value #POINTWISE_MIN_OUTPUT_CHANNELS}
+     * channels from a narrow input, where oneDNN has only its im2col GEMM in plain layout and the
+     * blocked layout pads the few channels to a block (1x1 32→3 @64x64, the output layer of
+     * conv_autoencoder: oneDNN plain 112 µs, blocked 173 µs, Java 59 µs).
+     */
     static boolean oneDnnConv(KernelProvider.ConvSpec spec) {
+        boolean fewOutputs = spec.weightShape()[0] < POINTWISE_MIN_OUTPUT_CHANNELS && spec.group() == 1;
+        return !(fewOutputs && isPointwise(spec) && spec.inputShape()[1] < POINTWISE_BLOCKED_MIN_CHANNELS);
+    }
+
+    /** 1x1 convolutions with fewer output channels than this (and a narrow input) stay with the Java kernels. */
+    static final long POINTWISE_MIN_OUTPUT_CHANNELS = 8;
+
+    private static boolean isPointwise(KernelProvider.ConvSpec spec) {
+        for (int a = 2; a < spec.weightShape().length; a++) if (spec.weightShape()[a] != 1) return false;
         return true;
     }
 
@@ -111,8 +127,6 @@ final class NativeKernelRules {
     static boolean oneDnnBlocked(KernelProvider.ConvSpec spec) {
         if (spec.isDepthwise()) return true;
         long channels = spec.inputShape()[1] / spec.group();
-        boolean pointwise = true;
-        for (int a = 2; a < spec.weightShape().length; a++) pointwise &= spec.weightShape()[a] == 1;
-        return channels >= (pointwise ? POINTWISE_BLOCKED_MIN_CHANNELS : DENSE_BLOCKED_MIN_CHANNELS);
+        return channels >= (isPointwise(spec) ? POINTWISE_BLOCKED_MIN_CHANNELS : DENSE_BLOCKED_MIN_CHANNELS);
     }
 }
