@@ -31,9 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (optimization NONE: dequantize, float, quantize): the first convolution's quantized output at
  * most 1 unit apart in at most 0.01% of its elements (rounding ties of the float path), digits_cnn's
  * output within one quantization step. In deep models a flipped tie propagates, so their outputs
- * are printed, not bounded. With ONNX Runtime present: native with the Java kernels (which round
- * as ONNX Runtime's MLAS does) agrees with it within one step; the default kernels' figure is
- * printed. A step is
+ * are printed, not bounded. With ONNX Runtime present: native, with the default kernels and with
+ * the Java kernels alone (both round as ONNX Runtime's MLAS does), agrees with it within one step.
+ * A step is
  * {@code (max - min) / 255} of the reference output, as in {@link TestModels#assertEnginesAgree}.
  */
 class QdqFusionModelsTest {
@@ -96,14 +96,16 @@ class QdqFusionModelsTest {
             if (name.equals("digits_cnn")) assertTrue(d.steps() <= 1.0001, name + ": " + d);
             if (Quantizer.availableEngines().contains("onnxruntime")) {
                 Outputs ort = run(exposed, "onnxruntime", SessionOptions.OptimizationLevel.ALL, inputs, -1);
-                System.out.println(name + " static int8, native fused (default kernels) vs onnxruntime: "
-                        + Difference.of(ort.first(), fused.first()) + "; " + firstDivergence(ort, fused, quantized)
+                Difference defaultVsOrt = Difference.of(ort.first(), fused.first());
+                System.out.println(name + " static int8, native fused (default kernels) vs onnxruntime: " + defaultVsOrt
+                        + "; " + firstDivergence(ort, fused, quantized)
                         + "; native QDQ graph vs onnxruntime: " + Difference.of(ort.first(), qdq.first()));
                 Outputs java = withJavaKernels(() -> run(exposed, "native", SessionOptions.OptimizationLevel.ALL, inputs, convs));
                 Difference javaVsOrt = Difference.of(ort.first(), java.first());
                 System.out.println(name + " static int8, native fused (Java kernels) vs onnxruntime: " + javaVsOrt + "; "
                         + firstDivergence(ort, java, quantized));
                 assertTrue(javaVsOrt.steps() <= 1.0001, name + " with Java kernels vs onnxruntime: " + javaVsOrt);
+                assertTrue(defaultVsOrt.steps() <= 1.0001, name + " with the default kernels vs onnxruntime: " + defaultVsOrt);
             } else {
                 System.err.println("SKIPPED: the onnxruntime engine is not available here (native vs onnxruntime)");
             }
