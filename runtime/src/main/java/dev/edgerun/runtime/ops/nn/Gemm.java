@@ -5,7 +5,6 @@ import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.KernelProvider;
-import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -50,8 +49,7 @@ public final class Gemm implements Operator {
         }
         var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, transA, transB, alpha, hasC,
                 ctx.constantInput(0), ctx.constantInput(1), FusedActivation.epilogue(ctx));
-        KernelProvider.GemmKernel gemm = KernelSelection.defaults().gemm(spec)
-                .orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));
+        KernelProvider.GemmKernel gemm = GemmKernels.choose(ctx, spec);
         return new GemmNode(List.of(Nn.tensor(DType.FLOAT, m, n)), gemm, m, n, hasC, beta, cRowStride, cColStride,
                 ctx.threads());
     }

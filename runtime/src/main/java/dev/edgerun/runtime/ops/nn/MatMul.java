@@ -4,7 +4,6 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.KernelProvider;
-import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -84,7 +83,7 @@ public final class MatMul implements Operator {
     }
 
     private static KernelProvider.GemmKernel gemm(NodeContext ctx, KernelProvider.GemmSpec spec) {
-        return KernelSelection.defaults().gemm(spec).orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));
+        return GemmKernels.choose(ctx, spec);
     }
 
     private static long[] broadcast(NodeContext ctx, long[] x, long[] y) {
