@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,9 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * and 64 bits the smallest byte vector (64 bits) is wider, and only its first {@code n} lanes
  * are loaded and stored (masked). Rounding half to even uses the float magic number
  * {@code 1.5 * 2^23} after clamping to the output range, which leaves integers below 2^22 exactly
- * rounded in the default rounding mode; a NaN input of {@link #quantize} saturates to the low
- * end as in the scalar code (requantization has finite accumulators; a NaN multiplier, from a
- * zero or infinite scale, gives unspecified bytes).
+ * rounded in the default rounding mode; NaN saturates to the low end as in the scalar code.
  */
 abstract sealed class Q8Lanes {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -88,9 +85,17 @@ abstract sealed class Q8Lanes {
     }
 
     /** {@code v} clamped to {@code [lo, hi]} (NaN to lo), rounded half to even, as int. */
-    private IntVector roundClamped(FloatVector v, float lo, float hi) {
-        VectorMask<Float> nan = v.test(VectorOperators.IS_NAN);
-        return roundInRange(v.max(lo).min(hi).blend(lo, nan));
+    private static IntVector roundClamped(FloatVector v, float lo, float hi) {
+        return roundInRange(clamp(v, lo, hi));
+    }
+
+    /**
+     * {@code v} clamped to {@code [lo, hi]}, NaN to {@code lo}, by compare and blend: about half the
+     * cost of {@code max}/{@code min}, whose NaN and signed-zero rules take extra instructions.
+     */
+    private static FloatVector clamp(FloatVector v, float lo, float hi) {
+        FloatVector low = v.blend(lo, v.compare(VectorOperators.GE, lo).not());
+        return low.blend(hi, low.compare(VectorOperators.GT, hi));
     }
 
     /**
@@ -163,14 +168,14 @@ abstract sealed class Q8Lanes {
             float b = bias;
             for (; i + n <= count; i += n) {
                 FloatVector f = FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE).add(b).mul(multiplier);
-                storeBytes(roundInRange(f.max(qlo).min(qhi)).add(zp), y, yOff + i);
+                storeBytes(roundClamped(f, qlo, qhi).add(zp), y, yOff + i);
             }
         } else {
             for (; i + n <= count; i += n) {
                 IntVector a = (IntVector) FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE)
                         .convert(VectorOperators.F2I, 0);
                 FloatVector f = (FloatVector) a.add(bias).convert(VectorOperators.I2F, 0);
-                storeBytes(roundInRange(f.mul(multiplier).max(qlo).min(qhi)).add(zp), y, yOff + i);
+                storeBytes(roundClamped(f.mul(multiplier), qlo, qhi).add(zp), y, yOff + i);
             }
         }
         return i;
