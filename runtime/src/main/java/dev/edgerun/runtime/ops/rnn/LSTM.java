@@ -5,6 +5,8 @@ import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.F32Gemv;
 import dev.edgerun.runtime.kernels.F32Unary;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
+import dev.edgerun.runtime.kernels.LstmCell;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RnnDot;
 import dev.edgerun.runtime.ops.Kernel;
@@ -24,7 +26,8 @@ import java.util.List;
  * <p>Per direction, the input part of every gate for every time step is one packed GEMM,
  * {@code X·Wᵀ + Wb + Rb}, written into scratch; each step then only adds {@code h·Rᵀ} onto its row
  * (a one-row product over Rᵀ packed once, as ONNX Runtime's CPU LSTM does) and applies the gate
- * activations to whole gate vectors. Clip, peepholes, input_forget and activations without a
+ * activations to whole gate vectors: fused with the cell update in one pass ({@link LstmCell}) for
+ * the default Sigmoid/Tanh/Tanh, one activation pass per gate block otherwise. Clip, peepholes, input_forget and activations without a
  * vector form take a per-element loop instead.
  */
 public final class LSTM implements Operator {
@@ -74,6 +77,7 @@ public final class LSTM implements Operator {
         private final MemorySegment packedW; // null: W is not constant, packed into scratch per run
         private final MemorySegment packedR; // null: packed into scratch per run, or not packed (scalar)
         private final boolean vectorGates;   // gate activations applied to whole vectors
+        private final LstmCell cell;         // the fused cell when the activations are the defaults; else null
         private final int rows;              // rows of X: seqLength * batch
         private final long tanhAt;           // scratch byte offsets
         private final long packedXAt;
@@ -95,6 +99,7 @@ public final class LSTM implements Operator {
             this.packedR = packedR;
             this.vectorGates = !hasPeepholes && !inputForget && s.clip == Float.POSITIVE_INFINITY
                     && java.util.Arrays.stream(s.activations).allMatch(a -> a.unaryOp() != null);
+            this.cell = vectorGates && gemm.species() != null && defaultActivations(s) ? LstmCell.of(gemm.species()) : null;
             this.rows = s.seqLength * s.batch;
             this.tanhAt = 4L * 2 * s.hidden;
             this.packedXAt = tanhAt + 4L * s.hidden;
@@ -102,6 +107,16 @@ public final class LSTM implements Operator {
             this.packedWAt = projectionAt + 4L * rows * 4 * s.hidden;
             this.packedRAt = packedWAt + (packedW == null ? packedBytes(gemm, s, s.inputSize) : 0);
             this.scratchBytes = packedRAt + (packedR == null && gemv != null ? packedBytes(gemm, s, s.hidden) : 0);
+        }
+
+        private static boolean defaultActivations(RecurrentSpec s) {
+            for (int d = 0; d < s.numDirections; d++) {
+                if (s.activation(d, 0).unaryOp() != F32UnaryOp.SIGMOID || s.activation(d, 1).unaryOp() != F32UnaryOp.TANH
+                        || s.activation(d, 2).unaryOp() != F32UnaryOp.TANH) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override public List<ValueType> outputTypes() { return types; }
@@ -179,7 +194,8 @@ public final class LSTM implements Operator {
                         scratch.set(F, at, scratch.get(F, at) + dot.dot(scratch, hOff, r, rd + 4L * row * hs, hs));
                     }
                 }
-                if (vectorGates) vectorCell(scratch, gOff, d);
+                if (cell != null) cell.update(scratch, gOff, scratch, 4L * hs, 0, hs);
+                else if (vectorGates) vectorCell(scratch, gOff, d);
                 else scalarCell(scratch, gOff, d, p);
                 if (y != null) MemorySegment.copy(scratch, hOff, y.data(), 4L * s.yOffset(t, d, b), 4L * hs);
             }
