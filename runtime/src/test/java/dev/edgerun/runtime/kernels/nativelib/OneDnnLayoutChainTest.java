@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A chain of oneDNN convolutions with fused activations (post-ops) whose intermediate values stay
  * in oneDNN's blocked layout gives the outputs of the same model with every tensor NCHW
  * ({@code edgerun.onednn.layout=plain}) and with the Java kernels; values read by a non-oneDNN
- * consumer (MaxPool, an Add over padded blocks) or that are graph outputs stay NCHW, while an Add
- * or Relu between oneDNN convolutions runs on blocked values when the blocks have no padding.
+ * consumer (MaxPool) or that reach a graph output stay NCHW, while an Add or Relu between oneDNN
+ * convolutions runs on blocked values (their layout has no padding).
  */
 class OneDnnLayoutChainTest {
     private String previousKernels;
@@ -51,8 +51,8 @@ class OneDnnLayoutChainTest {
     /**
      * x[1,6,13,11] -> A (3x3, 6->20) Relu -> a -> B (depthwise 3x3 stride 2) Clip -> b -> C (1x1 20->24) -> c;
      * c -> D (1x1 24->40) HardSwish -> d -> E (depthwise 3x3) Sigmoid -> e -> F (1x1 40->24) -> f;
-     * y = Add(c, f); e -> H (1x1 40->8) LeakyRelu -> h. Outputs y and h. Channel counts that are no
-     * multiple of oneDNN's block of 16 make the blocked buffers padded.
+     * y = Add(c, f); e -> H (1x1 40->8) LeakyRelu -> h. Outputs y and h: c and f reach the graph
+     * output y through the Add, so they stay NCHW. e has two oneDNN readers.
      */
     private static Model chain() {
         Random rnd = new Random(7);
@@ -78,9 +78,9 @@ class OneDnnLayoutChainTest {
 
     /**
      * A residual block: x[1,8,10,10] -> P (1x1 8->32) Relu -> p -> Q (depthwise 3x3) Relu -> q -> R (1x1 32->32) -> r;
-     * s = Add(p, r); t = Relu(s) -> U (3x3 32->16) -> u; m = MaxPool(q). Outputs u and m. 32 channels
-     * fill oneDNN's blocks exactly, so the Add and the Relu may run on blocked values; q is read by
-     * MaxPool, so it stays NCHW.
+     * s = Add(p, r); t = Relu(s) -> U (3x3 32->16) -> u; m = MaxPool(q). Outputs u and m. oneDNN's
+     * layout for these values has no padding, so the Add and the Relu may run on them as they are;
+     * q is read by MaxPool, so it stays NCHW.
      */
     private static Model residual() {
         Random rnd = new Random(5);
