@@ -8,6 +8,7 @@ import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.Q8Conv;
 import dev.edgerun.runtime.kernels.Q8Quantize;
+import dev.edgerun.runtime.ops.InternalLayoutKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -108,13 +109,32 @@ public final class QLinearConv implements Operator {
         return r;
     }
 
-    private record FastNode(List<ValueType> outputTypes, KernelProvider.Q8ConvKernel conv, int threads) implements Kernel {
+    /**
+     * A provider's kernel. Like Conv's, it offers the provider's internal layouts to the planner, so
+     * that 8-bit activations between two oneDNN convolutions stay in oneDNN's layout (the NCHW
+     * transposes of narrow 8-bit tensors cost more than the convolutions save).
+     */
+    private record FastNode(List<ValueType> outputTypes, KernelProvider.Q8ConvKernel conv, int threads)
+            implements InternalLayoutKernel {
         @Override public long scratchBytes() {
             return conv.scratchBytes();
         }
 
         @Override public void run(RunContext rc) {
             conv.run(rc.input(0).data(), rc.output(0).data(), rc.scratch(), Parallel.of(rc, threads));
+        }
+
+        @Override public KernelProvider.ConvKernel.Layout internalInputLayout() {
+            return conv.internalInputLayout();
+        }
+
+        @Override public KernelProvider.ConvKernel.Layout internalOutputLayout() {
+            return conv.internalOutputLayout();
+        }
+
+        @Override public Kernel withInternalLayouts(boolean input, boolean output) {
+            KernelProvider.Q8ConvKernel k = conv.withInternalLayouts(input, output);
+            return k == null ? null : new FastNode(outputTypes, k, threads);
         }
     }
 
