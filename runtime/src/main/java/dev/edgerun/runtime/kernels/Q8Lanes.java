@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * meets a byte vector of at least {@code n} lanes: exactly {@code n} at 512 and 256 bits; at 128
  * and 64 bits the smallest byte vector (64 bits) is wider, and only its first {@code n} lanes
  * are loaded and stored (masked). Rounding half to even uses the float magic number
- * {@code 1.5 * 2^23} after clamping to the output range, which leaves integers below 2^22 exactly
- * rounded in the default rounding mode; NaN saturates to the low end as in the scalar code.
+ * {@code 1.5 * 2^23} after clamping to the output range (within +-2^22), exact in the default
+ * rounding mode; NaN saturates to the low end as in the scalar code.
  */
 abstract sealed class Q8Lanes {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -57,125 +57,128 @@ abstract sealed class Q8Lanes {
         };
     }
 
+    /**
+     * The loops for {@code species} where they were measured faster than the scalar ones, else
+     * null. Only 512 bits qualifies: at 256 and 128 bits (JDK 25, x86) C2 left some conversions
+     * and stores of these loops unintrinsified ("missing constant" in -XX:+PrintIntrinsics), and
+     * quantizing ran 0.2x (256) and dequantizing 0.6x (128) the scalar speed. The other widths stay
+     * tested for correctness, for when they pay.
+     */
+    static Q8Lanes fast(VectorSpecies<Float> species) {
+        return species != null && species.vectorBitSize() == 512 ? W512 : null;
+    }
+
     /** Float lanes per step. */
     final int lanes() {
         return f32().length();
     }
 
-    /** {@code count} bytes at {@code xOff} widened to int (sign or zero extension) minus {@code zp}. */
-    private IntVector loadInts(MemorySegment x, long xOff, boolean signed, int zp) {
-        VectorSpecies<Byte> bs = i8();
-        ByteVector b = exact() ? ByteVector.fromMemorySegment(bs, x, xOff, LE)
-                : ByteVector.fromMemorySegment(bs, x, xOff, LE, bs.indexInRange(0, lanes()));
-        // one constant conversion per branch: the JIT intrinsifies only constant operators
-        IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
-                : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
-        return v.sub(zp);
-    }
-
-    /** Narrows {@code q} (already in byte range) and stores its lanes at {@code yOff}. */
-    private void storeBytes(IntVector q, MemorySegment y, long yOff) {
-        VectorSpecies<Byte> bs = i8();
-        ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
-        if (exact()) {
-            b.intoMemorySegment(y, yOff, LE);
-        } else {
-            b.intoMemorySegment(y, yOff, LE, bs.indexInRange(0, lanes()));
-        }
-    }
-
-    /** {@code v} clamped to {@code [lo, hi]} (NaN to lo), rounded half to even, as int. */
-    private static IntVector roundClamped(FloatVector v, float lo, float hi) {
-        return roundInRange(clamp(v, lo, hi));
-    }
-
-    /**
-     * {@code v} clamped to {@code [lo, hi]}, NaN to {@code lo}, by compare and blend: about half the
-     * cost of {@code max}/{@code min}, whose NaN and signed-zero rules take extra instructions.
-     */
-    private static FloatVector clamp(FloatVector v, float lo, float hi) {
-        FloatVector low = v.blend(lo, v.compare(VectorOperators.GE, lo).not());
-        return low.blend(hi, low.compare(VectorOperators.GT, hi));
-    }
-
-    /**
-     * {@code v} (within +-2^22) rounded half to even, as int: adding {@code 1.5 * 2^23} leaves the
-     * rounded integer in the low mantissa bits, read back by reinterpreting the bits.
-     */
-    private static IntVector roundInRange(FloatVector v) {
-        return v.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
-    }
+    // Loop bodies are written out in each method, not in helpers: a helper taking or returning
+    // vectors that the JIT declines to inline ("callee uses too much stack", "too large") makes it
+    // box every vector, several times slower. Conversions are constants per branch for the same
+    // reason (the JIT intrinsifies only constant operators).
 
     /** {@code y[i] = (float) (x[i] - zp) * scale}; returns the elements done (a multiple of the lanes). */
     final long dequantize(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, float scale, int zp,
                           boolean signed) {
+        VectorSpecies<Byte> bs = i8();
         int n = lanes();
         long i = 0;
         for (; i + n <= count; i += n) {
-            FloatVector f = (FloatVector) loadInts(x, xOff + i, signed, zp).convert(VectorOperators.I2F, 0);
-            f.mul(scale).intoMemorySegment(y, yOff + 4 * i, LE);
-        }
-        return i;
-    }
-
-    /** {@code y[i] = saturate(rint(x[i] / scale) + zp)} into {@code [lo, hi]}; returns the elements done. */
-    final long quantize(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, float scale, int zp,
-                        int lo, int hi) {
-        int n = lanes();
-        float qlo = lo - zp, qhi = hi - zp;
-        long i = 0;
-        for (; i + n <= count; i += n) {
-            FloatVector f = FloatVector.fromMemorySegment(f32(), x, xOff + 4 * i, LE).div(scale);
-            storeBytes(roundClamped(f, qlo, qhi).add(zp), y, yOff + i);
+            ByteVector b = exact() ? ByteVector.fromMemorySegment(bs, x, xOff + i, LE)
+                    : ByteVector.fromMemorySegment(bs, x, xOff + i, LE, bs.indexInRange(0, n));
+            IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            ((FloatVector) v.sub(zp).convert(VectorOperators.I2F, 0)).mul(scale).intoMemorySegment(y, yOff + 4 * i, LE);
         }
         return i;
     }
 
     /**
      * {@code y[i] = (float) (x[i] - zp)}: the integer values of 8-bit data as float; all
-     * {@code count} elements, the tail with masked loads and stores (im2col widens many short runs).
+     * {@code count} elements, the tail with masked loads and stores (packing widens many short runs).
      */
     final long widen(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, int zp, boolean signed) {
+        VectorSpecies<Byte> bs = i8();
         int n = lanes();
         long i = 0;
         for (; i + n <= count; i += n) {
-            FloatVector f = (FloatVector) loadInts(x, xOff + i, signed, zp).convert(VectorOperators.I2F, 0);
-            f.intoMemorySegment(y, yOff + 4 * i, LE);
+            ByteVector b = exact() ? ByteVector.fromMemorySegment(bs, x, xOff + i, LE)
+                    : ByteVector.fromMemorySegment(bs, x, xOff + i, LE, bs.indexInRange(0, n));
+            IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            ((FloatVector) v.sub(zp).convert(VectorOperators.I2F, 0)).intoMemorySegment(y, yOff + 4 * i, LE);
         }
         if (i < count) {
             int rest = (int) (count - i);
-            ByteVector b = ByteVector.fromMemorySegment(i8(), x, xOff + i, LE, i8().indexInRange(0, rest));
+            ByteVector b = ByteVector.fromMemorySegment(bs, x, xOff + i, LE, bs.indexInRange(0, rest));
             IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
                     : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
-            FloatVector f = (FloatVector) v.sub(zp).convert(VectorOperators.I2F, 0);
-            f.intoMemorySegment(y, yOff + 4 * i, LE, f32().indexInRange(0, rest));
+            ((FloatVector) v.sub(zp).convert(VectorOperators.I2F, 0))
+                    .intoMemorySegment(y, yOff + 4 * i, LE, f32().indexInRange(0, rest));
         }
         return count;
     }
 
     /**
+     * {@code y[i] = saturate(rint(x[i] / scale) + zp)} into {@code [lo, hi]}, NaN to {@code lo};
+     * returns the elements done. Clamping is compare and blend (max/min follow Java's NaN and
+     * signed-zero rules at the cost of extra instructions); rounding adds {@code 1.5 * 2^23}, which
+     * leaves the rounded integer in the low mantissa bits, read back by reinterpreting the bits.
+     */
+    final long quantize(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, float scale, int zp,
+                        int lo, int hi) {
+        VectorSpecies<Byte> bs = i8();
+        int n = lanes();
+        float qlo = lo - zp, qhi = hi - zp;
+        int offset = MAGIC_BITS - zp;
+        long i = 0;
+        for (; i + n <= count; i += n) {
+            FloatVector f = FloatVector.fromMemorySegment(f32(), x, xOff + 4 * i, LE).div(scale);
+            f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
+            f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
+            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
+            ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
+            if (exact()) {
+                b.intoMemorySegment(y, yOff + i, LE);
+            } else {
+                b.intoMemorySegment(y, yOff + i, LE, bs.indexInRange(0, n));
+            }
+        }
+        return i;
+    }
+
+    /**
      * Requantizes integer-valued float accumulators {@code acc[i]} of one output channel:
      * {@code y[i] = saturate(rint(float((int) acc[i] + bias) * multiplier) + zp)} into {@code [lo, hi]};
-     * returns the elements done.
+     * returns the elements done. A bias of at most 2^24 in magnitude is added in float, which gives
+     * the same float as the int32 sum converted (both operands are exact floats); a larger one as int32.
      */
     final long requantize(MemorySegment acc, long accOff, MemorySegment y, long yOff, long count, int bias,
                           float multiplier, int zp, int lo, int hi) {
+        VectorSpecies<Byte> bs = i8();
         int n = lanes();
         float qlo = lo - zp, qhi = hi - zp;
+        int offset = MAGIC_BITS - zp;
+        boolean floatBias = Math.abs(bias) <= EXACT_FLOAT_INT;
+        float fb = bias;
         long i = 0;
-        if (Math.abs(bias) <= EXACT_FLOAT_INT) {
-            // acc and bias are exact floats, so their float sum is float(int sum) as in the scalar code
-            float b = bias;
-            for (; i + n <= count; i += n) {
-                FloatVector f = FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE).add(b).mul(multiplier);
-                storeBytes(roundClamped(f, qlo, qhi).add(zp), y, yOff + i);
+        for (; i + n <= count; i += n) {
+            FloatVector f = FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE);
+            if (floatBias) {
+                f = f.add(fb);
+            } else {
+                f = (FloatVector) ((IntVector) f.convert(VectorOperators.F2I, 0)).add(bias).convert(VectorOperators.I2F, 0);
             }
-        } else {
-            for (; i + n <= count; i += n) {
-                IntVector a = (IntVector) FloatVector.fromMemorySegment(f32(), acc, accOff + 4 * i, LE)
-                        .convert(VectorOperators.F2I, 0);
-                FloatVector f = (FloatVector) a.add(bias).convert(VectorOperators.I2F, 0);
-                storeBytes(roundClamped(f.mul(multiplier), qlo, qhi).add(zp), y, yOff + i);
+            f = f.mul(multiplier);
+            f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
+            f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
+            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
+            ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
+            if (exact()) {
+                b.intoMemorySegment(y, yOff + i, LE);
+            } else {
+                b.intoMemorySegment(y, yOff + i, LE, bs.indexInRange(0, n));
             }
         }
         return i;

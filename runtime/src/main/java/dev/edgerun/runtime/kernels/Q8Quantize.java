@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * float → int8/uint8 with one scale and zero point: {@code y = saturate(rint(x / scale) + zp)},
  * rounding half to even as ONNX QuantizeLinear specifies; the reverse, int8/uint8 → float; and
  * the requantization of integer accumulators of QLinearConv. Vector loops ({@link Q8Lanes}) do
- * the bulk on the given species (null: scalar), the scalar loops here the tail; both give the
- * same bits (division, not a reciprocal multiply; float32 products as ONNX Runtime computes them).
+ * the bulk on the given species where they are fast ({@link Q8Lanes#fast}; null: scalar), the
+ * scalar loops here the tail; both give the same bits (division, not a reciprocal multiply;
+ * float32 products as ONNX Runtime computes them).
  */
 public final class Q8Quantize {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -29,7 +30,8 @@ public final class Q8Quantize {
                                 long count, float scale, int zeroPoint, boolean signed) {
         int lo = signed ? -128 : 0;
         int hi = signed ? 127 : 255;
-        long i = species == null ? 0 : Q8Lanes.of(species).quantize(x, xOff, y, yOff, count, scale, zeroPoint, lo, hi);
+        Q8Lanes lanes = Q8Lanes.fast(species);
+        long i = lanes == null ? 0 : lanes.quantize(x, xOff, y, yOff, count, scale, zeroPoint, lo, hi);
         for (; i < count; i++) {
             float q = x.get(F, xOff + 4 * i) / scale;
             y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) saturate(Math.rint(q) + zeroPoint, lo, hi));
@@ -47,7 +49,8 @@ public final class Q8Quantize {
      */
     public static void dequantize(VectorSpecies<Float> species, MemorySegment x, long xOff, MemorySegment y, long yOff,
                                   long count, float scale, int zeroPoint, boolean signed) {
-        long i = species == null ? 0 : Q8Lanes.of(species).dequantize(x, xOff, y, yOff, count, scale, zeroPoint, signed);
+        Q8Lanes lanes = Q8Lanes.fast(species);
+        long i = lanes == null ? 0 : lanes.dequantize(x, xOff, y, yOff, count, scale, zeroPoint, signed);
         for (; i < count; i++) {
             int v = load(x, xOff + i, signed);
             y.set(F, yOff + 4 * i, (float) (v - zeroPoint) * scale);
@@ -57,7 +60,8 @@ public final class Q8Quantize {
     /** {@code y[i] = (float) (x[i] - zp)} for {@code count} bytes: 8-bit data as exact float integers. */
     public static void widen(VectorSpecies<Float> species, MemorySegment x, long xOff, MemorySegment y, long yOff,
                              long count, int zeroPoint, boolean signed) {
-        long i = species == null ? 0 : Q8Lanes.of(species).widen(x, xOff, y, yOff, count, zeroPoint, signed);
+        Q8Lanes lanes = Q8Lanes.fast(species);
+        long i = lanes == null ? 0 : lanes.widen(x, xOff, y, yOff, count, zeroPoint, signed);
         for (; i < count; i++) y.set(F, yOff + 4 * i, (float) (load(x, xOff + i, signed) - zeroPoint));
     }
 
@@ -68,8 +72,8 @@ public final class Q8Quantize {
      */
     public static void requantize(VectorSpecies<Float> species, MemorySegment acc, long accOff, MemorySegment y,
                                   long yOff, long count, int bias, float multiplier, int zeroPoint, int lo, int hi) {
-        long i = species == null ? 0
-                : Q8Lanes.of(species).requantize(acc, accOff, y, yOff, count, bias, multiplier, zeroPoint, lo, hi);
+        Q8Lanes lanes = Q8Lanes.fast(species);
+        long i = lanes == null ? 0 : lanes.requantize(acc, accOff, y, yOff, count, bias, multiplier, zeroPoint, lo, hi);
         for (; i < count; i++) {
             int a = (int) acc.get(F, accOff + 4 * i) + bias;
             y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) requantize(a, multiplier, zeroPoint, lo, hi));

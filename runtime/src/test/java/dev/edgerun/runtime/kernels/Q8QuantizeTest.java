@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The vector loops of {@link Q8Quantize} (via {@link Q8Lanes}) at 512, 256 and 128 bits against
+ * The vector loops of {@link Q8Lanes} at 512, 256 and 128 bits (then the scalar tail) against
  * the scalar loops (species null), bit for bit: ties, saturation, NaN, signed and unsigned, odd
  * counts and unaligned offsets so that the scalar tail and masked narrow stores are exercised.
  */
@@ -33,7 +33,7 @@ class Q8QuantizeTest {
                 for (boolean signed : new boolean[] {true, false}) {
                     int zp = signed ? rnd.nextInt(21) - 10 : 120 + rnd.nextInt(21);
                     MemorySegment vec = arena.allocate(count + 3), ref = arena.allocate(count + 3);
-                    Q8Quantize.quantize(species, x, 4, vec, 3, count, scale, zp, signed);
+                    vectorQuantize(species, x, 4, vec, 3, count, scale, zp, signed);
                     Q8Quantize.quantize(null, x, 4, ref, 3, count, scale, zp, signed);
                     assertArrayEquals(bytes(ref), bytes(vec), count + " values, signed " + signed);
                 }
@@ -48,7 +48,7 @@ class Q8QuantizeTest {
             float[] v = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 300f, -300f, Float.NaN, 126.5f, 127.5f, -128.5f, 0.49999997f, 7f, 8f, 9f, 10f};
             MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, v);
             MemorySegment y = arena.allocate(v.length);
-            Q8Quantize.quantize(F32GemmTest.species(bits), x, 0, y, 0, v.length, 1f, 0, true);
+            vectorQuantize(F32GemmTest.species(bits), x, 0, y, 0, v.length, 1f, 0, true);
             assertArrayEquals(new byte[] {0, 2, 2, 0, -2, 127, -128, -128, 126, 127, -128, 0, 7, 8, 9, 10}, bytes(y));
         }
     }
@@ -65,10 +65,10 @@ class Q8QuantizeTest {
                 for (boolean signed : new boolean[] {true, false}) {
                     int zp = signed ? -7 : 131;
                     MemorySegment vec = arena.allocate(4L * count + 4), ref = arena.allocate(4L * count + 4);
-                    Q8Quantize.dequantize(species, x, 5, vec, 4, count, 0.037f, zp, signed);
+                    vectorDequantize(species, x, 5, vec, 4, count, 0.037f, zp, signed);
                     Q8Quantize.dequantize(null, x, 5, ref, 4, count, 0.037f, zp, signed);
                     assertArrayEquals(floats(ref), floats(vec), "dequantize " + count + " signed " + signed);
-                    Q8Quantize.widen(species, x, 5, vec, 4, count, zp, signed);
+                    vectorWiden(species, x, 5, vec, 4, count, zp, signed);
                     Q8Quantize.widen(null, x, 5, ref, 4, count, zp, signed);
                     assertArrayEquals(floats(ref), floats(vec), "widen " + count + " signed " + signed);
                     for (int i = 0; i < count; i++) {
@@ -96,12 +96,39 @@ class Q8QuantizeTest {
                     int bias = hugeBias ? 16_777_216 + rnd.nextInt(1001) : rnd.nextInt(2001) - 1000;
                     float mult = hugeBias ? 1.1e-5f : 1 / 150f;
                     MemorySegment vec = arena.allocate(count + 1), ref = arena.allocate(count + 1);
-                    Q8Quantize.requantize(species, acc, 4, vec, 1, count, bias, mult, zp, lo, hi);
+                    vectorRequantize(species, acc, 4, vec, 1, count, bias, mult, zp, lo, hi);
                     Q8Quantize.requantize(null, acc, 4, ref, 1, count, bias, mult, zp, lo, hi);
                     assertArrayEquals(bytes(ref), bytes(vec), "requantize " + count + " signed " + signed);
                 }
             }
         }
+    }
+
+    // The vector loops of Q8Lanes at the given width (production uses them only where Q8Lanes.fast
+    // says they pay), then the scalar loops of Q8Quantize for the tail they leave.
+
+    private static void vectorQuantize(VectorSpecies<Float> sp, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                       long count, float scale, int zp, boolean signed) {
+        long done = Q8Lanes.of(sp).quantize(x, xOff, y, yOff, count, scale, zp, signed ? -128 : 0, signed ? 127 : 255);
+        Q8Quantize.quantize(null, x, xOff + 4 * done, y, yOff + done, count - done, scale, zp, signed);
+    }
+
+    private static void vectorDequantize(VectorSpecies<Float> sp, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                         long count, float scale, int zp, boolean signed) {
+        long done = Q8Lanes.of(sp).dequantize(x, xOff, y, yOff, count, scale, zp, signed);
+        Q8Quantize.dequantize(null, x, xOff + done, y, yOff + 4 * done, count - done, scale, zp, signed);
+    }
+
+    private static void vectorWiden(VectorSpecies<Float> sp, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                    long count, int zp, boolean signed) {
+        long done = Q8Lanes.of(sp).widen(x, xOff, y, yOff, count, zp, signed);
+        Q8Quantize.widen(null, x, xOff + done, y, yOff + 4 * done, count - done, zp, signed);
+    }
+
+    private static void vectorRequantize(VectorSpecies<Float> sp, MemorySegment acc, long accOff, MemorySegment y,
+                                         long yOff, long count, int bias, float mult, int zp, int lo, int hi) {
+        long done = Q8Lanes.of(sp).requantize(acc, accOff, y, yOff, count, bias, mult, zp, lo, hi);
+        Q8Quantize.requantize(null, acc, accOff + 4 * done, y, yOff + done, count - done, bias, mult, zp, lo, hi);
     }
 
     /** Mostly in range, some exact ties (k + 0.5) * scale, some far out of range, an occasional NaN. */
