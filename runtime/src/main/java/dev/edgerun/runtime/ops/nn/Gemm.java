@@ -70,6 +70,11 @@ public final class Gemm implements Operator {
         }
 
         private void fillC(MemorySegment c, MemorySegment y) {
+            if (beta == 1f && cColStride == 1) { // C rows as they are (a bias row, or C itself): bulk copies
+                long rowBytes = 4L * n;
+                for (int i = 0; i < m; i++) MemorySegment.copy(c, cRowStride == 0 ? 0 : rowBytes * i, y, rowBytes * i, rowBytes);
+                return;
+            }
             long at = 0;
             for (int i = 0; i < m; i++) {
                 long row = (long) i * cRowStride;
