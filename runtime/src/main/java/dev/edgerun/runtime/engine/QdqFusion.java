@@ -91,6 +91,7 @@ final class QdqFusion {
 
     /** Fuses the QDQ patterns of {@code graph}, a main graph whose default ONNX opset is {@code opset}. */
     static Result fuse(Graph graph, long opset) {
+        if (graph.nodes().stream().noneMatch(n -> n.opType().equals("QuantizeLinear"))) return new Result(graph, 0, 0, List.of());
         QdqFusion f = new QdqFusion(graph, opset);
         for (int i = 0; i < f.nodes.size(); i++) {
             Node n = f.nodes.get(i);
