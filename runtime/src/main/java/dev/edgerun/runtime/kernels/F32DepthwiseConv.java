@@ -40,6 +40,13 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
 
     /** Planes of at most this many inputs take the padded-plane path. */
     static final int SMALL_PLANE = 1024;
+    /**
+     * Multiply-adds below which the planes run on the calling thread: waking a second thread cost
+     * more than DS-CNN's 72k-MAC depthwise layers take (kws_dscnn, Java kernels, 2 threads on the
+     * loaded 2-core machine: 594 us per run against 258 us with one).
+     */
+    private static final long PARALLEL_MIN_MACS = 1L << 18;
+
     /** Fixed plane ranges of the padded-plane path, each with its own padded plane and sums in scratch (so at most this many threads). */
     private static final int CHUNKS = 4;
 
@@ -116,9 +123,10 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                     Parallel par) {
         MemorySegment wt = weights != null ? weights : wIn;
         boolean hasBias = bias != null && bias.byteSize() > 0;
+        boolean serial = par.threads() <= 1 || (long) planes * oh * ow * kh * kw < PARALLEL_MIN_MACS;
         if (smallPlane) {
             MemorySegment b = hasBias ? bias : null;
-            if (par.threads() <= 1) {
+            if (serial) {
                 for (int c = 0; c < CHUNKS; c++) smallPlanes(x, wt, b, y, scratch, c);
             } else {
                 par.forRange(CHUNKS, (from, to) -> {
@@ -127,7 +135,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             }
             return;
         }
-        if (par.threads() <= 1) {
+        if (serial) {
             planes(x, wt, hasBias ? bias : null, y, scratch, 0, planes);
         } else {
             MemorySegment b = hasBias ? bias : null;

@@ -28,6 +28,8 @@ class F32ConvKernelTest {
                 new Case("pointwise", new long[] {2, 16, 5, 7}, new long[] {33, 16, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
                 new Case("depthwise 3x3 s1", new long[] {2, 7, 9, 19}, new long[] {7, 1, 3, 3}, 7, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("depthwise 3x3 s1 narrow plane", new long[] {1, 9, 25, 5}, new long[] {9, 1, 3, 3}, 9, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("depthwise small planes, enough work for threads", new long[] {1, 128, 25, 10}, new long[] {128, 1, 3, 3}, 128, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("depthwise large planes, enough work for threads", new long[] {1, 32, 40, 40}, new long[] {32, 1, 3, 3}, 32, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("depthwise s1 uneven pads", new long[] {2, 5, 7, 6}, new long[] {5, 1, 3, 4}, 5, i(1, 1), i(0, 2), i(2, 1), i(1, 1), true, false),
                 new Case("depthwise 3x3 s2", new long[] {1, 5, 10, 11}, new long[] {5, 1, 3, 3}, 5, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, false),
                 new Case("depthwise s2 even width, dilated", new long[] {2, 4, 12, 16}, new long[] {4, 1, 3, 5}, 4, i(2, 2), i(1, 0), i(0, 3), i(1, 2), true, false),
