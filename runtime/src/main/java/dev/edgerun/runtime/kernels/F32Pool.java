@@ -42,6 +42,15 @@ public final class F32Pool {
         outPlane = out[0] * out[1] * out[2];
     }
 
+    /**
+     * The separable vector form of this pooling ({@link F32PoolRows}) for 1-D and 2-D windows
+     * without dilation, or null where it does not apply.
+     */
+    public F32PoolRows separable(boolean countPad) {
+        if (rank > 2 || d[1] != 1 || d[2] != 1) return null;
+        return F32PoolRows.of(in[1], in[2], k[1], k[2], s[1], s[2], pb[1], pb[2], pe[1], pe[2], out[1], out[2], countPad);
+    }
+
     /** First tap index whose coordinate {@code start + t*dil} is >= {@code lo}. */
     private static int firstTap(int start, int dil, int lo) {
         return start >= lo ? 0 : (lo - start + dil - 1) / dil;

@@ -3,10 +3,14 @@ package dev.edgerun.runtime.ops.nn;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Pool;
+import dev.edgerun.runtime.kernels.F32PoolRows;
+import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /** AveragePool (1-3 spatial axes; count_include_pad, ceil_mode, dilations, pads, auto_pad). */
 public final class AveragePool implements Operator {
@@ -33,18 +37,49 @@ public final class AveragePool implements Operator {
         int p = (int) pAttr;
         if (lp && (p != pAttr || p < 1)) throw ctx.unsupported("LpPool with p = " + pAttr + " (positive integers implemented)");
         int threads = ctx.threads();
-        return Kernel.of((ValueType) Nn.tensor(DType.FLOAT, y), c -> {
-            MemorySegment xs = c.input(0).data(), ys = c.output(0).data();
-            if (threads <= 1) {
-                run(pool, lp, p, countPad, xs, ys, 0, planes);
-            } else {
-                c.parallelFor(planes, (from, to) -> run(pool, lp, p, countPad, xs, ys, from, to));
-            }
-        });
+        F32PoolRows rows = lp ? null : pool.separable(countPad);
+        int chunks = Math.max(1, Math.min(threads, planes));
+        return new Node(List.of(Nn.tensor(DType.FLOAT, y)), pool, rows, lp, p, countPad, planes, chunks, threads);
     }
 
-    private static void run(F32Pool pool, boolean lp, int p, boolean countPad, MemorySegment x, MemorySegment y, int from, int to) {
-        if (lp) pool.lp(x, y, p, from, to);
-        else pool.average(x, y, countPad, from, to);
+    /** {@code rows} (null where it does not apply) runs the planes in {@code chunks} ranges, each with its own row buffer. */
+    private record Node(List<ValueType> outputTypes, F32Pool pool, F32PoolRows rows, boolean lp, int p, boolean countPad, int planes,
+                        int chunks, int threads) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return rows == null ? 0 : chunks * rows.bufferBytes();
+        }
+
+        @Override
+        public void run(RunContext c) {
+            MemorySegment xs = c.input(0).data(), ys = c.output(0).data();
+            if (rows != null) {
+                separable(c, xs, ys);
+            } else if (threads <= 1) {
+                general(xs, ys, 0, planes);
+            } else {
+                c.parallelFor(planes, (from, to) -> general(xs, ys, from, to));
+            }
+        }
+
+        private void separable(RunContext c, MemorySegment x, MemorySegment y) {
+            MemorySegment bufs = c.scratch();
+            long bufBytes = rows.bufferBytes();
+            if (chunks == 1) {
+                rows.average(Vectors.F32, x, y, bufs, 0, planes);
+                return;
+            }
+            c.parallelFor(chunks, (from, to) -> {
+                for (int k = from; k < to; k++) {
+                    rows.average(Vectors.F32, x, y, bufs.asSlice(k * bufBytes, bufBytes), (int) ((long) planes * k / chunks),
+                            (int) ((long) planes * (k + 1) / chunks));
+                }
+            });
+        }
+
+        private void general(MemorySegment x, MemorySegment y, int from, int to) {
+            if (lp) pool.lp(x, y, p, from, to);
+            else pool.average(x, y, countPad, from, to);
+        }
     }
 }

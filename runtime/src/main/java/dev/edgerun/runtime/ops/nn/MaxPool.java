@@ -3,6 +3,8 @@ package dev.edgerun.runtime.ops.nn;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Pool;
+import dev.edgerun.runtime.kernels.F32PoolRows;
+import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -35,13 +37,21 @@ public final class MaxPool implements Operator {
         F32Pool pool = new F32Pool(sp.in(), sp.kernel(), sp.strides(), sp.padsBegin(), sp.padsEnd(), sp.dilations(), sp.out());
         int planes = Nn.toInt(ctx, x[0] * x[1], "planes");
         long inCount = Nn.product(x, 0, x.length), outCount = Nn.product(y, 0, y.length);
-        return new Node(List.copyOf(types), t, pool, planes, inCount, outCount, withIndices, columnMajor, ctx.threads());
+        F32PoolRows rows = withIndices ? null : pool.separable(false);
+        int chunks = Math.max(1, Math.min(ctx.threads(), planes));
+        return new Node(List.copyOf(types), t, pool, rows, planes, chunks, inCount, outCount, withIndices, columnMajor,
+                ctx.threads());
     }
 
-    private record Node(List<ValueType> outputTypes, DType dtype, F32Pool pool, int planes, long inCount, long outCount,
-                        boolean withIndices, boolean columnMajor, int threads) implements Kernel {
+    /** {@code rows} (null where it does not apply) runs the planes in {@code chunks} ranges, each with its own row buffer. */
+    private record Node(List<ValueType> outputTypes, DType dtype, F32Pool pool, F32PoolRows rows, int planes, int chunks,
+                        long inCount, long outCount, boolean withIndices, boolean columnMajor, int threads) implements Kernel {
         @Override
         public long scratchBytes() {
+            return conversionBytes() + (rows == null ? 0 : chunks * rows.bufferBytes());
+        }
+
+        private long conversionBytes() {
             return dtype == DType.FLOAT ? 0 : 4 * (inCount + outCount);
         }
 
@@ -56,13 +66,30 @@ public final class MaxPool implements Operator {
                 xf = s.asSlice(0, 4 * inCount);
                 yf = s.asSlice(4 * inCount, 4 * outCount);
             }
-            if (threads <= 1) {
+            if (rows != null) {
+                separable(ctx, xf, yf);
+            } else if (threads <= 1) {
                 pool.max(xf, yf, idx, columnMajor, 0, planes);
             } else {
                 MemorySegment xs = xf, ys = yf;
                 ctx.parallelFor(planes, (from, to) -> pool.max(xs, ys, idx, columnMajor, from, to));
             }
             if (dtype != DType.FLOAT) Floats.fromFloat(yf, 0, dtype, y, outCount);
+        }
+
+        private void separable(RunContext ctx, MemorySegment x, MemorySegment y) {
+            MemorySegment bufs = ctx.scratch().asSlice(conversionBytes());
+            long bufBytes = rows.bufferBytes();
+            if (chunks == 1) {
+                rows.max(Vectors.F32, x, y, bufs, 0, planes);
+                return;
+            }
+            ctx.parallelFor(chunks, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    rows.max(Vectors.F32, x, y, bufs.asSlice(c * bufBytes, bufBytes), (int) ((long) planes * c / chunks),
+                            (int) ((long) planes * (c + 1) / chunks));
+                }
+            });
         }
     }
 }

@@ -1,0 +1,205 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Separable float32 max and average pooling of 1-D and 2-D planes without dilation. A window's
+ * maximum (sum) is the maximum (sum) over its columns of the column maxima (sums) over its rows, so
+ * each output row is made in two vector passes over a row buffer: the rows of the window are
+ * reduced into the buffer (vectorised along the width), then every {@code kW} adjacent buffer
+ * entries are reduced in place at stride 1 and the output takes every {@code sW}-th. The buffer
+ * holds the left and right padding as the reduction's identity, so the passes test no bounds.
+ * Shapes where some window lies wholly in the padding are left to {@link F32Pool}.
+ */
+public final class F32PoolRows {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private final int inH, inW, kW, sW, padLeft, outH, outW;
+    /** Input rows {@code [rowFrom[oh], rowTo[oh])} of output row {@code oh}. */
+    private final int[] rowFrom, rowTo;
+    /** Average pooling divisors as reciprocals, per output row and per output column. */
+    private final float[] rowScale, colScale;
+    /** Floats of one row buffer: left padding, the input width, right padding. */
+    private final int bufLen;
+
+    private F32PoolRows(int inH, int inW, int kW, int sW, int padLeft, int outH, int outW, int[] rowFrom, int[] rowTo,
+                        float[] rowScale, float[] colScale, int bufLen) {
+        this.inH = inH;
+        this.inW = inW;
+        this.kW = kW;
+        this.sW = sW;
+        this.padLeft = padLeft;
+        this.outH = outH;
+        this.outW = outW;
+        this.rowFrom = rowFrom;
+        this.rowTo = rowTo;
+        this.rowScale = rowScale;
+        this.colScale = colScale;
+        this.bufLen = bufLen;
+    }
+
+    /**
+     * The separable pooling of {@code [inH, inW]} planes, or null when some window has no tap
+     * inside the image. {@code countPad} sets the average's divisor to the taps inside the padded image.
+     */
+    public static F32PoolRows of(int inH, int inW, int kH, int kW, int sH, int sW, int padTop, int padLeft,
+                                 int padBottom, int padRight, int outH, int outW, boolean countPad) {
+        int[] rowFrom = new int[outH], rowTo = new int[outH];
+        float[] rowScale = new float[outH], colScale = new float[outW];
+        for (int o = 0; o < outH; o++) {
+            int start = o * sH - padTop;
+            rowFrom[o] = Math.max(0, start);
+            rowTo[o] = Math.min(inH, start + kH);
+            if (rowTo[o] <= rowFrom[o]) return null;
+            rowScale[o] = 1f / tapCount(start, kH, inH, padTop, padBottom, countPad);
+        }
+        for (int o = 0; o < outW; o++) {
+            int start = o * sW - padLeft;
+            if (Math.min(inW, start + kW) <= Math.max(0, start)) return null;
+            colScale[o] = 1f / tapCount(start, kW, inW, padLeft, padRight, countPad);
+        }
+        int span = (outW - 1) * sW + kW;
+        return new F32PoolRows(inH, inW, kW, sW, padLeft, outH, outW, rowFrom, rowTo, rowScale, colScale,
+                Math.max(span, padLeft + inW));
+    }
+
+    private static int tapCount(int start, int k, int in, int padBegin, int padEnd, boolean countPad) {
+        int lo = countPad ? -padBegin : 0, hi = countPad ? in + padEnd : in;
+        return Math.min(hi, start + k) - Math.max(lo, start);
+    }
+
+    /** Bytes of one row buffer; each concurrently running range needs its own. */
+    public long bufferBytes() {
+        return 4L * bufLen;
+    }
+
+    /** Max pooling of planes {@code [from, to)} with the row buffer {@code buf}; {@code species} null runs scalar. */
+    public void max(VectorSpecies<Float> species, MemorySegment x, MemorySegment y, MemorySegment buf, int from, int to) {
+        planes(species, true, x, y, buf, from, to);
+    }
+
+    /** Average pooling of planes {@code [from, to)}, the divisor fixed by {@link #of}'s {@code countPad}. */
+    public void average(VectorSpecies<Float> species, MemorySegment x, MemorySegment y, MemorySegment buf, int from, int to) {
+        planes(species, false, x, y, buf, from, to);
+    }
+
+    private void planes(VectorSpecies<Float> species, boolean max, MemorySegment x, MemorySegment y, MemorySegment buf,
+                        int from, int to) {
+        long inPlane = 4L * inH * inW, outPlane = 4L * outH * outW;
+        for (int plane = from; plane < to; plane++) {
+            for (int oh = 0; oh < outH; oh++) {
+                long xRows = plane * inPlane + 4L * rowFrom[oh] * inW;
+                long yRow = plane * outPlane + 4L * oh * outW;
+                int rows = rowTo[oh] - rowFrom[oh];
+                fillPadding(max, buf);
+                if (species == null) {
+                    reduceRowsScalar(max, x, xRows, rows, buf);
+                    reduceColumnsScalar(max, buf, y, yRow, rowScale[oh]);
+                } else {
+                    reduceRowsVector(species, max, x, xRows, rows, buf);
+                    reduceColumnsVector(species, max, buf, y, yRow, rowScale[oh]);
+                }
+            }
+        }
+    }
+
+    /** The reduction's identity around the row (again per row: the strided pass overwrites the buffer's start). */
+    private void fillPadding(boolean max, MemorySegment buf) {
+        float identity = max ? Float.NEGATIVE_INFINITY : 0f;
+        for (int i = 0; i < padLeft; i++) buf.setAtIndex(F, i, identity);
+        for (int i = padLeft + inW; i < bufLen; i++) buf.setAtIndex(F, i, identity);
+    }
+
+    /** {@code buf[padLeft + i] = max (or sum) over the window's rows of x[row, i]}. */
+    private void reduceRowsVector(VectorSpecies<Float> species, boolean max, MemorySegment x, long xRows, int rows,
+                                  MemorySegment buf) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        long rowBytes = 4L * inW, bufAt = 4L * padLeft;
+        int i = 0;
+        for (; i + lanes <= inW; i += lanes) {
+            long at = xRows + 4L * i;
+            FloatVector acc = FloatVector.fromMemorySegment(sp, x, at, LE);
+            for (int r = 1; r < rows; r++) {
+                FloatVector v = FloatVector.fromMemorySegment(sp, x, at + r * rowBytes, LE);
+                acc = max ? acc.max(v) : acc.add(v);
+            }
+            acc.intoMemorySegment(buf, bufAt + 4L * i, LE);
+        }
+        reduceRowsTail(max, x, xRows, rows, buf, i);
+    }
+
+    private void reduceRowsScalar(boolean max, MemorySegment x, long xRows, int rows, MemorySegment buf) {
+        reduceRowsTail(max, x, xRows, rows, buf, 0);
+    }
+
+    private void reduceRowsTail(boolean max, MemorySegment x, long xRows, int rows, MemorySegment buf, int first) {
+        for (int i = first; i < inW; i++) {
+            long at = xRows + 4L * i;
+            float acc = x.get(F, at);
+            for (int r = 1; r < rows; r++) {
+                float v = x.get(F, at + 4L * r * inW);
+                acc = max ? Math.max(acc, v) : acc + v;
+            }
+            buf.setAtIndex(F, padLeft + i, acc);
+        }
+    }
+
+    /**
+     * Output row from the buffer: at stride 1 each output reduces {@code kW} adjacent entries
+     * straight into {@code y}; at larger strides the reductions are made in place at every
+     * position (each vector reads ahead of what it overwrites) and every {@code sW}-th is kept.
+     */
+    private void reduceColumnsVector(VectorSpecies<Float> species, boolean max, MemorySegment buf, MemorySegment y,
+                                     long yRow, float rowScale) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int positions = (outW - 1) * sW + 1;
+        MemorySegment dst = sW == 1 ? y : buf;
+        long dstAt = sW == 1 ? yRow : 0;
+        int j = 0;
+        for (; j + lanes <= positions; j += lanes) {
+            FloatVector acc = FloatVector.fromMemorySegment(sp, buf, 4L * j, LE);
+            for (int t = 1; t < kW; t++) {
+                FloatVector v = FloatVector.fromMemorySegment(sp, buf, 4L * (j + t), LE);
+                acc = max ? acc.max(v) : acc.add(v);
+            }
+            if (!max && sW == 1) acc = acc.mul(FloatVector.fromArray(sp, colScale, j).mul(rowScale));
+            acc.intoMemorySegment(dst, dstAt + 4L * j, LE);
+        }
+        for (; j < positions; j++) {
+            float acc = windowScalar(max, buf, j);
+            if (!max && sW == 1) acc *= colScale[j] * rowScale;
+            dst.set(F, dstAt + 4L * j, acc);
+        }
+        if (sW > 1) keepEverySW(max, buf, y, yRow, rowScale);
+    }
+
+    private void reduceColumnsScalar(boolean max, MemorySegment buf, MemorySegment y, long yRow, float rowScale) {
+        for (int o = 0; o < outW; o++) {
+            float acc = windowScalar(max, buf, o * sW);
+            y.set(F, yRow + 4L * o, max ? acc : acc * (colScale[o] * rowScale));
+        }
+    }
+
+    private float windowScalar(boolean max, MemorySegment buf, int at) {
+        float acc = buf.getAtIndex(F, at);
+        for (int t = 1; t < kW; t++) {
+            float v = buf.getAtIndex(F, at + t);
+            acc = max ? Math.max(acc, v) : acc + v;
+        }
+        return acc;
+    }
+
+    private void keepEverySW(boolean max, MemorySegment buf, MemorySegment y, long yRow, float rowScale) {
+        for (int o = 0; o < outW; o++) {
+            float v = buf.getAtIndex(F, (long) o * sW);
+            y.set(F, yRow + 4L * o, max ? v : v * (colScale[o] * rowScale));
+        }
+    }
+}
