@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * with integer-valued operands: the Vector API cannot reach the int8 dot-product instructions
  * (VNNI), and its widening integer multiplies are no faster than float FMA, so the integer sums are
  * formed by the float convolution kernels ({@link F32ConvKernel}, {@link F32DepthwiseConv}) with
- * the int8 weights converted to float once here. A run has three passes:
+ * the int8 weights converted to float once here. It serves what {@link Q8ConvGemm} and
+ * {@link Q8DepthwiseConv} do not (3-D convolutions, 1-D depthwise ones). A run has three passes:
  * <ol>
  *   <li>{@code xf = (float) (x - xZeroPoint)}, vectorized;</li>
  *   <li>{@code accf = conv(xf, w)} by the float kernel (no bias);</li>
