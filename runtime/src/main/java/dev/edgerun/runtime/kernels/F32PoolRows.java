@@ -24,11 +24,15 @@ public final class F32PoolRows {
     private final int[] rowFrom, rowTo;
     /** Average pooling divisors as reciprocals, per output row and per output column. */
     private final float[] rowScale, colScale;
-    /** Floats of one row buffer: left padding, the input width, right padding. */
+    /** Buffer entries the windows cover: left padding, the input width, right padding. */
+    private final int span;
+    /** Floats of one row buffer: the span, or the input width if longer, and the slack the last vector may run into. */
     private final int bufLen;
+    /** Lanes of the widest float vector. */
+    private static final int SLACK = 16;
 
     private F32PoolRows(int inH, int inW, int kW, int sW, int padLeft, int outH, int outW, int[] rowFrom, int[] rowTo,
-                        float[] rowScale, float[] colScale, int bufLen) {
+                        float[] rowScale, float[] colScale, int span, int bufLen) {
         this.inH = inH;
         this.inW = inW;
         this.kW = kW;
@@ -40,6 +44,7 @@ public final class F32PoolRows {
         this.rowTo = rowTo;
         this.rowScale = rowScale;
         this.colScale = colScale;
+        this.span = span;
         this.bufLen = bufLen;
     }
 
@@ -64,8 +69,8 @@ public final class F32PoolRows {
             colScale[o] = 1f / tapCount(start, kW, inW, padLeft, padRight, countPad);
         }
         int span = (outW - 1) * sW + kW;
-        return new F32PoolRows(inH, inW, kW, sW, padLeft, outH, outW, rowFrom, rowTo, rowScale, colScale,
-                Math.max(span, padLeft + inW));
+        return new F32PoolRows(inH, inW, kW, sW, padLeft, outH, outW, rowFrom, rowTo, rowScale, colScale, span,
+                Math.max(span, padLeft + inW) + SLACK);
     }
 
     private static int tapCount(int start, int k, int in, int padBegin, int padEnd, boolean countPad) {
@@ -112,7 +117,7 @@ public final class F32PoolRows {
     private void fillPadding(boolean max, MemorySegment buf) {
         float identity = max ? Float.NEGATIVE_INFINITY : 0f;
         for (int i = 0; i < padLeft; i++) buf.setAtIndex(F, i, identity);
-        for (int i = padLeft + inW; i < bufLen; i++) buf.setAtIndex(F, i, identity);
+        for (int i = padLeft + inW; i < span; i++) buf.setAtIndex(F, i, identity);
     }
 
     /** {@code buf[padLeft + i] = max (or sum) over the window's rows of x[row, i]}. */
@@ -151,33 +156,44 @@ public final class F32PoolRows {
     }
 
     /**
-     * Output row from the buffer: at stride 1 each output reduces {@code kW} adjacent entries
-     * straight into {@code y}; at larger strides the reductions are made in place at every
-     * position (each vector reads ahead of what it overwrites) and every {@code sW}-th is kept.
+     * Output row from the buffer: the reductions of {@code kW} adjacent entries are made in place at
+     * every position (each vector reads ahead of what it overwrites; the last one runs into the
+     * buffer's slack), then every {@code sW}-th is kept.
      */
     private void reduceColumnsVector(VectorSpecies<Float> species, boolean max, MemorySegment buf, MemorySegment y,
                                      long yRow, float rowScale) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int positions = (outW - 1) * sW + 1;
-        MemorySegment dst = sW == 1 ? y : buf;
-        long dstAt = sW == 1 ? yRow : 0;
-        int j = 0;
-        for (; j + lanes <= positions; j += lanes) {
+        for (int j = 0; j < positions; j += lanes) {
             FloatVector acc = FloatVector.fromMemorySegment(sp, buf, 4L * j, LE);
             for (int t = 1; t < kW; t++) {
                 FloatVector v = FloatVector.fromMemorySegment(sp, buf, 4L * (j + t), LE);
                 acc = max ? acc.max(v) : acc.add(v);
             }
-            if (!max && sW == 1) acc = acc.mul(FloatVector.fromArray(sp, colScale, j).mul(rowScale));
-            acc.intoMemorySegment(dst, dstAt + 4L * j, LE);
+            acc.intoMemorySegment(buf, 4L * j, LE);
         }
-        for (; j < positions; j++) {
-            float acc = windowScalar(max, buf, j);
-            if (!max && sW == 1) acc *= colScale[j] * rowScale;
-            dst.set(F, dstAt + 4L * j, acc);
+        int o = sW <= 2 ? keepVector(sp, max, buf, y, yRow, rowScale) : 0;
+        keepEverySW(max, buf, y, yRow, rowScale, o);
+    }
+
+    /**
+     * Stride 1 or 2: whole output vectors, at stride 2 the even lanes of two buffer vectors taken
+     * with one two-table select. Returns the first output column left to do.
+     */
+    private int keepVector(VectorSpecies<Float> sp, boolean max, MemorySegment buf, MemorySegment y, long yRow,
+                           float rowScale) {
+        int lanes = sp.length();
+        FloatVector evens = FloatVector.zero(sp).addIndex(2);
+        int o = 0;
+        for (; o + lanes <= outW; o += lanes) {
+            FloatVector v = sW == 1 ? FloatVector.fromMemorySegment(sp, buf, 4L * o, LE)
+                    : evens.selectFrom(FloatVector.fromMemorySegment(sp, buf, 8L * o, LE),
+                                       FloatVector.fromMemorySegment(sp, buf, 8L * o + 4L * lanes, LE));
+            if (!max) v = v.mul(FloatVector.fromArray(sp, colScale, o).mul(rowScale));
+            v.intoMemorySegment(y, yRow + 4L * o, LE);
         }
-        if (sW > 1) keepEverySW(max, buf, y, yRow, rowScale);
+        return o;
     }
 
     private void reduceColumnsScalar(boolean max, MemorySegment buf, MemorySegment y, long yRow, float rowScale) {
@@ -196,8 +212,8 @@ public final class F32PoolRows {
         return acc;
     }
 
-    private void keepEverySW(boolean max, MemorySegment buf, MemorySegment y, long yRow, float rowScale) {
-        for (int o = 0; o < outW; o++) {
+    private void keepEverySW(boolean max, MemorySegment buf, MemorySegment y, long yRow, float rowScale, int first) {
+        for (int o = first; o < outW; o++) {
             float v = buf.getAtIndex(F, (long) o * sW);
             y.set(F, yRow + 4L * o, max ? v : v * (colScale[o] * rowScale));
         }
