@@ -123,9 +123,13 @@ class VerbsTest {
         Map<String, Object> doc = MiniJson.object(r.out());
         Map<String, Object> engines = (Map<String, Object>) doc.get("engines");
         Map<String, Object> ort = (Map<String, Object>) engines.get("onnxruntime");
-        for (String k : List.of("median_us", "p90_us", "p99_us", "throughput_per_s", "compile_ms")) {
+        for (String k : List.of("median_us", "p90_us", "p99_us", "throughput_per_s", "compile_ms", "first_run_ms")) {
             assertTrue(((Number) ort.get(k)).doubleValue() > 0, k + " in " + ort);
         }
+        double firstResult = ((Number) ort.get("time_to_first_result_ms")).doubleValue();
+        double parts = ((Number) doc.get("load_ms")).doubleValue() + ((Number) ort.get("compile_ms")).doubleValue()
+                + ((Number) ort.get("first_run_ms")).doubleValue();
+        assertEquals(parts, firstResult, 1e-6, "time to first result = load + compile + first run");
         assertTrue(((Number) doc.get("ratio")).doubleValue() > 0);
         assertTrue(((Number) doc.get("peak_rss_bytes")).longValue() > 0);
     }
