@@ -291,6 +291,7 @@ public final class Resize implements Operator {
         private final int esize;
         private final float fill;
         private final boolean gather;
+        private final int[][] picks; // nearest: per axis, the input index of each output index
         private final int[] passes; // axes that are not the identity, for the float path
         private final Shape[] passShapes; // shape after each pass
         private final long[] passOuter;
@@ -310,6 +311,7 @@ public final class Resize implements Operator {
             this.esize = esize;
             this.fill = fill;
             this.gather = gather;
+            this.picks = gather ? nearestPicks(tables) : null;
             this.passes = Arrays.stream(allAxes(tables.length)).filter(a -> !tables[a].identity).toArray();
             this.passShapes = new Shape[passes.length];
             this.passOuter = new long[passes.length];
@@ -342,20 +344,49 @@ public final class Resize implements Operator {
             }
         }
 
-        /** Nearest: every output element copies the one input element its tables select (the tap of weight 1). */
+        /**
+         * Nearest: every output element copies the one input element its tables select (the tap of
+         * weight 1). An output block whose source equals the previous block's (a repeated row when
+         * upsampling) is copied from that block in one bulk copy.
+         */
         private void gather(int axis, MemorySegment src, long so, MemorySegment dst, long dof) {
-            AxisTable t = tables[axis];
-            boolean last = axis == tables.length - 1;
-            for (int j = 0; j < t.outLen; j++) {
-                int k = t.weight[j * 2] != 0f ? t.index[j * 2] : t.index[j * 2 + 1];
-                long s = so + k * inStrides[axis];
-                long d = dof + j * outStrides[axis];
-                if (last) {
-                    StridedCopy.copyElement(src, s, dst, d, esize);
+            int[] pick = picks[axis];
+            if (axis == tables.length - 1) {
+                gatherLast(pick, src, so, dst, dof);
+                return;
+            }
+            long block = outStrides[axis];
+            for (int j = 0; j < pick.length; j++) {
+                long d = dof + j * block;
+                if (j > 0 && pick[j] == pick[j - 1]) {
+                    MemorySegment.copy(dst, d - block, dst, d, block);
                 } else {
-                    gather(axis + 1, src, s, dst, d);
+                    gather(axis + 1, src, so + pick[j] * inStrides[axis], dst, d);
                 }
             }
+        }
+
+        private void gatherLast(int[] pick, MemorySegment src, long so, MemorySegment dst, long dof) {
+            if (esize == 4) {
+                for (int j = 0; j < pick.length; j++) {
+                    dst.set(ValueLayout.JAVA_INT_UNALIGNED, dof + 4L * j, src.get(ValueLayout.JAVA_INT_UNALIGNED, so + 4L * pick[j]));
+                }
+                return;
+            }
+            for (int j = 0; j < pick.length; j++) {
+                StridedCopy.copyElement(src, so + pick[j] * inStrides[tables.length - 1], dst, dof + j * outStrides[tables.length - 1], esize);
+            }
+        }
+
+        /** Per axis, the input index each output index copies under nearest (the tap of weight 1). */
+        private static int[][] nearestPicks(AxisTable[] tables) {
+            int[][] picks = new int[tables.length][];
+            for (int a = 0; a < tables.length; a++) {
+                AxisTable t = tables[a];
+                picks[a] = new int[t.outLen];
+                for (int j = 0; j < t.outLen; j++) picks[a][j] = t.weight[j * 2] != 0f ? t.index[j * 2] : t.index[j * 2 + 1];
+            }
+            return picks;
         }
 
         /** One float32 pass per resized axis; other dtypes are converted to float32 before and back after (truncating, as the reference). */
