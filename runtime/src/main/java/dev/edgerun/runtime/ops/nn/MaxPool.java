@@ -78,7 +78,7 @@ public final class MaxPool implements Operator {
         }
 
         private void separable(RunContext ctx, MemorySegment x, MemorySegment y) {
-            MemorySegment bufs = ctx.scratch().asSlice(conversionBytes());
+            MemorySegment bufs = dtype == DType.FLOAT ? ctx.scratch() : ctx.scratch().asSlice(conversionBytes()); // no slice object when it can be avoided
             long bufBytes = rows.bufferBytes();
             if (chunks == 1) {
                 rows.max(Vectors.F32, x, y, bufs, 0, planes);
