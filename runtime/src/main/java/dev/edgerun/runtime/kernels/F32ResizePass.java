@@ -43,6 +43,37 @@ public final class F32ResizePass {
         }
     }
 
+    /** {@code HALVES[k] = k / 2}: the source lane of output lane k when every element is repeated twice. */
+    private static final float[] HALVES = new float[32];
+
+    static {
+        for (int k = 0; k < HALVES.length; k++) HALVES[k] = k / 2;
+    }
+
+    /**
+     * Nearest 2x upsampling of one row: {@code dst[2i] = dst[2i + 1] = src[i]} for {@code i < n}
+     * (byte offsets {@code so}, {@code dof}); each input vector gives two output vectors by a
+     * lane select. {@code species} null runs scalar.
+     */
+    public static void repeatPairs(VectorSpecies<Float> species, MemorySegment src, long so, MemorySegment dst, long dof, int n) {
+        int i = 0;
+        if (species != null) {
+            VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+            int lanes = sp.length();
+            FloatVector low = FloatVector.fromArray(sp, HALVES, 0), high = FloatVector.fromArray(sp, HALVES, lanes);
+            for (; i + lanes <= n; i += lanes) {
+                FloatVector v = FloatVector.fromMemorySegment(sp, src, so + 4L * i, ByteOrder.LITTLE_ENDIAN);
+                low.selectFrom(v).intoMemorySegment(dst, dof + 8L * i, ByteOrder.LITTLE_ENDIAN);
+                high.selectFrom(v).intoMemorySegment(dst, dof + 8L * i + 4L * lanes, ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        for (; i < n; i++) {
+            float v = src.get(F32, so + 4L * i);
+            dst.set(F32, dof + 8L * i, v);
+            dst.set(F32, dof + 8L * i + 4, v);
+        }
+    }
+
     private static void row(VectorSpecies<Float> species, MemorySegment src, long srcBase, long inner, MemorySegment dst, long d, int first, int taps,
                      int[] index, float[] weight) {
         long i = 0;

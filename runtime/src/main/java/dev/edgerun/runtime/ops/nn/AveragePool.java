@@ -38,7 +38,7 @@ public final class AveragePool implements Operator {
         if (lp && (p != pAttr || p < 1)) throw ctx.unsupported("LpPool with p = " + pAttr + " (positive integers implemented)");
         int threads = ctx.threads();
         F32PoolRows rows = lp ? null : pool.separable(countPad);
-        int chunks = Math.max(1, Math.min(threads, planes));
+        int chunks = F32PoolRows.ranges(threads, planes, Nn.product(x, 0, x.length));
         return new Node(List.of(Nn.tensor(DType.FLOAT, y)), pool, rows, lp, p, countPad, planes, chunks, threads);
     }
 

@@ -38,7 +38,7 @@ public final class MaxPool implements Operator {
         int planes = Nn.toInt(ctx, x[0] * x[1], "planes");
         long inCount = Nn.product(x, 0, x.length), outCount = Nn.product(y, 0, y.length);
         F32PoolRows rows = withIndices ? null : pool.separable(false);
-        int chunks = Math.max(1, Math.min(ctx.threads(), planes));
+        int chunks = F32PoolRows.ranges(ctx.threads(), planes, inCount);
         return new Node(List.copyOf(types), t, pool, rows, planes, chunks, inCount, outCount, withIndices, columnMajor,
                 ctx.threads());
     }

@@ -292,6 +292,7 @@ public final class Resize implements Operator {
         private final float fill;
         private final boolean gather;
         private final int[][] picks; // nearest: per axis, the input index of each output index
+        private final boolean lastDoubles; // nearest: the last axis repeats every element twice (2x upsampling)
         private final int[] passes; // axes that are not the identity, for the float path
         private final Shape[] passShapes; // shape after each pass
         private final long[] passOuter;
@@ -312,6 +313,7 @@ public final class Resize implements Operator {
             this.fill = fill;
             this.gather = gather;
             this.picks = gather ? nearestPicks(tables) : null;
+            this.lastDoubles = gather && repeatsEachTwice(picks[picks.length - 1], tables[tables.length - 1].inLen);
             this.passes = Arrays.stream(allAxes(tables.length)).filter(a -> !tables[a].identity).toArray();
             this.passShapes = new Shape[passes.length];
             this.passOuter = new long[passes.length];
@@ -367,6 +369,10 @@ public final class Resize implements Operator {
         }
 
         private void gatherLast(int[] pick, MemorySegment src, long so, MemorySegment dst, long dof) {
+            if (esize == 4 && lastDoubles) {
+                F32ResizePass.repeatPairs(Vectors.F32, src, so, dst, dof, pick.length / 2);
+                return;
+            }
             if (esize == 4) {
                 for (int j = 0; j < pick.length; j++) {
                     dst.set(ValueLayout.JAVA_INT_UNALIGNED, dof + 4L * j, src.get(ValueLayout.JAVA_INT_UNALIGNED, so + 4L * pick[j]));
@@ -376,6 +382,12 @@ public final class Resize implements Operator {
             for (int j = 0; j < pick.length; j++) {
                 StridedCopy.copyElement(src, so + pick[j] * inStrides[tables.length - 1], dst, dof + j * outStrides[tables.length - 1], esize);
             }
+        }
+
+        private static boolean repeatsEachTwice(int[] pick, int inLen) {
+            if (pick.length != 2 * inLen) return false;
+            for (int j = 0; j < pick.length; j++) if (pick[j] != j / 2) return false;
+            return true;
         }
 
         /** Per axis, the input index each output index copies under nearest (the tap of weight 1). */
