@@ -216,7 +216,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (Runner r : runners) out.printf("  %s: %s%n", r.engine(), r.session().description());
         if (runners.stream().anyMatch(r -> r.engine().equals("native"))) {
-            out.printf("  native kernels: %s, providers in order %s%n", doc.get("kernels"), doc.get("kernel_providers"));
+            out.printf("  native kernels: %s%n", doc.get("kernels"));
         }
         if (doc.containsKey("ratio")) {
             out.printf(Locale.ROOT, "ratio of medians %s/%s = %.3f%n", runners.get(0).engine(), runners.get(1).engine(),

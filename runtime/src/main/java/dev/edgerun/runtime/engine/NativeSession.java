@@ -16,6 +16,7 @@ import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.KernelSelection;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -155,7 +156,8 @@ public final class NativeSession implements Session {
 
     @Override
     public String description() {
-        return "native engine, " + pool.threads() + " thread(s), " + NativeEngine.kernelDescription();
+        return "native engine, " + pool.threads() + " thread(s), " + NativeEngine.kernelDescription()
+                + "; kernel providers in order " + KernelSelection.defaults().providers();
     }
 
     @Override
