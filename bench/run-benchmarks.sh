@@ -6,7 +6,7 @@
 #   EDGERUN_SHARED       shared data folder holding models/ (required: the model benchmarks need it)
 #   JAVA_HOME            JDK 25 (default /usr/lib/jvm/temurin-25-jdk-amd64 when it exists)
 #   EDGERUN_BUILD_SUFFIX output folder suffix, as -Dedgerun.buildSuffix (default: none, bench/target)
-#   BENCH_FILTER         JMH benchmark regexp (default: all of dev.edgerun.bench)
+#   BENCH_FILTER         JMH benchmark regexp (default: the kernel and model benchmarks the table shows)
 #   BENCH_JMH_ARGS       JMH options (default: the short configuration below)
 #   BENCH_SKIP_BUILD=1   reuse the jar already built
 set -euo pipefail
@@ -22,7 +22,7 @@ fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 SUFFIX="${EDGERUN_BUILD_SUFFIX:-}"
 JAR="bench/target${SUFFIX}/benchmarks.jar"
-FILTER="${BENCH_FILTER:-dev.edgerun.bench}"
+FILTER="${BENCH_FILTER:-dev.edgerun.bench.(Kernel|Model)Benchmark}"
 # 6 s of warm-up: the Vector API kernels are slow (boxed vectors) until C2 compiles them, which took
 # 2-4 s per model on this machine (kws_dscnn with Java kernels: ~50 ms per run before, 0.25 ms after).
 JMH_ARGS="${BENCH_JMH_ARGS:--f 1 -wi 3 -w 2s -i 3 -r 1s}"
