@@ -27,6 +27,17 @@ public final class F32Gemm {
     /** Rows of an M block (a multiple of MR). */
     public static final int MC = 120;
 
+    /**
+     * Multiply-adds (m*n*k, or n*k for {@link F32Gemv}) below which a product runs on the calling
+     * thread even when given threads: handing ranges to a second thread costs a wake-up and cache
+     * transfers, more than small products take. Measured on the shared 2-core machine (AVX-512,
+     * session WorkerPool, medians of 2 threads against 1, load average 4.3): 2 threads were slower
+     * at every edge-model shape, e.g. 64x125x64 (kws_dscnn 1x1 conv, 512k MACs) 15.7 us against
+     * 10.4, 16x256x64 (262k) 11.2 against 5.6, 64x256x256 (4M) 81 against 76; one-row products
+     * n=1024 k=256 (262k) 13.7 against 10.8, n=256 k=256 (65k) 8.2 against 2.4.
+     */
+    public static final long PARALLEL_MIN_MACS = 1L << 20;
+
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int SCALAR_NR = 8;
@@ -35,13 +46,29 @@ public final class F32Gemm {
     private final Micro micro;                  // null: scalar loops
     private final int lanes;
     private final int nr;
+    private final long parallelMinMacs;
 
     /** A GEMM on {@code species} lanes; null means scalar. */
     public F32Gemm(VectorSpecies<Float> species) {
+        this(species, PARALLEL_MIN_MACS);
+    }
+
+    /** A GEMM that splits products of at least {@code parallelMinMacs} multiply-adds over threads (tests pass 0). */
+    F32Gemm(VectorSpecies<Float> species, long parallelMinMacs) {
         this.species = species;
         this.micro = species == null ? null : Micro.of(species);
         this.lanes = species == null ? SCALAR_NR / 2 : species.length();
         this.nr = 2 * lanes;
+        this.parallelMinMacs = parallelMinMacs;
+    }
+
+    /**
+     * {@code par}, or {@link Parallel#SERIAL} when {@code macs} multiply-adds are too few to be
+     * worth a second thread ({@link #PARALLEL_MIN_MACS}); for work split around a product, such as
+     * building its packed operands.
+     */
+    public Parallel parallelFor(long macs, Parallel par) {
+        return macs < parallelMinMacs ? Parallel.SERIAL : par;
     }
 
     /** The GEMM for {@link Vectors#F32} (scalar when vectors are disabled). */
@@ -172,7 +199,7 @@ public final class F32Gemm {
         if (m == 0 || n == 0) return;
         int nPanels = ceilDiv(n, nr);
         int mBlocks = ceilDiv(m, MC);
-        int threads = par.threads();
+        int threads = parallelFor((long) m * n * k, par).threads();
         int group = threads <= 1 ? nPanels : Math.max(1, ceilDiv(nPanels * mBlocks, 4 * threads) / mBlocks);
         group = Math.max(1, Math.min(nPanels, group));
         int nGroups = ceilDiv(nPanels, group);

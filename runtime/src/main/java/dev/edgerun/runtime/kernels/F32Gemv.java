@@ -20,15 +20,15 @@ public final class F32Gemv {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Panels swept together. */
     private static final int GROUP = 4;
-    /** Multiply-adds below which a second thread costs more than it saves. */
-    private static final long PARALLEL_MIN_MACS = 1L << 16;
 
+    private final F32Gemm gemm;
     private final Micro micro;
     private final int nr;
 
     /** The kernel for {@code gemm}'s species and panel width; {@code gemm} must be a vector GEMM. */
     public F32Gemv(F32Gemm gemm) {
         if (gemm.species() == null) throw new IllegalArgumentException("F32Gemv needs a vector species");
+        this.gemm = gemm;
         this.micro = Micro.of(gemm.species());
         this.nr = gemm.nr();
     }
@@ -36,7 +36,8 @@ public final class F32Gemv {
     /**
      * {@code y[j] (+)= alpha * sum_p x[p] * B[p, j]} for j in [0, n). x element p is at byte
      * {@code xOff + 4 * p * xStride}; y is contiguous from {@code yOff}; {@code epilogue} (nullable)
-     * is applied to each finished run of y.
+     * is applied to each finished run of y. Products under {@link F32Gemm#PARALLEL_MIN_MACS} (as
+     * {@code gemm} sets it) run on the calling thread.
      */
     public void multiply(int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb, long pbOff,
                          MemorySegment y, long yOff, float alpha, boolean accumulate, F32GemmEpilogue epilogue,
@@ -44,7 +45,7 @@ public final class F32Gemv {
         if (n == 0) return;
         int panels = F32Gemm.ceilDiv(n, nr);
         int groups = F32Gemm.ceilDiv(panels, GROUP);
-        if (par.threads() <= 1 || groups == 1 || (long) n * k < PARALLEL_MIN_MACS) {
+        if (groups == 1 || gemm.parallelFor((long) n * k, par).threads() <= 1) {
             groups(0, groups, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue);
         } else {
             par.forRange(groups, (from, to) ->

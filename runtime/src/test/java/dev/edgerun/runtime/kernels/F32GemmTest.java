@@ -1,9 +1,11 @@
 package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -51,10 +53,75 @@ class F32GemmTest {
         int k = F32Gemm.KC + 37, m = F32Gemm.MC + 11;
         check(kernels, m, 70, k, false, false, 1f, false, false, true, rnd, Parallel.SERIAL);
         check(kernels, m, 70, k, true, true, 2f, true, true, false, rnd, new ParallelTestThreads(3));
-        check(kernels, 5, 333, 40, false, true, 1f, false, false, false, rnd, new ParallelTestThreads(4));
+        check(alwaysSplit(bits), 5, 333, 40, false, true, 1f, false, false, false, rnd, new ParallelTestThreads(4));
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @MethodSource("widths")
+    void smallProductsSplitOverThreadsAgree(int bits) {
+        GemmFactory gemmOnly = alwaysSplit(bits);
+        Random rnd = new Random(11);
+        for (int m : SIZES) for (int n : SIZES) for (int k : new int[] {1, 17, 64}) {
+            boolean transA = rnd.nextBoolean(), transB = rnd.nextBoolean(), accumulate = rnd.nextBoolean();
+            boolean constA = rnd.nextBoolean(), constB = rnd.nextBoolean();
+            check(gemmOnly, m, n, k, transA, transB, 1f, accumulate, constA, constB, rnd, new ParallelTestThreads(3));
+        }
+    }
+
+    /** Below {@link F32Gemm#PARALLEL_MIN_MACS} the product stays on the calling thread; at or above it, it splits. */
+    @ParameterizedTest(name = "{0} bits")
+    @MethodSource("widths")
+    void onlyProductsAboveTheThresholdAreSplit(int bits) {
+        F32Gemm gemm = new F32Gemm(species(bits));
+        int small = 16, big = (int) Math.ceil(Math.cbrt(F32Gemm.PARALLEL_MIN_MACS)) + 1;
+        assertEquals(0, splitCount(gemm, small, small, small), "16^3 split");
+        assertTrue(splitCount(gemm, big, big, big) > 0, big + "^3 ran on one thread");
+        assertTrue(splitCount(new F32Gemm(species(bits), 0), small, small, small) > 0, "threshold 0 did not split");
+    }
+
+    /** Calls to {@link Parallel#forRange} during one product of packed zeros. */
+    private static int splitCount(F32Gemm gemm, int m, int n, int k) {
+        CountingParallel par = new CountingParallel();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pa = arena.allocate(4 * F32Gemm.packedASize(m, k), 64);
+            MemorySegment pb = arena.allocate(4 * gemm.packedBSize(k, n), 64);
+            MemorySegment c = arena.allocate(4L * m * n, 64);
+            gemm.multiply(m, n, k, pa, 0, pb, 0, c, 0, n, 1f, false, null, par);
+        }
+        return par.calls;
+    }
+
+    /** Two threads as far as kernels can tell; runs every range on the caller and counts the calls. */
+    static final class CountingParallel implements Parallel {
+        int calls;
+
+        @Override public void forRange(int n, RunContext.RangeBody body) {
+            calls++;
+            body.run(0, n);
+        }
+
+        @Override public int threads() {
+            return 2;
+        }
+    }
+
+    /** The GEMM kernels with no minimum work for threads, so that small products exercise the split. */
+    private static GemmFactory alwaysSplit(int bits) {
+        F32Gemm gemm = new F32Gemm(species(bits), 0);
+        return spec -> new F32GemmKernel(spec, gemm);
+    }
+
+    interface GemmFactory {
+        KernelProvider.GemmKernel gemm(KernelProvider.GemmSpec spec);
     }
 
     private static void check(JavaKernels kernels, int m, int n, int k, boolean transA, boolean transB, float alpha,
+                              boolean accumulate, boolean constA, boolean constB, Random rnd, Parallel par) {
+        check((GemmFactory) spec -> kernels.gemm(spec).orElseThrow(), m, n, k, transA, transB, alpha, accumulate,
+                constA, constB, rnd, par);
+    }
+
+    private static void check(GemmFactory kernels, int m, int n, int k, boolean transA, boolean transB, float alpha,
                               boolean accumulate, boolean constA, boolean constB, Random rnd, Parallel par) {
         float[] a = random(rnd, m * k), b = random(rnd, k * n), c0 = random(rnd, m * n);
         float[] expected = reference(a, b, c0, m, n, k, transA, transB, alpha, accumulate);
@@ -64,7 +131,7 @@ class F32GemmTest {
              Arena arena = Arena.ofShared()) {
             var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, transA, transB, alpha, accumulate,
                     constA ? ta : null, constB ? tb : null, null);
-            KernelProvider.GemmKernel kernel = kernels.gemm(spec).orElseThrow();
+            KernelProvider.GemmKernel kernel = kernels.gemm(spec);
             MemorySegment scratch = arena.allocate(Math.max(1, kernel.scratchBytes()), 64);
             kernel.run(ta.data(), 0, tb.data(), 0, tc.data(), 0, scratch, par);
             float[] got = tc.toFloatArray();
@@ -102,7 +169,6 @@ class F32GemmTest {
     @ParameterizedTest(name = "{0} bits")
     @MethodSource("widths")
     void epilogueSeesEveryOutputOnce(int bits) {
-        JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(species(bits));
         int m = 13, n = 47, k = 9;
         F32GemmEpilogue relu = (y, at, count) -> {
             for (int i = 0; i < count; i++) {
@@ -116,7 +182,7 @@ class F32GemmTest {
         try (Tensor ta = Tensor.of(a, m, k); Tensor tb = Tensor.of(b, k, n); Tensor tc = Tensor.allocate(DType.FLOAT, m, n);
              Arena arena = Arena.ofShared()) {
             var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, false, false, 1f, false, null, tb, relu);
-            KernelProvider.GemmKernel kernel = kernels.gemm(spec).orElseThrow();
+            KernelProvider.GemmKernel kernel = new F32GemmKernel(spec, new F32Gemm(species(bits), 0));
             kernel.run(ta.data(), 0, tb.data(), 0, tc.data(), 0, arena.allocate(kernel.scratchBytes() + 1, 64),
                     new ParallelTestThreads(2));
             float[] got = tc.toFloatArray();

@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -23,21 +24,46 @@ class F32GemvTest {
                 ? VectorSpecies.of(float.class, VectorShape.forBitSize(bits)) : FloatVector.SPECIES_PREFERRED;
         F32Gemm gemm = new F32Gemm(species);
         F32Gemv gemv = new F32Gemv(gemm);
+        F32Gemv alwaysSplit = new F32Gemv(new F32Gemm(species, 0)); // small products over threads too
         Random rnd = new Random(bits);
         int[] ns = {1, 10, gemm.nr() - 1, gemm.nr(), 4 * gemm.nr(), 4 * gemm.nr() + 3, 9 * gemm.nr() + 5};
         for (int n : ns) {
             for (int k : new int[] {1, 7, 64}) {
                 for (int stride : new int[] {1, 3}) {
-                    check(gemm, gemv, rnd, n, k, stride, 1f, false);
-                    check(gemm, gemv, rnd, n, k, stride, 0.5f, true);
+                    check(gemm, gemv, rnd, n, k, stride, 1f, false, Parallel.SERIAL);
+                    check(gemm, gemv, rnd, n, k, stride, 0.5f, true, Parallel.SERIAL);
+                    check(gemm, alwaysSplit, rnd, n, k, stride, 0.5f, true, new ParallelTestThreads(3));
                 }
             }
         }
     }
 
-    private static void check(F32Gemm gemm, F32Gemv gemv, Random rnd, int n, int k, int stride, float alpha,
-                              boolean accumulate) {
+    /** One-row products under {@link F32Gemm#PARALLEL_MIN_MACS} stay on the calling thread; at or above it, they split. */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 256, 128})
+    void onlyProductsAboveTheThresholdAreSplit(int bits) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= bits
+                ? VectorSpecies.of(float.class, VectorShape.forBitSize(bits)) : FloatVector.SPECIES_PREFERRED;
+        F32Gemm gemm = new F32Gemm(species);
+        int n = 16 * gemm.nr();
+        assertEquals(0, splitCount(new F32Gemv(gemm), gemm, n, 64), "n=" + n + " k=64 split");
+        int bigK = (int) (F32Gemm.PARALLEL_MIN_MACS / n) + 1;
+        assertTrue(splitCount(new F32Gemv(gemm), gemm, n, bigK) > 0, "n=" + n + " k=" + bigK + " ran on one thread");
+        assertTrue(splitCount(new F32Gemv(new F32Gemm(species, 0)), gemm, n, 64) > 0, "threshold 0 did not split");
+    }
+
+    private static int splitCount(F32Gemv gemv, F32Gemm gemm, int n, int k) {
+        F32GemmTest.CountingParallel par = new F32GemmTest.CountingParallel();
         try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(4L * k), pb = arena.allocate(4L * gemm.packedBSize(k, n), 64);
+            gemv.multiply(n, k, x, 0, 1, pb, 0, arena.allocate(4L * n), 0, 1f, false, null, par);
+        }
+        return par.calls;
+    }
+
+    private static void check(F32Gemm gemm, F32Gemv gemv, Random rnd, int n, int k, int stride, float alpha,
+                              boolean accumulate, Parallel par) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment x = arena.allocate(4L * k * stride), b = arena.allocate(4L * k * n);
             MemorySegment y = arena.allocate(4L * n);
             for (long i = 0; i < x.byteSize() / 4; i++) x.setAtIndex(F, i, rnd.nextFloat() * 2 - 1);
@@ -46,7 +72,7 @@ class F32GemvTest {
             for (int j = 0; j < n; j++) y.setAtIndex(F, j, y0[j] = rnd.nextFloat());
             MemorySegment pb = arena.allocate(4L * gemm.packedBSize(k, n), 64);
             gemm.packB(b, 0, n, 1, k, n, pb, 0);
-            gemv.multiply(n, k, x, 0, stride, pb, 0, y, 0, alpha, accumulate, null, Parallel.SERIAL);
+            gemv.multiply(n, k, x, 0, stride, pb, 0, y, 0, alpha, accumulate, null, par);
             for (int j = 0; j < n; j++) {
                 double s = 0;
                 for (int p = 0; p < k; p++) s += (double) x.getAtIndex(F, (long) p * stride) * b.getAtIndex(F, (long) p * n + j);
