@@ -73,7 +73,7 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
         int plain = Dnnl.plainTag(rank);
         MemorySegment xPlain = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain);
         MemorySegment yPlain = dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain);
-        long[] wDims = weightDims();
+        long[] wDims = DnnlConvGeometry.weightDims(spec);
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.plainTag(wDims.length));
         MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
         boolean blocked = layout == Layout.BLOCKED;
@@ -97,65 +97,30 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
             List<DnnlProgram.Step> steps = new ArrayList<>();
             ScratchPlan scratch = new ScratchPlan();
             scratch.add(SCRATCHPAD, scratchpad);
-            boolean reorderX = internalX == null && !dnnl.mdEqual(xChosen, xPlain);
-            boolean reorderY = internalY == null && !dnnl.mdEqual(yChosen, yPlain);
-            int xBuf = X, yBuf = Y;
-            if (reorderX) {
-                xBuf = X_BLOCKED;
-                scratch.add(X_BLOCKED, dnnl.mdSize(xChosen));
-                steps.add(reorderStep(xPlain, X, xChosen, X_BLOCKED));
-            }
-            if (reorderY) {
-                yBuf = Y_BLOCKED;
-                scratch.add(Y_BLOCKED, dnnl.mdSize(yChosen));
-            }
-            List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, xChosen, xBuf),
-                    DnnlProgram.Arg.fixed(Dnnl.ARG_WEIGHTS, packedW),
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_BIAS, biasMd, BIAS),
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
-            if (scratchpad > 0) {
-                args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD), SCRATCHPAD));
-            }
-            steps.add(new DnnlProgram.Step(conv, args));
-            if (reorderY) steps.add(reorderStep(yChosen, Y_BLOCKED, yPlain, Y));
+            MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
+            boolean reorders = DnnlConvGeometry.addSteps(this, conv, (xBuf, yBuf) -> {
+                List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
+                        DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, xChosen, xBuf),
+                        DnnlProgram.Arg.fixed(Dnnl.ARG_WEIGHTS, packedW),
+                        DnnlProgram.Arg.buffer(Dnnl.ARG_BIAS, biasMd, BIAS),
+                        DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
+                if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
+                return args;
+            }, new DnnlConvGeometry.Activation(xPlain, xChosen, internalX != null, X, X_BLOCKED),
+                    new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
             memories.remove(Long.valueOf(packedW)); // owned by the weights argument of the program now
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, memories);
-            return new Built(program, scratch, zeroBias.address(), impl + describeLayouts(reorderX || reorderY));
+            return new Built(program, scratch, zeroBias.address(), impl + describeLayouts(reorders));
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
     }
 
-    /** The weight dimensions oneDNN expects: {@code [G, M/G, C/G, kernel...]} when grouped. */
-    private long[] weightDims() {
-        long[] w = spec.weightShape();
-        int g = spec.group();
-        if (g == 1) return w;
-        long[] dims = new long[w.length + 1];
-        dims[0] = g;
-        dims[1] = w[0] / g;
-        System.arraycopy(w, 1, dims, 2, w.length - 1);
-        return dims;
-    }
-
     /** The convolution from {@code x} to {@code y} (either may be {@code any}), weights in any layout. */
     private MemorySegment convolutionDesc(Arena arena, MemorySegment x, MemorySegment y) {
-        long[] w = spec.weightShape();
-        long[] wDims = weightDims();
-        MemorySegment wAny = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.TAG_ANY);
-        MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {w[0]}, Dnnl.F32, Dnnl.plainTag(1));
-        int sr = spec.spatialRank();
-        long[] strides = new long[sr], dil = new long[sr], padL = new long[sr], padR = new long[sr];
-        for (int a = 0; a < sr; a++) {
-            strides[a] = spec.strides()[a];
-            dil[a] = spec.dilations()[a] - 1;
-            padL[a] = spec.padsBegin()[a];
-            long kernelExtent = (w[a + 2] - 1) * spec.dilations()[a] + 1;
-            long needed = (spec.outputShape()[a + 2] - 1) * strides[a] + kernelExtent - spec.inputShape()[a + 2] - padL[a];
-            padR[a] = Math.max(0, needed);
-        }
-        return dnnl.convolutionDesc(arena, x, wAny, biasMd, y, strides, dil, padL, padR);
+        MemorySegment wAny = dnnl.mdByTag(arena, DnnlConvGeometry.weightDims(spec), Dnnl.F32, Dnnl.TAG_ANY);
+        MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
+        return DnnlConvGeometry.convolutionDesc(dnnl, arena, spec, x, wAny, biasMd, y);
     }
 
     private String describeLayouts(boolean reorders) {

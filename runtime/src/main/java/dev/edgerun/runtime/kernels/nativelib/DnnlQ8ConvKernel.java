@@ -66,7 +66,7 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
     Built buildIn(Arena arena, int threads) {
         KernelProvider.ConvSpec g = spec.geometry();
         int rank = g.inputShape().length;
-        long[] wDims = groupedWeightDims(g);
+        long[] wDims = DnnlConvGeometry.weightDims(g);
         long outChannels = g.weightShape()[0];
         int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
         int plain = Dnnl.plainTag(rank);
@@ -96,44 +96,23 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
             List<DnnlProgram.Step> steps = new ArrayList<>();
             ScratchPlan scratch = new ScratchPlan();
             scratch.add(SCRATCHPAD, scratchpad);
-            boolean reorderX = internalX == null && !dnnl.mdEqual(xChosen, xPlain);
-            boolean reorderY = internalY == null && !dnnl.mdEqual(yChosen, yPlain);
-            int xBuf = X, yBuf = Y;
-            if (reorderX) {
-                xBuf = X_BLOCKED;
-                scratch.add(X_BLOCKED, dnnl.mdSize(xChosen));
-                steps.add(reorderStep(xPlain, X, xChosen, X_BLOCKED));
-            }
-            if (reorderY) {
-                yBuf = Y_BLOCKED;
-                scratch.add(Y_BLOCKED, dnnl.mdSize(yChosen));
-            }
-            List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, xChosen, xBuf),
-                    DnnlProgram.Arg.fixed(Dnnl.ARG_WEIGHTS, packedW),
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
-            if (bias != 0) args.add(DnnlProgram.Arg.fixed(Dnnl.ARG_BIAS, bias));
-            if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
-            steps.add(new DnnlProgram.Step(conv, args));
-            if (reorderY) steps.add(reorderStep(yChosen, Y_BLOCKED, yPlain, Y));
+            boolean reorders = DnnlConvGeometry.addSteps(this, conv, (xBuf, yBuf) -> {
+                List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
+                        DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, xChosen, xBuf),
+                        DnnlProgram.Arg.fixed(Dnnl.ARG_WEIGHTS, packedW),
+                        DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
+                if (bias != 0) args.add(DnnlProgram.Arg.fixed(Dnnl.ARG_BIAS, bias));
+                if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
+                return args;
+            }, new DnnlConvGeometry.Activation(xPlain, xChosen, internalX != null, X, X_BLOCKED),
+                    new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
             memories.remove(Long.valueOf(packedW)); // owned through the program's fixed arguments now
             memories.remove(Long.valueOf(bias));
             DnnlProgram program = new DnnlProgram(dnnl, steps, BUFFERS, threads, arena, memories);
-            return new Built(program, scratch, 0, impl + describeLayouts(reorderX || reorderY));
+            return new Built(program, scratch, 0, impl + describeLayouts(reorders));
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
-    }
-
-    /** oneDNN's grouped weights {@code [G, M/G, C/G, kernel...]}; ungrouped ones as given. */
-    private static long[] groupedWeightDims(KernelProvider.ConvSpec g) {
-        long[] w = g.weightShape();
-        if (g.group() == 1) return w;
-        long[] dims = new long[w.length + 1];
-        dims[0] = g.group();
-        dims[1] = w[0] / g.group();
-        System.arraycopy(w, 1, dims, 2, w.length - 1);
-        return dims;
     }
 
     private String describeLayouts(boolean reorders) {
@@ -145,23 +124,7 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
 
     /** The convolution from {@code x} to {@code y} (either may be {@code any}). */
     private MemorySegment convolutionDesc(Arena arena, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
-        long[][] window = window(spec.geometry());
-        return dnnl.convolutionDesc(arena, x, w, bias, y, window[0], window[1], window[2], window[3]);
-    }
-
-    /** Strides, dilations (oneDNN's form: ONNX minus 1), left and right pads, per spatial axis. */
-    private static long[][] window(KernelProvider.ConvSpec g) {
-        int sr = g.spatialRank();
-        long[] strides = new long[sr], dil = new long[sr], padL = new long[sr], padR = new long[sr];
-        for (int a = 0; a < sr; a++) {
-            strides[a] = g.strides()[a];
-            dil[a] = g.dilations()[a] - 1;
-            padL[a] = g.padsBegin()[a];
-            long kernelExtent = (g.weightShape()[a + 2] - 1) * g.dilations()[a] + 1;
-            long needed = (g.outputShape()[a + 2] - 1) * strides[a] + kernelExtent - g.inputShape()[a + 2] - padL[a];
-            padR[a] = Math.max(0, needed);
-        }
-        return new long[][] {strides, dil, padL, padR};
+        return DnnlConvGeometry.convolutionDesc(dnnl, arena, spec.geometry(), x, w, bias, y);
     }
 
     /** The primitive descriptor with the requantization attributes; 0 when oneDNN has no implementation. */
@@ -231,7 +194,7 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
         try (Arena arena = Arena.ofConfined()) {
             int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
             int plain = Dnnl.plainTag(g.inputShape().length);
-            long[] wDims = groupedWeightDims(g);
+            long[] wDims = DnnlConvGeometry.weightDims(g);
             MemorySegment biasMd = spec.bias() == null ? null
                     : dnnl.mdByTag(arena, new long[] {g.weightShape()[0]}, Dnnl.S32, Dnnl.plainTag(1));
             long pd = primitiveDesc(convolutionDesc(arena, dnnl.mdByTag(arena, g.inputShape(), xType, Dnnl.TAG_ANY),
