@@ -6,12 +6,9 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
-import dev.edgerun.runtime.ir.Value;
 import dev.edgerun.runtime.ops.nn.FusedActivation;
 import dev.edgerun.runtime.ops.nn.MatMul;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +37,11 @@ final class GraphOptimizer {
     private final long opset;
     private final List<Node> nodes;
     private final Map<String, Tensor> initializers;
-    private final Map<String, Tensor> constants = new HashMap<>();
-    private final Map<String, Integer> uses = new HashMap<>();
-    private final Map<String, Integer> consumer = new HashMap<>();
-    private final Set<String> pinned = new HashSet<>();   // graph outputs and names read by subgraphs
-    private final Set<String> names = new HashSet<>();
+    private final Map<String, Tensor> constants;
+    private final Map<String, Integer> uses;
+    private final Map<String, Integer> consumer;
+    private final Set<String> pinned;   // graph outputs and names read by subgraphs
+    private final Set<String> names;
     private final List<Tensor> created = new ArrayList<>();   // new initializers, owned by the session
     private int foldedBatchNorms;
     private int fusedBiases;
@@ -55,31 +52,12 @@ final class GraphOptimizer {
         this.opset = opset;
         this.nodes = new ArrayList<>(graph.nodes());
         this.initializers = new LinkedHashMap<>(graph.initializers());
-        Set<String> graphInputs = new HashSet<>();
-        for (Value v : graph.inputs()) graphInputs.add(v.name());
-        for (var e : graph.initializers().entrySet()) {
-            if (!graphInputs.contains(e.getKey())) constants.put(e.getKey(), e.getValue());
-        }
-        names.addAll(graph.initializers().keySet());
-        names.addAll(graphInputs);
-        for (Value v : graph.outputs()) pinned.add(v.name());
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            for (String in : n.inputs()) {
-                if (in.isEmpty()) continue;
-                uses.merge(in, 1, Integer::sum);
-                consumer.put(in, i);
-            }
-            names.addAll(n.outputs());
-            for (Attribute a : n.attributes().values()) {
-                if (a.kind() == Attribute.Kind.GRAPH) collectSubgraphReads(a.asGraph());
-                if (a.kind() == Attribute.Kind.GRAPHS) for (Graph g : a.asGraphs()) collectSubgraphReads(g);
-            }
-            if (n.opType().equals("Constant") && n.domain().isEmpty() && n.outputs().size() == 1
-                    && n.attribute("value") != null && n.attribute("value").kind() == Attribute.Kind.TENSOR) {
-                constants.put(n.outputs().get(0), (Tensor) n.attribute("value").value());
-            }
-        }
+        GraphUses scan = new GraphUses(graph, nodes);
+        this.constants = scan.constants;
+        this.uses = scan.uses;
+        this.consumer = scan.consumer;
+        this.pinned = scan.pinned;
+        this.names = scan.names;
     }
 
     /** Optimizes the main graph of a model whose default ONNX opset is {@code opset}. */
@@ -95,16 +73,6 @@ final class GraphOptimizer {
         for (var e : o.initializers.entrySet()) b.initializer(e.getKey(), e.getValue());
         return new Result(b.build(), o.foldedBatchNorms, o.fusedBiases, o.fusedActivations,
                 qdq.fusedConvs() + qdq.fusedMatMuls(), List.copyOf(o.created));
-    }
-
-    private void collectSubgraphReads(Graph g) {
-        for (Node n : g.nodes()) {
-            pinned.addAll(n.inputs());
-            for (Attribute a : n.attributes().values()) {
-                if (a.kind() == Attribute.Kind.GRAPH) collectSubgraphReads(a.asGraph());
-                if (a.kind() == Attribute.Kind.GRAPHS) for (Graph sg : a.asGraphs()) collectSubgraphReads(sg);
-            }
-        }
     }
 
     private void run() {

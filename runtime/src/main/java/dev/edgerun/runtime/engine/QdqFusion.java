@@ -5,11 +5,8 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
-import dev.edgerun.runtime.ir.Value;
 import dev.edgerun.runtime.ops.quant.QLinearConv;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,13 +49,14 @@ final class QdqFusion {
     private final long opset;
     private final List<Node> nodes;                                // null: removed
     private final Map<String, Tensor> initializers;
-    private final Map<String, Tensor> constants = new HashMap<>(); // initializers (not inputs) and Constant nodes
-    private final Map<String, Integer> producer = new HashMap<>();
-    private final Map<String, Integer> uses = new HashMap<>();
-    private final Map<String, Integer> consumer = new HashMap<>();
-    private final Set<String> pinned = new HashSet<>();            // graph outputs and names read by subgraphs
-    private final Set<String> graphInputs = new HashSet<>();
-    private final Set<String> names = new HashSet<>();
+    private final GraphUses scan;
+    private final Map<String, Tensor> constants;   // initializers (not inputs) and Constant nodes
+    private final Map<String, Integer> producer;
+    private final Map<String, Integer> uses;
+    private final Map<String, Integer> consumer;
+    private final Set<String> pinned;              // graph outputs and names read by subgraphs
+    private final Set<String> graphInputs;
+    private final Set<String> names;
     private final List<Tensor> created = new ArrayList<>();
     private int fusedConvs;
     private int fusedMatMuls;
@@ -68,25 +66,14 @@ final class QdqFusion {
         this.opset = opset;
         this.nodes = new ArrayList<>(graph.nodes());
         this.initializers = new java.util.LinkedHashMap<>(graph.initializers());
-        for (Value v : graph.inputs()) graphInputs.add(v.name());
-        for (var e : graph.initializers().entrySet()) if (!graphInputs.contains(e.getKey())) constants.put(e.getKey(), e.getValue());
-        names.addAll(graph.initializers().keySet());
-        names.addAll(graphInputs);
-        for (Value v : graph.outputs()) pinned.add(v.name());
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            count(n, i, +1);
-            for (String o : n.outputs()) producer.put(o, i);
-            names.addAll(n.outputs());
-            for (Attribute a : n.attributes().values()) {
-                if (a.kind() == Attribute.Kind.GRAPH) collectSubgraphReads(a.asGraph());
-                if (a.kind() == Attribute.Kind.GRAPHS) for (Graph g : a.asGraphs()) collectSubgraphReads(g);
-            }
-            if (n.opType().equals("Constant") && n.domain().isEmpty() && n.outputs().size() == 1
-                    && n.attribute("value") != null && n.attribute("value").kind() == Attribute.Kind.TENSOR) {
-                constants.put(n.outputs().get(0), (Tensor) n.attribute("value").value());
-            }
-        }
+        this.scan = new GraphUses(graph, nodes);
+        this.constants = scan.constants;
+        this.producer = scan.producer;
+        this.uses = scan.uses;
+        this.consumer = scan.consumer;
+        this.pinned = scan.pinned;
+        this.graphInputs = scan.graphInputs;
+        this.names = scan.names;
     }
 
     /** Fuses the QDQ patterns of {@code graph}, a main graph whose default ONNX opset is {@code opset}. */
@@ -102,24 +89,6 @@ final class QdqFusion {
         for (String name : graph.initializers().keySet()) if (!f.initializers.containsKey(name)) b.removeInitializer(name);
         for (var e : f.initializers.entrySet()) b.initializer(e.getKey(), e.getValue());
         return new Result(b.build(), f.fusedConvs, f.fusedMatMuls, List.copyOf(f.created));
-    }
-
-    private void collectSubgraphReads(Graph g) {
-        for (Node n : g.nodes()) {
-            pinned.addAll(n.inputs());
-            for (Attribute a : n.attributes().values()) {
-                if (a.kind() == Attribute.Kind.GRAPH) collectSubgraphReads(a.asGraph());
-                if (a.kind() == Attribute.Kind.GRAPHS) for (Graph sg : a.asGraphs()) collectSubgraphReads(sg);
-            }
-        }
-    }
-
-    private void count(Node n, int index, int delta) {
-        for (String in : n.inputs()) {
-            if (in.isEmpty()) continue;
-            uses.merge(in, delta, Integer::sum);
-            if (delta > 0) consumer.put(in, index);
-        }
     }
 
     // ---------------------------------------------------------------- matching
@@ -391,11 +360,11 @@ final class QdqFusion {
         List<Node> old = new ArrayList<>();
         for (int r : removed) {
             old.add(nodes.get(r));
-            count(nodes.get(r), r, -1);
+            scan.count(nodes.get(r), r, -1);
             nodes.set(r, null);
         }
         nodes.set(qi, fused);
-        count(fused, qi, +1);
+        scan.count(fused, qi, +1);
         producer.put(fused.outputs().get(0), qi);
         for (Node n : old) for (String in : n.inputs()) release(in);
     }
@@ -414,7 +383,7 @@ final class QdqFusion {
         Node n = nodes.get(p);
         if (n == null || !n.domain().isEmpty() || n.outputs().size() != 1 || !n.outputs().get(0).equals(value)) return;
         if (!List.of("DequantizeLinear", "Mul", "Constant").contains(n.opType())) return;
-        count(n, p, -1);
+        scan.count(n, p, -1);
         nodes.set(p, null);
         for (String in : n.inputs()) release(in);
     }
