@@ -10,7 +10,6 @@ import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.RunContext;
 import dev.edgerun.runtime.kernels.Vectors;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * ONNX DequantizeLinear (opsets 10 to 25): {@code y = (x - zero_point) * scale} per tensor, per
@@ -19,7 +18,6 @@ import java.lang.foreign.ValueLayout;
  * scales per tensor or per axis takes the vector loops of {@link Q8Quantize}.
  */
 public final class DequantizeLinear implements Operator {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -42,31 +40,10 @@ public final class DequantizeLinear implements Operator {
         Q8Runs runs = Q8Runs.of(axis, count);
         if (runs != null && scaleType == DType.FLOAT && yType == DType.FLOAT && (xType == DType.INT8 || xType == DType.UINT8)) {
             boolean signed = xType == DType.INT8;
-            int threads = ctx.threads();
-            return Kernel.of(outType, rc -> {
-                if (runs.parallel(threads)) {
-                    rc.parallelFor(runs.count(), (from, to) -> dequantizeRuns(rc, runs, hasZero, signed, from, to));
-                } else {
-                    dequantizeRuns(rc, runs, hasZero, signed, 0, runs.count());
-                }
-            });
+            return Q8RunKernel.of(outType, runs, hasZero, signed, ctx.threads(), (x, y, at, length, scale, zp) ->
+                    Q8Quantize.dequantize(Vectors.F32, x, at, y, 4 * at, length, scale, zp, signed));
         }
         return Kernel.of(outType, rc -> dequantize(rc, xType, scaleType, yType, mini, axis, hasZero, count));
-    }
-
-    /** Runs {@code [from, to)} of an int8/uint8 → float32 dequantization on the vector loops. */
-    private static void dequantizeRuns(RunContext rc, Q8Runs runs, boolean hasZero, boolean signed, int from, int to) {
-        MemorySegment x = rc.input(0).data();
-        MemorySegment y = rc.output(0).data();
-        MemorySegment scale = rc.input(1).data();
-        MemorySegment zero = hasZero ? rc.input(2).data() : null;
-        DType zeroType = signed ? DType.INT8 : DType.UINT8;
-        for (int r = from; r < to; r++) {
-            int p = runs.param(r);
-            long at = runs.offset(r);
-            int zp = zero == null ? 0 : QuantElements.getInt(zero, zeroType, p);
-            Q8Quantize.dequantize(Vectors.F32, x, at, y, 4 * at, runs.length(r), scale.getAtIndex(F32, p), zp, signed);
-        }
     }
 
     private static void dequantize(RunContext rc, DType xType, DType scaleType, DType yType, MiniFloat mini,

@@ -10,7 +10,6 @@ import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.RunContext;
 import dev.edgerun.runtime.kernels.Vectors;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * ONNX QuantizeLinear (opsets 10 to 25): {@code y = saturate(rint(x / scale) + zero_point)} for
@@ -21,7 +20,6 @@ import java.lang.foreign.ValueLayout;
  * large tensors).
  */
 public final class QuantizeLinear implements Operator {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -56,31 +54,10 @@ public final class QuantizeLinear implements Operator {
         ValueType outType = ValueType.tensor(yType, shape);
         if (fast) {
             boolean signed = yType == DType.INT8;
-            int threads = ctx.threads();
-            return Kernel.of(outType, rc -> {
-                if (runs.parallel(threads)) {
-                    rc.parallelFor(runs.count(), (from, to) -> quantizeRuns(rc, runs, hasZero, signed, from, to));
-                } else {
-                    quantizeRuns(rc, runs, hasZero, signed, 0, runs.count());
-                }
-            });
+            return Q8RunKernel.of(outType, runs, hasZero, signed, ctx.threads(), (x, y, at, length, scale, zp) ->
+                    Q8Quantize.quantize(Vectors.F32, x, 4 * at, y, at, length, scale, zp, signed));
         }
         return Kernel.of(outType, rc -> quantize(rc, xType, scaleType, yType, mini, axis, hasZero, saturate, precision, count));
-    }
-
-    /** Runs {@code [from, to)} of a float32 → int8/uint8 quantization on the vector loops. */
-    private static void quantizeRuns(RunContext rc, Q8Runs runs, boolean hasZero, boolean signed, int from, int to) {
-        MemorySegment x = rc.input(0).data();
-        MemorySegment y = rc.output(0).data();
-        MemorySegment scale = rc.input(1).data();
-        MemorySegment zero = hasZero ? rc.input(2).data() : null;
-        DType zeroType = signed ? DType.INT8 : DType.UINT8;
-        for (int r = from; r < to; r++) {
-            int p = runs.param(r);
-            long at = runs.offset(r);
-            int zp = zero == null ? 0 : QuantElements.getInt(zero, zeroType, p);
-            Q8Quantize.quantize(Vectors.F32, x, 4 * at, y, at, runs.length(r), scale.getAtIndex(F32, p), zp, signed);
-        }
     }
 
     private static void quantize(RunContext rc, DType xType, DType scaleType, DType yType, MiniFloat mini, QuantAxis axis,
