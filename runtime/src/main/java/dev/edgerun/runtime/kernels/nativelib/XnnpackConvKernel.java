@@ -18,35 +18,19 @@ final class XnnpackConvKernel implements KernelProvider.ConvKernel {
     private final Xnnpack xnn;
     private final KernelProvider.ConvSpec spec;
     private final XnnpackOperators operators;
-    private final int batch, channels, outChannels, inH, inW, outH, outW;
+    private final XnnpackConvGeometry geo;
     private final long inBytes, outBytes;
 
     XnnpackConvKernel(Xnnpack xnn, KernelProvider.ConvSpec spec) {
         this.xnn = xnn;
         this.spec = spec;
-        boolean oneD = spec.spatialRank() == 1;
-        long[] x = spec.inputShape(), w = spec.weightShape(), y = spec.outputShape();
-        batch = (int) x[0];
-        channels = (int) x[1];
-        outChannels = (int) w[0];
-        inH = oneD ? 1 : (int) x[2];
-        inW = (int) x[x.length - 1];
-        outH = oneD ? 1 : (int) y[2];
-        outW = (int) y[y.length - 1];
-        int kh = oneD ? 1 : (int) w[2], kw = (int) w[w.length - 1];
-        int sh = oneD ? 1 : spec.strides()[0], sw = spec.strides()[spec.strides().length - 1];
-        int dh = oneD ? 1 : spec.dilations()[0], dw = spec.dilations()[spec.dilations().length - 1];
-        int pt = oneD ? 0 : spec.padsBegin()[0], pl = spec.padsBegin()[spec.padsBegin().length - 1];
-        int pb = Math.max(0, (outH - 1) * sh + (kh - 1) * dh + 1 - inH - pt);
-        int pr = Math.max(0, (outW - 1) * sw + (kw - 1) * dw + 1 - inW - pl);
-        int groups = spec.group();
-        long cg = channels / groups, mg = outChannels / groups;
-        MemorySegment ohwi = toOhwi(spec.constantWeight().data(), outChannels, (int) cg, kh * kw);
-        int[] pads = {pt, pr, pb, pl};
+        geo = XnnpackConvGeometry.of(spec);
+        MemorySegment ohwi = toOhwi(spec.constantWeight().data(), geo.outChannels(), (int) geo.cg(), geo.kh() * geo.kw());
         operators = new XnnpackOperators(this, xnn,
-                () -> xnn.createConvolution(pads, kh, kw, sh, sw, dh, dw, groups, cg, mg, ohwi));
-        inBytes = 4L * batch * channels * inH * inW;
-        outBytes = 4L * batch * outChannels * outH * outW;
+                () -> xnn.createConvolution(geo.pads(), geo.kh(), geo.kw(), geo.sh(), geo.sw(), geo.dh(), geo.dw(),
+                        geo.groups(), geo.cg(), geo.mg(), ohwi));
+        inBytes = 4L * geo.inputElements();
+        outBytes = 4L * geo.outputElements();
     }
 
     /** {@code [M, Cg, K]} (ONNX, K the kernel positions) to {@code [M, K, Cg]}. */
@@ -75,6 +59,8 @@ final class XnnpackConvKernel implements KernelProvider.ConvKernel {
             f.run(x, w, bias, y, DnnlKernel.heapScratch(f.scratchBytes()), par);
             return;
         }
+        int batch = geo.batch(), channels = geo.channels(), outChannels = geo.outChannels();
+        int inH = geo.inH(), inW = geo.inW(), outH = geo.outH(), outW = geo.outW();
         long base = (scratch.address() + 63) & ~63L;
         long inOff = base - scratch.address(), outOff = inOff + ((inBytes + 63) & ~63L);
         MemorySegment xNhwc = scratch.asSlice(inOff, inBytes), yNhwc = scratch.asSlice(outOff, outBytes);

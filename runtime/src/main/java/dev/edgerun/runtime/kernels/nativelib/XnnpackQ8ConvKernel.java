@@ -19,7 +19,7 @@ final class XnnpackQ8ConvKernel implements KernelProvider.Q8ConvKernel {
     private final KernelProvider.Q8ConvSpec spec;
     private final Xnnpack xnn;
     private final XnnpackOperators operators;
-    private final int batch, channels, outChannels, inH, inW, outH, outW;
+    private final XnnpackConvGeometry geo;
     private final byte xFlip, yFlip;
     private final long inBytes, outBytes;
     // referenced by the operators' creation, which may happen again for a concurrent run
@@ -29,42 +29,25 @@ final class XnnpackQ8ConvKernel implements KernelProvider.Q8ConvKernel {
         this.xnn = xnn;
         this.spec = spec;
         KernelProvider.ConvSpec g = spec.geometry();
-        boolean oneD = g.spatialRank() == 1;
-        long[] x = g.inputShape(), w = g.weightShape(), y = g.outputShape();
-        batch = (int) x[0];
-        channels = (int) x[1];
-        outChannels = (int) w[0];
-        inH = oneD ? 1 : (int) x[2];
-        inW = (int) x[x.length - 1];
-        outH = oneD ? 1 : (int) y[2];
-        outW = (int) y[y.length - 1];
-        int kh = oneD ? 1 : (int) w[2], kw = (int) w[w.length - 1];
-        int sh = oneD ? 1 : g.strides()[0], sw = g.strides()[g.strides().length - 1];
-        int dh = oneD ? 1 : g.dilations()[0], dw = g.dilations()[g.dilations().length - 1];
-        int pt = oneD ? 0 : g.padsBegin()[0], pl = g.padsBegin()[g.padsBegin().length - 1];
-        int pb = Math.max(0, (outH - 1) * sh + (kh - 1) * dh + 1 - inH - pt);
-        int pr = Math.max(0, (outW - 1) * sw + (kw - 1) * dw + 1 - inW - pl);
-        int groups = g.group();
-        long cg = channels / groups, mg = outChannels / groups;
+        geo = XnnpackConvGeometry.of(g);
         xFlip = spec.xSigned() ? 0 : (byte) 0x80;
         yFlip = spec.ySigned() ? 0 : (byte) 0x80;
         int yShift = spec.ySigned() ? 0 : 128;
         Arena arena = Arena.ofAuto();
-        weights = toOhwi(arena, g.constantWeight().data(), outChannels, (int) cg, kh * kw);
+        weights = toOhwi(arena, g.constantWeight().data(), geo.outChannels(), (int) geo.cg(), geo.kh() * geo.kw());
         bias = spec.bias() == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_INT, spec.bias());
-        scales = arena.allocate(4L * outChannels, 64);
-        for (int m = 0; m < outChannels; m++) {
+        scales = arena.allocate(4L * geo.outChannels(), 64);
+        for (int m = 0; m < geo.outChannels(); m++) {
             float multiplier = spec.multipliers()[spec.multipliers().length == 1 ? 0 : m];
             scales.setAtIndex(ValueLayout.JAVA_FLOAT, m, multiplier);
         }
         byte zx = (byte) (spec.xZeroPoint() - (spec.xSigned() ? 0 : 128));
         byte zy = (byte) (spec.yZeroPoint() - yShift);
         byte lo = (byte) (spec.yMin() - yShift), hi = (byte) (spec.yMax() - yShift);
-        int[] pads = {pt, pr, pb, pl};
-        operators = new XnnpackOperators(this, xnn, () -> xnn.createConvolutionQc8(pads, kh, kw, sh, sw, dh, dw, groups,
-                cg, mg, zx, scales, weights, bias, zy, lo, hi));
-        inBytes = (long) batch * channels * inH * inW;
-        outBytes = (long) batch * outChannels * outH * outW;
+        operators = new XnnpackOperators(this, xnn, () -> xnn.createConvolutionQc8(geo.pads(), geo.kh(), geo.kw(),
+                geo.sh(), geo.sw(), geo.dh(), geo.dw(), geo.groups(), geo.cg(), geo.mg(), zx, scales, weights, bias, zy, lo, hi));
+        inBytes = geo.inputElements();
+        outBytes = geo.outputElements();
     }
 
     /** {@code [M, Cg, K]} (ONNX, K the kernel positions) to {@code [M, K, Cg]}. */
@@ -87,6 +70,8 @@ final class XnnpackQ8ConvKernel implements KernelProvider.Q8ConvKernel {
 
     @Override
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
+        int batch = geo.batch(), channels = geo.channels(), outChannels = geo.outChannels();
+        int inH = geo.inH(), inW = geo.inW(), outH = geo.outH(), outW = geo.outW();
         MemorySegment work = scratch.isNative() && scratch.byteSize() >= scratchBytes() ? scratch
                 : Arena.ofAuto().allocate(scratchBytes(), 64); // heap scratch (rare): XNNPACK needs native memory
         long base = (work.address() + 63) & ~63L;
