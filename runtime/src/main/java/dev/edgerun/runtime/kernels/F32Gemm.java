@@ -31,10 +31,13 @@ public final class F32Gemm {
      * Multiply-adds (m*n*k, or n*k for {@link F32Gemv}) below which a product runs on the calling
      * thread even when given threads: handing ranges to a second thread costs a wake-up and cache
      * transfers, more than small products take. Measured on the shared 2-core machine (AVX-512,
-     * session WorkerPool, medians of 2 threads against 1, load average 4.3): 2 threads were slower
-     * at every edge-model shape, e.g. 64x125x64 (kws_dscnn 1x1 conv, 512k MACs) 15.7 us against
-     * 10.4, 16x256x64 (262k) 11.2 against 5.6, 64x256x256 (4M) 81 against 76; one-row products
-     * n=1024 k=256 (262k) 13.7 against 10.8, n=256 k=256 (65k) 8.2 against 2.4.
+     * session WorkerPool, medians of 2 threads against 1, load average 3.4-4.7): below 1M
+     * multiply-adds 2 threads were up to twice as slow and never faster, e.g. 64x125x64 (kws_dscnn
+     * 1x1 conv, 512k) 15.7 us against 10.4, 16x256x64 (262k) 11.2 against 5.6; one-row products
+     * n=256 k=256 (65k) 8.2 against 2.4, n=1024 k=256 (262k) 13.7 against 10.8. Above it the
+     * second thread only helps when the other core is free: 64x256x256 (4M) 81 against 76, but
+     * 256x512x256 (33M) 319 against 593 in the fastest tenth of calls. On a quiet machine the
+     * break-even is likely lower; the edge models' products are nearly all under 1M.
      */
     public static final long PARALLEL_MIN_MACS = 1L << 20;
 
