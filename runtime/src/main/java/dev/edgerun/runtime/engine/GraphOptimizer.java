@@ -37,6 +37,7 @@ final class GraphOptimizer {
     private final long opset;
     private final List<Node> nodes;
     private final Map<String, Tensor> initializers;
+    private final GraphUses scan;
     private final Map<String, Tensor> constants;
     private final Map<String, Integer> uses;
     private final Map<String, Integer> consumer;
@@ -52,7 +53,7 @@ final class GraphOptimizer {
         this.opset = opset;
         this.nodes = new ArrayList<>(graph.nodes());
         this.initializers = new LinkedHashMap<>(graph.initializers());
-        GraphUses scan = new GraphUses(graph, nodes);
+        this.scan = new GraphUses(graph, nodes);
         this.constants = scan.constants;
         this.uses = scan.uses;
         this.consumer = scan.consumer;
@@ -209,26 +210,9 @@ final class GraphOptimizer {
         return switch (act.opType()) {
             case "LeakyRelu" -> act.inputs().size() == 1
                     ? new float[] {act.attribute("alpha") == null ? 0.01f : act.attribute("alpha").asFloat()} : null;
-            case "Clip" -> clipBounds(act);
+            case "Clip" -> scan.clipBounds(act, opset);
             default -> act.inputs().size() == 1 ? new float[0] : null;
         };
-    }
-
-    private float[] clipBounds(Node clip) {
-        if (opset < 11) {
-            if (clip.inputs().size() != 1) return null;
-            float lo = clip.attribute("min") == null ? Float.NEGATIVE_INFINITY : clip.attribute("min").asFloat();
-            float hi = clip.attribute("max") == null ? Float.POSITIVE_INFINITY : clip.attribute("max").asFloat();
-            return new float[] {lo, hi};
-        }
-        float[] r = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
-        for (int k = 1; k <= 2; k++) {
-            if (k >= clip.inputs().size() || clip.inputs().get(k).isEmpty()) continue;
-            Tensor t = floatConstant(clip.inputs(), k);
-            if (t == null || t.elementCount() != 1) return null;
-            r[k - 1] = t.getFloat(0);
-        }
-        return r;
     }
 
     // ---------------------------------------------------------------- helpers

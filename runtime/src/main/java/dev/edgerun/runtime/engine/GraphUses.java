@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.engine;
 
+import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Graph;
@@ -58,6 +59,28 @@ final class GraphUses {
             uses.merge(in, delta, Integer::sum);
             if (delta > 0) consumer.put(in, index);
         }
+    }
+
+    /**
+     * The {@code [min, max]} of a Clip under ONNX opset {@code opset}: its attributes before opset 11,
+     * then its optional inputs, each a constant float32 scalar; an absent bound is infinite. Null
+     * where a bound is not such a constant.
+     */
+    float[] clipBounds(Node clip, long opset) {
+        if (opset < 11) {
+            if (clip.inputs().size() != 1) return null;
+            float lo = clip.attribute("min") == null ? Float.NEGATIVE_INFINITY : clip.attribute("min").asFloat();
+            float hi = clip.attribute("max") == null ? Float.POSITIVE_INFINITY : clip.attribute("max").asFloat();
+            return new float[] {lo, hi};
+        }
+        float[] r = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+        for (int k = 1; k <= 2; k++) {
+            if (k >= clip.inputs().size() || clip.inputs().get(k).isEmpty()) continue;
+            Tensor t = constants.get(clip.inputs().get(k));
+            if (t == null || t.dtype() != DType.FLOAT || t.elementCount() != 1) return null;
+            r[k - 1] = t.getFloat(0);
+        }
+        return r;
     }
 
     private void collectSubgraphReads(Graph g) {

@@ -312,7 +312,7 @@ final class QdqFusion {
             lo = 0;
             hi = Float.POSITIVE_INFINITY;
         } else {
-            float[] bounds = clipBounds(act);
+            float[] bounds = scan.clipBounds(act, opset);
             if (bounds == null || Float.isNaN(bounds[0]) || Float.isNaN(bounds[1]) || bounds[0] > bounds[1]) return null;
             lo = bounds[0];
             hi = bounds[1];
@@ -327,23 +327,6 @@ final class QdqFusion {
         if (q == Float.NEGATIVE_INFINITY) return qmin;
         if (q == Float.POSITIVE_INFINITY) return qmax;
         return (long) Math.max(qmin, Math.min(qmax, Math.rint(q) + zero));
-    }
-
-    private float[] clipBounds(Node clip) {
-        if (opset < 11) {
-            if (clip.inputs().size() != 1) return null;
-            float lo = clip.attribute("min") == null ? Float.NEGATIVE_INFINITY : clip.attribute("min").asFloat();
-            float hi = clip.attribute("max") == null ? Float.POSITIVE_INFINITY : clip.attribute("max").asFloat();
-            return new float[] {lo, hi};
-        }
-        float[] r = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
-        for (int k = 1; k <= 2; k++) {
-            if (k >= clip.inputs().size() || clip.inputs().get(k).isEmpty()) continue;
-            Tensor t = constants.get(clip.inputs().get(k));
-            if (t == null || t.dtype() != DType.FLOAT || t.elementCount() != 1) return null;
-            r[k - 1] = t.getFloat(0);
-        }
-        return r;
     }
 
     private static boolean allZero(Tensor t) {
