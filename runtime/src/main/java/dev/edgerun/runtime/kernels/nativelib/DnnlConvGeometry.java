@@ -24,6 +24,27 @@ final class DnnlConvGeometry {
         }
     }
 
+    /**
+     * The layouts oneDNN picks for X and Y when free to choose, offered to the planner to keep the
+     * activations in between oneDNN convolutions; null where it picks NC(D)HW or none is offered.
+     */
+    record Offer(DnnlLayout x, DnnlLayout y) {
+        static final Offer NONE = new Offer(null, null);
+
+        /** The source and destination layouts of primitive descriptor {@code pd}, null where they are the plain ones. */
+        static Offer chosenBy(Dnnl dnnl, Arena arena, long pd, MemorySegment xPlain, MemorySegment yPlain) {
+            MemorySegment x = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
+            MemorySegment y = dnnl.queryMd(arena, pd, Dnnl.QUERY_DST_MD);
+            return new Offer(dnnl.mdEqual(x, xPlain) ? null : new DnnlLayout(dnnl, x),
+                    dnnl.mdEqual(y, yPlain) ? null : new DnnlLayout(dnnl, y));
+        }
+    }
+
+    /** The planner's view of {@code layout}; null for null (NC(D)HW). */
+    static KernelProvider.ConvKernel.Layout planned(DnnlLayout layout) {
+        return layout == null ? null : new KernelProvider.ConvKernel.Layout(layout, layout.bytes());
+    }
+
     /** The arguments of the convolution step, given the buffers it reads X from and writes Y to. */
     @FunctionalInterface
     interface ConvArgs {

@@ -34,11 +34,8 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
     private final DnnlLayout internalX;    // X arrives in this blocked layout; null: NCHW
     private final DnnlLayout internalY;    // Y is left in this blocked layout; null: NCHW
     private final long outputFloats;
-    private volatile Offer offer;
+    private volatile DnnlConvGeometry.Offer offer;
     private volatile KernelProvider.ConvKernel fallback;
-
-    /** The blocked layouts oneDNN picks for X and Y when free to choose; null where it picks NCHW or cannot offer. */
-    private record Offer(DnnlLayout x, DnnlLayout y) { }
 
     private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal,
                            DnnlEltwise postOp, DnnlLayout internalX, DnnlLayout internalY) {
@@ -143,28 +140,26 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
 
     @Override
     public KernelProvider.ConvKernel.Layout internalInputLayout() {
-        DnnlLayout x = internalX != null ? internalX : offer().x();
-        return x == null ? null : new KernelProvider.ConvKernel.Layout(x, x.bytes());
+        return DnnlConvGeometry.planned(internalX != null ? internalX : offer().x());
     }
 
     @Override
     public KernelProvider.ConvKernel.Layout internalOutputLayout() {
-        DnnlLayout y = internalY != null ? internalY : offer().y();
-        return y == null ? null : new KernelProvider.ConvKernel.Layout(y, y.bytes());
+        return DnnlConvGeometry.planned(internalY != null ? internalY : offer().y());
     }
 
     @Override
     public KernelProvider.ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
-        Offer o = offer();
+        DnnlConvGeometry.Offer o = offer();
         if ((input && o.x() == null) || (output && o.y() == null)) return null;
         DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, offersInternal, postOp,
                 input ? o.x() : internalX, output ? o.y() : internalY);
         return k.initialize() ? k : null;
     }
 
-    private Offer offer() {
-        Offer o = offer;
+    private DnnlConvGeometry.Offer offer() {
+        DnnlConvGeometry.Offer o = offer;
         if (o == null) offer = o = chooseOffer();
         return o;
     }
@@ -174,23 +169,21 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
      * nothing runs over it after oneDNN (an activation left to the Java epilogue would also touch
      * the padding channels of a blocked layout).
      */
-    private Offer chooseOffer() {
-        if (!offersInternal) return new Offer(null, null);
+    private DnnlConvGeometry.Offer chooseOffer() {
+        if (!offersInternal) return DnnlConvGeometry.Offer.NONE;
         try (Arena arena = Arena.ofConfined()) {
             int plain = Dnnl.plainTag(spec.inputShape().length);
             MemorySegment xAny = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY);
             MemorySegment yAny = dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.TAG_ANY);
             long pd = createPrimitiveDesc(convolutionDesc(arena, xAny, yAny), 1f, false, postOp,
                     defaultBuilt().program().threads());
-            if (pd == 0) return new Offer(null, null);
+            if (pd == 0) return DnnlConvGeometry.Offer.NONE;
             try {
-                MemorySegment x = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
-                MemorySegment y = dnnl.queryMd(arena, pd, Dnnl.QUERY_DST_MD);
-                boolean xPlain = dnnl.mdEqual(x, dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain));
-                boolean yPlain = dnnl.mdEqual(y, dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
+                DnnlConvGeometry.Offer chosen = DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd,
+                        dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain),
+                        dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
                 boolean javaEpilogue = spec.epilogue() != null && postOp == null;
-                return new Offer(xPlain ? null : new DnnlLayout(dnnl, x),
-                        yPlain || javaEpilogue ? null : new DnnlLayout(dnnl, y));
+                return javaEpilogue ? new DnnlConvGeometry.Offer(chosen.x(), null) : chosen;
             } finally {
                 dnnl.primitiveDescDestroy(pd);
             }

@@ -42,10 +42,7 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
     private final boolean blocked;
     private final DnnlLayout internalX;   // X arrives in this layout; null: NC(D)HW
     private final DnnlLayout internalY;   // Y is left in this layout; null: NC(D)HW
-    private volatile Offer offer;
-
-    /** The layouts oneDNN picks for X and Y when free to choose; null where it picks NC(D)HW. */
-    private record Offer(DnnlLayout x, DnnlLayout y) { }
+    private volatile DnnlConvGeometry.Offer offer;
 
     private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked, DnnlLayout internalX,
                              DnnlLayout internalY) {
@@ -162,34 +159,32 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
 
     @Override
     public KernelProvider.ConvKernel.Layout internalInputLayout() {
-        DnnlLayout x = internalX != null ? internalX : offer().x();
-        return x == null ? null : new KernelProvider.ConvKernel.Layout(x, x.bytes());
+        return DnnlConvGeometry.planned(internalX != null ? internalX : offer().x());
     }
 
     @Override
     public KernelProvider.ConvKernel.Layout internalOutputLayout() {
-        DnnlLayout y = internalY != null ? internalY : offer().y();
-        return y == null ? null : new KernelProvider.ConvKernel.Layout(y, y.bytes());
+        return DnnlConvGeometry.planned(internalY != null ? internalY : offer().y());
     }
 
     @Override
     public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
-        Offer o = offer();
+        DnnlConvGeometry.Offer o = offer();
         if ((input && o.x() == null) || (output && o.y() == null)) return null;
         DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, true, input ? o.x() : internalX, output ? o.y() : internalY);
         return k.initialize() ? k : null;
     }
 
-    private Offer offer() {
-        Offer o = offer;
+    private DnnlConvGeometry.Offer offer() {
+        DnnlConvGeometry.Offer o = offer;
         if (o == null) offer = o = chooseOffer();
         return o;
     }
 
     /** Asks oneDNN which layouts it wants for X and Y when free to choose (nhwc for its int8 kernels). */
-    private Offer chooseOffer() {
-        if (!blocked) return new Offer(null, null);
+    private DnnlConvGeometry.Offer chooseOffer() {
+        if (!blocked) return DnnlConvGeometry.Offer.NONE;
         KernelProvider.ConvSpec g = spec.geometry();
         try (Arena arena = Arena.ofConfined()) {
             int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
@@ -200,13 +195,10 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
             long pd = primitiveDesc(convolutionDesc(arena, dnnl.mdByTag(arena, g.inputShape(), xType, Dnnl.TAG_ANY),
                     dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.TAG_ANY), biasMd,
                     dnnl.mdByTag(arena, g.outputShape(), yType, Dnnl.TAG_ANY)), defaultBuilt().program().threads());
-            if (pd == 0) return new Offer(null, null);
+            if (pd == 0) return DnnlConvGeometry.Offer.NONE;
             try {
-                MemorySegment x = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
-                MemorySegment y = dnnl.queryMd(arena, pd, Dnnl.QUERY_DST_MD);
-                boolean xPlain = dnnl.mdEqual(x, dnnl.mdByTag(arena, g.inputShape(), xType, plain));
-                boolean yPlain = dnnl.mdEqual(y, dnnl.mdByTag(arena, g.outputShape(), yType, plain));
-                return new Offer(xPlain ? null : new DnnlLayout(dnnl, x), yPlain ? null : new DnnlLayout(dnnl, y));
+                return DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd, dnnl.mdByTag(arena, g.inputShape(), xType, plain),
+                        dnnl.mdByTag(arena, g.outputShape(), yType, plain));
             } finally {
                 dnnl.primitiveDescDestroy(pd);
             }
