@@ -40,11 +40,6 @@ final class DnnlConvGeometry {
         }
     }
 
-    /** The planner's view of {@code layout}; null for null (NC(D)HW). */
-    static KernelProvider.ConvKernel.Layout planned(DnnlLayout layout) {
-        return layout == null ? null : new KernelProvider.ConvKernel.Layout(layout, layout.bytes());
-    }
-
     /** The arguments of the convolution step, given the buffers it reads X from and writes Y to. */
     @FunctionalInterface
     interface ConvArgs {

@@ -22,7 +22,7 @@ import java.util.List;
  * <p>oneDNN sizes its parallel split when a primitive is created, so one program is built per
  * thread count: the default count now, others on the first run that uses them.
  */
-final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKernel {
+final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelProvider.ConvKernel {
     enum Layout { PLAIN, BLOCKED }
 
     private static final int X = 0, BIAS = 1, Y = 2, SCRATCHPAD = 3, X_BLOCKED = 4, Y_BLOCKED = 5;
@@ -31,21 +31,16 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
     private final Layout layout;
     private final boolean offersInternal;  // may keep X or Y blocked between oneDNN convolutions
     private final DnnlEltwise postOp;      // the fused activation, run by oneDNN; null: none or the Java epilogue
-    private final DnnlLayout internalX;    // X arrives in this blocked layout; null: NCHW
-    private final DnnlLayout internalY;    // Y is left in this blocked layout; null: NCHW
     private final long outputFloats;
-    private volatile DnnlConvGeometry.Offer offer;
     private volatile KernelProvider.ConvKernel fallback;
 
     private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal,
                            DnnlEltwise postOp, DnnlLayout internalX, DnnlLayout internalY) {
-        super(dnnl);
+        super(dnnl, internalX, internalY);
         this.spec = spec;
         this.layout = layout;
         this.offersInternal = offersInternal;
         this.postOp = postOp;
-        this.internalX = internalX;
-        this.internalY = internalY;
         long count = 1;
         for (long d : spec.outputShape()) count *= d;
         this.outputFloats = count;
@@ -139,29 +134,10 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
     }
 
     @Override
-    public KernelProvider.ConvKernel.Layout internalInputLayout() {
-        return DnnlConvGeometry.planned(internalX != null ? internalX : offer().x());
-    }
-
-    @Override
-    public KernelProvider.ConvKernel.Layout internalOutputLayout() {
-        return DnnlConvGeometry.planned(internalY != null ? internalY : offer().y());
-    }
-
-    @Override
     public KernelProvider.ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
-        DnnlConvGeometry.Offer o = offer();
-        if ((input && o.x() == null) || (output && o.y() == null)) return null;
-        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, offersInternal, postOp,
-                input ? o.x() : internalX, output ? o.y() : internalY);
-        return k.initialize() ? k : null;
-    }
-
-    private DnnlConvGeometry.Offer offer() {
-        DnnlConvGeometry.Offer o = offer;
-        if (o == null) offer = o = chooseOffer();
-        return o;
+        return withOffered(input, output,
+                (x, y) -> new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, offersInternal, postOp, x, y));
     }
 
     /**
@@ -169,7 +145,8 @@ final class DnnlConvKernel extends DnnlKernel implements KernelProvider.ConvKern
      * nothing runs over it after oneDNN (an activation left to the Java epilogue would also touch
      * the padding channels of a blocked layout).
      */
-    private DnnlConvGeometry.Offer chooseOffer() {
+    @Override
+    DnnlConvGeometry.Offer chooseOffer() {
         if (!offersInternal) return DnnlConvGeometry.Offer.NONE;
         try (Arena arena = Arena.ofConfined()) {
             int plain = Dnnl.plainTag(spec.inputShape().length);

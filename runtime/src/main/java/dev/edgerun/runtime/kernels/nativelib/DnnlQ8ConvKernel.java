@@ -33,24 +33,19 @@ import java.util.List;
  * (1x1 16→96 @112x112: 1190 / 506, of which 0.9 ms is the nhwc→nchw reorder of the output),
  * hence the internal layouts.
  */
-final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8ConvKernel {
+final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelProvider.Q8ConvKernel {
     private static final int X = 0, Y = 1, SCRATCHPAD = 2, X_BLOCKED = 3, Y_BLOCKED = 4, BUFFERS = 5;
     /** Round before oneDNN adds the output zero point, as ONNX Runtime does (off only to measure its cost). */
     private static final boolean ROUND = !Boolean.getBoolean("edgerun.onednn.q8.noRound");
 
     private final KernelProvider.Q8ConvSpec spec;
     private final boolean blocked;
-    private final DnnlLayout internalX;   // X arrives in this layout; null: NC(D)HW
-    private final DnnlLayout internalY;   // Y is left in this layout; null: NC(D)HW
-    private volatile DnnlConvGeometry.Offer offer;
 
     private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked, DnnlLayout internalX,
                              DnnlLayout internalY) {
-        super(dnnl);
+        super(dnnl, internalX, internalY);
         this.spec = spec;
         this.blocked = blocked;
-        this.internalX = internalX;
-        this.internalY = internalY;
     }
 
     /** The kernel, or null when oneDNN has no implementation for this convolution. */
@@ -158,32 +153,14 @@ final class DnnlQ8ConvKernel extends DnnlKernel implements KernelProvider.Q8Conv
     }
 
     @Override
-    public KernelProvider.ConvKernel.Layout internalInputLayout() {
-        return DnnlConvGeometry.planned(internalX != null ? internalX : offer().x());
-    }
-
-    @Override
-    public KernelProvider.ConvKernel.Layout internalOutputLayout() {
-        return DnnlConvGeometry.planned(internalY != null ? internalY : offer().y());
-    }
-
-    @Override
     public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
-        DnnlConvGeometry.Offer o = offer();
-        if ((input && o.x() == null) || (output && o.y() == null)) return null;
-        DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, true, input ? o.x() : internalX, output ? o.y() : internalY);
-        return k.initialize() ? k : null;
-    }
-
-    private DnnlConvGeometry.Offer offer() {
-        DnnlConvGeometry.Offer o = offer;
-        if (o == null) offer = o = chooseOffer();
-        return o;
+        return withOffered(input, output, (x, y) -> new DnnlQ8ConvKernel(dnnl, spec, true, x, y));
     }
 
     /** Asks oneDNN which layouts it wants for X and Y when free to choose (nhwc for its int8 kernels). */
-    private DnnlConvGeometry.Offer chooseOffer() {
+    @Override
+    DnnlConvGeometry.Offer chooseOffer() {
         if (!blocked) return DnnlConvGeometry.Offer.NONE;
         KernelProvider.ConvSpec g = spec.geometry();
         try (Arena arena = Arena.ofConfined()) {
