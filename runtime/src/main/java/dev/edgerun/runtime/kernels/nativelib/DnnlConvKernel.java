@@ -129,11 +129,6 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     }
 
     @Override
-    public long scratchBytes() {
-        return defaultBuilt().scratch().total();
-    }
-
-    @Override
     public KernelProvider.ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
         return withOffered(input, output,

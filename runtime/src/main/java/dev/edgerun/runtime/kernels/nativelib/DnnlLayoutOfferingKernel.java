@@ -22,6 +22,10 @@ abstract class DnnlLayoutOfferingKernel extends DnnlKernel {
     /** Asks oneDNN which layouts it wants for X and Y when free to choose; {@code Offer.NONE} for none. */
     abstract DnnlConvGeometry.Offer chooseOffer();
 
+    public long scratchBytes() {
+        return defaultBuilt().scratch().total();
+    }
+
     public KernelProvider.ConvKernel.Layout internalInputLayout() {
         return planned(internalX != null ? internalX : offer().x());
     }

@@ -148,11 +148,6 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
     }
 
     @Override
-    public long scratchBytes() {
-        return defaultBuilt().scratch().total();
-    }
-
-    @Override
     public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
         return withOffered(input, output, (x, y) -> new DnnlQ8ConvKernel(dnnl, spec, true, x, y));
