@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Graph rewrites made once before planning (skipped with optimization level NONE, so that
@@ -37,12 +36,7 @@ final class GraphOptimizer {
     private final long opset;
     private final List<Node> nodes;
     private final Map<String, Tensor> initializers;
-    private final GraphUses scan;
-    private final Map<String, Tensor> constants;
-    private final Map<String, Integer> uses;
-    private final Map<String, Integer> consumer;
-    private final Set<String> pinned;   // graph outputs and names read by subgraphs
-    private final Set<String> names;
+    private final GraphUses scan;   // uses, constants, pinned and taken names, kept current by the rewrites
     private final List<Tensor> created = new ArrayList<>();   // new initializers, owned by the session
     private int foldedBatchNorms;
     private int fusedBiases;
@@ -54,11 +48,6 @@ final class GraphOptimizer {
         this.nodes = new ArrayList<>(graph.nodes());
         this.initializers = new LinkedHashMap<>(graph.initializers());
         this.scan = new GraphUses(graph, nodes);
-        this.constants = scan.constants;
-        this.uses = scan.uses;
-        this.consumer = scan.consumer;
-        this.pinned = scan.pinned;
-        this.names = scan.names;
     }
 
     /** Optimizes the main graph of a model whose default ONNX opset is {@code opset}. */
@@ -97,14 +86,14 @@ final class GraphOptimizer {
 
     private boolean hasFloatWeights(Node n) {
         if (n.inputs().size() < 2) return false;
-        Tensor w = constants.get(n.inputs().get(1));
+        Tensor w = scan.constants.get(n.inputs().get(1));
         return w != null && w.dtype() == DType.FLOAT && initializers.containsKey(n.inputs().get(1));
     }
 
     /** The index of the only node reading {@code value}, or -1 when it has other readers or is pinned. */
     private int soleConsumer(String value, int producer) {
-        if (pinned.contains(value) || uses.getOrDefault(value, 0) != 1) return -1;
-        int c = consumer.get(value);
+        if (scan.pinned.contains(value) || scan.uses.getOrDefault(value, 0) != 1) return -1;
+        int c = scan.consumer.get(value);
         Node n = nodes.get(c);
         if (n == null || c <= producer || !n.domain().isEmpty() || n.outputs().isEmpty()) return -1;
         return n.inputs().get(0).equals(value) || n.opType().equals("Add") ? c : -1;
@@ -113,7 +102,7 @@ final class GraphOptimizer {
     /** A float32 constant, or null. */
     private Tensor floatConstant(List<String> inputs, int i) {
         if (i >= inputs.size() || inputs.get(i).isEmpty()) return null;
-        Tensor t = constants.get(inputs.get(i));
+        Tensor t = scan.constants.get(inputs.get(i));
         return t != null && t.dtype() == DType.FLOAT ? t : null;
     }
 
@@ -128,7 +117,7 @@ final class GraphOptimizer {
         if (bn.inputs().size() != 5 || bn.attribute("training_mode") != null && bn.attribute("training_mode").asInt() != 0) return;
         if (bn.attribute("spatial") != null && bn.attribute("spatial").asInt() != 1) return;
         for (int o = 1; o < bn.outputs().size(); o++) if (!bn.outputs().get(o).isEmpty()) return;
-        Tensor w = constants.get(conv.inputs().get(1));
+        Tensor w = scan.constants.get(conv.inputs().get(1));
         long m = w.shape().dim(0);
         Tensor scale = floatConstant(bn.inputs(), 1), shift = floatConstant(bn.inputs(), 2);
         Tensor mean = floatConstant(bn.inputs(), 3), var = floatConstant(bn.inputs(), 4);
@@ -152,8 +141,8 @@ final class GraphOptimizer {
         String bName = freshName(conv.outputs().get(0) + "_bn_folded_B");
         initializers.put(wName, Tensor.of(weights, w.shape().dims()));
         initializers.put(bName, Tensor.of(newBias, m));
-        constants.put(wName, initializers.get(wName));
-        constants.put(bName, initializers.get(bName));
+        scan.constants.put(wName, initializers.get(wName));
+        scan.constants.put(bName, initializers.get(bName));
         created.add(initializers.get(wName));
         created.add(initializers.get(bName));
         dropIfUnused(conv.inputs().get(1));
@@ -170,7 +159,7 @@ final class GraphOptimizer {
     private void fuseBias(int i) {
         Node mm = nodes.get(i);
         if (mm.inputs().size() != 2) return;
-        Tensor w = constants.get(mm.inputs().get(1));
+        Tensor w = scan.constants.get(mm.inputs().get(1));
         if (w.shape().rank() != 2) return;
         int c = soleConsumer(mm.outputs().get(0), i);
         if (c < 0) return;
@@ -226,13 +215,13 @@ final class GraphOptimizer {
     }
 
     private void dropIfUnused(String name) {
-        if (uses.getOrDefault(name, 0) == 1 && !pinned.contains(name)) initializers.remove(name);
+        if (scan.uses.getOrDefault(name, 0) == 1 && !scan.pinned.contains(name)) initializers.remove(name);
     }
 
     private String freshName(String base) {
         String name = base;
-        for (int k = 1; names.contains(name); k++) name = base + "_" + k;
-        names.add(name);
+        for (int k = 1; scan.names.contains(name); k++) name = base + "_" + k;
+        scan.names.add(name);
         return name;
     }
 }

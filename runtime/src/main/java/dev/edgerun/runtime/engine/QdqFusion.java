@@ -9,7 +9,6 @@ import dev.edgerun.runtime.ops.quant.QLinearConv;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Integer execution of QDQ graphs (as static quantizers write them): rewrites
@@ -49,14 +48,7 @@ final class QdqFusion {
     private final long opset;
     private final List<Node> nodes;                                // null: removed
     private final Map<String, Tensor> initializers;
-    private final GraphUses scan;
-    private final Map<String, Tensor> constants;   // initializers (not inputs) and Constant nodes
-    private final Map<String, Integer> producer;
-    private final Map<String, Integer> uses;
-    private final Map<String, Integer> consumer;
-    private final Set<String> pinned;              // graph outputs and names read by subgraphs
-    private final Set<String> graphInputs;
-    private final Set<String> names;
+    private final GraphUses scan;   // uses, constants, pinned and taken names, kept current by the rewrites
     private final List<Tensor> created = new ArrayList<>();
     private int fusedConvs;
     private int fusedMatMuls;
@@ -67,13 +59,6 @@ final class QdqFusion {
         this.nodes = new ArrayList<>(graph.nodes());
         this.initializers = new java.util.LinkedHashMap<>(graph.initializers());
         this.scan = new GraphUses(graph, nodes);
-        this.constants = scan.constants;
-        this.producer = scan.producer;
-        this.uses = scan.uses;
-        this.consumer = scan.consumer;
-        this.pinned = scan.pinned;
-        this.graphInputs = scan.graphInputs;
-        this.names = scan.names;
     }
 
     /** Fuses the QDQ patterns of {@code graph}, a main graph whose default ONNX opset is {@code opset}. */
@@ -114,9 +99,9 @@ final class QdqFusion {
 
     /** The default-domain node that produces {@code value}, read only by node {@code reader}; -1 otherwise. */
     private int soleProducer(String value, int reader) {
-        Integer p = producer.get(value);
+        Integer p = scan.producer.get(value);
         if (p == null || nodes.get(p) == null || !nodes.get(p).domain().isEmpty()) return -1;
-        if (pinned.contains(value) || uses.getOrDefault(value, 0) != 1 || consumer.get(value) != reader) return -1;
+        if (scan.pinned.contains(value) || scan.uses.getOrDefault(value, 0) != 1 || scan.consumer.get(value) != reader) return -1;
         return p;
     }
 
@@ -127,7 +112,7 @@ final class QdqFusion {
         Dequantized x = activation(conv.inputs().get(0));
         Dequantized w = weights(conv.inputs().get(1), 0, true);
         if (x == null || w == null) return;
-        Tensor wq = constants.get(w.quantized());
+        Tensor wq = scan.constants.get(w.quantized());
         long channels = wq.shape().dim(0);
         if (wq.shape().rank() < 3 || wq.shape().rank() > 5 || !perChannel(w, channels)) return;
         String bias = conv.inputs().size() > 2 && !conv.inputs().get(2).isEmpty() ? conv.inputs().get(2) : null;
@@ -155,7 +140,7 @@ final class QdqFusion {
         Dequantized a = activation(mm.inputs().get(0));
         Dequantized bw = weights(mm.inputs().get(1), 1, false);
         if (a == null || bw == null) return;
-        Tensor bq = constants.get(bw.quantized());
+        Tensor bq = scan.constants.get(bw.quantized());
         if (bq.shape().rank() != 2 || !perChannel(bw, bq.shape().dim(1))) return;
         String zb = bw.zero() == null ? createZero(mm.name() + "_b_zero_point", bq.dtype()) : bw.zero().name();
         List<String> inputs = List.of(a.quantized(), a.scale().name(), a.zero().name(), bw.quantized(), bw.scale().name(),
@@ -169,7 +154,7 @@ final class QdqFusion {
     /** The per-tensor DequantizeLinear producing {@code value} (from a non-constant 8-bit tensor), or null. */
     private Dequantized activation(String value) {
         Dequantized d = dequantized(value);
-        if (d == null || constants.containsKey(d.quantized()) || d.zero() == null || !perTensor(d.scale(), d.zero())) return null;
+        if (d == null || scan.constants.containsKey(d.quantized()) || d.zero() == null || !perTensor(d.scale(), d.zero())) return null;
         DType t = d.zero().value().dtype();
         return t == DType.INT8 || t == DType.UINT8 ? d : null;
     }
@@ -181,7 +166,7 @@ final class QdqFusion {
     private Dequantized weights(String value, int axis, boolean symmetric) {
         Dequantized d = dequantized(value);
         if (d == null) return null;
-        Tensor q = constants.get(d.quantized());
+        Tensor q = scan.constants.get(d.quantized());
         if (q == null || (symmetric ? q.dtype() != DType.INT8 : q.dtype() != DType.INT8 && q.dtype() != DType.UINT8)) return null;
         if (d.zero() != null && (d.zero().value().dtype() != q.dtype() || symmetric && !allZero(d.zero().value()))) return null;
         Node dq = nodes.get(d.node());
@@ -193,7 +178,7 @@ final class QdqFusion {
 
     /** The default-domain DequantizeLinear producing {@code value} with constant float32 scale and zero point (if any), or null. */
     private Dequantized dequantized(String value) {
-        Integer p = producer.get(value);
+        Integer p = scan.producer.get(value);
         if (p == null) return null;
         Node dq = nodes.get(p);
         if (dq == null || !dq.opType().equals("DequantizeLinear") || !dq.domain().isEmpty() || blocked(dq)) return null;
@@ -247,7 +232,7 @@ final class QdqFusion {
     }
 
     private Operand constant(String name) {
-        Tensor t = constants.get(name);
+        Tensor t = scan.constants.get(name);
         return t == null ? null : new Operand(name, t);
     }
 
@@ -261,7 +246,7 @@ final class QdqFusion {
     private String quantizedBias(String bias, Tensor sx, Tensor sw, long channels) {
         Bias d = dequantizedBias(bias);
         if (d == null) return null;
-        Tensor b = constants.get(d.quantized());
+        Tensor b = scan.constants.get(d.quantized());
         if (b == null || b.dtype() != DType.INT32 || b.shape().rank() != 1 || b.elementCount() != channels) return null;
         if (d.zero() != null && !allZero(d.zero())) return null;
         float[] sb = d.scale();
@@ -278,7 +263,7 @@ final class QdqFusion {
     private Bias dequantizedBias(String value) {
         Dequantized d = dequantized(value);
         if (d != null) return new Bias(d.quantized(), d.scale().value().toFloatArray(), d.zero() == null ? null : d.zero().value());
-        Integer p = producer.get(value);
+        Integer p = scan.producer.get(value);
         Node dq = p == null ? null : nodes.get(p);
         if (dq == null || !dq.opType().equals("DequantizeLinear") || !dq.domain().isEmpty() || blocked(dq)) return null;
         if (dq.inputs().size() < 2 || dq.inputs().size() > 2 && !dq.inputs().get(2).isEmpty()) return null;
@@ -288,10 +273,10 @@ final class QdqFusion {
 
     /** The value of a default-domain Mul of two float32 constants (one of them may have one element), or null. */
     private float[] constantProduct(String value) {
-        Integer p = producer.get(value);
+        Integer p = scan.producer.get(value);
         Node mul = p == null ? null : nodes.get(p);
         if (mul == null || !mul.opType().equals("Mul") || !mul.domain().isEmpty() || mul.inputs().size() != 2) return null;
-        Tensor a = constants.get(mul.inputs().get(0)), b = constants.get(mul.inputs().get(1));
+        Tensor a = scan.constants.get(mul.inputs().get(0)), b = scan.constants.get(mul.inputs().get(1));
         if (a == null || b == null || a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT) return null;
         long n = Math.max(a.elementCount(), b.elementCount());
         if (a.elementCount() != n && a.elementCount() != 1 || b.elementCount() != n && b.elementCount() != 1) return null;
@@ -348,7 +333,7 @@ final class QdqFusion {
         }
         nodes.set(qi, fused);
         scan.count(fused, qi, +1);
-        producer.put(fused.outputs().get(0), qi);
+        scan.producer.put(fused.outputs().get(0), qi);
         for (Node n : old) for (String in : n.inputs()) release(in);
     }
 
@@ -357,8 +342,8 @@ final class QdqFusion {
      * or Constant (and so on up), or the initializer.
      */
     private void release(String value) {
-        if (value.isEmpty() || uses.getOrDefault(value, 0) > 0 || pinned.contains(value) || graphInputs.contains(value)) return;
-        Integer p = producer.get(value);
+        if (value.isEmpty() || scan.uses.getOrDefault(value, 0) > 0 || scan.pinned.contains(value) || scan.graphInputs.contains(value)) return;
+        Integer p = scan.producer.get(value);
         if (p == null) {
             initializers.remove(value);
             return;
@@ -374,12 +359,12 @@ final class QdqFusion {
     /** A new int8/uint8 zero (one element) initializer, owned by the session. */
     private String createZero(String base, DType type) {
         String name = base;
-        for (int k = 1; names.contains(name); k++) name = base + "_" + k;
-        names.add(name);
+        for (int k = 1; scan.names.contains(name); k++) name = base + "_" + k;
+        scan.names.add(name);
         Tensor t = Tensor.of(type, new byte[] {0});
         created.add(t);
         initializers.put(name, t);
-        constants.put(name, t);
+        scan.constants.put(name, t);
         return name;
     }
 }
