@@ -69,10 +69,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.plainTag(wDims.length));
         MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
         boolean blocked = layout == Layout.BLOCKED;
-        MemorySegment xAsk = internalX != null ? internalX.md(arena)
-                : blocked ? dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY) : xPlain;
-        MemorySegment yAsk = internalY != null ? internalY.md(arena)
-                : blocked ? dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.TAG_ANY) : yPlain;
+        MemorySegment xAsk = askedLayout(arena, internalX, blocked, spec.inputShape(), Dnnl.F32, xPlain);
+        MemorySegment yAsk = askedLayout(arena, internalY, blocked, spec.outputShape(), Dnnl.F32, yPlain);
         long pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
         if (pd == 0) return null;
         List<Long> memories = new ArrayList<>();

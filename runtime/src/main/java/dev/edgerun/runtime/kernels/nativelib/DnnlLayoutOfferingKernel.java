@@ -1,6 +1,8 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
 import dev.edgerun.runtime.kernels.KernelProvider;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.function.BiFunction;
 
 /**
@@ -32,6 +34,17 @@ abstract class DnnlLayoutOfferingKernel extends DnnlKernel {
 
     public KernelProvider.ConvKernel.Layout internalOutputLayout() {
         return planned(internalY != null ? internalY : offer().y());
+    }
+
+    /**
+     * The layout to ask oneDNN for, for an activation of {@code shape} and oneDNN data type
+     * {@code type}: its {@code internal} layout where it has one, else {@code any} (oneDNN chooses)
+     * when {@code blocked}, else {@code plain}.
+     */
+    final MemorySegment askedLayout(Arena arena, DnnlLayout internal, boolean blocked, long[] shape, int type,
+                                    MemorySegment plain) {
+        if (internal != null) return internal.md(arena);
+        return blocked ? dnnl.mdByTag(arena, shape, type, Dnnl.TAG_ANY) : plain;
     }
 
     /**

@@ -67,10 +67,8 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.plainTag(wDims.length));
         MemorySegment wAny = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.TAG_ANY);
         MemorySegment biasMd = spec.bias() == null ? null : dnnl.mdByTag(arena, new long[] {outChannels}, Dnnl.S32, Dnnl.plainTag(1));
-        MemorySegment xAsk = internalX != null ? internalX.md(arena)
-                : blocked ? dnnl.mdByTag(arena, g.inputShape(), xType, Dnnl.TAG_ANY) : xPlain;
-        MemorySegment yAsk = internalY != null ? internalY.md(arena)
-                : blocked ? dnnl.mdByTag(arena, g.outputShape(), yType, Dnnl.TAG_ANY) : yPlain;
+        MemorySegment xAsk = askedLayout(arena, internalX, blocked, g.inputShape(), xType, xPlain);
+        MemorySegment yAsk = askedLayout(arena, internalY, blocked, g.outputShape(), yType, yPlain);
         long pd = primitiveDesc(convolutionDesc(arena, xAsk, wAny, biasMd, yAsk), threads);
         if (pd == 0) return null;
         List<Long> memories = new ArrayList<>();
