@@ -98,13 +98,19 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         }
     }
 
+    /**
+     * im2col into packed B; split over threads only when its {@code kc * positions} elements reach
+     * the GEMM's threshold ({@link F32Gemm#parallelFor}): copying an element costs at least a
+     * multiply-add, and small convolutions lost time to the hand-over.
+     */
     private void buildColumns(MemorySegment x, long xOff, MemorySegment col, Parallel par) {
+        Parallel split = gemm.parallelFor((long) kc * positions, par);
         if (pointwise) {
             gemm.packB(x, xOff, positions, 1, kc, positions, col, 0);
-        } else if (par.threads() <= 1) {
+        } else if (split.threads() <= 1) {
             columnRows(x, xOff, col, 0, kc);
         } else {
-            par.forRange(kc, (r0, r1) -> columnRows(x, xOff, col, r0, r1));
+            split.forRange(kc, (r0, r1) -> columnRows(x, xOff, col, r0, r1));
         }
     }
 

@@ -37,11 +37,16 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     }
 
     Q8ConvGemm(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
+        this(spec, species, new F32Gemm(species));
+    }
+
+    /** With {@code gemm} on {@code species}; its {@link F32Gemm#parallelFor} also decides whether im2col and requantizing are split (tests pass a threshold of 0). */
+    Q8ConvGemm(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species, F32Gemm gemm) {
         KernelProvider.ConvSpec g = spec.geometry();
         if (!supports(g)) throw new IllegalArgumentException("Q8ConvGemm handles 1-D and 2-D convolutions, got " + g);
         this.spec = spec;
         this.species = species;
-        this.gemm = new F32Gemm(species);
+        this.gemm = gemm;
         long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
         boolean twoD = g.spatialRank() == 2;
         batch = (int) xs[0];
@@ -107,17 +112,20 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 }
                 MemorySegment from = src;
                 long fromOff = srcOff;
-                if (par.threads() <= 1) {
+                // elements against the GEMM's multiply-add threshold: each costs at least a multiply-add
+                Parallel columnsPar = gemm.parallelFor((long) kc * positions, par);
+                if (columnsPar.threads() <= 1) {
                     columnRows(from, fromOff, scratch, 0, kc);
                 } else {
-                    par.forRange(kc, (r0, r1) -> columnRows(from, fromOff, scratch, r0, r1));
+                    columnsPar.forRange(kc, (r0, r1) -> columnRows(from, fromOff, scratch, r0, r1));
                 }
                 gemm.multiply(mg, positions, kc, packedW, g * weightGroupBytes, scratch, 0, scratch, colBytes, positions,
                         1f, false, null, par);
-                if (par.threads() <= 1) {
+                Parallel rowsPar = gemm.parallelFor((long) mg * positions, par);
+                if (rowsPar.threads() <= 1) {
                     requantizeRows(scratch, y, yOff, firstM, 0, mg);
                 } else {
-                    par.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
+                    rowsPar.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
                 }
             }
         }

@@ -64,12 +64,16 @@ class F32ConvKernelTest {
         float[] w = F32GemmTest.random(rnd, (int) count(c.w));
         float[] b = F32GemmTest.random(rnd, (int) c.w[0]);
         float[] expected = naive(x, c.x, w, c.w, c.bias ? b : null, y, c.group, c.s, c.pb, c.d);
-        for (Parallel par : new Parallel[] {Parallel.SERIAL, new ParallelTestThreads(3)}) {
+        // serial, threaded, and im2col+GEMM threaded with every split taken (GEMM threshold 0: these shapes are below the real one)
+        for (int variant = 0; variant < 3; variant++) {
+            Parallel par = variant == 0 ? Parallel.SERIAL : new ParallelTestThreads(3);
             try (Tensor tx = Tensor.of(x, c.x); Tensor tw = Tensor.of(w, c.w); Tensor tb = Tensor.of(b, c.w[0]);
                  Tensor ty = Tensor.allocate(DType.FLOAT, y); Arena arena = Arena.ofShared()) {
                 var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, y, c.group, c.s, c.pb, c.d,
                         c.constW ? tw : null, null);
-                KernelProvider.ConvKernel kernel = kernels.conv(spec).orElseThrow();
+                KernelProvider.ConvKernel kernel = variant == 2
+                        ? new F32ConvKernel(spec, new F32Gemm(bits == 0 ? null : F32GemmTest.species(bits), 0))
+                        : kernels.conv(spec).orElseThrow();
                 MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
                 kernel.run(tx.data(), tw.data(), c.bias ? tb.data() : MemorySegment.NULL, ty.data(), scratch, par);
                 float[] got = ty.toFloatArray();

@@ -82,12 +82,19 @@ class JavaQ8ConvTest {
         }
         int[] b = c.bias ? bias : null;
         byte[] expected = reference(c, y, x, w, zx, b, mult, zy, lo, hi);
-        for (Parallel par : new Parallel[] {Parallel.SERIAL, new ParallelTestThreads(3)}) {
+        // serial, threaded, and threaded with every split taken (GEMM threshold 0: these shapes are below the real one)
+        for (int variant = 0; variant < 3; variant++) {
+            Parallel par = variant == 0 ? Parallel.SERIAL : new ParallelTestThreads(3);
             try (Tensor tw = Tensor.of(DType.INT8, w, c.w); Tensor tx = Tensor.of(c.xSigned ? DType.INT8 : DType.UINT8, x, c.x);
                  Tensor ty = Tensor.allocate(c.ySigned ? DType.INT8 : DType.UINT8, y); Arena arena = Arena.ofShared()) {
                 var geometry = new KernelProvider.ConvSpec(tx.dtype(), c.x, c.w, y, c.group, c.s, c.pb, c.d, tw, null);
                 var spec = new KernelProvider.Q8ConvSpec(geometry, c.xSigned, zx, b, mult, c.ySigned, zy, lo, hi);
-                KernelProvider.Q8ConvKernel kernel = kernels.q8conv(spec).orElseThrow();
+                boolean gemmPath = !geometry.isDepthwise() && Q8ConvGemm.supports(geometry);
+                if (variant == 2 && !gemmPath) continue;
+                var species = bits == 0 ? null : F32GemmTest.species(bits);
+                KernelProvider.Q8ConvKernel kernel = variant == 2
+                        ? new Q8ConvGemm(spec, species, new F32Gemm(species, 0))
+                        : kernels.q8conv(spec).orElseThrow();
                 MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
                 for (int repeat = 0; repeat < 2; repeat++) { // the second run reuses the scratch slices
                     kernel.run(tx.data(), ty.data(), scratch, par);

@@ -2,6 +2,7 @@ package dev.edgerun.runtime.ops.nn;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.F32Norm;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
@@ -43,6 +44,17 @@ public final class LayerNormalization implements Operator {
         return new Node(List.copyOf(types), rows, n, ctx.attrFloat("epsilon", 1e-5f), ctx.threads(), false);
     }
 
+    /**
+     * {@code threads}, or 1 when {@code elements} are fewer than {@code minElements}: a row-wise
+     * pass touches each element a few times at vector speed, no more work than a multiply-add of
+     * the GEMM, so work below the GEMM's threshold ({@link F32Gemm#PARALLEL_MIN_MACS}) costs more
+     * to hand to a second thread than it saves. Shared by RMSNormalization (through {@link Node})
+     * and the softmax family.
+     */
+    static int rowThreads(int threads, long elements, long minElements) {
+        return elements < minElements ? 1 : threads;
+    }
+
     /** Also RMSNormalization ({@code rms}: no mean subtraction, no bias, no statistics outputs). */
     record Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms) implements Kernel {
         @Override
@@ -51,7 +63,7 @@ public final class LayerNormalization implements Operator {
             MemorySegment bias = ctx.inputCount() > 2 && ctx.input(2) != null ? ctx.input(2).data() : null;
             MemorySegment mean = outputTypes.size() > 1 && ctx.output(1) != null ? ctx.output(1).data() : null;
             MemorySegment inv = outputTypes.size() > 2 && ctx.output(2) != null ? ctx.output(2).data() : null;
-            if (threads <= 1) {
+            if (rowThreads(threads, (long) rows * n, F32Gemm.PARALLEL_MIN_MACS) <= 1) {
                 rowsRange(x, y, scale, bias, mean, inv, 0, rows);
             } else {
                 ctx.parallelFor(rows, (from, to) -> rowsRange(x, y, scale, bias, mean, inv, from, to));

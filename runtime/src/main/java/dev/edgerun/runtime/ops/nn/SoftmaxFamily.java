@@ -2,6 +2,7 @@ package dev.edgerun.runtime.ops.nn;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.F32Softmax;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
@@ -41,7 +42,7 @@ final class SoftmaxFamily {
         int rows = Nn.toInt(ctx, outer * inner, "rows");
         int len = Nn.toInt(ctx, n, "axis length");
         int in = Nn.toInt(ctx, inner, "inner size");
-        int threads = ctx.threads();
+        int threads = LayerNormalization.rowThreads(ctx.threads(), (long) rows * len, F32Gemm.PARALLEL_MIN_MACS);
         ValueType out = Nn.tensor(DType.FLOAT, ctx.inputShape(0));
         if (rows == 0 || len == 0) return Kernel.of(out, c -> { });
         if (mode == Mode.HARDMAX) {
