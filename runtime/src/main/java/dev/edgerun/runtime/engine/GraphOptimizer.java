@@ -25,9 +25,12 @@ import java.util.Map;
  * </ul>
  * A rewrite applies only when the intermediate value has no other consumer (in this graph or any
  * subgraph) and is not a graph output, and when the producer's weights (input 1) are a float32
- * initializer, so that it computes in float32 exactly as the separate nodes would.
+ * initializer, so that it computes in float32 exactly as the separate nodes would; float16
+ * producers take only Relu and Clip, which commute with the rounding to float16.
  */
 final class GraphOptimizer {
+    /** Producers whose float16 form may take a Relu or Clip ({@link #fuseHalfClamp}). */
+    private static final java.util.Set<String> FUSED_IN_HALF = java.util.Set.of("Conv", "Gemm", "MatMul");
 
     /** What one optimization did. */
     record Result(Graph graph, int foldedBatchNorms, int fusedBiases, int fusedActivations, int fusedQdq, List<Tensor> created) {}
@@ -68,7 +71,9 @@ final class GraphOptimizer {
     private void run() {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
-            if (n == null || !n.domain().isEmpty() || n.outputs().size() != 1 || !hasFloatWeights(n)) continue;
+            if (n == null || !n.domain().isEmpty() || n.outputs().size() != 1) continue;
+            if (hasWeights(n, DType.FLOAT16) && FUSED_IN_HALF.contains(n.opType())) fuseHalfClamp(i);
+            if (!hasWeights(n, DType.FLOAT)) continue;
             switch (n.opType()) {
                 case "Conv" -> {
                     foldBatchNorm(i);
@@ -84,10 +89,10 @@ final class GraphOptimizer {
         }
     }
 
-    private boolean hasFloatWeights(Node n) {
+    private boolean hasWeights(Node n, DType type) {
         if (n.inputs().size() < 2) return false;
         Tensor w = scan.constants.get(n.inputs().get(1));
-        return w != null && w.dtype() == DType.FLOAT && initializers.containsKey(n.inputs().get(1));
+        return w != null && w.dtype() == type && initializers.containsKey(n.inputs().get(1));
     }
 
     /** The index of the only node reading {@code value}, or -1 when it has other readers or is pinned. */
@@ -192,6 +197,27 @@ final class GraphOptimizer {
         nodes.set(i, b.build());
         nodes.set(c, null);
         fusedActivations++;
+    }
+
+    /**
+     * Float16 producers (run in float32 by the engine, rounded to float16 at their output) take a
+     * following Relu or Clip: clamping to bounds that float16 represents exactly commutes with
+     * rounding to float16 (both are monotonic), so the fused node gives the same bits as the two
+     * nodes. Other activations do not commute with the rounding and stay separate.
+     */
+    private void fuseHalfClamp(int i) {
+        Node p = nodes.get(i);
+        if (p.attribute(FusedActivation.ATTR) != null) return;
+        int c = soleConsumer(p.outputs().get(0), i);
+        if (c < 0) return;
+        String op = nodes.get(c).opType();
+        if (!op.equals("Relu") && !op.equals("Clip")) return;
+        float[] params = activationParams(nodes.get(c));
+        if (params == null) return;
+        for (float bound : params) {
+            if (Float.float16ToFloat(Float.floatToFloat16(bound)) != bound) return;
+        }
+        fuseActivation(i);
     }
 
     /** The activation's parameters, or null when they are not constant. */

@@ -63,7 +63,7 @@ final class GraphUses {
 
     /**
      * The {@code [min, max]} of a Clip under ONNX opset {@code opset}: its attributes before opset 11,
-     * then its optional inputs, each a constant float32 scalar; an absent bound is infinite. Null
+     * then its optional inputs, each a constant float32 or float16 scalar; an absent bound is infinite. Null
      * where a bound is not such a constant.
      */
     float[] clipBounds(Node clip, long opset) {
@@ -77,8 +77,8 @@ final class GraphUses {
         for (int k = 1; k <= 2; k++) {
             if (k >= clip.inputs().size() || clip.inputs().get(k).isEmpty()) continue;
             Tensor t = constants.get(clip.inputs().get(k));
-            if (t == null || t.dtype() != DType.FLOAT || t.elementCount() != 1) return null;
-            r[k - 1] = t.getFloat(0);
+            if (t == null || (t.dtype() != DType.FLOAT && t.dtype() != DType.FLOAT16) || t.elementCount() != 1) return null;
+            r[k - 1] = (float) t.getAsDouble(0);
         }
         return r;
     }

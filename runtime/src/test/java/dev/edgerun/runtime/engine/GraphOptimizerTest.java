@@ -28,7 +28,7 @@ class GraphOptimizerTest {
         try (NativeSession s = (NativeSession) Edgerun.session(m, options);
              RunResult r = s.run(inputs)) {
             Map<String, float[]> out = new java.util.LinkedHashMap<>();
-            for (String name : r.names()) out.put(name, r.get(name).toFloatArray());
+            for (String name : r.names()) out.put(name, floats(r.get(name)));
             return new Outcome(out, s.optimizations(), s.planStats().steps());
         }
     }
@@ -132,5 +132,65 @@ class GraphOptimizerTest {
             assertEquals(new NativeSession.Optimizations(0, 0, 0), o.optimizations());
             assertEquals(6, o.steps());
         }
+    }
+
+    @Test
+    void float16ProducersTakeReluAndClipWithExactBoundsOnly() {
+        // Conv (float16) -> Clip(0, 6) and Gemm (float16) -> Relu fuse, bit for bit; Sigmoid does not
+        // commute with the rounding to float16 and stays.
+        Graph g = Graph.builder("half")
+                .input(Value.tensor("x", DType.FLOAT16, 1, 2, 5, 5))
+                .initializer("w", half(SteadyStateModels.values(4 * 2 * 9, 3), 4, 2, 3, 3))
+                .initializer("lo", half(new float[] {0f}))
+                .initializer("hi", half(new float[] {6f}))
+                .initializer("w2", half(SteadyStateModels.values(100 * 6, 4), 100, 6))
+                .initializer("w3", half(SteadyStateModels.values(6 * 6, 5), 6, 6))
+                .node("Conv", List.of("x", "w"), List.of("c"), Attribute.of("pads", new long[] {1, 1, 1, 1}))
+                .node("Clip", List.of("c", "lo", "hi"), List.of("cc"))
+                .node("Flatten", List.of("cc"), List.of("f"))
+                .node("Gemm", List.of("f", "w2"), List.of("g"))
+                .node("Relu", List.of("g"), List.of("r"))
+                .node("Gemm", List.of("r", "w3"), List.of("g2"))
+                .node("Sigmoid", List.of("g2"), List.of("y"))
+                .output(Value.tensor("y", DType.FLOAT16, 1, 6))
+                .build();
+        try (Tensor x = half(SteadyStateModels.values(50, 7), 1, 2, 5, 5)) {
+            Outcome o = compare(Model.builder().graph(g).opset(17).build(), 0f, Map.of("x", x));
+            assertEquals(new NativeSession.Optimizations(0, 0, 2), o.optimizations(), "Conv+Clip and Gemm+Relu");
+        }
+    }
+
+    @Test
+    void float16ClipBoundsThatFloat16CannotHoldAreNotFused() {
+        // Opset 10: Clip's bounds are float32 attributes; 0.1 is not a float16 value, 0.5 is.
+        Graph g = Graph.builder("half-bounds")
+                .input(Value.tensor("x", DType.FLOAT16, 2, 6))
+                .initializer("w", half(SteadyStateModels.values(6 * 6, 3), 6, 6))
+                .initializer("w2", half(SteadyStateModels.values(6 * 6, 4), 6, 6))
+                .node("Gemm", List.of("x", "w"), List.of("g"))
+                .node("Clip", List.of("g"), List.of("c"), Attribute.of("min", 0f), Attribute.of("max", 0.1f))
+                .node("Gemm", List.of("c", "w2"), List.of("g2"))
+                .node("Clip", List.of("g2"), List.of("y"), Attribute.of("min", 0f), Attribute.of("max", 0.5f))
+                .output(Value.tensor("y", DType.FLOAT16, 2, 6))
+                .build();
+        try (Tensor x = half(SteadyStateModels.values(12, 7), 2, 6)) {
+            Outcome o = compare(Model.builder().graph(g).opset(10).build(), 0f, Map.of("x", x));
+            assertEquals(new NativeSession.Optimizations(0, 0, 1), o.optimizations(), "only the Clip to 0.5");
+        }
+    }
+
+    private static float[] floats(Tensor t) {
+        if (t.dtype() == DType.FLOAT) return t.toFloatArray();
+        float[] r = new float[(int) t.elementCount()];
+        for (int i = 0; i < r.length; i++) r[i] = (float) t.getAsDouble(i);
+        return r;
+    }
+
+    private static Tensor half(float[] values, long... dims) {
+        Tensor t = Tensor.allocate(DType.FLOAT16, dims);
+        for (int i = 0; i < values.length; i++) {
+            t.data().setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(values[i]));
+        }
+        return t;
     }
 }
