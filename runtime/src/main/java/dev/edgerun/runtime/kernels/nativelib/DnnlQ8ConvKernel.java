@@ -140,9 +140,10 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
         return memory;
     }
 
+    /** The float32 work that takes as long, for the thread rule ({@link NativeKernelRules#INT8_OPS_PER_FLOAT_OP}). */
     @Override
     long flops() {
-        return spec.geometry().flops();
+        return spec.geometry().flops() / NativeKernelRules.INT8_OPS_PER_FLOAT_OP;
     }
 
     @Override

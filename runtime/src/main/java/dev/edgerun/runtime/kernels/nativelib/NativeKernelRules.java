@@ -114,6 +114,15 @@ final class NativeKernelRules {
     static final long FLOPS_PER_THREAD = 2_000_000;
 
     /**
+     * How many int8 operations count as one float32 operation in {@link #threadsFor}: oneDNN's u8s8
+     * convolutions run about 4x the float rate here (VNNI), and their fork/join costs the same, so
+     * the int8 break-even is higher. Measured on static int8 mobilenet_v2 at 2 threads (load 1.3,
+     * medians of 150 interleaved runs): counting int8 operations as float ones gave 5.67 ms, /4 4.35 ms,
+     * /16 3.99 ms, never splitting 4.01 ms (1 thread: 4.01 ms); resnet18 at /16 8.54 ms against 8.63 ms.
+     */
+    static final long INT8_OPS_PER_FLOAT_OP = 16;
+
+    /**
      * oneDNN 8-bit convolution in automatic selection: every one it has a real implementation for
      * (the provider declines its reference one). Its VNNI kernels ran 3x3 64→64 @56x56 at 459 vs
      * 118 GOP/s float32 here, 1x1 convolutions 2-4x faster, depthwise 0.7-1.1x of float32.
