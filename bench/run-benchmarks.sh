@@ -43,7 +43,7 @@ LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # shellcheck disable=SC2086 # JMH_ARGS is a list of options
 "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" "$FILTER" $JMH_ARGS \
-  -rf json -rff "$RESULTS/jmh-results.json" 2>&1 | tee "$RESULTS/jmh-output.txt"
+  -rf json -rff "$RESULTS/jmh-results.json" 2>&1 | sed "s|$PWD/||g" | tee "$RESULTS/jmh-output.txt"
 
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$SAMPLER" 2>/dev/null || true
