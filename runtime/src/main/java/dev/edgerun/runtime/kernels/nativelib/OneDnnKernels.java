@@ -2,10 +2,7 @@ package dev.edgerun.runtime.kernels.nativelib;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.kernels.KernelProvider;
-import dev.edgerun.runtime.kernels.KernelSelection;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * oneDNN (libdnnl.so.2, the 2.x C API) as a {@link KernelProvider}: float32 convolution with
@@ -21,8 +18,7 @@ public final class OneDnnKernels implements KernelProvider {
      */
     public static final String LAYOUT_PROPERTY = "edgerun.onednn.layout";
 
-    private static final System.Logger LOG = System.getLogger(OneDnnKernels.class.getName());
-    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+    private static final ProviderAttempts ATTEMPTS = new ProviderAttempts("oneDNN", OneDnnKernels.class);
 
     @Override
     public String name() {
@@ -49,12 +45,7 @@ public final class OneDnnKernels implements KernelProvider {
     public Optional<GemmKernel> gemm(GemmSpec spec) {
         if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnGemm(spec)) return Optional.empty();
-        try {
-            return Optional.ofNullable(DnnlMatMulKernel.create(Dnnl.get(), spec));
-        } catch (RuntimeException e) {
-            logOnce("gemm", spec.toString(), e);
-            return Optional.empty();
-        }
+        return ATTEMPTS.attempt("gemm", spec, () -> DnnlMatMulKernel.create(Dnnl.get(), spec));
     }
 
     @Override
@@ -64,12 +55,7 @@ public final class OneDnnKernels implements KernelProvider {
         }
         if (spec.spatialRank() < 1 || spec.spatialRank() > 3) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnConv(spec)) return Optional.empty();
-        try {
-            return Optional.ofNullable(DnnlConvKernel.create(Dnnl.get(), spec, layout(spec), keepsBlocked()));
-        } catch (RuntimeException e) {
-            logOnce("conv", spec.toString(), e);
-            return Optional.empty();
-        }
+        return ATTEMPTS.attempt("conv", spec, () -> DnnlConvKernel.create(Dnnl.get(), spec, layout(spec), keepsBlocked()));
     }
 
     @Override
@@ -81,22 +67,16 @@ public final class OneDnnKernels implements KernelProvider {
         if (g.spatialRank() < 1 || g.spatialRank() > 3) return Optional.empty();
         if (spec.multipliers().length != 1 && spec.multipliers().length != g.weightShape()[0]) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnQ8Conv(spec)) return Optional.empty();
-        try {
-            DnnlQ8ConvKernel k = DnnlQ8ConvKernel.create(Dnnl.get(), spec, q8Blocked(spec));
-            if (k != null && !forced() && k.implementation().startsWith("ref")) {
-                // oneDNN's reference int8 convolution (plain layouts, CPUs without its int8 kernels,
-                // Debian's arm64 build) runs hundreds of times slower than the Java kernels
-                if (LOGGED.add("q8conv-ref")) {
-                    LOG.log(System.Logger.Level.INFO, "oneDNN has only its reference int8 convolution for " + spec
-                            + "; using other kernels (logged once)");
-                }
-                return Optional.empty();
-            }
-            return Optional.ofNullable(k);
-        } catch (RuntimeException e) {
-            logOnce("q8conv", spec.toString(), e);
+        Optional<DnnlQ8ConvKernel> k = ATTEMPTS.attempt("q8conv", spec,
+                () -> DnnlQ8ConvKernel.create(Dnnl.get(), spec, q8Blocked(spec)));
+        if (k.isPresent() && !forced() && k.get().implementation().startsWith("ref")) {
+            // oneDNN's reference int8 convolution (plain layouts, CPUs without its int8 kernels,
+            // Debian's arm64 build) runs hundreds of times slower than the Java kernels
+            ATTEMPTS.infoOnce("q8conv-ref", "oneDNN has only its reference int8 convolution for " + spec
+                    + "; using other kernels (logged once)");
             return Optional.empty();
         }
+        return k.map(Q8ConvKernel.class::cast);
     }
 
     static boolean q8Blocked(Q8ConvSpec spec) {
@@ -124,14 +104,7 @@ public final class OneDnnKernels implements KernelProvider {
     }
 
     private boolean forced() {
-        return name().equals(System.getProperty(KernelSelection.PROPERTY, "").trim());
-    }
-
-    private static void logOnce(String family, String spec, RuntimeException e) {
-        if (LOGGED.add(family)) {
-            LOG.log(System.Logger.Level.WARNING, "oneDNN " + family + " failed for " + spec
-                    + "; using the Java kernels instead (logged once): " + e.getMessage());
-        }
+        return ProviderAttempts.forced(name());
     }
 
     @Override

@@ -2,10 +2,7 @@ package dev.edgerun.runtime.kernels.nativelib;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.kernels.KernelProvider;
-import dev.edgerun.runtime.kernels.KernelSelection;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * XNNPACK (libXNNPACK.so.0, the 2022 operator API) as a {@link KernelProvider}: float32 1-D/2-D
@@ -15,8 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * run exactly (transposed A, alpha, weights known only at run time) are left to the others.
  */
 public final class XnnpackKernels implements KernelProvider {
-    private static final System.Logger LOG = System.getLogger(XnnpackKernels.class.getName());
-    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+    private static final ProviderAttempts ATTEMPTS = new ProviderAttempts("XNNPACK", XnnpackKernels.class);
 
     @Override
     public String name() {
@@ -40,12 +36,7 @@ public final class XnnpackKernels implements KernelProvider {
             return Optional.empty();
         }
         if (!forced() && !NativeKernelRules.xnnpackGemm(spec)) return Optional.empty();
-        try {
-            return Optional.of(new XnnpackGemmKernel(Xnnpack.get(), spec));
-        } catch (RuntimeException e) {
-            logOnce("gemm", spec.toString(), e);
-            return Optional.empty();
-        }
+        return ATTEMPTS.attempt("gemm", spec, () -> new XnnpackGemmKernel(Xnnpack.get(), spec));
     }
 
     @Override
@@ -55,12 +46,7 @@ public final class XnnpackKernels implements KernelProvider {
             return Optional.empty();
         }
         if (!forced() && !NativeKernelRules.xnnpackConv(spec)) return Optional.empty();
-        try {
-            return Optional.of(new XnnpackConvKernel(Xnnpack.get(), spec));
-        } catch (RuntimeException e) {
-            logOnce("conv", spec.toString(), e);
-            return Optional.empty();
-        }
+        return ATTEMPTS.attempt("conv", spec, () -> new XnnpackConvKernel(Xnnpack.get(), spec));
     }
 
     @Override
@@ -72,12 +58,7 @@ public final class XnnpackKernels implements KernelProvider {
         }
         if (spec.multipliers().length != 1 && spec.multipliers().length != g.weightShape()[0]) return Optional.empty();
         if (!forced() && !autoQ8Conv()) return Optional.empty();
-        try {
-            return Optional.of(new XnnpackQ8ConvKernel(Xnnpack.get(), spec));
-        } catch (RuntimeException e) {
-            logOnce("q8conv", spec.toString(), e);
-            return Optional.empty();
-        }
+        return ATTEMPTS.attempt("q8conv", spec, () -> new XnnpackQ8ConvKernel(Xnnpack.get(), spec));
     }
 
     /**
@@ -90,14 +71,7 @@ public final class XnnpackKernels implements KernelProvider {
     }
 
     private boolean forced() {
-        return name().equals(System.getProperty(KernelSelection.PROPERTY, "").trim());
-    }
-
-    private static void logOnce(String family, String spec, RuntimeException e) {
-        if (LOGGED.add(family)) {
-            LOG.log(System.Logger.Level.WARNING, "XNNPACK " + family + " failed for " + spec
-                    + "; using the next kernel provider instead (logged once): " + e.getMessage());
-        }
+        return ProviderAttempts.forced(name());
     }
 
     @Override
