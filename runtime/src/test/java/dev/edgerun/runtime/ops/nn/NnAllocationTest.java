@@ -1,125 +1,17 @@
 package dev.edgerun.runtime.ops.nn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.edgerun.runtime.ops.OwnJvmProbe;
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
 
-import dev.edgerun.runtime.DType;
-import dev.edgerun.runtime.EdgerunException;
-import dev.edgerun.runtime.ModelFormatException;
-import dev.edgerun.runtime.Shape;
-import dev.edgerun.runtime.Tensor;
-import dev.edgerun.runtime.ir.Graph;
-import dev.edgerun.runtime.ir.Node;
-import dev.edgerun.runtime.ir.ValueType;
-import dev.edgerun.runtime.ops.Kernel;
-import dev.edgerun.runtime.ops.NodeContext;
-import dev.edgerun.runtime.ops.Operator;
-import dev.edgerun.runtime.ops.RunContext;
-import dev.edgerun.runtime.ops.Subgraph;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
-/** A planned single-thread run of the main nn operators allocates nothing on the Java heap. */
+/**
+ * A planned single-thread run of the main nn operators allocates nothing on the Java heap,
+ * measured by {@link NnAllocationProbe} in a JVM of its own (see {@link OwnJvmProbe} for why).
+ */
 class NnAllocationTest {
-    private static final long BUDGET_NANOS = 20_000_000_000L; // a loaded machine can delay the JIT for seconds
 
-    static Stream<Arguments> nodes() {
-        return Stream.of(
-                Arguments.of("Conv 3x3", new Conv(), node("Conv", 3, "pads", new long[] {1, 1, 1, 1}),
-                        shapes(new long[] {1, 4, 9, 9}, new long[] {8, 4, 3, 3}, new long[] {8})),
-                Arguments.of("Conv depthwise", new Conv(), node("Conv", 2, "group", 8L, "pads", new long[] {1, 1, 1, 1}),
-                        shapes(new long[] {1, 8, 9, 9}, new long[] {8, 1, 3, 3})),
-                Arguments.of("Gemm", new Gemm(), node("Gemm", 3, "transB", 1L), shapes(new long[] {3, 16}, new long[] {10, 16}, new long[] {10})),
-                Arguments.of("MatMul batched", new MatMul(), node("MatMul", 2), shapes(new long[] {2, 3, 5, 7}, new long[] {2, 3, 7, 4})),
-                Arguments.of("Softmax", new Softmax(), node("Softmax", 1), shapes(new long[] {4, 37})),
-                Arguments.of("LayerNormalization", new LayerNormalization(), node("LayerNormalization", 3),
-                        shapes(new long[] {4, 37}, new long[] {37}, new long[] {37})),
-                Arguments.of("BatchNormalization", new BatchNormalization(), node("BatchNormalization", 5),
-                        shapes(new long[] {2, 3, 5, 5}, new long[] {3}, new long[] {3}, new long[] {3}, new long[] {3})),
-                Arguments.of("MaxPool", new MaxPool(), node("MaxPool", 1, "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}),
-                        shapes(new long[] {1, 3, 9, 9})),
-                Arguments.of("GlobalAveragePool", new GlobalAveragePool(), node("GlobalAveragePool", 1), shapes(new long[] {1, 3, 9, 9})));
-    }
-
-    private static long[][] shapes(long[]... s) {
-        return s;
-    }
-
-    private static Node node(String op, int inputs, Object... attrs) {
-        Node.Builder b = Node.builder(op).outputs("y");
-        for (int i = 0; i < inputs; i++) b.inputs("in" + i);
-        for (int i = 0; i < attrs.length; i += 2) {
-            if (attrs[i + 1] instanceof long[] l) b.attribute((String) attrs[i], l);
-            else b.attribute((String) attrs[i], (Long) attrs[i + 1]);
-        }
-        return b.build();
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("nodes")
-    void plannedRunsAllocateNothing(String name, Operator op, Node node, long[][] shapes) {
-        List<Tensor> inputs = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined()) {
-            for (long[] s : shapes) {
-                Tensor t = Tensor.allocate(DType.FLOAT, s);
-                for (long i = 0; i < t.elementCount(); i++) t.setFloat(i, (float) Math.sin(i) + (i % 3 == 0 ? 1.5f : 0f));
-                inputs.add(t);
-            }
-            Kernel kernel = op.prepare(new Context(node, inputs));
-            List<Tensor> outputs = new ArrayList<>();
-            for (ValueType t : kernel.outputTypes()) outputs.add(Tensor.allocate(((ValueType.TensorType) t).dtype(), ((ValueType.TensorType) t).shape()));
-            MemorySegment scratch = arena.allocate(Math.max(1, kernel.scratchBytes()), 64);
-            Run run = new Run(inputs, outputs, scratch);
-            assertEquals(0, bytesPerRun(() -> kernel.run(run)), name + " allocates per run");
-            outputs.forEach(Tensor::close);
-        } finally {
-            inputs.forEach(Tensor::close);
-        }
-    }
-
-    /** The fewest bytes per run over windows of 200 runs, after warm-up, until one window allocates nothing. */
-    private static long bytesPerRun(Runnable body) {
-        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        for (int i = 0; i < 20_000; i++) body.run();
-        long id = Thread.currentThread().threadId();
-        long least = Long.MAX_VALUE;
-        long deadline = System.nanoTime() + BUDGET_NANOS;
-        while (least > 0 && System.nanoTime() < deadline) {
-            long before = bean.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 200; i++) body.run();
-            least = Math.min(least, (bean.getThreadAllocatedBytes(id) - before) / 200);
-        }
-        return least;
-    }
-
-    private record Context(Node node, List<Tensor> inputs) implements NodeContext {
-        @Override public long opset() { return 17; }
-        @Override public int inputCount() { return inputs.size(); }
-        @Override public boolean hasInput(int i) { return i < inputs.size(); }
-        @Override public ValueType inputType(int i) { return ValueType.tensor(inputs.get(i).dtype(), inputs.get(i).shape()); }
-        @Override public Tensor constantInput(int i) { return i == 1 ? inputs.get(1) : null; } // weights constant, as in models
-        @Override public int threads() { return 1; }
-        @Override public Subgraph compileSubgraph(Graph body) { throw new UnsupportedOperationException(); }
-        @Override public EdgerunException error(String message) { return new ModelFormatException(message); }
-        @Override public EdgerunException unsupported(String reason) { return new ModelFormatException(reason); }
-    }
-
-    private record Run(List<Tensor> inputs, List<Tensor> outputs, MemorySegment scratch) implements RunContext {
-        @Override public Tensor input(int i) { return i < inputs.size() ? inputs.get(i) : null; }
-        @Override public Object inputValue(int i) { return input(i); }
-        @Override public int inputCount() { return inputs.size(); }
-        @Override public Tensor output(int i) { return outputs.get(i); }
-        @Override public Tensor allocateOutput(int i, DType dtype, Shape shape) { throw new UnsupportedOperationException(); }
-        @Override public void setOutputValue(int i, Object value) { throw new UnsupportedOperationException(); }
-        @Override public Tensor allocateTemp(DType dtype, Shape shape) { throw new UnsupportedOperationException(); }
-        @Override public void parallelFor(int n, RangeBody body) { body.run(0, n); }
-        @Override public List<Object> runSubgraph(Subgraph subgraph, Map<String, Object> in) { throw new UnsupportedOperationException(); }
+    @Test
+    void plannedRunsAllocateNothing() throws IOException, InterruptedException {
+        OwnJvmProbe.assertNothingAllocated(NnAllocationProbe.class, (int) NnAllocationProbe.nodes().count());
     }
 }
