@@ -194,27 +194,79 @@ public final class F32Pool {
     }
 
     private static float globalVector(VectorSpecies<Float> species, boolean max, MemorySegment x, long base, int size) {
-        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int lanes = sp.length();
-        int i = 0;
-        float acc;
-        if (max) {
+        GlobalLanes lanes = GlobalLanes.of(species);
+        return max ? lanes.max(x, base, size) : lanes.sum(x, base, size);
+    }
+
+    /**
+     * The vector loops of global pooling, one final class per width answering a {@code static final}
+     * species (the pattern of {@link F32Gemm}'s micro-kernels): with the species read through
+     * {@link JavaKernelsSpecies} in a static method, the JIT sometimes compiled the loop with a
+     * species it could not fold and boxed every vector (GlobalAveragePool allocating 1440 bytes per
+     * run in NnAllocationTest, in about one run in four).
+     */
+    private abstract static class GlobalLanes {
+        private static final GlobalLanes W512 = new Global512(), W256 = new Global256(), W128 = new Global128(),
+                W64 = new Global64();
+
+        abstract VectorSpecies<Float> s();
+
+        static GlobalLanes of(VectorSpecies<Float> species) {
+            return switch (species.vectorBitSize()) {
+                case 512 -> W512;
+                case 256 -> W256;
+                case 128 -> W128;
+                case 64 -> W64;
+                default -> throw new IllegalArgumentException("no float species of " + species.vectorBitSize() + " bits");
+            };
+        }
+
+        final float max(MemorySegment x, long base, int size) {
+            VectorSpecies<Float> sp = s();
+            int lanes = sp.length();
+            int i = 0;
             FloatVector m0 = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY), m1 = m0;
             for (; i + 2 * lanes <= size; i += 2 * lanes) {
                 m0 = m0.max(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE));
                 m1 = m1.max(FloatVector.fromMemorySegment(sp, x, base + 4L * (i + lanes), LE));
             }
-            acc = m0.max(m1).reduceLanes(VectorOperators.MAX);
+            float acc = m0.max(m1).reduceLanes(VectorOperators.MAX);
             for (; i < size; i++) acc = Math.max(acc, x.get(F, base + 4L * i));
-        } else {
+            return acc;
+        }
+
+        final float sum(MemorySegment x, long base, int size) {
+            VectorSpecies<Float> sp = s();
+            int lanes = sp.length();
+            int i = 0;
             FloatVector s0 = FloatVector.zero(sp), s1 = s0;
             for (; i + 2 * lanes <= size; i += 2 * lanes) {
                 s0 = s0.add(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE));
                 s1 = s1.add(FloatVector.fromMemorySegment(sp, x, base + 4L * (i + lanes), LE));
             }
-            acc = s0.add(s1).reduceLanes(VectorOperators.ADD);
+            float acc = s0.add(s1).reduceLanes(VectorOperators.ADD);
             for (; i < size; i++) acc += x.get(F, base + 4L * i);
+            return acc;
         }
-        return acc;
+    }
+
+    private static final class Global512 extends GlobalLanes {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    private static final class Global256 extends GlobalLanes {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    private static final class Global128 extends GlobalLanes {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    private static final class Global64 extends GlobalLanes {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> s() { return S; }
     }
 }
