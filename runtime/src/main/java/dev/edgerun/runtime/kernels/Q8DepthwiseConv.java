@@ -1,37 +1,48 @@
 package dev.edgerun.runtime.kernels;
 
-import dev.edgerun.runtime.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Java 8-bit 2-D depthwise convolution, in blocks of channels small enough to stay in cache:
- * per block, the 8-bit input planes are widened to exact floats {@code x - zx}, convolved by
- * {@link F32DepthwiseConv} (the int8 weights converted to float once; integer sums exact, see
- * {@link Q8ConvViaF32}), and requantized into the 8-bit output while still in cache. Memory
- * traffic is that of the 8-bit tensors; the float copies live only per block.
- *
- * <p>Blocks have the same channel count (a divisor of the channel count), so one float kernel
- * serves them all, reading each block's weights from a slice made at compile time. Scratch holds
- * one block's float input and accumulators and the float kernel's scratch; its slices are made
- * once per scratch segment. Thread-safe; the planes of a block are split over threads.
+ * The Java 8-bit 2-D depthwise convolution, one plane (image, channel) at a time in two passes
+ * over cache-resident scratch:
+ * <ol>
+ *   <li>the 8-bit plane is widened to exact floats {@code x - zx} into a zero-padded copy split
+ *       into {@code sh * sw} stride phases (phase (a, b) holds the padded rows {@code r = a mod sh}
+ *       and columns {@code c = b mod sw}), so that every tap of every stride reads contiguous
+ *       memory: output (i, j) at flat position {@code q = i * wh + j} reads tap (ki, kj) at
+ *       {@code q + tapOffset[ki, kj]};</li>
+ *   <li>the taps are summed over flat positions in vector registers (integer sums exact on the
+ *       float FMA path, see {@link Q8ConvViaF32}) into a float row buffer, and each output row is
+ *       requantized from it into the 8-bit output ({@link Q8Quantize#requantize}).</li>
+ * </ol>
+ * Columns {@code j >= ow} of the flat range are computed and dropped. Memory traffic is that of
+ * the 8-bit tensors. Planes are split into {@value #CHUNKS} fixed ranges, each with its own
+ * scratch (so the threads of {@link Parallel} never share one); padding positions of a chunk's
+ * copy are zeroed once per run and never written by the planes. Thread-safe.
  */
 final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Float elements of one block's input planes aimed at (128 KiB: within L2 with the output). */
-    private static final long BLOCK_ELEMENTS = 32 * 1024;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Fixed plane ranges, each with its own scratch: at most this many threads work at once. */
+    static final int CHUNKS = 4;
+    /** Multiply-adds below which the planes stay on the calling thread (as {@link F32DepthwiseConv}). */
+    private static final long PARALLEL_MIN_MACS = 1L << 18;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final VectorSpecies<Float> species; // null: scalar
-    private final KernelProvider.ConvKernel blockConv;
-    private final int batch, channels, blockChannels;
-    private final long inPlane, outPlane;
-    private final MemorySegment[] blockWeights; // per block: [blockChannels, 1, kh, kw] floats
-    private final long xfBytes, accBytes;
-    private volatile Slices slices;
-
-    private record Slices(MemorySegment scratch, MemorySegment xf, MemorySegment acc, MemorySegment inner) {}
+    private final int channels, planes, h, w, sh, sw, ph, pw, oh, ow;
+    private final int hh, wh;             // rows and row width of one phase plane
+    private final long phaseFloats;       // stride between phase planes (with slack for the last vectors' reach)
+    private final long phasesFloats;      // all phases of one chunk
+    private final int accFloats;          // flat positions computed: oh * wh rounded up to whole vectors
+    private final long chunkBytes;        // phases plus the row buffer, 64-byte multiple
+    private final int[] tapOffset;        // per tap (ki, kj): flat offset into the phases
+    private final MemorySegment weights;  // [channels][taps] floats
+    private final long macs;
 
     static boolean supports(KernelProvider.ConvSpec g) {
         return F32DepthwiseConv.supports(g);
@@ -43,86 +54,167 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         this.spec = spec;
         this.species = species;
         long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
-        batch = (int) xs[0];
         channels = (int) xs[1];
-        inPlane = xs[2] * xs[3];
-        outPlane = ys[2] * ys[3];
-        blockChannels = blockChannels(channels, Math.max(inPlane, outPlane));
-        long[] bx = {1, blockChannels, xs[2], xs[3]}, bw = {blockChannels, 1, ws[2], ws[3]}, by = {1, blockChannels, ys[2], ys[3]};
-        var blockSpec = new KernelProvider.ConvSpec(DType.FLOAT, bx, bw, by, blockChannels, g.strides(), g.padsBegin(),
-                g.dilations(), null, null);
-        blockConv = new F32DepthwiseConv(blockSpec, species);
-        long taps = ws[2] * ws[3];
-        MemorySegment wf = F32Gemm.allocatePacked(4 * channels * taps);
-        MemorySegment q = g.constantWeight().data();
-        for (long i = 0; i < channels * taps; i++) wf.setAtIndex(F, i, q.get(ValueLayout.JAVA_BYTE, i));
-        blockWeights = new MemorySegment[channels / blockChannels];
-        for (int b = 0; b < blockWeights.length; b++) {
-            blockWeights[b] = wf.asSlice(4L * b * blockChannels * taps, 4L * blockChannels * taps);
+        planes = (int) xs[0] * channels;
+        h = (int) xs[2];
+        w = (int) xs[3];
+        int kh = (int) ws[2], kw = (int) ws[3];
+        sh = g.strides()[0];
+        sw = g.strides()[1];
+        ph = g.padsBegin()[0];
+        pw = g.padsBegin()[1];
+        int dh = g.dilations()[0], dw = g.dilations()[1];
+        oh = (int) ys[2];
+        ow = (int) ys[3];
+        hh = oh + (kh - 1) * dh / sh;
+        wh = ow + (kw - 1) * dw / sw;
+        int lanes = species == null ? 1 : species.length();
+        // a vector at flat position q < accFloats reads up to q + lanes - 1 + (hh - oh) * wh + (wh - ow) in its phase
+        phaseFloats = roundUp((long) hh * wh + wh + 2L * lanes, lanes);
+        phasesFloats = (long) sh * sw * phaseFloats;
+        accFloats = (int) roundUp((long) oh * wh, lanes);
+        chunkBytes = roundUp(4 * (phasesFloats + accFloats), 64);
+        tapOffset = new int[kh * kw];
+        for (int ki = 0; ki < kh; ki++) {
+            for (int kj = 0; kj < kw; kj++) {
+                int phase = (ki * dh % sh) * sw + kj * dw % sw;
+                tapOffset[ki * kw + kj] = (int) (phase * phaseFloats + (long) (ki * dh / sh) * wh + kj * dw / sw);
+            }
         }
-        xfBytes = align64(4L * blockChannels * inPlane);
-        accBytes = align64(4L * blockChannels * outPlane);
+        int taps = kh * kw;
+        weights = F32Gemm.allocatePacked(4L * channels * taps);
+        MemorySegment q = g.constantWeight().data();
+        for (long i = 0; i < (long) channels * taps; i++) weights.setAtIndex(F, i, q.get(ValueLayout.JAVA_BYTE, i));
+        macs = (long) planes * oh * ow * taps;
     }
 
-    /** The largest divisor of {@code channels} (at least 2) whose planes fit {@link #BLOCK_ELEMENTS}. */
-    static int blockChannels(int channels, long plane) {
-        long fit = Math.max(2, BLOCK_ELEMENTS / Math.max(1, plane));
-        if (channels <= fit) return channels;
-        for (int d = (int) fit; d >= 2; d--) {
-            if (channels % d == 0) return d;
-        }
-        for (int d = 2; d < channels; d++) {
-            if (channels % d == 0) return d; // no divisor below the target: the smallest one above
-        }
-        return channels;
+    private static long roundUp(long n, long step) {
+        return (n + step - 1) / step * step;
     }
 
     @Override
     public long scratchBytes() {
-        return xfBytes + accBytes + blockConv.scratchBytes();
+        return CHUNKS * chunkBytes;
     }
 
     @Override
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
-        Slices s = slicesOf(scratch);
-        int blocks = blockWeights.length;
-        long blockIn = blockChannels * inPlane;
-        for (int n = 0; n < batch; n++) {
-            for (int b = 0; b < blocks; b++) {
-                long first = (long) n * channels + (long) b * blockChannels; // first plane of the block
-                Q8Quantize.widen(species, x, first * inPlane, s.xf, 0, blockIn, spec.xZeroPoint(), spec.xSigned());
-                blockConv.run(s.xf, blockWeights[b], MemorySegment.NULL, s.acc, s.inner, par);
-                requantize(s.acc, y, first * outPlane, b * blockChannels);
+        int chunks = Math.min(CHUNKS, planes);
+        if (par.threads() <= 1 || macs < PARALLEL_MIN_MACS) {
+            for (int c = 0; c < chunks; c++) chunk(x, y, scratch, c, chunks);
+        } else {
+            par.forRange(chunks, (from, to) -> {
+                for (int c = from; c < to; c++) chunk(x, y, scratch, c, chunks);
+            });
+        }
+    }
+
+    private void chunk(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunk, int chunks) {
+        long base = chunk * chunkBytes;
+        zero(scratch, base, phasesFloats);
+        for (int plane = (int) ((long) chunk * planes / chunks); plane < (long) (chunk + 1) * planes / chunks; plane++) {
+            fill(x, (long) plane * h * w, scratch, base);
+            int c = plane % channels;
+            long accAt = base + 4 * phasesFloats;
+            if (species == null) sumTapsScalar(scratch, base, accAt, c);
+            else sumTaps(scratch, base, accAt, c);
+            requantizeRows(scratch, accAt, y, (long) plane * oh * ow, c);
+        }
+    }
+
+    private void zero(MemorySegment s, long at, long floats) {
+        if (species == null) {
+            for (long i = 0; i < floats; i++) s.set(F, at + 4 * i, 0f);
+            return;
+        }
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        FloatVector z = FloatVector.zero(sp);
+        for (long i = 0; i < floats; i += sp.length()) z.intoMemorySegment(s, at + 4 * i, LE); // floats: a multiple of the lanes
+    }
+
+    /** The plane's input rows into the chunk's phases: input (ih, iw) is padded (ih + ph, iw + pw). */
+    private void fill(MemorySegment x, long xPlane, MemorySegment s, long base) {
+        int zx = spec.xZeroPoint();
+        boolean signed = spec.xSigned();
+        for (int ih = 0; ih < h; ih++) {
+            int r = ih + ph;
+            if (r / sh >= hh) break; // rows below the last one read
+            long row = base + 4 * ((long) (r % sh) * sw * phaseFloats + (long) (r / sh) * wh);
+            long src = xPlane + (long) ih * w;
+            if (sw == 1) {
+                int count = Math.min(w, wh - pw);
+                if (count > 0) Q8Quantize.widen(species, x, src, s, row + 4L * pw, count, zx, signed);
+            } else if (sw == 2) { // input column iw is padded column iw + pw: phase (iw + pw) % 2, index (iw + pw) / 2
+                int evenPhase = pw % 2, oddPhase = (pw + 1) % 2;
+                int evenAt = pw / 2, oddAt = (pw + 1) / 2;
+                Q8Quantize.widenDeinterleave(species, x, src, w, zx, signed,
+                        s, row + 4 * (evenPhase * phaseFloats + evenAt), wh - evenAt,
+                        s, row + 4 * (oddPhase * phaseFloats + oddAt), wh - oddAt);
+            } else {
+                for (int iw = 0; iw < w; iw++) {
+                    int c = iw + pw;
+                    if (c / sw >= wh) break;
+                    s.set(F, row + 4 * ((long) (c % sw) * phaseFloats + c / sw), (float) (Q8Quantize.load(x, src + iw, signed) - zx));
+                }
             }
         }
     }
 
-    private void requantize(MemorySegment acc, MemorySegment y, long yOff, int firstChannel) {
+    /** Flat positions [0, accFloats) of channel c into the row buffer at {@code accAt}; four vectors at a time. */
+    private void sumTaps(MemorySegment s, long base, long accAt, int c) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int taps = tapOffset.length;
+        long wAt = 4L * c * taps;
+        int q = 0;
+        for (; q + 4 * lanes <= accFloats; q += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
+            for (int t = 0; t < taps; t++) {
+                FloatVector wv = FloatVector.broadcast(sp, weights.get(F, wAt + 4L * t));
+                long at = base + 4L * (q + tapOffset[t]);
+                a0 = FloatVector.fromMemorySegment(sp, s, at, LE).fma(wv, a0);
+                a1 = FloatVector.fromMemorySegment(sp, s, at + 4L * lanes, LE).fma(wv, a1);
+                a2 = FloatVector.fromMemorySegment(sp, s, at + 8L * lanes, LE).fma(wv, a2);
+                a3 = FloatVector.fromMemorySegment(sp, s, at + 12L * lanes, LE).fma(wv, a3);
+            }
+            long to = accAt + 4L * q;
+            a0.intoMemorySegment(s, to, LE);
+            a1.intoMemorySegment(s, to + 4L * lanes, LE);
+            a2.intoMemorySegment(s, to + 8L * lanes, LE);
+            a3.intoMemorySegment(s, to + 12L * lanes, LE);
+        }
+        for (; q < accFloats; q += lanes) {
+            FloatVector a = FloatVector.zero(sp);
+            for (int t = 0; t < taps; t++) {
+                FloatVector wv = FloatVector.broadcast(sp, weights.get(F, wAt + 4L * t));
+                a = FloatVector.fromMemorySegment(sp, s, base + 4L * (q + tapOffset[t]), LE).fma(wv, a);
+            }
+            a.intoMemorySegment(s, accAt + 4L * q, LE);
+        }
+    }
+
+    private void sumTapsScalar(MemorySegment s, long base, long accAt, int c) {
+        int taps = tapOffset.length;
+        for (int q = 0; q < accFloats; q++) {
+            float a = 0;
+            for (int t = 0; t < taps; t++) a += weights.getAtIndex(F, (long) c * taps + t) * s.get(F, base + 4L * (q + tapOffset[t]));
+            s.set(F, accAt + 4L * q, a);
+        }
+    }
+
+    private void requantizeRows(MemorySegment s, long accAt, MemorySegment y, long yPlane, int c) {
         int[] bias = spec.bias();
-        float[] multipliers = spec.multipliers();
-        for (int c = 0; c < blockChannels; c++) {
-            int m = firstChannel + c;
-            Q8Quantize.requantize(species, acc, 4L * c * outPlane, y, yOff + c * outPlane, outPlane,
-                    bias == null ? 0 : bias[m], multipliers[m], spec.yZeroPoint(), spec.yMin(), spec.yMax());
+        int b = bias == null ? 0 : bias[c];
+        float multiplier = spec.multipliers()[c];
+        for (int i = 0; i < oh; i++) {
+            Q8Quantize.requantize(species, s, accAt + 4L * i * wh, y, yPlane + (long) i * ow, ow, b, multiplier,
+                    spec.yZeroPoint(), spec.yMin(), spec.yMax());
         }
-    }
-
-    private Slices slicesOf(MemorySegment scratch) {
-        Slices s = slices;
-        if (s == null || s.scratch != scratch) {
-            s = new Slices(scratch, scratch.asSlice(0, xfBytes), scratch.asSlice(xfBytes, accBytes),
-                    scratch.asSlice(xfBytes + accBytes, blockConv.scratchBytes()));
-            slices = s;
-        }
-        return s;
-    }
-
-    private static long align64(long bytes) {
-        return (bytes + 63) & ~63L;
     }
 
     @Override
     public String toString() {
-        return "Q8DepthwiseConv(" + blockChannels + " channels per block, " + blockConv + ") " + spec;
+        return "Q8DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ", "
+                + sh * sw + " stride phases of " + hh + "x" + wh + ") " + spec;
     }
 }

@@ -6,6 +6,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -184,6 +185,70 @@ abstract sealed class Q8Lanes {
         return i;
     }
 
+    /**
+     * {@link #requantize} for the last {@code count} (fewer than {@link #lanes()}) accumulators,
+     * with masked loads and stores: short rows (7 to 14 outputs) would otherwise run scalar.
+     * The same lane operations, so the same bits.
+     */
+    final void requantizeTail(MemorySegment acc, long accOff, MemorySegment y, long yOff, int count, int bias,
+                              float multiplier, int zp, int lo, int hi) {
+        VectorSpecies<Byte> bs = i8();
+        float qlo = lo - zp, qhi = hi - zp;
+        int offset = MAGIC_BITS - zp;
+        FloatVector f = FloatVector.fromMemorySegment(f32(), acc, accOff, LE, f32().indexInRange(0, count));
+        if (Math.abs(bias) <= EXACT_FLOAT_INT) {
+            f = f.add((float) bias);
+        } else {
+            f = (FloatVector) ((IntVector) f.convert(VectorOperators.F2I, 0)).add(bias).convert(VectorOperators.I2F, 0);
+        }
+        f = f.mul(multiplier);
+        f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
+        f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
+        IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
+        ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
+        b.intoMemorySegment(y, yOff, LE, bs.indexInRange(0, count));
+    }
+
+    /**
+     * Widens {@code count} bytes ({@code x - zp} as float) and splits them by parity: elements
+     * 0, 2, 4, ... to {@code even} from {@code evenOff}, 1, 3, 5, ... to {@code odd} from
+     * {@code oddOff}; only the first {@code evenMax} and {@code oddMax} of each are written. This is
+     * the input of a stride-2 convolution laid out so that its taps read contiguously.
+     */
+    final void widenDeinterleave(MemorySegment x, long xOff, int count, int zp, boolean signed, MemorySegment even,
+                                 long evenOff, int evenMax, MemorySegment odd, long oddOff, int oddMax) {
+        VectorSpecies<Byte> bs = i8();
+        int n = lanes(), half = n / 2;
+        for (int i = 0; i < count; i += n) {
+            int rest = count - i;
+            ByteVector b = rest >= n && exact() ? ByteVector.fromMemorySegment(bs, x, xOff + i, LE)
+                    : ByteVector.fromMemorySegment(bs, x, xOff + i, LE, bs.indexInRange(0, Math.min(rest, n)));
+            IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            FloatVector f = (FloatVector) v.sub(zp).convert(VectorOperators.I2F, 0);
+            int at = i / 2;
+            int evens = Math.min(Math.min(half, (rest + 1) / 2), evenMax - at);
+            int odds = Math.min(Math.min(half, rest / 2), oddMax - at);
+            if (evens > 0) {
+                f.rearrange(evenFirst()).intoMemorySegment(even, evenOff + 4L * at, LE, f32().indexInRange(0, evens));
+            }
+            if (odds > 0) {
+                f.rearrange(oddFirst()).intoMemorySegment(odd, oddOff + 4L * at, LE, f32().indexInRange(0, odds));
+            }
+        }
+    }
+
+    /** Lanes 0, 2, 4, ... then 1, 3, 5, ... */
+    abstract VectorShuffle<Float> evenFirst();
+
+    /** Lanes 1, 3, 5, ... then 0, 2, 4, ... */
+    abstract VectorShuffle<Float> oddFirst();
+
+    private static VectorShuffle<Float> parityShuffle(VectorSpecies<Float> s, int first) {
+        int n = s.length();
+        return VectorShuffle.fromOp(s, i -> i < n / 2 ? 2 * i + first : 2 * (i - n / 2) + 1 - first);
+    }
+
     private static final class Width512 extends Q8Lanes {
         private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
@@ -192,6 +257,9 @@ abstract sealed class Q8Lanes {
         @Override VectorSpecies<Integer> i32() { return I; }
         @Override VectorSpecies<Byte> i8() { return B; }
         @Override boolean exact() { return true; }
+        private static final VectorShuffle<Float> EVEN = parityShuffle(F, 0), ODD = parityShuffle(F, 1);
+        @Override VectorShuffle<Float> evenFirst() { return EVEN; }
+        @Override VectorShuffle<Float> oddFirst() { return ODD; }
     }
 
     private static final class Width256 extends Q8Lanes {
@@ -202,6 +270,9 @@ abstract sealed class Q8Lanes {
         @Override VectorSpecies<Integer> i32() { return I; }
         @Override VectorSpecies<Byte> i8() { return B; }
         @Override boolean exact() { return true; }
+        private static final VectorShuffle<Float> EVEN = parityShuffle(F, 0), ODD = parityShuffle(F, 1);
+        @Override VectorShuffle<Float> evenFirst() { return EVEN; }
+        @Override VectorShuffle<Float> oddFirst() { return ODD; }
     }
 
     private static final class Width128 extends Q8Lanes {
@@ -212,6 +283,9 @@ abstract sealed class Q8Lanes {
         @Override VectorSpecies<Integer> i32() { return I; }
         @Override VectorSpecies<Byte> i8() { return B; }
         @Override boolean exact() { return false; }
+        private static final VectorShuffle<Float> EVEN = parityShuffle(F, 0), ODD = parityShuffle(F, 1);
+        @Override VectorShuffle<Float> evenFirst() { return EVEN; }
+        @Override VectorShuffle<Float> oddFirst() { return ODD; }
     }
 
     private static final class Width64 extends Q8Lanes {
@@ -222,5 +296,8 @@ abstract sealed class Q8Lanes {
         @Override VectorSpecies<Integer> i32() { return I; }
         @Override VectorSpecies<Byte> i8() { return B; }
         @Override boolean exact() { return false; }
+        private static final VectorShuffle<Float> EVEN = parityShuffle(F, 0), ODD = parityShuffle(F, 1);
+        @Override VectorShuffle<Float> evenFirst() { return EVEN; }
+        @Override VectorShuffle<Float> oddFirst() { return ODD; }
     }
 }

@@ -66,6 +66,27 @@ public final class Q8Quantize {
     }
 
     /**
+     * {@link #widen} of {@code count} bytes split by parity (see {@link Q8Lanes#widenDeinterleave}):
+     * even elements to {@code even} from {@code evenOff} (at most {@code evenMax}), odd ones to
+     * {@code odd} from {@code oddOff} (at most {@code oddMax}).
+     */
+    static void widenDeinterleave(VectorSpecies<Float> species, MemorySegment x, long xOff, int count, int zeroPoint,
+                                  boolean signed, MemorySegment even, long evenOff, int evenMax,
+                                  MemorySegment odd, long oddOff, int oddMax) {
+        Q8Lanes lanes = Q8Lanes.fast(species);
+        if (lanes != null) {
+            lanes.widenDeinterleave(x, xOff, count, zeroPoint, signed, even, evenOff, evenMax, odd, oddOff, oddMax);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            int at = i >> 1;
+            float v = load(x, xOff + i, signed) - zeroPoint;
+            if ((i & 1) == 0 && at < evenMax) even.set(F, evenOff + 4L * at, v);
+            if ((i & 1) == 1 && at < oddMax) odd.set(F, oddOff + 4L * at, v);
+        }
+    }
+
+    /**
      * Requantizes {@code count} integer-valued float accumulators of one output channel (from byte
      * offset {@code accOff}) into bytes from {@code yOff}: see {@link #requantize(int, float, int, int, int)}
      * with {@code acc = (int) accumulator + bias}.
@@ -74,6 +95,10 @@ public final class Q8Quantize {
                                   long yOff, long count, int bias, float multiplier, int zeroPoint, int lo, int hi) {
         Q8Lanes lanes = Q8Lanes.fast(species);
         long i = lanes == null ? 0 : lanes.requantize(acc, accOff, y, yOff, count, bias, multiplier, zeroPoint, lo, hi);
+        if (lanes != null && i < count) {
+            lanes.requantizeTail(acc, accOff + 4 * i, y, yOff + i, (int) (count - i), bias, multiplier, zeroPoint, lo, hi);
+            return;
+        }
         for (; i < count; i++) {
             int a = (int) acc.get(F, accOff + 4 * i) + bias;
             y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) requantize(a, multiplier, zeroPoint, lo, hi));

@@ -40,6 +40,13 @@ class JavaQ8ConvTest {
                 new Case("grouped dilated", new long[] {1, 6, 9, 9}, new long[] {9, 2, 3, 3}, 3, i(1, 1), i(2, 2), i(2, 2), i(2, 2), false, true, false, true, false),
                 new Case("1-D", new long[] {2, 3, 19}, new long[] {4, 3, 5}, 1, i(2), i(2), i(1), i(1), true, true, true, true, false),
                 new Case("depthwise in channel blocks, batch 2", new long[] {2, 12, 64, 61}, new long[] {12, 1, 3, 3}, 12, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("depthwise 5x5 s2 pad 2, wide rows", new long[] {1, 7, 23, 45}, new long[] {7, 1, 5, 5}, 7, i(2, 2), i(2, 2), i(2, 2), i(1, 1), false, false, false, true, false),
+                new Case("depthwise 3x3 s2 unpadded, odd sizes", new long[] {1, 3, 37, 35}, new long[] {3, 1, 3, 3}, 3, i(2, 2), i(0, 0), i(0, 0), i(1, 1), true, false, true, true, false),
+                new Case("depthwise dilated 2, asymmetric pads", new long[] {1, 5, 12, 19}, new long[] {5, 1, 3, 3}, 5, i(1, 1), i(2, 1), i(1, 3), i(2, 2), false, true, false, true, false),
+                new Case("depthwise s3 and s1x2, 2x4 kernel", new long[] {1, 4, 17, 20}, new long[] {4, 1, 2, 4}, 4, i(3, 2), i(1, 0), i(0, 2), i(1, 1), true, true, false, true, false),
+                new Case("depthwise tiny planes (2x2, padded)", new long[] {3, 9, 2, 2}, new long[] {9, 1, 3, 3}, 9, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("depthwise 3x3 s1 threaded (over 256k MACs)", new long[] {1, 33, 32, 31}, new long[] {33, 1, 3, 3}, 33, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("depthwise 3x3 s2 threaded, batch 2", new long[] {2, 31, 48, 48}, new long[] {31, 1, 3, 3}, 31, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
                 new Case("depthwise 1-D", new long[] {1, 4, 23}, new long[] {4, 1, 3}, 4, i(1), i(1), i(1), i(1), true, false, false, true, false),
                 new Case("3-D", new long[] {1, 3, 5, 6, 7}, new long[] {4, 3, 2, 3, 3}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), false, true, true, true, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
