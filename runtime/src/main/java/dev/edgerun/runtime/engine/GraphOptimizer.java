@@ -17,7 +17,8 @@ import java.util.Map;
  * Graph rewrites made once before planning (skipped with optimization level NONE, so that
  * conformance tests see every operator):
  * <ul>
- *   <li>first, QDQ Conv/MatMul patterns → QLinearConv/QLinearMatMul ({@link QdqFusion});
+ *   <li>first, float16 values computed in float32 where the whole graph allows it ({@link HalfAsFloat});
+ *   <li>QDQ Conv/MatMul patterns → QLinearConv/QLinearMatMul ({@link QdqFusion});
  *   <li>Conv + BatchNormalization (inference, constant parameters) → Conv with scaled weights and bias;
  *   <li>MatMul (constant 2-D weights) + Add (constant bias [N]) → MatMul with a fused bias input;
  *   <li>Conv, Gemm or MatMul + Relu, Clip, LeakyRelu, Sigmoid or HardSwish → the producer applies the
@@ -55,9 +56,11 @@ final class GraphOptimizer {
 
     /** Optimizes the main graph of a model whose default ONNX opset is {@code opset}. */
     static Result optimize(Graph graph, long opset) {
-        QdqFusion.Result qdq = QdqFusion.fuse(graph, opset);
+        HalfAsFloat.Result half = HalfAsFloat.rewrite(graph);
+        QdqFusion.Result qdq = QdqFusion.fuse(half.graph(), opset);
         graph = qdq.graph();
         GraphOptimizer o = new GraphOptimizer(graph, opset);
+        o.created.addAll(half.created());
         o.created.addAll(qdq.created());
         o.run();
         Graph g = graph.toBuilder().clearNodes().nodes(o.nodes.stream().filter(n -> n != null).toList()).build();
