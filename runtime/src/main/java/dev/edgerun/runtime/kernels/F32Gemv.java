@@ -138,24 +138,44 @@ public final class F32Gemv {
             a7.intoMemorySegment(y, yAt + 7 * half, LE);
         }
 
-        /** One panel from {@code bAt}: its first {@code cols} outputs at {@code yAt}. */
+        /**
+         * One panel from {@code bAt}: its first {@code cols} outputs at {@code yAt}. A chain of
+         * fused multiply-adds waits for the previous one, so each half of the panel sums even and
+         * odd {@code p} in two accumulators; a panel of at most one vector's outputs (the 10 or 12
+         * classes of a classifier) reads only the panel's first half, over four accumulators.
+         */
         final void one(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt,
                        MemorySegment y, long yAt, int cols, float alpha, boolean accumulate) {
             VectorSpecies<Float> s = s();
             int lanes = s.length();
+            if (cols <= lanes) {
+                narrow(k, x, xOff, xStride, b, bAt, y, yAt, cols, alpha, accumulate);
+                return;
+            }
             long half = 4L * lanes;
             long step = 2 * half;
-            FloatVector a0 = FloatVector.zero(s), a1 = a0;
+            FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0;
             long bp = bAt;
             long xs = 4L * xStride;
             long xp = xOff;
-            for (int p = 0; p < k; p++) {
+            int p = 0;
+            for (; p + 2 <= k; p += 2) {
+                FloatVector xv = FloatVector.broadcast(s, x.get(F, xp));
+                FloatVector xw = FloatVector.broadcast(s, x.get(F, xp + xs));
+                a0 = xv.fma(FloatVector.fromMemorySegment(s, b, bp, LE), a0);
+                a1 = xv.fma(FloatVector.fromMemorySegment(s, b, bp + half, LE), a1);
+                a2 = xw.fma(FloatVector.fromMemorySegment(s, b, bp + step, LE), a2);
+                a3 = xw.fma(FloatVector.fromMemorySegment(s, b, bp + step + half, LE), a3);
+                xp += 2 * xs;
+                bp += 2 * step;
+            }
+            if (p < k) {
                 FloatVector xv = FloatVector.broadcast(s, x.get(F, xp));
                 a0 = xv.fma(FloatVector.fromMemorySegment(s, b, bp, LE), a0);
                 a1 = xv.fma(FloatVector.fromMemorySegment(s, b, bp + half, LE), a1);
-                xp += xs;
-                bp += step;
             }
+            a0 = a0.add(a2);
+            a1 = a1.add(a3);
             if (alpha != 1f) {
                 a0 = a0.mul(alpha);
                 a1 = a1.mul(alpha);
@@ -168,15 +188,46 @@ public final class F32Gemv {
                 a0.intoMemorySegment(y, yAt, LE);
                 a1.intoMemorySegment(y, yAt + half, LE);
             } else {
-                VectorMask<Float> m0 = s.indexInRange(0, cols);
                 VectorMask<Float> m1 = s.indexInRange(lanes, cols);
                 if (accumulate) {
-                    a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE, m0));
+                    a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE));
                     a1 = a1.add(FloatVector.fromMemorySegment(s, y, yAt + half, LE, m1));
                 }
-                a0.intoMemorySegment(y, yAt, LE, m0);
+                a0.intoMemorySegment(y, yAt, LE);
                 a1.intoMemorySegment(y, yAt + half, LE, m1);
             }
+        }
+
+        /** The first half of one panel ({@code cols <= lanes}), {@code p} summed modulo 4 in four accumulators. */
+        private void narrow(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt,
+                            MemorySegment y, long yAt, int cols, float alpha, boolean accumulate) {
+            VectorSpecies<Float> s = s();
+            long row = 8L * s.length();   // bytes of one p in the panel (nr = 2 vectors)
+            long xs = 4L * xStride;
+            FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0;
+            long bp = bAt;
+            long xp = xOff;
+            int p = 0;
+            for (; p + 4 <= k; p += 4) {
+                a0 = FloatVector.broadcast(s, x.get(F, xp)).fma(FloatVector.fromMemorySegment(s, b, bp, LE), a0);
+                a1 = FloatVector.broadcast(s, x.get(F, xp + xs)).fma(FloatVector.fromMemorySegment(s, b, bp + row, LE), a1);
+                a2 = FloatVector.broadcast(s, x.get(F, xp + 2 * xs))
+                        .fma(FloatVector.fromMemorySegment(s, b, bp + 2 * row, LE), a2);
+                a3 = FloatVector.broadcast(s, x.get(F, xp + 3 * xs))
+                        .fma(FloatVector.fromMemorySegment(s, b, bp + 3 * row, LE), a3);
+                xp += 4 * xs;
+                bp += 4 * row;
+            }
+            for (; p < k; p++) {
+                a0 = FloatVector.broadcast(s, x.get(F, xp)).fma(FloatVector.fromMemorySegment(s, b, bp, LE), a0);
+                xp += xs;
+                bp += row;
+            }
+            a0 = a0.add(a1).add(a2.add(a3));
+            if (alpha != 1f) a0 = a0.mul(alpha);
+            VectorMask<Float> m0 = s.indexInRange(0, cols);
+            if (accumulate) a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE, m0));
+            a0.intoMemorySegment(y, yAt, LE, m0);
         }
     }
 

@@ -13,7 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The one-row product against a double-precision loop, over panel counts around the four-panel group. */
+/**
+ * The one-row product against a double-precision loop, over panel counts around the four-panel group
+ * and last-panel widths around one vector (the narrow path reads only a panel's first half).
+ */
 class F32GemvTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
@@ -26,9 +29,11 @@ class F32GemvTest {
         F32Gemv gemv = new F32Gemv(gemm);
         F32Gemv alwaysSplit = new F32Gemv(new F32Gemm(species, 0)); // small products over threads too
         Random rnd = new Random(bits);
-        int[] ns = {1, 10, gemm.nr() - 1, gemm.nr(), 4 * gemm.nr(), 4 * gemm.nr() + 3, 9 * gemm.nr() + 5};
+        int half = gemm.nr() / 2;
+        int[] ns = {1, 10, half, half + 1, gemm.nr() - 1, gemm.nr(), 4 * gemm.nr(), 4 * gemm.nr() + 3,
+            4 * gemm.nr() + half, 9 * gemm.nr() + 5};
         for (int n : ns) {
-            for (int k : new int[] {1, 7, 64}) {
+            for (int k : new int[] {1, 5, 7, 64}) {
                 for (int stride : new int[] {1, 3}) {
                     check(gemm, gemv, rnd, n, k, stride, 1f, false, Parallel.SERIAL);
                     check(gemm, gemv, rnd, n, k, stride, 0.5f, true, Parallel.SERIAL);
