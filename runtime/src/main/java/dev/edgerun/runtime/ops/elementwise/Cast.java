@@ -60,6 +60,7 @@ public final class Cast implements Operator {
                 out.copyFrom(in);
                 return;
             }
+            if (halfFloat(in, out, n)) return;
             if (integral(from)) {
                 boolean u64 = from == DType.UINT64;
                 for (long i = 0; i < n; i++) writeLong(out, i, readIntegral(in, from, i), u64);
@@ -67,6 +68,24 @@ public final class Cast implements Operator {
                 for (long i = 0; i < n; i++) writeDouble(out, i, readFloating(in, from, i));
             }
         }
+
+        /**
+         * float32 ⇄ float16 without the per-element type dispatch (the same values as the general
+         * path); the float16 models the native engine computes in float32 round their inputs this way.
+         */
+        private boolean halfFloat(MemorySegment in, MemorySegment out, long n) {
+            if (from == DType.FLOAT && to == DType.FLOAT16) {
+                for (long i = 0; i < n; i++) out.setAtIndex(HALF, i, Float.floatToFloat16(in.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i)));
+                return true;
+            }
+            if (from == DType.FLOAT16 && to == DType.FLOAT) {
+                for (long i = 0; i < n; i++) out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, Float.float16ToFloat(in.getAtIndex(HALF, i)));
+                return true;
+            }
+            return false;
+        }
+
+        private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
 
         private static boolean integral(DType t) {
             return t == DType.BOOL || t.isInteger();
