@@ -5,41 +5,59 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Direct 2-D depthwise convolution (group == input channels == output channels): each output
- * row starts at the bias and receives one {@code y += w * x} pass per kernel tap, over the range of
- * output columns whose input column is inside the image, so padding costs nothing. Unit-stride taps
- * (the 3x3 stride-1 blocks of MobileNet) are vector fma over contiguous input; other strides use a
- * scalar loop. Planes (image, channel) are split across threads.
+ * Direct 2-D depthwise convolution (group == input channels == output channels). Each plane
+ * (image, channel) is first copied into a zero-padded plane in scratch, so that no tap needs a
+ * bounds test or a mask, then every output vector is the bias plus one fma per tap with the sum in
+ * a register, a fused Relu/Clip applied before the single store. Planes are split across threads
+ * in {@value #CHUNKS} fixed ranges, each with its own padded plane.
  *
- * <p>Small unit-stride planes (up to {@value #SMALL_PLANE} inputs, the 25x5 maps of a keyword
- * spotter, MobileNet's 7x7 to 28x28) are first copied into a zero-padded plane whose rows are as wide
- * as the output plus the kernel's reach: every tap is then the same flat shift for every output, so
- * the whole plane is unmasked vector fma, taps innermost with the sum in a register, and only the
- * copies in and out are masked per row. The column-masked pass below took 32 us for DS-CNN's
- * 64-channel 25x5 layer (scalar edges, a division per edge element); this one 19 us (single
- * thread, kernel alone; oneDNN 7.6 us).
+ * <p>Two layouts of the padded plane, chosen by shape:
+ * <ul>
+ *   <li><b>rows</b> (column stride 1 or 2, any plane): each padded row is stored as its column
+ *   phases (for stride 2 the even then the odd columns, split with two-vector lane shuffles), so
+ *   that tap (ki, kj) of output columns {@code j..j+lanes} is one contiguous load. Output rows are
+ *   computed four vectors at a time along the row, or four rows at a time when a row is one vector
+ *   (14x14 maps), for four independent fma chains. Stride 2 took 1.3 ms for 144 channels at 56x56
+ *   through a scalar even/odd copy of the whole input; about 0.1 ms this way.</li>
+ *   <li><b>flat</b> (stride 1, planes up to {@value #FLAT_MAX_PLANE} inputs: the 25x5 maps of a
+ *   keyword spotter, MobileNet's 7x7 to 28x28): rows of the padded plane are as wide as the output plus the kernel's
+ *   reach, so every tap is the same flat shift for every output and vectors run over the flat
+ *   positions of several rows at once; the sums go to a buffer copied out row by row.</li>
+ * </ul>
+ * Without vectors (or for column strides above 2) a scalar loop accumulates per tap over the
+ * output columns whose input is inside the image.
  */
 public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    private enum Path { SCALAR, ROWS, FLAT }
+
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species; // null: scalar
     private final int channels, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, planes;
     private final MemorySegment weights; // constant weights [C, kh, kw], or null
-    private final int[] colLo, colHi;    // per kernel column: output columns whose input column is inside
-    private final boolean wholePlane;    // unit strides, output as wide as input: taps are flat shifts
-    private final MemorySegment[] columnMask; // per kernel column: [oh * ow] 1 where the tap's column is inside, 0 where not; null when all are
-    private final boolean smallPlane;    // padded-plane path (see the class comment)
+    private final int[] colLo, colHi;    // scalar path, per kernel column: output columns whose input column is inside
+    private final Path path;
+    private final boolean clamp;         // a Relu/Clip epilogue applied in registers
+    private final float lo, hi;          // its bounds
+    private final F32GemmEpilogue after; // another epilogue, applied per plane after it is written; or null
+    // rows path
+    private final int phaseLen;          // floats per column phase of a padded row
+    private final int rowPitch;          // floats per padded row: sw phases
+    private final int padRows;           // padded rows that taps reach
+    private final int splitLen;          // stride 2: floats per phase that the even/odd split writes
+    private final int[] tapCol;          // per kernel column: float offset of its first input within a padded row
+    // flat path
     private final int padW, padH;        // padded plane: rows of padW floats, padH rows
     private final int padFloats;         // padded plane plus slack for the last vector's reach
     private final int accFloats;         // oh * padW rounded up to whole vectors
+    private final long chunkFloats;      // scratch of one chunk
 
-    /** Planes of at most this many inputs take the padded-plane path. */
-    static final int SMALL_PLANE = 1024;
     /**
      * Multiply-adds below which the planes run on the calling thread: waking a second thread cost
      * more than DS-CNN's 72k-MAC depthwise layers take (kws_dscnn, Java kernels, 2 threads on the
@@ -47,7 +65,14 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
      */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
 
-    /** Fixed plane ranges of the padded-plane path, each with its own padded plane and sums in scratch (so at most this many threads). */
+    /**
+     * Stride-1 planes of at most this many inputs take the flat path: measured against the rows path
+     * (one thread, 512-bit, MobileNetV2's layers) it was as fast at 14x14 and faster at 28x28 (244
+     * against 364 us for 192 channels), 7x7 and DS-CNN's 25x5; the rows path was faster from 56x56.
+     */
+    static final int FLAT_MAX_PLANE = 1024;
+
+    /** Fixed plane ranges, each with its own padded plane in scratch (so at most this many threads). */
     private static final int CHUNKS = 4;
 
     /** Whether this kernel handles {@code spec}: 2-D, depthwise with one output per channel. */
@@ -81,31 +106,44 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             colLo[kj] = off >= 0 ? 0 : Math.min(ow, F32Im2Col.ceilDiv(-off, sw));
             colHi[kj] = Math.max(colLo[kj], Math.min(ow, F32Im2Col.ceilDiv(w - off, sw)));
         }
+        int lanes = species == null ? 1 : species.length();
+
         padW = ow + (kw - 1) * dw;
         padH = oh + (kh - 1) * dh;
-        int lanes = species == null ? 1 : species.length();
-        smallPlane = species != null && sh == 1 && sw == 1 && (long) h * w <= SMALL_PLANE
-                && ph <= padH && pw <= padW;
         padFloats = roundUp(padH * padW + (kw - 1) * dw + lanes, lanes);
         accFloats = roundUp(oh * padW, lanes);
-        wholePlane = !smallPlane && species != null && sh == 1 && sw == 1 && ow == w;
-        columnMask = new MemorySegment[kw];
-        for (int kj = 0; kj < kw && wholePlane; kj++) {
-            if (colLo[kj] == 0 && colHi[kj] == ow) continue;
-            columnMask[kj] = F32Gemm.allocatePacked(4L * oh * ow);
-            for (int i = 0; i < oh; i++) {
-                for (int j = 0; j < ow; j++) {
-                    columnMask[kj].setAtIndex(F, (long) i * ow + j, j >= colLo[kj] && j < colHi[kj] ? 1f : 0f);
-                }
-            }
+        if (species == null || sw > 2) {
+            path = Path.SCALAR;
+        } else if (sh == 1 && sw == 1 && (long) h * w <= FLAT_MAX_PLANE && ph <= padH && pw <= padW) {
+            path = Path.FLAT;
+        } else {
+            path = Path.ROWS;
         }
+        ActivationEpilogue c = path == Path.SCALAR ? null : ActivationEpilogue.clampOf(spec.epilogue());
+        clamp = c != null;
+        lo = clamp ? c.clampLow() : 0f;
+        hi = clamp ? c.clampHigh() : 0f;
+        after = clamp ? null : spec.epilogue();
+
+        int vectors = (ow + lanes - 1) / lanes;
+        int maxShift = (kw - 1) * dw / sw;
+        // a four-vector block may compute one vector past the row; the row copy writes pw + w columns
+        // rounded up to whole vectors
+        int copied = pw + roundUp(w, lanes);
+        phaseLen = roundUp(Math.max((vectors + 1) * lanes + maxShift, (copied + sw - 1) / sw), lanes);
+        splitLen = roundUp((copied + 1) / 2, lanes);
+        rowPitch = sw * phaseLen;
+        padRows = (oh - 1) * sh + (kh - 1) * dh + 1;
+        tapCol = new int[kw];
+        for (int kj = 0; kj < kw; kj++) tapCol[kj] = (kj * dw % sw) * phaseLen + kj * dw / sw;
+
+        chunkFloats = switch (path) {
+            case SCALAR -> 0;
+            case FLAT -> padFloats + accFloats;
+            case ROWS -> (long) padRows * rowPitch + (sw == 2 ? rowPitch : 0);
+        };
         weights = spec.constantWeight() == null ? null
                 : F32Gemm.allocatePacked(spec.constantWeight().byteSize()).copyFrom(spec.constantWeight().data());
-    }
-
-    /** Stride 2 with vectors: each input row split into even and odd columns, so taps read contiguously. */
-    private boolean deinterleaved() {
-        return species != null && sw == 2 && !wholePlane;
     }
 
     private static int roundUp(int n, int step) {
@@ -114,159 +152,210 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
 
     @Override
     public long scratchBytes() {
-        if (smallPlane) return 4L * CHUNKS * (padFloats + accFloats);
-        return deinterleaved() ? 4L * planes * h * w : 0;
+        return 4L * CHUNKS * chunkFloats;
     }
 
     @Override
     public void run(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                     Parallel par) {
         MemorySegment wt = weights != null ? weights : wIn;
-        boolean hasBias = bias != null && bias.byteSize() > 0;
+        MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
         boolean serial = par.threads() <= 1 || (long) planes * oh * ow * kh * kw < PARALLEL_MIN_MACS;
-        if (smallPlane) {
-            MemorySegment b = hasBias ? bias : null;
-            if (serial) {
-                for (int c = 0; c < CHUNKS; c++) smallPlanes(x, wt, b, y, scratch, c);
-            } else {
-                par.forRange(CHUNKS, (from, to) -> {
-                    for (int c = from; c < to; c++) smallPlanes(x, wt, b, y, scratch, c);
-                });
-            }
-            return;
-        }
         if (serial) {
-            planes(x, wt, hasBias ? bias : null, y, scratch, 0, planes);
+            chunk(x, wt, b, y, scratch, 0, 0, planes);
         } else {
-            MemorySegment b = hasBias ? bias : null;
-            par.forRange(planes, (from, to) -> planes(x, wt, b, y, scratch, from, to));
+            par.forRange(CHUNKS, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    chunk(x, wt, b, y, scratch, c, (int) ((long) c * planes / CHUNKS), (int) ((long) (c + 1) * planes / CHUNKS));
+                }
+            });
         }
     }
 
-    private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
-                        int from, int to) {
-        if (wholePlane) {
-            for (int plane = from; plane < to; plane++) shiftedPlane(x, wt, bias, y, plane);
-            return;
-        }
+    /** Planes {@code [from, to)} through the padded plane of chunk {@code chunk}. */
+    private void chunk(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                       int chunk, int from, int to) {
+        if (from >= to) return;
+        long at = 4L * chunk * chunkFloats;
+        if (path != Path.SCALAR) zero(scratch, at, chunkFloats); // the padding: plane copies write only the inside
         for (int plane = from; plane < to; plane++) {
             int c = plane % channels;
             float b = bias == null ? 0f : bias.getAtIndex(F, c);
-            long xPlane = 4L * plane * h * w;
-            long wPlane = 4L * c * kh * kw;
-            MemorySegment src = x;
-            if (deinterleaved()) {
-                deinterleave(x, scratch, xPlane);
-                src = scratch;
-            }
-            for (int i = 0; i < oh; i++) {
-                long yRow = 4L * ((long) plane * oh + i) * ow;
-                for (int j = 0; j < ow; j++) y.set(F, yRow + 4L * j, b);
-                for (int ki = 0; ki < kh; ki++) {
-                    int ih = i * sh - ph + ki * dh;
-                    if (ih < 0 || ih >= h) continue;
-                    long xRow = xPlane + 4L * ih * w;
-                    for (int kj = 0; kj < kw; kj++) {
-                        float wv = wt.get(F, wPlane + 4L * (ki * kw + kj));
-                        int off = kj * dw - pw;
-                        int lo = colLo[kj], hi = colHi[kj];
-                        if (sw == 1 && species != null) {
-                            axpy(wv, x, xRow + 4L * off, y, yRow, lo, hi);
-                        } else if (src != x) { // column 2j + off is in the even or the odd half of the row
-                            long half = (off & 1) == 0 ? 0 : 4L * ((w + 1) / 2);
-                            axpy(wv, src, xRow + half + 4L * Math.floorDiv(off, 2), y, yRow, lo, hi);
-                        } else {
-                            for (int j = lo; j < hi; j++) {
-                                long at = yRow + 4L * j;
-                                y.set(F, at, y.get(F, at) + wv * x.get(F, xRow + 4L * (j * sw + off)));
-                            }
-                        }
-                    }
+            long xPlane = 4L * plane * h * w, yPlane = 4L * plane * oh * ow;
+            switch (path) {
+                case ROWS -> {
+                    padRowsPlane(x, xPlane, scratch, at);
+                    if (ow <= species.length()) rowsNarrow(wt, b, y, yPlane, scratch, at, c);
+                    else rowsWide(wt, b, y, yPlane, scratch, at, c);
                 }
-                if (spec.epilogue() != null) spec.epilogue().apply(y, yRow, ow);
+                case FLAT -> {
+                    padFlatPlane(x, xPlane, scratch, at);
+                    flatPlane(wt, b, y, yPlane, scratch, at, c);
+                }
+                case SCALAR -> scalarPlane(x, xPlane, wt, b, y, yPlane, c);
             }
+            if (after != null) after.apply(y, yPlane, oh * ow);
         }
     }
+
+    private void zero(MemorySegment s, long at, long floats) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        FloatVector zero = FloatVector.zero(sp);
+        int lanes = sp.length();
+        long q = 0;
+        for (; q + lanes <= floats; q += lanes) zero.intoMemorySegment(s, at + 4 * q, LE);
+        for (; q < floats; q++) s.set(F, at + 4 * q, 0f);
+    }
+
+    // ------------------------------------------------------------------ rows path
 
     /**
-     * One plane with unit strides and {@code ow == w}: input element of output {@code p = i*ow + j}
-     * for tap (ki, kj) is {@code p + (ki*dh - ph)*w + (kj*dw - pw)}, so each tap is one long
-     * {@code y += wv * x[shifted] * columnMask} over the rows it reaches, instead of a short pass
-     * per output row (feature maps of 7x7 to 28x28 have rows shorter than a vector or two).
+     * The input plane into the padded rows at {@code at}: input row ih to padded row ih + ph,
+     * column jw to column jw + pw, each row stored as its {@code sw} column phases. Rows no tap
+     * reaches are skipped.
      */
-    private void shiftedPlane(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, int plane) {
+    private void padRowsPlane(MemorySegment x, long xPlane, MemorySegment buf, long at) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int lanes = sp.length();
-        int c = plane % channels;
-        int count = oh * ow, inCount = h * w;
-        long xPlane = 4L * plane * inCount, yPlane = 4L * plane * count;
-        float b = bias == null ? 0f : bias.getAtIndex(F, c);
-        FloatVector bv = FloatVector.broadcast(sp, b);
-        int p = 0;
-        for (; p + lanes <= count; p += lanes) bv.intoMemorySegment(y, yPlane + 4L * p, LE);
-        for (; p < count; p++) y.set(F, yPlane + 4L * p, b);
-        for (int ki = 0; ki < kh; ki++) {
-            int rowOff = ki * dh - ph;
-            int i0 = Math.max(0, -rowOff), i1 = Math.min(oh, h - rowOff);
-            if (i0 >= i1) continue;
-            for (int kj = 0; kj < kw; kj++) {
-                float wv = wt.get(F, 4L * ((c * kh + ki) * kw + kj));
-                int colOff = kj * dw - pw;
-                int shift = rowOff * w + colOff;
-                MemorySegment mask = columnMask[kj];
-                int pStart = i0 * ow, pEnd = i1 * ow;
-                // vector part: whole vectors whose shifted input stays inside the plane
-                int vStart = Math.max(pStart, -shift), vEnd = Math.min(pEnd, inCount - shift);
-                FloatVector wvv = FloatVector.broadcast(sp, wv);
-                int q = pStart;
-                for (; q < Math.min(vStart, pEnd); q++) scalarTap(x, xPlane, y, yPlane, q, shift, wv, kj);
-                for (; q + lanes <= vEnd; q += lanes) {
-                    FloatVector xv = FloatVector.fromMemorySegment(sp, x, xPlane + 4L * (q + shift), LE);
-                    if (mask != null) xv = xv.mul(FloatVector.fromMemorySegment(sp, mask, 4L * q, LE));
-                    FloatVector yv = FloatVector.fromMemorySegment(sp, y, yPlane + 4L * q, LE);
-                    xv.fma(wvv, yv).intoMemorySegment(y, yPlane + 4L * q, LE);
-                }
-                for (; q < pEnd; q++) scalarTap(x, xPlane, y, yPlane, q, shift, wv, kj);
+        int rows = Math.min(h, padRows - ph);
+        long line = at + 4L * padRows * rowPitch; // stride 2: the row before its split into phases
+        for (int ih = 0; ih < rows; ih++) {
+            long from = xPlane + 4L * ih * w, row = at + 4L * (ih + ph) * rowPitch;
+            if (sw == 1) {
+                copyPadded(sp, x, from, buf, row + 4L * pw, w);
+            } else {
+                copyPadded(sp, x, from, buf, line + 4L * pw, w);
+                splitEvenOdd(sp, buf, line, row, splitLen, phaseLen);
             }
         }
-        if (spec.epilogue() != null) spec.epilogue().apply(y, yPlane, count);
     }
 
-    private void scalarTap(MemorySegment x, long xPlane, MemorySegment y, long yPlane, int q, int shift, float wv, int kj) {
-        int j = q % ow;
-        if (j < colLo[kj] || j >= colHi[kj]) return;
-        long at = yPlane + 4L * q;
-        y.set(F, at, y.get(F, at) + wv * x.get(F, xPlane + 4L * (q + shift)));
-    }
-
-    /** Planes of chunk {@code chunk}, through the chunk's padded plane in scratch. */
-    private void smallPlanes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y,
-                             MemorySegment scratch, int chunk) {
-        long padAt = 4L * chunk * (padFloats + accFloats);
-        for (int plane = chunk * planes / CHUNKS; plane < (chunk + 1) * planes / CHUNKS; plane++) {
-            padPlane(x, 4L * plane * h * w, scratch, padAt);
-            smallPlane(wt, bias, y, scratch, padAt, plane);
+    /** {@code 2n} floats at {@code from} to {@code n} even ones at {@code to} and {@code n} odd ones {@code oddAt} floats after it. */
+    private static void splitEvenOdd(VectorSpecies<Float> sp, MemorySegment buf, long from, long to, int n, int oddAt) {
+        int lanes = sp.length();
+        VectorShuffle<Float> even = sp.iotaShuffle(0, 2, false), odd = sp.iotaShuffle(1, 2, false);
+        for (int t = 0; t < n; t += lanes) {
+            FloatVector v0 = FloatVector.fromMemorySegment(sp, buf, from + 8L * t, LE);
+            FloatVector v1 = FloatVector.fromMemorySegment(sp, buf, from + 8L * t + 4L * lanes, LE);
+            v0.rearrange(even, v1).intoMemorySegment(buf, to + 4L * t, LE);
+            v0.rearrange(odd, v1).intoMemorySegment(buf, to + 4L * (oddAt + t), LE);
         }
     }
 
-    /** The input plane at {@code xPlane} into the zeroed padded plane at {@code padAt}: row ih at row ih + ph, column pw. */
-    private void padPlane(MemorySegment x, long xPlane, MemorySegment pad, long padAt) {
+    /** Output rows longer than a vector: four vectors along the row at a time, then one at a time. */
+    private void rowsWide(MemorySegment wt, float b, MemorySegment y, long yPlane, MemorySegment buf, long at, int c) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
-        FloatVector zero = FloatVector.zero(sp);
-        for (int q = 0; q < padFloats; q += lanes) zero.intoMemorySegment(pad, padAt + 4L * q, LE);
+        int vectors = (ow + lanes - 1) / lanes;
+        long wAt = 4L * c * kh * kw;
+        for (int i = 0; i < oh; i++) {
+            long rowAt = at + 4L * i * sh * rowPitch;
+            long yRow = yPlane + 4L * i * ow;
+            int vec = 0;
+            for (; vec + 3 <= vectors; vec += 4) { // the fourth vector may lie past the row: computed, not stored
+                int j = vec * lanes;
+                FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
+                for (int ki = 0; ki < kh; ki++) {
+                    long tapRow = rowAt + 4L * (ki * dh * rowPitch + j);
+                    for (int kj = 0; kj < kw; kj++) {
+                        FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wAt + 4L * (ki * kw + kj)));
+                        long t = tapRow + 4L * tapCol[kj];
+                        a0 = FloatVector.fromMemorySegment(sp, buf, t, LE).fma(wv, a0);
+                        a1 = FloatVector.fromMemorySegment(sp, buf, t + 4L * lanes, LE).fma(wv, a1);
+                        a2 = FloatVector.fromMemorySegment(sp, buf, t + 8L * lanes, LE).fma(wv, a2);
+                        a3 = FloatVector.fromMemorySegment(sp, buf, t + 12L * lanes, LE).fma(wv, a3);
+                    }
+                }
+                // One store block, the accumulator picked by a switch: a helper taking vectors that
+                // the JIT does not inline makes it box them.
+                for (int r = 0; r < 4 && j + r * lanes < ow; r++) {
+                    FloatVector v = switch (r) {
+                        case 0 -> a0;
+                        case 1 -> a1;
+                        case 2 -> a2;
+                        default -> a3;
+                    };
+                    if (clamp) v = v.max(lo).min(hi);
+                    int jr = j + r * lanes;
+                    if (jr + lanes <= ow || i < oh - 1) v.intoMemorySegment(y, yRow + 4L * jr, LE); // spills into the next row, written after
+                    else v.intoMemorySegment(y, yRow + 4L * jr, LE, sp.indexInRange(jr, ow));
+                }
+            }
+            for (; vec < vectors; vec++) {
+                int j = vec * lanes;
+                FloatVector a = FloatVector.broadcast(sp, b);
+                for (int ki = 0; ki < kh; ki++) {
+                    long tapRow = rowAt + 4L * (ki * dh * rowPitch + j);
+                    for (int kj = 0; kj < kw; kj++) {
+                        FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wAt + 4L * (ki * kw + kj)));
+                        a = FloatVector.fromMemorySegment(sp, buf, tapRow + 4L * tapCol[kj], LE).fma(wv, a);
+                    }
+                }
+                if (clamp) a = a.max(lo).min(hi);
+                if (j + lanes <= ow || i < oh - 1) a.intoMemorySegment(y, yRow + 4L * j, LE);
+                else a.intoMemorySegment(y, yRow + 4L * j, LE, sp.indexInRange(j, ow));
+            }
+        }
+    }
+
+    /** Output rows of at most one vector: four rows at a time, then one at a time. */
+    private void rowsNarrow(MemorySegment wt, float b, MemorySegment y, long yPlane, MemorySegment buf, long at, int c) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        long wAt = 4L * c * kh * kw;
+        long rowStep = 4L * sh * rowPitch;
+        int i = 0;
+        for (; i + 4 <= oh; i += 4) {
+            long rowAt = at + i * rowStep;
+            FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
+            for (int ki = 0; ki < kh; ki++) {
+                long tapRow = rowAt + 4L * ki * dh * rowPitch;
+                for (int kj = 0; kj < kw; kj++) {
+                    FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wAt + 4L * (ki * kw + kj)));
+                    long t = tapRow + 4L * tapCol[kj];
+                    a0 = FloatVector.fromMemorySegment(sp, buf, t, LE).fma(wv, a0);
+                    a1 = FloatVector.fromMemorySegment(sp, buf, t + rowStep, LE).fma(wv, a1);
+                    a2 = FloatVector.fromMemorySegment(sp, buf, t + 2 * rowStep, LE).fma(wv, a2);
+                    a3 = FloatVector.fromMemorySegment(sp, buf, t + 3 * rowStep, LE).fma(wv, a3);
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                FloatVector v = switch (r) {
+                    case 0 -> a0;
+                    case 1 -> a1;
+                    case 2 -> a2;
+                    default -> a3;
+                };
+                if (clamp) v = v.max(lo).min(hi);
+                // a whole vector spills into later rows of this plane, written after
+                if ((i + r) * ow + lanes <= oh * ow) v.intoMemorySegment(y, yPlane + 4L * (i + r) * ow, LE);
+                else v.intoMemorySegment(y, yPlane + 4L * (i + r) * ow, LE, sp.indexInRange(0, ow));
+            }
+        }
+        for (; i < oh; i++) {
+            long rowAt = at + i * rowStep;
+            FloatVector a = FloatVector.broadcast(sp, b);
+            for (int ki = 0; ki < kh; ki++) {
+                long tapRow = rowAt + 4L * ki * dh * rowPitch;
+                for (int kj = 0; kj < kw; kj++) {
+                    FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wAt + 4L * (ki * kw + kj)));
+                    a = FloatVector.fromMemorySegment(sp, buf, tapRow + 4L * tapCol[kj], LE).fma(wv, a);
+                }
+            }
+            if (clamp) a = a.max(lo).min(hi);
+            if (i * ow + lanes <= oh * ow) a.intoMemorySegment(y, yPlane + 4L * i * ow, LE);
+            else a.intoMemorySegment(y, yPlane + 4L * i * ow, LE, sp.indexInRange(0, ow));
+        }
+    }
+
+    // ------------------------------------------------------------------ flat path
+
+    /** The input plane at {@code xPlane} into the padded plane at {@code padAt}: row ih at row ih + ph, column pw. */
+    private void padFlatPlane(MemorySegment x, long xPlane, MemorySegment pad, long padAt) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int cols = Math.min(w, padW - pw);
         int rows = Math.min(h, padH - ph);
-        VectorMask<Float> outside = sp.indexInRange(0, cols).not();
         for (int ih = 0; ih < rows; ih++) {
-            long from = xPlane + 4L * ih * w, to = padAt + 4L * ((ih + ph) * padW + pw);
-            if (cols <= lanes && from + 4L * lanes <= x.byteSize()) {
-                // A whole vector, the lanes past the row zeroed: it also writes zeros after the row,
-                // where the padding is zero anyway and later rows write their own values.
-                FloatVector.fromMemorySegment(sp, x, from, LE).blend(0f, outside).intoMemorySegment(pad, to, LE);
-            } else {
-                copyRow(sp, x, from, pad, to, cols);
-            }
+            copyPadded(sp, x, xPlane + 4L * ih * w, pad, padAt + 4L * ((ih + ph) * padW + pw), cols);
         }
     }
 
@@ -275,15 +364,11 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
      * tap (ki, kj) at that position plus {@code ki*dh*padW + kj*dw}; columns j >= ow are computed and
      * dropped. Vectors run over flat positions, taps inside, the sum kept in a register.
      */
-    private void smallPlane(MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment pad, long padAt,
-                            int plane) {
+    private void flatPlane(MemorySegment wt, float b, MemorySegment y, long yPlane, MemorySegment pad, long padAt, int c) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
-        int c = plane % channels;
         long wPlane = 4L * c * kh * kw;
         long accAt = padAt + 4L * padFloats;
-        float b = bias == null ? 0f : bias.getAtIndex(F, c);
-        long yPlane = 4L * plane * oh * ow;
         int q = 0;
         // Four vectors at a time: four independent fma chains hide the fma latency.
         for (; q + 4 * lanes <= accFloats; q += 4 * lanes) {
@@ -297,6 +382,12 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                     a2 = FloatVector.fromMemorySegment(sp, pad, at + 8L * lanes, LE).fma(wv, a2);
                     a3 = FloatVector.fromMemorySegment(sp, pad, at + 12L * lanes, LE).fma(wv, a3);
                 }
+            }
+            if (clamp) {
+                a0 = a0.max(lo).min(hi);
+                a1 = a1.max(lo).min(hi);
+                a2 = a2.max(lo).min(hi);
+                a3 = a3.max(lo).min(hi);
             }
             long to = accAt + 4L * q;
             a0.intoMemorySegment(pad, to, LE);
@@ -313,66 +404,79 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                     acc = FloatVector.fromMemorySegment(sp, pad, at, LE).fma(FloatVector.broadcast(sp, wv), acc);
                 }
             }
+            if (clamp) acc = acc.max(lo).min(hi);
             acc.intoMemorySegment(pad, accAt + 4L * q, LE);
         }
         for (int i = 0; i < oh; i++) {
-            long from = accAt + 4L * i * padW, to = yPlane + 4L * i * ow;
-            if (ow <= lanes && (i * ow + lanes) <= oh * ow) {
-                // A whole vector: what it writes past the row lies in this plane's later rows, written after.
-                FloatVector.fromMemorySegment(sp, pad, from, LE).intoMemorySegment(y, to, LE);
-            } else {
-                copyRow(sp, pad, from, y, to, ow);
-            }
+            // a whole last vector writes past the row into later rows of this plane, written after
+            copyOut(sp, pad, accAt + 4L * i * padW, y, yPlane + 4L * i * ow, ow, (oh - i) * ow);
         }
-        if (spec.epilogue() != null) spec.epilogue().apply(y, yPlane, oh * ow);
     }
 
-    /** {@code n} floats from {@code src} to {@code dst}, whole vectors then a masked one. */
-    private static void copyRow(VectorSpecies<Float> sp, MemorySegment src, long from, MemorySegment dst, long to, int n) {
+    /**
+     * {@code n} floats from {@code src} to {@code dst}, whole vectors; the last one whole too, its
+     * lanes past {@code n} zeroed (padding, or later rows written after), unless it would read past
+     * {@code src}: masked then (masked loads and stores cost about three times as much).
+     */
+    private static void copyPadded(VectorSpecies<Float> sp, MemorySegment src, long from, MemorySegment dst, long to, int n) {
         int lanes = sp.length();
         int j = 0;
         for (; j + lanes <= n; j += lanes) {
             FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE).intoMemorySegment(dst, to + 4L * j, LE);
         }
-        if (j < n) {
+        if (j == n) return;
+        VectorMask<Float> m = sp.indexInRange(j, n);
+        if (from + 4L * (j + lanes) <= src.byteSize()) {
+            FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE).blend(0f, m.not()).intoMemorySegment(dst, to + 4L * j, LE);
+        } else {
+            FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE, m).intoMemorySegment(dst, to + 4L * j, LE, m);
+        }
+    }
+
+    /** {@code n} floats from {@code src} to {@code dst}; the last vector whole when it stays within {@code room} floats. */
+    private static void copyOut(VectorSpecies<Float> sp, MemorySegment src, long from, MemorySegment dst, long to, int n,
+                                int room) {
+        int lanes = sp.length();
+        int j = 0;
+        for (; j + lanes <= n; j += lanes) {
+            FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE).intoMemorySegment(dst, to + 4L * j, LE);
+        }
+        if (j == n) return;
+        if (j + lanes <= room) {
+            FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE).intoMemorySegment(dst, to + 4L * j, LE);
+        } else {
             VectorMask<Float> m = sp.indexInRange(j, n);
             FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE, m).intoMemorySegment(dst, to + 4L * j, LE, m);
         }
     }
 
-    /** Copies one plane into {@code dst} at the same offset, each row as its even columns then its odd ones. */
-    private void deinterleave(MemorySegment x, MemorySegment dst, long plane) {
-        int evens = (w + 1) / 2;
-        for (int i = 0; i < h; i++) {
-            long row = plane + 4L * i * w;
-            for (int j = 0; j < w; j++) {
-                long at = row + 4L * ((j & 1) == 0 ? j >> 1 : evens + (j >> 1));
-                dst.set(F, at, x.get(F, row + 4L * j));
-            }
-        }
-    }
+    // ------------------------------------------------------------------ scalar path
 
-    /** {@code y[j] += a * x[j]} for j in [lo, hi); x and y are byte offsets of element 0. */
-    private void axpy(float a, MemorySegment x, long x0, MemorySegment y, long y0, int lo, int hi) {
-        VectorSpecies<Float> species = JavaKernelsSpecies.of(this.species).f32();
-        int lanes = species.length();
-        FloatVector av = FloatVector.broadcast(species, a);
-        int j = lo;
-        for (; j + lanes <= hi; j += lanes) {
-            FloatVector xv = FloatVector.fromMemorySegment(species, x, x0 + 4L * j, LE);
-            FloatVector yv = FloatVector.fromMemorySegment(species, y, y0 + 4L * j, LE);
-            xv.fma(av, yv).intoMemorySegment(y, y0 + 4L * j, LE);
-        }
-        if (j < hi) { // masked tail: rows of small feature maps are often shorter than a vector
-            VectorMask<Float> m = species.indexInRange(j, hi);
-            FloatVector xv = FloatVector.fromMemorySegment(species, x, x0 + 4L * j, LE, m);
-            FloatVector yv = FloatVector.fromMemorySegment(species, y, y0 + 4L * j, LE, m);
-            xv.fma(av, yv).intoMemorySegment(y, y0 + 4L * j, LE, m);
+    /** One plane: each output row starts at the bias and receives one pass per tap over its inside columns. */
+    private void scalarPlane(MemorySegment x, long xPlane, MemorySegment wt, float b, MemorySegment y, long yPlane, int c) {
+        long wPlane = 4L * c * kh * kw;
+        for (int i = 0; i < oh; i++) {
+            long yRow = yPlane + 4L * i * ow;
+            for (int j = 0; j < ow; j++) y.set(F, yRow + 4L * j, b);
+            for (int ki = 0; ki < kh; ki++) {
+                int ih = i * sh - ph + ki * dh;
+                if (ih < 0 || ih >= h) continue;
+                long xRow = xPlane + 4L * ih * w;
+                for (int kj = 0; kj < kw; kj++) {
+                    float wv = wt.get(F, wPlane + 4L * (ki * kw + kj));
+                    int off = kj * dw - pw;
+                    for (int j = colLo[kj]; j < colHi[kj]; j++) {
+                        long at = yRow + 4L * j;
+                        y.set(F, at, y.get(F, at) + wv * x.get(F, xRow + 4L * (j * sw + off)));
+                    }
+                }
+            }
         }
     }
 
     @Override
     public String toString() {
-        return "F32DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ") " + spec;
+        return "F32DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ", "
+                + path.name().toLowerCase(java.util.Locale.ROOT) + ") " + spec;
     }
 }

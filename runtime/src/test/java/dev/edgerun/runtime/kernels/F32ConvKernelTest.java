@@ -6,6 +6,7 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,9 +35,29 @@ class F32ConvKernelTest {
                 new Case("depthwise 3x3 s2", new long[] {1, 5, 10, 11}, new long[] {5, 1, 3, 3}, 5, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, false),
                 new Case("depthwise s2 even width, dilated", new long[] {2, 4, 12, 16}, new long[] {4, 1, 3, 5}, 4, i(2, 2), i(1, 0), i(0, 3), i(1, 2), true, false),
                 new Case("depthwise dilated 5x5", new long[] {1, 3, 13, 40}, new long[] {3, 1, 5, 5}, 3, i(1, 1), i(4, 3), i(4, 5), i(2, 2), false, true),
+                new Case("depthwise 3x3 s2 large plane (rows path)", new long[] {1, 3, 70, 67}, new long[] {3, 1, 3, 3}, 3, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("depthwise 3x3 s1 large plane, narrow rows", new long[] {2, 3, 100, 13}, new long[] {3, 1, 3, 3}, 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("depthwise 3x3 s1 large plane, wide rows", new long[] {1, 5, 33, 83}, new long[] {5, 1, 3, 3}, 5, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, false),
+                new Case("depthwise s2 x1 large plane, big pads", new long[] {1, 2, 36, 40}, new long[] {2, 1, 5, 3}, 2, i(1, 2), i(3, 2), i(1, 4), i(1, 1), true, true),
+                new Case("depthwise s2 narrow plane, enough work for threads", new long[] {1, 96, 30, 9}, new long[] {96, 1, 3, 3}, 96, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("depthwise s3 columns (scalar path)", new long[] {1, 2, 9, 11}, new long[] {2, 1, 3, 3}, 2, i(1, 3), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("depthwise multiplier 2", new long[] {1, 3, 6, 6}, new long[] {6, 1, 3, 3}, 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("1-D", new long[] {2, 3, 17}, new long[] {4, 3, 4}, 1, i(2), i(1), i(2), i(2), true, true),
                 new Case("3-D", new long[] {1, 2, 5, 6, 4}, new long[] {3, 2, 2, 3, 2}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), true, true));
+    }
+
+    /** Fused activations: Relu and Clip are clamped in registers by the Java kernels, LeakyRelu applied after. */
+    static Stream<Arguments> activationCases() {
+        List<Case> shapes = cases().filter(c -> c.x.length == 4 && c.x[0] == 1).toList();
+        List<ActivationEpilogue> acts = List.of(new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f),
+                new ActivationEpilogue(F32UnaryOp.CLIP, -0.25f, 0.5f), new ActivationEpilogue(F32UnaryOp.LEAKY_RELU, 0.1f, 0f));
+        return shapes.stream().flatMap(c -> acts.stream().flatMap(a -> Stream.of(512, 256, 0).map(bits -> Arguments.of(c, a, bits))));
+    }
+
+    @ParameterizedTest(name = "{0} with {1} at {2} bits")
+    @MethodSource("activationCases")
+    void appliesFusedActivation(Case c, ActivationEpilogue act, int bits) {
+        check(c, bits, act);
     }
 
     static Stream<Arguments> casesAtWidths() {
@@ -50,6 +71,10 @@ class F32ConvKernelTest {
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("casesAtWidths")
     void matchesNaiveConvolution(Case c, int bits) {
+        check(c, bits, null);
+    }
+
+    private static void check(Case c, int bits, ActivationEpilogue act) {
         JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(F32GemmTest.species(bits));
         int rank = c.x.length - 2;
         long[] y = new long[c.x.length];
@@ -64,13 +89,19 @@ class F32ConvKernelTest {
         float[] w = F32GemmTest.random(rnd, (int) count(c.w));
         float[] b = F32GemmTest.random(rnd, (int) c.w[0]);
         float[] expected = naive(x, c.x, w, c.w, c.bias ? b : null, y, c.group, c.s, c.pb, c.d);
+        if (act != null) {
+            try (Tensor t = Tensor.of(expected, expected.length)) {
+                act.op().reference(act.p(), act.q(), t.data(), 0, t.data(), 0, expected.length);
+                expected = t.toFloatArray();
+            }
+        }
         // serial, threaded, and im2col+GEMM threaded with every split taken (GEMM threshold 0: these shapes are below the real one)
         for (int variant = 0; variant < 3; variant++) {
             Parallel par = variant == 0 ? Parallel.SERIAL : new ParallelTestThreads(3);
             try (Tensor tx = Tensor.of(x, c.x); Tensor tw = Tensor.of(w, c.w); Tensor tb = Tensor.of(b, c.w[0]);
                  Tensor ty = Tensor.allocate(DType.FLOAT, y); Arena arena = Arena.ofShared()) {
                 var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, y, c.group, c.s, c.pb, c.d,
-                        c.constW ? tw : null, null);
+                        c.constW ? tw : null, act);
                 KernelProvider.ConvKernel kernel = variant == 2
                         ? new F32ConvKernel(spec, new F32Gemm(bits == 0 ? null : F32GemmTest.species(bits), 0))
                         : kernels.conv(spec).orElseThrow();
