@@ -252,16 +252,24 @@ final class Frame implements RunContext, AutoCloseable {
         temps.add(t);
     }
 
-    /** Forgets the values of the last run and frees its temporaries; the arena and views stay. */
-    synchronized void reset() {
+    /**
+     * Forgets the values of the last run and frees its temporaries; the arena and views stay.
+     * Called once the run's steps are done, so workers that allocated temporaries have finished
+     * (their parallelFor returned): the lock is taken only when there are temporaries to free.
+     */
+    void reset() {
         int[] clear = plan.clearSlots;
         for (int i = 0; i < clear.length; i++) values[clear[i]] = null;
         for (int i = 0; i < MAX_EXTRA_OUTPUTS; i++) extraOutputs[i] = null;
+        if (tempBytes != 0 || !temps.isEmpty()) freeTemps();
+        current = null;
+        currentScratch = MemorySegment.NULL;
+    }
+
+    private synchronized void freeTemps() {
         for (int i = 0; i < temps.size(); i++) temps.get(i).close();
         temps.clear();
         tempBytes = 0;
-        current = null;
-        currentScratch = MemorySegment.NULL;
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A model compiled by the native engine. Plans are made per set of input shapes: at compile time
@@ -63,7 +64,10 @@ public final class NativeSession implements Session {
     private volatile boolean closed;
     private final Optimizations optimizations;
     private static final int MAX_IDLE_RESULT_BLOCKS = 8;
-    private final java.util.ArrayDeque<ResultBlock> resultBlocks = new java.util.ArrayDeque<>();   // guarded by itself
+    /** Idle result blocks, taken and given back with one compare-and-set each (no lock per run). */
+    private final AtomicReferenceArray<ResultBlock> resultBlocks = new AtomicReferenceArray<>(MAX_IDLE_RESULT_BLOCKS);
+    /** Where the outputs of the latest plan go in a result block; remade when another plan runs. */
+    private volatile OutputLayout outputLayout;
     private final List<Tensor> optimizerTensors;   // folded weights, freed with the session
     /** Per thread, the inputs of {@link #run(Map, Map)} in model order, so that a run allocates no array. */
     private final ThreadLocal<Tensor[]> orderedInputs;
@@ -173,15 +177,78 @@ public final class NativeSession implements Session {
     @Override
     public RunResult run(Map<String, Tensor> given) {
         checkOpen();
-        Tensor[] ordered = new Tensor[main.inputs.length];
-        if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
-        Frame frame = bind(planFor(ordered), ordered);
+        Tensor[] ordered = orderedInputs.get();
+        Frame frame;
+        try {
+            if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
+            frame = bind(planFor(ordered), ordered);
+        } finally {
+            Arrays.fill(ordered, null);
+        }
         try {
             frame.execute();
-            return collectOutputs(frame.plan, frame);
+            OutputLayout layout = outputLayoutOf(frame);
+            return layout != null ? copyOutputs(layout, frame) : collectOutputs(frame.plan, frame);
         } finally {
             frame.plan.release(frame);
         }
+    }
+
+    /**
+     * Where each output of {@code frame}'s plan goes in one result block, when every output is a
+     * tensor whose size the plan fixes (an arena buffer, a constant or an input): then a run copies
+     * them with no per-run bookkeeping. Null when an output is made while running, or is a string
+     * or sequence; those runs take {@link #collectOutputs}.
+     */
+    private OutputLayout outputLayoutOf(Frame frame) {
+        OutputLayout layout = outputLayout;
+        if (layout != null && layout.plan == frame.plan) return layout.offsets == null ? null : layout;
+        layout = OutputLayout.of(main, frame);
+        outputLayout = layout;
+        return layout.offsets == null ? null : layout;
+    }
+
+    /** The layout of the outputs in a result block; {@code offsets} null when the plan has none (see above). */
+    private record OutputLayout(Plan plan, long[] offsets, long bytes) {
+        static OutputLayout of(GraphProgram main, Frame frame) {
+            int n = main.outputSlots.length;
+            long[] offsets = new long[n];
+            long at = 0;
+            boolean distinct = new java.util.HashSet<>(Arrays.asList(main.outputNames)).size() == n;
+            for (int i = 0; i < n; i++) {
+                int slot = main.outputSlots[i];
+                byte kind = frame.plan.slotKind[slot];
+                boolean fixed = kind == Plan.ARENA || kind == Plan.CONSTANT || kind == Plan.INPUT;
+                if (!fixed || !distinct || !(frame.values[slot] instanceof Tensor t) || t.dtype() == DType.STRING) {
+                    return new OutputLayout(frame.plan, null, 0);
+                }
+                offsets[i] = at;
+                at += alignUp(Math.max(t.byteSize(), 1));
+            }
+            return new OutputLayout(frame.plan, offsets, at);
+        }
+    }
+
+    /** The outputs copied into one result block laid out by {@code layout}. */
+    private RunResult copyOutputs(OutputLayout layout, Frame frame) {
+        ResultBlock memory = takeResultBlock(layout.bytes);
+        try {
+            int n = main.outputSlots.length;
+            if (n == 1) return new RunResult(Map.of(main.outputNames[0], copyOutput(frame, 0, memory, layout)), memory);
+            Map<String, Tensor> result = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) result.put(main.outputNames[i], copyOutput(frame, i, memory, layout));
+            return new RunResult(result, memory);
+        } catch (RuntimeException | Error e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    private Tensor copyOutput(Frame frame, int i, ResultBlock memory, OutputLayout layout) {
+        Tensor t = (Tensor) frame.values[main.outputSlots[i]];
+        MemorySegment slice = memory.segment.asSlice(layout.offsets[i], t.byteSize());
+        slice.copyFrom(t.data());
+        return Tensor.wrap(t.dtype(), t.shape(), slice);
     }
 
     /**
@@ -249,10 +316,13 @@ public final class NativeSession implements Session {
 
         @Override
         public void close() {
-            synchronized (resultBlocks) {
-                if (!closed && resultBlocks.size() < MAX_IDLE_RESULT_BLOCKS) {
-                    resultBlocks.addFirst(this);
-                    return;
+            if (!closed) {
+                for (int i = 0; i < MAX_IDLE_RESULT_BLOCKS; i++) {
+                    if (resultBlocks.get(i) == null && resultBlocks.compareAndSet(i, null, this)) {
+                        // the session may have closed meanwhile and drained the pool before this block went in
+                        if (closed && resultBlocks.compareAndSet(i, this, null)) arena.close();
+                        return;
+                    }
                 }
             }
             arena.close();
@@ -261,25 +331,18 @@ public final class NativeSession implements Session {
 
     /** An idle block of exactly {@code bytes} (the output size of a plan), or a new one. */
     private ResultBlock takeResultBlock(long bytes) {
-        synchronized (resultBlocks) {
-            for (java.util.Iterator<ResultBlock> it = resultBlocks.iterator(); it.hasNext(); ) {
-                ResultBlock b = it.next();
-                if (b.segment.byteSize() == bytes) {
-                    it.remove();
-                    return b;
-                }
-            }
+        for (int i = 0; i < MAX_IDLE_RESULT_BLOCKS; i++) {
+            ResultBlock b = resultBlocks.get(i);
+            if (b != null && b.segment.byteSize() == bytes && resultBlocks.compareAndSet(i, b, null)) return b;
         }
         return new ResultBlock(bytes);
     }
 
     private void freeResultBlocks() {
-        List<ResultBlock> idle;
-        synchronized (resultBlocks) {
-            idle = new ArrayList<>(resultBlocks);
-            resultBlocks.clear();
+        for (int i = 0; i < MAX_IDLE_RESULT_BLOCKS; i++) {
+            ResultBlock b = resultBlocks.getAndSet(i, null);
+            if (b != null) b.arena.close();
         }
-        for (ResultBlock b : idle) b.arena.close();
     }
 
     private static long alignUp(long bytes) {
@@ -457,7 +520,7 @@ public final class NativeSession implements Session {
         checkOpen();
         for (Plan p : plans) {
             if (p.matches(ordered)) {
-                lastPlan = p;
+                if (lastPlan != p) lastPlan = p; // no volatile write (a fence) per run in the steady state
                 return p;
             }
         }

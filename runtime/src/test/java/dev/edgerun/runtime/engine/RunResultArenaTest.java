@@ -88,4 +88,45 @@ class RunResultArenaTest {
             s.close();
         }
     }
+
+    /** Outputs that are an input, a constant and an arena buffer: copied into the result, equal to run(Map, Map). */
+    @Test
+    void inputConstantAndArenaOutputsAreCopiedIntoTheResult() {
+        Graph g = SteadyStateModels.mlp().graph().toBuilder()
+                .output(Value.tensor("x", DType.FLOAT, 1, 64))
+                .output(Value.tensor("b2", DType.FLOAT, 10))
+                .build();
+        SessionOptions options = SessionOptions.builder().engine("native").threads(1).build();
+        try (Session s = Edgerun.session(Model.builder().graph(g).opset(17).build(), options);
+             Tensor x = Tensor.of(SteadyStateModels.values(64, 3), 1, 64);
+             Tensor y = Tensor.allocate(DType.FLOAT, 1, 10)) {
+            s.run(Map.of("x", x), Map.of("y", y));
+            for (int run = 0; run < 3; run++) {
+                try (RunResult r = s.run(Map.of("x", x))) {
+                    assertEquals(java.util.List.of("y", "x", "b2"), r.names());
+                    assertArrayEquals(y.toFloatArray(), r.get("y").toFloatArray(), 0f);
+                    assertArrayEquals(x.toFloatArray(), r.get("x").toFloatArray(), 0f);
+                    assertTrue(r.get("x").data().address() != x.data().address(), "an input output is a copy");
+                    assertArrayEquals(SteadyStateModels.values(10, 4), r.get("b2").toFloatArray(), 0f);
+                }
+            }
+        }
+    }
+
+    /** A graph listing one output twice still returns it once (the general path). */
+    @Test
+    void anOutputListedTwiceIsReturnedOnce() {
+        Graph g = SteadyStateModels.mlp().graph().toBuilder()
+                .output(Value.tensor("y", DType.FLOAT, 1, 10))
+                .build();
+        SessionOptions options = SessionOptions.builder().engine("native").threads(1).build();
+        try (Session s = Edgerun.session(Model.builder().graph(g).opset(17).build(), options);
+             Tensor x = Tensor.of(SteadyStateModels.values(64, 3), 1, 64);
+             Tensor y = Tensor.allocate(DType.FLOAT, 1, 10);
+             RunResult r = s.run(Map.of("x", x))) {
+            s.run(Map.of("x", x), Map.of("y", y));
+            assertEquals(1, r.size());
+            assertArrayEquals(y.toFloatArray(), r.get("y").toFloatArray(), 0f);
+        }
+    }
 }
