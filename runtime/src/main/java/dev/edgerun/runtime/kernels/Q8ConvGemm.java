@@ -11,9 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * float at compile time, the column matrix written into packed panels: by {@link Q8Im2Col}
  * straight from the 8-bit input for 1x1 unit-stride convolutions (the widening is the packing),
  * else by {@link F32Im2Col} from the group's input widened once (a k x k kernel reads each input
- * k*k times, and copying floats is cheaper than converting each time), then each row of {@code acc} requantized
- * into the 8-bit output ({@link Q8Quantize#requantize}, int32 bias added exactly). Scratch: the
- * packed columns, the accumulators and the widened input of one group. Thread-safe; rows of the column matrix, GEMM
+ * k*k times, and copying floats is cheaper than converting each time), then requantized into the
+ * 8-bit output: with 512-bit vectors by {@link Q8Gemm} straight from the registers of each finished
+ * tile, else each row of {@code acc} by {@link Q8Quantize#requantize} (int32 bias added exactly).
+ * Scratch: the packed columns, the accumulators (fused: only for reductions deeper than one K block)
+ * and the widened input of one group. Thread-safe; rows of the column matrix, GEMM
  * tiles and requantized rows are split over the threads of {@link Parallel}.
  */
 final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
@@ -30,6 +32,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private final long accBytes;         // accumulators of one group: [Mg, P] floats
     private final boolean pointwise;     // 1x1, unit stride, no padding: the input rows are the columns
     private final MemorySegment packedW; // [group] packed A of the int8 weights as float
+    private final Q8Gemm fused;          // requantizes in the GEMM's store, or null: a separate pass
+    private final Q8Gemm.Requant requant;
 
     /** Whether this kernel handles the geometry: 1 or 2 spatial axes. */
     static boolean supports(KernelProvider.ConvSpec g) {
@@ -72,9 +76,18 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         kc = cg * kh * kw;
         weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
         colBytes = (4 * gemm.packedBSize(kc, positions) + 63) & ~63L;
-        accBytes = (4L * mg * positions + 63) & ~63L;
+        fused = Q8Gemm.supports(species, spec.bias()) ? new Q8Gemm(gemm) : null;
+        requant = fused == null ? null : requantOf(spec);
+        // the fused product needs the float accumulators only for partial sums of a deep reduction
+        accBytes = fused != null && kc <= F32Gemm.KC ? 0 : (4L * mg * positions + 63) & ~63L;
         pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && positions == inPlane;
         packedW = packWeights(g);
+    }
+
+    private static Q8Gemm.Requant requantOf(KernelProvider.Q8ConvSpec spec) {
+        float[] bias = new float[spec.multipliers().length];
+        for (int m = 0; spec.bias() != null && m < bias.length; m++) bias[m] = spec.bias()[m];
+        return new Q8Gemm.Requant(bias, spec.multipliers(), spec.yZeroPoint(), spec.yMin(), spec.yMax());
     }
 
     private MemorySegment packWeights(KernelProvider.ConvSpec g) {
@@ -118,6 +131,11 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                     columnRows(from, fromOff, scratch, 0, kc);
                 } else {
                     columnsPar.forRange(kc, (r0, r1) -> columnRows(from, fromOff, scratch, r0, r1));
+                }
+                if (fused != null) {
+                    fused.multiply(mg, positions, kc, packedW, g * weightGroupBytes, scratch, 0, scratch, colBytes,
+                            y, yOff, requant, firstM, par);
+                    continue;
                 }
                 gemm.multiply(mg, positions, kc, packedW, g * weightGroupBytes, scratch, 0, scratch, colBytes, positions,
                         1f, false, null, par);

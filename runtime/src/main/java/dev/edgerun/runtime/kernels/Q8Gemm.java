@@ -1,0 +1,201 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link F32Gemm}'s blocked product over integer-valued packed operands whose last K block
+ * requantizes each register tile straight into 8-bit output rows: per output row (channel) m,
+ * {@code y = saturate(rint((acc + bias[m]) * multiplier[m]) + zp)} into {@code [lo, hi]}, the
+ * operations of {@link Q8Lanes#requantize} lane for lane, so the bytes are the same as the
+ * separate pass gives. The int32 accumulators never reach memory when K fits one block
+ * ({@link F32Gemm#KC}); deeper products keep their partial sums in a float buffer between blocks,
+ * written by F32Gemm's own micro-kernel. 512-bit vectors only (16 float lanes meet a 128-bit byte
+ * vector exactly; at narrower widths the JIT left these conversions unintrinsified, see
+ * {@link Q8Lanes#fast}). Biases must be exact in float32 (at most 2^24 in magnitude).
+ */
+final class Q8Gemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final int LANES = 16;
+    private static final int NR = 2 * LANES;
+    private static final int MR = F32Gemm.MR, KC = F32Gemm.KC, MC = F32Gemm.MC;
+    private static final float MAGIC = 12582912f; // 1.5 * 2^23, as Q8Lanes
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    private static final int EXACT_FLOAT_INT = 1 << 24;
+
+    private final F32Gemm gemm; // the float micro-kernel for partial blocks, and the threading threshold
+    private final F32Gemm.Micro micro;
+
+    /** The requantization of output row {@code first + i}: float bias (exact), multiplier, zero point, clamp. */
+    record Requant(float[] bias, float[] multiplier, int zeroPoint, int lo, int hi) {}
+
+    /** Whether the fused product serves {@code species} and these biases (null: none). */
+    static boolean supports(VectorSpecies<Float> species, int[] bias) {
+        if (species == null || species.vectorBitSize() != 512) return false;
+        for (int i = 0; bias != null && i < bias.length; i++) {
+            if (Math.abs((long) bias[i]) > EXACT_FLOAT_INT) return false;
+        }
+        return true;
+    }
+
+    /** Over {@code gemm}'s packed layouts; {@code gemm} must be 512-bit. */
+    Q8Gemm(F32Gemm gemm) {
+        if (!supports(gemm.species(), null)) throw new IllegalArgumentException("Q8Gemm needs 512-bit vectors, got " + gemm.species());
+        this.gemm = gemm;
+        this.micro = F32Gemm.Micro.of(gemm.species());
+    }
+
+    /**
+     * {@code y[i, j] = requant_{first+i}(A . B)[i, j]} for an {@code m x n} product over packed A
+     * (from {@code paOff}) and packed B (from {@code pbOff}); y rows of {@code n} bytes from
+     * {@code yOff}; {@code acc} ({@code m x n} floats from {@code accOff}) holds partial sums when
+     * {@code k > KC}.
+     */
+    void multiply(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+                  MemorySegment acc, long accOff, MemorySegment y, long yOff, Requant rq, int first, Parallel par) {
+        if (m == 0 || n == 0) return;
+        int nPanels = F32Gemm.ceilDiv(n, NR);
+        int mBlocks = F32Gemm.ceilDiv(m, MC);
+        int threads = gemm.parallelFor((long) m * n * k, par).threads();
+        int group = threads <= 1 ? nPanels : Math.max(1, F32Gemm.ceilDiv(nPanels * mBlocks, 4 * threads) / mBlocks);
+        group = Math.max(1, Math.min(nPanels, group));
+        int nGroups = F32Gemm.ceilDiv(nPanels, group);
+        int tasks = mBlocks * nGroups;
+        int g = group;
+        if (threads <= 1) {
+            runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, acc, accOff, y, yOff, rq, first);
+        } else {
+            par.forRange(tasks, (from, to) -> runTasks(from, to, nGroups, g, m, n, k, pa, paOff, pb, pbOff,
+                    acc, accOff, y, yOff, rq, first));
+        }
+    }
+
+    private void runTasks(int from, int to, int nGroups, int group, int m, int n, int k,
+                          MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+                          MemorySegment acc, long accOff, MemorySegment y, long yOff, Requant rq, int first) {
+        int nPanels = F32Gemm.ceilDiv(n, NR);
+        for (int t = from; t < to; t++) {
+            int m0 = (t / nGroups) * MC;
+            int m1 = Math.min(m, m0 + MC);
+            int jp0 = (t % nGroups) * group;
+            int jp1 = Math.min(nPanels, jp0 + group);
+            for (int p0 = 0; p0 < k; p0 += KC) { // k >= 1: a convolution reduces over at least one tap
+                int kc = Math.min(KC, k - p0);
+                boolean load = p0 > 0;
+                boolean last = p0 + KC >= k;
+                for (int jp = jp0; jp < jp1; jp++) {
+                    int j0 = jp * NR;
+                    int cols = Math.min(NR, n - j0);
+                    long bAt = pbOff + 4L * ((long) jp * NR * k + (long) p0 * NR);
+                    for (int i0 = m0; i0 < m1; i0 += MR) {
+                        int rows = Math.min(MR, m1 - i0);
+                        long aAt = paOff + 4L * ((long) i0 * k + (long) p0 * MR);
+                        long cAt = accOff + 4L * ((long) i0 * n + j0);
+                        if (last) {
+                            requantTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load,
+                                    y, yOff + (long) i0 * n + j0, rq, first + i0);
+                        } else {
+                            micro.tile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load, 1f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One MR x NR tile of the last K block: the products in registers, plus the partial sums of
+     * earlier blocks when {@code load}, requantized per row into {@code y} (rows {@code ld} bytes
+     * apart from {@code yAt}). Written out in one method (see F32Gemm.Micro: a helper taking vectors
+     * that the JIT does not inline boxes them).
+     */
+    private static void requantTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
+                                    long cAt, int ld, int rows, int cols, boolean load, MemorySegment y, long yAt,
+                                    Requant rq, int firstRow) {
+        long half = 4L * LANES;
+        long bStep = 4L * NR;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        long ap = aAt;
+        long bp = bAt;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bp, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bp + half, LE);
+            FloatVector x = FloatVector.broadcast(S, a.get(F, ap));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a.get(F, ap + 4));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a.get(F, ap + 8));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a.get(F, ap + 12));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a.get(F, ap + 16));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a.get(F, ap + 20));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            ap += 4L * MR;
+            bp += bStep;
+        }
+        long row = 4L * ld;
+        boolean full = cols == NR;
+        VectorMask<Float> m0 = S.indexInRange(0, cols);
+        VectorMask<Float> m1 = S.indexInRange(LANES, cols);
+        VectorMask<Byte> bm0 = B.indexInRange(0, cols);
+        VectorMask<Byte> bm1 = B.indexInRange(LANES, cols);
+        float qlo = rq.lo() - rq.zeroPoint(), qhi = rq.hi() - rq.zeroPoint();
+        int offset = MAGIC_BITS - rq.zeroPoint();
+        float[] bias = rq.bias(), multiplier = rq.multiplier();
+        for (int r = 0; r < rows; r++) {
+            FloatVector v0, v1;
+            switch (r) {
+                case 0 -> { v0 = c00; v1 = c01; }
+                case 1 -> { v0 = c10; v1 = c11; }
+                case 2 -> { v0 = c20; v1 = c21; }
+                case 3 -> { v0 = c30; v1 = c31; }
+                case 4 -> { v0 = c40; v1 = c41; }
+                default -> { v0 = c50; v1 = c51; }
+            }
+            if (load) {
+                long at = cAt + r * row;
+                v0 = v0.add(full ? FloatVector.fromMemorySegment(S, c, at, LE) : FloatVector.fromMemorySegment(S, c, at, LE, m0));
+                v1 = v1.add(full ? FloatVector.fromMemorySegment(S, c, at + half, LE)
+                        : FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
+            }
+            float bv = bias[firstRow + r], mv = multiplier[firstRow + r];
+            v0 = v0.add(bv).mul(mv);
+            v1 = v1.add(bv).mul(mv);
+            v0 = v0.blend(qlo, v0.compare(VectorOperators.GE, qlo).not());
+            v1 = v1.blend(qlo, v1.compare(VectorOperators.GE, qlo).not());
+            v0 = v0.blend(qhi, v0.compare(VectorOperators.GT, qhi));
+            v1 = v1.blend(qhi, v1.compare(VectorOperators.GT, qhi));
+            IntVector q0 = v0.add(MAGIC).reinterpretAsInts().sub(offset);
+            IntVector q1 = v1.add(MAGIC).reinterpretAsInts().sub(offset);
+            ByteVector y0 = (ByteVector) q0.convertShape(VectorOperators.I2B, B, 0);
+            ByteVector y1 = (ByteVector) q1.convertShape(VectorOperators.I2B, B, 0);
+            long to = yAt + (long) r * ld;
+            if (full) {
+                y0.intoMemorySegment(y, to, LE);
+                y1.intoMemorySegment(y, to + LANES, LE);
+            } else {
+                y0.intoMemorySegment(y, to, LE, bm0);
+                y1.intoMemorySegment(y, to + LANES, LE, bm1);
+            }
+        }
+    }
+}
