@@ -176,6 +176,7 @@ final class GraphOptimizer {
         int other = add.inputs().get(0).equals(mm.outputs().get(0)) ? 1 : 0;
         if (add.inputs().get(other).equals(mm.outputs().get(0))) return;
         Tensor bias = floatConstant(add.inputs(), other);
+        if (scan.producer.getOrDefault(add.inputs().get(other), -1) > i) return;   // a Constant node after the MatMul
         if (bias == null || bias.shape().rank() != 1 || bias.elementCount() != w.shape().dim(1)) return;
         List<String> inputs = List.of(mm.inputs().get(0), mm.inputs().get(1), add.inputs().get(other));
         nodes.set(i, rebuild(mm, inputs, add.outputs().get(0)).attribute(MatMul.FUSED_BIAS_ATTR, 1L).build());
