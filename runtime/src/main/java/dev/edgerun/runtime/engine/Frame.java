@@ -6,6 +6,7 @@ import dev.edgerun.runtime.ResourceLimitException;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.RunContext;
 import dev.edgerun.runtime.ops.Subgraph;
@@ -21,7 +22,7 @@ import java.util.Map;
  * Frames are pooled by their plan, so a steady-state run reuses everything. One frame serves one
  * run at a time; it is also the {@link RunContext} every kernel of that run sees.
  */
-final class Frame implements RunContext, AutoCloseable {
+final class Frame implements RunContext, Parallel, AutoCloseable {
     private static final int MAX_EXTRA_OUTPUTS = 8;
 
     final Plan plan;
@@ -217,6 +218,17 @@ final class Frame implements RunContext, AutoCloseable {
     @Override
     public void parallelFor(int n, RangeBody body) {
         plan.env.pool.parallelFor(n, body);
+    }
+
+    /** As a {@link Parallel} ({@link Parallel#of} hands the frame itself to kernels): the session's pool. */
+    @Override
+    public void forRange(int n, RangeBody body) {
+        plan.env.pool.parallelFor(n, body);
+    }
+
+    @Override
+    public int threads() {
+        return plan.env.pool.threads();
     }
 
     @Override

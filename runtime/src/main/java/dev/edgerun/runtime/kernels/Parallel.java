@@ -25,9 +25,14 @@ public interface Parallel {
     /** Threads that may run ranges at once; kernels size their work split by it. */
     int threads();
 
-    /** The session's threads behind a run context; {@link #SERIAL} when it has one. */
+    /**
+     * The session's threads behind a run context; {@link #SERIAL} when it has one. A context that
+     * is itself a {@code Parallel} over the same threads (the native engine's run frame) is
+     * returned as it is, so that a run with several threads creates no adapter per kernel call.
+     */
     static Parallel of(RunContext ctx, int threads) {
         if (threads <= 1) return SERIAL;
+        if (ctx instanceof Parallel p && p.threads() == threads) return p;
         return new Parallel() {
             @Override public void forRange(int n, RunContext.RangeBody body) {
                 ctx.parallelFor(n, body);

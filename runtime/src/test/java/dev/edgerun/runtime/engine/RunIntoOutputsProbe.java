@@ -9,8 +9,8 @@ import java.lang.management.ManagementFactory;
 import java.util.Map;
 
 /**
- * Prints the heap bytes per {@link Session#run(Map, Map)} of planned models, one line "model bytes"
- * each. Run in a JVM of its own by {@link RunIntoOutputsTest}, as the element-wise
+ * Prints the heap bytes per {@link Session#run(Map, Map)} of planned models at 1 and 2 threads, one
+ * line "model bytes" each. Run in a JVM of its own by {@link RunIntoOutputsTest}, as the element-wise
  * {@code AllocationProbe}: the Vector API compiles to allocation-free code only while a JVM uses one
  * vector width.
  */
@@ -20,12 +20,15 @@ public final class RunIntoOutputsProbe {
     private RunIntoOutputsProbe() {}
 
     public static void main(String[] args) {
-        probe("mlp", SteadyStateModels.mlp());
-        probe("dscnn", SteadyStateModels.dscnn());
+        probe("mlp", SteadyStateModels.mlp(), 1);
+        probe("dscnn", SteadyStateModels.dscnn(), 1);
+        // Two threads: kernels under the threading thresholds must not allocate a Parallel adapter per call.
+        probe("mlp2", SteadyStateModels.mlp(), 2);
+        probe("dscnn2", SteadyStateModels.dscnn(), 2);
     }
 
-    private static void probe(String name, Model model) {
-        SessionOptions options = SessionOptions.builder().engine("native").threads(1).build();
+    private static void probe(String name, Model model, int threads) {
+        SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
         try (Session s = Edgerun.session(model, options);
              Tensor x = Tensor.of(SteadyStateModels.values((int) SteadyStateModels.inputShape(model).elementCount(), 3),
                      SteadyStateModels.inputShape(model).dims());

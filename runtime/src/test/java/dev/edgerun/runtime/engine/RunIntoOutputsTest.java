@@ -97,11 +97,11 @@ class RunIntoOutputsTest {
         int lines = 0;
         for (String line : output.split("\n")) {
             String[] parts = line.trim().split(" ");
-            if (parts.length != 2 || !(parts[0].equals("mlp") || parts[0].equals("dscnn"))) continue;
+            if (parts.length != 2 || !List.of("mlp", "dscnn", "mlp2", "dscnn2").contains(parts[0])) continue;
             assertEquals("0", parts[1], parts[0] + " allocates " + parts[1] + " bytes per run; probe output:\n" + output);
             lines++;
         }
-        assertEquals(2, lines, output);
+        assertEquals(4, lines, output);
     }
 
     private static Tensor input(Model m) {
