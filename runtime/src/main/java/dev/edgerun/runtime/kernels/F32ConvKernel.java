@@ -8,8 +8,9 @@ import java.lang.foreign.ValueLayout;
  * General float32 convolution as GEMM: per image and group, {@code Y_g[Mg, P] = W_g[Mg, Kc] .
  * col(X_g)[Kc, P]} where {@code Kc = C/group * prod(kernel)} and {@code P} is the number of output
  * positions. The column matrix is written by {@link F32Im2Col} straight into packed panels; a 1x1
- * unit-stride unpadded convolution packs the input itself (no im2col). The bias is written first
- * and the product accumulated onto it; constant weights are packed once here.
+ * unit-stride unpadded convolution packs the input itself (no im2col). The bias and a Relu/Clip
+ * are applied in the GEMM's registers before its single store ({@link F32Gemm#multiplyBiased});
+ * constant weights are packed once here.
  */
 public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -23,6 +24,15 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final long weightGroupBytes; // packed A of one group
     private final long colBytes;
     private final MemorySegment packedW; // null when the weights are packed per run
+    private final F32PaddedIm2Col padded; // vector im2col through padded planes, or null
+    private final long padOff;            // its padded input in scratch, after the columns (and weights packed per run)
+    private final int blockPanels;        // column block in B panels; 0: the whole column matrix at once
+    private final long blockBytes;        // one block's packed columns (CHUNKS of them in scratch)
+
+    /** Packed columns per block when blocking: stays in L2 while the GEMM runs over it. */
+    static final long BLOCK_BYTES = 512 << 10;
+    /** Blocking only while a group's weights fit in L2 next to the block: the GEMM streams them once per block. */
+    static final long BLOCK_MAX_WEIGHT_BYTES = 1 << 20;
 
     public F32ConvKernel(KernelProvider.ConvSpec spec, F32Gemm gemm) {
         if (spec.dtype() != DType.FLOAT) throw new IllegalArgumentException("F32ConvKernel needs float32, got " + spec);
@@ -55,13 +65,34 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         pointwise = unit && pos == plane;
         fast2d = rank <= 2;
         weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
-        colBytes = 4 * gemm.packedBSize(kc, positions);
+        padded = pointwise || rank > 2 ? null : paddedIm2Col(spec, gemm, rank);
+        long fullColumns = 4 * gemm.packedBSize(kc, positions);
+        long panelBytes = 4L * kc * gemm.nr();
+        int panels = (positions + gemm.nr() - 1) / gemm.nr();
+        int perBlock = (int) Math.max(1, BLOCK_BYTES / panelBytes);
+        boolean blocked = padded != null && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES && fullColumns > 2 * BLOCK_BYTES
+                && perBlock < panels;
+        blockPanels = blocked ? perBlock : 0;
+        blockBytes = blocked ? perBlock * panelBytes : 0;
+        colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
         if (spec.constantWeight() != null) {
             packedW = F32Gemm.allocatePacked(weightGroupBytes * group);
             packWeights(spec.constantWeight().data(), packedW, 0);
         } else {
             packedW = null;
         }
+        padOff = colBytes + (packedW == null ? weightGroupBytes * group : 0);
+    }
+
+    private F32PaddedIm2Col paddedIm2Col(KernelProvider.ConvSpec spec, F32Gemm gemm, int rank) {
+        int[] s = spec.strides(), p = spec.padsBegin(), d = spec.dilations();
+        int a = rank - 1; // the column axis
+        if (!F32PaddedIm2Col.supports(gemm.species(), s[a])) return null;
+        return rank == 2
+                ? new F32PaddedIm2Col(gemm.species(), cg, in[0], in[1], kernel[0], kernel[1], s[0], s[1], p[0], p[1],
+                        d[0], d[1], out[0], out[1], gemm.nr())
+                : new F32PaddedIm2Col(gemm.species(), cg, 1, in[0], 1, kernel[0], 1, s[0], 0, p[0], 1, d[0],
+                        1, out[0], gemm.nr());
     }
 
     private void packWeights(MemorySegment w, MemorySegment dst, long dstOff) {
@@ -72,7 +103,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
 
     @Override
     public long scratchBytes() {
-        return colBytes + (packedW == null ? weightGroupBytes * group : 0);
+        return padOff + (padded == null ? 0 : padded.paddedBytes());
     }
 
     @Override
@@ -90,11 +121,58 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
             for (int g = 0; g < group; g++) {
                 long xOff = 4L * ((long) n * channels + (long) g * cg) * inPlane;
                 long yOff = 4L * ((long) n * outChannels + (long) g * mg) * positions;
-                buildColumns(x, xOff, scratch, par);
-                if (hasBias) fillBias(bias, g, y, yOff);
-                gemm.multiply(mg, positions, kc, pw, pwOff + g * weightGroupBytes, scratch, 0, y, yOff, positions,
-                        1f, hasBias, spec.epilogue(), par);
+                MemorySegment b = hasBias ? bias : null;
+                long a = pwOff + g * weightGroupBytes;
+                if (padded == null) {
+                    buildColumns(x, xOff, scratch, par);
+                } else {
+                    Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
+                    padded.padInput(x, xOff, scratch, padOff, split);
+                    if (blockPanels > 0) {
+                        blocks(pw, a, b, g, y, yOff, scratch, split);
+                        continue;
+                    }
+                    if (split.threads() <= 1) {
+                        padded.columns(scratch, padOff, 0, kc, 0, positions, scratch, 0);
+                    } else {
+                        split.forRange(kc, (r0, r1) -> padded.columns(scratch, padOff, r0, r1, 0, positions, scratch, 0));
+                    }
+                }
+                gemm.multiplyBiased(mg, positions, kc, pw, a, scratch, 0, y, yOff, positions, b, 4L * g * mg,
+                        spec.epilogue(), par);
             }
+        }
+    }
+
+    /**
+     * The product a column block at a time: each block's packed columns are built from the padded
+     * input and multiplied while in cache. Blocks split over threads in fixed ranges, each with its
+     * own block buffer, so both cores run im2col and GEMM with no hand-over between the two.
+     */
+    private void blocks(MemorySegment pw, long a, MemorySegment bias, int g, MemorySegment y, long yOff,
+                        MemorySegment scratch, Parallel split) {
+        int count = (positions + blockPanels * gemm.nr() - 1) / (blockPanels * gemm.nr());
+        int chunks = F32PaddedIm2Col.CHUNKS;
+        if (split.threads() <= 1) {
+            blockRange(0, count, 0, pw, a, bias, g, y, yOff, scratch);
+        } else {
+            split.forRange(chunks, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, pw, a, bias, g, y, yOff, scratch);
+                }
+            });
+        }
+    }
+
+    private void blockRange(int b0, int b1, int chunk, MemorySegment pw, long a, MemorySegment bias, int g,
+                            MemorySegment y, long yOff, MemorySegment scratch) {
+        long colAt = chunk * blockBytes;
+        int step = blockPanels * gemm.nr();
+        for (int blk = b0; blk < b1; blk++) {
+            int q0 = blk * step, q1 = Math.min(positions, q0 + step);
+            padded.columns(scratch, padOff, 0, kc, q0, q1, scratch, colAt);
+            gemm.multiplyBiased(mg, q1 - q0, kc, pw, a, scratch, colAt, y, yOff + 4L * q0, positions, bias, 4L * g * mg,
+                    spec.epilogue(), Parallel.SERIAL);
         }
     }
 
@@ -127,16 +205,10 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         }
     }
 
-    private void fillBias(MemorySegment bias, int g, MemorySegment y, long yOff) {
-        for (int i = 0; i < mg; i++) {
-            float b = bias.getAtIndex(F, (long) g * mg + i);
-            long row = yOff + 4L * i * positions;
-            for (int q = 0; q < positions; q++) y.set(F, row + 4L * q, b);
-        }
-    }
-
     @Override
     public String toString() {
-        return "F32Conv(im2col+gemm" + (pointwise ? ", pointwise" : "") + ") " + spec;
+        String how = pointwise ? ", pointwise" : blockPanels > 0 ? ", padded im2col in blocks of " + blockPanels + " panels"
+                : padded != null ? ", padded im2col" : "";
+        return "F32Conv(im2col+gemm" + how + ") " + spec;
     }
 }
