@@ -2,6 +2,7 @@ package dev.edgerun.onnx;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.edgerun.onnx.proto.Onnx.ModelProto;
 import dev.edgerun.runtime.ModelFormatException;
 import dev.edgerun.runtime.ir.Model;
@@ -46,11 +47,17 @@ public final class OnnxModels {
 
     private OnnxModels() {}
 
-    /** Reads a model file; its external data is resolved inside the file's folder. */
+    /**
+     * Reads a model file; its external data is resolved inside the file's folder. The file is
+     * parsed from a memory mapping that is unmapped as soon as the model is built (the model holds
+     * copies of its inline tensors), so its pages do not stay resident until a garbage collection.
+     */
     public static Model read(Path file) {
         Path folder = file.toAbsolutePath().getParent();
-        ModelProto proto = parse(file);
-        return convert(proto, file.getFileName().toString(), folder, new Model.Source("onnx", file, null));
+        try (Arena parseBuffer = Arena.ofConfined()) {
+            ModelProto proto = parse(file, parseBuffer);
+            return convert(proto, file.getFileName().toString(), folder, new Model.Source("onnx", file, null));
+        }
     }
 
     /**
@@ -122,15 +129,24 @@ public final class OnnxModels {
 
     /** The parsed protobuf of a model file, for tools that need fields the IR does not keep. */
     public static ModelProto parse(Path file) {
+        return parse(file, null);
+    }
+
+    /**
+     * Parses straight from the mapped file: tensor bytes alias the mapping until they are copied.
+     * With {@code mapping} null the mapping lives as long as the returned proto; otherwise it is
+     * unmapped when that arena closes, after which the proto's bytes must not be read (they throw).
+     */
+    private static ModelProto parse(Path file, Arena mapping) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE) {
                 throw new ModelFormatException(file + ": " + size + " bytes, more than a protobuf message may hold (2 GiB);"
                         + " store the weights as external data");
             }
-            // Parse straight from the mapped file; tensor bytes alias it until they are copied.
-            ByteBuffer mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            return parse(CodedInputStream.newInstance(mapped), file.toString());
+            ByteBuffer mapped = mapping == null ? ch.map(FileChannel.MapMode.READ_ONLY, 0, size)
+                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, mapping).asByteBuffer();
+            return parse(UnsafeByteOperations.unsafeWrap(mapped).newCodedInput(), file.toString());
         } catch (IOException e) {
             if (!Files.exists(file)) throw new ModelFormatException(file + ": no such file", e);
             throw new ModelFormatException(file + ": cannot read: " + e, e);
@@ -138,9 +154,14 @@ public final class OnnxModels {
     }
 
     static ModelProto parse(byte[] bytes, String where) {
-        return parse(CodedInputStream.newInstance(bytes), where);
+        return parse(UnsafeByteOperations.unsafeWrap(bytes).newCodedInput(), where);
     }
 
+    /**
+     * {@code in} must come from a ByteString over bytes that do not change while the proto is in use
+     * ({@link UnsafeByteOperations#unsafeWrap}): only then does protobuf alias {@code bytes} fields
+     * (tensor data) instead of copying each into a new heap array.
+     */
     private static ModelProto parse(CodedInputStream in, String where) {
         in.enableAliasing(true);
         in.setSizeLimit(Integer.MAX_VALUE);
