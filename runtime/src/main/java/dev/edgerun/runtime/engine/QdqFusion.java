@@ -5,6 +5,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
+import dev.edgerun.runtime.ops.quant.QLinearAdd;
 import dev.edgerun.runtime.ops.quant.QLinearConv;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,9 @@ import java.util.Map;
  * </pre>
  * into one {@code QLinearConv} (the activation becomes the clamp {@link QLinearConv#OUTPUT_MIN_ATTR}
  * .. {@link QLinearConv#OUTPUT_MAX_ATTR} in the quantized domain, exact because quantization is
- * monotonic) or one {@code QLinearMatMul}, whose output is the Q's output.
+ * monotonic) or one {@code QLinearMatMul}, whose output is the Q's output; and
+ * {@code Q([Relu | Clip](Add(DQ(a), DQ(b))))} into one {@link QLinearAdd} (same float32 arithmetic,
+ * same bytes).
  * <p>
  * Applies only when the result is what the float graph computes up to rounding: x, y (and a)
  * quantized per tensor with constant scales and zero points; constant int8 weights, per tensor or
@@ -30,7 +33,7 @@ import java.util.Map;
 final class QdqFusion {
 
     /** The rewritten graph, what was fused, and the tensors created here (zero points), owned by the session. */
-    record Result(Graph graph, int fusedConvs, int fusedMatMuls, List<Tensor> created) {}
+    record Result(Graph graph, int fusedConvs, int fusedMatMuls, int fusedAdds, List<Tensor> created) {}
 
     /** A constant input of a QLinear node. */
     private record Operand(String name, Tensor value) {}
@@ -52,6 +55,7 @@ final class QdqFusion {
     private final List<Tensor> created = new ArrayList<>();
     private int fusedConvs;
     private int fusedMatMuls;
+    private int fusedAdds;
 
     private QdqFusion(Graph graph, long opset) {
         this.graph = graph;
@@ -63,17 +67,17 @@ final class QdqFusion {
 
     /** Fuses the QDQ patterns of {@code graph}, a main graph whose default ONNX opset is {@code opset}. */
     static Result fuse(Graph graph, long opset) {
-        if (graph.nodes().stream().noneMatch(n -> n.opType().equals("QuantizeLinear"))) return new Result(graph, 0, 0, List.of());
+        if (graph.nodes().stream().noneMatch(n -> n.opType().equals("QuantizeLinear"))) return new Result(graph, 0, 0, 0, List.of());
         QdqFusion f = new QdqFusion(graph, opset);
         for (int i = 0; i < f.nodes.size(); i++) {
             Node n = f.nodes.get(i);
             if (n != null && n.opType().equals("QuantizeLinear") && n.domain().isEmpty()) f.tryFuse(i);
         }
-        if (f.fusedConvs + f.fusedMatMuls == 0) return new Result(graph, 0, 0, List.of());
+        if (f.fusedConvs + f.fusedMatMuls + f.fusedAdds == 0) return new Result(graph, 0, 0, 0, List.of());
         Graph.Builder b = graph.toBuilder().clearNodes().nodes(f.nodes.stream().filter(n -> n != null).toList());
         for (String name : graph.initializers().keySet()) if (!f.initializers.containsKey(name)) b.removeInitializer(name);
         for (var e : f.initializers.entrySet()) b.initializer(e.getKey(), e.getValue());
-        return new Result(b.build(), f.fusedConvs, f.fusedMatMuls, List.copyOf(f.created));
+        return new Result(b.build(), f.fusedConvs, f.fusedMatMuls, f.fusedAdds, List.copyOf(f.created));
     }
 
     // ---------------------------------------------------------------- matching
@@ -95,6 +99,7 @@ final class QdqFusion {
         if (op.outputs().size() != 1) return;
         if (op.opType().equals("Conv")) fuseConv(p, act, qi, ys, yz);
         else if (op.opType().equals("MatMul") && act < 0) fuseMatMul(p, qi, ys, yz);
+        else if (op.opType().equals("Add")) fuseAdd(p, act, qi, ys, yz);
     }
 
     /** The default-domain node that produces {@code value}, read only by node {@code reader}; -1 otherwise. */
@@ -149,6 +154,28 @@ final class QdqFusion {
                 .inputs(inputs).outputs(nodes.get(qi).outputs().get(0)).build();
         replace(qi, n, mi, -1);
         fusedMatMuls++;
+    }
+
+    /**
+     * Fuses {@code Q(act?(Add(DQ(a), DQ(b))))} (residual connections) into one {@link QLinearAdd}
+     * of the 8-bit inputs, which computes what the three nodes compute in float32, so the bytes do
+     * not change; the activation becomes a clamp as for convolutions.
+     */
+    private void fuseAdd(int ai, int act, int qi, Operand ys, OutputZero yz) {
+        Node add = nodes.get(ai);
+        if (add.inputs().size() != 2) return;
+        Dequantized a = activation(add.inputs().get(0));
+        Dequantized b = activation(add.inputs().get(1));
+        if (a == null || b == null) return;
+        long[] clamp = act < 0 ? null : clamp(nodes.get(act), ys.value().getFloat(0), yz.value(), yz.type());
+        if (act >= 0 && clamp == null) return;
+        List<String> inputs = List.of(a.quantized(), a.scale().name(), a.zero().name(), b.quantized(), b.scale().name(),
+                b.zero().name(), ys.name(), zeroName(yz, nodes.get(qi)));
+        Node.Builder n = Node.builder("QLinearAdd").domain(QLinearAdd.DOMAIN).name(add.name()).docString(add.docString())
+                .inputs(inputs).outputs(nodes.get(qi).outputs().get(0));
+        if (clamp != null) n.attribute(QLinearConv.OUTPUT_MIN_ATTR, clamp[0]).attribute(QLinearConv.OUTPUT_MAX_ATTR, clamp[1]);
+        replace(qi, n.build(), ai, act);
+        fusedAdds++;
     }
 
     /** The per-tensor DequantizeLinear producing {@code value} (from a non-constant 8-bit tensor), or null. */

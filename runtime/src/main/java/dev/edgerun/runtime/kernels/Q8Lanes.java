@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -236,6 +237,45 @@ abstract sealed class Q8Lanes {
                 f.rearrange(oddFirst()).intoMemorySegment(odd, oddOff + 4L * at, LE, f32().indexInRange(0, odds));
             }
         }
+    }
+
+    /**
+     * The sum of two dequantized 8-bit tensors quantized again, as DequantizeLinear, Add and
+     * QuantizeLinear compute it in float32: {@code y[i] = saturate(rint(((a[i] - za) * sa + (b[i] - zb) * sb) / sc) + zc)}
+     * into {@code [lo, hi]}; returns the elements done (a multiple of the lanes).
+     */
+    final long addQuantized(MemorySegment a, long aOff, boolean aSigned, float sa, int za,
+                            MemorySegment b, long bOff, boolean bSigned, float sb, int zb,
+                            MemorySegment y, long yOff, long count, float sc, int zc, int lo, int hi) {
+        VectorSpecies<Byte> bs = i8();
+        int n = lanes();
+        float qlo = lo - zc, qhi = hi - zc;
+        int offset = MAGIC_BITS - zc;
+        VectorMask<Byte> first = bs.indexInRange(0, n);
+        long i = 0;
+        for (; i + n <= count; i += n) {
+            ByteVector va = exact() ? ByteVector.fromMemorySegment(bs, a, aOff + i, LE)
+                    : ByteVector.fromMemorySegment(bs, a, aOff + i, LE, first);
+            ByteVector vb = exact() ? ByteVector.fromMemorySegment(bs, b, bOff + i, LE)
+                    : ByteVector.fromMemorySegment(bs, b, bOff + i, LE, first);
+            IntVector ia = aSigned ? (IntVector) va.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) va.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            IntVector ib = bSigned ? (IntVector) vb.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) vb.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            FloatVector fa = ((FloatVector) ia.sub(za).convert(VectorOperators.I2F, 0)).mul(sa);
+            FloatVector fb = ((FloatVector) ib.sub(zb).convert(VectorOperators.I2F, 0)).mul(sb);
+            FloatVector f = fa.add(fb).div(sc);
+            f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
+            f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
+            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
+            ByteVector out = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
+            if (exact()) {
+                out.intoMemorySegment(y, yOff + i, LE);
+            } else {
+                out.intoMemorySegment(y, yOff + i, LE, first);
+            }
+        }
+        return i;
     }
 
     /** Lanes 0, 2, 4, ... then 1, 3, 5, ... */

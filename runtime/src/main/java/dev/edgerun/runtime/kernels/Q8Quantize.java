@@ -106,6 +106,26 @@ public final class Q8Quantize {
     }
 
     /**
+     * {@code y[i] = saturate(rint(((a[i] - za) * sa + (b[i] - zb) * sb) / sc) + zc)} into
+     * {@code [lo, hi]} for {@code count} elements: DequantizeLinear of both inputs, a float32 Add
+     * and QuantizeLinear in one pass, with the same float32 operations and so the same bytes.
+     * {@code aStep}/{@code bStep} are 1, or 0 for an input broadcast over the run (scalar loop).
+     */
+    public static void addQuantized(VectorSpecies<Float> species, MemorySegment a, long aOff, int aStep, boolean aSigned,
+                                    float sa, int za, MemorySegment b, long bOff, int bStep, boolean bSigned, float sb,
+                                    int zb, MemorySegment y, long yOff, long count, float sc, int zc, int lo, int hi) {
+        Q8Lanes lanes = aStep == 1 && bStep == 1 ? Q8Lanes.fast(species) : null;
+        long i = lanes == null ? 0
+                : lanes.addQuantized(a, aOff, aSigned, sa, za, b, bOff, bSigned, sb, zb, y, yOff, count, sc, zc, lo, hi);
+        for (; i < count; i++) {
+            float fa = (float) (load(a, aOff + i * aStep, aSigned) - za) * sa;
+            float fb = (float) (load(b, bOff + i * bStep, bSigned) - zb) * sb;
+            float q = (fa + fb) / sc;
+            y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) saturate(Math.rint(q) + zc, lo, hi));
+        }
+    }
+
+    /**
      * ONNX Runtime's requantization of an int32 accumulator (MlasRequantizeOutput):
      * {@code saturate(rint(float(acc) * multiplier) + zp)} with a float32 product, rounding half
      * to even, clamped to {@code [lo, hi]}.

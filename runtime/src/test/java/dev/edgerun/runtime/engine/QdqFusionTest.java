@@ -56,8 +56,8 @@ class QdqFusionTest {
                 Outcome plain = run(m, NONE, x);
                 Outcome fused = run(m, ALL, x);
                 assertEquals(new NativeSession.Optimizations(0, 0, 0, 4), fused.optimizations());
-                assertEquals(Map.of("Add", 1, "DequantizeLinear", 3, "QLinearConv", 3, "QLinearMatMul", 1,
-                        "QuantizeLinear", 2), fused.opTypes(), "the residual Add keeps its two DequantizeLinear");
+                assertEquals(Map.of("DequantizeLinear", 1, "QLinearAdd", 1, "QLinearConv", 3, "QLinearMatMul", 1,
+                        "QuantizeLinear", 1), fused.opTypes(), "the residual Add runs on the 8-bit values");
                 assertEquals(3, plain.opTypes().get("Conv"));
                 differing += assertWithinOneStep(plain.y(), fused.y());
             }
@@ -115,6 +115,77 @@ class QdqFusionTest {
                 assertTrue(Math.abs(plain.y()[i] - fused.y()[i]) <= 2f / 255 * 1.0001f, "y[" + i + "]");
             }
         }
+    }
+
+    /**
+     * Q(Relu(Add(DQ(a), DQ(b)))) and a broadcast Q(Add(DQ(a), DQ(c))) become QLinearAdd, which
+     * computes what the unfused nodes compute in float32: the same bytes, at 1 and 2 threads (the
+     * tensors are large enough to be split), with uint8 and int8 operands.
+     */
+    @Test
+    void residualAddsBecomeQLinearAddWithTheSameBytes() {
+        Random random = new Random(15);
+        List<Tensor> owned = new ArrayList<>();
+        Graph.Builder g = Graph.builder("qadd");
+        long[] dims = {1, 3, 130, 201};
+        g.input(Value.tensor("a", DType.FLOAT, dims));
+        g.input(Value.tensor("b", DType.FLOAT, dims));
+        g.input(Value.tensor("c", DType.FLOAT, 3, 1, 1));
+        String a = quantize(g, owned, "a", 1f / 255, 0);
+        String b = quantizeSigned(g, owned, "b", 3f / 255, -7);
+        String c = quantize(g, owned, "c", 2f / 255, 100);
+        g.node("Add", List.of(a, b), List.of("sum"));
+        g.node("Relu", List.of("sum"), List.of("relu"));
+        quantize(g, owned, "relu", 2f / 255, 50, "y");
+        g.node("Add", List.of(a, c), List.of("sum2"));
+        quantizeSigned(g, owned, "sum2", 1.5f / 255, 3, "y2");
+        g.output(Value.tensor("y", DType.FLOAT, dims));
+        g.output(Value.tensor("y2", DType.FLOAT, dims));
+        int count = (int) (dims[1] * dims[2] * dims[3]);
+        try (Model m = Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+             Tensor ta = Tensor.of(uniform(random, count, -0.5f, 1.5f), dims);
+             Tensor tb = Tensor.of(uniform(random, count, -1.5f, 1f), dims);
+             Tensor tc = Tensor.of(uniform(random, 3, -0.5f, 0.5f), 3, 1, 1)) {
+            Map<String, Tensor> in = Map.of("a", ta, "b", tb, "c", tc);
+            for (int threads = 1; threads <= 2; threads++) {
+                SessionOptions none = SessionOptions.builder().engine("native").threads(threads).providerOption("profile", "true")
+                        .optimization(SessionOptions.OptimizationLevel.NONE).build();
+                SessionOptions all = SessionOptions.builder().engine("native").threads(threads).providerOption("profile", "true").build();
+                try (NativeSession plain = (NativeSession) Edgerun.session(m, none); NativeSession fused = (NativeSession) Edgerun.session(m, all);
+                     RunResult p = plain.run(in); RunResult f = fused.run(in)) {
+                    Map<String, Integer> ops = new TreeMap<>();
+                    for (NativeSession.NodeProfile n : fused.profile()) ops.merge(n.opType(), 1, Integer::sum);
+                    assertEquals(2, ops.get("QLinearAdd"), ops.toString());
+                    assertEquals(null, ops.get("Add"), ops.toString());
+                    float[] py = p.get("y").toFloatArray(), fy = f.get("y").toFloatArray();
+                    float[] py2 = p.get("y2").toFloatArray(), fy2 = f.get("y2").toFloatArray();
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(py, fy, "y at " + threads + " threads");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(py2, fy2, "y2 at " + threads + " threads");
+                    float lowest = Float.MAX_VALUE;
+                    for (float v : fy) lowest = Math.min(lowest, v);
+                    assertEquals(0f, lowest, "the fused Relu clamps at Q(0)");
+                }
+            }
+        }
+    }
+
+    private static float[] uniform(Random random, int n, float lo, float hi) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = lo + (hi - lo) * random.nextFloat();
+        return v;
+    }
+
+    /** Q then DQ of {@code t} with an int8 zero point; returns the dequantized name. */
+    private static String quantizeSigned(Graph.Builder g, List<Tensor> owned, String t, float scale, int zero) {
+        return quantizeSigned(g, owned, t, scale, zero, t + "_dq");
+    }
+
+    private static String quantizeSigned(Graph.Builder g, List<Tensor> owned, String t, float scale, int zero, String out) {
+        g.initializer(t + "_s", own(owned, Tensor.of(new float[] {scale})));
+        g.initializer(t + "_z", own(owned, Tensor.of(DType.INT8, new byte[] {(byte) zero})));
+        g.node("QuantizeLinear", List.of(t, t + "_s", t + "_z"), List.of(t + "_q"));
+        g.node("DequantizeLinear", List.of(t + "_q", t + "_s", t + "_z"), List.of(out));
+        return out;
     }
 
     @Test
