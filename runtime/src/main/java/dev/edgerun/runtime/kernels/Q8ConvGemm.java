@@ -10,8 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code acc[Mg, P] = W_g[Mg, Kc] . col(x_g - zx)[Kc, P]} with the int8 weights packed once as
  * float at compile time, the column matrix written into packed panels: by {@link Q8Im2Col}
  * straight from the 8-bit input for 1x1 unit-stride convolutions (the widening is the packing),
- * else by {@link F32Im2Col} from the group's input widened once (a k x k kernel reads each input
- * k*k times, and copying floats is cheaper than converting each time), then requantized into the
+ * else from the group's input widened once (a k x k kernel reads each input k*k times, and copying
+ * floats is cheaper than converting each time) by {@link F32PaddedIm2Col} (with vectors; large
+ * column matrices are built and multiplied a block at a time while in cache, as F32ConvKernel
+ * does) or {@link F32Im2Col}, then requantized into the
  * 8-bit output: with 512-bit vectors by {@link Q8Gemm} straight from the registers of each finished
  * tile, else each row of {@code acc} by {@link Q8Quantize#requantize} (int32 bias added exactly).
  * Scratch: the packed columns, the accumulators (fused: only for reductions deeper than one K block)
@@ -20,6 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Packed columns built and multiplied per block while in cache (as F32ConvKernel: 512 KiB). */
+    private static final long BLOCK_BYTES = 512 << 10;
+    /** Packed weights of a group up to this size stay in cache across blocks (as F32ConvKernel). */
+    private static final long BLOCK_MAX_WEIGHT_BYTES = 1 << 20;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final VectorSpecies<Float> species; // null: scalar
@@ -28,12 +34,15 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private final int h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow; // 1-D: the height terms are 1 and 0
     private final long inPlane;
     private final long weightGroupBytes; // packed A of one group
-    private final long colBytes;         // packed B: [ceil(P/nr)][Kc][nr] floats
-    private final long accBytes;         // accumulators of one group: [Mg, P] floats
     private final boolean pointwise;     // 1x1, unit stride, no padding: the input rows are the columns
     private final MemorySegment packedW; // [group] packed A of the int8 weights as float
     private final Q8Gemm fused;          // requantizes in the GEMM's store, or null: a separate pass
     private final Q8Gemm.Requant requant;
+    private final F32PaddedIm2Col padded; // vector im2col through zero-padded planes, or null
+    private final int blockPanels;       // > 0: columns built and multiplied this many panels at a time
+    private final long blockBytes, blockAccBytes; // per chunk of blocks: packed columns, partial sums
+    // scratch: [packed columns][float accumulators][widened input][padded planes]
+    private final long colBytes, accOff, accBytes, widenOff, padOff;
 
     /** Whether this kernel handles the geometry: 1 or 2 spatial axes. */
     static boolean supports(KernelProvider.ConvSpec g) {
@@ -75,13 +84,31 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         positions = oh * ow;
         kc = cg * kh * kw;
         weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
-        colBytes = (4 * gemm.packedBSize(kc, positions) + 63) & ~63L;
+        pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && positions == inPlane;
         fused = Q8Gemm.supports(species, spec.bias()) ? new Q8Gemm(gemm) : null;
         requant = fused == null ? null : requantOf(spec);
-        // the fused product needs the float accumulators only for partial sums of a deep reduction
-        accBytes = fused != null && kc <= F32Gemm.KC ? 0 : (4L * mg * positions + 63) & ~63L;
-        pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && positions == inPlane;
+        padded = pointwise || !F32PaddedIm2Col.supports(species, sw) ? null
+                : new F32PaddedIm2Col(species, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, gemm.nr());
+        long fullColumns = align64(4 * gemm.packedBSize(kc, positions));
+        long panelBytes = 4L * kc * gemm.nr();
+        int panels = (positions + gemm.nr() - 1) / gemm.nr();
+        int perBlock = (int) Math.max(1, BLOCK_BYTES / panelBytes);
+        boolean blocked = fused != null && padded != null && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
+                && fullColumns > 2 * BLOCK_BYTES && perBlock < panels;
+        blockPanels = blocked ? perBlock : 0;
+        blockBytes = blocked ? perBlock * panelBytes : 0;
+        boolean partials = fused == null || kc > F32Gemm.KC; // float accumulators: a separate pass, or a deep reduction
+        blockAccBytes = blocked && partials ? align64(4L * mg * perBlock * gemm.nr()) : 0;
+        colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
+        accOff = colBytes;
+        accBytes = !partials ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockAccBytes : align64(4L * mg * positions);
+        widenOff = accOff + accBytes;
+        padOff = widenOff + (pointwise ? 0 : align64(4L * cg * inPlane));
         packedW = packWeights(g);
+    }
+
+    private static long align64(long bytes) {
+        return (bytes + 63) & ~63L;
     }
 
     private static Q8Gemm.Requant requantOf(KernelProvider.Q8ConvSpec spec) {
@@ -102,10 +129,10 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         return packed;
     }
 
-    /** Packed columns, accumulators, and (unless pointwise) the widened input of one group. */
+    /** Packed columns, accumulators, and (unless pointwise) the widened input of one group and its padded planes. */
     @Override
     public long scratchBytes() {
-        return colBytes + accBytes + (pointwise ? 0 : 4L * cg * inPlane);
+        return padOff + (padded == null ? 0 : padded.paddedBytes());
     }
 
     @Override
@@ -116,29 +143,35 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 long xOff = ((long) n * channels + (long) g * cg) * inPlane;
                 long yOff = ((long) n * outChannels + (long) g * mg) * positions;
                 int firstM = g * mg;
-                MemorySegment src = x;
-                long srcOff = xOff;
-                if (!pointwise) { // widened once, then copied by the float im2col (a 3x3 reads each input 9 times)
-                    srcOff = colBytes + accBytes;
-                    Q8Quantize.widen(species, x, xOff, scratch, srcOff, cg * inPlane, spec.xZeroPoint(), spec.xSigned());
-                    src = scratch;
-                }
-                MemorySegment from = src;
-                long fromOff = srcOff;
+                long a = g * weightGroupBytes;
                 // elements against the GEMM's multiply-add threshold: each costs at least a multiply-add
                 Parallel columnsPar = gemm.parallelFor((long) kc * positions, par);
-                if (columnsPar.threads() <= 1) {
-                    columnRows(from, fromOff, scratch, 0, kc);
-                } else {
-                    columnsPar.forRange(kc, (r0, r1) -> columnRows(from, fromOff, scratch, r0, r1));
+                if (pointwise) {
+                    buildColumns(x, xOff, scratch, columnsPar);
+                } else { // widened once (a k x k kernel reads each input k*k times)
+                    widen(x, xOff, scratch, columnsPar);
+                    if (padded == null) {
+                        buildColumns(scratch, widenOff, scratch, columnsPar);
+                    } else {
+                        Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
+                        padded.padInput(scratch, widenOff, scratch, padOff, split);
+                        if (blockPanels > 0) {
+                            blocks(a, y, yOff, firstM, scratch, split);
+                            continue;
+                        }
+                        if (columnsPar.threads() <= 1) {
+                            padded.columns(scratch, padOff, 0, kc, 0, positions, scratch, 0);
+                        } else {
+                            columnsPar.forRange(kc, (r0, r1) -> padded.columns(scratch, padOff, r0, r1, 0, positions, scratch, 0));
+                        }
+                    }
                 }
                 if (fused != null) {
-                    fused.multiply(mg, positions, kc, packedW, g * weightGroupBytes, scratch, 0, scratch, colBytes,
-                            y, yOff, requant, firstM, par);
+                    fused.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, y, yOff, positions,
+                            requant, firstM, par);
                     continue;
                 }
-                gemm.multiply(mg, positions, kc, packedW, g * weightGroupBytes, scratch, 0, scratch, colBytes, positions,
-                        1f, false, null, par);
+                gemm.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, positions, 1f, false, null, par);
                 Parallel rowsPar = gemm.parallelFor((long) mg * positions, par);
                 if (rowsPar.threads() <= 1) {
                     requantizeRows(scratch, y, yOff, firstM, 0, mg);
@@ -146,6 +179,60 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                     rowsPar.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
                 }
             }
+        }
+    }
+
+    /** The group's input as exact floats {@code x - zx} at {@link #widenOff}, channels split over threads. */
+    private void widen(MemorySegment x, long xOff, MemorySegment scratch, Parallel par) {
+        if (par.threads() <= 1) {
+            widenChannels(x, xOff, scratch, 0, cg);
+        } else {
+            par.forRange(cg, (c0, c1) -> widenChannels(x, xOff, scratch, c0, c1));
+        }
+    }
+
+    private void widenChannels(MemorySegment x, long xOff, MemorySegment scratch, int c0, int c1) {
+        Q8Quantize.widen(species, x, xOff + c0 * inPlane, scratch, widenOff + 4 * c0 * inPlane, (c1 - c0) * inPlane,
+                spec.xZeroPoint(), spec.xSigned());
+    }
+
+    /** The whole packed column matrix from {@code src} (the 8-bit input when pointwise, else its widened copy). */
+    private void buildColumns(MemorySegment src, long srcOff, MemorySegment col, Parallel par) {
+        if (par.threads() <= 1) {
+            columnRows(src, srcOff, col, 0, kc);
+        } else {
+            par.forRange(kc, (r0, r1) -> columnRows(src, srcOff, col, r0, r1));
+        }
+    }
+
+    /**
+     * The product a column block at a time: each block's packed columns are built from the padded
+     * input and multiplied (requantized from registers) while in cache; blocks split over threads in
+     * fixed ranges, each with its own column and partial-sum buffers.
+     */
+    private void blocks(long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch, Parallel split) {
+        int count = (positions + blockPanels * gemm.nr() - 1) / (blockPanels * gemm.nr());
+        int chunks = F32PaddedIm2Col.CHUNKS;
+        if (split.threads() <= 1) {
+            blockRange(0, count, 0, a, y, yOff, firstM, scratch);
+        } else {
+            split.forRange(chunks, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, a, y, yOff, firstM, scratch);
+                }
+            });
+        }
+    }
+
+    private void blockRange(int b0, int b1, int chunk, long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch) {
+        long colAt = chunk * blockBytes;
+        long accAt = accOff + chunk * blockAccBytes;
+        int step = blockPanels * gemm.nr();
+        for (int blk = b0; blk < b1; blk++) {
+            int q0 = blk * step, q1 = Math.min(positions, q0 + step);
+            padded.columns(scratch, padOff, 0, kc, q0, q1, scratch, colAt);
+            fused.multiply(mg, q1 - q0, kc, packedW, a, scratch, colAt, scratch, accAt, y, yOff + q0, positions,
+                    requant, firstM, Parallel.SERIAL);
         }
     }
 
@@ -164,13 +251,16 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         float[] multipliers = spec.multipliers();
         for (int i = i0; i < i1; i++) {
             int m = firstM + i;
-            Q8Quantize.requantize(species, acc, colBytes + 4L * i * positions, y, yOff + (long) i * positions, positions,
+            Q8Quantize.requantize(species, acc, accOff + 4L * i * positions, y, yOff + (long) i * positions, positions,
                     bias == null ? 0 : bias[m], multipliers[m], spec.yZeroPoint(), spec.yMin(), spec.yMax());
         }
     }
 
     @Override
     public String toString() {
-        return "Q8ConvGemm(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ") " + spec;
+        String how = pointwise ? ", pointwise" : blockPanels > 0 ? ", padded im2col in blocks of " + blockPanels + " panels"
+                : padded != null ? ", padded im2col" : "";
+        return "Q8ConvGemm(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit")
+                + (fused != null ? ", requantized in registers" : "") + how + ") " + spec;
     }
 }

@@ -54,12 +54,13 @@ final class Q8Gemm {
 
     /**
      * {@code y[i, j] = requant_{first+i}(A . B)[i, j]} for an {@code m x n} product over packed A
-     * (from {@code paOff}) and packed B (from {@code pbOff}); y rows of {@code n} bytes from
+     * (from {@code paOff}) and packed B (from {@code pbOff}); y rows {@code ldy} bytes apart from
      * {@code yOff}; {@code acc} ({@code m x n} floats from {@code accOff}) holds partial sums when
      * {@code k > KC}.
      */
     void multiply(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
-                  MemorySegment acc, long accOff, MemorySegment y, long yOff, Requant rq, int first, Parallel par) {
+                  MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first,
+                  Parallel par) {
         if (m == 0 || n == 0) return;
         int nPanels = ceilDiv(n, NR);
         int mBlocks = ceilDiv(m, MC);
@@ -70,16 +71,16 @@ final class Q8Gemm {
         int tasks = mBlocks * nGroups;
         int g = group;
         if (threads <= 1) {
-            runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, acc, accOff, y, yOff, rq, first);
+            runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, acc, accOff, y, yOff, ldy, rq, first);
         } else {
             par.forRange(tasks, (from, to) -> runTasks(from, to, nGroups, g, m, n, k, pa, paOff, pb, pbOff,
-                    acc, accOff, y, yOff, rq, first));
+                    acc, accOff, y, yOff, ldy, rq, first));
         }
     }
 
     private void runTasks(int from, int to, int nGroups, int group, int m, int n, int k,
                           MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
-                          MemorySegment acc, long accOff, MemorySegment y, long yOff, Requant rq, int first) {
+                          MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first) {
         int nPanels = ceilDiv(n, NR);
         for (int t = from; t < to; t++) {
             int m0 = (t / nGroups) * MC;
@@ -100,7 +101,7 @@ final class Q8Gemm {
                         long cAt = accOff + 4L * ((long) i0 * n + j0);
                         if (last) {
                             requantTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load,
-                                    y, yOff + (long) i0 * n + j0, rq, first + i0);
+                                    y, yOff + (long) i0 * ldy + j0, ldy, rq, first + i0);
                         } else {
                             partialTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load);
                         }
@@ -112,13 +113,13 @@ final class Q8Gemm {
 
     /**
      * One MR x NR tile of the last K block: the products in registers, plus the partial sums of
-     * earlier blocks when {@code load}, requantized per row into {@code y} (rows {@code ld} bytes
-     * apart from {@code yAt}). Written out in one method (see F32Gemm.Micro: a helper taking vectors
+     * earlier blocks when {@code load} (rows {@code ld} floats apart), requantized per row into
+     * {@code y} (rows {@code ldy} bytes apart from {@code yAt}). Written out in one method (see F32Gemm.Micro: a helper taking vectors
      * that the JIT does not inline boxes them).
      */
     private static void requantTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
                                     long cAt, int ld, int rows, int cols, boolean load, MemorySegment y, long yAt,
-                                    Requant rq, int firstRow) {
+                                    int ldy, Requant rq, int firstRow) {
         long half = 4L * LANES;
         long bStep = 4L * NR;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -185,7 +186,7 @@ final class Q8Gemm {
             IntVector q1 = v1.add(MAGIC).reinterpretAsInts().sub(offset);
             ByteVector y0 = (ByteVector) q0.convertShape(VectorOperators.I2B, B, 0);
             ByteVector y1 = (ByteVector) q1.convertShape(VectorOperators.I2B, B, 0);
-            long to = yAt + (long) r * ld;
+            long to = yAt + (long) r * ldy;
             if (full) {
                 y0.intoMemorySegment(y, to, LE);
                 y1.intoMemorySegment(y, to + LANES, LE);

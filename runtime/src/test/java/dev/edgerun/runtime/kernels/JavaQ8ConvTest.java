@@ -49,6 +49,8 @@ class JavaQ8ConvTest {
                 new Case("depthwise 3x3 s2 threaded, batch 2", new long[] {2, 31, 48, 48}, new long[] {31, 1, 3, 3}, 31, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
                 new Case("pointwise K 300 (two K blocks), s8 in", new long[] {1, 300, 5, 10}, new long[] {37, 300, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, false, true, true, false),
                 new Case("grouped 3x3 padded, batch 2", new long[] {2, 8, 6, 7}, new long[] {6, 4, 3, 3}, 2, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, true, false, true, false),
+                new Case("dense 3x3 in column blocks", new long[] {1, 16, 48, 48}, new long[] {8, 16, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("dense 3x3 in column blocks, K 288 (partial sums), s2 columns", new long[] {1, 32, 40, 79}, new long[] {6, 32, 3, 3}, 1, i(1, 2), i(1, 1), i(1, 1), i(1, 1), true, true, false, true, false),
                 new Case("depthwise 1-D", new long[] {1, 4, 23}, new long[] {4, 1, 3}, 4, i(1), i(1), i(1), i(1), true, false, false, true, false),
                 new Case("3-D", new long[] {1, 3, 5, 6, 7}, new long[] {4, 3, 2, 3, 3}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), false, true, true, true, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
