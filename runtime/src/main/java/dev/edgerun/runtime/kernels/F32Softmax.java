@@ -29,6 +29,15 @@ public final class F32Softmax {
         }
     }
 
+    /**
+     * One contiguous row of {@code n} floats at byte {@code base}, normalized in place (a GEMM
+     * epilogue over a finished row); {@code species} null runs the scalar reference.
+     */
+    public static void rowInPlace(VectorSpecies<Float> species, MemorySegment y, long base, int n) {
+        if (species != null) vectorRow(species, false, y, y, base, n);
+        else scalarRow(false, y, y, base, n, 4);
+    }
+
     /** The reference: one row of {@code n} elements {@code step} bytes apart. */
     public static void scalarRow(boolean log, MemorySegment x, MemorySegment y, long base, int n, long step) {
         float max = Float.NEGATIVE_INFINITY;

@@ -3,8 +3,16 @@ package dev.edgerun.runtime.ops.nn;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.ActivationEpilogue;
+import dev.edgerun.runtime.kernels.F32Gemm;
+import dev.edgerun.runtime.kernels.F32GemmEpilogue;
+import dev.edgerun.runtime.kernels.F32RowEpilogue;
+import dev.edgerun.runtime.kernels.F32StridedMatMul;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.Parallel;
+import dev.edgerun.runtime.kernels.StridedCopy;
+import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -17,16 +25,38 @@ import java.util.List;
  * result), batch axes broadcast. When B has no batch (the usual weight matrix) every batch of A is
  * folded into one tall GEMM and a constant B is packed once; otherwise one GEMM runs per batch at
  * offsets planned here.
+ *
+ * <p>The engine's transformer rewrites ({@code TransformerFusion}) may fold neighbours into a
+ * MatMul through engine-internal attributes: Transposes of its inputs or output
+ * ({@link #PERM_A_ATTR}, {@link #PERM_B_ATTR}, {@link #PERM_Y_ATTR}: the operand is stored as the
+ * Transpose's input and read through strides, {@link F32StridedMatMul}), a following Div by a
+ * constant and Softmax over the last axis ({@link #DIVISOR_ATTR}, {@link #SOFTMAX_ATTR}), or a
+ * following exact GELU ({@link #GELU_ATTR}); each is applied to finished output rows.
  */
 public final class MatMul implements Operator {
     /** Set to 1 by the engine's graph optimizer when input 2 is a bias [N] to add to every row. */
     public static final String FUSED_BIAS_ATTR = "edgerun.fused_bias";
+    /** A's Transpose folded in: input 0 is the Transpose's input, A = transpose(input 0, perm). */
+    public static final String PERM_A_ATTR = "edgerun.perm_a";
+    /** B's Transpose folded in, as {@link #PERM_A_ATTR}. */
+    public static final String PERM_B_ATTR = "edgerun.perm_b";
+    /** A following Transpose folded in: the output is transpose(A . B, perm); perm must keep the last axis last. */
+    public static final String PERM_Y_ATTR = "edgerun.perm_y";
+    /** A following Div by this constant, applied to the finished output. */
+    public static final String DIVISOR_ATTR = "edgerun.divisor";
+    /** Set to 1 when a following Softmax over the last axis was folded in (after the division). */
+    public static final String SOFTMAX_ATTR = "edgerun.softmax";
+    /** Set to 1 when a following GELU (erf form, 0.5 x (1 + erf(x / sqrt 2))) was folded in. */
+    public static final String GELU_ATTR = "edgerun.fused_gelu";
 
     @Override
     public Kernel prepare(NodeContext ctx) {
         if (FloatBridge.applies(ctx)) return FloatBridge.prepare(ctx, this);
         Nn.requireFloat(ctx, 0);
         Nn.requireFloat(ctx, 1);
+        if (ctx.hasAttr(PERM_A_ATTR) || ctx.hasAttr(PERM_B_ATTR) || ctx.hasAttr(PERM_Y_ATTR) || ctx.attrInt(SOFTMAX_ATTR, 0) != 0) {
+            return prepareStrided(ctx);
+        }
         long[] a = ctx.inputShape(0).dims(), b = ctx.inputShape(1).dims();
         if (a.length == 0 || b.length == 0) throw ctx.error("MatMul inputs must have rank >= 1, got A" + ctx.inputShape(0) + " B" + ctx.inputShape(1));
         long[] a2 = a.length == 1 ? new long[] {1, a[0]} : a;
@@ -47,7 +77,7 @@ public final class MatMul implements Operator {
         if (batches == 0 || m == 0 || n == 0) return Kernel.of(outType, c -> { });
         Tensor constB = ctx.constantInput(1);
         boolean bias = hasFusedBias(ctx, n);
-        var epilogue = FusedActivation.epilogue(ctx);
+        var epilogue = epilogue(ctx);
         if (bBatches == 1 && aBatches == batches) {
             int rows = Nn.toInt(ctx, batches * m, "MatMul rows");
             var spec = new KernelProvider.GemmSpec(DType.FLOAT, rows, n, k, false, false, 1f, bias, null,
@@ -66,6 +96,102 @@ public final class MatMul implements Operator {
             increment(idx, batch);
         }
         return new MatMulNode(List.of(outType), gemm(ctx, spec), aOff, bOff, yOff, bias, n, ctx.threads());
+    }
+
+    /** The one fused step applied to finished outputs (activation, GELU, or division and softmax), or null. */
+    private static F32GemmEpilogue epilogue(NodeContext ctx) {
+        F32GemmEpilogue activation = FusedActivation.epilogue(ctx);
+        boolean gelu = ctx.attrInt(GELU_ATTR, 0) != 0;
+        boolean rows = ctx.hasAttr(DIVISOR_ATTR) || ctx.attrInt(SOFTMAX_ATTR, 0) != 0;
+        if ((activation != null ? 1 : 0) + (gelu ? 1 : 0) + (rows ? 1 : 0) > 1) {
+            throw ctx.error("at most one of a fused activation, " + GELU_ATTR + " and " + DIVISOR_ATTR + "/" + SOFTMAX_ATTR
+                    + " may be set");
+        }
+        if (gelu) return new ActivationEpilogue(F32UnaryOp.GELU, 0f, 0f);
+        if (rows) {
+            float divisor = ctx.attrFloat(DIVISOR_ATTR, 1f);
+            if (divisor == 0f || !Float.isFinite(divisor)) throw ctx.error(DIVISOR_ATTR + " must be finite and non-zero, got " + divisor);
+            return new F32RowEpilogue(Vectors.F32, divisor, ctx.attrInt(SOFTMAX_ATTR, 0) != 0);
+        }
+        return activation;
+    }
+
+    /**
+     * A MatMul with folded Transposes or a folded Softmax: operands read through strides, one
+     * packed product per batch on one thread (so a softmax epilogue sees whole rows), the result
+     * written through strides. No fused bias here (the rewrites fold none into such a node).
+     */
+    private static Kernel prepareStrided(NodeContext ctx) {
+        if (ctx.attrInt(FUSED_BIAS_ATTR, 0) != 0) throw ctx.error("a fused bias cannot be combined with folded transposes or softmax");
+        long[] aPhys = ctx.inputShape(0).dims(), bPhys = ctx.inputShape(1).dims();
+        if (aPhys.length < 2 || bPhys.length < 2) {
+            throw ctx.error("folded transposes need operands of rank >= 2, got A" + ctx.inputShape(0) + " B" + ctx.inputShape(1));
+        }
+        int[] permA = perm(ctx, PERM_A_ATTR, aPhys.length);
+        int[] permB = perm(ctx, PERM_B_ATTR, bPhys.length);
+        long[] a = permute(aPhys, permA), aStrides = permute(StridedCopy.contiguousStrides(aPhys), permA);
+        long[] b = permute(bPhys, permB), bStrides = permute(StridedCopy.contiguousStrides(bPhys), permB);
+        int ra = a.length, rb = b.length;
+        int m = Nn.toInt(ctx, a[ra - 2], "rows"), k = Nn.toInt(ctx, a[ra - 1], "inner size"), n = Nn.toInt(ctx, b[rb - 1], "columns");
+        if (b[rb - 2] != k) throw ctx.error("inner dimensions differ: A" + Arrays.toString(a) + " . B" + Arrays.toString(b) + " after the folded transposes");
+        long[] batch = broadcast(ctx, Arrays.copyOf(a, ra - 2), Arrays.copyOf(b, rb - 2));
+        int r = batch.length + 2;
+        long[] y = Arrays.copyOf(batch, r);
+        y[r - 2] = m;
+        y[r - 1] = n;
+        int[] permY = perm(ctx, PERM_Y_ATTR, r);
+        if (permY[r - 1] != r - 1) throw ctx.error(PERM_Y_ATTR + " must keep the last axis last, got " + Arrays.toString(permY));
+        long[] yPhys = permute(y, permY);
+        long[] yPhysStrides = StridedCopy.contiguousStrides(yPhys);
+        long[] yStrides = new long[r];
+        for (int i = 0; i < r; i++) yStrides[permY[i]] = yPhysStrides[i];
+        ValueType outType = Nn.tensor(DType.FLOAT, yPhys);
+        int count = Nn.toInt(ctx, Nn.product(batch, 0, batch.length), "MatMul batches");
+        long[] aOff = new long[count], bOff = new long[count], yOff = new long[count];
+        long[] idx = new long[batch.length];
+        for (int t = 0; t < count; t++) {
+            aOff[t] = batchOffset(idx, batch, a, aStrides);
+            bOff[t] = batchOffset(idx, batch, b, bStrides);
+            yOff[t] = batchOffset(idx, batch, y, yStrides);
+            increment(idx, batch);
+        }
+        var product = new F32StridedMatMul(F32Gemm.preferred(), m, n, k, aOff, new long[] {aStrides[ra - 2], aStrides[ra - 1]},
+                bOff, new long[] {bStrides[rb - 2], bStrides[rb - 1]}, yOff, Nn.toInt(ctx, yStrides[r - 2], "row stride"),
+                epilogue(ctx));
+        return new StridedMatMulNode(List.of(outType), product, ctx.threads());
+    }
+
+    /** The permutation in attribute {@code name} (identity when absent), checked against {@code rank}. */
+    private static int[] perm(NodeContext ctx, String name, int rank) {
+        long[] p = ctx.attrInts(name, null);
+        int[] perm = new int[rank];
+        if (p == null) {
+            for (int i = 0; i < rank; i++) perm[i] = i;
+            return perm;
+        }
+        if (p.length != rank) throw ctx.error(name + " " + Arrays.toString(p) + " has " + p.length + " entries, rank is " + rank);
+        boolean[] seen = new boolean[rank];
+        for (int i = 0; i < rank; i++) {
+            if (p[i] < 0 || p[i] >= rank || seen[(int) p[i]]) throw ctx.error(name + " " + Arrays.toString(p) + " is not a permutation");
+            seen[(int) p[i]] = true;
+            perm[i] = (int) p[i];
+        }
+        return perm;
+    }
+
+    private static long[] permute(long[] v, int[] perm) {
+        long[] out = new long[perm.length];
+        for (int i = 0; i < perm.length; i++) out[i] = v[perm[i]];
+        return out;
+    }
+
+    /** Element offset of output batch index {@code idx} in an operand of dims {@code own} (batch axes right-aligned, size 1 broadcast). */
+    private static long batchOffset(long[] idx, long[] batch, long[] own, long[] strides) {
+        int ownBatch = own.length - 2;
+        int shift = batch.length - ownBatch;
+        long off = 0;
+        for (int i = 0; i < ownBatch; i++) if (own[i] != 1) off += idx[i + shift] * strides[i];
+        return off;
     }
 
     /**
@@ -112,6 +238,18 @@ public final class MatMul implements Operator {
         for (int i = dims.length - 1; i >= 0; i--) {
             if (++idx[i] < dims[i]) return;
             idx[i] = 0;
+        }
+    }
+
+    private record StridedMatMulNode(List<ValueType> outputTypes, F32StridedMatMul product, int threads) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return product.scratchBytes(threads);
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            product.run(ctx.input(0).data(), ctx.input(1).data(), ctx.output(0).data(), ctx.scratch(), Parallel.of(ctx, threads));
         }
     }
 
