@@ -65,13 +65,16 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         pointwise = unit && pos == plane;
         fast2d = rank <= 2;
         weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
-        padded = pointwise || rank > 2 ? null : paddedIm2Col(spec, gemm, rank);
+        // 1x1 kernels with strides read a quarter of the input or less: padding all of it cost more
+        padded = pointwise || rank > 2 || kprod == 1 ? null : paddedIm2Col(spec, gemm, rank);
         long fullColumns = 4 * gemm.packedBSize(kc, positions);
         long panelBytes = 4L * kc * gemm.nr();
         int panels = (positions + gemm.nr() - 1) / gemm.nr();
-        int perBlock = (int) Math.max(1, BLOCK_BYTES / panelBytes);
-        boolean blocked = padded != null && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES && fullColumns > 2 * BLOCK_BYTES
-                && perBlock < panels;
+        int chunks = F32PaddedIm2Col.CHUNKS;
+        // at least one block per chunk where the panels allow, so that threads share the work evenly
+        int perBlock = (int) Math.max(1, Math.min(BLOCK_BYTES / panelBytes, (panels + chunks - 1) / chunks));
+        boolean blocked = (padded != null || pointwise) && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
+                && fullColumns > BLOCK_BYTES / 2 && perBlock < panels;
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
         colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
@@ -123,13 +126,17 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 long yOff = 4L * ((long) n * outChannels + (long) g * mg) * positions;
                 MemorySegment b = hasBias ? bias : null;
                 long a = pwOff + g * weightGroupBytes;
+                if (blockPanels > 0 && padded == null) { // pointwise: the input itself packed a block at a time
+                    blocks(x, xOff, pw, a, b, g, y, yOff, scratch, gemm.parallelFor((long) mg * kc * positions, par));
+                    continue;
+                }
                 if (padded == null) {
                     buildColumns(x, xOff, scratch, par);
                 } else {
                     Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
                     padded.padInput(x, xOff, scratch, padOff, split);
                     if (blockPanels > 0) {
-                        blocks(pw, a, b, g, y, yOff, scratch, split);
+                        blocks(x, xOff, pw, a, b, g, y, yOff, scratch, split);
                         continue;
                     }
                     if (split.threads() <= 1) {
@@ -146,31 +153,38 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
 
     /**
      * The product a column block at a time: each block's packed columns are built from the padded
-     * input and multiplied while in cache. Blocks split over threads in fixed ranges, each with its
+     * input (or, for a pointwise convolution, packed from the input itself) and multiplied while in
+     * cache. Blocks split over threads in fixed ranges, each with its
      * own block buffer, so both cores run im2col and GEMM with no hand-over between the two.
      */
-    private void blocks(MemorySegment pw, long a, MemorySegment bias, int g, MemorySegment y, long yOff,
-                        MemorySegment scratch, Parallel split) {
+    private void blocks(MemorySegment x, long xOff, MemorySegment pw, long a, MemorySegment bias, int g,
+                        MemorySegment y, long yOff, MemorySegment scratch, Parallel split) {
         int count = (positions + blockPanels * gemm.nr() - 1) / (blockPanels * gemm.nr());
         int chunks = F32PaddedIm2Col.CHUNKS;
         if (split.threads() <= 1) {
-            blockRange(0, count, 0, pw, a, bias, g, y, yOff, scratch);
+            blockRange(0, count, 0, x, xOff, pw, a, bias, g, y, yOff, scratch);
         } else {
             split.forRange(chunks, (from, to) -> {
                 for (int c = from; c < to; c++) {
-                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, pw, a, bias, g, y, yOff, scratch);
+                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, x, xOff, pw, a, bias, g, y, yOff, scratch);
                 }
             });
         }
     }
 
-    private void blockRange(int b0, int b1, int chunk, MemorySegment pw, long a, MemorySegment bias, int g,
-                            MemorySegment y, long yOff, MemorySegment scratch) {
+    private void blockRange(int b0, int b1, int chunk, MemorySegment x, long xOff, MemorySegment pw, long a,
+                            MemorySegment bias, int g, MemorySegment y, long yOff, MemorySegment scratch) {
         long colAt = chunk * blockBytes;
         int step = blockPanels * gemm.nr();
         for (int blk = b0; blk < b1; blk++) {
             int q0 = blk * step, q1 = Math.min(positions, q0 + step);
-            padded.columns(scratch, padOff, 0, kc, q0, q1, scratch, colAt);
+            if (padded != null) {
+                padded.columns(scratch, padOff, 0, kc, q0, q1, scratch, colAt);
+            } else { // packBPanels writes panel jp at jp panels from its base: shift the base back to the block
+                int jp0 = blk * blockPanels;
+                gemm.packBPanels(x, xOff, positions, 1, kc, positions, jp0, jp0 + (q1 - q0 + gemm.nr() - 1) / gemm.nr(),
+                        scratch, colAt - 4L * jp0 * gemm.nr() * kc);
+            }
             gemm.multiplyBiased(mg, q1 - q0, kc, pw, a, scratch, colAt, y, yOff + 4L * q0, positions, bias, 4L * g * mg,
                     spec.epilogue(), Parallel.SERIAL);
         }
@@ -207,8 +221,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
 
     @Override
     public String toString() {
-        String how = pointwise ? ", pointwise" : blockPanels > 0 ? ", padded im2col in blocks of " + blockPanels + " panels"
-                : padded != null ? ", padded im2col" : "";
+        String how = (pointwise ? ", pointwise" : padded != null ? ", padded im2col" : "")
+                + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "");
         return "F32Conv(im2col+gemm" + how + ") " + spec;
     }
 }

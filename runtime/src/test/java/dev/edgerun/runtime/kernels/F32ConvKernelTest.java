@@ -29,6 +29,8 @@ class F32ConvKernelTest {
                 new Case("3x3 large enough for column blocks", new long[] {1, 8, 70, 66}, new long[] {5, 8, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("7x7 s2 in column blocks, grouped, padded", new long[] {1, 4, 150, 97}, new long[] {6, 2, 7, 7}, 2, i(2, 2), i(3, 3), i(2, 3), i(1, 1), true, true),
                 new Case("3x3 s2 columns, dilated", new long[] {1, 3, 21, 30}, new long[] {4, 3, 3, 3}, 1, i(1, 2), i(2, 1), i(1, 2), i(2, 2), true, false),
+                new Case("pointwise in column blocks", new long[] {2, 24, 60, 50}, new long[] {10, 24, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
+                new Case("1x1 strided", new long[] {1, 6, 13, 11}, new long[] {5, 6, 1, 1}, 1, i(2, 2), i(0, 0), i(0, 0), i(1, 1), true, true),
                 new Case("pointwise", new long[] {2, 16, 5, 7}, new long[] {33, 16, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
                 new Case("depthwise 3x3 s1", new long[] {2, 7, 9, 19}, new long[] {7, 1, 3, 3}, 7, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("depthwise 3x3 s1 narrow plane", new long[] {1, 9, 25, 5}, new long[] {9, 1, 3, 3}, 9, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
