@@ -1,0 +1,110 @@
+package dev.edgerun.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Batched products through strides (attention heads read from and written to [seq, heads, d]
+ * layouts) against a plain triple loop, at every vector width and scalar, with odd sizes, and with
+ * the division + softmax row epilogue.
+ */
+class F32StridedMatMulTest {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /**
+     * A[h] = Q[:, h, :] ([seq, heads, d] storage), B[h] = K[:, h, :]^T, Y[h] written into
+     * [seq, heads, seq]; the layouts of Q.K^T with folded Transposes.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128, 0})
+    void headsReadAndWrittenThroughStrides(int bits) {
+        for (int[] s : new int[][] {{7, 3, 5}, {32, 4, 32}, {13, 2, 17}, {1, 1, 1}}) {
+            int seq = s[0], heads = s[1], d = s[2];
+            check(bits, seq, heads, d, 1f, false);
+            check(bits, seq, heads, d, 5.656854f, true);
+        }
+    }
+
+    private static void check(int bits, int seq, int heads, int d, float divisor, boolean softmax) {
+        Random r = new Random(seq * 31 + d);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment q = random(arena, r, seq * heads * d), k = random(arena, r, seq * heads * d);
+            MemorySegment y = arena.allocate(4L * seq * heads * seq);
+            long[] aOff = new long[heads], bOff = new long[heads], yOff = new long[heads];
+            for (int h = 0; h < heads; h++) {
+                aOff[h] = (long) h * d;
+                bOff[h] = (long) h * d;
+                yOff[h] = (long) h * seq;
+            }
+            F32GemmEpilogue epilogue = divisor != 1f || softmax ? new F32RowEpilogue(F32GemmTest.species(bits), divisor, softmax) : null;
+            var mm = new F32StridedMatMul(new F32Gemm(F32GemmTest.species(bits)), seq, seq, d,
+                    aOff, new long[] {(long) heads * d, 1}, bOff, new long[] {1, (long) heads * d}, yOff, heads * seq, epilogue);
+            MemorySegment scratch = arena.allocate(mm.scratchBytes(1), 64);
+            mm.run(q, k, y, scratch, Parallel.SERIAL);
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < seq; i++) {
+                    double[] row = new double[seq];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < seq; j++) {
+                        double sum = 0;
+                        for (int p = 0; p < d; p++) {
+                            sum += q.getAtIndex(F, ((long) i * heads + h) * d + p) * k.getAtIndex(F, ((long) j * heads + h) * d + p);
+                        }
+                        row[j] = (float) sum / divisor;
+                        max = Math.max(max, row[j]);
+                    }
+                    double total = 0;
+                    if (softmax) for (int j = 0; j < seq; j++) total += Math.exp(row[j] - max);
+                    for (int j = 0; j < seq; j++) {
+                        double want = softmax ? Math.exp(row[j] - max) / total : row[j];
+                        float got = y.getAtIndex(F, ((long) i * heads + h) * seq + j);
+                        assertEquals(want, got, 2e-5 * Math.max(1, Math.abs(want)),
+                                "bits=" + bits + " seq=" + seq + " heads=" + heads + " d=" + d + " h=" + h + " (" + i + "," + j + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2, 3})
+    void batchesSplitOverThreadsGiveTheSameResult(int threads) {
+        int batches = 5, m = 9, n = 11, k = 7;
+        Random r = new Random(3);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment a = random(arena, r, batches * m * k), b = random(arena, r, batches * k * n);
+            long[] aOff = new long[batches], bOff = new long[batches], yOff = new long[batches];
+            for (int t = 0; t < batches; t++) {
+                aOff[t] = (long) t * m * k;
+                bOff[t] = (long) t * k * n;
+                yOff[t] = (long) t * m * n;
+            }
+            // a threshold of 0 multiply-adds so that even these small products are split
+            var split = new F32StridedMatMul(new F32Gemm(F32GemmTest.species(256), 0), m, n, k, aOff, new long[] {k, 1},
+                    bOff, new long[] {n, 1}, yOff, n, null);
+            var serial = new F32StridedMatMul(new F32Gemm(F32GemmTest.species(256)), m, n, k, aOff, new long[] {k, 1},
+                    bOff, new long[] {n, 1}, yOff, n, null);
+            MemorySegment y1 = arena.allocate(4L * batches * m * n), y2 = arena.allocate(4L * batches * m * n);
+            {
+                var par = new ParallelTestThreads(threads);
+                split.run(a, b, y1, arena.allocate(split.scratchBytes(threads), 64), par);
+            }
+            serial.run(a, b, y2, arena.allocate(serial.scratchBytes(1), 64), Parallel.SERIAL);
+            for (long i = 0; i < (long) batches * m * n; i++) {
+                assertEquals(y2.getAtIndex(F, i), y1.getAtIndex(F, i), 1e-5f * Math.max(1, Math.abs(y2.getAtIndex(F, i))), "element " + i);
+            }
+        }
+    }
+
+    private static MemorySegment random(Arena arena, Random r, int n) {
+        MemorySegment s = arena.allocate(4L * n, 64);
+        for (int i = 0; i < n; i++) s.setAtIndex(F, i, (float) r.nextGaussian());
+        return s;
+    }
+}
