@@ -196,6 +196,17 @@ class HalfAsFloatTest {
     }
 
     @Test
+    void aCastToAnUnknownTypeIsLeftToTheCastOperatorToReport() {
+        Graph g = Graph.builder("bad-cast")
+                .input(Value.tensor("x", DType.FLOAT16, 2))
+                .node("Relu", List.of("x"), List.of("r"))
+                .node("Cast", List.of("r"), List.of("y"), Attribute.of("to", 999L))
+                .output(new Value("y", null, ""))
+                .build();
+        assertSame(g, HalfAsFloat.rewrite(g).graph());
+    }
+
+    @Test
     void aFloat16ValueReadBySubgraphLeavesTheGraphAsItIs() {
         Graph branch = Graph.builder("branch")
                 .node("Relu", List.of("h"), List.of("o"))
