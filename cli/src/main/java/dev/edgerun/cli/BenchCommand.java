@@ -5,6 +5,7 @@ import dev.edgerun.runtime.Edgerun;
 import dev.edgerun.runtime.RunResult;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.engine.NativeSession;
 import dev.edgerun.runtime.io.Json;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.kernels.KernelProvider;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -90,19 +92,25 @@ final class BenchCommand implements Callable<Integer> {
         tuned = compare ? Optional.empty() : common.tuned(file, spec.commandLine().getErr());
         List<String> engines = tuned.map(a -> List.of(a.options().engine())).orElseGet(this::engineNames);
         if (runs < 1 && seconds <= 0) throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
-        long t0 = System.nanoTime();
-        try (ForcedKernels forced = ForcedKernels.of(kernels);
-             Model model = Edgerun.load(tuned.map(AutoOptions::modelFile).orElse(file))) {
-            double loadMs = (System.nanoTime() - t0) / 1e6;
-            Map<String, Tensor> inputs = RandomInputs.create(model.graph(), shapes, seed);
-            List<Runner> runners = new ArrayList<>();
-            try {
-                for (String e : engines) runners.add(compile(model, e, inputs));
-                measure(runners, inputs);
-                report(model, loadMs, inputs, runners);
-            } finally {
-                runners.forEach(r -> r.session().close());
-                inputs.values().forEach(Tensor::close);
+        // --kernels is set before the clock starts; the native engine finds its kernel providers
+        // (loading oneDNN, XNNPACK) in its own compile, as it would without the option.
+        try (ForcedKernels forced = ForcedKernels.of(kernels)) {
+            long t0 = System.nanoTime();
+            try (Model model = Edgerun.load(tuned.map(AutoOptions::modelFile).orElse(file))) {
+                double loadMs = (System.nanoTime() - t0) / 1e6;
+                Map<String, Tensor> inputs = RandomInputs.create(model.graph(), shapes, seed);
+                List<Runner> runners = new ArrayList<>();
+                try {
+                    for (String e : engines) runners.add(compile(model, e, inputs));
+                    forced.checkAvailable();
+                    measure(runners, inputs);
+                    // Read before anything else runs: reporting is not part of either engine's peak.
+                    long peakRss = ProcessMemory.peakRssBytes();
+                    report(loadMs, inputs, runners, peakRss);
+                } finally {
+                    runners.forEach(r -> r.session().close());
+                    inputs.values().forEach(Tensor::close);
+                }
             }
         }
         return Main.OK;
@@ -159,7 +167,7 @@ final class BenchCommand implements Callable<Integer> {
         if (timed) r.latency().add(t1 - t0);
     }
 
-    private void report(Model model, double loadMs, Map<String, Tensor> inputs, List<Runner> runners) {
+    private void report(double loadMs, Map<String, Tensor> inputs, List<Runner> runners, long peakRss) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("model", file.toString());
         Map<String, Object> in = new LinkedHashMap<>();
@@ -182,8 +190,9 @@ final class BenchCommand implements Callable<Integer> {
             m.put("first_run_ms", r.firstRunMs());
             m.put("time_to_first_result_ms", loadMs + r.compileMs() + r.firstRunMs());
             m.putAll(r.latency().summary());
-            if (r.engine().equals("native")) {
-                long arena = NativeFacts.analyse(model).plannedPeakBytes();
+            if (r.session() instanceof NativeSession ns) {
+                // From the measured session itself: compiling another one here would count in this engine's peak RSS.
+                long arena = ns.plannedPeakBytes();
                 m.put("planned_arena_bytes", arena < 0 ? null : arena);
             }
             perEngine.put(r.engine(), m);
@@ -192,8 +201,7 @@ final class BenchCommand implements Callable<Integer> {
         if (runners.size() == 2) {
             doc.put("ratio", runners.get(0).latency().percentileMicros(50) / runners.get(1).latency().percentileMicros(50));
         }
-        long hwm = ProcessMemory.peakRssBytes();
-        doc.put("peak_rss_bytes", hwm < 0 ? null : hwm);
+        doc.put("peak_rss_bytes", peakRss < 0 ? null : peakRss);
         PrintWriter out = spec.commandLine().getOut();
         if (common.json) out.println(Json.write(doc));
         else printText(out, doc, runners);
@@ -237,38 +245,57 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * {@code --kernels}: sets {@value KernelSelection#PROPERTY} for the sessions this command
-     * compiles and restores the previous value on close (tests run commands in one JVM).
+     * compiles and restores the previous value on close (tests run commands in one JVM). Only the
+     * provider's name is checked when it is set; whether it can load here ({@link #checkAvailable})
+     * is asked after the sessions are compiled, so that loading the native kernel libraries counts in
+     * the native engine's compile time, where it happens without the option.
      */
     private static final class ForcedKernels implements AutoCloseable {
-        private final String previous;
+        /** The names of the providers KernelSelection always adds (naming them here initializes no Vector API class). */
+        private static final List<String> JAVA_PROVIDERS = List.of("java", "scalar");
 
-        private ForcedKernels(String previous) {
+        private final String provider;   // null: the option was not given
+        private final String previous;   // "" when the property was not set
+
+        private ForcedKernels(String provider, String previous) {
+            this.provider = provider;
             this.previous = previous;
         }
 
         static ForcedKernels of(String provider) {
-            if (provider == null) return new ForcedKernels(null);
-            String previous = System.getProperty(KernelSelection.PROPERTY);
-            ForcedKernels forced = new ForcedKernels(previous == null ? "" : previous);
-            List<String> available = providersUnder("auto");
-            if (!provider.equals("auto") && !available.contains(provider)) {
-                forced.close();
-                throw new IllegalArgumentException("--kernels " + provider + ": no such kernel provider is available here;"
-                        + " available: " + available + " (or auto)");
+            if (provider == null) return new ForcedKernels(null, null);
+            List<String> known = knownProviders();
+            if (!provider.equals("auto") && !known.contains(provider)) {
+                throw new IllegalArgumentException("--kernels " + provider + ": no such kernel provider; known: " + known
+                        + " (or auto)");
             }
-            providersUnder(provider);
-            return forced;
+            String previous = System.getProperty(KernelSelection.PROPERTY);
+            System.setProperty(KernelSelection.PROPERTY, provider);
+            KernelSelection.resetDefaults();
+            return new ForcedKernels(provider, previous == null ? "" : previous);
         }
 
-        private static List<String> providersUnder(String value) {
-            System.setProperty(KernelSelection.PROPERTY, value);
-            KernelSelection.resetDefaults();
-            return KernelSelection.defaults().providers().stream().map(KernelProvider::name).toList();
+        /** The names of the kernel providers on the class path, without loading their libraries. */
+        private static List<String> knownProviders() {
+            List<String> names = new ArrayList<>();
+            for (KernelProvider p : ServiceLoader.load(KernelProvider.class)) names.add(p.name());
+            names.addAll(JAVA_PROVIDERS);
+            return names;
+        }
+
+        /** Refuses a forced provider that cannot run here, naming those that can. */
+        void checkAvailable() {
+            if (provider == null || provider.equals("auto")) return;
+            List<String> available = KernelSelection.defaults().providers().stream().map(KernelProvider::name).toList();
+            if (!available.contains(provider)) {
+                throw new IllegalArgumentException("--kernels " + provider + ": this kernel provider is not available here;"
+                        + " available: " + available + " (or auto)");
+            }
         }
 
         @Override
         public void close() {
-            if (previous == null) return;
+            if (provider == null) return;
             if (previous.isEmpty()) System.clearProperty(KernelSelection.PROPERTY);
             else System.setProperty(KernelSelection.PROPERTY, previous);
             KernelSelection.resetDefaults();

@@ -16,7 +16,7 @@ import picocli.CommandLine.ParseResult;
         description = "Run, inspect, check and benchmark ONNX (and other importable) models on this device.",
         subcommands = {DemoCommand.class, InspectCommand.class, RunCommand.class, CheckCommand.class,
                 BenchCommand.class, DevicesCommand.class, ConvertCommand.class, QuantizeCommand.class,
-                FinetuneCommand.class, EvaluateCommand.class, TuneCommand.class,
+                FinetuneCommand.class, EvaluateCommand.class, TuneCommand.class, StartupTrainingCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int OK = 0;

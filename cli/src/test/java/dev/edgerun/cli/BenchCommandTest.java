@@ -27,6 +27,28 @@ class BenchCommandTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theNativeArenaIsTheMeasuredSessionsPlan() {
+        String model = Cli.model("mlp_tiny");
+        Cli.Outcome bench = Cli.run("bench", "--json", "--engine", "native", "--threads", "1", "--runs", "2", "--warmup", "0",
+                "--warmup-seconds", "0", model);
+        assertEquals(0, bench.exit(), bench.err());
+        Map<String, Object> nat = (Map<String, Object>) ((Map<String, Object>) MiniJson.object(bench.out()).get("engines")).get("native");
+        Cli.Outcome inspect = Cli.run("inspect", "--json", model);
+        assertEquals(0, inspect.exit(), inspect.err());
+        Object planned = MiniJson.object(inspect.out()).get("planned_peak_bytes");
+        assertTrue(((Number) planned).longValue() > 0, inspect.out());
+        assertEquals(((Number) planned).longValue(), ((Number) nat.get("planned_arena_bytes")).longValue());
+    }
+
+    @Test
+    void theStartupTrainingWorkloadRunsQuietly() {
+        Cli.Outcome r = Cli.run("startup-training");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
     void anUnknownProviderIsRefusedNamingTheAvailableOnes() {
         String before = System.getProperty(KernelSelection.PROPERTY);
         Cli.Outcome r = Cli.run("bench", "--kernels", "no-such-provider", "--runs", "1", Cli.model("mlp_tiny"));
