@@ -233,7 +233,7 @@ final class HalfAsFloat {
         List<String> inputs = n.inputs().stream().map(this::current).toList();
         if (n.opType().equals("Cast") && n.domain().isEmpty() && n.inputs().size() == 1 && n.outputs().size() == 1) {
             DType to = types.get(n.outputs().get(0));
-            DType from = n.inputs().isEmpty() ? null : types.get(n.inputs().get(0));
+            DType from = types.get(n.inputs().get(0));
             if (to == DType.FLOAT16) {
                 String rounded = freshName(n.outputs().get(0) + "_half");
                 nodes.add(copy(n, inputs).outputs(rounded).build());
@@ -251,7 +251,8 @@ final class HalfAsFloat {
     /** {@code n} without outputs, reading {@code inputs}, with float16 Constant/ConstantOfShape values made float32. */
     private Node.Builder copy(Node n, List<String> inputs) {
         Node.Builder nb = Node.builder(n.opType()).name(n.name()).domain(n.domain()).docString(n.docString()).inputs(inputs);
-        for (Attribute a : n.attributes().values()) nb.attribute(floatValue(a));
+        boolean constant = n.domain().isEmpty() && (n.opType().equals("Constant") || n.opType().equals("ConstantOfShape"));
+        for (Attribute a : n.attributes().values()) nb.attribute(constant ? floatValue(a) : a);
         return nb;
     }
 
