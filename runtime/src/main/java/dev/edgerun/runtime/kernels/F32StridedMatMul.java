@@ -16,6 +16,8 @@ import java.lang.foreign.MemorySegment;
  * each with its own scratch slot.
  */
 public final class F32StridedMatMul {
+    private static final java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+
     private final F32Gemm gemm;
     private final int m;
     private final int n;
@@ -91,12 +93,37 @@ public final class F32StridedMatMul {
         });
     }
 
+    /**
+     * B packed as {@link F32Gemm#packB} packs it, for a B whose columns are contiguous (K^T read
+     * from K's rows): a column at a time, so that reads run along memory and the stride of the
+     * writes is a constant. Row-wise packing read one float per column per row, about 1.2 ns per
+     * float at attention's 32 x 32 heads.
+     */
+    private void packColumns(MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        int nr = gemm.nr();
+        long panelBytes = 4L * nr * k;
+        for (int j0 = 0; j0 < n; j0 += nr) {
+            long d = dstOff + panelBytes * (j0 / nr);
+            int cols = Math.min(nr, n - j0);
+            for (int c = 0; c < cols; c++) {
+                long s = srcOff + 4 * (j0 + c) * bCol;
+                long at = d + 4L * c;
+                for (int p = 0; p < k; p++) dst.set(F, at + 4L * nr * p, src.get(F, s + 4L * p));
+            }
+            for (int c = cols; c < nr; c++) {
+                long at = d + 4L * c;
+                for (int p = 0; p < k; p++) dst.set(F, at + 4L * nr * p, 0f);
+            }
+        }
+    }
+
     private void runBatches(int from, int to, MemorySegment a, MemorySegment b, MemorySegment y, MemorySegment scratch,
                             long slot) {
         long pbAt = slot + aPackedBytes;
         for (int t = from; t < to; t++) {
             F32Gemm.packA(a, 4 * aOff[t], aRow, aCol, m, k, scratch, slot);
-            gemm.packB(b, 4 * bOff[t], bRow, bCol, k, n, scratch, pbAt);
+            if (bRow == 1 && bCol != 1) packColumns(b, 4 * bOff[t], scratch, pbAt);
+            else gemm.packB(b, 4 * bOff[t], bRow, bCol, k, n, scratch, pbAt);
             gemm.multiply(m, n, k, scratch, slot, scratch, pbAt, y, 4 * yOff[t], ldy, 1f, false, epilogue,
                     Parallel.SERIAL);
         }
