@@ -4,6 +4,7 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.F32Copy;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.ops.Kernel;
@@ -72,7 +73,7 @@ public final class Gemm implements Operator {
         private void fillC(MemorySegment c, MemorySegment y) {
             if (beta == 1f && cColStride == 1) { // C rows as they are (a bias row, or C itself): bulk copies
                 long rowBytes = 4L * n;
-                for (int i = 0; i < m; i++) MemorySegment.copy(c, cRowStride == 0 ? 0 : rowBytes * i, y, rowBytes * i, rowBytes);
+                for (int i = 0; i < m; i++) F32Copy.copy(c, cRowStride == 0 ? 0 : rowBytes * i, y, rowBytes * i, n);
                 return;
             }
             long at = 0;
