@@ -23,6 +23,7 @@ import java.util.List;
 final class Dnnl {
     static final int F32 = 3, S8 = 5, U8 = 6, S32 = 4;
     static final int TAG_ANY = 1;
+    static final int TAG_NCHW16C = 69; // dnnl_aBcd16b of 2.x: 4-D activations in blocks of 16 channels
     static final int FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1;
     static final int ELTWISE_RELU = 31, ELTWISE_CLIP = 255;
     static final int ELTWISE_ROUND = 0x40; // round half to even (8-bit requantization)
@@ -363,6 +364,11 @@ final class Dnnl {
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_desc_query(impl_info_str)");
         }
+    }
+
+    /** Whether oneDNN chose its reference (scalar C++) implementation for {@code pd}. */
+    boolean isReference(long pd) {
+        return implementation(pd).startsWith("ref");
     }
 
     void primitiveDescDestroy(long pd) {

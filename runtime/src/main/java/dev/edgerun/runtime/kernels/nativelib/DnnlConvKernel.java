@@ -69,9 +69,14 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.plainTag(wDims.length));
         MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
         boolean blocked = layout == Layout.BLOCKED;
-        MemorySegment xAsk = askedLayout(arena, internalX, blocked, spec.inputShape(), Dnnl.F32, xPlain);
-        MemorySegment yAsk = askedLayout(arena, internalY, blocked, spec.outputShape(), Dnnl.F32, yPlain);
-        long pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
+        boolean channelBlocks = channelBlocks();
+        long pd = channelBlocks ? channelBlockedPrimitiveDesc(arena, threads) : 0;
+        if (pd == 0) {
+            channelBlocks = false;
+            MemorySegment xAsk = askedLayout(arena, internalX, blocked, spec.inputShape(), Dnnl.F32, xPlain);
+            MemorySegment yAsk = askedLayout(arena, internalY, blocked, spec.outputShape(), Dnnl.F32, yPlain);
+            pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
+        }
         if (pd == 0) return null;
         List<Long> memories = new ArrayList<>();
         try {
@@ -100,10 +105,37 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
                     new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
             memories.remove(Long.valueOf(packedW)); // owned by the weights argument of the program now
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, memories);
-            return new Built(program, scratch, zeroBias.address(), impl + describeLayouts(reorders));
+            return new Built(program, scratch, zeroBias.address(),
+                    impl + describeLayouts(reorders) + (channelBlocks ? " (nChw16c)" : ""));
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
+    }
+
+    /** Whether this kernel asks for channel blocks: blocked, NCHW at both ends, and the rule says so. */
+    private boolean channelBlocks() {
+        return layout == Layout.BLOCKED && internalX == null && internalY == null
+                && NativeKernelRules.oneDnnChannelBlocks(spec);
+    }
+
+    /**
+     * The primitive with activations in 16-channel blocks (those with fewer channels left to oneDNN);
+     * 0 when oneDNN has only its reference implementation for that, or none.
+     */
+    private long channelBlockedPrimitiveDesc(Arena arena, int threads) {
+        MemorySegment x = channelBlocked(arena, spec.inputShape());
+        MemorySegment y = channelBlocked(arena, spec.outputShape());
+        long pd = createPrimitiveDesc(convolutionDesc(arena, x, y), 1f, false, postOp, threads);
+        if (pd != 0 && dnnl.isReference(pd)) {
+            dnnl.primitiveDescDestroy(pd);
+            return 0;
+        }
+        return pd;
+    }
+
+    private MemorySegment channelBlocked(Arena arena, long[] shape) {
+        int tag = shape[1] >= NativeKernelRules.CHANNEL_BLOCK ? Dnnl.TAG_NCHW16C : Dnnl.TAG_ANY;
+        return dnnl.mdByTag(arena, shape, Dnnl.F32, tag);
     }
 
     /** The convolution from {@code x} to {@code y} (either may be {@code any}), weights in any layout. */

@@ -139,6 +139,30 @@ final class NativeKernelRules {
         return true;
     }
 
+    /** Channels of one oneDNN channel block ({@link Dnnl#TAG_NCHW16C}); narrower activations are never asked in blocks. */
+    static final long CHANNEL_BLOCK = 16;
+    /** Output channels up to which a convolution between NCHW neighbours asks for channel blocks. */
+    static final long CHANNEL_BLOCKED_MAX_OUTPUTS = 64;
+
+    /**
+     * Whether a float 2-D convolution whose activations are NCHW on both sides (reordered in and out
+     * around it, as between Java kernels) asks oneDNN for nChw16c activations instead of letting it
+     * choose (it chooses nhwc here). The reorders from and to NCHW decide: nchw to nhwc is a
+     * transpose oneDNN runs slowly (1x32x64x64: 91-107 µs, 1x64x32x32: 62-66 µs), to nChw16c a
+     * block copy (24 and 11 µs); the convolutions themselves ran at the same speed both ways at
+     * 16-64 output channels (conv_autoencoder 32→16 @64x64: 330-349 vs 341 µs, 64→32 @32x32:
+     * 318-334 vs 333 µs) and with fewer than 16 input channels nChw16c lets oneDNN read NCHW
+     * directly (ResNet-18's 7x7 3→64 stem: 6.7 ms against 9.4 ms plus a 45 µs reorder, loaded
+     * machine). Wider convolutions stay with oneDNN's choice: its nhwc brgconv ran 64→64 @56x56
+     * and 256→256 @14x14 1.5-1.8x faster than its nChw16c kernel. Depthwise too (nhwc 10-15% faster).
+     * Medians of oneDNN's verbose timings, single thread, oneDNN 2.6.3, AVX-512.
+     */
+    static boolean oneDnnChannelBlocks(KernelProvider.ConvSpec spec) {
+        if (!isX86() || spec.inputShape().length != 4 || spec.isDepthwise()) return false;
+        long in = spec.inputShape()[1], out = spec.outputShape()[1];
+        return out >= CHANNEL_BLOCK && (in < CHANNEL_BLOCK || out <= CHANNEL_BLOCKED_MAX_OUTPUTS);
+    }
+
     /** Whether a convolution runs faster in oneDNN's blocked layout despite the reorders around it. */
     static boolean oneDnnBlocked(KernelProvider.ConvSpec spec) {
         if (spec.isDepthwise()) return true;

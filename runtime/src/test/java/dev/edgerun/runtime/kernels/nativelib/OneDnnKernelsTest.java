@@ -1,7 +1,9 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
@@ -60,6 +62,9 @@ class OneDnnKernelsTest {
                 new ConvCase("depthwise 3x3", l(1, 32, 9, 19), l(32, 1, 3, 3), 32, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("depthwise strided", l(1, 5, 10, 11), l(5, 1, 3, 3), 5, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false),
                 new ConvCase("depthwise multiplier 2", l(1, 3, 6, 6), l(6, 1, 3, 3), 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new ConvCase("narrow 3x3 (channel blocks)", l(1, 32, 10, 12), l(16, 32, 3, 3), 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new ConvCase("first layer (channel blocks)", l(1, 3, 13, 12), l(16, 3, 3, 3), 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new ConvCase("padded channel blocks", l(1, 24, 9, 9), l(40, 24, 3, 3), 1, i(1, 1), i(0, 0), i(1, 1), i(1, 1), true),
                 new ConvCase("1-D", l(2, 3, 17), l(4, 3, 4), 1, i(2), i(1), i(2), i(2), true),
                 new ConvCase("3-D", l(1, 2, 5, 6, 4), l(3, 2, 2, 3, 2), 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), true));
     }
@@ -95,6 +100,48 @@ class OneDnnKernelsTest {
                 kernel.run(x.data(), w.data(), bias, got.data(), scratch, threads(threads));
                 assertClose(expected.toFloatArray(), got.toFloatArray(), kernel.toString());
             }
+        }
+    }
+
+    /**
+     * Narrow convolutions between NCHW neighbours run in 16-channel blocks, with a real (not the
+     * reference) implementation; a wide one, and one kept in oneDNN's layout, stay with oneDNN's choice.
+     */
+    @Test
+    void narrowConvolutionsAskForChannelBlocks() {
+        assumeTrue(NativeKernelRules.isX86(), "the channel-block rule applies on x86-64 only");
+        for (String name : new String[] {"narrow 3x3 (channel blocks)", "first layer (channel blocks)", "padded channel blocks"}) {
+            try (Tensor w = weights(name)) {
+                String kernel = blockedKernel(name, w).toString();
+                assertTrue(kernel.contains("(nChw16c)") && !kernel.contains("ref:"), name + ": " + kernel);
+            }
+        }
+        try (Tensor w = weights("1x1 wide")) {
+            String wide = blockedKernel("1x1 wide", w).toString();
+            assertFalse(wide.contains("(nChw16c)"), wide);
+        }
+        try (Tensor w = weights("narrow 3x3 (channel blocks)")) {
+            var chained = blockedKernel("narrow 3x3 (channel blocks)", w).withInternalLayouts(true, true);
+            assertTrue(chained != null && !chained.toString().contains("(nChw16c)"), String.valueOf(chained));
+        }
+    }
+
+    private static ConvCase convCase(String name) {
+        return convCases().filter(k -> k.name.equals(name)).findFirst().orElseThrow();
+    }
+
+    private static Tensor weights(String name) {
+        return randomTensor(new Random(1), convCase(name).w);
+    }
+
+    private KernelProvider.ConvKernel blockedKernel(String name, Tensor w) {
+        ConvCase c = convCase(name);
+        String old = System.setProperty(OneDnnKernels.LAYOUT_PROPERTY, "blocked");
+        try {
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, outputShape(c), c.group, c.s, c.pb, c.d, w, null);
+            return onednn.conv(spec).orElseThrow(() -> new AssertionError("oneDNN declined " + spec));
+        } finally {
+            restore(OneDnnKernels.LAYOUT_PROPERTY, old);
         }
     }
 
