@@ -6,6 +6,7 @@ import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ops.nn.FusedActivation;
+import dev.edgerun.runtime.ops.nn.LayerNormalization;
 import dev.edgerun.runtime.ops.nn.MatMul;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,9 @@ import java.util.List;
  *   <li>a Transpose of the output that keeps the last axis last (heads merged back): the MatMul
  *       writes its rows through strides;
  *   <li>the exact GELU chain {@code Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5)} on a MatMul
- *       output {@code x} (nn.GELU before opset 20): applied to finished output values.
+ *       output {@code x} (nn.GELU before opset 20): applied to finished output values;
+ *   <li>and apart from MatMul, an Add feeding LayerNormalization (a post-LN residual connection):
+ *       the LayerNormalization adds its operands itself ({@link LayerNormalization#SKIP_ATTR}).
  * </ul>
  * Runs after {@link GraphOptimizer} (MatMul + bias is already fused, so the GELU chain reads the
  * fused node). A rewrite applies only when every intermediate value has no other reader (in this
@@ -66,6 +69,10 @@ final class TransformerFusion {
                 foldOutputTranspose(i);
             }
             foldGelu(i);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            if (n != null && n.domain().isEmpty() && n.opType().equals("LayerNormalization")) foldSkipAdd(i);
         }
         if (folded > 0) dropUnreadConstants();
     }
@@ -192,6 +199,25 @@ final class TransformerFusion {
 
     private static boolean near(Float v, float expected) {
         return v != null && Math.abs(v - expected) <= 1e-6f * Math.abs(expected);
+    }
+
+    // ---------------------------------------------------------------- Add + LayerNormalization
+
+    private void foldSkipAdd(int i) {
+        Node ln = nodes.get(i);
+        if (ln.attribute(LayerNormalization.SKIP_ATTR) != null || ln.inputs().size() < 2 || ln.inputs().size() > 3) return;
+        if (ln.outputs().size() != 1) return; // Mean and InvStdDev outputs: keep the plain node
+        String x = ln.inputs().get(0);
+        if (!soleReader(x, i)) return;
+        Integer p = scan.producer.get(x);
+        if (p == null || nodes.get(p) == null) return;
+        Node add = nodes.get(p);
+        if (!add.opType().equals("Add") || !add.domain().isEmpty() || add.inputs().size() != 2 || add.outputs().size() != 1) return;
+        if (add.inputs().get(0).isEmpty() || add.inputs().get(1).isEmpty()) return;
+        List<String> inputs = new ArrayList<>(List.of(add.inputs().get(0), ln.inputs().get(1),
+                ln.inputs().size() > 2 ? ln.inputs().get(2) : "", add.inputs().get(1)));
+        replace(i, rebuild(ln, inputs, ln.outputs().get(0)).attribute(LayerNormalization.SKIP_ATTR, 1L).build());
+        remove(p);
     }
 
     // ---------------------------------------------------------------- helpers

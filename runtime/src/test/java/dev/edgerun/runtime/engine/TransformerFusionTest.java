@@ -33,7 +33,7 @@ class TransformerFusionTest {
     }
 
     /** The block; {@code extraOutput} also makes the named value a graph output; {@code softmaxAxis} the Softmax's axis. */
-    private static Model block(String extraOutput, long softmaxAxis, float geluDivisor) {
+    private static Model block(String extraOutput, long softmaxAxis, float geluDivisor, boolean lnBias) {
         Graph.Builder g = Graph.builder("block")
                 .input(Value.tensor("x", DType.FLOAT, 1, SEQ, MODEL))
                 .initializer("w_qkv", Tensor.of(SteadyStateModels.values(MODEL * 3 * MODEL, 1), MODEL, 3 * MODEL))
@@ -44,6 +44,8 @@ class TransformerFusionTest {
                 .initializer("scale", Tensor.of(new float[] {(float) Math.sqrt(D)}))
                 .initializer("w_ff", Tensor.of(SteadyStateModels.values(MODEL * FF, 3), MODEL, FF))
                 .initializer("b_ff", Tensor.of(SteadyStateModels.values(FF, 4), FF))
+                .initializer("ln_w", Tensor.of(SteadyStateModels.values(MODEL, 6), MODEL))
+                .initializer("ln_b", Tensor.of(SteadyStateModels.values(MODEL, 7), MODEL))
                 .initializer("one", Tensor.of(new float[] {1f}))
                 .initializer("half", Tensor.of(new float[] {0.5f}))
                 .node("MatMul", List.of("x", "w_qkv"), List.of("qkv_mm"))
@@ -61,7 +63,10 @@ class TransformerFusionTest {
                 .node("MatMul", List.of("attn", "vt"), List.of("ctx"))
                 .node("Transpose", List.of("ctx"), List.of("ctx_t"), Attribute.of("perm", new long[] {0, 2, 1, 3}))
                 .node("Reshape", List.of("ctx_t", "merged"), List.of("h"))
-                .node("MatMul", List.of("h", "w_ff"), List.of("ff_mm"))
+                .node("Add", List.of("x", "h"), List.of("res"))
+                .node("LayerNormalization", lnBias ? List.of("res", "ln_w", "ln_b") : List.of("res", "ln_w"), List.of("hn"),
+                        Attribute.of("axis", -1L), Attribute.of("epsilon", 1e-5f))
+                .node("MatMul", List.of("hn", "w_ff"), List.of("ff_mm"))
                 .node("Add", List.of("b_ff", "ff_mm"), List.of("f"));
         g.node(Node.builder("Constant").name("sqrt2").outputs("sqrt2")
                 .attribute("value", Tensor.of(new float[] {geluDivisor})).build());
@@ -104,9 +109,10 @@ class TransformerFusionTest {
 
     @Test
     void everyPatternFoldsIntoTheMatMuls() {
-        Model original = block(null, -1, (float) Math.sqrt(2));
+        Model original = block(null, -1, (float) Math.sqrt(2), true);
         Fused f = fuse(original);
-        assertEquals(4 + 2 + 5, f.folded(), "4 Transposes, Div and Softmax, the GELU chain");
+        assertEquals(4 + 2 + 5 + 1, f.folded(), "4 Transposes, Div and Softmax, the GELU chain, the residual Add");
+        assertEquals(0, count(f.model(), "Add"), "bias Adds fused by GraphOptimizer, the residual one into LayerNormalization, GELU's into its MatMul");
         assertEquals(0, count(f.model(), "Transpose"));
         assertEquals(0, count(f.model(), "Softmax"));
         assertEquals(0, count(f.model(), "Erf"));
@@ -120,20 +126,20 @@ class TransformerFusionTest {
 
     @Test
     void aTransposeWithAnotherReaderStays() {
-        Model original = block("kt", -1, (float) Math.sqrt(2));
+        Model original = block("kt", -1, (float) Math.sqrt(2), true);
         Fused f = fuse(original);
         assertEquals(1, count(f.model(), "Transpose"));
-        assertEquals(3 + 2 + 5, f.folded());
+        assertEquals(3 + 2 + 5 + 1, f.folded());
         assertSameOutputs(original, f.model(), 1);
     }
 
     @Test
     void softmaxOverAnotherAxisAndANonGeluChainStay() {
-        Model original = block(null, 2, 1.5f);
+        Model original = block(null, 2, 1.5f, false);
         Fused f = fuse(original);
         assertEquals(1, count(f.model(), "Softmax"));
         assertEquals(1, count(f.model(), "Erf"));
-        assertEquals(4 + 1, f.folded(), "the Transposes and the Div only");
+        assertEquals(4 + 1 + 1, f.folded(), "the Transposes, the Div and the residual Add (LayerNormalization without bias)");
         assertSameOutputs(original, f.model(), 1);
     }
 }

@@ -1,7 +1,11 @@
 package dev.edgerun.runtime.ops.nn;
 
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.BroadcastPlan;
+import dev.edgerun.runtime.kernels.F32Binary;
+import dev.edgerun.runtime.kernels.F32BinaryOp;
 import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.F32Norm;
 import dev.edgerun.runtime.kernels.Vectors;
@@ -19,9 +23,15 @@ import java.util.List;
  * to zero mean and unit variance, then scaled and shifted element-wise; the optional outputs Mean
  * and InvStdDev have shape {@code X.shape[:axis] + [1] * (rank - axis)}. Statistics are
  * accumulated in double whatever {@code stash_type} says (at least float32 precision).
+ *
+ * <p>With {@link #SKIP_ATTR} (set by the engine's transformer rewrites when an Add fed X and
+ * nothing else) X is the broadcast sum of input 0 and input 3, the residual connection of a
+ * post-LN transformer: the sum is formed in the output buffer and normalized there while in cache.
  */
 public final class LayerNormalization implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Set to 1 when a preceding Add was folded in: X = input 0 + input 3. */
+    public static final String SKIP_ATTR = "edgerun.skip_add";
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -29,7 +39,16 @@ public final class LayerNormalization implements Operator {
         Nn.requireFloat(ctx, 0);
         Nn.requireFloat(ctx, 1);
         if (ctx.hasInput(2)) Nn.requireFloat(ctx, 2);
-        long[] x = ctx.inputShape(0).dims();
+        BroadcastPlan skip = null;
+        Shape xShape = ctx.inputShape(0);
+        if (ctx.attrInt(SKIP_ATTR, 0) != 0) {
+            if (!ctx.hasInput(3)) throw ctx.error(SKIP_ATTR + " needs the Add's other operand as input 3");
+            Nn.requireFloat(ctx, 3);
+            xShape = BroadcastPlan.broadcastShape(ctx.inputShape(0), ctx.inputShape(3));
+            if (xShape == null) throw ctx.error("the folded Add's operands " + ctx.inputShape(0) + " and " + ctx.inputShape(3) + " do not broadcast");
+            skip = BroadcastPlan.of(xShape, ctx.inputShape(0), ctx.inputShape(3));
+        }
+        long[] x = xShape.dims();
         int axis = Nn.axis(ctx, ctx.attrInt("axis", -1), x.length);
         int rows = Nn.toInt(ctx, Nn.product(x, 0, axis), "rows");
         int n = Nn.toInt(ctx, Nn.product(x, axis, x.length), "normalized size");
@@ -39,9 +58,24 @@ public final class LayerNormalization implements Operator {
         long[] stat = x.clone();
         for (int i = axis; i < stat.length; i++) stat[i] = 1;
         List<ValueType> types = new ArrayList<>();
-        types.add(Nn.tensor(DType.FLOAT, ctx.inputShape(0)));
+        types.add(Nn.tensor(DType.FLOAT, xShape));
         for (int i = 1; i < Math.min(3, ctx.outputCount()); i++) types.add(Nn.tensor(DType.FLOAT, stat));
-        return new Node(List.copyOf(types), rows, n, ctx.attrFloat("epsilon", 1e-5f), ctx.threads(), false);
+        return new Node(List.copyOf(types), rows, n, ctx.attrFloat("epsilon", 1e-5f), ctx.threads(), false, skip);
+    }
+
+    /** {@code y = a + b} over {@code plan} (the folded Add), a row of the plan at a time. */
+    private static void addInto(BroadcastPlan plan, MemorySegment a, MemorySegment b, MemorySegment y) {
+        int inner = plan.inner();
+        for (int r = 0; r < plan.rows(); r++) {
+            long at = (long) r * inner;
+            if (Vectors.enabled()) {
+                F32Binary.apply(F32BinaryOp.ADD, Vectors.F32, a, plan.rowStart(0, r), plan.innerStride(0), b, plan.rowStart(1, r),
+                        plan.innerStride(1), y, at, inner);
+            } else {
+                F32BinaryOp.ADD.reference(a, plan.rowStart(0, r), plan.innerStride(0), b, plan.rowStart(1, r), plan.innerStride(1),
+                        y, at, inner);
+            }
+        }
     }
 
     /**
@@ -56,17 +90,27 @@ public final class LayerNormalization implements Operator {
     }
 
     /** Also RMSNormalization ({@code rms}: no mean subtraction, no bias, no statistics outputs). */
-    record Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms) implements Kernel {
+    record Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms, BroadcastPlan skip)
+            implements Kernel {
+        Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms) {
+            this(outputTypes, rows, n, eps, threads, rms, null);
+        }
+
         @Override
         public void run(RunContext ctx) {
             MemorySegment x = ctx.input(0).data(), y = ctx.output(0).data(), scale = ctx.input(1).data();
+            if (skip != null) {
+                addInto(skip, x, ctx.input(3).data(), y);
+                x = y;
+            }
             MemorySegment bias = ctx.inputCount() > 2 && ctx.input(2) != null ? ctx.input(2).data() : null;
+            MemorySegment xs = x;
             MemorySegment mean = outputTypes.size() > 1 && ctx.output(1) != null ? ctx.output(1).data() : null;
             MemorySegment inv = outputTypes.size() > 2 && ctx.output(2) != null ? ctx.output(2).data() : null;
             if (rowThreads(threads, (long) rows * n, F32Gemm.PARALLEL_MIN_MACS) <= 1) {
-                rowsRange(x, y, scale, bias, mean, inv, 0, rows);
+                rowsRange(xs, y, scale, bias, mean, inv, 0, rows);
             } else {
-                ctx.parallelFor(rows, (from, to) -> rowsRange(x, y, scale, bias, mean, inv, from, to));
+                ctx.parallelFor(rows, (from, to) -> rowsRange(xs, y, scale, bias, mean, inv, from, to));
             }
         }
 
