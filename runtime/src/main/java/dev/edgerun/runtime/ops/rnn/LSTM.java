@@ -129,7 +129,8 @@ public final class LSTM implements Operator {
             Tensor y = s.wantOutput[0] ? ctx.output(0) : null;
             Tensor yh = s.wantOutput[1] ? ctx.output(1) : null;
             Tensor yc = s.wantOutput[2] ? ctx.output(2) : null;
-            if (y != null) y.data().fill((byte) 0);
+            // Y past a sequence's end is zero; without sequence_lens every step writes its row
+            if (y != null && s.hasSequenceLens) y.data().fill((byte) 0);
             MemorySegment scratch = ctx.scratch();
             F32Gemm.packA(ctx.input(0).data(), 0, s.inputSize, 1, rows, s.inputSize, scratch, packedXAt);
             MemorySegment w = packedW != null ? packedW

@@ -95,7 +95,8 @@ abstract class RecurrentKernel implements Kernel {
     public final void run(RunContext ctx) {
         Tensor y = s.wantOutput[0] ? ctx.output(0) : null;
         Tensor yh = s.wantOutput[1] ? ctx.output(1) : null;
-        if (y != null) y.data().fill((byte) 0);
+        // Y past a sequence's end is zero; without sequence_lens every step writes its row
+        if (y != null && s.hasSequenceLens) y.data().fill((byte) 0);
         MemorySegment scratch = ctx.scratch();
         F32Gemm.packA(ctx.input(0).data(), 0, s.inputSize, 1, rows, s.inputSize, scratch, packedXAt);
         MemorySegment w = packedW != null ? packedW : packW(ctx.input(1).data(), scratch, packedWAt);
