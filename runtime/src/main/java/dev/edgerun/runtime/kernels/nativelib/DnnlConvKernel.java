@@ -31,6 +31,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     private final Layout layout;
     private final boolean offersInternal;  // may keep X or Y blocked between oneDNN convolutions
     private final DnnlEltwise postOp;      // the fused activation, run by oneDNN; null: none or the Java epilogue
+    private final boolean channelBlocks;   // asks for 16-channel blocks (NCHW at both ends), see NativeKernelRules
     private final long outputFloats;
     private volatile KernelProvider.ConvKernel fallback;
 
@@ -41,6 +42,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         this.layout = layout;
         this.offersInternal = offersInternal;
         this.postOp = postOp;
+        this.channelBlocks = layout == Layout.BLOCKED && internalX == null && internalY == null
+                && OneDnnKernels.channelBlocks(spec);
         long count = 1;
         for (long d : spec.outputShape()) count *= d;
         this.outputFloats = count;
@@ -69,10 +72,9 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.plainTag(wDims.length));
         MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
         boolean blocked = layout == Layout.BLOCKED;
-        boolean channelBlocks = channelBlocks();
         long pd = channelBlocks ? channelBlockedPrimitiveDesc(arena, threads) : 0;
+        boolean blocks = pd != 0;
         if (pd == 0) {
-            channelBlocks = false;
             MemorySegment xAsk = askedLayout(arena, internalX, blocked, spec.inputShape(), Dnnl.F32, xPlain);
             MemorySegment yAsk = askedLayout(arena, internalY, blocked, spec.outputShape(), Dnnl.F32, yPlain);
             pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
@@ -106,16 +108,10 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
             memories.remove(Long.valueOf(packedW)); // owned by the weights argument of the program now
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, memories);
             return new Built(program, scratch, zeroBias.address(),
-                    impl + describeLayouts(reorders) + (channelBlocks ? " (nChw16c)" : ""));
+                    impl + describeLayouts(reorders) + (blocks ? " (nChw16c)" : ""));
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
-    }
-
-    /** Whether this kernel asks for channel blocks: blocked, NCHW at both ends, and the rule says so. */
-    private boolean channelBlocks() {
-        return layout == Layout.BLOCKED && internalX == null && internalY == null
-                && NativeKernelRules.oneDnnChannelBlocks(spec);
     }
 
     /**

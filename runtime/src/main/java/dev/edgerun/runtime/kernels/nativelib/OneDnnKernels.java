@@ -17,6 +17,8 @@ public final class OneDnnKernels implements KernelProvider {
      * around each convolution unless kept between two of them) or {@code auto} (by {@link NativeKernelRules}).
      */
     public static final String LAYOUT_PROPERTY = "edgerun.onednn.layout";
+    /** {@code auto} (default) or {@code off}: see {@link #channelBlocks}. */
+    public static final String CHANNEL_BLOCKS_PROPERTY = "edgerun.onednn.channelBlocks";
 
     private static final ProviderAttempts ATTEMPTS = new ProviderAttempts("oneDNN", OneDnnKernels.class);
 
@@ -85,6 +87,16 @@ public final class OneDnnKernels implements KernelProvider {
             case "blocked" -> true;
             default -> NativeKernelRules.oneDnnQ8Blocked(spec);
         };
+    }
+
+    /**
+     * Whether a float convolution between NCHW neighbours asks for 16-channel blocks
+     * ({@link NativeKernelRules#oneDnnChannelBlocks}); {@code off} leaves every layout to oneDNN,
+     * for comparisons in one process (read when a kernel is made).
+     */
+    static boolean channelBlocks(ConvSpec spec) {
+        if (System.getProperty(CHANNEL_BLOCKS_PROPERTY, "auto").trim().equals("off")) return false;
+        return NativeKernelRules.oneDnnChannelBlocks(spec);
     }
 
     static DnnlConvKernel.Layout layout(ConvSpec spec) {

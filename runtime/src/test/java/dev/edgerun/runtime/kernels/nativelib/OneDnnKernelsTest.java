@@ -120,6 +120,13 @@ class OneDnnKernelsTest {
             String wide = blockedKernel("1x1 wide", w).toString();
             assertFalse(wide.contains("(nChw16c)"), wide);
         }
+        String old = System.setProperty(OneDnnKernels.CHANNEL_BLOCKS_PROPERTY, "off");
+        try (Tensor w = weights("narrow 3x3 (channel blocks)")) {
+            String off = blockedKernel("narrow 3x3 (channel blocks)", w).toString();
+            assertFalse(off.contains("(nChw16c)"), off);
+        } finally {
+            restore(OneDnnKernels.CHANNEL_BLOCKS_PROPERTY, old);
+        }
         try (Tensor w = weights("narrow 3x3 (channel blocks)")) {
             var chained = blockedKernel("narrow 3x3 (channel blocks)", w).withInternalLayouts(true, true);
             assertTrue(chained != null && !chained.toString().contains("(nChw16c)"), String.valueOf(chained));
