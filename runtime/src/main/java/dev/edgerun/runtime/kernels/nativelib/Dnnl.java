@@ -103,7 +103,12 @@ final class Dnnl {
      * variable once, when loaded). With libgomp's default of spinning, idle OpenMP workers burn
      * the cores the JVM's and other threads need: on the loaded 2-vCPU build machine MobileNetV2
      * at 2 threads took a median of 500 ms with the default, 1.5 s with ACTIVE and 32 ms with
-     * PASSIVE (the Java kernels: 34 ms).
+     * PASSIVE (the Java kernels: 34 ms). A short spin (GOMP_SPINCOUNT, which libgomp honours over
+     * the policy) was no better there: mobilenet_v2 at 2 threads in {@code bench --compare}, load
+     * 8-14, two runs each, native medians 7.9-8.6 ms with PASSIVE against 14.7 and 23.0 ms at a
+     * count of 2000, 69-70 ms at 6000, 71 and 113 ms at 15000, 7.3 and 89 ms at 30000, 71 and 314
+     * ms at 300000. A thread that spun has used its CPU share and is scheduled late when the cores
+     * are busy, so the team waits for it at every barrier.
      */
     private static void preferPassiveOpenMpThreads() {
         if (System.getProperty("edgerun.onednn.ompWaitPolicy", "passive").trim().equals("keep")) return;
