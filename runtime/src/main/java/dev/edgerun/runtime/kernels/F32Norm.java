@@ -38,6 +38,34 @@ public final class F32Norm {
         return s;
     }
 
+    /**
+     * {@code y = a + b} over {@code n} floats, returning the sum of {@code y}: the first pass of a
+     * LayerNormalization that folded its residual Add.
+     */
+    public static double addAndSum(VectorSpecies<Float> species, MemorySegment a, long aOff, MemorySegment b, long bOff,
+                                   MemorySegment y, long yOff, int n) {
+        int j = 0;
+        double s = 0;
+        if (species != null) {
+            VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+            int lanes = sp.length();
+            FloatVector acc = FloatVector.zero(sp);
+            for (; j + lanes <= n; j += lanes) {
+                FloatVector v = FloatVector.fromMemorySegment(sp, a, aOff + 4L * j, LE)
+                        .add(FloatVector.fromMemorySegment(sp, b, bOff + 4L * j, LE));
+                v.intoMemorySegment(y, yOff + 4L * j, LE);
+                acc = acc.add(v);
+            }
+            s = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; j < n; j++) {
+            float v = a.get(F, aOff + 4L * j) + b.get(F, bOff + 4L * j);
+            y.set(F, yOff + 4L * j, v);
+            s += v;
+        }
+        return s;
+    }
+
     /** Sum of {@code (x - mean)^2} over {@code n} floats. */
     public static double sumSquaredDeviations(VectorSpecies<Float> species, MemorySegment x, long off, int n, float mean) {
         int j = 0;

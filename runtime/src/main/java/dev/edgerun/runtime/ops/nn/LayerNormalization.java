@@ -99,34 +99,47 @@ public final class LayerNormalization implements Operator {
         @Override
         public void run(RunContext ctx) {
             MemorySegment x = ctx.input(0).data(), y = ctx.output(0).data(), scale = ctx.input(1).data();
-            if (skip != null) {
+            MemorySegment residual = null;
+            if (skip != null && sameShape(skip)) {
+                residual = ctx.input(3).data();
+            } else if (skip != null) {
                 addInto(skip, x, ctx.input(3).data(), y);
                 x = y;
             }
             MemorySegment bias = ctx.inputCount() > 2 && ctx.input(2) != null ? ctx.input(2).data() : null;
-            MemorySegment xs = x;
+            MemorySegment xs = x, rs = residual;
             MemorySegment mean = outputTypes.size() > 1 && ctx.output(1) != null ? ctx.output(1).data() : null;
             MemorySegment inv = outputTypes.size() > 2 && ctx.output(2) != null ? ctx.output(2).data() : null;
             if (rowThreads(threads, (long) rows * n, F32Gemm.PARALLEL_MIN_MACS) <= 1) {
-                rowsRange(xs, y, scale, bias, mean, inv, 0, rows);
+                rowsRange(xs, rs, y, scale, bias, mean, inv, 0, rows);
             } else {
-                ctx.parallelFor(rows, (from, to) -> rowsRange(xs, y, scale, bias, mean, inv, from, to));
+                ctx.parallelFor(rows, (from, to) -> rowsRange(xs, rs, y, scale, bias, mean, inv, from, to));
             }
         }
 
-        private void rowsRange(MemorySegment x, MemorySegment y, MemorySegment scale, MemorySegment bias,
+        /** Whether the folded Add's operands both have the output's shape (one row of the plan, both advancing). */
+        private static boolean sameShape(BroadcastPlan plan) {
+            return plan.rows() == 1 && plan.innerStride(0) == 1 && plan.innerStride(1) == 1;
+        }
+
+        /** Rows {@code [from, to)}; with {@code residual} (not null) X is {@code x + residual}, formed in y by the first pass. */
+        private void rowsRange(MemorySegment x, MemorySegment residual, MemorySegment y, MemorySegment scale, MemorySegment bias,
                                MemorySegment meanOut, MemorySegment invOut, int from, int to) {
+            MemorySegment src = residual != null ? y : x; // the residual sum is formed in y, then normalized in place
             for (int r = from; r < to; r++) {
                 long off = 4L * r * n;
                 float m, inv;
-                if (rms) {
+                if (residual != null) {
+                    m = (float) (F32Norm.addAndSum(Vectors.F32, x, off, residual, off, y, off, n) / n);
+                    inv = (float) (1.0 / Math.sqrt(F32Norm.sumSquaredDeviations(Vectors.F32, y, off, n, m) / n + eps));
+                } else if (rms) {
                     m = 0;
                     inv = (float) (1.0 / Math.sqrt(F32Norm.sumSquaredDeviations(Vectors.F32, x, off, n, 0f) / n + eps));
                 } else {
                     m = (float) (F32Norm.sum(Vectors.F32, x, off, n) / n);
                     inv = (float) (1.0 / Math.sqrt(F32Norm.sumSquaredDeviations(Vectors.F32, x, off, n, m) / n + eps));
                 }
-                F32Norm.normalize(Vectors.F32, x, off, y, off, n, m, inv, scale, 0, bias, 0);
+                F32Norm.normalize(Vectors.F32, src, off, y, off, n, m, inv, scale, 0, bias, 0);
                 if (meanOut != null) meanOut.setAtIndex(F, r, m);
                 if (invOut != null) invOut.setAtIndex(F, r, inv);
             }
