@@ -43,6 +43,11 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private final int[] tapOffset;        // per tap (ki, kj): flat offset into the phases
     private final MemorySegment weights;  // [channels][taps] floats
     private final long macs;
+    // short rows (unit strides, ow == w, rows under two vectors): the plane unpadded, taps as flat
+    // shifts with a 0/1 column mask for the kernel columns that reach past a row's ends
+    private final boolean shifted;
+    private final int lead;               // floats before row 0 (a tap may read up to pw before a row)
+    private final MemorySegment[] columnMask; // per tap: [accFloats] floats, or null where every column is inside
 
     static boolean supports(KernelProvider.ConvSpec g) {
         return F32DepthwiseConv.supports(g);
@@ -66,26 +71,54 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         int dh = g.dilations()[0], dw = g.dilations()[1];
         oh = (int) ys[2];
         ow = (int) ys[3];
-        hh = oh + (kh - 1) * dh / sh;
-        wh = ow + (kw - 1) * dw / sw;
         int lanes = species == null ? 1 : species.length();
-        // a vector at flat position q < accFloats reads up to q + lanes - 1 + (hh - oh) * wh + (wh - ow) in its phase
-        phaseFloats = roundUp((long) hh * wh + wh + 2L * lanes, lanes);
-        phasesFloats = (long) sh * sw * phaseFloats;
-        accFloats = (int) roundUp((long) oh * wh, lanes);
-        chunkBytes = roundUp(4 * (phasesFloats + accFloats), 64);
+        shifted = species != null && sh == 1 && sw == 1 && ow == w && ow < 2 * lanes;
         tapOffset = new int[kh * kw];
-        for (int ki = 0; ki < kh; ki++) {
-            for (int kj = 0; kj < kw; kj++) {
-                int phase = (ki * dh % sh) * sw + kj * dw % sw;
-                tapOffset[ki * kw + kj] = (int) (phase * phaseFloats + (long) (ki * dh / sh) * wh + kj * dw / sw);
+        columnMask = new MemorySegment[kh * kw];
+        if (shifted) {
+            hh = Math.max(h + ph, oh + (kh - 1) * dh); // rows, the padding ones zero
+            wh = w;
+            lead = (int) roundUp(pw, lanes);
+            accFloats = (int) roundUp((long) oh * ow, lanes);
+            phaseFloats = roundUp(lead + (long) hh * w + (kw - 1) * dw + 2L * lanes, lanes);
+            for (int ki = 0; ki < kh; ki++) {
+                for (int kj = 0; kj < kw; kj++) {
+                    tapOffset[ki * kw + kj] = lead + ki * dh * w + kj * dw - pw;
+                    columnMask[ki * kw + kj] = columnMask(kj * dw - pw);
+                }
+            }
+        } else {
+            hh = oh + (kh - 1) * dh / sh;
+            wh = ow + (kw - 1) * dw / sw;
+            lead = 0;
+            accFloats = (int) roundUp((long) oh * wh, lanes);
+            // a vector at flat position q < accFloats reads up to q + lanes - 1 + (hh - oh) * wh + (wh - ow) in its phase
+            phaseFloats = roundUp((long) hh * wh + wh + 2L * lanes, lanes);
+            for (int ki = 0; ki < kh; ki++) {
+                for (int kj = 0; kj < kw; kj++) {
+                    int phase = (ki * dh % sh) * sw + kj * dw % sw;
+                    tapOffset[ki * kw + kj] = (int) (phase * phaseFloats + (long) (ki * dh / sh) * wh + kj * dw / sw);
+                }
             }
         }
+        phasesFloats = (long) sh * sw * phaseFloats;
+        chunkBytes = roundUp(4 * (phasesFloats + accFloats), 64);
         int taps = kh * kw;
         weights = F32Gemm.allocatePacked(4L * channels * taps);
         MemorySegment q = g.constantWeight().data();
         for (long i = 0; i < (long) channels * taps; i++) weights.setAtIndex(F, i, q.get(ValueLayout.JAVA_BYTE, i));
         macs = (long) planes * oh * ow * taps;
+    }
+
+    /** 1 at flat positions whose column plus {@code shift} is inside the row, else 0; null when all are. */
+    private MemorySegment columnMask(int shift) {
+        if (shift >= 0 && ow - 1 + shift < w) return null;
+        MemorySegment m = F32Gemm.allocatePacked(4L * accFloats);
+        for (int q = 0; q < accFloats; q++) {
+            int col = q % ow + shift;
+            m.setAtIndex(F, q, col >= 0 && col < w ? 1f : 0f);
+        }
+        return m;
     }
 
     private static long roundUp(long n, long step) {
@@ -112,10 +145,17 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private void chunk(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunk, int chunks) {
         long base = chunk * chunkBytes;
         zero(scratch, base, phasesFloats);
+        long accAt = base + 4 * phasesFloats;
         for (int plane = (int) ((long) chunk * planes / chunks); plane < (long) (chunk + 1) * planes / chunks; plane++) {
-            fill(x, (long) plane * h * w, scratch, base);
             int c = plane % channels;
-            long accAt = base + 4 * phasesFloats;
+            if (shifted) { // the plane's rows are contiguous in and out: one widening, one requantization
+                Q8Quantize.widen(species, x, (long) plane * h * w, scratch, base + 4L * (lead + (long) ph * w),
+                        (long) h * w, spec.xZeroPoint(), spec.xSigned());
+                sumMaskedTaps(scratch, base, accAt, c);
+                requantize(scratch, accAt, y, (long) plane * oh * ow, (long) oh * ow, c);
+                continue;
+            }
+            fill(x, (long) plane * h * w, scratch, base);
             if (species == null) sumTapsScalar(scratch, base, accAt, c);
             else sumTaps(scratch, base, accAt, c);
             requantizeRows(scratch, accAt, y, (long) plane * oh * ow, c);
@@ -193,6 +233,42 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         }
     }
 
+    /** {@link #sumTaps} over the unpadded plane, each tap's inputs multiplied by its column mask where it has one. */
+    private void sumMaskedTaps(MemorySegment s, long base, long accAt, int c) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int taps = tapOffset.length;
+        long wAt = 4L * c * taps;
+        int q = 0;
+        for (; q + 2 * lanes <= accFloats; q += 2 * lanes) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0;
+            for (int t = 0; t < taps; t++) {
+                float wt = weights.get(F, wAt + 4L * t);
+                long at = base + 4L * (q + tapOffset[t]);
+                MemorySegment mask = columnMask[t];
+                FloatVector w0 = FloatVector.broadcast(sp, wt), w1 = w0;
+                if (mask != null) {
+                    w0 = w0.mul(FloatVector.fromMemorySegment(sp, mask, 4L * q, LE));
+                    w1 = w1.mul(FloatVector.fromMemorySegment(sp, mask, 4L * (q + lanes), LE));
+                }
+                a0 = FloatVector.fromMemorySegment(sp, s, at, LE).fma(w0, a0);
+                a1 = FloatVector.fromMemorySegment(sp, s, at + 4L * lanes, LE).fma(w1, a1);
+            }
+            a0.intoMemorySegment(s, accAt + 4L * q, LE);
+            a1.intoMemorySegment(s, accAt + 4L * (q + lanes), LE);
+        }
+        for (; q < accFloats; q += lanes) {
+            FloatVector a = FloatVector.zero(sp);
+            for (int t = 0; t < taps; t++) {
+                FloatVector wv = FloatVector.broadcast(sp, weights.get(F, wAt + 4L * t));
+                MemorySegment mask = columnMask[t];
+                if (mask != null) wv = wv.mul(FloatVector.fromMemorySegment(sp, mask, 4L * q, LE));
+                a = FloatVector.fromMemorySegment(sp, s, base + 4L * (q + tapOffset[t]), LE).fma(wv, a);
+            }
+            a.intoMemorySegment(s, accAt + 4L * q, LE);
+        }
+    }
+
     private void sumTapsScalar(MemorySegment s, long base, long accAt, int c) {
         int taps = tapOffset.length;
         for (int q = 0; q < accFloats; q++) {
@@ -200,6 +276,12 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
             for (int t = 0; t < taps; t++) a += weights.getAtIndex(F, (long) c * taps + t) * s.get(F, base + 4L * (q + tapOffset[t]));
             s.set(F, accAt + 4L * q, a);
         }
+    }
+
+    private void requantize(MemorySegment s, long accAt, MemorySegment y, long yAt, long count, int c) {
+        int[] bias = spec.bias();
+        Q8Quantize.requantize(species, s, accAt, y, yAt, count, bias == null ? 0 : bias[c], spec.multipliers()[c],
+                spec.yZeroPoint(), spec.yMin(), spec.yMax());
     }
 
     private void requantizeRows(MemorySegment s, long accAt, MemorySegment y, long yPlane, int c) {
@@ -215,6 +297,6 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     @Override
     public String toString() {
         return "Q8DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ", "
-                + sh * sw + " stride phases of " + hh + "x" + wh + ") " + spec;
+                + (shifted ? "shifted taps over " + hh + " rows" : sh * sw + " stride phases of " + hh + "x" + wh) + ") " + spec;
     }
 }
