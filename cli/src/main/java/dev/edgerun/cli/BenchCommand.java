@@ -223,6 +223,13 @@ final class BenchCommand implements Callable<Integer> {
                     Format.micros((Double) m.get("p99_us")), (Double) m.get("throughput_per_s"));
         }
         for (Runner r : runners) out.printf("  %s: %s%n", r.engine(), r.session().description());
+        for (Runner r : runners) {
+            Map<String, Object> m = (Map<String, Object>) engines.get(r.engine());
+            out.printf(Locale.ROOT, "  %s: first result after %.1f ms = load %.1f + compile %.1f + first run %.1f%n", r.engine(),
+                    (Double) m.get("time_to_first_result_ms"), (Double) doc.get("load_ms"), r.compileMs(), r.firstRunMs());
+        }
+        out.println("  measured alike: the same load, Session.run(Map) timed the same way for every engine, and nothing"
+                + " bench adds (reporting, --kernels) inside an engine's times or peak memory");
         if (runners.stream().anyMatch(r -> r.engine().equals("native"))) {
             out.printf("  native kernels: %s%n", doc.get("kernels"));
         }
