@@ -25,6 +25,13 @@ final class Q8Im2Col {
                               int positions, int kc, int nr, int r0, int r1, MemorySegment dst, long dstOff) {
         long panelStride = 4L * kc * nr;
         int padded = (positions + nr - 1) / nr * nr;
+        Q8Lanes lanes = Q8Lanes.fast(species);
+        if (lanes != null && nr % lanes.lanes() == 0) {
+            for (int r = r0; r < r1; r++) {
+                lanes.widenToPanels(x, xOff + (long) r * positions, positions, zx, signed, dst, dstOff + 4L * r * nr, panelStride, nr);
+            }
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             long src = xOff + (long) r * positions;
             long rowBase = dstOff + 4L * r * nr;

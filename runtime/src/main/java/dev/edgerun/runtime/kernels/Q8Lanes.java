@@ -278,6 +278,33 @@ abstract sealed class Q8Lanes {
         return i;
     }
 
+    /**
+     * One row of a packed-B column matrix: {@code count} bytes widened ({@code x - zp} as float),
+     * element q to {@code dstOff + (q / nr) * panelStride + 4 * (q % nr)} bytes, the last panel
+     * filled up with zeros; {@code nr} a multiple of the lanes. One loop, no call per panel.
+     */
+    final void widenToPanels(MemorySegment x, long xOff, int count, int zp, boolean signed, MemorySegment dst,
+                             long dstOff, long panelStride, int nr) {
+        VectorSpecies<Byte> bs = i8();
+        int n = lanes();
+        int end = (count + nr - 1) / nr * nr;
+        for (int q = 0; q < end; q += n) {
+            long at = dstOff + (q / nr) * panelStride + 4L * (q % nr);
+            int rest = count - q;
+            if (rest <= 0) {
+                FloatVector.zero(f32()).intoMemorySegment(dst, at, LE);
+                continue;
+            }
+            ByteVector b = rest >= n && exact() ? ByteVector.fromMemorySegment(bs, x, xOff + q, LE)
+                    : ByteVector.fromMemorySegment(bs, x, xOff + q, LE, bs.indexInRange(0, Math.min(rest, n)));
+            IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            FloatVector f = (FloatVector) v.sub(zp).convert(VectorOperators.I2F, 0);
+            if (rest < n) f = f.blend(0f, f32().indexInRange(0, rest).not());
+            f.intoMemorySegment(dst, at, LE);
+        }
+    }
+
     /** Lanes 0, 2, 4, ... then 1, 3, 5, ... */
     abstract VectorShuffle<Float> evenFirst();
 
