@@ -61,7 +61,8 @@ final class TransformerFusion {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             if (n == null || !n.domain().isEmpty() || !n.opType().equals("MatMul") || n.outputs().size() != 1) continue;
-            if (n.inputs().size() == 2 && n.attribute(MatMul.FUSED_BIAS_ATTR) == null) {
+            // the strided path packs B on every run: MatMuls with constant weights keep the path that packs them once
+            if (n.inputs().size() == 2 && n.attribute(MatMul.FUSED_BIAS_ATTR) == null && !scan.constants.containsKey(n.inputs().get(1))) {
                 foldInputTranspose(i, 0, MatMul.PERM_A_ATTR);
                 foldInputTranspose(i, 1, MatMul.PERM_B_ATTR);
                 foldDivide(i);

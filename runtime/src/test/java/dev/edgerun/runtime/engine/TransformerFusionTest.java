@@ -142,4 +142,17 @@ class TransformerFusionTest {
         assertEquals(4 + 1 + 1, f.folded(), "the Transposes, the Div and the residual Add (LayerNormalization without bias)");
         assertSameOutputs(original, f.model(), 1);
     }
+
+    @Test
+    void aMatMulWithConstantWeightsKeepsItsTransposedInput() {
+        Graph g = Graph.builder("tw")
+                .input(Value.tensor("x", DType.FLOAT, 1, MODEL, SEQ))
+                .initializer("w", Tensor.of(SteadyStateModels.values(MODEL * FF, 3), MODEL, FF))
+                .node("Transpose", List.of("x"), List.of("xt"), Attribute.of("perm", new long[] {0, 2, 1}))
+                .node("MatMul", List.of("xt", "w"), List.of("y"))
+                .output(Value.tensor("y", DType.FLOAT, 1, SEQ, FF))
+                .build();
+        Fused f = fuse(Model.builder().graph(g).opset(17).build());
+        assertEquals(0, f.folded(), "the weights stay packed once; the Transpose stays");
+    }
 }
