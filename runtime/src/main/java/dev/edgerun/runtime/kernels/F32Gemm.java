@@ -44,6 +44,14 @@ public final class F32Gemm {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int SCALAR_NR = 8;
+    /** The row "bias" of tiles without one: {@link #MR} floats of -0, which adds nothing to any sum. */
+    private static final MemorySegment NO_BIAS = negativeZeros();
+
+    private static MemorySegment negativeZeros() {
+        MemorySegment s = Arena.global().allocate(4L * MR, 64);
+        for (int i = 0; i < MR; i++) s.setAtIndex(F, i, -0f);
+        return s;
+    }
 
     private final VectorSpecies<Float> species; // null: scalar loops
     private final Micro micro;                  // null: scalar loops
@@ -273,8 +281,10 @@ public final class F32Gemm {
                             microScalar(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha, rowBias, biasAt,
                                     clampNow, lo, hi);
                         } else {
-                            micro.tile(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha, rowBias, biasAt,
-                                    clampNow, lo, hi);
+                            boolean biased = rowBias != null && !load;
+                            micro.tile(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha,
+                                    biased ? rowBias : NO_BIAS, biased ? biasAt : 0,
+                                    clampNow ? lo : Float.NEGATIVE_INFINITY, clampNow ? hi : Float.POSITIVE_INFINITY);
                         }
                     }
                 }
@@ -343,7 +353,7 @@ public final class F32Gemm {
 
         final void tile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
                   int ldc, int rows, int cols, boolean load, float alpha, MemorySegment bias, long biasAt,
-                  boolean clamp, float lo, float hi) {
+                  float lo, float hi) {
             VectorSpecies<Float> s = s();
             int lanes = s.length();
             int nr = 2 * lanes;
@@ -410,15 +420,13 @@ public final class F32Gemm {
                     v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
                     v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
                 }
-                if (bias != null && !load) { // bias + sum, as if the bias had been stored first
-                    FloatVector bv = FloatVector.broadcast(s, bias.get(F, biasAt + 4L * r));
-                    v0 = bv.add(v0);
-                    v1 = bv.add(v1);
-                }
-                if (clamp) {
-                    v0 = v0.max(lo).min(hi);
-                    v1 = v1.max(lo).min(hi);
-                }
+                // Bias and clamp with no branch: a branch a shape never took is compiled as a trap,
+                // and the next shape that takes it deoptimizes the micro-kernel (boxed vectors until
+                // C2 recompiles it). Without a bias the row "bias" is -0 (x + -0 == x, -0 included);
+                // without a clamp the bounds are -inf and +inf (the same bits, NaN included).
+                FloatVector bv = FloatVector.broadcast(s, bias.get(F, biasAt + 4L * r));
+                v0 = bv.add(v0).max(lo).min(hi);
+                v1 = bv.add(v1).max(lo).min(hi);
                 if (full) {
                     v0.intoMemorySegment(c, at, LE);
                     v1.intoMemorySegment(c, at + half, LE);
