@@ -44,9 +44,17 @@ public final class NnAllocationProbe {
                         shapes(new long[] {1, 24, 60, 50}, new long[] {10, 24, 1, 1}, new long[] {10})),
                 Arguments.of("Gemm", new Gemm(), node("Gemm", 3, "transB", 1L), shapes(new long[] {3, 16}, new long[] {10, 16}, new long[] {10})),
                 Arguments.of("MatMul batched", new MatMul(), node("MatMul", 2), shapes(new long[] {2, 3, 5, 7}, new long[] {2, 3, 7, 4})),
+                Arguments.of("MatMul with folded transposes, division and softmax", new MatMul(), node("MatMul", 2,
+                        MatMul.PERM_A_ATTR, new long[] {0, 2, 1, 3}, MatMul.PERM_B_ATTR, new long[] {0, 2, 3, 1},
+                        MatMul.DIVISOR_ATTR, 5.65f, MatMul.SOFTMAX_ATTR, 1L), shapes(new long[] {1, 32, 4, 32}, new long[] {1, 32, 4, 32})),
+                Arguments.of("MatMul with folded GELU", new MatMul(), node("MatMul", 2, MatMul.GELU_ATTR, 1L),
+                        shapes(new long[] {32, 16}, new long[] {16, 24})),
                 Arguments.of("Softmax", new Softmax(), node("Softmax", 1), shapes(new long[] {4, 37})),
                 Arguments.of("LayerNormalization", new LayerNormalization(), node("LayerNormalization", 3),
                         shapes(new long[] {4, 37}, new long[] {37}, new long[] {37})),
+                Arguments.of("LayerNormalization with folded residual", new LayerNormalization(),
+                        node("LayerNormalization", 4, LayerNormalization.SKIP_ATTR, 1L),
+                        shapes(new long[] {4, 37}, new long[] {37}, new long[] {37}, new long[] {4, 37})),
                 Arguments.of("BatchNormalization", new BatchNormalization(), node("BatchNormalization", 5),
                         shapes(new long[] {2, 3, 5, 5}, new long[] {3}, new long[] {3}, new long[] {3}, new long[] {3})),
                 Arguments.of("MaxPool", new MaxPool(), node("MaxPool", 1, "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}),
@@ -63,6 +71,7 @@ public final class NnAllocationProbe {
         for (int i = 0; i < inputs; i++) b.inputs("in" + i);
         for (int i = 0; i < attrs.length; i += 2) {
             if (attrs[i + 1] instanceof long[] l) b.attribute((String) attrs[i], l);
+            else if (attrs[i + 1] instanceof Float f) b.attribute((String) attrs[i], f);
             else b.attribute((String) attrs[i], (Long) attrs[i + 1]);
         }
         return b.build();
