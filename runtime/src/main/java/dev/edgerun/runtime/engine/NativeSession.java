@@ -84,7 +84,7 @@ public final class NativeSession implements Session {
             Graph graph = FunctionInliner.inline(model);
             if (options.optimization() != SessionOptions.OptimizationLevel.NONE) {
                 GraphOptimizer.Result r = GraphOptimizer.optimize(graph, model.onnxOpset());
-                graph = r.graph();
+                graph = TransformerFusion.fuse(r.graph()).graph();   // after the MatMul + bias fusion it relies on
                 created.addAll(r.created());
                 this.optimizations = new Optimizations(r.foldedBatchNorms(), r.fusedBiases(), r.fusedActivations(), r.fusedQdq());
             } else {
