@@ -8,9 +8,9 @@ import java.lang.foreign.ValueLayout;
  * General float32 convolution as GEMM: per image and group, {@code Y_g[Mg, P] = W_g[Mg, Kc] .
  * col(X_g)[Kc, P]} where {@code Kc = C/group * prod(kernel)} and {@code P} is the number of output
  * positions. The column matrix is written by {@link F32Im2Col} straight into packed panels; a 1x1
- * unit-stride unpadded convolution packs the input itself (no im2col). The bias and a Relu/Clip
- * are applied in the GEMM's registers before its single store ({@link F32Gemm#multiplyBiased});
- * constant weights are packed once here.
+ * unit-stride unpadded convolution packs the input itself (no im2col). The bias is written first
+ * and the product accumulated onto it ({@link F32Gemm#multiplyBiased}); constant weights are
+ * packed once here.
  */
 public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;

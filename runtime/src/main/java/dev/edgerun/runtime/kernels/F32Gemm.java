@@ -44,14 +44,6 @@ public final class F32Gemm {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int SCALAR_NR = 8;
-    /** The row "bias" of tiles without one: {@link #MR} floats of -0, which adds nothing to any sum. */
-    private static final MemorySegment NO_BIAS = negativeZeros();
-
-    private static MemorySegment negativeZeros() {
-        MemorySegment s = Arena.global().allocate(4L * MR, 64);
-        for (int i = 0; i < MR; i++) s.setAtIndex(F, i, -0f);
-        return s;
-    }
 
     private final VectorSpecies<Float> species; // null: scalar loops
     private final Micro micro;                  // null: scalar loops
@@ -207,25 +199,6 @@ public final class F32Gemm {
     public void multiply(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
                          MemorySegment c, long cOff, int ldc, float alpha, boolean accumulate,
                          F32GemmEpilogue epilogue, Parallel par) {
-        multiply(m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, alpha, accumulate, null, 0, epilogue, par);
-    }
-
-    /**
-     * {@code C[m,n] = A . B + bias[i]} over packed operands: the row bias (a convolution's bias,
-     * {@code m} floats from {@code biasOff} bytes; null for none) is added in registers before the
-     * first store, and a Relu/Clip epilogue ({@link ActivationEpilogue#isClamp}) is clamped there
-     * before the last, so C is written once; other epilogues run per finished row run as in
-     * {@link #multiply}. The sums are those of writing the bias first and accumulating onto it.
-     */
-    public void multiplyBiased(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
-                               MemorySegment c, long cOff, int ldc, MemorySegment bias, long biasOff,
-                               F32GemmEpilogue epilogue, Parallel par) {
-        multiply(m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, 1f, false, bias, biasOff, epilogue, par);
-    }
-
-    private void multiply(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
-                          MemorySegment c, long cOff, int ldc, float alpha, boolean accumulate,
-                          MemorySegment bias, long biasOff, F32GemmEpilogue epilogue, Parallel par) {
         if (m == 0 || n == 0) return;
         int nPanels = ceilDiv(n, nr);
         int mBlocks = ceilDiv(m, MC);
@@ -236,22 +209,46 @@ public final class F32Gemm {
         int tasks = mBlocks * nGroups;
         int g = group;
         if (threads <= 1) {
-            runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, alpha, accumulate, bias, biasOff,
-                    epilogue);
+            runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, alpha, accumulate, epilogue);
         } else {
             par.forRange(tasks, (from, to) -> runTasks(from, to, nGroups, g, m, n, k, pa, paOff, pb, pbOff,
-                    c, cOff, ldc, alpha, accumulate, bias, biasOff, epilogue));
+                    c, cOff, ldc, alpha, accumulate, epilogue));
+        }
+    }
+
+    /**
+     * {@code C[m,n] = A . B + bias[i]} over packed operands, then {@code epilogue}: the row bias (a
+     * convolution's bias, {@code m} floats from {@code biasOff} bytes; null for none) is written
+     * into C first, a vector at a time, and the product accumulated onto it. (Adding the bias and
+     * clamping in the micro-kernel's registers instead made ResNet-18's convolutions about 1.4x
+     * slower in the model, though not in a kernel benchmark, so the micro-kernel stays as it was.)
+     */
+    public void multiplyBiased(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+                               MemorySegment c, long cOff, int ldc, MemorySegment bias, long biasOff,
+                               F32GemmEpilogue epilogue, Parallel par) {
+        if (bias != null) fillRows(c, cOff, ldc, m, n, bias, biasOff);
+        multiply(m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, 1f, bias != null, epilogue, par);
+    }
+
+    /** Row i of C ({@code n} floats) set to {@code bias[i]}. */
+    private void fillRows(MemorySegment c, long cOff, int ldc, int m, int n, MemorySegment bias, long biasOff) {
+        for (int i = 0; i < m; i++) {
+            float b = bias.get(F, biasOff + 4L * i);
+            long row = cOff + 4L * i * ldc;
+            int j = 0;
+            if (species != null) {
+                VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+                FloatVector bv = FloatVector.broadcast(s, b);
+                for (; j + s.length() <= n; j += s.length()) bv.intoMemorySegment(c, row + 4L * j, LE);
+            }
+            for (; j < n; j++) c.set(F, row + 4L * j, b);
         }
     }
 
     private void runTasks(int from, int to, int nGroups, int group, int m, int n, int k,
                           MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
                           MemorySegment c, long cOff, int ldc, float alpha, boolean accumulate,
-                          MemorySegment bias, long biasOff, F32GemmEpilogue epilogue) {
-        ActivationEpilogue clamp = ActivationEpilogue.clampOf(epilogue);
-        boolean clamps = clamp != null;
-        float lo = clamps ? clamp.clampLow() : 0f, hi = clamps ? clamp.clampHigh() : 0f;
-        F32GemmEpilogue after = clamps ? null : epilogue;
+                          F32GemmEpilogue epilogue) {
         int nPanels = ceilDiv(n, nr);
         for (int t = from; t < to; t++) {
             int m0 = (t / nGroups) * MC;
@@ -260,14 +257,10 @@ public final class F32Gemm {
             int jp1 = Math.min(nPanels, jp0 + group);
             if (k == 0) {
                 if (!accumulate) clear(c, cOff, ldc, m0, m1, jp0 * nr, Math.min(n, jp1 * nr));
-                if (bias != null || clamps) biasAndClamp(c, cOff, ldc, m0, m1, jp0 * nr, Math.min(n, jp1 * nr), bias, biasOff, clamps, lo, hi);
             }
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
                 boolean load = accumulate || p0 > 0;
-                MemorySegment rowBias = p0 == 0 ? bias : null;
-                boolean last = p0 + kc == k;
-                boolean clampNow = clamps && last;
                 for (int jp = jp0; jp < jp1; jp++) {
                     int j0 = jp * nr;
                     int cols = Math.min(nr, n - j0);
@@ -276,23 +269,18 @@ public final class F32Gemm {
                         int rows = Math.min(MR, m1 - i0);
                         long aAt = paOff + 4L * ((long) i0 * k + (long) p0 * MR);
                         long cAt = cOff + 4L * ((long) i0 * ldc + j0);
-                        long biasAt = biasOff + 4L * i0;
                         if (species == null) {
-                            microScalar(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha, rowBias, biasAt,
-                                    clampNow, lo, hi);
+                            microScalar(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
                         } else {
-                            boolean biased = rowBias != null && !load;
-                            micro.tile(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha,
-                                    biased ? rowBias : NO_BIAS, biased ? biasAt : 0,
-                                    clampNow ? lo : Float.NEGATIVE_INFINITY, clampNow ? hi : Float.POSITIVE_INFINITY);
+                            micro.tile(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
                         }
                     }
                 }
             }
-            if (after != null) {
+            if (epilogue != null) {
                 int j0 = jp0 * nr;
                 int cols = Math.min(n, jp1 * nr) - j0;
-                for (int i = m0; i < m1; i++) after.apply(c, cOff + 4L * ((long) i * ldc + j0), cols);
+                for (int i = m0; i < m1; i++) epilogue.apply(c, cOff + 4L * ((long) i * ldc + j0), cols);
             }
         }
     }
@@ -301,32 +289,16 @@ public final class F32Gemm {
         for (int i = m0; i < m1; i++) c.asSlice(cOff + 4L * ((long) i * ldc + j0), 4L * (j1 - j0)).fill((byte) 0);
     }
 
-    /** k == 0: C rows {@code [m0, m1)} columns {@code [j0, j1)} (already cleared or accumulated) get the bias and the clamp. */
-    private static void biasAndClamp(MemorySegment c, long cOff, int ldc, int m0, int m1, int j0, int j1,
-                                     MemorySegment bias, long biasOff, boolean clamps, float lo, float hi) {
-        for (int i = m0; i < m1; i++) {
-            float b = bias == null ? 0f : bias.get(F, biasOff + 4L * i);
-            for (int j = j0; j < j1; j++) {
-                long at = cOff + 4L * ((long) i * ldc + j);
-                float v = c.get(F, at) + b;
-                c.set(F, at, clamps ? Math.min(Math.max(v, lo), hi) : v);
-            }
-        }
-    }
-
     private void microScalar(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
-                             int ldc, int rows, int cols, boolean load, float alpha, MemorySegment bias, long biasAt,
-                             boolean clamp, float lo, float hi) {
+                             int ldc, int rows, int cols, boolean load, float alpha) {
         for (int r = 0; r < rows; r++) {
-            float rowBias = bias == null ? 0f : bias.get(F, biasAt + 4L * r);
             for (int j = 0; j < cols; j++) {
                 float s = 0;
                 for (int p = 0; p < kc; p++) {
                     s += a.get(F, aAt + 4L * (p * MR + r)) * b.get(F, bAt + 4L * ((long) p * nr + j));
                 }
                 long at = cAt + 4L * ((long) r * ldc + j);
-                float v = load ? c.get(F, at) + alpha * s : bias != null ? rowBias + alpha * s : alpha * s;
-                c.set(F, at, clamp ? Math.min(Math.max(v, lo), hi) : v);
+                c.set(F, at, load ? c.get(F, at) + alpha * s : alpha * s);
             }
         }
     }
@@ -352,8 +324,7 @@ public final class F32Gemm {
         }
 
         final void tile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
-                  int ldc, int rows, int cols, boolean load, float alpha, MemorySegment bias, long biasAt,
-                  float lo, float hi) {
+                  int ldc, int rows, int cols, boolean load, float alpha) {
             VectorSpecies<Float> s = s();
             int lanes = s.length();
             int nr = 2 * lanes;
@@ -416,21 +387,13 @@ public final class F32Gemm {
                         v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE));
                         v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE));
                     }
-                } else if (load) {
-                    v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
-                    v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
-                }
-                // Bias and clamp with no branch: a branch a shape never took is compiled as a trap,
-                // and the next shape that takes it deoptimizes the micro-kernel (boxed vectors until
-                // C2 recompiles it). Without a bias the row "bias" is -0 (x + -0 == x, -0 included);
-                // without a clamp the bounds are -inf and +inf (the same bits, NaN included).
-                FloatVector bv = FloatVector.broadcast(s, bias.get(F, biasAt + 4L * r));
-                v0 = bv.add(v0).max(lo).min(hi);
-                v1 = bv.add(v1).max(lo).min(hi);
-                if (full) {
                     v0.intoMemorySegment(c, at, LE);
                     v1.intoMemorySegment(c, at + half, LE);
                 } else {
+                    if (load) {
+                        v0 = v0.add(FloatVector.fromMemorySegment(s, c, at, LE, m0));
+                        v1 = v1.add(FloatVector.fromMemorySegment(s, c, at + half, LE, m1));
+                    }
                     v0.intoMemorySegment(c, at, LE, m0);
                     v1.intoMemorySegment(c, at + half, LE, m1);
                 }
