@@ -7,8 +7,11 @@ import java.lang.foreign.ValueLayout;
 /**
  * General float32 convolution as GEMM: per image and group, {@code Y_g[Mg, P] = W_g[Mg, Kc] .
  * col(X_g)[Kc, P]} where {@code Kc = C/group * prod(kernel)} and {@code P} is the number of output
- * positions. The column matrix is written by {@link F32Im2Col} straight into packed panels; a 1x1
- * unit-stride unpadded convolution packs the input itself (no im2col). The bias is written first
+ * positions. The column matrix is written straight into packed panels: by {@link F32PaddedIm2Col}
+ * (vectors, through zero-padded planes) for 1-D and 2-D convolutions with column stride 1 or 2, by
+ * {@link F32Im2Col} otherwise; a 1x1 unit-stride unpadded convolution packs the input itself (no
+ * im2col). Where the whole matrix would not stay in cache, it is built and multiplied a column
+ * block at a time, blocks split over threads. The bias is written first
  * and the product accumulated onto it ({@link F32Gemm#multiplyBiased}); constant weights are
  * packed once here.
  */
