@@ -240,18 +240,19 @@ abstract sealed class Q8Lanes {
     }
 
     /**
-     * The sum of two dequantized 8-bit tensors quantized again, as DequantizeLinear, Add and
-     * QuantizeLinear compute it in float32: {@code y[i] = saturate(rint(((a[i] - za) * sa + (b[i] - zb) * sb) / sc) + zc)}
+     * The sum of two 8-bit tensors requantized as {@link Q8Quantize#addQuantized} describes
+     * (ONNX Runtime's x86 QLinearAdd): {@code y[i] = saturate(rint(fma(a[i], ratioA, fma(b[i], ratioB, fixed))))}
      * into {@code [lo, hi]}; returns the elements done (a multiple of the lanes).
      */
-    final long addQuantized(MemorySegment a, long aOff, boolean aSigned, float sa, int za,
-                            MemorySegment b, long bOff, boolean bSigned, float sb, int zb,
-                            MemorySegment y, long yOff, long count, float sc, int zc, int lo, int hi) {
+    final long addQuantized(MemorySegment a, long aOff, boolean aSigned, float ratioA,
+                            MemorySegment b, long bOff, boolean bSigned, float ratioB, float fixed,
+                            MemorySegment y, long yOff, long count, int lo, int hi) {
         VectorSpecies<Byte> bs = i8();
         int n = lanes();
-        float qlo = lo - zc, qhi = hi - zc;
-        int offset = MAGIC_BITS - zc;
+        float qlo = lo, qhi = hi;
         VectorMask<Byte> first = bs.indexInRange(0, n);
+        FloatVector vFixed = FloatVector.broadcast(f32(), fixed);
+        FloatVector vRatioA = FloatVector.broadcast(f32(), ratioA), vRatioB = FloatVector.broadcast(f32(), ratioB);
         long i = 0;
         for (; i + n <= count; i += n) {
             ByteVector va = exact() ? ByteVector.fromMemorySegment(bs, a, aOff + i, LE)
@@ -262,12 +263,12 @@ abstract sealed class Q8Lanes {
                     : (IntVector) va.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
             IntVector ib = bSigned ? (IntVector) vb.convertShape(VectorOperators.B2I, i32(), 0)
                     : (IntVector) vb.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
-            FloatVector fa = ((FloatVector) ia.sub(za).convert(VectorOperators.I2F, 0)).mul(sa);
-            FloatVector fb = ((FloatVector) ib.sub(zb).convert(VectorOperators.I2F, 0)).mul(sb);
-            FloatVector f = fa.add(fb).div(sc);
+            FloatVector fa = (FloatVector) ia.convert(VectorOperators.I2F, 0);
+            FloatVector fb = (FloatVector) ib.convert(VectorOperators.I2F, 0);
+            FloatVector f = fa.fma(vRatioA, fb.fma(vRatioB, vFixed));
             f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
             f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
-            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
+            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
             ByteVector out = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
             if (exact()) {
                 out.intoMemorySegment(y, yOff + i, LE);

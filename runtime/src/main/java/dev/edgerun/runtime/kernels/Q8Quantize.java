@@ -106,23 +106,32 @@ public final class Q8Quantize {
     }
 
     /**
-     * {@code y[i] = saturate(rint(((a[i] - za) * sa + (b[i] - zb) * sb) / sc) + zc)} into
-     * {@code [lo, hi]} for {@code count} elements: DequantizeLinear of both inputs, a float32 Add
-     * and QuantizeLinear in one pass, with the same float32 operations and so the same bytes.
-     * {@code aStep}/{@code bStep} are 1, or 0 for an input broadcast over the run (scalar loop).
+     * The sum of two 8-bit tensors requantized as ONNX Runtime's x86 QLinearAdd kernel computes it
+     * (MLAS's AVX2 kernel), so that a fused QDQ residual Add gives ONNX Runtime's bytes:
+     * {@code y[i] = saturate(rint(fma(a[i], sa/sc, fma(b[i], sb/sc, fixed))))} into {@code [lo, hi]},
+     * with {@code fixed = zc - ((sa/sc) * za + (sb/sc) * zb)}, all in float32. This equals
+     * DequantizeLinear, a float32 Add and QuantizeLinear up to float32 rounding, which can move a
+     * value that lies near a rounding tie by one step. {@code aStep}/{@code bStep} are 1, or 0 for
+     * an input broadcast over the run (scalar loop).
      */
     public static void addQuantized(VectorSpecies<Float> species, MemorySegment a, long aOff, int aStep, boolean aSigned,
                                     float sa, int za, MemorySegment b, long bOff, int bStep, boolean bSigned, float sb,
                                     int zb, MemorySegment y, long yOff, long count, float sc, int zc, int lo, int hi) {
+        float ratioA = sa / sc, ratioB = sb / sc;
+        float fixed = addFixedPart(ratioA, za, ratioB, zb, zc);
         Q8Lanes lanes = aStep == 1 && bStep == 1 ? Q8Lanes.fast(species) : null;
         long i = lanes == null ? 0
-                : lanes.addQuantized(a, aOff, aSigned, sa, za, b, bOff, bSigned, sb, zb, y, yOff, count, sc, zc, lo, hi);
+                : lanes.addQuantized(a, aOff, aSigned, ratioA, b, bOff, bSigned, ratioB, fixed, y, yOff, count, lo, hi);
         for (; i < count; i++) {
-            float fa = (float) (load(a, aOff + i * aStep, aSigned) - za) * sa;
-            float fb = (float) (load(b, bOff + i * bStep, bSigned) - zb) * sb;
-            float q = (fa + fb) / sc;
-            y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) saturate(Math.rint(q) + zc, lo, hi));
+            float t = Math.fma((float) load(b, bOff + i * bStep, bSigned), ratioB, fixed);
+            t = Math.fma((float) load(a, aOff + i * aStep, aSigned), ratioA, t);
+            y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) saturate(Math.rint(t), lo, hi));
         }
+    }
+
+    /** QLinearAdd's constant term, {@code zc - (ratioA * za + ratioB * zb)} in float32. */
+    static float addFixedPart(float ratioA, int za, float ratioB, int zb, int zc) {
+        return (float) zc - (ratioA * za + ratioB * zb);
     }
 
     /**

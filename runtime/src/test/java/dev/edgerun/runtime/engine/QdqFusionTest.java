@@ -119,11 +119,13 @@ class QdqFusionTest {
 
     /**
      * Q(Relu(Add(DQ(a), DQ(b)))) and a broadcast Q(Add(DQ(a), DQ(c))) become QLinearAdd, which
-     * computes what the unfused nodes compute in float32: the same bytes, at 1 and 2 threads (the
-     * tensors are large enough to be split), with uint8 and int8 operands.
+     * computes as ONNX Runtime's kernel does: what the unfused nodes compute up to float32 rounding,
+     * so within one step everywhere, at 1 and 2 threads (the tensors are large enough to be split),
+     * with uint8 and int8 operands. (With these round scales, 0.5 and 1.5 as ratios, about 9% of the
+     * sums fall on exact rounding ties that the two forms round differently.)
      */
     @Test
-    void residualAddsBecomeQLinearAddWithTheSameBytes() {
+    void residualAddsBecomeQLinearAddWithinOneStep() {
         Random random = new Random(15);
         List<Tensor> owned = new ArrayList<>();
         Graph.Builder g = Graph.builder("qadd");
@@ -159,13 +161,22 @@ class QdqFusionTest {
                     assertEquals(null, ops.get("Add"), ops.toString());
                     float[] py = p.get("y").toFloatArray(), fy = f.get("y").toFloatArray();
                     float[] py2 = p.get("y2").toFloatArray(), fy2 = f.get("y2").toFloatArray();
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(py, fy, "y at " + threads + " threads");
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(py2, fy2, "y2 at " + threads + " threads");
+                    assertWithinOneStep(py, fy, 2f / 255, "y at " + threads + " threads");
+                    assertWithinOneStep(py2, fy2, 1.5f / 255, "y2 at " + threads + " threads");
                     float lowest = Float.MAX_VALUE;
                     for (float v : fy) lowest = Math.min(lowest, v);
                     assertEquals(0f, lowest, "the fused Relu clamps at Q(0)");
                 }
             }
+        }
+    }
+
+    /** Every element within one quantization step. */
+    private static void assertWithinOneStep(float[] expected, float[] actual, float step, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            float d = Math.abs(expected[i] - actual[i]);
+            assertTrue(d <= step * 1.0001f, what + ": element " + i + " differs by " + d / step + " steps");
         }
     }
 

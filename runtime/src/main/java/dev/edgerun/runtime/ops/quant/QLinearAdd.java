@@ -19,10 +19,11 @@ import java.lang.foreign.MemorySegment;
  * C_zero_point (zero points optional, scales and zero points per tensor), A, B and C int8 or uint8
  * (C has C_zero_point's type, else A's).
  *
- * <p>Computed as DequantizeLinear, a float32 Add and QuantizeLinear compute it, in one pass and
- * with the same float32 operations ({@link Q8Quantize#addQuantized}): the engine fuses a QDQ
- * residual Add into this operator and must give the bytes the unfused graph gives. (ONNX Runtime's
- * x86 kernel uses a fixed-point approximation that can differ by one step.) The engine-internal
+ * <p>Computed as ONNX Runtime's x86 kernel computes it ({@link Q8Quantize#addQuantized}: the scale
+ * ratios and zero points folded into two fused multiply-adds per element, float32): the engine
+ * fuses a QDQ residual Add into this operator as ONNX Runtime does, and the two engines then give
+ * the same bytes. That differs from DequantizeLinear, a float32 Add and QuantizeLinear only by
+ * float32 rounding (a value next to a rounding tie can move by one step). The engine-internal
  * attributes {@link QLinearConv#OUTPUT_MIN_ATTR} and {@link QLinearConv#OUTPUT_MAX_ATTR} clamp
  * the output when a Relu or Clip was fused.
  */
