@@ -67,8 +67,9 @@ public final class JavaKernels implements KernelProvider {
     /**
      * The 8-bit convolution on the float FMA path, integer sums formed in float32 with the int8
      * weights converted to float once: 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
-     * (8-bit im2col straight into packed panels), 2-D depthwise ones by {@link Q8DepthwiseConv}
-     * (in cache-sized channel blocks), the others by {@link Q8ConvViaF32} (widen, the float
+     * (im2col into packed panels, requantized from the GEMM's registers), 2-D depthwise ones by
+     * {@link Q8DepthwiseConv} (direct taps over zero-padded stride-phase planes, planes split over
+     * threads), the others by {@link Q8ConvViaF32} (widen, the float
      * convolution kernels, requantize). Needs constant int8 weights.
      */
     @Override
