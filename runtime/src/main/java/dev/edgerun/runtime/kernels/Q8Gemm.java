@@ -28,8 +28,6 @@ final class Q8Gemm {
     private static final int LANES = 16;
     private static final int NR = 2 * LANES;
     private static final int MR = F32Gemm.MR, KC = F32Gemm.KC, MC = F32Gemm.MC;
-    private static final float MAGIC = 12582912f; // 1.5 * 2^23, as Q8Lanes
-    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
     private static final int EXACT_FLOAT_INT = 1 << 24;
 
     private final F32Gemm gemm; // the packed layouts and the threading threshold
@@ -157,7 +155,7 @@ final class Q8Gemm {
         VectorMask<Byte> bm0 = B.indexInRange(0, cols);
         VectorMask<Byte> bm1 = B.indexInRange(LANES, cols);
         float qlo = rq.lo() - rq.zeroPoint(), qhi = rq.hi() - rq.zeroPoint();
-        int offset = MAGIC_BITS - rq.zeroPoint();
+        int offset = Q8Lanes.MAGIC_BITS - rq.zeroPoint();
         float[] bias = rq.bias(), multiplier = rq.multiplier();
         for (int r = 0; r < rows; r++) {
             FloatVector v0, v1;
@@ -182,8 +180,8 @@ final class Q8Gemm {
             v1 = v1.blend(qlo, v1.compare(VectorOperators.GE, qlo).not());
             v0 = v0.blend(qhi, v0.compare(VectorOperators.GT, qhi));
             v1 = v1.blend(qhi, v1.compare(VectorOperators.GT, qhi));
-            IntVector q0 = v0.add(MAGIC).reinterpretAsInts().sub(offset);
-            IntVector q1 = v1.add(MAGIC).reinterpretAsInts().sub(offset);
+            IntVector q0 = v0.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
+            IntVector q1 = v1.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
             ByteVector y0 = (ByteVector) q0.convertShape(VectorOperators.I2B, B, 0);
             ByteVector y1 = (ByteVector) q1.convertShape(VectorOperators.I2B, B, 0);
             long to = yAt + (long) r * ldy;

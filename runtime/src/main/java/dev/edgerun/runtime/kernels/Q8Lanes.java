@@ -27,8 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  */
 abstract sealed class Q8Lanes {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final float MAGIC = 12582912f; // 1.5 * 2^23
-    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    /** Added to a float in [-2^22, 2^22], rounds it half to even to an integer in its low mantissa bits. */
+    static final float MAGIC = 12582912f; // 1.5 * 2^23
+    static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
     /** Largest bias added in float: every int32 of this magnitude is a float32. */
     private static final int EXACT_FLOAT_INT = 1 << 24;
 
@@ -130,22 +131,13 @@ abstract sealed class Q8Lanes {
      */
     final long quantize(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, float scale, int zp,
                         int lo, int hi) {
-        VectorSpecies<Byte> bs = i8();
         int n = lanes();
         float qlo = lo - zp, qhi = hi - zp;
         int offset = MAGIC_BITS - zp;
         long i = 0;
         for (; i + n <= count; i += n) {
             FloatVector f = FloatVector.fromMemorySegment(f32(), x, xOff + 4 * i, LE).div(scale);
-            f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
-            f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
-            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
-            ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
-            if (exact()) {
-                b.intoMemorySegment(y, yOff + i, LE);
-            } else {
-                b.intoMemorySegment(y, yOff + i, LE, bs.indexInRange(0, n));
-            }
+            storeBytes(roundToBytes(f, qlo, qhi, offset), y, yOff + i);
         }
         return i;
     }
@@ -158,7 +150,6 @@ abstract sealed class Q8Lanes {
      */
     final long requantize(MemorySegment acc, long accOff, MemorySegment y, long yOff, long count, int bias,
                           float multiplier, int zp, int lo, int hi) {
-        VectorSpecies<Byte> bs = i8();
         int n = lanes();
         float qlo = lo - zp, qhi = hi - zp;
         int offset = MAGIC_BITS - zp;
@@ -173,15 +164,7 @@ abstract sealed class Q8Lanes {
                 f = (FloatVector) ((IntVector) f.convert(VectorOperators.F2I, 0)).add(bias).convert(VectorOperators.I2F, 0);
             }
             f = f.mul(multiplier);
-            f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
-            f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
-            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
-            ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
-            if (exact()) {
-                b.intoMemorySegment(y, yOff + i, LE);
-            } else {
-                b.intoMemorySegment(y, yOff + i, LE, bs.indexInRange(0, n));
-            }
+            storeBytes(roundToBytes(f, qlo, qhi, offset), y, yOff + i);
         }
         return i;
     }
@@ -203,10 +186,7 @@ abstract sealed class Q8Lanes {
             f = (FloatVector) ((IntVector) f.convert(VectorOperators.F2I, 0)).add(bias).convert(VectorOperators.I2F, 0);
         }
         f = f.mul(multiplier);
-        f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
-        f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
-        IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
-        ByteVector b = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
+        ByteVector b = roundToBytes(f, qlo, qhi, offset);
         b.intoMemorySegment(y, yOff, LE, bs.indexInRange(0, count));
     }
 
@@ -266,17 +246,29 @@ abstract sealed class Q8Lanes {
             FloatVector fa = (FloatVector) ia.convert(VectorOperators.I2F, 0);
             FloatVector fb = (FloatVector) ib.convert(VectorOperators.I2F, 0);
             FloatVector f = fa.fma(vRatioA, fb.fma(vRatioB, vFixed));
-            f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
-            f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
-            IntVector q = f.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS);
-            ByteVector out = (ByteVector) q.convertShape(VectorOperators.I2B, bs, 0);
-            if (exact()) {
-                out.intoMemorySegment(y, yOff + i, LE);
-            } else {
-                out.intoMemorySegment(y, yOff + i, LE, first);
-            }
+            storeBytes(roundToBytes(f, qlo, qhi, MAGIC_BITS), y, yOff + i);
         }
         return i;
+    }
+
+    /**
+     * Lanes clamped to {@code [qlo, qhi]} (NaN to qlo), rounded half to even, plus
+     * {@code MAGIC_BITS - offset} (an offset of {@code MAGIC_BITS - zp} adds the zero point), as bytes.
+     */
+    private ByteVector roundToBytes(FloatVector f, float qlo, float qhi, int offset) {
+        f = f.blend(qlo, f.compare(VectorOperators.GE, qlo).not());
+        f = f.blend(qhi, f.compare(VectorOperators.GT, qhi));
+        IntVector q = f.add(MAGIC).reinterpretAsInts().sub(offset);
+        return (ByteVector) q.convertShape(VectorOperators.I2B, i8(), 0);
+    }
+
+    /** The first {@link #lanes()} bytes of {@code b} to {@code y} at {@code at}. */
+    private void storeBytes(ByteVector b, MemorySegment y, long at) {
+        if (exact()) {
+            b.intoMemorySegment(y, at, LE);
+        } else {
+            b.intoMemorySegment(y, at, LE, i8().indexInRange(0, lanes()));
+        }
     }
 
     /**
