@@ -177,7 +177,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                        int chunk, int from, int to) {
         if (from >= to) return;
         long at = 4L * chunk * chunkFloats;
-        if (path != Path.SCALAR) zero(scratch, at, chunkFloats); // the padding: plane copies write only the inside
+        if (path != Path.SCALAR) JavaKernelsSpecies.of(species).zeroFloats(scratch, at, chunkFloats); // the padding: plane copies write only the inside
         for (int plane = from; plane < to; plane++) {
             int c = plane % channels;
             float b = bias == null ? 0f : bias.getAtIndex(F, c);
@@ -196,15 +196,6 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             }
             if (after != null) after.apply(y, yPlane, oh * ow);
         }
-    }
-
-    private void zero(MemorySegment s, long at, long floats) {
-        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        FloatVector zero = FloatVector.zero(sp);
-        int lanes = sp.length();
-        long q = 0;
-        for (; q + lanes <= floats; q += lanes) zero.intoMemorySegment(s, at + 4 * q, LE);
-        for (; q < floats; q++) s.set(F, at + 4 * q, 0f);
     }
 
     // ------------------------------------------------------------------ rows path

@@ -1,7 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -26,7 +25,6 @@ import jdk.incubator.vector.VectorSpecies;
  * they are in cache instead of writing the whole matrix to memory and reading it back.
  */
 final class F32PaddedIm2Col {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final int CHUNKS = 4;
 
@@ -98,7 +96,7 @@ final class F32PaddedIm2Col {
 
     private void padChannels(MemorySegment x, long xOff, MemorySegment pad, long padAt, int c0, int c1) {
         if (c0 >= c1) return;
-        zero(pad, padAt + 4L * c0 * planeFloats, (long) (c1 - c0) * planeFloats); // the padding: copies write only the inside
+        JavaKernelsSpecies.of(species).zeroFloats(pad, padAt + 4L * c0 * planeFloats, (long) (c1 - c0) * planeFloats); // the padding: copies write only the inside
         for (int c = c0; c < c1; c++) padPlane(x, xOff + 4L * c * h * w, pad, padAt + 4L * c * planeFloats);
     }
 
@@ -118,15 +116,6 @@ final class F32PaddedIm2Col {
 
     int kc() {
         return kc;
-    }
-
-    private void zero(MemorySegment s, long at, long floats) {
-        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        FloatVector zero = FloatVector.zero(sp);
-        int lanes = sp.length();
-        long q = 0;
-        for (; q + lanes <= floats; q += lanes) zero.intoMemorySegment(s, at + 4 * q, LE);
-        for (; q < floats; q++) s.set(F, at + 4 * q, 0f);
     }
 
     /** One input channel into the padded plane: row ih to padded row ih + ph, column jw to jw + pw, in column phases. */

@@ -1,5 +1,8 @@
 package dev.edgerun.runtime.kernels;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,6 +25,19 @@ public abstract sealed class JavaKernelsSpecies {
 
     /** The float species, a constant of the concrete class. */
     public abstract VectorSpecies<Float> f32();
+
+    /**
+     * Zeroes {@code floats} floats of {@code s} from byte {@code at} (the padding of the padded
+     * planes the convolution kernels copy their inputs into), whole vectors then a scalar tail.
+     */
+    public final void zeroFloats(MemorySegment s, long at, long floats) {
+        VectorSpecies<Float> sp = f32();
+        FloatVector zero = FloatVector.zero(sp);
+        int lanes = sp.length();
+        long q = 0;
+        for (; q + lanes <= floats; q += lanes) zero.intoMemorySegment(s, at + 4 * q, ByteOrder.LITTLE_ENDIAN);
+        for (; q < floats; q++) s.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4 * q, 0f);
+    }
 
     public static JavaKernelsSpecies of(VectorSpecies<Float> species) {
         return switch (species.vectorBitSize()) {

@@ -167,9 +167,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
             for (long i = 0; i < floats; i++) s.set(F, at + 4 * i, 0f);
             return;
         }
-        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        FloatVector z = FloatVector.zero(sp);
-        for (long i = 0; i < floats; i += sp.length()) z.intoMemorySegment(s, at + 4 * i, LE); // floats: a multiple of the lanes
+        JavaKernelsSpecies.of(species).zeroFloats(s, at, floats);
     }
 
     /** The plane's input rows into the chunk's phases: input (ih, iw) is padded (ih + ph, iw + pw). */
