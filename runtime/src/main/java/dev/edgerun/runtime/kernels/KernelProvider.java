@@ -25,6 +25,18 @@ public interface KernelProvider {
     /** Whether this provider can run here, and why not. Never throws. */
     Availability availability();
 
+    /**
+     * Whether this provider checks {@link #availability()} itself when asked for a kernel, after
+     * deciding from the spec alone that it would take it. {@link KernelSelection} then leaves the
+     * check (which may open a native library, create its handles and engine) to that moment, so a
+     * process whose models never want this provider's kernels never pays for loading it. Such a
+     * provider answers "not supported" while unavailable and logs why once. Default false: the
+     * selection checks availability when it discovers the provider.
+     */
+    default boolean checksAvailabilityWhenAsked() {
+        return false;
+    }
+
     /** Larger is asked first; the Java kernels use 10 (vector) and 0 (scalar). */
     default int priority() {
         return 50;

@@ -17,6 +17,11 @@ import java.util.function.Function;
  * one provider, the scalar one staying as the fallback; it is read once, when {@link #defaults()}
  * is first used. Providers that are unavailable, and the first choice per provider and kernel
  * family, are logged once (the choice at DEBUG level).
+ *
+ * <p>Availability is checked when a provider is discovered, except for providers that
+ * {@linkplain KernelProvider#checksAvailabilityWhenAsked() check it themselves when asked}: the
+ * native libraries, loaded only when a node first wants one of their kernels (a model that runs on
+ * the Java kernels alone never opens oneDNN or XNNPACK), unless forced with {@value #PROPERTY}.
  */
 public final class KernelSelection {
     public static final String PROPERTY = "edgerun.kernels";
@@ -49,12 +54,22 @@ public final class KernelSelection {
         for (KernelProvider p : ServiceLoader.load(KernelProvider.class)) all.add(p);
         all.add(JavaKernels.vector());
         all.add(JavaKernels.scalar());
+        return usable(all, forced);
+    }
+
+    /** Of {@code all}, those {@code forced} leaves, by priority, less those known to be unavailable. */
+    static List<KernelProvider> usable(List<KernelProvider> all, String forced) {
+        all = new ArrayList<>(all);
         all.sort(Comparator.comparingInt(KernelProvider::priority).reversed());
         List<KernelProvider> usable = new ArrayList<>();
         String want = forced.trim().equals("auto") ? "" : forced.trim(); // auto: every provider decides per spec
         for (KernelProvider p : all) {
             boolean chosen = want.isEmpty() || p.name().equals(want) || p.name().equals("scalar");
             if (!chosen) continue;
+            if (want.isEmpty() && p.checksAvailabilityWhenAsked()) {
+                usable.add(p); // checked (and its library loaded) when a node first wants its kernels
+                continue;
+            }
             KernelProvider.Availability a = p.availability();
             if (a.available()) usable.add(p);
             else LOG.log(System.Logger.Level.INFO, "kernel provider " + p.name() + " not used: " + a.reason());
@@ -74,9 +89,19 @@ public final class KernelSelection {
         defaults = null;
     }
 
-    /** The providers asked, in order. */
+    /**
+     * The available providers, in the order they are asked. A provider that checks its
+     * availability when asked is checked here if no node has asked it yet (which may load its
+     * native library): for reports, not for choosing kernels ({@link #provider} checks only one).
+     */
     public List<KernelProvider> providers() {
-        return providers;
+        return providers.stream().filter(p -> !p.checksAvailabilityWhenAsked() || p.availability().available()).toList();
+    }
+
+    /** The provider called {@code name} among those asked, if it is available; checks no other provider. */
+    public Optional<KernelProvider> provider(String name) {
+        return providers.stream().filter(p -> p.name().equals(name)).findFirst()
+                .filter(p -> !p.checksAvailabilityWhenAsked() || p.availability().available());
     }
 
     /** The first provider's GEMM for {@code spec}; empty when none supports it. */
@@ -99,7 +124,7 @@ public final class KernelSelection {
             Optional<K> k = ask.apply(p);
             if (k.isPresent()) {
                 if (logged.add(family + "/" + p.name())) {
-                    LOG.log(System.Logger.Level.DEBUG, family + " kernels from provider " + p);
+                    LOG.log(System.Logger.Level.DEBUG, () -> family + " kernels from provider " + p);
                 }
                 return k;
             }

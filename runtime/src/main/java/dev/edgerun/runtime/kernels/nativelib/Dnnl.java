@@ -14,6 +14,7 @@ import java.util.List;
  * buffers, convolution, matmul and reorder primitives, attributes (scratchpad, output scales,
  * post-ops). The library is opened once per process ({@link #get()}); when it is absent, has the
  * wrong major version or lacks a symbol, {@link #failure()} says why and nothing else is usable.
+ * Symbols are looked up when it is opened, downcall handles created on first use ({@link Downcall}).
  *
  * <p>Opaque handles ({@code dnnl_engine_t}, {@code dnnl_memory_t}, ...) are passed as
  * {@code long} addresses: they are pointers in integer registers on x86-64 and AArch64 alike,
@@ -50,13 +51,14 @@ final class Dnnl {
     private final String failure;
     private final String version;
     private final long engine;
-    private MethodHandle engineCreate, streamCreate, streamDestroy, mdByTag, mdByStrides, mdEqual, mdSize,
+    // bound on first use: call as (int) f.handle().invokeExact(...)
+    private Downcall engineCreate, streamCreate, streamDestroy, mdByTag, mdByStrides, mdEqual, mdSize,
             memoryCreate, memorySetHandle, memoryDestroy, convDescInit, matmulDescInit, pdCreate, pdQuery, pdQueryMd,
             pdDestroy, primitiveCreate, primitiveExecute, primitiveDestroy, reorderPdCreate, attrCreate, attrDestroy,
             attrScratchpadMode, attrOutputScales, attrPostOps, postOpsCreate, postOpsDestroy, postOpsSum,
             postOpsEltwise, versionFn;
-    private MethodHandle ompSetThreads, ompMaxThreads; // null when oneDNN is not built on OpenMP
-    private MethodHandle attrZeroPoints; // 8-bit convolution: dnnl_primitive_attr_set_zero_points
+    private Downcall ompSetThreads, ompMaxThreads; // null when oneDNN is not built on OpenMP
+    private Downcall attrZeroPoints; // 8-bit convolution: dnnl_primitive_attr_set_zero_points
 
     /** The process-wide bindings, opened on first use. */
     static Dnnl get() {
@@ -77,7 +79,7 @@ final class Dnnl {
                 if (!lib.get().missing().isEmpty()) {
                     fail = lib.get().name() + " lacks " + lib.get().missing();
                 } else {
-                    MemorySegment v = ((MemorySegment) versionFn.invokeExact()).reinterpret(32);
+                    MemorySegment v = ((MemorySegment) versionFn.handle().invokeExact()).reinterpret(32);
                     int major = v.get(I, 0), minor = v.get(I, 4), patch = v.get(I, 8), runtime = v.get(I, 24);
                     ver = major + "." + minor + "." + patch;
                     if (major != 2) {
@@ -112,6 +114,7 @@ final class Dnnl {
      */
     private static void preferPassiveOpenMpThreads() {
         if (System.getProperty("edgerun.onednn.ompWaitPolicy", "passive").trim().equals("keep")) return;
+        if (System.getenv("OMP_WAIT_POLICY") != null) return; // set by the user or the launcher: no downcall to create
         try (Arena a = Arena.ofConfined()) {
             var setenv = Linker.nativeLinker().defaultLookup().find("setenv");
             if (setenv.isEmpty()) return;
@@ -128,38 +131,38 @@ final class Dnnl {
     }
 
     private void bind(NativeLibrary lib) {
-        versionFn = lib.function("dnnl_version", FunctionDescriptor.of(P));
-        engineCreate = lib.function("dnnl_engine_create", FunctionDescriptor.of(I, P, I, H));
-        streamCreate = lib.function("dnnl_stream_create", FunctionDescriptor.of(I, P, H, I));
-        streamDestroy = lib.function("dnnl_stream_destroy", FunctionDescriptor.of(I, H));
-        mdByTag = lib.function("dnnl_memory_desc_init_by_tag", FunctionDescriptor.of(I, P, I, P, I, I));
-        mdByStrides = lib.function("dnnl_memory_desc_init_by_strides", FunctionDescriptor.of(I, P, I, P, I, P));
-        mdEqual = lib.function("dnnl_memory_desc_equal", FunctionDescriptor.of(I, P, P));
-        mdSize = lib.function("dnnl_memory_desc_get_size", FunctionDescriptor.of(H, P));
-        memoryCreate = lib.function("dnnl_memory_create", FunctionDescriptor.of(I, P, P, H, H));
-        memorySetHandle = lib.function("dnnl_memory_set_data_handle", FunctionDescriptor.of(I, H, H), CRITICAL);
-        memoryDestroy = lib.function("dnnl_memory_destroy", FunctionDescriptor.of(I, H));
-        convDescInit = lib.function("dnnl_dilated_convolution_forward_desc_init",
+        versionFn = lib.downcall("dnnl_version", FunctionDescriptor.of(P));
+        engineCreate = lib.downcall("dnnl_engine_create", FunctionDescriptor.of(I, P, I, H));
+        streamCreate = lib.downcall("dnnl_stream_create", FunctionDescriptor.of(I, P, H, I));
+        streamDestroy = lib.downcall("dnnl_stream_destroy", FunctionDescriptor.of(I, H));
+        mdByTag = lib.downcall("dnnl_memory_desc_init_by_tag", FunctionDescriptor.of(I, P, I, P, I, I));
+        mdByStrides = lib.downcall("dnnl_memory_desc_init_by_strides", FunctionDescriptor.of(I, P, I, P, I, P));
+        mdEqual = lib.downcall("dnnl_memory_desc_equal", FunctionDescriptor.of(I, P, P));
+        mdSize = lib.downcall("dnnl_memory_desc_get_size", FunctionDescriptor.of(H, P));
+        memoryCreate = lib.downcall("dnnl_memory_create", FunctionDescriptor.of(I, P, P, H, H));
+        memorySetHandle = lib.downcall("dnnl_memory_set_data_handle", FunctionDescriptor.of(I, H, H), CRITICAL);
+        memoryDestroy = lib.downcall("dnnl_memory_destroy", FunctionDescriptor.of(I, H));
+        convDescInit = lib.downcall("dnnl_dilated_convolution_forward_desc_init",
                 FunctionDescriptor.of(I, P, I, I, P, P, P, P, P, P, P, P));
-        matmulDescInit = lib.function("dnnl_matmul_desc_init", FunctionDescriptor.of(I, P, P, P, P, P));
-        pdCreate = lib.function("dnnl_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, H, H));
-        pdQuery = lib.function("dnnl_primitive_desc_query", FunctionDescriptor.of(I, H, I, I, P));
-        pdQueryMd = lib.function("dnnl_primitive_desc_query_md", FunctionDescriptor.of(P, H, I, I));
-        pdDestroy = lib.function("dnnl_primitive_desc_destroy", FunctionDescriptor.of(I, H));
-        primitiveCreate = lib.function("dnnl_primitive_create", FunctionDescriptor.of(I, P, H));
-        primitiveExecute = lib.function("dnnl_primitive_execute", FunctionDescriptor.of(I, H, H, I, H));
-        primitiveDestroy = lib.function("dnnl_primitive_destroy", FunctionDescriptor.of(I, H));
-        reorderPdCreate = lib.function("dnnl_reorder_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, P, H, H));
-        attrCreate = lib.function("dnnl_primitive_attr_create", FunctionDescriptor.of(I, P));
-        attrDestroy = lib.function("dnnl_primitive_attr_destroy", FunctionDescriptor.of(I, H));
-        attrScratchpadMode = lib.function("dnnl_primitive_attr_set_scratchpad_mode", FunctionDescriptor.of(I, H, I));
-        attrOutputScales = lib.function("dnnl_primitive_attr_set_output_scales", FunctionDescriptor.of(I, H, H, I, P));
-        attrZeroPoints = lib.function("dnnl_primitive_attr_set_zero_points", FunctionDescriptor.of(I, H, I, H, I, P));
-        attrPostOps = lib.function("dnnl_primitive_attr_set_post_ops", FunctionDescriptor.of(I, H, H));
-        postOpsCreate = lib.function("dnnl_post_ops_create", FunctionDescriptor.of(I, P));
-        postOpsDestroy = lib.function("dnnl_post_ops_destroy", FunctionDescriptor.of(I, H));
-        postOpsSum = lib.function("dnnl_post_ops_append_sum", FunctionDescriptor.of(I, H, ValueLayout.JAVA_FLOAT));
-        postOpsEltwise = lib.function("dnnl_post_ops_append_eltwise", FunctionDescriptor.of(I, H,
+        matmulDescInit = lib.downcall("dnnl_matmul_desc_init", FunctionDescriptor.of(I, P, P, P, P, P));
+        pdCreate = lib.downcall("dnnl_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, H, H));
+        pdQuery = lib.downcall("dnnl_primitive_desc_query", FunctionDescriptor.of(I, H, I, I, P));
+        pdQueryMd = lib.downcall("dnnl_primitive_desc_query_md", FunctionDescriptor.of(P, H, I, I));
+        pdDestroy = lib.downcall("dnnl_primitive_desc_destroy", FunctionDescriptor.of(I, H));
+        primitiveCreate = lib.downcall("dnnl_primitive_create", FunctionDescriptor.of(I, P, H));
+        primitiveExecute = lib.downcall("dnnl_primitive_execute", FunctionDescriptor.of(I, H, H, I, H));
+        primitiveDestroy = lib.downcall("dnnl_primitive_destroy", FunctionDescriptor.of(I, H));
+        reorderPdCreate = lib.downcall("dnnl_reorder_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, P, H, H));
+        attrCreate = lib.downcall("dnnl_primitive_attr_create", FunctionDescriptor.of(I, P));
+        attrDestroy = lib.downcall("dnnl_primitive_attr_destroy", FunctionDescriptor.of(I, H));
+        attrScratchpadMode = lib.downcall("dnnl_primitive_attr_set_scratchpad_mode", FunctionDescriptor.of(I, H, I));
+        attrOutputScales = lib.downcall("dnnl_primitive_attr_set_output_scales", FunctionDescriptor.of(I, H, H, I, P));
+        attrZeroPoints = lib.downcall("dnnl_primitive_attr_set_zero_points", FunctionDescriptor.of(I, H, I, H, I, P));
+        attrPostOps = lib.downcall("dnnl_primitive_attr_set_post_ops", FunctionDescriptor.of(I, H, H));
+        postOpsCreate = lib.downcall("dnnl_post_ops_create", FunctionDescriptor.of(I, P));
+        postOpsDestroy = lib.downcall("dnnl_post_ops_destroy", FunctionDescriptor.of(I, H));
+        postOpsSum = lib.downcall("dnnl_post_ops_append_sum", FunctionDescriptor.of(I, H, ValueLayout.JAVA_FLOAT));
+        postOpsEltwise = lib.downcall("dnnl_post_ops_append_eltwise", FunctionDescriptor.of(I, H,
                 ValueLayout.JAVA_FLOAT, I, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT));
     }
 
@@ -167,14 +170,16 @@ final class Dnnl {
         StringBuilder why = new StringBuilder();
         var omp = NativeLibrary.open(List.of("libgomp.so.1", "libomp.so.5", "libiomp5.so"), why);
         if (omp.isEmpty()) return;
-        ompSetThreads = omp.get().function("omp_set_num_threads", FunctionDescriptor.ofVoid(I), CRITICAL);
-        ompMaxThreads = omp.get().function("omp_get_max_threads", FunctionDescriptor.of(I), CRITICAL);
+        Downcall set = omp.get().downcall("omp_set_num_threads", FunctionDescriptor.ofVoid(I), CRITICAL);
+        Downcall max = omp.get().downcall("omp_get_max_threads", FunctionDescriptor.of(I), CRITICAL);
+        ompSetThreads = set.present() ? set : null;
+        ompMaxThreads = max.present() ? max : null;
     }
 
     private long createEngine() throws Throwable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) engineCreate.invokeExact(out, 1, 0L), "dnnl_engine_create(cpu)");
+            check((int) engineCreate.handle().invokeExact(out, 1, 0L), "dnnl_engine_create(cpu)");
             return out.get(H, 0);
         }
     }
@@ -201,7 +206,7 @@ final class Dnnl {
     void setThreads(int threads) {
         if (ompSetThreads == null) return;
         try {
-            ompSetThreads.invokeExact(threads);
+            ompSetThreads.handle().invokeExact(threads);
         } catch (Throwable t) {
             throw rethrow(t, "omp_set_num_threads");
         }
@@ -210,7 +215,7 @@ final class Dnnl {
     int maxThreads() {
         if (ompMaxThreads == null) return Runtime.getRuntime().availableProcessors();
         try {
-            return (int) ompMaxThreads.invokeExact();
+            return (int) ompMaxThreads.handle().invokeExact();
         } catch (Throwable t) {
             throw rethrow(t, "omp_get_max_threads");
         }
@@ -226,7 +231,7 @@ final class Dnnl {
     MemorySegment mdByTag(Arena arena, long[] dims, int dataType, int tag) {
         MemorySegment md = arena.allocate(MD_BYTES, 8);
         try {
-            check((int) mdByTag.invokeExact(md, dims.length, dimsOf(arena, dims), dataType, tag),
+            check((int) mdByTag.handle().invokeExact(md, dims.length, dimsOf(arena, dims), dataType, tag),
                     "dnnl_memory_desc_init_by_tag");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_init_by_tag");
@@ -237,7 +242,7 @@ final class Dnnl {
     MemorySegment mdByStrides(Arena arena, long[] dims, int dataType, long[] strides) {
         MemorySegment md = arena.allocate(MD_BYTES, 8);
         try {
-            check((int) mdByStrides.invokeExact(md, dims.length, dimsOf(arena, dims), dataType, dimsOf(arena, strides)),
+            check((int) mdByStrides.handle().invokeExact(md, dims.length, dimsOf(arena, dims), dataType, dimsOf(arena, strides)),
                     "dnnl_memory_desc_init_by_strides");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_init_by_strides");
@@ -247,7 +252,7 @@ final class Dnnl {
 
     boolean mdEqual(MemorySegment a, MemorySegment b) {
         try {
-            return (int) mdEqual.invokeExact(a, b) != 0;
+            return (int) mdEqual.handle().invokeExact(a, b) != 0;
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_equal");
         }
@@ -255,7 +260,7 @@ final class Dnnl {
 
     long mdSize(MemorySegment md) {
         try {
-            return (long) mdSize.invokeExact(md);
+            return (long) mdSize.handle().invokeExact(md);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_get_size");
         }
@@ -273,7 +278,7 @@ final class Dnnl {
     long memoryCreate(MemorySegment md, long handle) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) memoryCreate.invokeExact(out, md, engine, handle), "dnnl_memory_create");
+            check((int) memoryCreate.handle().invokeExact(out, md, engine, handle), "dnnl_memory_create");
             return out.get(H, 0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_create");
@@ -282,7 +287,7 @@ final class Dnnl {
 
     void memorySetHandle(long memory, long handle) {
         try {
-            check((int) memorySetHandle.invokeExact(memory, handle), "dnnl_memory_set_data_handle");
+            check((int) memorySetHandle.handle().invokeExact(memory, handle), "dnnl_memory_set_data_handle");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_set_data_handle");
         }
@@ -300,7 +305,7 @@ final class Dnnl {
         MemorySegment desc = arena.allocate(CONV_DESC_BYTES, 8);
         MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
         try {
-            check((int) convDescInit.invokeExact(desc, FORWARD_INFERENCE, CONVOLUTION_DIRECT, src, weights,
+            check((int) convDescInit.handle().invokeExact(desc, FORWARD_INFERENCE, CONVOLUTION_DIRECT, src, weights,
                     biasOrNull, dst, dimsOf(arena, strides), dimsOf(arena, dilations),
                     dimsOf(arena, padL), dimsOf(arena, padR)), "dnnl_dilated_convolution_forward_desc_init");
         } catch (Throwable t) {
@@ -314,7 +319,7 @@ final class Dnnl {
         MemorySegment desc = arena.allocate(MATMUL_DESC_BYTES, 8);
         MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
         try {
-            check((int) matmulDescInit.invokeExact(desc, src, weights, biasOrNull, dst),
+            check((int) matmulDescInit.handle().invokeExact(desc, src, weights, biasOrNull, dst),
                     "dnnl_matmul_desc_init");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_matmul_desc_init");
@@ -328,7 +333,7 @@ final class Dnnl {
     long primitiveDesc(MemorySegment opDesc, long attr) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            int status = (int) pdCreate.invokeExact(out, opDesc, attr, engine, 0L);
+            int status = (int) pdCreate.handle().invokeExact(out, opDesc, attr, engine, 0L);
             if (status == 3) return 0;
             check(status, "dnnl_primitive_desc_create");
             return out.get(H, 0);
@@ -341,7 +346,7 @@ final class Dnnl {
     long reorderDesc(MemorySegment from, MemorySegment to) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            int status = (int) reorderPdCreate.invokeExact(out, from, engine, to, engine, 0L);
+            int status = (int) reorderPdCreate.handle().invokeExact(out, from, engine, to, engine, 0L);
             if (status == 3) return 0;
             check(status, "dnnl_reorder_primitive_desc_create");
             return out.get(H, 0);
@@ -353,7 +358,7 @@ final class Dnnl {
     /** A copy (into {@code arena}) of the memory descriptor a primitive descriptor chose for {@code query}. */
     MemorySegment queryMd(Arena arena, long pd, int query) {
         try {
-            MemorySegment md = ((MemorySegment) pdQueryMd.invokeExact(pd, query, 0)).reinterpret(MD_BYTES);
+            MemorySegment md = ((MemorySegment) pdQueryMd.handle().invokeExact(pd, query, 0)).reinterpret(MD_BYTES);
             return arena.allocate(MD_BYTES, 8).copyFrom(md);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_desc_query_md");
@@ -364,7 +369,7 @@ final class Dnnl {
     String implementation(long pd) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(P);
-            check((int) pdQuery.invokeExact(pd, QUERY_IMPL_INFO_STR, 0, out), "dnnl_primitive_desc_query");
+            check((int) pdQuery.handle().invokeExact(pd, QUERY_IMPL_INFO_STR, 0, out), "dnnl_primitive_desc_query");
             return out.get(P, 0).reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_desc_query(impl_info_str)");
@@ -383,7 +388,7 @@ final class Dnnl {
     long primitiveCreate(long pd) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) primitiveCreate.invokeExact(out, pd), "dnnl_primitive_create");
+            check((int) primitiveCreate.handle().invokeExact(out, pd), "dnnl_primitive_create");
             return out.get(H, 0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_create");
@@ -393,7 +398,7 @@ final class Dnnl {
     /** Runs a primitive; {@code args} holds {@code count} {@code dnnl_exec_arg_t} {int arg; dnnl_memory_t memory}. */
     void execute(long primitive, long stream, int count, long args) {
         try {
-            check((int) primitiveExecute.invokeExact(primitive, stream, count, args), "dnnl_primitive_execute");
+            check((int) primitiveExecute.handle().invokeExact(primitive, stream, count, args), "dnnl_primitive_execute");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_execute");
         }
@@ -406,7 +411,7 @@ final class Dnnl {
     long streamCreate() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) streamCreate.invokeExact(out, engine, 1), "dnnl_stream_create");
+            check((int) streamCreate.handle().invokeExact(out, engine, 1), "dnnl_stream_create");
             return out.get(H, 0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_stream_create");
@@ -427,19 +432,19 @@ final class Dnnl {
     long attributes(float alpha, boolean accumulate) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) attrCreate.invokeExact(out), "dnnl_primitive_attr_create");
+            check((int) attrCreate.handle().invokeExact(out), "dnnl_primitive_attr_create");
             long attr = out.get(H, 0);
-            check((int) attrScratchpadMode.invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
+            check((int) attrScratchpadMode.handle().invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
             if (alpha != 1f) {
                 MemorySegment scale = a.allocateFrom(ValueLayout.JAVA_FLOAT, alpha);
-                check((int) attrOutputScales.invokeExact(attr, 1L, 0, scale), "dnnl_primitive_attr_set_output_scales");
+                check((int) attrOutputScales.handle().invokeExact(attr, 1L, 0, scale), "dnnl_primitive_attr_set_output_scales");
             }
             if (accumulate) {
-                check((int) postOpsCreate.invokeExact(out), "dnnl_post_ops_create");
+                check((int) postOpsCreate.handle().invokeExact(out), "dnnl_post_ops_create");
                 long ops = out.get(H, 0);
                 try {
-                    check((int) postOpsSum.invokeExact(ops, 1f), "dnnl_post_ops_append_sum");
-                    check((int) attrPostOps.invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                    check((int) postOpsSum.handle().invokeExact(ops, 1f), "dnnl_post_ops_append_sum");
+                    check((int) attrPostOps.handle().invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
                 } finally {
                     destroy(postOpsDestroy, ops);
                 }
@@ -465,29 +470,29 @@ final class Dnnl {
                             float clipLow, float clipHigh) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) attrCreate.invokeExact(out), "dnnl_primitive_attr_create");
+            check((int) attrCreate.handle().invokeExact(out), "dnnl_primitive_attr_create");
             long attr = out.get(H, 0);
             try {
-                check((int) attrScratchpadMode.invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
+                check((int) attrScratchpadMode.handle().invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
                 MemorySegment values = a.allocateFrom(ValueLayout.JAVA_FLOAT, scales);
                 int mask = scales.length == 1 ? 0 : 1 << 1;
-                check((int) attrOutputScales.invokeExact(attr, (long) scales.length, mask, values),
+                check((int) attrOutputScales.handle().invokeExact(attr, (long) scales.length, mask, values),
                         "dnnl_primitive_attr_set_output_scales");
                 setZeroPoint(a, attr, ARG_SRC, srcZeroPoint);
                 setZeroPoint(a, attr, ARG_DST, dstZeroPoint);
                 if (round || clip) {
-                    check((int) postOpsCreate.invokeExact(out), "dnnl_post_ops_create");
+                    check((int) postOpsCreate.handle().invokeExact(out), "dnnl_post_ops_create");
                     long ops = out.get(H, 0);
                     try {
                         if (round) {
-                            check((int) postOpsEltwise.invokeExact(ops, 1f, ELTWISE_ROUND, 0f, 0f),
+                            check((int) postOpsEltwise.handle().invokeExact(ops, 1f, ELTWISE_ROUND, 0f, 0f),
                                     "dnnl_post_ops_append_eltwise(round)");
                         }
                         if (clip) {
-                            check((int) postOpsEltwise.invokeExact(ops, 1f, ELTWISE_CLIP, clipLow, clipHigh),
+                            check((int) postOpsEltwise.handle().invokeExact(ops, 1f, ELTWISE_CLIP, clipLow, clipHigh),
                                     "dnnl_post_ops_append_eltwise(clip)");
                         }
-                        check((int) attrPostOps.invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                        check((int) attrPostOps.handle().invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
                     } finally {
                         destroy(postOpsDestroy, ops);
                     }
@@ -505,7 +510,7 @@ final class Dnnl {
     private void setZeroPoint(Arena a, long attr, int arg, int zeroPoint) throws Throwable {
         if (zeroPoint == 0) return;
         MemorySegment value = a.allocateFrom(ValueLayout.JAVA_INT, zeroPoint);
-        check((int) attrZeroPoints.invokeExact(attr, arg, 1L, 0, value), "dnnl_primitive_attr_set_zero_points");
+        check((int) attrZeroPoints.handle().invokeExact(attr, arg, 1L, 0, value), "dnnl_primitive_attr_set_zero_points");
     }
 
     /**
@@ -515,11 +520,11 @@ final class Dnnl {
     void setEltwisePostOp(long attr, int algorithm, float alpha, float beta) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) postOpsCreate.invokeExact(out), "dnnl_post_ops_create");
+            check((int) postOpsCreate.handle().invokeExact(out), "dnnl_post_ops_create");
             long ops = out.get(H, 0);
             try {
-                check((int) postOpsEltwise.invokeExact(ops, 1f, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise");
-                check((int) attrPostOps.invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                check((int) postOpsEltwise.handle().invokeExact(ops, 1f, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise");
+                check((int) attrPostOps.handle().invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
             } finally {
                 destroy(postOpsDestroy, ops);
             }
@@ -532,10 +537,10 @@ final class Dnnl {
         destroy(attrDestroy, attr);
     }
 
-    private static void destroy(MethodHandle fn, long handle) {
+    private static void destroy(Downcall fn, long handle) {
         if (handle == 0) return;
         try {
-            int ignored = (int) fn.invokeExact(handle);
+            int ignored = (int) fn.handle().invokeExact(handle);
         } catch (Throwable t) {
             throw rethrow(t, "destroy");
         }

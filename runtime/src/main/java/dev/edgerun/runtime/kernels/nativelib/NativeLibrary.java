@@ -12,8 +12,9 @@ import java.util.Optional;
 
 /**
  * One shared library opened at run time with {@link SymbolLookup#libraryLookup} (never needed at
- * build time) and its functions bound as downcall handles. Missing symbols are collected rather
- * than thrown one by one, so a facade can report them all at once and fall back.
+ * build time) and its functions bound as downcall handles, now ({@link #function}) or on first use
+ * ({@link #downcall}). Missing symbols are collected rather than thrown one by one, so a facade can
+ * report them all at once and fall back.
  */
 final class NativeLibrary {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -57,7 +58,22 @@ final class NativeLibrary {
         return LINKER.downcallHandle(address.get(), descriptor, options);
     }
 
-    /** Symbols asked for with {@link #function} that the library does not export. */
+    /**
+     * The function {@code symbol}, its handle created on first use ({@link Downcall#handle()});
+     * a symbol the library does not export is recorded in {@link #missing()} now.
+     */
+    Downcall downcall(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
+        Optional<MemorySegment> address = lookup.find(symbol);
+        if (address.isEmpty()) missing.add(symbol);
+        return new Downcall(name, symbol, address.orElse(null), descriptor, options);
+    }
+
+    /** Whether the library exports {@code symbol} (not recorded as missing when it does not). */
+    boolean exports(String symbol) {
+        return lookup.find(symbol).isPresent();
+    }
+
+    /** Symbols asked for with {@link #function} or {@link #downcall} that the library does not export. */
     List<String> missing() {
         return List.copyOf(missing);
     }

@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * oneDNN (libdnnl.so.2, the 2.x C API) as a {@link KernelProvider}: float32 convolution with
- * constant weights and float32 GEMM. Found through {@link java.util.ServiceLoader}; unavailable,
- * with the reason, when the library is absent or not 2.x. Which specs it takes when not forced
+ * constant weights and float32 GEMM. Found through {@link java.util.ServiceLoader}; the library
+ * is opened when a node first wants one of its kernels, and is unavailable, with the reason
+ * (logged once), when it is absent or not 2.x. Which specs it takes when not forced
  * with {@code -Dedgerun.kernels=onednn} is decided by {@link NativeKernelRules}. A failure while
  * planning a kernel is logged once and answered with "not supported", so the Java kernels take over.
  */
@@ -33,6 +34,12 @@ public final class OneDnnKernels implements KernelProvider {
         return failure == null ? Availability.YES : Availability.no(failure);
     }
 
+    /** oneDNN is opened when a node first wants one of its kernels (or when forced, at discovery). */
+    @Override
+    public boolean checksAvailabilityWhenAsked() {
+        return true;
+    }
+
     @Override
     public int priority() {
         return NativeKernelRules.isX86() ? 60 : 20;
@@ -45,30 +52,29 @@ public final class OneDnnKernels implements KernelProvider {
 
     @Override
     public Optional<GemmKernel> gemm(GemmSpec spec) {
-        if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
+        if (spec.dtype() != DType.FLOAT) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnGemm(spec)) return Optional.empty();
+        if (!ATTEMPTS.available(this)) return Optional.empty();
         return ATTEMPTS.attempt("gemm", spec, () -> DnnlMatMulKernel.create(Dnnl.get(), spec));
     }
 
     @Override
     public Optional<ConvKernel> conv(ConvSpec spec) {
-        if (spec.dtype() != DType.FLOAT || spec.constantWeight() == null || !availability().available()) {
-            return Optional.empty();
-        }
+        if (spec.dtype() != DType.FLOAT || spec.constantWeight() == null) return Optional.empty();
         if (spec.spatialRank() < 1 || spec.spatialRank() > 3) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnConv(spec)) return Optional.empty();
+        if (!ATTEMPTS.available(this)) return Optional.empty();
         return ATTEMPTS.attempt("conv", spec, () -> DnnlConvKernel.create(Dnnl.get(), spec, layout(spec), keepsBlocked()));
     }
 
     @Override
     public Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
         ConvSpec g = spec.geometry();
-        if (!availability().available() || g.constantWeight() == null || g.constantWeight().dtype() != DType.INT8) {
-            return Optional.empty();
-        }
+        if (g.constantWeight() == null || g.constantWeight().dtype() != DType.INT8) return Optional.empty();
         if (g.spatialRank() < 1 || g.spatialRank() > 3) return Optional.empty();
         if (spec.multipliers().length != 1 && spec.multipliers().length != g.weightShape()[0]) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnQ8Conv(spec)) return Optional.empty();
+        if (!ATTEMPTS.available(this)) return Optional.empty();
         Optional<DnnlQ8ConvKernel> k = ATTEMPTS.attempt("q8conv", spec,
                 () -> DnnlQ8ConvKernel.create(Dnnl.get(), spec, q8Blocked(spec)));
         if (k.isPresent() && !forced() && k.get().implementation().startsWith("ref")) {

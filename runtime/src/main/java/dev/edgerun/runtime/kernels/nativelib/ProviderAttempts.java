@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
+import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.KernelSelection;
 import java.util.Optional;
 import java.util.Set;
@@ -38,6 +39,17 @@ final class ProviderAttempts {
             }
             return Optional.empty();
         }
+    }
+
+    /**
+     * Whether {@code provider} can run here (loading its library on the first call), logging why
+     * not once: for providers that {@linkplain KernelProvider#checksAvailabilityWhenAsked() check
+     * their availability when asked}.
+     */
+    boolean available(KernelProvider provider) {
+        KernelProvider.Availability a = provider.availability();
+        if (!a.available()) infoOnce("unavailable", "kernel provider " + provider.name() + " not used: " + a.reason());
+        return a.available();
     }
 
     /** Logs {@code message} at INFO the first time {@code key} is seen. */

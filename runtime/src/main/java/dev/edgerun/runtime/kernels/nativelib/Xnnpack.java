@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,9 +30,9 @@ final class Xnnpack {
     }
 
     private final String failure;
-    private MethodHandle initialize, createConv, setupConv, createFc, setupFc, runOperator, deleteOperator,
-            poolCreate;
-    private MethodHandle createConvQc8, setupConvQc8; // 8-bit convolution, per-channel weights
+    // bound on first use: call as (int) f.handle().invokeExact(...)
+    private Downcall initialize, createConv, setupConv, createFc, setupFc, runOperator, deleteOperator, poolCreate;
+    private Downcall createConvQc8, setupConvQc8; // 8-bit convolution, per-channel weights
     private final ConcurrentHashMap<Integer, Long> pools = new ConcurrentHashMap<>();
 
     static Xnnpack get() {
@@ -50,19 +49,17 @@ final class Xnnpack {
                     Dnnl.candidates("edgerun.pthreadpool.library", "libpthreadpool.so.0", "libpthreadpool.so"), why);
             if (lib.isEmpty() || threads.isEmpty()) {
                 fail = "XNNPACK not found (" + why + ")";
-            } else if (lib.get().function("xnn_reshape_convolution2d_nhwc_f32", FunctionDescriptor.of(I)) != null
-                    || lib.get().function("xnn_create_weights_cache", FunctionDescriptor.of(I)) != null) {
+            } else if (lib.get().exports("xnn_reshape_convolution2d_nhwc_f32") || lib.get().exports("xnn_create_weights_cache")) {
                 fail = lib.get().name() + " has the post-2022 operator API (reshape/weights caches); these bindings need the 2022 one";
             } else {
                 bind(lib.get(), threads.get());
                 List<String> missing = new java.util.ArrayList<>(lib.get().missing());
-                missing.removeAll(List.of("xnn_reshape_convolution2d_nhwc_f32", "xnn_create_weights_cache"));
                 missing.removeAll(List.of("xnn_create_convolution2d_nhwc_qc8", "xnn_setup_convolution2d_nhwc_qc8")); // optional
                 missing.addAll(threads.get().missing());
                 if (!missing.isEmpty()) {
                     fail = lib.get().name() + " lacks " + missing;
                 } else {
-                    int status = (int) initialize.invokeExact(MemorySegment.NULL);
+                    int status = (int) initialize.handle().invokeExact(MemorySegment.NULL);
                     if (status != 0) fail = "xnn_initialize failed: " + statusName(status);
                 }
             }
@@ -73,24 +70,24 @@ final class Xnnpack {
     }
 
     private void bind(NativeLibrary lib, NativeLibrary threads) {
-        initialize = lib.function("xnn_initialize", FunctionDescriptor.of(I, P));
-        createConv = lib.function("xnn_create_convolution2d_nhwc_f32", FunctionDescriptor.of(I,
+        initialize = lib.downcall("xnn_initialize", FunctionDescriptor.of(I, P));
+        createConv = lib.downcall("xnn_create_convolution2d_nhwc_f32", FunctionDescriptor.of(I,
                 I, I, I, I, I, I, I, I, I, I, I, J, J, J, J, P, P, F, F, I, P));
-        setupConv = lib.function("xnn_setup_convolution2d_nhwc_f32", FunctionDescriptor.of(I, J, J, J, J, J, J, J));
-        createFc = lib.function("xnn_create_fully_connected_nc_f32", FunctionDescriptor.of(I, J, J, J, J, P, P, F, F, I, P));
-        setupFc = lib.function("xnn_setup_fully_connected_nc_f32", FunctionDescriptor.of(I, J, J, J, J, J));
-        runOperator = lib.function("xnn_run_operator", FunctionDescriptor.of(I, J, J));
-        createConvQc8 = lib.function("xnn_create_convolution2d_nhwc_qc8", FunctionDescriptor.of(I,
+        setupConv = lib.downcall("xnn_setup_convolution2d_nhwc_f32", FunctionDescriptor.of(I, J, J, J, J, J, J, J));
+        createFc = lib.downcall("xnn_create_fully_connected_nc_f32", FunctionDescriptor.of(I, J, J, J, J, P, P, F, F, I, P));
+        setupFc = lib.downcall("xnn_setup_fully_connected_nc_f32", FunctionDescriptor.of(I, J, J, J, J, J));
+        runOperator = lib.downcall("xnn_run_operator", FunctionDescriptor.of(I, J, J));
+        createConvQc8 = lib.downcall("xnn_create_convolution2d_nhwc_qc8", FunctionDescriptor.of(I,
                 I, I, I, I, I, I, I, I, I, I, I, J, J, J, J, ValueLayout.JAVA_BYTE, F, P, P, P,
                 ValueLayout.JAVA_BYTE, F, ValueLayout.JAVA_BYTE, ValueLayout.JAVA_BYTE, I, P));
-        setupConvQc8 = lib.function("xnn_setup_convolution2d_nhwc_qc8", FunctionDescriptor.of(I, J, J, J, J, J, J, J));
-        deleteOperator = lib.function("xnn_delete_operator", FunctionDescriptor.of(I, J));
-        poolCreate = threads.function("pthreadpool_create", FunctionDescriptor.of(J, J));
+        setupConvQc8 = lib.downcall("xnn_setup_convolution2d_nhwc_qc8", FunctionDescriptor.of(I, J, J, J, J, J, J, J));
+        deleteOperator = lib.downcall("xnn_delete_operator", FunctionDescriptor.of(I, J));
+        poolCreate = threads.downcall("pthreadpool_create", FunctionDescriptor.of(J, J));
     }
 
     /** Whether the library has the 8-bit per-channel convolution (absent from builds without QC8 operators). */
     boolean hasQc8() {
-        return createConvQc8 != null && setupConvQc8 != null;
+        return createConvQc8.present() && setupConvQc8.present();
     }
 
     /** Why XNNPACK cannot be used here, or null when it can. */
@@ -103,7 +100,7 @@ final class Xnnpack {
         if (threads <= 1) return 0;
         return pools.computeIfAbsent(threads, t -> {
             try {
-                long pool = (long) poolCreate.invokeExact((long) t);
+                long pool = (long) poolCreate.handle().invokeExact((long) t);
                 if (pool == 0) throw new NativeKernelException("pthreadpool_create(" + t + ") failed");
                 return pool;
             } catch (Throwable e) {
@@ -117,7 +114,7 @@ final class Xnnpack {
                            MemorySegment weights) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(J);
-            check((int) createConv.invokeExact(padTRBL[0], padTRBL[1], padTRBL[2], padTRBL[3], kh, kw, sh, sw, dh, dw,
+            check((int) createConv.handle().invokeExact(padTRBL[0], padTRBL[1], padTRBL[2], padTRBL[3], kh, kw, sh, sw, dh, dw,
                     groups, cg, mg, cg * groups, mg * groups, weights, MemorySegment.NULL,
                     Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0, out), "xnn_create_convolution2d_nhwc_f32");
             return out.get(J, 0);
@@ -128,7 +125,7 @@ final class Xnnpack {
 
     void setupConvolution(long op, long batch, long h, long w, long input, long output, long pool) {
         try {
-            check((int) setupConv.invokeExact(op, batch, h, w, input, output, pool), "xnn_setup_convolution2d_nhwc_f32");
+            check((int) setupConv.handle().invokeExact(op, batch, h, w, input, output, pool), "xnn_setup_convolution2d_nhwc_f32");
         } catch (Throwable t) {
             throw rethrow(t, "xnn_setup_convolution2d_nhwc_f32");
         }
@@ -145,7 +142,7 @@ final class Xnnpack {
                               MemorySegment bias, byte outputZeroPoint, byte outMin, byte outMax) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(J);
-            check((int) createConvQc8.invokeExact(padTRBL[0], padTRBL[1], padTRBL[2], padTRBL[3], kh, kw, sh, sw, dh, dw,
+            check((int) createConvQc8.handle().invokeExact(padTRBL[0], padTRBL[1], padTRBL[2], padTRBL[3], kh, kw, sh, sw, dh, dw,
                     groups, cg, mg, cg * groups, mg * groups, inputZeroPoint, 1f, kernelScales, weights, bias,
                     outputZeroPoint, 1f, outMin, outMax, 0, out), "xnn_create_convolution2d_nhwc_qc8");
             return out.get(J, 0);
@@ -156,7 +153,7 @@ final class Xnnpack {
 
     void setupConvolutionQc8(long op, long batch, long h, long w, long input, long output, long pool) {
         try {
-            check((int) setupConvQc8.invokeExact(op, batch, h, w, input, output, pool), "xnn_setup_convolution2d_nhwc_qc8");
+            check((int) setupConvQc8.handle().invokeExact(op, batch, h, w, input, output, pool), "xnn_setup_convolution2d_nhwc_qc8");
         } catch (Throwable t) {
             throw rethrow(t, "xnn_setup_convolution2d_nhwc_qc8");
         }
@@ -166,7 +163,7 @@ final class Xnnpack {
     long createFullyConnected(long in, long out, MemorySegment weights, int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment op = a.allocate(J);
-            check((int) createFc.invokeExact(in, out, in, out, weights, MemorySegment.NULL,
+            check((int) createFc.handle().invokeExact(in, out, in, out, weights, MemorySegment.NULL,
                     Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, flags, op), "xnn_create_fully_connected_nc_f32");
             return op.get(J, 0);
         } catch (Throwable t) {
@@ -176,7 +173,7 @@ final class Xnnpack {
 
     void setupFullyConnected(long op, long batch, long input, long output, long pool) {
         try {
-            check((int) setupFc.invokeExact(op, batch, input, output, pool), "xnn_setup_fully_connected_nc_f32");
+            check((int) setupFc.handle().invokeExact(op, batch, input, output, pool), "xnn_setup_fully_connected_nc_f32");
         } catch (Throwable t) {
             throw rethrow(t, "xnn_setup_fully_connected_nc_f32");
         }
@@ -184,7 +181,7 @@ final class Xnnpack {
 
     void run(long op, long pool) {
         try {
-            check((int) runOperator.invokeExact(op, pool), "xnn_run_operator");
+            check((int) runOperator.handle().invokeExact(op, pool), "xnn_run_operator");
         } catch (Throwable t) {
             throw rethrow(t, "xnn_run_operator");
         }
@@ -193,7 +190,7 @@ final class Xnnpack {
     void delete(long op) {
         if (op == 0) return;
         try {
-            int ignored = (int) deleteOperator.invokeExact(op);
+            int ignored = (int) deleteOperator.handle().invokeExact(op);
         } catch (Throwable t) {
             throw rethrow(t, "xnn_delete_operator");
         }

@@ -27,8 +27,7 @@ final class GemmKernels {
     static KernelProvider.GemmKernel choose(NodeContext ctx, KernelProvider.GemmSpec spec) {
         KernelSelection selection = KernelSelection.defaults();
         if (spec.m() == 1 && (long) spec.k() * spec.n() <= JAVA_GEMV_MAX_WEIGHTS) {
-            Optional<KernelProvider.GemmKernel> java = selection.providers().stream()
-                    .filter(p -> p.name().equals("java")).findFirst().flatMap(p -> p.gemm(spec));
+            Optional<KernelProvider.GemmKernel> java = selection.provider("java").flatMap(p -> p.gemm(spec));
             if (java.isPresent()) return java.get();
         }
         return selection.gemm(spec).orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));

@@ -1,0 +1,58 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Lazily bound functions of a {@link NativeLibrary}, on the C library (present on every Linux this runs on). */
+class DowncallTest {
+    private static final FunctionDescriptor STRLEN = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
+
+    private static NativeLibrary libc() {
+        StringBuilder why = new StringBuilder();
+        Optional<NativeLibrary> lib = NativeLibrary.open(List.of("libc.so.6"), why);
+        assumeTrue(lib.isPresent(), "no libc.so.6 here (" + why + "); skipping");
+        return lib.get();
+    }
+
+    @Test
+    void theHandleIsCreatedOnFirstUseAndThenKept() throws Throwable {
+        NativeLibrary libc = libc();
+        Downcall strlen = libc.downcall("strlen", STRLEN);
+        assertTrue(strlen.present());
+        assertFalse(strlen.bound(), "looked up, not bound, when declared");
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(7L, (long) strlen.handle().invokeExact(arena.allocateFrom("edgerun")));
+        }
+        assertTrue(strlen.bound());
+        assertEquals(strlen.handle(), strlen.handle());
+        assertTrue(libc.missing().isEmpty());
+    }
+
+    @Test
+    void aMissingSymbolIsReportedWhenOpenedAndNamedWhenCalled() {
+        NativeLibrary libc = libc();
+        Downcall absent = libc.downcall("edgerun_no_such_function", STRLEN);
+        assertFalse(absent.present());
+        assertEquals(List.of("edgerun_no_such_function"), libc.missing());
+        NativeKernelException e = assertThrows(NativeKernelException.class, absent::handle);
+        assertTrue(e.getMessage().contains("libc.so.6") && e.getMessage().contains("edgerun_no_such_function"), e.getMessage());
+    }
+
+    @Test
+    void exportsDoesNotRecordAMissingSymbol() {
+        NativeLibrary libc = libc();
+        assertTrue(libc.exports("strlen"));
+        assertFalse(libc.exports("edgerun_no_such_function"));
+        assertTrue(libc.missing().isEmpty());
+    }
+}
