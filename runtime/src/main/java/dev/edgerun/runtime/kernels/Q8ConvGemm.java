@@ -87,14 +87,18 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && positions == inPlane;
         fused = Q8Gemm.supports(species, spec.bias()) ? new Q8Gemm(gemm) : null;
         requant = fused == null ? null : requantOf(spec);
-        padded = pointwise || !F32PaddedIm2Col.supports(species, sw) ? null
+        // 1x1 kernels with strides read a quarter of the input or less: padding all of it costs more (as F32ConvKernel)
+        padded = pointwise || kh * kw == 1 || !F32PaddedIm2Col.supports(species, sw) ? null
                 : new F32PaddedIm2Col(species, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, gemm.nr());
         long fullColumns = align64(4 * gemm.packedBSize(kc, positions));
         long panelBytes = 4L * kc * gemm.nr();
         int panels = (positions + gemm.nr() - 1) / gemm.nr();
-        int perBlock = (int) Math.max(1, BLOCK_BYTES / panelBytes);
-        boolean blocked = fused != null && padded != null && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
-                && fullColumns > 2 * BLOCK_BYTES && perBlock < panels;
+        int chunks = F32PaddedIm2Col.CHUNKS;
+        // pointwise as F32ConvKernel: at least one block per chunk, so that threads share the work evenly
+        int perBlock = (int) Math.max(1, pointwise ? Math.min(BLOCK_BYTES / panelBytes, (panels + chunks - 1) / chunks)
+                : BLOCK_BYTES / panelBytes);
+        boolean blocked = fused != null && (padded != null || pointwise) && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
+                && fullColumns > (pointwise ? BLOCK_BYTES / 2 : 2 * BLOCK_BYTES) && perBlock < panels;
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
         boolean partials = fused == null || kc > F32Gemm.KC; // float accumulators: a separate pass, or a deep reduction
@@ -138,47 +142,50 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     @Override
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
         int group = spec.geometry().group();
+        Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
+        // elements against the GEMM's multiply-add threshold: each costs at least a multiply-add
+        Parallel columnsPar = gemm.parallelFor((long) kc * positions, par);
         for (int n = 0; n < batch; n++) {
             for (int g = 0; g < group; g++) {
                 long xOff = ((long) n * channels + (long) g * cg) * inPlane;
                 long yOff = ((long) n * outChannels + (long) g * mg) * positions;
                 int firstM = g * mg;
                 long a = g * weightGroupBytes;
-                // elements against the GEMM's multiply-add threshold: each costs at least a multiply-add
-                Parallel columnsPar = gemm.parallelFor((long) kc * positions, par);
-                if (pointwise) {
-                    buildColumns(x, xOff, scratch, columnsPar);
-                } else { // widened once (a k x k kernel reads each input k*k times)
-                    widen(x, xOff, scratch, columnsPar);
-                    if (padded == null) {
-                        buildColumns(scratch, widenOff, scratch, columnsPar);
-                    } else {
-                        Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
-                        padded.padInput(scratch, widenOff, scratch, padOff, split);
-                        if (blockPanels > 0) {
-                            blocks(a, y, yOff, firstM, scratch, split);
-                            continue;
-                        }
-                        if (columnsPar.threads() <= 1) {
-                            padded.columns(scratch, padOff, 0, kc, 0, positions, scratch, 0);
-                        } else {
-                            columnsPar.forRange(kc, (r0, r1) -> padded.columns(scratch, padOff, r0, r1, 0, positions, scratch, 0));
-                        }
-                    }
-                }
-                if (fused != null) {
-                    fused.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, y, yOff, positions,
-                            requant, firstM, par);
-                    continue;
-                }
-                gemm.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, positions, 1f, false, null, par);
-                Parallel rowsPar = gemm.parallelFor((long) mg * positions, par);
-                if (rowsPar.threads() <= 1) {
-                    requantizeRows(scratch, y, yOff, firstM, 0, mg);
+                if (!pointwise) widen(x, xOff, scratch, columnsPar); // once: a k x k kernel reads each input k*k times
+                if (padded != null) padded.padInput(scratch, widenOff, scratch, padOff, split);
+                if (blockPanels > 0) {
+                    blocks(x, xOff, a, y, yOff, firstM, scratch, split);
                 } else {
-                    rowsPar.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
+                    wholeColumns(x, xOff, scratch, columnsPar);
+                    product(a, y, yOff, firstM, scratch, par);
                 }
             }
+        }
+    }
+
+    /** The whole packed column matrix at the start of scratch: from the 8-bit input when pointwise, else from its widened (and padded) copy. */
+    private void wholeColumns(MemorySegment x, long xOff, MemorySegment scratch, Parallel par) {
+        if (padded == null) {
+            buildColumns(pointwise ? x : scratch, pointwise ? xOff : widenOff, scratch, par);
+        } else if (par.threads() <= 1) {
+            padded.columns(scratch, padOff, 0, kc, 0, positions, scratch, 0);
+        } else {
+            par.forRange(kc, (r0, r1) -> padded.columns(scratch, padOff, r0, r1, 0, positions, scratch, 0));
+        }
+    }
+
+    /** The group's product over the whole column matrix, requantized into y: in registers, or as a separate pass over float sums. */
+    private void product(long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch, Parallel par) {
+        if (fused != null) {
+            fused.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, y, yOff, positions, requant, firstM, par);
+            return;
+        }
+        gemm.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, positions, 1f, false, null, par);
+        Parallel rowsPar = gemm.parallelFor((long) mg * positions, par);
+        if (rowsPar.threads() <= 1) {
+            requantizeRows(scratch, y, yOff, firstM, 0, mg);
+        } else {
+            rowsPar.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
         }
     }
 
@@ -206,31 +213,39 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     }
 
     /**
-     * The product a column block at a time: each block's packed columns are built from the padded
-     * input and multiplied (requantized from registers) while in cache; blocks split over threads in
-     * fixed ranges, each with its own column and partial-sum buffers.
+     * The product a column block at a time: each block's packed columns are built (from the padded
+     * input, or widened from the 8-bit input when pointwise) and multiplied (requantized from
+     * registers) while in cache; blocks split over threads in fixed ranges, each with its own column
+     * and partial-sum buffers.
      */
-    private void blocks(long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch, Parallel split) {
+    private void blocks(MemorySegment x, long xOff, long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch,
+                        Parallel split) {
         int count = (positions + blockPanels * gemm.nr() - 1) / (blockPanels * gemm.nr());
         int chunks = F32PaddedIm2Col.CHUNKS;
         if (split.threads() <= 1) {
-            blockRange(0, count, 0, a, y, yOff, firstM, scratch);
+            blockRange(0, count, 0, x, xOff, a, y, yOff, firstM, scratch);
         } else {
             split.forRange(chunks, (from, to) -> {
                 for (int c = from; c < to; c++) {
-                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, a, y, yOff, firstM, scratch);
+                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, x, xOff, a, y, yOff, firstM, scratch);
                 }
             });
         }
     }
 
-    private void blockRange(int b0, int b1, int chunk, long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch) {
+    private void blockRange(int b0, int b1, int chunk, MemorySegment x, long xOff, long a, MemorySegment y, long yOff,
+                            int firstM, MemorySegment scratch) {
         long colAt = chunk * blockBytes;
         long accAt = accOff + chunk * blockAccBytes;
         int step = blockPanels * gemm.nr();
         for (int blk = b0; blk < b1; blk++) {
             int q0 = blk * step, q1 = Math.min(positions, q0 + step);
-            padded.columns(scratch, padOff, 0, kc, q0, q1, scratch, colAt);
+            if (pointwise) {
+                Q8Im2Col.pointwiseBlock(species, x, xOff, spec.xZeroPoint(), spec.xSigned(), positions, q0, q1, kc, gemm.nr(),
+                        scratch, colAt);
+            } else {
+                padded.columns(scratch, padOff, 0, kc, q0, q1, scratch, colAt);
+            }
             fused.multiply(mg, q1 - q0, kc, packedW, a, scratch, colAt, scratch, accAt, y, yOff + q0, positions,
                     requant, firstM, Parallel.SERIAL);
         }
@@ -258,8 +273,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
 
     @Override
     public String toString() {
-        String how = pointwise ? ", pointwise" : blockPanels > 0 ? ", padded im2col in blocks of " + blockPanels + " panels"
-                : padded != null ? ", padded im2col" : "";
+        String how = (pointwise ? ", pointwise" : padded != null ? ", padded im2col" : "")
+                + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "");
         return "Q8ConvGemm(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit")
                 + (fused != null ? ", requantized in registers" : "") + how + ") " + spec;
     }

@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code y = saturate(rint((acc + bias[m]) * multiplier[m]) + zp)} into {@code [lo, hi]}, the
  * operations of {@link Q8Lanes#requantize} lane for lane, so the bytes are the same as the
  * separate pass gives. The int32 accumulators never reach memory when K fits one block
- * ({@link F32Gemm#KC}); deeper products keep their partial sums in a float buffer between blocks. 512-bit vectors only (16 float lanes meet a 128-bit byte
+ * ({@link F32Gemm#KC}); deeper products keep their partial sums in a float buffer between blocks,
+ * written by {@link F32Gemm.Micro} (the float path's micro-kernel: one compiled copy to warm up). 512-bit vectors only (16 float lanes meet a 128-bit byte
  * vector exactly; at narrower widths the JIT left these conversions unintrinsified, see
  * {@link Q8Lanes#fast}). Biases must be exact in float32 (at most 2^24 in magnitude).
  */
@@ -31,6 +32,8 @@ final class Q8Gemm {
     private static final int EXACT_FLOAT_INT = 1 << 24;
 
     private final F32Gemm gemm; // the packed layouts and the threading threshold
+    // K blocks before the last: float's own micro-kernel (one compiled copy for both paths, not a second to warm up)
+    private final F32Gemm.Micro micro = F32Gemm.Micro.of(S);
 
     /** The requantization of output row {@code first + i}: float bias (exact), multiplier, zero point, clamp. */
     record Requant(float[] bias, float[] multiplier, int zeroPoint, int lo, int hi) {}
@@ -101,7 +104,7 @@ final class Q8Gemm {
                             requantTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load,
                                     y, yOff + (long) i0 * ldy + j0, ldy, rq, first + i0);
                         } else {
-                            partialTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load);
+                            micro.tile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load, 1f);
                         }
                     }
                 }
@@ -194,72 +197,6 @@ final class Q8Gemm {
             }
         }
     }
-    /** One MR x NR tile of a K block before the last: the products (plus the earlier partial sums when {@code load}) stored as floats. */
-    private static void partialTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
-                                    long cAt, int ld, int rows, int cols, boolean load) {
-        long half = 4L * LANES;
-        long bStep = 4L * NR;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        long ap = aAt;
-        long bp = bAt;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bp, LE);
-            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bp + half, LE);
-            FloatVector x = FloatVector.broadcast(S, a.get(F, ap));
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a.get(F, ap + 4));
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a.get(F, ap + 8));
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a.get(F, ap + 12));
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a.get(F, ap + 16));
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a.get(F, ap + 20));
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            ap += 4L * MR;
-            bp += bStep;
-        }
-        long row = 4L * ld;
-        boolean full = cols == NR;
-        VectorMask<Float> m0 = S.indexInRange(0, cols);
-        VectorMask<Float> m1 = S.indexInRange(LANES, cols);
-        for (int r = 0; r < rows; r++) {
-            FloatVector v0, v1;
-            switch (r) {
-                case 0 -> { v0 = c00; v1 = c01; }
-                case 1 -> { v0 = c10; v1 = c11; }
-                case 2 -> { v0 = c20; v1 = c21; }
-                case 3 -> { v0 = c30; v1 = c31; }
-                case 4 -> { v0 = c40; v1 = c41; }
-                default -> { v0 = c50; v1 = c51; }
-            }
-            long at = cAt + r * row;
-            if (full) {
-                if (load) {
-                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE));
-                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE));
-                }
-                v0.intoMemorySegment(c, at, LE);
-                v1.intoMemorySegment(c, at + half, LE);
-            } else {
-                if (load) {
-                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE, m0));
-                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
-                }
-                v0.intoMemorySegment(c, at, LE, m0);
-                v1.intoMemorySegment(c, at + half, LE, m1);
-            }
-        }
-    }
-
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }

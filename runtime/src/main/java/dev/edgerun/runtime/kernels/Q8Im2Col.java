@@ -23,24 +23,39 @@ final class Q8Im2Col {
      */
     static void pointwiseRows(VectorSpecies<Float> species, MemorySegment x, long xOff, int zx, boolean signed,
                               int positions, int kc, int nr, int r0, int r1, MemorySegment dst, long dstOff) {
+        panelRows(species, x, xOff, positions, positions, zx, signed, kc, nr, r0, r1, dst, dstOff);
+    }
+
+    /**
+     * Positions {@code [q0, q1)} of every row of the packed column matrix (a column block; {@code q0}
+     * a multiple of {@code nr}), the panel of {@code q0} first at {@code dstOff}.
+     */
+    static void pointwiseBlock(VectorSpecies<Float> species, MemorySegment x, long xOff, int zx, boolean signed,
+                               int positions, int q0, int q1, int kc, int nr, MemorySegment dst, long dstOff) {
+        panelRows(species, x, xOff + q0, positions, q1 - q0, zx, signed, kc, nr, 0, kc, dst, dstOff);
+    }
+
+    /** Rows {@code [r0, r1)}, {@code rowStride} bytes apart from {@code xOff}, {@code count} positions each. */
+    private static void panelRows(VectorSpecies<Float> species, MemorySegment x, long xOff, long rowStride, int count,
+                                  int zx, boolean signed, int kc, int nr, int r0, int r1, MemorySegment dst, long dstOff) {
         long panelStride = 4L * kc * nr;
-        int padded = (positions + nr - 1) / nr * nr;
+        int padded = (count + nr - 1) / nr * nr;
         Q8Lanes lanes = Q8Lanes.fast(species);
         if (lanes != null && nr % lanes.lanes() == 0) {
             for (int r = r0; r < r1; r++) {
-                lanes.widenToPanels(x, xOff + (long) r * positions, positions, zx, signed, dst, dstOff + 4L * r * nr, panelStride, nr);
+                lanes.widenToPanels(x, xOff + r * rowStride, count, zx, signed, dst, dstOff + 4L * r * nr, panelStride, nr);
             }
             return;
         }
         for (int r = r0; r < r1; r++) {
-            long src = xOff + (long) r * positions;
+            long src = xOff + r * rowStride;
             long rowBase = dstOff + 4L * r * nr;
-            for (int q = 0; q < positions; q += nr) {
-                int run = Math.min(nr, positions - q);
+            for (int q = 0; q < count; q += nr) {
+                int run = Math.min(nr, count - q);
                 Q8Quantize.widen(species, x, src + q, dst, rowBase + (long) (q / nr) * panelStride, run, zx, signed);
             }
-            long tail = rowBase + (long) (positions / nr) * panelStride;
-            for (int q = positions; q < padded; q++) dst.set(F, tail + 4L * (q % nr), 0f);
+            long tail = rowBase + (long) (count / nr) * panelStride;
+            for (int q = count; q < padded; q++) dst.set(F, tail + 4L * (q % nr), 0f);
         }
     }
 }

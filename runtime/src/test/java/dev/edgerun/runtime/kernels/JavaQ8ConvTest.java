@@ -51,6 +51,9 @@ class JavaQ8ConvTest {
                 new Case("grouped 3x3 padded, batch 2", new long[] {2, 8, 6, 7}, new long[] {6, 4, 3, 3}, 2, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, true, false, true, false),
                 new Case("dense 3x3 in column blocks", new long[] {1, 16, 48, 48}, new long[] {8, 16, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
                 new Case("dense 3x3 in column blocks, K 288 (partial sums), s2 columns", new long[] {1, 32, 40, 79}, new long[] {6, 32, 3, 3}, 1, i(1, 2), i(1, 1), i(1, 1), i(1, 1), true, true, false, true, false),
+                new Case("pointwise in column blocks", new long[] {1, 16, 72, 73}, new long[] {10, 16, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, true, true, false),
+                new Case("pointwise in column blocks, K 300 (partial sums), s8 in", new long[] {1, 300, 30, 37}, new long[] {7, 300, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true, false, true, false),
+                new Case("1x1 stride 2 (no padded planes)", new long[] {1, 12, 15, 14}, new long[] {9, 12, 1, 1}, 1, i(2, 2), i(0, 0), i(0, 0), i(1, 1), false, false, true, true, false),
                 new Case("depthwise 1-D", new long[] {1, 4, 23}, new long[] {4, 1, 3}, 4, i(1), i(1), i(1), i(1), true, false, false, true, false),
                 new Case("3-D", new long[] {1, 3, 5, 6, 7}, new long[] {4, 3, 2, 3, 3}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), false, true, true, true, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
