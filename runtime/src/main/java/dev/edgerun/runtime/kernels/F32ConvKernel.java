@@ -13,7 +13,8 @@ import java.lang.foreign.ValueLayout;
  * im2col). Where the whole matrix would not stay in cache, it is built and multiplied a column
  * block at a time, blocks split over threads. The bias is written first
  * and the product accumulated onto it ({@link F32Gemm#multiplyBiased}); constant weights are
- * packed once here.
+ * packed once here. Products that fit unblocked and run on one thread go to {@link F32DirectGemm}
+ * instead (bias and a fused Relu/Clip in registers; a pointwise input read in place, not packed).
  */
 public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -31,6 +32,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final long padOff;            // its padded input in scratch, after the columns (and weights packed per run)
     private final int blockPanels;        // column block in B panels; 0: the whole column matrix at once
     private final long blockBytes;        // one block's packed columns (CHUNKS of them in scratch)
+    private final F32DirectGemm direct;   // unblocked products with bias and clamp in registers; or null
+    private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
 
     /** Packed columns per block when blocking: stays in L2 while the GEMM runs over it. */
     static final long BLOCK_BYTES = 512 << 10;
@@ -88,6 +91,11 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
             packedW = null;
         }
         padOff = colBytes + (packedW == null ? weightGroupBytes * group : 0);
+        ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
+        direct = gemm.species() != null && blockPanels == 0 && kc <= F32Gemm.KC
+                && (spec.epilogue() == null || clamp != null) ? new F32DirectGemm(gemm.species()) : null;
+        clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
+        clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;
     }
 
     private F32PaddedIm2Col paddedIm2Col(KernelProvider.ConvSpec spec, F32Gemm gemm, int rank) {
@@ -133,6 +141,12 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                     blocks(x, xOff, pw, a, b, g, y, yOff, scratch, gemm.parallelFor((long) mg * kc * positions, par));
                     continue;
                 }
+                boolean serial = gemm.parallelFor((long) mg * kc * positions, par).threads() <= 1;
+                if (direct != null && pointwise && serial) { // B is the input itself, read in place
+                    direct.multiplyInPlace(mg, positions, kc, pw, a, x, xOff, positions, y, yOff, positions,
+                            b, 4L * g * mg, clampLo, clampHi, scratch, 0);
+                    continue;
+                }
                 if (padded == null) {
                     buildColumns(x, xOff, scratch, par);
                 } else {
@@ -148,8 +162,13 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                         split.forRange(kc, (r0, r1) -> padded.columns(scratch, padOff, r0, r1, 0, positions, scratch, 0));
                     }
                 }
-                gemm.multiplyBiased(mg, positions, kc, pw, a, scratch, 0, y, yOff, positions, b, 4L * g * mg,
-                        spec.epilogue(), par);
+                if (direct != null && serial) {
+                    direct.multiplyPacked(mg, positions, kc, pw, a, scratch, 0, y, yOff, positions, b, 4L * g * mg,
+                            clampLo, clampHi);
+                } else {
+                    gemm.multiplyBiased(mg, positions, kc, pw, a, scratch, 0, y, yOff, positions, b, 4L * g * mg,
+                            spec.epilogue(), par);
+                }
             }
         }
     }
@@ -225,7 +244,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     @Override
     public String toString() {
         String how = (pointwise ? ", pointwise" : padded != null ? ", padded im2col" : "")
-                + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "");
+                + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "")
+                + (direct != null ? ", direct when serial" : "");
         return "F32Conv(im2col+gemm" + how + ") " + spec;
     }
 }

@@ -60,6 +60,7 @@ public final class JavaKernels implements KernelProvider {
     @Override
     public Optional<ConvKernel> conv(ConvSpec spec) {
         if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
+        if (F32DepthwiseSameWidth.supports(spec, species)) return Optional.of(new F32DepthwiseSameWidth(spec, species));
         if (F32DepthwiseConv.supports(spec)) return Optional.of(new F32DepthwiseConv(spec, species));
         return Optional.of(new F32ConvKernel(spec, new F32Gemm(species)));
     }

@@ -1,0 +1,170 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code C[m,n] = clamp(bias[i] + A . B)} for the small products of small convolutions (DS-CNN's
+ * 64x64 pointwise layers over 125 positions, MobileNet's late layers): A packed as in
+ * {@link F32Gemm} ({@code MR}-row panels), B read where it lies, either row-major in place (a
+ * pointwise convolution's input, {@code k x n} with rows {@code ldb} floats apart) or already in
+ * {@link F32Gemm}'s packed panels (im2col output). The bias starts the accumulators and the clamp
+ * (a fused Relu/Clip) is applied before the single store, so the output is written once: the
+ * packed path ({@link F32Gemm#multiplyBiased}) packs B, writes the bias rows, accumulates onto
+ * them and then passes over each row for the activation, which cost about as much as the
+ * arithmetic at these sizes. The last, partial column panel of an in-place B is copied into a
+ * zero-padded panel in scratch ({@link #scratchBytes}), so that no tile reads past B's end.
+ */
+public final class F32DirectGemm {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int MR = F32Gemm.MR;
+
+    private final VectorSpecies<Float> species;
+    private final int nr;
+
+    /** A product on {@code species} lanes (not null: {@link F32Gemm} covers scalar). */
+    public F32DirectGemm(VectorSpecies<Float> species) {
+        this.species = species;
+        this.nr = 2 * species.length();
+    }
+
+    /** Columns of a tile and of a packed B panel, as {@link F32Gemm#nr()}. */
+    public int nr() {
+        return nr;
+    }
+
+    /** Scratch for the padded last panel of an in-place B of depth {@code k}. */
+    public long scratchBytes(int k) {
+        return 4L * nr * k;
+    }
+
+    /**
+     * The product with B in place: element (p, j) at float {@code p*ldb + j} from {@code bOff} bytes.
+     * {@code bias} (nullable) has {@code m} floats from {@code biasOff} bytes; {@code lo..hi} is
+     * the clamp ({@code -inf..+inf} for none). {@code scratch} holds {@link #scratchBytes} from {@code scratchOff}.
+     */
+    public void multiplyInPlace(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment b, long bOff, int ldb,
+                                MemorySegment c, long cOff, int ldc, MemorySegment bias, long biasOff, float lo, float hi,
+                                MemorySegment scratch, long scratchOff) {
+        int full = n / nr;
+        for (int jp = 0; jp < full; jp++) {
+            panel(m, k, nr, pa, paOff, b, bOff + 4L * jp * nr, ldb, c, cOff + 4L * jp * nr, ldc, bias, biasOff, lo, hi);
+        }
+        int cols = n - full * nr;
+        if (cols > 0) {
+            padPanel(k, cols, b, bOff + 4L * full * nr, ldb, scratch, scratchOff);
+            panel(m, k, cols, pa, paOff, scratch, scratchOff, nr, c, cOff + 4L * full * nr, ldc, bias, biasOff, lo, hi);
+        }
+    }
+
+    /** The product with B in {@link F32Gemm}'s packed panels ({@code [ceil(n/nr)][k][nr]}) from {@code bOff} bytes. */
+    public void multiplyPacked(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long bOff,
+                               MemorySegment c, long cOff, int ldc, MemorySegment bias, long biasOff, float lo, float hi) {
+        for (int j0 = 0; j0 < n; j0 += nr) {
+            panel(m, k, Math.min(nr, n - j0), pa, paOff, pb, bOff + 4L * j0 * k, nr, c, cOff + 4L * j0, ldc,
+                    bias, biasOff, lo, hi);
+        }
+    }
+
+    /** Columns {@code [0, cols)} of a B panel ({@code k} rows from {@code bAt}) into a zero-padded panel at {@code dst}. */
+    private void padPanel(int k, int cols, MemorySegment b, long bAt, int ldb, MemorySegment dst, long dstAt) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        int lanes = s.length();
+        VectorMask<Float> m0 = s.indexInRange(0, cols), m1 = s.indexInRange(lanes, cols);
+        for (int p = 0; p < k; p++) {
+            long from = bAt + 4L * p * ldb, to = dstAt + 4L * p * nr;
+            FloatVector.fromMemorySegment(s, b, from, LE, m0).intoMemorySegment(dst, to, LE);
+            FloatVector.fromMemorySegment(s, b, from + 4L * lanes, LE, m1).intoMemorySegment(dst, to + 4L * lanes, LE);
+        }
+    }
+
+    /** One column panel of C ({@code cols <= nr} columns): every MR-row panel of A against it. */
+    private void panel(int m, int k, int cols, MemorySegment pa, long paOff, MemorySegment b, long bAt, int ldb,
+                       MemorySegment c, long cAt, int ldc, MemorySegment bias, long biasOff, float lo, float hi) {
+        for (int i0 = 0; i0 < m; i0 += MR) {
+            tile(k, Math.min(MR, m - i0), cols, pa, paOff + 4L * i0 * k, b, bAt, ldb, c, cAt + 4L * i0 * ldc, ldc,
+                    bias, biasOff + 4L * i0, lo, hi);
+        }
+    }
+
+    /**
+     * An MR x nr tile: {@code 2*MR} accumulators started at the rows' bias, one fma per row and
+     * half-panel per step of k, clamped and stored once ({@code rows}, {@code cols} may be short).
+     */
+    private void tile(int k, int rows, int cols, MemorySegment a, long aAt, MemorySegment b, long bAt, int ldb,
+                      MemorySegment c, long cAt, int ldc, MemorySegment bias, long biasAt, float lo, float hi) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        int lanes = s.length();
+        long half = 4L * lanes;
+        long bStep = 4L * ldb;
+        FloatVector c00, c10, c20, c30, c40, c50;
+        if (bias == null) {
+            c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.zero(s);
+        } else { // rows past m start at zero: computed, never stored
+            c00 = FloatVector.broadcast(s, bias.get(F, biasAt));
+            c10 = FloatVector.broadcast(s, rows > 1 ? bias.get(F, biasAt + 4) : 0f);
+            c20 = FloatVector.broadcast(s, rows > 2 ? bias.get(F, biasAt + 8) : 0f);
+            c30 = FloatVector.broadcast(s, rows > 3 ? bias.get(F, biasAt + 12) : 0f);
+            c40 = FloatVector.broadcast(s, rows > 4 ? bias.get(F, biasAt + 16) : 0f);
+            c50 = FloatVector.broadcast(s, rows > 5 ? bias.get(F, biasAt + 20) : 0f);
+        }
+        FloatVector c01 = c00, c11 = c10, c21 = c20, c31 = c30, c41 = c40, c51 = c50;
+        long ap = aAt;
+        long bp = bAt;
+        for (int p = 0; p < k; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bp, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bp + half, LE);
+            FloatVector x = FloatVector.broadcast(s, a.get(F, ap));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(s, a.get(F, ap + 4));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(s, a.get(F, ap + 8));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(s, a.get(F, ap + 12));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(s, a.get(F, ap + 16));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(s, a.get(F, ap + 20));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            ap += 4L * MR;
+            bp += bStep;
+        }
+        // One store block, the row's accumulators picked by a switch (see F32Gemm.Micro.tile: a
+        // helper taking vectors that the JIT does not inline makes it box them).
+        boolean full = cols == 2 * lanes;
+        VectorMask<Float> m0 = s.indexInRange(0, cols);
+        VectorMask<Float> m1 = s.indexInRange(lanes, cols);
+        for (int r = 0; r < rows; r++) {
+            FloatVector v0, v1;
+            switch (r) {
+                case 0 -> { v0 = c00; v1 = c01; }
+                case 1 -> { v0 = c10; v1 = c11; }
+                case 2 -> { v0 = c20; v1 = c21; }
+                case 3 -> { v0 = c30; v1 = c31; }
+                case 4 -> { v0 = c40; v1 = c41; }
+                default -> { v0 = c50; v1 = c51; }
+            }
+            v0 = v0.max(lo).min(hi);
+            v1 = v1.max(lo).min(hi);
+            long at = cAt + 4L * r * ldc;
+            if (full) {
+                v0.intoMemorySegment(c, at, LE);
+                v1.intoMemorySegment(c, at + half, LE);
+            } else {
+                v0.intoMemorySegment(c, at, LE, m0);
+                v1.intoMemorySegment(c, at + half, LE, m1);
+            }
+        }
+    }
+}
