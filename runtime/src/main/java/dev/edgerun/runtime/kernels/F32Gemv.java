@@ -53,6 +53,20 @@ public final class F32Gemv {
         }
     }
 
+    /**
+     * {@link #multiply} on the calling thread, sweeping the column groups last to first. A
+     * recurrent cell alternates the direction from step to step: B (Rᵀ: 64 KB for an LSTM of
+     * hidden size 64) does not fit the 32 KB first-level cache, and a sweep that starts where the
+     * previous one ended finds its first groups still there.
+     */
+    public void multiplyBackwards(int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb, long pbOff,
+                                  MemorySegment y, long yOff, float alpha, boolean accumulate) {
+        int groups = F32Gemm.ceilDiv(F32Gemm.ceilDiv(n, nr), GROUP);
+        for (int g = groups - 1; g >= 0; g--) {
+            groups(g, g + 1, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, null);
+        }
+    }
+
     private void groups(int from, int to, int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb,
                         long pbOff, MemorySegment y, long yOff, float alpha, boolean accumulate,
                         F32GemmEpilogue epilogue) {

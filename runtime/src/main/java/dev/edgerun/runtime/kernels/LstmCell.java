@@ -47,10 +47,10 @@ public abstract sealed class LstmCell permits LstmCell.W512, LstmCell.W256, Lstm
             FloatVector i = sigmoid(FloatVector.fromMemorySegment(s, g, at, LE));
             FloatVector o = sigmoid(FloatVector.fromMemorySegment(s, g, at + block, LE));
             FloatVector f = sigmoid(FloatVector.fromMemorySegment(s, g, at + 2 * block, LE));
-            FloatVector cand = FloatVector.fromMemorySegment(s, g, at + 3 * block, LE).lanewise(VectorOperators.TANH);
+            FloatVector cand = tanh(FloatVector.fromMemorySegment(s, g, at + 3 * block, LE));
             FloatVector c = f.fma(FloatVector.fromMemorySegment(s, state, cOff + 4L * j, LE), i.mul(cand));
             c.intoMemorySegment(state, cOff + 4L * j, LE);
-            o.mul(c.lanewise(VectorOperators.TANH)).intoMemorySegment(state, hOff + 4L * j, LE);
+            o.mul(tanh(c)).intoMemorySegment(state, hOff + 4L * j, LE);
         }
         for (; j < hidden; j++) {
             long at = gOff + 4L * j;
@@ -64,6 +64,16 @@ public abstract sealed class LstmCell permits LstmCell.W512, LstmCell.W256, Lstm
 
     private static FloatVector sigmoid(FloatVector x) {
         return x.broadcast(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    /**
+     * {@code tanh(x) = 2 sigmoid(2x) - 1}: one {@code EXP} instead of the Vector API's {@code TANH},
+     * whose SVML routine cost three times as much (a third of the cell's time). Within 2e-7 of
+     * the exact function (the cancellation near 0 is absolute, not relative); saturates to
+     * -1 and 1 with no overflow: exp(-2x) is +inf only where 2 / (1 + inf) - 1 = -1.
+     */
+    private static FloatVector tanh(FloatVector x) {
+        return x.broadcast(2f).div(x.mul(-2f).lanewise(VectorOperators.EXP).add(1f)).sub(1f);
     }
 
     private static float sigmoid(float x) {

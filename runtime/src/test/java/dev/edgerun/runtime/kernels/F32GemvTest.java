@@ -57,6 +57,37 @@ class F32GemvTest {
         assertTrue(splitCount(new F32Gemv(new F32Gemm(species, 0)), gemm, n, 64) > 0, "threshold 0 did not split");
     }
 
+    /** The backwards sweep writes the same bits as the forward one: each output sums its products in the same order. */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 256, 128})
+    void backwardsSweepGivesTheSameBits(int bits) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= bits
+                ? VectorSpecies.of(float.class, VectorShape.forBitSize(bits)) : FloatVector.SPECIES_PREFERRED;
+        F32Gemm gemm = new F32Gemm(species);
+        F32Gemv gemv = new F32Gemv(gemm);
+        Random rnd = new Random(bits);
+        for (int n : new int[] {1, 10, gemm.nr() + 1, 4 * gemm.nr(), 9 * gemm.nr() + 5, 256}) {
+            int k = 64;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment x = arena.allocate(4L * k), pb = arena.allocate(4L * gemm.packedBSize(k, n), 64);
+                MemorySegment forward = arena.allocate(4L * n), backward = arena.allocate(4L * n);
+                for (int p = 0; p < k; p++) x.setAtIndex(F, p, rnd.nextFloat() * 2 - 1);
+                for (long i = 0; i < pb.byteSize() / 4; i++) pb.setAtIndex(F, i, rnd.nextFloat() * 2 - 1);
+                for (int j = 0; j < n; j++) {
+                    float y0 = rnd.nextFloat();
+                    forward.setAtIndex(F, j, y0);
+                    backward.setAtIndex(F, j, y0);
+                }
+                gemv.multiply(n, k, x, 0, 1, pb, 0, forward, 0, 1f, true, null, Parallel.SERIAL);
+                gemv.multiplyBackwards(n, k, x, 0, 1, pb, 0, backward, 0, 1f, true);
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Float.floatToRawIntBits(forward.getAtIndex(F, j)), Float.floatToRawIntBits(backward.getAtIndex(F, j)),
+                            "n=" + n + " j=" + j);
+                }
+            }
+        }
+    }
+
     private static int splitCount(F32Gemv gemv, F32Gemm gemm, int n, int k) {
         F32GemmTest.CountingParallel par = new F32GemmTest.CountingParallel();
         try (Arena arena = Arena.ofConfined()) {

@@ -25,7 +25,8 @@ import java.util.List;
  *
  * <p>Per direction, the input part of every gate for every time step is one packed GEMM,
  * {@code X·Wᵀ + Wb + Rb}, written into scratch; each step then only adds {@code h·Rᵀ} onto its row
- * (a one-row product over Rᵀ packed once, as ONNX Runtime's CPU LSTM does) and applies the gate
+ * (a one-row product over Rᵀ packed once, as ONNX Runtime's CPU LSTM does; swept in alternating
+ * directions, {@link F32Gemv#multiplyBackwards}) and applies the gate
  * activations to whole gate vectors: fused with the cell update in one pass ({@link LstmCell}) for
  * the default Sigmoid/Tanh/Tanh, one activation pass per gate block otherwise. Clip, peepholes, input_forget and activations without a
  * vector form take a per-element loop instead.
@@ -185,7 +186,9 @@ public final class LSTM implements Operator {
             for (int step = 0; step < steps; step++) {
                 int t = s.reversed(d) ? steps - 1 - step : step;
                 long gOff = projectionAt + 4L * (s.xOffset(t, b) / s.inputSize) * 4 * hs;
-                if (gemv != null) {
+                if (gemv != null && step % 2 == 1) {
+                    gemv.multiplyBackwards(4 * hs, hs, scratch, hOff, 1, packedR, rDir, scratch, gOff, 1f, true);
+                } else if (gemv != null) {
                     gemv.multiply(4 * hs, hs, scratch, hOff, 1, packedR, rDir, scratch, gOff, 1f, true, null,
                             Parallel.SERIAL);
                 } else {
