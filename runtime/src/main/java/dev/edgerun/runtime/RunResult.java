@@ -1,5 +1,6 @@
 package dev.edgerun.runtime;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,7 +19,10 @@ import java.util.NoSuchElementException;
  * outlives the result.
  */
 public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String, Tensor>> {
-    private final Map<String, Tensor> outputs;
+    // Outputs in model order; a detached output's slot is null. Arrays rather than a map: a small
+    // model's run makes one result per call, and a map (table, entries, copy) cost more than its outputs.
+    private final String[] names;
+    private final Tensor[] tensors;
     private final AutoCloseable memory;   // holds the memory of borrowed outputs; null when every output owns its memory
     private boolean closed;
 
@@ -31,32 +35,59 @@ public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String
      * engine reuses; null for none); the result closes it after the tensors.
      */
     public RunResult(Map<String, Tensor> outputs, AutoCloseable memory) {
-        this.outputs = new LinkedHashMap<>(outputs);
+        this(outputs.keySet().toArray(new String[0]), outputs.values().toArray(new Tensor[0]), memory);
+    }
+
+    /**
+     * A result over {@code names[i] -> tensors[i]} in model order (distinct names), taking the
+     * arrays as they are: {@code tensors} is handed over (the caller does not touch it again),
+     * {@code names} is only read, so an engine may pass the same array to every result. For
+     * engines that make one result per run; {@code memory} as in {@link #RunResult(Map, AutoCloseable)}.
+     */
+    public RunResult(String[] names, Tensor[] tensors, AutoCloseable memory) {
+        if (names.length != tensors.length) {
+            throw new IllegalArgumentException(names.length + " names for " + tensors.length + " tensors");
+        }
+        this.names = names;
+        this.tensors = tensors;
         this.memory = memory;
     }
 
     /** The output called {@code name}; lists the valid names when there is none. */
     public Tensor get(String name) {
         checkOpen();
-        Tensor t = outputs.get(name);
-        if (t == null) {
-            throw new NoSuchElementException("no output '" + name + "'; outputs are " + outputs.keySet());
+        int i = indexOf(name);
+        if (i < 0) throw new NoSuchElementException("no output '" + name + "'; outputs are " + names());
+        return tensors[i];
+    }
+
+    private int indexOf(String name) {
+        for (int i = 0; i < names.length; i++) {
+            if (tensors[i] != null && names[i].equals(name)) return i;
         }
-        return t;
+        return -1;
     }
 
     /** The {@code index}-th output in model order. */
     public Tensor get(int index) {
         checkOpen();
-        return List.copyOf(outputs.values()).get(index);
+        int seen = 0;
+        for (Tensor t : tensors) {
+            if (t != null && seen++ == index) return t;
+        }
+        throw new IndexOutOfBoundsException("output index " + index + " out of range for " + size() + " outputs");
     }
 
     public List<String> names() {
-        return List.copyOf(outputs.keySet());
+        List<String> r = new ArrayList<>(names.length);
+        for (int i = 0; i < names.length; i++) if (tensors[i] != null) r.add(names[i]);
+        return List.copyOf(r);
     }
 
     public int size() {
-        return outputs.size();
+        int n = 0;
+        for (Tensor t : tensors) if (t != null) n++;
+        return n;
     }
 
     /**
@@ -66,13 +97,16 @@ public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String
     public Tensor detach(String name) {
         Tensor t = get(name);
         Tensor owned = memory != null && !t.ownsMemory() ? t.copy() : t;
-        outputs.remove(name);
+        tensors[indexOf(name)] = null;
         return owned;
     }
 
+    /** The outputs by name in model order, as they are now (outputs detached later stay in it). */
     public Map<String, Tensor> asMap() {
         checkOpen();
-        return Collections.unmodifiableMap(outputs);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) if (tensors[i] != null) m.put(names[i], tensors[i]);
+        return Collections.unmodifiableMap(m);
     }
 
     @Override
@@ -88,7 +122,7 @@ public final class RunResult implements AutoCloseable, Iterable<Map.Entry<String
     public void close() {
         if (closed) return;
         closed = true;
-        for (Tensor t : outputs.values()) t.close();
+        for (Tensor t : tensors) if (t != null) t.close();
         if (memory == null) return;
         try {
             memory.close();
