@@ -567,4 +567,24 @@ final class Dnnl {
         if (t instanceof Error e) throw e;
         return new NativeKernelException("oneDNN " + function + " failed", t);
     }
+
+    // ---- appended by the CNN-speed task (issue 4): convolution algorithm choice ----
+
+    /** {@code dnnl_convolution_winograd}: F(2x2,3x3)/F(4x4,3x3) for 3x3 stride-1 convolutions on blocked activations. */
+    static final int CONVOLUTION_WINOGRAD = 2;
+
+    /** As {@link #convolutionDesc}, with the algorithm ({@link #CONVOLUTION_DIRECT} or {@link #CONVOLUTION_WINOGRAD}). */
+    MemorySegment convolutionDesc(Arena arena, int algorithm, MemorySegment src, MemorySegment weights, MemorySegment bias,
+                                  MemorySegment dst, long[] strides, long[] dilations, long[] padL, long[] padR) {
+        MemorySegment desc = arena.allocate(CONV_DESC_BYTES, 8);
+        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
+        try {
+            check((int) convDescInit.handle().invokeExact(desc, FORWARD_INFERENCE, algorithm, src, weights,
+                    biasOrNull, dst, dimsOf(arena, strides), dimsOf(arena, dilations),
+                    dimsOf(arena, padL), dimsOf(arena, padR)), "dnnl_dilated_convolution_forward_desc_init");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_dilated_convolution_forward_desc_init");
+        }
+        return desc;
+    }
 }

@@ -64,6 +64,12 @@ final class DnnlConvGeometry {
      */
     static MemorySegment convolutionDesc(Dnnl dnnl, Arena arena, KernelProvider.ConvSpec g, MemorySegment x,
                                          MemorySegment w, MemorySegment bias, MemorySegment y) {
+        return convolutionDesc(dnnl, arena, Dnnl.CONVOLUTION_DIRECT, g, x, w, bias, y);
+    }
+
+    /** As above with oneDNN's {@code algorithm} ({@link Dnnl#CONVOLUTION_DIRECT} or {@link Dnnl#CONVOLUTION_WINOGRAD}). */
+    static MemorySegment convolutionDesc(Dnnl dnnl, Arena arena, int algorithm, KernelProvider.ConvSpec g,
+                                         MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y) {
         int sr = g.spatialRank();
         long[] strides = new long[sr], dil = new long[sr], padL = new long[sr], padR = new long[sr];
         for (int a = 0; a < sr; a++) {
@@ -74,7 +80,7 @@ final class DnnlConvGeometry {
             long needed = (g.outputShape()[a + 2] - 1) * strides[a] + kernelExtent - g.inputShape()[a + 2] - padL[a];
             padR[a] = Math.max(0, needed);
         }
-        return dnnl.convolutionDesc(arena, x, w, bias, y, strides, dil, padL, padR);
+        return dnnl.convolutionDesc(arena, algorithm, x, w, bias, y, strides, dil, padL, padR);
     }
 
     /**

@@ -29,21 +29,25 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
 
     private final KernelProvider.ConvSpec spec;
     private final Layout layout;
+    private final int algorithm;           // Dnnl.CONVOLUTION_DIRECT or CONVOLUTION_WINOGRAD
     private final boolean offersInternal;  // may keep X or Y blocked between oneDNN convolutions
     private final DnnlEltwise postOp;      // the fused activation, run by oneDNN; null: none or the Java epilogue
-    private final boolean channelBlocks;   // asks for 16-channel blocks (NCHW at both ends), see NativeKernelRules
+    private final boolean channelBlocks;   // asks for 16-channel blocks first, see NativeKernelRules
+    private final boolean uniformBlocks;   // offers 16-channel blocks to the planner, whatever the layout rule says
     private final long outputFloats;
     private volatile KernelProvider.ConvKernel fallback;
 
-    private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal,
+    private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, int algorithm, boolean offersInternal,
                            DnnlEltwise postOp, DnnlLayout internalX, DnnlLayout internalY) {
         super(dnnl, internalX, internalY);
         this.spec = spec;
         this.layout = layout;
+        this.algorithm = algorithm;
         this.offersInternal = offersInternal;
         this.postOp = postOp;
-        this.channelBlocks = layout == Layout.BLOCKED && internalX == null && internalY == null
-                && OneDnnKernels.channelBlocks(spec);
+        this.uniformBlocks = uniformBlocks(spec);
+        this.channelBlocks = layout == Layout.BLOCKED && (uniformBlocks
+                || (internalX == null && internalY == null && OneDnnKernels.channelBlocks(spec)));
         long count = 1;
         for (long d : spec.outputShape()) count *= d;
         this.outputFloats = count;
@@ -52,14 +56,37 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     /**
      * The kernel, or null when oneDNN has no implementation for this convolution. The fused
      * activation becomes a post-op when oneDNN has it and accepts it here, else the Java epilogue.
+     * A convolution {@link NativeKernelRules#oneDnnWinograd} picks runs as oneDNN's Winograd
+     * convolution (blocked activations) when oneDNN has one for it with the same post-op.
      */
     static DnnlConvKernel create(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal) {
         DnnlEltwise postOp = DnnlEltwise.of(spec.epilogue());
-        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout, offersInternal, postOp, null, null);
+        if (winograd(spec)) {
+            DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, Dnnl.CONVOLUTION_WINOGRAD, offersInternal,
+                    postOp, null, null);
+            if (k.initialize()) return k;
+        }
+        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, postOp, null, null);
         if (k.initialize()) return k;
         if (postOp == null) return null;
-        k = new DnnlConvKernel(dnnl, spec, layout, offersInternal, null, null, null);
+        k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, null, null, null);
         return k.initialize() ? k : null;
+    }
+
+    /** {@value #WINOGRAD_PROPERTY}: {@code auto} (default, {@link NativeKernelRules#oneDnnWinograd}) or {@code off}. */
+    static final String WINOGRAD_PROPERTY = "edgerun.onednn.winograd";
+
+    private static boolean winograd(KernelProvider.ConvSpec spec) {
+        if (System.getProperty(WINOGRAD_PROPERTY, "auto").trim().equals("off")) return false;
+        return NativeKernelRules.oneDnnWinograd(spec);
+    }
+
+    /** {@value #UNIFORM_BLOCKS_PROPERTY}: {@code auto} (default, {@link NativeKernelRules#oneDnnUniformChannelBlocks}) or {@code off}. */
+    static final String UNIFORM_BLOCKS_PROPERTY = "edgerun.onednn.uniformBlocks";
+
+    private static boolean uniformBlocks(KernelProvider.ConvSpec spec) {
+        if (System.getProperty(UNIFORM_BLOCKS_PROPERTY, "auto").trim().equals("off")) return false;
+        return NativeKernelRules.oneDnnUniformChannelBlocks(spec);
     }
 
     @Override
@@ -79,7 +106,10 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
             MemorySegment yAsk = askedLayout(arena, internalY, blocked, spec.outputShape(), Dnnl.F32, yPlain);
             pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
         }
-        if (pd == 0) return null;
+        if (pd == 0 || (algorithm == Dnnl.CONVOLUTION_WINOGRAD && dnnl.isReference(pd))) {
+            if (pd != 0) dnnl.primitiveDescDestroy(pd);
+            return null;
+        }
         List<Long> memories = new ArrayList<>();
         try {
             MemorySegment xChosen = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
@@ -115,12 +145,13 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     }
 
     /**
-     * The primitive with activations in 16-channel blocks (those with fewer channels left to oneDNN);
-     * 0 when oneDNN has only its reference implementation for that, or none.
+     * The primitive with activations in 16-channel blocks (those with fewer channels left to oneDNN)
+     * where they are not in an internal layout already; 0 when oneDNN has only its reference
+     * implementation for that, or none.
      */
     private long channelBlockedPrimitiveDesc(Arena arena, int threads) {
-        MemorySegment x = channelBlocked(arena, spec.inputShape());
-        MemorySegment y = channelBlocked(arena, spec.outputShape());
+        MemorySegment x = internalX != null ? internalX.md(arena) : channelBlocked(arena, spec.inputShape());
+        MemorySegment y = internalY != null ? internalY.md(arena) : channelBlocked(arena, spec.outputShape());
         long pd = createPrimitiveDesc(convolutionDesc(arena, x, y), 1f, false, postOp, threads);
         if (pd != 0 && dnnl.isReference(pd)) {
             dnnl.primitiveDescDestroy(pd);
@@ -138,7 +169,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     private MemorySegment convolutionDesc(Arena arena, MemorySegment x, MemorySegment y) {
         MemorySegment wAny = dnnl.mdByTag(arena, DnnlConvGeometry.weightDims(spec), Dnnl.F32, Dnnl.TAG_ANY);
         MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
-        return DnnlConvGeometry.convolutionDesc(dnnl, arena, spec, x, wAny, biasMd, y);
+        return DnnlConvGeometry.convolutionDesc(dnnl, arena, algorithm, spec, x, wAny, biasMd, y);
     }
 
     private String describeLayouts(boolean reorders) {
@@ -158,11 +189,12 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     public KernelProvider.ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
         return withOffered(input, output,
-                (x, y) -> new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, offersInternal, postOp, x, y));
+                (x, y) -> new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, algorithm, offersInternal, postOp, x, y));
     }
 
     /**
-     * Asks oneDNN which layouts it wants for X and Y when free to choose. Y is offered only when
+     * Asks oneDNN which layouts it wants for X and Y when free to choose (in 16-channel blocks when
+     * {@link NativeKernelRules#oneDnnUniformChannelBlocks} says so). Y is offered only when
      * nothing runs over it after oneDNN (an activation left to the Java epilogue would also touch
      * the padding channels of a blocked layout).
      */
@@ -171,10 +203,13 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         if (!offersInternal) return DnnlConvGeometry.Offer.NONE;
         try (Arena arena = Arena.ofConfined()) {
             int plain = Dnnl.plainTag(spec.inputShape().length);
-            MemorySegment xAny = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY);
-            MemorySegment yAny = dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.TAG_ANY);
-            long pd = createPrimitiveDesc(convolutionDesc(arena, xAny, yAny), 1f, false, postOp,
-                    defaultBuilt().program().threads());
+            int threads = defaultBuilt().program().threads();
+            long pd = uniformBlocks ? channelBlockedPrimitiveDesc(arena, threads) : 0;
+            if (pd == 0) {
+                MemorySegment xAny = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY);
+                MemorySegment yAny = dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.TAG_ANY);
+                pd = createPrimitiveDesc(convolutionDesc(arena, xAny, yAny), 1f, false, postOp, threads);
+            }
             if (pd == 0) return DnnlConvGeometry.Offer.NONE;
             try {
                 DnnlConvGeometry.Offer chosen = DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd,

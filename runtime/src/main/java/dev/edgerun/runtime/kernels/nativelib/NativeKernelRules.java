@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
+import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.KernelProvider;
 
 /**
@@ -8,9 +9,10 @@ import dev.edgerun.runtime.kernels.KernelProvider;
  * convolution. The rules follow measurements on the 2-vCPU AVX-512 x86-64 build machine
  * (single thread, best of 5 interleaved rounds, oneDNN 2.6.3 vs the Java Vector API kernels):
  * <ul>
- *   <li>GEMM: oneDNN's matmul won every shape measured, from the tiny FC 1x64x128 (4.8 vs 6.5
- *       µs) and 1x128x10 (1.5 vs 4.8 µs) over transformer 32x128x512 (37 vs 72 µs) to the
- *       1x1280x1000 classifier (72 vs 512 µs) and 512³ (3.7 vs 6.4 ms), so it takes every float32 GEMM.</li>
+ *   <li>GEMM: oneDNN's matmul takes every float32 GEMM but the small ones of at most
+ *       {@link dev.edgerun.runtime.kernels.F32Gemm#MR} rows, depth 64 and 128 kFLOP, one row tile
+ *       of the Java micro-kernel (see {@link #oneDnnGemm}); one-row products go to the Java GEMV
+ *       before any provider is asked (the Gemm and MatMul operators' own rule).</li>
  *   <li>Convolution with constant weights: oneDNN in its best layout won every shape measured
  *       (MobileNetV2, ResNet-18 and DS-CNN layers), so it takes every one but tiny 1x1 outputs (see
  *       {@link #oneDnnConv}); convolutions whose
@@ -48,10 +50,26 @@ final class NativeKernelRules {
         return arch.equals("aarch64") || arch.equals("arm64");
     }
 
-    /** oneDNN GEMM in automatic selection: every float32 product (measured faster at every size tried). */
+    /**
+     * oneDNN GEMM in automatic selection: every float32 product but those of at most
+     * {@link F32Gemm#MR} rows (one tile of the Java micro-kernel), depth {@value #JAVA_GEMM_MAX_DEPTH}
+     * and {@value #JAVA_GEMM_MAX_FLOPS} FLOP, where the Java kernel needs no downcall (constant B,
+     * transposed, single thread, median per call interleaved, Java vs oneDNN µs, load ~8): 2x16x16
+     * 0.37 vs 0.88, 4x64x64 0.68-0.97 vs 0.77-1.18, 6x64x32 0.45 vs 0.68, 5x64x64 0.70 vs 0.84,
+     * 3x64x64 0.96 vs 1.15, 4x96x64 1.36 vs 1.55, 6x128x64 1.18 vs 1.41. oneDNN won from 8 rows or
+     * depth 128: 8x64x64 1.31 vs 1.06, 7x64x64 1.91 vs 1.42, 2x128x128 2.06 vs 1.23, 3x128x128 2.08
+     * vs 1.42, 32x128x128 12.2 vs 9.6, 49x256x40 12.6 vs 9.5, 6x512x512 29.6 vs 29.1.
+     */
     static boolean oneDnnGemm(KernelProvider.GemmSpec spec) {
-        return true;
+        boolean oneJavaTile = spec.m() <= F32Gemm.MR && spec.k() <= JAVA_GEMM_MAX_DEPTH
+                && spec.flops() <= JAVA_GEMM_MAX_FLOPS;
+        return !oneJavaTile;
     }
+
+    /** Depth (k) up to which a GEMM of one Java row tile stays with the Java kernels. */
+    static final int JAVA_GEMM_MAX_DEPTH = 64;
+    /** FLOPs (2mnk) up to which a GEMM of one Java row tile stays with the Java kernels. */
+    static final long JAVA_GEMM_MAX_FLOPS = 131072;
 
     /**
      * oneDNN convolution in automatic selection (constant weights are required by the provider
@@ -161,6 +179,51 @@ final class NativeKernelRules {
         if (!isX86() || spec.inputShape().length != 4 || spec.isDepthwise()) return false;
         long in = spec.inputShape()[1], out = spec.outputShape()[1];
         return out >= CHANNEL_BLOCK && (in < CHANNEL_BLOCK || out <= CHANNEL_BLOCKED_MAX_OUTPUTS);
+    }
+
+    /**
+     * Whether a float convolution runs as oneDNN's Winograd convolution: 2-D 3x3, stride 1, no
+     * dilation, not grouped, both channel counts multiples of {@value #CHANNEL_BLOCK} (what its
+     * kernels take; oneDNN declines the rest and the direct convolution runs). oneDNN's direct
+     * kernels run at the FMA peak of this machine (AMD EPYC Zen 4, AVX-512 on 256-bit units:
+     * 115-127 GFLOP/s), as ONNX Runtime's do, so only fewer multiplications win: oneDNN 2.6.3,
+     * single thread, ReLU post-op, min of 60 runs, direct vs Winograd: 64→64 @56x56 1950 vs 1003
+     * µs, 128→128 @28x28 1886 vs 601 µs (F(4x4,3x3)), 256→256 @14x14 1817 vs 913, 512→512 @7x7
+     * 1714 vs 1400, conv_autoencoder's 64→32 @32x32 312 vs 196, 32→16 @64x64 321 vs 251, 16→32
+     * @32x32 81 vs 58, 32→64 @16x16 77 vs 49. oneDNN's {@code auto} algorithm picked direct for
+     * all of them. Winograd rounds differently from direct summation (a few ulps of the sums),
+     * well inside the 1e-3 relative tolerance the models are checked with against PyTorch.
+     */
+    static boolean oneDnnWinograd(KernelProvider.ConvSpec spec) {
+        if (!isX86() || spec.inputShape().length != 4 || spec.group() != 1) return false;
+        long[] w = spec.weightShape();
+        boolean threeByThree = w[2] == 3 && w[3] == 3;
+        boolean unitSteps = spec.strides()[0] == 1 && spec.strides()[1] == 1
+                && spec.dilations()[0] == 1 && spec.dilations()[1] == 1;
+        return threeByThree && unitSteps && w[0] % CHANNEL_BLOCK == 0 && w[1] % CHANNEL_BLOCK == 0;
+    }
+
+    /**
+     * Whether a float 2-D convolution with at least {@value #CHANNEL_BLOCK} channels on one side
+     * asks for nChw16c activations (the narrower side, if under 16 channels, left to oneDNN)
+     * everywhere, also where the planner may keep them between oneDNN convolutions, instead of
+     * oneDNN's own choice (nhwc for its direct kernels). Channel counts that are not multiples of
+     * 16 are padded to a block: MobileNetV2's 24-channel 1x1 layers cost 40-60 µs more each, and
+     * its 24-channel residual Add keeps those values NCHW (the planner runs element-wise steps only
+     * on layouts without padding); the layers before them gained as much (per-node minima, loaded
+     * machine: 7.245 ms before, 7.309 ms after, inside the noise). The Winograd convolutions ({@link #oneDnnWinograd}) exist only for nChw16c, and a
+     * value between two oneDNN convolutions stays in their layout only when both agree on it: with
+     * ResNet-18's 3x3 stride-1 layers on Winograd and the rest on oneDNN's choice, layers 2-4 lost
+     * their blocked chain. oneDNN's nChw16c kernels ran these shapes as fast as its nhwc ones here
+     * (single thread, ReLU post-op, min of 60, nhwc vs nChw16c, µs): ResNet-18 3x3 stride 2 64→128
+     * @56 973/979, 128→256 @28 955/945, 256→512 @14 909/903, 1x1 stride 2 116/115, 117/114, 115/111;
+     * MobileNetV2 1x1 32→16 @112 122/111, 16→96 @112 392/357, 192→32 @28 84/84, 96→576 @14 191/186,
+     * 320→1280 @7 350/345, depthwise 96 @112 stride 2 109/96, 144 @56 167/156, 192 @28 57/52,
+     * 576 @14 30/31, 960 @7 12/14.
+     */
+    static boolean oneDnnUniformChannelBlocks(KernelProvider.ConvSpec spec) {
+        if (!isX86() || spec.inputShape().length != 4) return false;
+        return spec.inputShape()[1] >= CHANNEL_BLOCK || spec.outputShape()[1] >= CHANNEL_BLOCK;
     }
 
     /** Whether a convolution runs faster in oneDNN's blocked layout despite the reorders around it. */

@@ -2,6 +2,7 @@ package dev.edgerun.runtime.kernels.nativelib;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -59,6 +60,7 @@ class OneDnnKernelsTest {
                 new ConvCase("1x1", l(2, 16, 5, 7), l(33, 16, 1, 1), 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true),
                 new ConvCase("dense 3x3 large (2 threads used)", l(1, 32, 28, 28), l(32, 32, 3, 3), 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("1x1 wide", l(1, 64, 14, 14), l(96, 64, 1, 1), 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true),
+                new ConvCase("3x3 128 channels (Winograd)", l(1, 128, 28, 28), l(128, 128, 3, 3), 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("depthwise 3x3", l(1, 32, 9, 19), l(32, 1, 3, 3), 32, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("depthwise strided", l(1, 5, 10, 11), l(5, 1, 3, 3), 5, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false),
                 new ConvCase("depthwise multiplier 2", l(1, 3, 6, 6), l(6, 1, 3, 3), 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
@@ -104,32 +106,69 @@ class OneDnnKernelsTest {
     }
 
     /**
-     * Narrow convolutions between NCHW neighbours run in 16-channel blocks, with a real (not the
-     * reference) implementation; a wide one, and one kept in oneDNN's layout, stay with oneDNN's choice.
+     * Convolutions with 16 or more channels on a side ask oneDNN for 16-channel blocks, between
+     * NCHW neighbours and kept between oneDNN convolutions alike, with a real (not the reference)
+     * implementation. With the uniform rule off, a wide one and a chained one stay with oneDNN's
+     * choice while a narrow one between NCHW neighbours still asks for blocks; with channel blocks
+     * off as well, that one does not either.
      */
     @Test
-    void narrowConvolutionsAskForChannelBlocks() {
-        assumeTrue(NativeKernelRules.isX86(), "the channel-block rule applies on x86-64 only");
-        for (String name : new String[] {"narrow 3x3 (channel blocks)", "first layer (channel blocks)", "padded channel blocks"}) {
-            try (Tensor w = weights(name)) {
-                String kernel = blockedKernel(name, w).toString();
-                assertTrue(kernel.contains("(nChw16c)") && !kernel.contains("ref:"), name + ": " + kernel);
+    void convolutionsAskForChannelBlocks() {
+        assumeTrue(NativeKernelRules.isX86(), "the channel-block rules apply on x86-64 only");
+        for (String name : new String[] {"narrow 3x3 (channel blocks)", "first layer (channel blocks)",
+                "padded channel blocks", "1x1 wide"}) {
+            String kernel = kernelText(name, false);
+            assertTrue(kernel.contains("(nChw16c)") && !kernel.contains("ref:"), name + ": " + kernel);
+        }
+        String chained = kernelText("narrow 3x3 (channel blocks)", true);
+        assertTrue(chained.contains("(nChw16c)"), chained);
+
+        String oldUniform = System.setProperty(DnnlConvKernel.UNIFORM_BLOCKS_PROPERTY, "off");
+        try {
+            assertFalse(kernelText("1x1 wide", false).contains("(nChw16c)"));
+            assertFalse(kernelText("narrow 3x3 (channel blocks)", true).contains("(nChw16c)"));
+            assertTrue(kernelText("narrow 3x3 (channel blocks)", false).contains("(nChw16c)"));
+            String oldBlocks = System.setProperty(OneDnnKernels.CHANNEL_BLOCKS_PROPERTY, "off");
+            try {
+                assertFalse(kernelText("narrow 3x3 (channel blocks)", false).contains("(nChw16c)"));
+            } finally {
+                restore(OneDnnKernels.CHANNEL_BLOCKS_PROPERTY, oldBlocks);
             }
-        }
-        try (Tensor w = weights("1x1 wide")) {
-            String wide = blockedKernel("1x1 wide", w).toString();
-            assertFalse(wide.contains("(nChw16c)"), wide);
-        }
-        String old = System.setProperty(OneDnnKernels.CHANNEL_BLOCKS_PROPERTY, "off");
-        try (Tensor w = weights("narrow 3x3 (channel blocks)")) {
-            String off = blockedKernel("narrow 3x3 (channel blocks)", w).toString();
-            assertFalse(off.contains("(nChw16c)"), off);
         } finally {
-            restore(OneDnnKernels.CHANNEL_BLOCKS_PROPERTY, old);
+            restore(DnnlConvKernel.UNIFORM_BLOCKS_PROPERTY, oldUniform);
         }
-        try (Tensor w = weights("narrow 3x3 (channel blocks)")) {
-            var chained = blockedKernel("narrow 3x3 (channel blocks)", w).withInternalLayouts(true, true);
-            assertTrue(chained != null && !chained.toString().contains("(nChw16c)"), String.valueOf(chained));
+    }
+
+    /**
+     * 3x3 stride-1 convolutions with channel counts in multiples of 16 run as oneDNN's Winograd
+     * convolution (F(2x2,3x3) or F(4x4,3x3), its choice); strided ones and, with the property
+     * off, every one run its direct convolution. Their results are checked against the scalar
+     * kernel in {@link #convolutionMatchesScalarKernel}.
+     */
+    @Test
+    void threeByThreeStrideOneRunsWinograd() {
+        assumeTrue(NativeKernelRules.isX86(), "the Winograd rule applies on x86-64 only");
+        for (String name : new String[] {"dense 3x3 large (2 threads used)", "3x3 128 channels (Winograd)"}) {
+            String kernel = kernelText(name, false);
+            assertTrue(kernel.contains("wino"), name + ": " + kernel);
+            assertTrue(kernelText(name, true).contains("wino"), name + " kept blocked");
+        }
+        assertFalse(kernelText("padded strided", false).contains("wino"));
+        String old = System.setProperty(DnnlConvKernel.WINOGRAD_PROPERTY, "off");
+        try {
+            assertFalse(kernelText("dense 3x3 large (2 threads used)", false).contains("wino"));
+        } finally {
+            restore(DnnlConvKernel.WINOGRAD_PROPERTY, old);
+        }
+    }
+
+    /** The blocked-layout kernel for case {@code name} as text; {@code chained}: with X and Y kept in oneDNN's layout. */
+    private String kernelText(String name, boolean chained) {
+        try (Tensor w = weights(name)) {
+            KernelProvider.ConvKernel k = blockedKernel(name, w);
+            if (chained) k = k.withInternalLayouts(true, true);
+            assertNotNull(k, name + (chained ? " kept blocked" : ""));
+            return k.toString();
         }
     }
 
