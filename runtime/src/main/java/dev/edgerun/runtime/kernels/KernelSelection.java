@@ -29,6 +29,8 @@ public final class KernelSelection {
     private static final System.Logger LOG = System.getLogger(KernelSelection.class.getName());
     private static volatile KernelSelection defaults;
 
+    private static final ThreadLocal<Integer> PLANNED_THREADS = ThreadLocal.withInitial(() -> 0);
+
     private final List<KernelProvider> providers;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
 
@@ -79,6 +81,22 @@ public final class KernelSelection {
                     + usable.stream().map(KernelProvider::name).toList());
         }
         return usable;
+    }
+
+    /**
+     * Declares the thread count that kernels planned on the calling thread will run with, until
+     * declared again (0 forgets it); the native engine's session declares its count before planning.
+     * A hint for providers whose kernels fix their parallel split when built (oneDNN): they build
+     * for that count once, at compile time, instead of for the machine's cores and then again on the
+     * first run of a 1-thread session.
+     */
+    public static void planningThreads(int threads) {
+        PLANNED_THREADS.set(Math.max(0, threads));
+    }
+
+    /** The count last declared with {@link #planningThreads} on the calling thread, or 0 when none. */
+    public static int plannedThreads() {
+        return PLANNED_THREADS.get();
     }
 
     /**

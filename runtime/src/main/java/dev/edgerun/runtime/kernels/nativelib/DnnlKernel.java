@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
 import dev.edgerun.runtime.kernels.JavaKernels;
+import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Vectors;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -54,8 +55,11 @@ abstract class DnnlKernel {
         return true;
     }
 
+    /** The session's count when its planner declared it ({@link KernelSelection#plannedThreads}), else OpenMP's default. */
+    private final int plannedThreads = KernelSelection.plannedThreads() > 0 ? KernelSelection.plannedThreads() : DEFAULT_THREADS;
+
     private int initialThreads() {
-        return Math.clamp(NativeKernelRules.threadsFor(flops(), DEFAULT_THREADS), 1, MAX_THREADS);
+        return Math.clamp(NativeKernelRules.threadsFor(flops(), plannedThreads), 1, MAX_THREADS);
     }
 
     final Built defaultBuilt() {
