@@ -234,22 +234,18 @@ public final class NativeSession implements Session {
     private RunResult copyOutputs(OutputLayout layout, Frame frame) {
         ResultBlock memory = takeResultBlock(layout.bytes);
         try {
-            int n = main.outputSlots.length;
-            if (n == 1) return new RunResult(Map.of(main.outputNames[0], copyOutput(frame, 0, memory, layout)), memory);
-            Map<String, Tensor> result = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) result.put(main.outputNames[i], copyOutput(frame, i, memory, layout));
-            return new RunResult(result, memory);
+            MemorySegment[] slices = memory.slicesFor(layout, frame);
+            Tensor[] out = new Tensor[slices.length];
+            for (int i = 0; i < out.length; i++) {
+                Tensor t = (Tensor) frame.values[main.outputSlots[i]];
+                slices[i].copyFrom(t.data());
+                out[i] = Tensor.wrap(t.dtype(), t.shape(), slices[i]);
+            }
+            return new RunResult(main.outputNames, out, memory);   // names distinct: OutputLayout checked
         } catch (RuntimeException | Error e) {
             memory.close();
             throw e;
         }
-    }
-
-    private Tensor copyOutput(Frame frame, int i, ResultBlock memory, OutputLayout layout) {
-        Tensor t = (Tensor) frame.values[main.outputSlots[i]];
-        MemorySegment slice = memory.segment.asSlice(layout.offsets[i], t.byteSize());
-        slice.copyFrom(t.data());
-        return Tensor.wrap(t.dtype(), t.shape(), slice);
     }
 
     /**
@@ -310,9 +306,26 @@ public final class NativeSession implements Session {
         final Arena arena;
         final MemorySegment segment;
 
+        /** The outputs' places in {@link #segment} under {@link #slicedFor}; made again when another layout takes the block. */
+        private MemorySegment[] slices;
+        private OutputLayout slicedFor;
+
         ResultBlock(long bytes) {
             this.arena = Arena.ofShared();
             this.segment = arena.allocate(bytes, Tensor.ALIGNMENT);
+        }
+
+        /** One slice per output of {@code layout}, each the size of the output's tensor in {@code frame}. */
+        MemorySegment[] slicesFor(OutputLayout layout, Frame frame) {
+            if (slicedFor == layout) return slices;
+            MemorySegment[] r = new MemorySegment[layout.offsets.length];
+            for (int i = 0; i < r.length; i++) {
+                Tensor t = (Tensor) frame.values[main.outputSlots[i]];
+                r[i] = segment.asSlice(layout.offsets[i], t.byteSize());
+            }
+            slices = r;
+            slicedFor = layout;
+            return r;
         }
 
         @Override
