@@ -51,7 +51,7 @@ final class Dnnl {
     private final String failure;
     private final String version;
     private final long engine;
-    // bound on first use: call as (int) f.handle().invokeExact(...)
+    // bound on first use, integers and pointers as words: call as (int) f.call(...) (see Downcall)
     private Downcall engineCreate, streamCreate, streamDestroy, mdByTag, mdByStrides, mdEqual, mdSize,
             memoryCreate, memorySetHandle, memoryDestroy, convDescInit, matmulDescInit, pdCreate, pdQuery, pdQueryMd,
             pdDestroy, primitiveCreate, primitiveExecute, primitiveDestroy, reorderPdCreate, attrCreate, attrDestroy,
@@ -79,7 +79,7 @@ final class Dnnl {
                 if (!lib.get().missing().isEmpty()) {
                     fail = lib.get().name() + " lacks " + lib.get().missing();
                 } else {
-                    MemorySegment v = ((MemorySegment) versionFn.handle().invokeExact()).reinterpret(32);
+                    MemorySegment v = MemorySegment.ofAddress(versionFn.call()).reinterpret(32);
                     int major = v.get(I, 0), minor = v.get(I, 4), patch = v.get(I, 8), runtime = v.get(I, 24);
                     ver = major + "." + minor + "." + patch;
                     if (major != 2) {
@@ -130,48 +130,47 @@ final class Dnnl {
         return override.isEmpty() ? List.of(names) : List.of(override);
     }
 
+    /** Every function as a word downcall: {@code w} for each int, handle or pointer argument of its dnnl.h prototype. */
     private void bind(NativeLibrary lib) {
-        versionFn = lib.downcall("dnnl_version", FunctionDescriptor.of(P));
-        engineCreate = lib.downcall("dnnl_engine_create", FunctionDescriptor.of(I, P, I, H));
-        streamCreate = lib.downcall("dnnl_stream_create", FunctionDescriptor.of(I, P, H, I));
-        streamDestroy = lib.downcall("dnnl_stream_destroy", FunctionDescriptor.of(I, H));
-        mdByTag = lib.downcall("dnnl_memory_desc_init_by_tag", FunctionDescriptor.of(I, P, I, P, I, I));
-        mdByStrides = lib.downcall("dnnl_memory_desc_init_by_strides", FunctionDescriptor.of(I, P, I, P, I, P));
-        mdEqual = lib.downcall("dnnl_memory_desc_equal", FunctionDescriptor.of(I, P, P));
-        mdSize = lib.downcall("dnnl_memory_desc_get_size", FunctionDescriptor.of(H, P));
-        memoryCreate = lib.downcall("dnnl_memory_create", FunctionDescriptor.of(I, P, P, H, H));
-        memorySetHandle = lib.downcall("dnnl_memory_set_data_handle", FunctionDescriptor.of(I, H, H), CRITICAL);
-        memoryDestroy = lib.downcall("dnnl_memory_destroy", FunctionDescriptor.of(I, H));
-        convDescInit = lib.downcall("dnnl_dilated_convolution_forward_desc_init",
-                FunctionDescriptor.of(I, P, I, I, P, P, P, P, P, P, P, P));
-        matmulDescInit = lib.downcall("dnnl_matmul_desc_init", FunctionDescriptor.of(I, P, P, P, P, P));
-        pdCreate = lib.downcall("dnnl_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, H, H));
-        pdQuery = lib.downcall("dnnl_primitive_desc_query", FunctionDescriptor.of(I, H, I, I, P));
-        pdQueryMd = lib.downcall("dnnl_primitive_desc_query_md", FunctionDescriptor.of(P, H, I, I));
-        pdDestroy = lib.downcall("dnnl_primitive_desc_destroy", FunctionDescriptor.of(I, H));
-        primitiveCreate = lib.downcall("dnnl_primitive_create", FunctionDescriptor.of(I, P, H));
-        primitiveExecute = lib.downcall("dnnl_primitive_execute", FunctionDescriptor.of(I, H, H, I, H));
-        primitiveDestroy = lib.downcall("dnnl_primitive_destroy", FunctionDescriptor.of(I, H));
-        reorderPdCreate = lib.downcall("dnnl_reorder_primitive_desc_create", FunctionDescriptor.of(I, P, P, H, P, H, H));
-        attrCreate = lib.downcall("dnnl_primitive_attr_create", FunctionDescriptor.of(I, P));
-        attrDestroy = lib.downcall("dnnl_primitive_attr_destroy", FunctionDescriptor.of(I, H));
-        attrScratchpadMode = lib.downcall("dnnl_primitive_attr_set_scratchpad_mode", FunctionDescriptor.of(I, H, I));
-        attrOutputScales = lib.downcall("dnnl_primitive_attr_set_output_scales", FunctionDescriptor.of(I, H, H, I, P));
-        attrZeroPoints = lib.downcall("dnnl_primitive_attr_set_zero_points", FunctionDescriptor.of(I, H, I, H, I, P));
-        attrPostOps = lib.downcall("dnnl_primitive_attr_set_post_ops", FunctionDescriptor.of(I, H, H));
-        postOpsCreate = lib.downcall("dnnl_post_ops_create", FunctionDescriptor.of(I, P));
-        postOpsDestroy = lib.downcall("dnnl_post_ops_destroy", FunctionDescriptor.of(I, H));
-        postOpsSum = lib.downcall("dnnl_post_ops_append_sum", FunctionDescriptor.of(I, H, ValueLayout.JAVA_FLOAT));
-        postOpsEltwise = lib.downcall("dnnl_post_ops_append_eltwise", FunctionDescriptor.of(I, H,
-                ValueLayout.JAVA_FLOAT, I, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT));
+        versionFn = lib.words("dnnl_version", "");
+        engineCreate = lib.words("dnnl_engine_create", "www");
+        streamCreate = lib.words("dnnl_stream_create", "www");
+        streamDestroy = lib.words("dnnl_stream_destroy", "w");
+        mdByTag = lib.words("dnnl_memory_desc_init_by_tag", "wwwww");
+        mdByStrides = lib.words("dnnl_memory_desc_init_by_strides", "wwwww");
+        mdEqual = lib.words("dnnl_memory_desc_equal", "ww");
+        mdSize = lib.words("dnnl_memory_desc_get_size", "w");
+        memoryCreate = lib.words("dnnl_memory_create", "wwww");
+        memorySetHandle = lib.words("dnnl_memory_set_data_handle", "ww", CRITICAL);
+        memoryDestroy = lib.words("dnnl_memory_destroy", "w");
+        convDescInit = lib.words("dnnl_dilated_convolution_forward_desc_init", "wwwwwwwwwww");
+        matmulDescInit = lib.words("dnnl_matmul_desc_init", "wwwww");
+        pdCreate = lib.words("dnnl_primitive_desc_create", "wwwww");
+        pdQuery = lib.words("dnnl_primitive_desc_query", "wwww");
+        pdQueryMd = lib.words("dnnl_primitive_desc_query_md", "www");
+        pdDestroy = lib.words("dnnl_primitive_desc_destroy", "w");
+        primitiveCreate = lib.words("dnnl_primitive_create", "ww");
+        primitiveExecute = lib.words("dnnl_primitive_execute", "wwww");
+        primitiveDestroy = lib.words("dnnl_primitive_destroy", "w");
+        reorderPdCreate = lib.words("dnnl_reorder_primitive_desc_create", "wwwwww");
+        attrCreate = lib.words("dnnl_primitive_attr_create", "w");
+        attrDestroy = lib.words("dnnl_primitive_attr_destroy", "w");
+        attrScratchpadMode = lib.words("dnnl_primitive_attr_set_scratchpad_mode", "ww");
+        attrOutputScales = lib.words("dnnl_primitive_attr_set_output_scales", "wwww");
+        attrZeroPoints = lib.words("dnnl_primitive_attr_set_zero_points", "wwwww");
+        attrPostOps = lib.words("dnnl_primitive_attr_set_post_ops", "ww");
+        postOpsCreate = lib.words("dnnl_post_ops_create", "w");
+        postOpsDestroy = lib.words("dnnl_post_ops_destroy", "w");
+        postOpsSum = lib.words("dnnl_post_ops_append_sum", "wf");
+        postOpsEltwise = lib.words("dnnl_post_ops_append_eltwise", "wfwff");
     }
 
     private void bindOpenMp() {
         StringBuilder why = new StringBuilder();
         var omp = NativeLibrary.open(List.of("libgomp.so.1", "libomp.so.5", "libiomp5.so"), why);
         if (omp.isEmpty()) return;
-        Downcall set = omp.get().downcall("omp_set_num_threads", FunctionDescriptor.ofVoid(I), CRITICAL);
-        Downcall max = omp.get().downcall("omp_get_max_threads", FunctionDescriptor.of(I), CRITICAL);
+        Downcall set = omp.get().words("omp_set_num_threads", "w", CRITICAL);
+        Downcall max = omp.get().words("omp_get_max_threads", "", CRITICAL);
         ompSetThreads = set.present() ? set : null;
         ompMaxThreads = max.present() ? max : null;
     }
@@ -179,7 +178,7 @@ final class Dnnl {
     private long createEngine() throws Throwable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) engineCreate.handle().invokeExact(out, 1, 0L), "dnnl_engine_create(cpu)");
+            check((int) engineCreate.call(out.address(), 1, 0L), "dnnl_engine_create(cpu)");
             return out.get(H, 0);
         }
     }
@@ -206,7 +205,7 @@ final class Dnnl {
     void setThreads(int threads) {
         if (ompSetThreads == null) return;
         try {
-            ompSetThreads.handle().invokeExact(threads);
+            ompSetThreads.call(threads);
         } catch (Throwable t) {
             throw rethrow(t, "omp_set_num_threads");
         }
@@ -215,7 +214,7 @@ final class Dnnl {
     int maxThreads() {
         if (ompMaxThreads == null) return Runtime.getRuntime().availableProcessors();
         try {
-            return (int) ompMaxThreads.handle().invokeExact();
+            return (int) ompMaxThreads.call();
         } catch (Throwable t) {
             throw rethrow(t, "omp_get_max_threads");
         }
@@ -231,7 +230,7 @@ final class Dnnl {
     MemorySegment mdByTag(Arena arena, long[] dims, int dataType, int tag) {
         MemorySegment md = arena.allocate(MD_BYTES, 8);
         try {
-            check((int) mdByTag.handle().invokeExact(md, dims.length, dimsOf(arena, dims), dataType, tag),
+            check((int) mdByTag.call(md.address(), dims.length, dimsOf(arena, dims).address(), dataType, tag),
                     "dnnl_memory_desc_init_by_tag");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_init_by_tag");
@@ -242,7 +241,8 @@ final class Dnnl {
     MemorySegment mdByStrides(Arena arena, long[] dims, int dataType, long[] strides) {
         MemorySegment md = arena.allocate(MD_BYTES, 8);
         try {
-            check((int) mdByStrides.handle().invokeExact(md, dims.length, dimsOf(arena, dims), dataType, dimsOf(arena, strides)),
+            check((int) mdByStrides.call(md.address(), dims.length, dimsOf(arena, dims).address(), dataType,
+                    dimsOf(arena, strides).address()),
                     "dnnl_memory_desc_init_by_strides");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_init_by_strides");
@@ -252,7 +252,7 @@ final class Dnnl {
 
     boolean mdEqual(MemorySegment a, MemorySegment b) {
         try {
-            return (int) mdEqual.handle().invokeExact(a, b) != 0;
+            return (int) mdEqual.call(a.address(), b.address()) != 0;
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_equal");
         }
@@ -260,7 +260,7 @@ final class Dnnl {
 
     long mdSize(MemorySegment md) {
         try {
-            return (long) mdSize.handle().invokeExact(md);
+            return mdSize.call(md.address());
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_desc_get_size");
         }
@@ -278,7 +278,7 @@ final class Dnnl {
     long memoryCreate(MemorySegment md, long handle) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) memoryCreate.handle().invokeExact(out, md, engine, handle), "dnnl_memory_create");
+            check((int) memoryCreate.call(out.address(), md.address(), engine, handle), "dnnl_memory_create");
             return out.get(H, 0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_create");
@@ -287,7 +287,7 @@ final class Dnnl {
 
     void memorySetHandle(long memory, long handle) {
         try {
-            check((int) memorySetHandle.handle().invokeExact(memory, handle), "dnnl_memory_set_data_handle");
+            check((int) memorySetHandle.call(memory, handle), "dnnl_memory_set_data_handle");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_memory_set_data_handle");
         }
@@ -303,11 +303,11 @@ final class Dnnl {
     MemorySegment convolutionDesc(Arena arena, MemorySegment src, MemorySegment weights, MemorySegment bias,
                                   MemorySegment dst, long[] strides, long[] dilations, long[] padL, long[] padR) {
         MemorySegment desc = arena.allocate(CONV_DESC_BYTES, 8);
-        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
+        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias;
         try {
-            check((int) convDescInit.handle().invokeExact(desc, FORWARD_INFERENCE, CONVOLUTION_DIRECT, src, weights,
-                    biasOrNull, dst, dimsOf(arena, strides), dimsOf(arena, dilations),
-                    dimsOf(arena, padL), dimsOf(arena, padR)), "dnnl_dilated_convolution_forward_desc_init");
+            check((int) convDescInit.call(desc.address(), FORWARD_INFERENCE, CONVOLUTION_DIRECT, src.address(), weights.address(),
+                    biasOrNull.address(), dst.address(), dimsOf(arena, strides).address(), dimsOf(arena, dilations).address(),
+                    dimsOf(arena, padL).address(), dimsOf(arena, padR).address()), "dnnl_dilated_convolution_forward_desc_init");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_dilated_convolution_forward_desc_init");
         }
@@ -317,9 +317,9 @@ final class Dnnl {
     MemorySegment matmulDesc(Arena arena, MemorySegment src, MemorySegment weights, MemorySegment bias,
                              MemorySegment dst) {
         MemorySegment desc = arena.allocate(MATMUL_DESC_BYTES, 8);
-        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
+        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias;
         try {
-            check((int) matmulDescInit.handle().invokeExact(desc, src, weights, biasOrNull, dst),
+            check((int) matmulDescInit.call(desc.address(), src.address(), weights.address(), biasOrNull.address(), dst.address()),
                     "dnnl_matmul_desc_init");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_matmul_desc_init");
@@ -333,7 +333,7 @@ final class Dnnl {
     long primitiveDesc(MemorySegment opDesc, long attr) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            int status = (int) pdCreate.handle().invokeExact(out, opDesc, attr, engine, 0L);
+            int status = (int) pdCreate.call(out.address(), opDesc.address(), attr, engine, 0L);
             if (status == 3) return 0;
             check(status, "dnnl_primitive_desc_create");
             return out.get(H, 0);
@@ -346,7 +346,7 @@ final class Dnnl {
     long reorderDesc(MemorySegment from, MemorySegment to) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            int status = (int) reorderPdCreate.handle().invokeExact(out, from, engine, to, engine, 0L);
+            int status = (int) reorderPdCreate.call(out.address(), from.address(), engine, to.address(), engine, 0L);
             if (status == 3) return 0;
             check(status, "dnnl_reorder_primitive_desc_create");
             return out.get(H, 0);
@@ -358,7 +358,7 @@ final class Dnnl {
     /** A copy (into {@code arena}) of the memory descriptor a primitive descriptor chose for {@code query}. */
     MemorySegment queryMd(Arena arena, long pd, int query) {
         try {
-            MemorySegment md = ((MemorySegment) pdQueryMd.handle().invokeExact(pd, query, 0)).reinterpret(MD_BYTES);
+            MemorySegment md = MemorySegment.ofAddress(pdQueryMd.call(pd, query, 0)).reinterpret(MD_BYTES);
             return arena.allocate(MD_BYTES, 8).copyFrom(md);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_desc_query_md");
@@ -369,7 +369,7 @@ final class Dnnl {
     String implementation(long pd) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(P);
-            check((int) pdQuery.handle().invokeExact(pd, QUERY_IMPL_INFO_STR, 0, out), "dnnl_primitive_desc_query");
+            check((int) pdQuery.call(pd, QUERY_IMPL_INFO_STR, 0, out.address()), "dnnl_primitive_desc_query");
             return out.get(P, 0).reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_desc_query(impl_info_str)");
@@ -388,7 +388,7 @@ final class Dnnl {
     long primitiveCreate(long pd) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) primitiveCreate.handle().invokeExact(out, pd), "dnnl_primitive_create");
+            check((int) primitiveCreate.call(out.address(), pd), "dnnl_primitive_create");
             return out.get(H, 0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_create");
@@ -398,7 +398,7 @@ final class Dnnl {
     /** Runs a primitive; {@code args} holds {@code count} {@code dnnl_exec_arg_t} {int arg; dnnl_memory_t memory}. */
     void execute(long primitive, long stream, int count, long args) {
         try {
-            check((int) primitiveExecute.handle().invokeExact(primitive, stream, count, args), "dnnl_primitive_execute");
+            check((int) primitiveExecute.call(primitive, stream, count, args), "dnnl_primitive_execute");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_primitive_execute");
         }
@@ -411,7 +411,7 @@ final class Dnnl {
     long streamCreate() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) streamCreate.handle().invokeExact(out, engine, 1), "dnnl_stream_create");
+            check((int) streamCreate.call(out.address(), engine, 1), "dnnl_stream_create");
             return out.get(H, 0);
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_stream_create");
@@ -432,19 +432,19 @@ final class Dnnl {
     long attributes(float alpha, boolean accumulate) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) attrCreate.handle().invokeExact(out), "dnnl_primitive_attr_create");
+            check((int) attrCreate.call(out.address()), "dnnl_primitive_attr_create");
             long attr = out.get(H, 0);
-            check((int) attrScratchpadMode.handle().invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
+            check((int) attrScratchpadMode.call(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
             if (alpha != 1f) {
                 MemorySegment scale = a.allocateFrom(ValueLayout.JAVA_FLOAT, alpha);
-                check((int) attrOutputScales.handle().invokeExact(attr, 1L, 0, scale), "dnnl_primitive_attr_set_output_scales");
+                check((int) attrOutputScales.call(attr, 1L, 0, scale.address()), "dnnl_primitive_attr_set_output_scales");
             }
             if (accumulate) {
-                check((int) postOpsCreate.handle().invokeExact(out), "dnnl_post_ops_create");
+                check((int) postOpsCreate.call(out.address()), "dnnl_post_ops_create");
                 long ops = out.get(H, 0);
                 try {
-                    check((int) postOpsSum.handle().invokeExact(ops, 1f), "dnnl_post_ops_append_sum");
-                    check((int) attrPostOps.handle().invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                    check((int) postOpsSum.call(ops, 1f), "dnnl_post_ops_append_sum");
+                    check((int) attrPostOps.call(attr, ops), "dnnl_primitive_attr_set_post_ops");
                 } finally {
                     destroy(postOpsDestroy, ops);
                 }
@@ -470,29 +470,29 @@ final class Dnnl {
                             float clipLow, float clipHigh) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) attrCreate.handle().invokeExact(out), "dnnl_primitive_attr_create");
+            check((int) attrCreate.call(out.address()), "dnnl_primitive_attr_create");
             long attr = out.get(H, 0);
             try {
-                check((int) attrScratchpadMode.handle().invokeExact(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
+                check((int) attrScratchpadMode.call(attr, 1), "dnnl_primitive_attr_set_scratchpad_mode");
                 MemorySegment values = a.allocateFrom(ValueLayout.JAVA_FLOAT, scales);
                 int mask = scales.length == 1 ? 0 : 1 << 1;
-                check((int) attrOutputScales.handle().invokeExact(attr, (long) scales.length, mask, values),
+                check((int) attrOutputScales.call(attr, scales.length, mask, values.address()),
                         "dnnl_primitive_attr_set_output_scales");
                 setZeroPoint(a, attr, ARG_SRC, srcZeroPoint);
                 setZeroPoint(a, attr, ARG_DST, dstZeroPoint);
                 if (round || clip) {
-                    check((int) postOpsCreate.handle().invokeExact(out), "dnnl_post_ops_create");
+                    check((int) postOpsCreate.call(out.address()), "dnnl_post_ops_create");
                     long ops = out.get(H, 0);
                     try {
                         if (round) {
-                            check((int) postOpsEltwise.handle().invokeExact(ops, 1f, ELTWISE_ROUND, 0f, 0f),
+                            check((int) postOpsEltwise.call(ops, 1f, ELTWISE_ROUND, 0f, 0f),
                                     "dnnl_post_ops_append_eltwise(round)");
                         }
                         if (clip) {
-                            check((int) postOpsEltwise.handle().invokeExact(ops, 1f, ELTWISE_CLIP, clipLow, clipHigh),
+                            check((int) postOpsEltwise.call(ops, 1f, ELTWISE_CLIP, clipLow, clipHigh),
                                     "dnnl_post_ops_append_eltwise(clip)");
                         }
-                        check((int) attrPostOps.handle().invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                        check((int) attrPostOps.call(attr, ops), "dnnl_primitive_attr_set_post_ops");
                     } finally {
                         destroy(postOpsDestroy, ops);
                     }
@@ -510,7 +510,7 @@ final class Dnnl {
     private void setZeroPoint(Arena a, long attr, int arg, int zeroPoint) throws Throwable {
         if (zeroPoint == 0) return;
         MemorySegment value = a.allocateFrom(ValueLayout.JAVA_INT, zeroPoint);
-        check((int) attrZeroPoints.handle().invokeExact(attr, arg, 1L, 0, value), "dnnl_primitive_attr_set_zero_points");
+        check((int) attrZeroPoints.call(attr, arg, 1L, 0, value.address()), "dnnl_primitive_attr_set_zero_points");
     }
 
     /**
@@ -520,11 +520,11 @@ final class Dnnl {
     void setEltwisePostOp(long attr, int algorithm, float alpha, float beta) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
-            check((int) postOpsCreate.handle().invokeExact(out), "dnnl_post_ops_create");
+            check((int) postOpsCreate.call(out.address()), "dnnl_post_ops_create");
             long ops = out.get(H, 0);
             try {
-                check((int) postOpsEltwise.handle().invokeExact(ops, 1f, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise");
-                check((int) attrPostOps.handle().invokeExact(attr, ops), "dnnl_primitive_attr_set_post_ops");
+                check((int) postOpsEltwise.call(ops, 1f, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise");
+                check((int) attrPostOps.call(attr, ops), "dnnl_primitive_attr_set_post_ops");
             } finally {
                 destroy(postOpsDestroy, ops);
             }
@@ -540,7 +540,7 @@ final class Dnnl {
     private static void destroy(Downcall fn, long handle) {
         if (handle == 0) return;
         try {
-            int ignored = (int) fn.handle().invokeExact(handle);
+            fn.call(handle);
         } catch (Throwable t) {
             throw rethrow(t, "destroy");
         }
@@ -577,11 +577,11 @@ final class Dnnl {
     MemorySegment convolutionDesc(Arena arena, int algorithm, MemorySegment src, MemorySegment weights, MemorySegment bias,
                                   MemorySegment dst, long[] strides, long[] dilations, long[] padL, long[] padR) {
         MemorySegment desc = arena.allocate(CONV_DESC_BYTES, 8);
-        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias; // a local: invokeExact needs the static type
+        MemorySegment biasOrNull = bias == null ? MemorySegment.NULL : bias;
         try {
-            check((int) convDescInit.handle().invokeExact(desc, FORWARD_INFERENCE, algorithm, src, weights,
-                    biasOrNull, dst, dimsOf(arena, strides), dimsOf(arena, dilations),
-                    dimsOf(arena, padL), dimsOf(arena, padR)), "dnnl_dilated_convolution_forward_desc_init");
+            check((int) convDescInit.call(desc.address(), FORWARD_INFERENCE, algorithm, src.address(), weights.address(),
+                    biasOrNull.address(), dst.address(), dimsOf(arena, strides).address(), dimsOf(arena, dilations).address(),
+                    dimsOf(arena, padL).address(), dimsOf(arena, padR).address()), "dnnl_dilated_convolution_forward_desc_init");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_dilated_convolution_forward_desc_init");
         }

@@ -2,7 +2,9 @@ package dev.edgerun.runtime.kernels.nativelib;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 
@@ -10,8 +12,19 @@ import java.util.Arrays;
  * A function of a {@link NativeLibrary} whose downcall handle is created on first use. The symbol
  * is looked up when the library is opened (so a missing one is reported with the others, before
  * anything runs), but the handle waits: creating one costs milliseconds of cold JVM code per
- * distinct signature (the linker generates and loads a class and a native stub for each), and a
- * model uses a few of a library's functions. Call it as {@code (int) f.handle().invokeExact(...)}.
+ * distinct signature (the linker generates and loads classes and a native stub for each), and a
+ * model uses some of a library's functions only.
+ *
+ * <p>Two kinds. An exact downcall has the C signature as declared; call it as
+ * {@code (int) f.handle().invokeExact(...)}. A <em>word</em> downcall passes every integer and
+ * pointer argument, and its result, as a {@code long} (pointers as {@link MemorySegment#address()});
+ * call it with {@code call(...)}, which widens {@code int} arguments, and narrow an {@code int}
+ * result with {@code (int)}. That is exact on the 64-bit ABIs this runs on (x86-64 System V,
+ * AArch64): an {@code int} travels in the low half of a 64-bit register or stack slot, and the
+ * callee ignores the upper half; an {@code int} result is the low half of the result register.
+ * Its point is that many functions share one signature and so one linked handle shape: oneDNN's
+ * 30 functions have 22 distinct C signatures but 10 word ones, and binding them took 114-209 ms of
+ * CPU against 196-266 ms (4 runs each, load ~8).
  */
 final class Downcall {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -20,16 +33,41 @@ final class Downcall {
     private final String symbol;
     private final MemorySegment address; // null when the library lacks the symbol
     private final FunctionDescriptor descriptor;
+    private final boolean words;
     private final Linker.Option[] options;
     private volatile MethodHandle handle;
 
-    Downcall(String library, String symbol, MemorySegment address, FunctionDescriptor descriptor,
-             Linker.Option... options) {
+    private Downcall(String library, String symbol, MemorySegment address, FunctionDescriptor descriptor, boolean words,
+                     Linker.Option... options) {
         this.library = library;
         this.symbol = symbol;
         this.address = address;
         this.descriptor = descriptor;
+        this.words = words;
         this.options = options.clone();
+    }
+
+    /** A downcall with the C signature {@code descriptor}. */
+    static Downcall exact(String library, String symbol, MemorySegment address, FunctionDescriptor descriptor,
+                          Linker.Option... options) {
+        return new Downcall(library, symbol, address, descriptor, false, options);
+    }
+
+    /**
+     * A word downcall: {@code arguments} has one letter per argument, {@code w} for an integer or
+     * pointer (passed as a {@code long}) and {@code f} for a {@code float}; the result is a {@code long}.
+     */
+    static Downcall words(String library, String symbol, MemorySegment address, String arguments,
+                          Linker.Option... options) {
+        MemoryLayout[] layouts = new MemoryLayout[arguments.length()];
+        for (int i = 0; i < layouts.length; i++) {
+            layouts[i] = switch (arguments.charAt(i)) {
+                case 'w' -> ValueLayout.JAVA_LONG;
+                case 'f' -> ValueLayout.JAVA_FLOAT;
+                default -> throw new IllegalArgumentException("argument kinds are w or f: " + arguments);
+            };
+        }
+        return new Downcall(library, symbol, address, FunctionDescriptor.of(ValueLayout.JAVA_LONG, layouts), true, options);
     }
 
     /** Whether the library exports the symbol. */
@@ -37,8 +75,13 @@ final class Downcall {
         return address != null;
     }
 
-    /** The downcall handle, created on the first call; throws when the library lacks the symbol. */
+    /** The downcall handle of an exact downcall, created on the first call; throws when the library lacks the symbol. */
     MethodHandle handle() {
+        if (words) throw new IllegalStateException(this + " is bound with word arguments: use call(...)");
+        return linked();
+    }
+
+    private MethodHandle linked() {
         MethodHandle h = handle;
         return h != null ? h : bind();
     }
@@ -57,6 +100,48 @@ final class Downcall {
     /** Whether the handle exists yet (for tests). */
     boolean bound() {
         return handle != null;
+    }
+
+    // ---- word downcalls by arity (a call whose argument kinds differ from the declared ones throws WrongMethodTypeException) ----
+
+    long call() throws Throwable {
+        return (long) linked().invokeExact();
+    }
+
+    long call(long a) throws Throwable {
+        return (long) linked().invokeExact(a);
+    }
+
+    long call(long a, long b) throws Throwable {
+        return (long) linked().invokeExact(a, b);
+    }
+
+    long call(long a, long b, long c) throws Throwable {
+        return (long) linked().invokeExact(a, b, c);
+    }
+
+    long call(long a, long b, long c, long d) throws Throwable {
+        return (long) linked().invokeExact(a, b, c, d);
+    }
+
+    long call(long a, long b, long c, long d, long e) throws Throwable {
+        return (long) linked().invokeExact(a, b, c, d, e);
+    }
+
+    long call(long a, long b, long c, long d, long e, long f) throws Throwable {
+        return (long) linked().invokeExact(a, b, c, d, e, f);
+    }
+
+    long call(long a, long b, long c, long d, long e, long f, long g, long h, long i, long j, long k) throws Throwable {
+        return (long) linked().invokeExact(a, b, c, d, e, f, g, h, i, j, k);
+    }
+
+    long call(long a, float b) throws Throwable {
+        return (long) linked().invokeExact(a, b);
+    }
+
+    long call(long a, float b, long c, float d, float e) throws Throwable {
+        return (long) linked().invokeExact(a, b, c, d, e);
     }
 
     @Override

@@ -63,9 +63,21 @@ final class NativeLibrary {
      * a symbol the library does not export is recorded in {@link #missing()} now.
      */
     Downcall downcall(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
+        return Downcall.exact(name, symbol, find(symbol), descriptor, options);
+    }
+
+    /**
+     * As {@link #downcall}, with every integer and pointer argument and the result passed as a
+     * {@code long} ({@link Downcall#words}; {@code arguments}: {@code w} or {@code f} per argument).
+     */
+    Downcall words(String symbol, String arguments, Linker.Option... options) {
+        return Downcall.words(name, symbol, find(symbol), arguments, options);
+    }
+
+    private MemorySegment find(String symbol) {
         Optional<MemorySegment> address = lookup.find(symbol);
         if (address.isEmpty()) missing.add(symbol);
-        return new Downcall(name, symbol, address.orElse(null), descriptor, options);
+        return address.orElse(null);
     }
 
     /** Whether the library exports {@code symbol} (not recorded as missing when it does not). */
@@ -73,7 +85,7 @@ final class NativeLibrary {
         return lookup.find(symbol).isPresent();
     }
 
-    /** Symbols asked for with {@link #function} or {@link #downcall} that the library does not export. */
+    /** Symbols asked for with {@link #function}, {@link #downcall} or {@link #words} that the library does not export. */
     List<String> missing() {
         return List.copyOf(missing);
     }

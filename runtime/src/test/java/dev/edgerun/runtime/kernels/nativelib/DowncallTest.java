@@ -49,6 +49,20 @@ class DowncallTest {
     }
 
     @Test
+    void wordDowncallsPassIntsAndPointersAsLongs() throws Throwable {
+        NativeLibrary libc = libc();
+        Downcall strlen = libc.words("strlen", "w");
+        Downcall abs = libc.words("abs", "w");
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(7L, strlen.call(arena.allocateFrom("edgerun").address()));
+        }
+        assertEquals(5, (int) abs.call(-5), "an int argument in a 64-bit slot, an int result in the low half");
+        assertEquals(Integer.MAX_VALUE, (int) abs.call(-Integer.MAX_VALUE));
+        IllegalStateException e = assertThrows(IllegalStateException.class, strlen::handle);
+        assertTrue(e.getMessage().contains("call("), e.getMessage());
+    }
+
+    @Test
     void exportsDoesNotRecordAMissingSymbol() {
         NativeLibrary libc = libc();
         assertTrue(libc.exports("strlen"));
