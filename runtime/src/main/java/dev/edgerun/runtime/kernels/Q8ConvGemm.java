@@ -101,7 +101,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 && fullColumns > (pointwise ? BLOCK_BYTES / 2 : 2 * BLOCK_BYTES) && perBlock < panels;
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
-        boolean partials = fused == null || kc > F32Gemm.KC; // float accumulators: a separate pass, or a deep reduction
+        boolean partials = fused == null || Q8Gemm.partialSums(kc); // float accumulators: a separate pass, or a deep reduction
         blockAccBytes = blocked && partials ? align64(4L * mg * perBlock * gemm.nr()) : 0;
         colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
         accOff = colBytes;

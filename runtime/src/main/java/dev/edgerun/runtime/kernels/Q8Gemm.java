@@ -15,9 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * requantizes each register tile straight into 8-bit output rows: per output row (channel) m,
  * {@code y = saturate(rint((acc + bias[m]) * multiplier[m]) + zp)} into {@code [lo, hi]}, the
  * operations of {@link Q8Lanes#requantize} lane for lane, so the bytes are the same as the
- * separate pass gives. The int32 accumulators never reach memory when K fits one block
- * ({@link F32Gemm#KC}); deeper products keep their partial sums in a float buffer between blocks,
- * written by {@link F32Gemm.Micro} (the float path's micro-kernel: one compiled copy to warm up). 512-bit vectors only (16 float lanes meet a 128-bit byte
+ * separate pass gives. The int32 accumulators never reach memory when K is at most
+ * {@link #SINGLE_PASS_K}: the whole reduction is one block (a deeper tile than {@link F32Gemm}'s
+ * {@link F32Gemm#KC}; its B panel, at most 128 KiB, stays in L2); deeper products keep their
+ * partial sums in a float buffer between blocks of {@link F32Gemm#KC}. 512-bit vectors only (16 float lanes meet a 128-bit byte
  * vector exactly; at narrower widths the JIT left these conversions unintrinsified, see
  * {@link Q8Lanes#fast}). Biases must be exact in float32 (at most 2^24 in magnitude).
  */
@@ -30,10 +31,14 @@ final class Q8Gemm {
     private static final int NR = 2 * LANES;
     private static final int MR = F32Gemm.MR, KC = F32Gemm.KC, MC = F32Gemm.MC;
     private static final int EXACT_FLOAT_INT = 1 << 24;
+    /**
+     * Reductions up to this depth run as one K block: no partial sums written and read back, and
+     * no second tile method to compile (MobileNet-v2's deepest, 960, had two K blocks, and its
+     * 1x1 projections ran 1.4-1.6x slower than float in the model).
+     */
+    static final int SINGLE_PASS_K = 1024;
 
     private final F32Gemm gemm; // the packed layouts and the threading threshold
-    // K blocks before the last: float's own micro-kernel (one compiled copy for both paths, not a second to warm up)
-    private final F32Gemm.Micro micro = F32Gemm.Micro.of(S);
 
     /** The requantization of output row {@code first + i}: float bias (exact), multiplier, zero point, clamp. */
     record Requant(float[] bias, float[] multiplier, int zeroPoint, int lo, int hi) {}
@@ -47,6 +52,11 @@ final class Q8Gemm {
         return true;
     }
 
+    /** Whether a product of depth {@code k} keeps partial sums in a float buffer between K blocks. */
+    static boolean partialSums(int k) {
+        return k > SINGLE_PASS_K;
+    }
+
     /** Over {@code gemm}'s packed layouts; {@code gemm} must be 512-bit. */
     Q8Gemm(F32Gemm gemm) {
         if (!supports(gemm.species(), null)) throw new IllegalArgumentException("Q8Gemm needs 512-bit vectors, got " + gemm.species());
@@ -57,7 +67,7 @@ final class Q8Gemm {
      * {@code y[i, j] = requant_{first+i}(A . B)[i, j]} for an {@code m x n} product over packed A
      * (from {@code paOff}) and packed B (from {@code pbOff}); y rows {@code ldy} bytes apart from
      * {@code yOff}; {@code acc} ({@code m x n} floats from {@code accOff}) holds partial sums when
-     * {@code k > KC}.
+     * {@link #partialSums}.
      */
     void multiply(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
                   MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first,
@@ -88,10 +98,11 @@ final class Q8Gemm {
             int m1 = Math.min(m, m0 + MC);
             int jp0 = (t % nGroups) * group;
             int jp1 = Math.min(nPanels, jp0 + group);
-            for (int p0 = 0; p0 < k; p0 += KC) { // k >= 1: a convolution reduces over at least one tap
-                int kc = Math.min(KC, k - p0);
+            int block = partialSums(k) ? KC : k;
+            for (int p0 = 0; p0 < k; p0 += block) { // k >= 1: a convolution reduces over at least one tap
+                int kc = Math.min(block, k - p0);
                 boolean load = p0 > 0;
-                boolean last = p0 + KC >= k;
+                boolean last = p0 + block >= k;
                 for (int jp = jp0; jp < jp1; jp++) {
                     int j0 = jp * NR;
                     int cols = Math.min(NR, n - j0);
@@ -104,7 +115,7 @@ final class Q8Gemm {
                             requantTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load,
                                     y, yOff + (long) i0 * ldy + j0, ldy, rq, first + i0);
                         } else {
-                            micro.tile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load, 1f);
+                            partialTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load);
                         }
                     }
                 }
@@ -197,6 +208,72 @@ final class Q8Gemm {
             }
         }
     }
+    /** One MR x NR tile of a K block before the last: the products (plus the earlier partial sums when {@code load}) stored as floats. */
+    private static void partialTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
+                                    long cAt, int ld, int rows, int cols, boolean load) {
+        long half = 4L * LANES;
+        long bStep = 4L * NR;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        long ap = aAt;
+        long bp = bAt;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bp, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bp + half, LE);
+            FloatVector x = FloatVector.broadcast(S, a.get(F, ap));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a.get(F, ap + 4));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a.get(F, ap + 8));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a.get(F, ap + 12));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a.get(F, ap + 16));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a.get(F, ap + 20));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            ap += 4L * MR;
+            bp += bStep;
+        }
+        long row = 4L * ld;
+        boolean full = cols == NR;
+        VectorMask<Float> m0 = S.indexInRange(0, cols);
+        VectorMask<Float> m1 = S.indexInRange(LANES, cols);
+        for (int r = 0; r < rows; r++) {
+            FloatVector v0, v1;
+            switch (r) {
+                case 0 -> { v0 = c00; v1 = c01; }
+                case 1 -> { v0 = c10; v1 = c11; }
+                case 2 -> { v0 = c20; v1 = c21; }
+                case 3 -> { v0 = c30; v1 = c31; }
+                case 4 -> { v0 = c40; v1 = c41; }
+                default -> { v0 = c50; v1 = c51; }
+            }
+            long at = cAt + r * row;
+            if (full) {
+                if (load) {
+                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE));
+                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE));
+                }
+                v0.intoMemorySegment(c, at, LE);
+                v1.intoMemorySegment(c, at + half, LE);
+            } else {
+                if (load) {
+                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE, m0));
+                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
+                }
+                v0.intoMemorySegment(c, at, LE, m0);
+                v1.intoMemorySegment(c, at + half, LE, m1);
+            }
+        }
+    }
+
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
