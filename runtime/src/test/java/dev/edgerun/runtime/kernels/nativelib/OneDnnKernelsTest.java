@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.kernels.ActivationEpilogue;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.kernels.JavaKernels;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.KernelSelection;
@@ -159,6 +161,33 @@ class OneDnnKernelsTest {
             assertFalse(kernelText("dense 3x3 large (2 threads used)", false).contains("wino"));
         } finally {
             restore(DnnlConvKernel.WINOGRAD_PROPERTY, old);
+        }
+    }
+
+    /**
+     * A LeakyRelu fused into a Winograd-eligible convolution: oneDNN's Winograd kernels take no
+     * LeakyReLU post-op, so the kernel is Winograd with the Java epilogue, and its output equals the
+     * scalar convolution followed by LeakyRelu.
+     */
+    @Test
+    void winogradWithoutThePostOpRunsTheJavaEpilogue() {
+        assumeTrue(NativeKernelRules.isX86(), "the Winograd rule applies on x86-64 only");
+        long[] xs = l(1, 32, 12, 12), ws = l(32, 32, 3, 3);
+        Random rnd = new Random(3);
+        try (Tensor x = randomTensor(rnd, xs); Tensor w = randomTensor(rnd, ws); Tensor b = randomTensor(rnd, 32);
+             Tensor expected = Tensor.allocate(DType.FLOAT, xs); Tensor got = Tensor.allocate(DType.FLOAT, xs);
+             Arena arena = Arena.ofShared()) {
+            var leaky = new ActivationEpilogue(F32UnaryOp.LEAKY_RELU, 0.1f, 0f);
+            var plainSpec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, xs, 1, i(1, 1), i(1, 1), i(1, 1), w, null);
+            var reference = JavaKernels.scalar().conv(plainSpec).orElseThrow();
+            reference.run(x.data(), w.data(), b.data(), expected.data(), arena.allocate(reference.scratchBytes() + 4, 64),
+                    Parallel.SERIAL);
+            leaky.apply(expected.data(), 0, (int) (expected.data().byteSize() / 4));
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, xs, 1, i(1, 1), i(1, 1), i(1, 1), w, leaky);
+            KernelProvider.ConvKernel kernel = onednn.conv(spec).orElseThrow();
+            assertTrue(kernel.toString().contains("wino") && !kernel.toString().contains("+eltwise"), kernel.toString());
+            kernel.run(x.data(), w.data(), b.data(), got.data(), arena.allocate(kernel.scratchBytes() + 4, 64), threads(1));
+            assertClose(expected.toFloatArray(), got.toFloatArray(), kernel.toString());
         }
     }
 
