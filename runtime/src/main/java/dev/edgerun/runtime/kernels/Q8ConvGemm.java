@@ -39,6 +39,9 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private final Q8Gemm fused;          // requantizes in the GEMM's store, or null: a separate pass
     private final Q8Gemm.Requant requant;
     private final F32PaddedIm2Col padded; // vector im2col through zero-padded planes, or null
+    private final F32PaddedIm2Col[] chunkPads; // with padded: pads the planes of one chunk of channels each
+    private final int[] chunkStart;            // first channel of each chunk, then cg
+    private final long planeBytes;             // one channel's padded plane
     private final int blockPanels;       // > 0: columns built and multiplied this many panels at a time
     private final long blockBytes, blockAccBytes; // per chunk of blocks: packed columns, partial sums
     // scratch: [packed columns][float accumulators][widened input][padded planes]
@@ -90,6 +93,10 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         // 1x1 kernels with strides read a quarter of the input or less: padding all of it costs more (as F32ConvKernel)
         padded = pointwise || kh * kw == 1 || !F32PaddedIm2Col.supports(species, sw) ? null
                 : new F32PaddedIm2Col(species, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, gemm.nr());
+        chunkStart = new int[F32PaddedIm2Col.CHUNKS + 1];
+        for (int k = 0; k <= F32PaddedIm2Col.CHUNKS; k++) chunkStart[k] = k * cg / F32PaddedIm2Col.CHUNKS;
+        chunkPads = padded == null ? null : chunkPaddings();
+        planeBytes = padded == null ? 0 : padded.paddedBytes() / cg;
         long fullColumns = align64(4 * gemm.packedBSize(kc, positions));
         long panelBytes = 4L * kc * gemm.nr();
         int panels = (positions + gemm.nr() - 1) / gemm.nr();
@@ -109,6 +116,16 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         widenOff = accOff + accBytes;
         padOff = widenOff + (pointwise ? 0 : align64(4L * cg * inPlane));
         packedW = packWeights(g);
+    }
+
+    /** Padding of each chunk's channels alone: a channel's padded plane does not depend on the others. */
+    private F32PaddedIm2Col[] chunkPaddings() {
+        F32PaddedIm2Col[] pads = new F32PaddedIm2Col[F32PaddedIm2Col.CHUNKS];
+        for (int k = 0; k < pads.length; k++) {
+            int n = chunkStart[k + 1] - chunkStart[k];
+            if (n > 0) pads[k] = new F32PaddedIm2Col(species, n, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, gemm.nr());
+        }
+        return pads;
     }
 
     private static long align64(long bytes) {
@@ -151,8 +168,9 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 long yOff = ((long) n * outChannels + (long) g * mg) * positions;
                 int firstM = g * mg;
                 long a = g * weightGroupBytes;
-                if (!pointwise) widen(x, xOff, scratch, columnsPar); // once: a k x k kernel reads each input k*k times
-                if (padded != null) padded.padInput(scratch, widenOff, scratch, padOff, split);
+                // widened once (a k x k kernel reads each input k*k times), then padded while in cache
+                if (padded != null) widenAndPad(x, xOff, scratch, split);
+                else if (!pointwise) widen(x, xOff, scratch, columnsPar);
                 if (blockPanels > 0) {
                     blocks(x, xOff, a, y, yOff, firstM, scratch, split);
                 } else {
@@ -187,6 +205,28 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         } else {
             rowsPar.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
         }
+    }
+
+    /**
+     * The group's input widened (at {@link #widenOff}) and padded (at {@link #padOff}) a chunk of
+     * channels at a time, chunks split over threads: one hand-over between the threads, not one
+     * per pass.
+     */
+    private void widenAndPad(MemorySegment x, long xOff, MemorySegment scratch, Parallel par) {
+        if (par.threads() <= 1) {
+            for (int k = 0; k < chunkPads.length; k++) widenAndPadChunk(x, xOff, scratch, k);
+        } else {
+            par.forRange(chunkPads.length, (from, to) -> {
+                for (int k = from; k < to; k++) widenAndPadChunk(x, xOff, scratch, k);
+            });
+        }
+    }
+
+    private void widenAndPadChunk(MemorySegment x, long xOff, MemorySegment scratch, int k) {
+        int c0 = chunkStart[k], c1 = chunkStart[k + 1];
+        if (c0 == c1) return;
+        widenChannels(x, xOff, scratch, c0, c1);
+        chunkPads[k].padInput(scratch, widenOff + 4L * c0 * inPlane, scratch, padOff + c0 * planeBytes, Parallel.SERIAL);
     }
 
     /** The group's input as exact floats {@code x - zx} at {@link #widenOff}, channels split over threads. */
