@@ -71,20 +71,24 @@ public final class F32Gemv {
                         long pbOff, MemorySegment y, long yOff, float alpha, boolean accumulate,
                         F32GemmEpilogue epilogue) {
         long panelBytes = 4L * nr * k;
+        ActivationEpilogue clamp = ActivationEpilogue.clampOf(epilogue);   // Relu, Clip: in registers
+        float low = clamp == null ? Float.NEGATIVE_INFINITY : clamp.clampLow();
+        float high = clamp == null ? Float.POSITIVE_INFINITY : clamp.clampHigh();
         for (int g = from; g < to; g++) {
             int p0 = g * GROUP;
             int j0 = p0 * nr;
             int cols = Math.min(n - j0, GROUP * nr);
             if (cols == GROUP * nr) {
                 micro.four(k, x, xOff, xStride, pb, pbOff + p0 * panelBytes, panelBytes, y, yOff + 4L * j0,
-                        alpha, accumulate);
+                        alpha, accumulate, clamp != null, low, high);
+                if (epilogue != null && clamp == null) epilogue.apply(y, yOff + 4L * j0, cols);
             } else {
                 for (int j = j0; j < n; j += nr) {
                     micro.one(k, x, xOff, xStride, pb, pbOff + (j / nr) * panelBytes, y, yOff + 4L * j,
                             Math.min(nr, n - j), alpha, accumulate);
                 }
+                if (epilogue != null) epilogue.apply(y, yOff + 4L * j0, cols);
             }
-            if (epilogue != null) epilogue.apply(y, yOff + 4L * j0, cols);
         }
     }
 
@@ -102,9 +106,12 @@ public final class F32Gemv {
             };
         }
 
-        /** Four full panels from {@code bAt}, {@code panelBytes} apart: 4 * nr outputs at {@code yAt}. */
+        /**
+         * Four full panels from {@code bAt}, {@code panelBytes} apart: 4 * nr outputs at {@code yAt},
+         * clamped to [{@code low}, {@code high}] before the store when {@code clamp}.
+         */
         final void four(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt, long panelBytes,
-                        MemorySegment y, long yAt, float alpha, boolean accumulate) {
+                        MemorySegment y, long yAt, float alpha, boolean accumulate, boolean clamp, float low, float high) {
             VectorSpecies<Float> s = s();
             long half = 4L * s.length();
             long step = 2 * half;
@@ -141,6 +148,11 @@ public final class F32Gemv {
                 a5 = a5.add(FloatVector.fromMemorySegment(s, y, yAt + 5 * half, LE));
                 a6 = a6.add(FloatVector.fromMemorySegment(s, y, yAt + 6 * half, LE));
                 a7 = a7.add(FloatVector.fromMemorySegment(s, y, yAt + 7 * half, LE));
+            }
+            if (clamp) {
+                a0 = a0.max(low).min(high); a1 = a1.max(low).min(high); a2 = a2.max(low).min(high);
+                a3 = a3.max(low).min(high); a4 = a4.max(low).min(high); a5 = a5.max(low).min(high);
+                a6 = a6.max(low).min(high); a7 = a7.max(low).min(high);
             }
             a0.intoMemorySegment(y, yAt, LE);
             a1.intoMemorySegment(y, yAt + half, LE);

@@ -88,6 +88,42 @@ class F32GemvTest {
         }
     }
 
+    /** Relu and Clip epilogues clamped in registers give the bits of the epilogue applied after the product. */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 256, 128})
+    void clampEpiloguesMatchAPassOverTheOutput(int bits) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= bits
+                ? VectorSpecies.of(float.class, VectorShape.forBitSize(bits)) : FloatVector.SPECIES_PREFERRED;
+        F32Gemm gemm = new F32Gemm(species);
+        F32Gemv gemv = new F32Gemv(gemm);
+        Random rnd = new Random(bits);
+        ActivationEpilogue[] epilogues = {new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f),
+            new ActivationEpilogue(F32UnaryOp.CLIP, -0.5f, 0.75f), new ActivationEpilogue(F32UnaryOp.SIGMOID, 0f, 0f)};
+        for (ActivationEpilogue e : epilogues) {
+            for (int n : new int[] {10, 4 * gemm.nr(), 4 * gemm.nr() + 7, 128}) {
+                int k = 64;
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment x = arena.allocate(4L * k), pb = arena.allocate(4L * gemm.packedBSize(k, n), 64);
+                    MemorySegment fused = arena.allocate(4L * n), separate = arena.allocate(4L * n);
+                    for (int p = 0; p < k; p++) x.setAtIndex(F, p, rnd.nextFloat() * 2 - 1);
+                    for (long i = 0; i < pb.byteSize() / 4; i++) pb.setAtIndex(F, i, rnd.nextFloat() * 2 - 1);
+                    for (int j = 0; j < n; j++) {
+                        float c = rnd.nextFloat() - 0.5f;
+                        fused.setAtIndex(F, j, c);
+                        separate.setAtIndex(F, j, c);
+                    }
+                    gemv.multiply(n, k, x, 0, 1, pb, 0, fused, 0, 1f, true, e, Parallel.SERIAL);
+                    gemv.multiply(n, k, x, 0, 1, pb, 0, separate, 0, 1f, true, null, Parallel.SERIAL);
+                    e.apply(separate, 0, n);
+                    for (int j = 0; j < n; j++) {
+                        assertEquals(Float.floatToRawIntBits(separate.getAtIndex(F, j)), Float.floatToRawIntBits(fused.getAtIndex(F, j)),
+                                e.op() + " n=" + n + " j=" + j);
+                    }
+                }
+            }
+        }
+    }
+
     private static int splitCount(F32Gemv gemv, F32Gemm gemm, int n, int k) {
         F32GemmTest.CountingParallel par = new F32GemmTest.CountingParallel();
         try (Arena arena = Arena.ofConfined()) {
