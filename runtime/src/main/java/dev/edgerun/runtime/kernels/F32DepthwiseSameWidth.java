@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -185,17 +186,25 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
      */
     private void copyPlane(MemorySegment x, long xPlane, MemorySegment buf, long at) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int lanes = sp.length();
-        long rowsAt = at + 4L * (lead + ph * w);
+        long vecBytes = 4L * sp.length();
         long copyStep = 4L * copyFloats;
-        long vecBytes = 4L * lanes;
-        for (int v = 0; v < copyVectors; v++) {
+        long rowsAt = at + 4L * (lead + ph * w);
+        // whole loads up to the end of X, then masked loads (the last plane's last vector); two
+        // loops, not a helper: a helper taking vectors that the JIT does not inline boxes them
+        int whole = (int) Math.min(copyVectors, Math.max(0, (x.byteSize() - xPlane) / vecBytes));
+        for (int v = 0; v < whole; v++) {
+            IntVector in = FloatVector.fromMemorySegment(sp, x, xPlane + v * vecBytes, LE).reinterpretAsInts();
+            long to = rowsAt + v * vecBytes, m = v * kw * vecBytes;
+            for (int kj = 0; kj < kw; kj++) {
+                IntVector keep = FloatVector.fromMemorySegment(sp, copyMasks, m + kj * vecBytes, LE).reinterpretAsInts();
+                in.and(keep).reinterpretAsFloats().intoMemorySegment(buf, to + kj * copyStep, LE);
+            }
+        }
+        for (int v = whole; v < copyVectors; v++) {
             long from = xPlane + v * vecBytes;
-            IntVector in = (from + vecBytes <= x.byteSize()
-                    ? FloatVector.fromMemorySegment(sp, x, from, LE)
-                    : FloatVector.fromMemorySegment(sp, x, from, LE, sp.indexInRange(from / 4, x.byteSize() / 4))).reinterpretAsInts();
-            long to = rowsAt + v * vecBytes;
-            long m = v * kw * vecBytes;
+            VectorMask<Float> inX = sp.indexInRange(0, (int) Math.min(sp.length(), (x.byteSize() - from) / 4));
+            IntVector in = FloatVector.fromMemorySegment(sp, x, from, LE, inX).reinterpretAsInts();
+            long to = rowsAt + v * vecBytes, m = v * kw * vecBytes;
             for (int kj = 0; kj < kw; kj++) {
                 IntVector keep = FloatVector.fromMemorySegment(sp, copyMasks, m + kj * vecBytes, LE).reinterpretAsInts();
                 in.and(keep).reinterpretAsFloats().intoMemorySegment(buf, to + kj * copyStep, LE);

@@ -6,7 +6,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The Java {@link KernelProvider.GemmKernel}: packs whichever operand is constant once, here at
- * compile time, packs the others into scratch on each run, then runs {@link F32Gemm#multiply}.
+ * compile time, packs the others into scratch on each run, then runs {@link F32Gemm#multiply}. At
+ * 512 bits an A that changes per run against a constant B is read in place by
+ * {@link F32WideTileGemm} instead (no packing per run, 4 x 64 tiles).
  * Packed weights live in {@link F32Gemm#allocatePacked} memory, freed with this kernel.
  */
 public final class F32GemmKernel implements KernelProvider.GemmKernel {
@@ -17,6 +19,7 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
     private final long aBytes;
     private final long bBytes;
     private final F32Gemv gemv;           // one-row products read A in place; null otherwise
+    private final F32WideTileGemm wide;   // A read in place against constant packed B, 512-bit; null otherwise
 
     public F32GemmKernel(KernelProvider.GemmSpec spec, F32Gemm gemm) {
         if (spec.dtype() != DType.FLOAT) throw new IllegalArgumentException("F32GemmKernel needs float32, got " + spec);
@@ -27,6 +30,8 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
         this.packedA = spec.constantA() == null ? null : packConstant(spec.constantA(), aBytes, true);
         this.packedB = spec.constantB() == null ? null : packConstant(spec.constantB(), bBytes, false);
         this.gemv = spec.m() == 1 && spec.constantA() == null && gemm.species() != null ? new F32Gemv(gemm) : null;
+        this.wide = gemv == null && packedA == null && packedB != null && !spec.transA() && spec.alpha() == 1f
+                && F32WideTileGemm.suits(gemm.species(), spec.k()) ? new F32WideTileGemm(gemm.species()) : null;
     }
 
     private MemorySegment packConstant(Tensor t, long bytes, boolean isA) {
@@ -64,6 +69,11 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
             if (pb == null) packB(b, bOffset, scratch, 0);
             gemv.multiply(spec.n(), spec.k(), a, aOffset, 1, pb == null ? scratch : pb, 0, y, yOffset,
                     spec.alpha(), spec.accumulate(), spec.epilogue(), par);
+            return;
+        }
+        if (wide != null) {
+            wide.multiply(spec.m(), spec.n(), spec.k(), a, aOffset, spec.k(), pb, 0, y, yOffset, spec.n(),
+                    spec.accumulate(), spec.epilogue(), gemm.parallelFor((long) spec.m() * spec.n() * spec.k(), par));
             return;
         }
         if (pa == null) {

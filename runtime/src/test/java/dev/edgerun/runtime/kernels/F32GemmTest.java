@@ -56,6 +56,17 @@ class F32GemmTest {
         check(alwaysSplit(bits), 5, 333, 40, false, true, 1f, false, false, false, rnd, new ParallelTestThreads(4));
     }
 
+    /** A transformer's feed-forward products (activations times constant weights, bias accumulated): 4 x 64 tiles at 512 bits. */
+    @ParameterizedTest(name = "{0} bits")
+    @MethodSource("widths")
+    void transformerShapesAgree(int bits) {
+        JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(species(bits));
+        Random rnd = new Random(13);
+        check(kernels, 32, 384, 128, false, false, 1f, true, false, true, rnd, Parallel.SERIAL);
+        check(kernels, 32, 128, 512, false, false, 1f, true, false, true, rnd, Parallel.SERIAL);
+        check(alwaysSplit(bits), 30, 200, 96, false, true, 1f, true, false, true, rnd, new ParallelTestThreads(3));
+    }
+
     @ParameterizedTest(name = "{0} bits")
     @MethodSource("widths")
     void smallProductsSplitOverThreadsAgree(int bits) {

@@ -1,0 +1,163 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@code C[m,n] (+)= A . B} for activations times packed constant weights at 512 bits (32 vector
+ * registers): A read in place (row-major, no packing per run), B in {@link F32Gemm}'s packed
+ * panels, tiles of 4 rows by two panels (4 x 4 vectors: 16 accumulators, 4 loads of B and 4
+ * broadcasts of A per 16 fma). The transformer's products have 32 rows, which the 6-row tiles of
+ * {@link F32Gemm} cover with 36 (a tenth of the arithmetic wasted), after packing A on each run.
+ * Columns run outermost, so a B tile stays in cache while every row block passes over it; the
+ * epilogue is applied to each tile row once it is stored (element-wise epilogues only).
+ */
+public final class F32WideTileGemm {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int ROWS = 4;
+
+    /**
+     * Deepest K served: a B tile of this depth (128 KiB) stays in L2 while the row blocks pass over
+     * it; deeper products keep {@link F32Gemm}'s K blocks. The transformer's 32x128x512 product
+     * took 37 us this way against 47 us packed (load ~10, interleaved).
+     */
+    public static final int MAX_K = 512;
+
+    private final VectorSpecies<Float> species;
+    private final int nr; // columns of a packed B panel (2 vectors)
+
+    public F32WideTileGemm(VectorSpecies<Float> species) {
+        if (species.vectorBitSize() != 512) throw new IllegalArgumentException("needs 512-bit vectors, got " + species);
+        this.species = species;
+        this.nr = 2 * species.length();
+    }
+
+    /** Whether products on {@code species} of depth {@code k} should use this kernel. */
+    public static boolean suits(VectorSpecies<Float> species, int k) {
+        return species != null && species.vectorBitSize() == 512 && k <= MAX_K;
+    }
+
+    /**
+     * {@code C = A . B}, or {@code C += A . B} when {@code accumulate}; A element (i, p) at float
+     * {@code i*lda + p} from {@code aOff} bytes, B packed from {@code pbOff} bytes, C rows {@code ldc}
+     * floats apart from {@code cOff} bytes; {@code epilogue} (nullable, element-wise) on finished values.
+     * Column tiles are split over {@code par}'s threads.
+     */
+    public void multiply(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment pb, long pbOff,
+                         MemorySegment c, long cOff, int ldc, boolean accumulate, F32GemmEpilogue epilogue, Parallel par) {
+        int tiles = (n + 2 * nr - 1) / (2 * nr);
+        if (par.threads() <= 1) {
+            columnTiles(0, tiles, m, n, k, a, aOff, lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
+        } else {
+            par.forRange(tiles, (from, to) -> columnTiles(from, to, m, n, k, a, aOff, lda, pb, pbOff, c, cOff, ldc,
+                    accumulate, epilogue));
+        }
+    }
+
+    /** Column tiles {@code [from, to)} (of {@code 2*nr} columns), every row block of each. */
+    private void columnTiles(int from, int to, int m, int n, int k, MemorySegment a, long aOff, int lda,
+                             MemorySegment pb, long pbOff, MemorySegment c, long cOff, int ldc, boolean accumulate,
+                             F32GemmEpilogue epilogue) {
+        long panelBytes = 4L * nr * k;
+        for (int j0 = from * 2 * nr; j0 < Math.min(n, to * 2 * nr); j0 += 2 * nr) {
+            int cols = Math.min(2 * nr, n - j0);
+            long bAt = pbOff + panelBytes * (j0 / nr);
+            for (int i0 = 0; i0 < m; i0 += ROWS) {
+                int rows = Math.min(ROWS, m - i0);
+                long cAt = cOff + 4L * ((long) i0 * ldc + j0);
+                tile(k, rows, cols, a, aOff + 4L * i0 * lda, lda, pb, bAt, panelBytes, c, cAt, ldc, accumulate);
+                if (epilogue != null) {
+                    for (int r = 0; r < rows; r++) epilogue.apply(c, cAt + 4L * r * ldc, cols);
+                }
+            }
+        }
+    }
+
+    /**
+     * A tile of up to 4 rows and up to two panels ({@code cols <= 2*nr}). Rows past {@code rows}
+     * reread the first row (computed, never stored); a second panel past n is read as the first's
+     * zero padding would be (the packed B ends there, so it is not read: its columns are masked).
+     */
+    private void tile(int k, int rows, int cols, MemorySegment a, long aAt, int lda, MemorySegment b, long bAt,
+                      long panelBytes, MemorySegment c, long cAt, int ldc, boolean accumulate) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        int lanes = s.length();
+        long half = 4L * lanes;
+        long rowBytes = 4L * lda;
+        long a0 = aAt, a1 = rows > 1 ? aAt + rowBytes : aAt, a2 = rows > 2 ? aAt + 2 * rowBytes : aAt,
+                a3 = rows > 3 ? aAt + 3 * rowBytes : aAt;
+        long b2At = cols > nr ? bAt + panelBytes : bAt; // no second panel: the first read twice, its sums dropped
+        FloatVector c00 = FloatVector.zero(s), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        long bStep = 4L * nr;
+        for (int p = 0; p < k; p++) {
+            long bp = bAt + p * bStep, bq = b2At + p * bStep;
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bp, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bp + half, LE);
+            FloatVector b2 = FloatVector.fromMemorySegment(s, b, bq, LE);
+            FloatVector b3 = FloatVector.fromMemorySegment(s, b, bq + half, LE);
+            long ap = 4L * p;
+            FloatVector x = FloatVector.broadcast(s, a.get(F, a0 + ap));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(s, a.get(F, a1 + ap));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(s, a.get(F, a2 + ap));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(s, a.get(F, a3 + ap));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+        }
+        // One store block, the row's accumulators picked by a switch, the column vector by a loop
+        // (a helper taking vectors that the JIT does not inline makes it box them).
+        for (int r = 0; r < rows; r++) {
+            long row = cAt + 4L * r * ldc;
+            for (int q = 0; q < 4 && q * lanes < cols; q++) {
+                FloatVector v = switch (r * 4 + q) {
+                    case 0 -> c00;
+                    case 1 -> c01;
+                    case 2 -> c02;
+                    case 3 -> c03;
+                    case 4 -> c10;
+                    case 5 -> c11;
+                    case 6 -> c12;
+                    case 7 -> c13;
+                    case 8 -> c20;
+                    case 9 -> c21;
+                    case 10 -> c22;
+                    case 11 -> c23;
+                    case 12 -> c30;
+                    case 13 -> c31;
+                    case 14 -> c32;
+                    default -> c33;
+                };
+                long at = row + q * half;
+                if ((q + 1) * lanes <= cols) {
+                    if (accumulate) v = v.add(FloatVector.fromMemorySegment(s, c, at, LE));
+                    v.intoMemorySegment(c, at, LE);
+                } else {
+                    VectorMask<Float> in = s.indexInRange(q * lanes, cols);
+                    if (accumulate) v = v.add(FloatVector.fromMemorySegment(s, c, at, LE, in));
+                    v.intoMemorySegment(c, at, LE, in);
+                }
+            }
+        }
+    }
+}
