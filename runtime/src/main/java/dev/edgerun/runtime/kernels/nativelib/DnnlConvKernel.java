@@ -13,7 +13,8 @@ import java.util.List;
  * With {@link Layout#BLOCKED} the activations are reordered into and out of oneDNN's preferred
  * (blocked) layout in scratch memory around the convolution; with {@link Layout#PLAIN} oneDNN reads
  * and writes NCHW directly. A fused activation oneDNN has as an eltwise operation runs inside the
- * primitive (a post-op) instead of in a pass over the output.
+ * primitive (a post-op) instead of in a pass over the output. 3x3 stride-1 convolutions run
+ * oneDNN's Winograd algorithm where {@link NativeKernelRules#oneDnnWinograd} says so.
  *
  * <p>Between two oneDNN convolutions the reorders are wasted: the kernel offers its blocked layouts
  * ({@link #internalInputLayout}, {@link #internalOutputLayout}), and the planner may switch X or Y
@@ -35,12 +36,14 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     private final boolean channelBlocks;   // asks for 16-channel blocks first, see NativeKernelRules
     private final boolean uniformBlocks;   // offers 16-channel blocks to the planner, whatever the layout rule says
     private final long outputFloats;
+    private final DnnlPackedWeights packedWeights; // shared with the kernels made from this one
     private volatile KernelProvider.ConvKernel fallback;
 
     private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, int algorithm, boolean offersInternal,
-                           DnnlEltwise postOp, DnnlLayout internalX, DnnlLayout internalY) {
+                           DnnlEltwise postOp, DnnlLayout internalX, DnnlLayout internalY, DnnlPackedWeights packedWeights) {
         super(dnnl, internalX, internalY);
         this.spec = spec;
+        this.packedWeights = packedWeights;
         this.layout = layout;
         this.algorithm = algorithm;
         this.offersInternal = offersInternal;
@@ -63,17 +66,19 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
      */
     static DnnlConvKernel create(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal) {
         DnnlEltwise postOp = DnnlEltwise.of(spec.epilogue());
+        DnnlPackedWeights weights = new DnnlPackedWeights(dnnl);
         if (winograd(spec)) {
             for (DnnlEltwise op : postOp == null ? new DnnlEltwise[] {null} : new DnnlEltwise[] {postOp, null}) {
                 DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, Dnnl.CONVOLUTION_WINOGRAD,
-                        offersInternal, op, null, null);
+                        offersInternal, op, null, null, weights);
                 if (k.initialize()) return k;
             }
         }
-        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, postOp, null, null);
+        DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, postOp,
+                null, null, weights);
         if (k.initialize()) return k;
         if (postOp == null) return null;
-        k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, null, null, null);
+        k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, null, null, null, weights);
         return k.initialize() ? k : null;
     }
 
@@ -121,7 +126,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
             MemorySegment wChosen = dnnl.queryMd(arena, pd, Dnnl.QUERY_WEIGHTS_MD);
             long scratchpad = dnnl.mdSize(dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD));
             String impl = dnnl.implementation(pd);
-            long packedW = reorderConstant(arena, wUser, wChosen, spec.constantWeight().data(), memories);
+            long packedW = packedWeights.memory(this, wUser, wChosen, spec.constantWeight().data());
             MemorySegment zeroBias = arena.allocate(4 * spec.weightShape()[0], 64);
             long conv = dnnl.primitiveCreate(pd);
 
@@ -132,14 +137,13 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
             boolean reorders = DnnlConvGeometry.addSteps(this, conv, (xBuf, yBuf) -> {
                 List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
                         DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, xChosen, xBuf),
-                        DnnlProgram.Arg.fixed(Dnnl.ARG_WEIGHTS, packedW),
+                        DnnlProgram.Arg.shared(Dnnl.ARG_WEIGHTS, packedW),
                         DnnlProgram.Arg.buffer(Dnnl.ARG_BIAS, biasMd, BIAS),
                         DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
                 if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
                 return args;
             }, new DnnlConvGeometry.Activation(xPlain, xChosen, internalX != null, X, X_BLOCKED),
                     new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
-            memories.remove(Long.valueOf(packedW)); // owned by the weights argument of the program now
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, memories);
             return new Built(program, scratch, zeroBias.address(),
                     impl + describeLayouts(reorders) + (blocks ? " (nChw16c)" : ""));
@@ -193,7 +197,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     public KernelProvider.ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
         return withOffered(input, output,
-                (x, y) -> new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, algorithm, offersInternal, postOp, x, y));
+                (x, y) -> new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, algorithm, offersInternal, postOp, x, y,
+                        packedWeights));
     }
 
     /**

@@ -21,14 +21,25 @@ import java.util.concurrent.atomic.AtomicReference;
 final class DnnlProgram {
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** One argument: {@code buffer >= 0} is a per-run buffer number, else {@code fixedMemory} is used. */
+    /**
+     * One argument: {@code buffer >= 0} is a per-run buffer number, else {@code fixedMemory} is used,
+     * owned by the program ({@link #FIXED}) or by someone else ({@link #SHARED}).
+     */
     record Arg(int id, MemorySegment md, int buffer, long fixedMemory) {
+        static final int FIXED = -1, SHARED = -2;
+
         static Arg buffer(int id, MemorySegment md, int buffer) {
             return new Arg(id, md, buffer, 0);
         }
 
+        /** A memory object the program takes ownership of. */
         static Arg fixed(int id, long memory) {
-            return new Arg(id, null, -1, memory);
+            return new Arg(id, null, FIXED, memory);
+        }
+
+        /** A memory object owned elsewhere (such as {@link DnnlPackedWeights}), never destroyed by the program. */
+        static Arg shared(int id, long memory) {
+            return new Arg(id, null, SHARED, memory);
         }
     }
 
@@ -41,7 +52,7 @@ final class DnnlProgram {
     private final AtomicReference<Slot> cached = new AtomicReference<>();
     private final Natives natives;
 
-    /** Takes ownership of the primitives, the fixed memory objects and {@code arena} (which holds the descriptors). */
+    /** Takes ownership of the primitives, the fixed (not the shared) memory objects and {@code arena} (which holds the descriptors). */
     DnnlProgram(Dnnl dnnl, List<Step> steps, int buffers, int threads, Arena arena, List<Long> extraMemories) {
         this.dnnl = dnnl;
         this.steps = List.copyOf(steps);
@@ -50,7 +61,7 @@ final class DnnlProgram {
         this.natives = new Natives(dnnl, arena);
         for (Step s : steps) {
             natives.primitives.add(s.primitive());
-            for (Arg a : s.args()) if (a.buffer() < 0) natives.memories.add(a.fixedMemory());
+            for (Arg a : s.args()) if (a.buffer() == Arg.FIXED) natives.memories.add(a.fixedMemory());
         }
         natives.memories.addAll(extraMemories);
         CLEANER.register(this, natives);

@@ -27,7 +27,13 @@ import dev.edgerun.runtime.kernels.KernelProvider;
  *       These rules choose the layout at a convolution's NCHW ends only: between two oneDNN
  *       convolutions (and through same-shape element-wise steps such as a residual Add) the
  *       planner keeps values blocked with no reorder at all, whatever the rule says; that took
- *       every reorder out of MobileNetV2 but at its input and before its pooling.</li>
+ *       every reorder out of MobileNetV2 but at its input and before its pooling. Every
+ *       convolution with 16 or more channels on a side asks for nChw16c rather than oneDNN's
+ *       nhwc choice ({@link #oneDnnUniformChannelBlocks}), so that Winograd and direct layers
+ *       agree on the layout kept between them.</li>
+ *   <li>Winograd: 3x3 stride-1 convolutions run oneDNN's Winograd convolution
+ *       ({@link #oneDnnWinograd}), 1.2-3.1x faster than its direct one on this AMD Zen 4 machine,
+ *       whose direct kernels (like ONNX Runtime's) already run at the FMA peak.</li>
  *   <li>Fused activations (Relu, Clip, LeakyRelu, Sigmoid, HardSwish) run as oneDNN eltwise
  *       post-ops inside the convolution rather than in a Java pass over its output.</li>
  * </ul>

@@ -191,6 +191,23 @@ class OneDnnKernelsTest {
         }
     }
 
+    /** Packed weights are reordered once per layout and shared: the same layout gives the same memory object. */
+    @Test
+    void packedWeightsAreReorderedOncePerLayout() {
+        Dnnl dnnl = Dnnl.get();
+        long[] dims = l(32, 32, 3, 3);
+        try (Tensor w = weights("dense 3x3 large (2 threads used)"); Arena arena = Arena.ofConfined()) {
+            var kernel = (DnnlKernel) blockedKernel("dense 3x3 large (2 threads used)", w);
+            var packed = new DnnlPackedWeights(dnnl);
+            MemorySegment plain = dnnl.mdByTag(arena, dims, Dnnl.F32, Dnnl.plainTag(4));
+            long blocked = packed.memory(kernel, plain, dnnl.mdByTag(arena, dims, Dnnl.F32, Dnnl.TAG_NCHW16C), w.data());
+            long again = packed.memory(kernel, plain, dnnl.mdByTag(arena, dims, Dnnl.F32, Dnnl.TAG_NCHW16C), w.data());
+            long asGiven = packed.memory(kernel, plain, plain, w.data());
+            assertEquals(blocked, again);
+            assertTrue(asGiven != blocked && asGiven != 0 && blocked != 0);
+        }
+    }
+
     /** The blocked-layout kernel for case {@code name} as text; {@code chained}: with X and Y kept in oneDNN's layout. */
     private String kernelText(String name, boolean chained) {
         try (Tensor w = weights(name)) {
