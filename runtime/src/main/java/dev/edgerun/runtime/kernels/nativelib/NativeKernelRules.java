@@ -199,6 +199,11 @@ final class NativeKernelRules {
      * @32x32 81 vs 58, 32→64 @16x16 77 vs 49. oneDNN's {@code auto} algorithm picked direct for
      * all of them. Winograd rounds differently from direct summation (a few ulps of the sums),
      * well inside the 1e-3 relative tolerance the models are checked with against PyTorch.
+     * Output planes under {@value #WINOGRAD_MIN_OUTPUT_PLANE} positions stay direct: the weight
+     * transform, done once when the kernel is made, grows with the channel counts (64→64 about
+     * 1 ms, 128→128 10-70 ms, 256→256 35-80 ms, 512→512 110-200 ms, loaded machine), and at 7x7
+     * the run gains least (1.2x): ResNet-18's three 512-channel layers would add about 0.5 s to
+     * compiling for 0.9 ms per run.
      */
     static boolean oneDnnWinograd(KernelProvider.ConvSpec spec) {
         if (!isX86() || spec.inputShape().length != 4 || spec.group() != 1) return false;
@@ -206,8 +211,12 @@ final class NativeKernelRules {
         boolean threeByThree = w[2] == 3 && w[3] == 3;
         boolean unitSteps = spec.strides()[0] == 1 && spec.strides()[1] == 1
                 && spec.dilations()[0] == 1 && spec.dilations()[1] == 1;
-        return threeByThree && unitSteps && w[0] % CHANNEL_BLOCK == 0 && w[1] % CHANNEL_BLOCK == 0;
+        boolean largePlane = spec.outputShape()[2] * spec.outputShape()[3] >= WINOGRAD_MIN_OUTPUT_PLANE;
+        return threeByThree && unitSteps && largePlane && w[0] % CHANNEL_BLOCK == 0 && w[1] % CHANNEL_BLOCK == 0;
     }
+
+    /** Output positions (14x14) from which a convolution may run as Winograd, see {@link #oneDnnWinograd}. */
+    static final long WINOGRAD_MIN_OUTPUT_PLANE = 196;
 
     /**
      * Whether a float 2-D convolution with at least {@value #CHANNEL_BLOCK} channels on one side
