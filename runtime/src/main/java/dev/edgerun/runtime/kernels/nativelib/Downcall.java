@@ -22,35 +22,44 @@ import java.util.Arrays;
  * result with {@code (int)}. That is exact on the 64-bit ABIs this runs on (x86-64 System V,
  * AArch64): an {@code int} travels in the low half of a 64-bit register or stack slot, and the
  * callee ignores the upper half; an {@code int} result is the low half of the result register.
- * Its point is that many functions share one signature and so one linked handle shape: oneDNN's
- * 30 functions have 22 distinct C signatures but 10 word ones, and binding them took 114-209 ms of
- * CPU against 196-266 ms (4 runs each, load ~8).
+ * Its point is that functions share linked handle shapes, and linking each distinct shape is what
+ * costs: a word downcall of integers and pointers only is linked with {@value #MAX_WORDS} words
+ * whatever its arity, and {@code call} passes zeros after its own arguments. A C function ignores
+ * arguments beyond its prototype's, which on these ABIs the caller places and removes (registers,
+ * then caller-owned stack slots), so one linked shape serves them all (two with the
+ * {@code critical} option). oneDNN's 30 functions have 22 distinct C signatures; as words of their
+ * own arity they made 10 shapes, and binding them took 114-209 ms of CPU against 196-266 ms (4 runs
+ * each, load ~8).
  */
 final class Downcall {
     private static final Linker LINKER = Linker.nativeLinker();
+    /** Words every word downcall of integers and pointers only is linked with (dnnl_dilated_convolution_forward_desc_init has 11). */
+    static final int MAX_WORDS = 11;
 
     private final String library;
     private final String symbol;
     private final MemorySegment address; // null when the library lacks the symbol
     private final FunctionDescriptor descriptor;
     private final boolean words;
+    private final int arity;       // the C function's own argument count
     private final Linker.Option[] options;
     private volatile MethodHandle handle;
 
     private Downcall(String library, String symbol, MemorySegment address, FunctionDescriptor descriptor, boolean words,
-                     Linker.Option... options) {
+                     int arity, Linker.Option... options) {
         this.library = library;
         this.symbol = symbol;
         this.address = address;
         this.descriptor = descriptor;
         this.words = words;
+        this.arity = arity;
         this.options = options.clone();
     }
 
     /** A downcall with the C signature {@code descriptor}. */
     static Downcall exact(String library, String symbol, MemorySegment address, FunctionDescriptor descriptor,
                           Linker.Option... options) {
-        return new Downcall(library, symbol, address, descriptor, false, options);
+        return new Downcall(library, symbol, address, descriptor, false, descriptor.argumentLayouts().size(), options);
     }
 
     /**
@@ -59,15 +68,19 @@ final class Downcall {
      */
     static Downcall words(String library, String symbol, MemorySegment address, String arguments,
                           Linker.Option... options) {
-        MemoryLayout[] layouts = new MemoryLayout[arguments.length()];
-        for (int i = 0; i < layouts.length; i++) {
+        if (arguments.length() > MAX_WORDS) throw new IllegalArgumentException("at most " + MAX_WORDS + " arguments: " + arguments);
+        boolean padded = arguments.indexOf('f') < 0;
+        MemoryLayout[] layouts = new MemoryLayout[padded ? MAX_WORDS : arguments.length()];
+        if (padded) Arrays.fill(layouts, ValueLayout.JAVA_LONG);
+        for (int i = 0; i < arguments.length(); i++) {
             layouts[i] = switch (arguments.charAt(i)) {
                 case 'w' -> ValueLayout.JAVA_LONG;
                 case 'f' -> ValueLayout.JAVA_FLOAT;
                 default -> throw new IllegalArgumentException("argument kinds are w or f: " + arguments);
             };
         }
-        return new Downcall(library, symbol, address, FunctionDescriptor.of(ValueLayout.JAVA_LONG, layouts), true, options);
+        return new Downcall(library, symbol, address, FunctionDescriptor.of(ValueLayout.JAVA_LONG, layouts), true,
+                arguments.length(), options);
     }
 
     /** Whether the library exports the symbol. */
@@ -102,37 +115,43 @@ final class Downcall {
         return handle != null;
     }
 
-    // ---- word downcalls by arity (a call whose argument kinds differ from the declared ones throws WrongMethodTypeException) ----
+    // ---- word downcalls: a call with another count of arguments than the function's throws ----
 
     long call() throws Throwable {
-        return (long) linked().invokeExact();
+        return words(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     long call(long a) throws Throwable {
-        return (long) linked().invokeExact(a);
+        return words(1, a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     long call(long a, long b) throws Throwable {
-        return (long) linked().invokeExact(a, b);
+        return words(2, a, b, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     long call(long a, long b, long c) throws Throwable {
-        return (long) linked().invokeExact(a, b, c);
+        return words(3, a, b, c, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     long call(long a, long b, long c, long d) throws Throwable {
-        return (long) linked().invokeExact(a, b, c, d);
+        return words(4, a, b, c, d, 0, 0, 0, 0, 0, 0, 0);
     }
 
     long call(long a, long b, long c, long d, long e) throws Throwable {
-        return (long) linked().invokeExact(a, b, c, d, e);
+        return words(5, a, b, c, d, e, 0, 0, 0, 0, 0, 0);
     }
 
     long call(long a, long b, long c, long d, long e, long f) throws Throwable {
-        return (long) linked().invokeExact(a, b, c, d, e, f);
+        return words(6, a, b, c, d, e, f, 0, 0, 0, 0, 0);
     }
 
     long call(long a, long b, long c, long d, long e, long f, long g, long h, long i, long j, long k) throws Throwable {
+        return words(11, a, b, c, d, e, f, g, h, i, j, k);
+    }
+
+    private long words(int count, long a, long b, long c, long d, long e, long f, long g, long h, long i, long j, long k)
+            throws Throwable {
+        if (count != arity) throw new IllegalArgumentException(this + " takes " + arity + " arguments, not " + count);
         return (long) linked().invokeExact(a, b, c, d, e, f, g, h, i, j, k);
     }
 

@@ -60,6 +60,8 @@ class DowncallTest {
         assertEquals(Integer.MAX_VALUE, (int) abs.call(-Integer.MAX_VALUE));
         IllegalStateException e = assertThrows(IllegalStateException.class, strlen::handle);
         assertTrue(e.getMessage().contains("call("), e.getMessage());
+        IllegalArgumentException arity = assertThrows(IllegalArgumentException.class, () -> abs.call(1, 2));
+        assertTrue(arity.getMessage().contains("abs") && arity.getMessage().contains("takes 1"), arity.getMessage());
     }
 
     @Test
