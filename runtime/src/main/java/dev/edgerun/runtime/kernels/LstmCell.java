@@ -34,39 +34,28 @@ public abstract sealed class LstmCell permits LstmCell.W512, LstmCell.W256, Lstm
     abstract VectorSpecies<Float> s();
 
     /**
-     * Gates at byte {@code gOff} of {@code g} plus their bias at {@code biasOff} of {@code bias}
-     * (the input and recurrent biases summed, 4 x hidden floats in gate order); the cell state at
-     * {@code cOff} of {@code state} is read and replaced, the new hidden state written at {@code hOff}.
-     * Adding the bias here spares the input projection a copy of it into every time step's row.
+     * Gates at byte {@code gOff} of {@code g}; the cell state at {@code cOff} of {@code state} is
+     * read and replaced, the new hidden state written at {@code hOff}.
      */
-    public final void update(MemorySegment g, long gOff, MemorySegment bias, long biasOff, MemorySegment state, long cOff,
-                             long hOff, int hidden) {
+    public final void update(MemorySegment g, long gOff, MemorySegment state, long cOff, long hOff, int hidden) {
         VectorSpecies<Float> s = s();
         int lanes = s.length();
         long block = 4L * hidden;
         int j = 0;
         for (; j + lanes <= hidden; j += lanes) {
             long at = gOff + 4L * j;
-            long bAt = biasOff + 4L * j;
-            FloatVector i = sigmoid(FloatVector.fromMemorySegment(s, g, at, LE)
-                    .add(FloatVector.fromMemorySegment(s, bias, bAt, LE)));
-            FloatVector o = sigmoid(FloatVector.fromMemorySegment(s, g, at + block, LE)
-                    .add(FloatVector.fromMemorySegment(s, bias, bAt + block, LE)));
-            FloatVector f = sigmoid(FloatVector.fromMemorySegment(s, g, at + 2 * block, LE)
-                    .add(FloatVector.fromMemorySegment(s, bias, bAt + 2 * block, LE)));
-            FloatVector cand = tanh(FloatVector.fromMemorySegment(s, g, at + 3 * block, LE)
-                    .add(FloatVector.fromMemorySegment(s, bias, bAt + 3 * block, LE)));
+            FloatVector i = sigmoid(FloatVector.fromMemorySegment(s, g, at, LE));
+            FloatVector o = sigmoid(FloatVector.fromMemorySegment(s, g, at + block, LE));
+            FloatVector f = sigmoid(FloatVector.fromMemorySegment(s, g, at + 2 * block, LE));
+            FloatVector cand = tanh(FloatVector.fromMemorySegment(s, g, at + 3 * block, LE));
             FloatVector c = f.fma(FloatVector.fromMemorySegment(s, state, cOff + 4L * j, LE), i.mul(cand));
             c.intoMemorySegment(state, cOff + 4L * j, LE);
             o.mul(tanh(c)).intoMemorySegment(state, hOff + 4L * j, LE);
         }
         for (; j < hidden; j++) {
             long at = gOff + 4L * j;
-            long bAt = biasOff + 4L * j;
-            float i = sigmoid(g.get(F, at) + bias.get(F, bAt));
-            float o = sigmoid(g.get(F, at + block) + bias.get(F, bAt + block));
-            float f = sigmoid(g.get(F, at + 2 * block) + bias.get(F, bAt + 2 * block));
-            float cand = (float) Math.tanh(g.get(F, at + 3 * block) + bias.get(F, bAt + 3 * block));
+            float i = sigmoid(g.get(F, at)), o = sigmoid(g.get(F, at + block)), f = sigmoid(g.get(F, at + 2 * block));
+            float cand = (float) Math.tanh(g.get(F, at + 3 * block));
             float c = f * state.get(F, cOff + 4L * j) + i * cand;
             state.set(F, cOff + 4L * j, c);
             state.set(F, hOff + 4L * j, o * (float) Math.tanh(c));

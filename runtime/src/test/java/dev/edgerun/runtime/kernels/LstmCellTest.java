@@ -25,15 +25,13 @@ class LstmCellTest {
         Random rnd = new Random(bits);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment g = arena.allocate(4L * 4 * hidden), state = arena.allocate(8L * hidden);
-            MemorySegment bias = arena.allocate(4L * 4 * hidden + 12);
             for (int k = 0; k < 4 * hidden; k++) g.setAtIndex(F, k, rnd.nextFloat() * 8 - 4);
-            for (int k = 0; k < 4 * hidden; k++) bias.set(F, 12 + 4L * k, rnd.nextFloat() - 0.5f);
             double[] c0 = new double[hidden];
             for (int j = 0; j < hidden; j++) state.setAtIndex(F, hidden + j, (float) (c0[j] = rnd.nextFloat() * 2 - 1));
-            LstmCell.of(species).update(g, 0, bias, 12, state, 4L * hidden, 0, hidden);
+            LstmCell.of(species).update(g, 0, state, 4L * hidden, 0, hidden);
             for (int j = 0; j < hidden; j++) {
-                double i = sigmoid(gate(g, bias, j)), o = sigmoid(gate(g, bias, hidden + j));
-                double f = sigmoid(gate(g, bias, 2 * hidden + j)), cand = Math.tanh(gate(g, bias, 3 * hidden + j));
+                double i = sigmoid(g.getAtIndex(F, j)), o = sigmoid(g.getAtIndex(F, hidden + j));
+                double f = sigmoid(g.getAtIndex(F, 2 * hidden + j)), cand = Math.tanh(g.getAtIndex(F, 3 * hidden + j));
                 double c = f * c0[j] + i * cand;
                 assertEquals(c, state.getAtIndex(F, hidden + j), 1e-5, "c[" + j + "]");
                 assertEquals(o * Math.tanh(c), state.getAtIndex(F, j), 1e-5, "h[" + j + "]");
@@ -55,7 +53,7 @@ class LstmCellTest {
             for (int j = 0; j < hidden; j++) state.setAtIndex(F, hidden + j, extremes[(j + 4) % extremes.length]);
             double[] c0 = new double[hidden];
             for (int j = 0; j < hidden; j++) c0[j] = state.getAtIndex(F, hidden + j);
-            LstmCell.of(species).update(g, 0, arena.allocate(4L * 4 * hidden), 0, state, 4L * hidden, 0, hidden);
+            LstmCell.of(species).update(g, 0, state, 4L * hidden, 0, hidden);
             for (int j = 0; j < hidden; j++) {
                 double i = sigmoid(g.getAtIndex(F, j)), o = sigmoid(g.getAtIndex(F, hidden + j));
                 double f = sigmoid(g.getAtIndex(F, 2 * hidden + j)), cand = Math.tanh(g.getAtIndex(F, 3 * hidden + j));
@@ -65,11 +63,6 @@ class LstmCellTest {
                 assertEquals(o * Math.tanh(c), h, 1e-5, "h[" + j + "]");
             }
         }
-    }
-
-    /** Gate {@code k} as the cell sees it: the pre-activation plus its bias (stored 12 bytes in). */
-    private static float gate(MemorySegment g, MemorySegment bias, int k) {
-        return g.getAtIndex(F, k) + bias.get(F, 12 + 4L * k);
     }
 
     private static double sigmoid(double x) {

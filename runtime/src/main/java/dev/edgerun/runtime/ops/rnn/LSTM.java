@@ -48,48 +48,26 @@ public final class LSTM implements Operator {
         F32Gemm gemm = F32Gemm.preferred();
         Tensor w = ctx.constantInput(1);
         Tensor r = ctx.constantInput(2);
-        LstmCell cell = fusedCell(spec, ctx.hasInput(7), inputForget, gemm);
-        // the fused cell adds the bias itself; otherwise it is copied into the projection's rows first
-        boolean biasInProjection = spec.hasBias && cell == null;
-        KernelProvider.GemmKernel[] projections = w == null ? null : projectionKernels(ctx, spec, w, biasInProjection);
+        KernelProvider.GemmKernel[] projections = w == null ? null : projectionKernels(ctx, spec, w);
         MemorySegment packedR = r == null || gemm.species() == null ? null
                 : packTransposed(gemm, spec, spec.hidden, r.data(), F32Gemm.allocatePacked(packedBytes(gemm, spec, spec.hidden)), 0);
-        return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, cell,
-                projections, packedR, ctx.threads());
-    }
-
-    /** The fused cell when the activations are the defaults and vectors are on; null otherwise. */
-    private static LstmCell fusedCell(RecurrentSpec s, boolean hasPeepholes, boolean inputForget, F32Gemm gemm) {
-        if (!vectorGates(s, hasPeepholes, inputForget) || gemm.species() == null) return null;
-        for (int d = 0; d < s.numDirections; d++) {
-            if (s.activation(d, 0).unaryOp() != F32UnaryOp.SIGMOID || s.activation(d, 1).unaryOp() != F32UnaryOp.TANH
-                    || s.activation(d, 2).unaryOp() != F32UnaryOp.TANH) {
-                return null;
-            }
-        }
-        return LstmCell.of(gemm.species());
-    }
-
-    /** Whether the gate activations can be applied to whole vectors (no clip, peepholes or coupled gates). */
-    private static boolean vectorGates(RecurrentSpec s, boolean hasPeepholes, boolean inputForget) {
-        return !hasPeepholes && !inputForget && s.clip == Float.POSITIVE_INFINITY
-                && java.util.Arrays.stream(s.activations).allMatch(a -> a.unaryOp() != null);
+        return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, projections,
+                packedR, ctx.threads());
     }
 
     /**
-     * Per direction, the input product {@code X·Wᵀ} (added to the bias in the output when {@code accumulate}) as the GEMM
+     * Per direction, the input product {@code X·Wᵀ} (+ the bias already in the output) as the GEMM
      * kernel the kernel providers choose for it, W constant: with automatic selection that is
      * oneDNN's matmul (kws_lstm's 49x256x40: 9.5 against 12.6 µs in Java), otherwise the Java GEMM.
      */
-    private static KernelProvider.GemmKernel[] projectionKernels(NodeContext ctx, RecurrentSpec s, Tensor w,
-                                                                 boolean accumulate) {
+    private static KernelProvider.GemmKernel[] projectionKernels(NodeContext ctx, RecurrentSpec s, Tensor w) {
         int n = 4 * s.hidden;
         long perDirection = 4L * n * s.inputSize;
         KernelProvider.GemmKernel[] kernels = new KernelProvider.GemmKernel[s.numDirections];
         for (int d = 0; d < s.numDirections; d++) {
             Tensor wd = Tensor.wrap(DType.FLOAT, Shape.of(n, s.inputSize), w.data().asSlice(d * perDirection, perDirection));
             var gemmSpec = new KernelProvider.GemmSpec(DType.FLOAT, s.seqLength * s.batch, n, s.inputSize, false, true, 1f,
-                    accumulate, null, wd, null);
+                    s.hasBias, null, wd, null);
             kernels[d] = KernelSelection.defaults().gemm(gemmSpec)
                     .orElseThrow(() -> ctx.unsupported("no kernel provider supports " + gemmSpec));
         }
@@ -127,7 +105,6 @@ public final class LSTM implements Operator {
         private final int threads;
         private final int rows;              // rows of X: seqLength * batch
         private final long tanhAt;           // scratch byte offsets
-        private final long biasAt;           // Wb + Rb of the direction being run, for the fused cell
         private final long packedXAt;
         private final long projectionAt;
         private final long packedWAt;
@@ -135,8 +112,7 @@ public final class LSTM implements Operator {
         private final long scratchBytes;
 
         LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types,
-                   F32Gemm gemm, LstmCell cell, KernelProvider.GemmKernel[] projections, MemorySegment packedR,
-                   int threads) {
+                   F32Gemm gemm, KernelProvider.GemmKernel[] projections, MemorySegment packedR, int threads) {
             this.s = s;
             this.hasInitialC = hasInitialC;
             this.hasPeepholes = hasPeepholes;
@@ -146,13 +122,13 @@ public final class LSTM implements Operator {
             this.gemv = gemm.species() == null ? null : new F32Gemv(gemm);
             this.projections = projections;
             this.packedR = packedR;
-            this.vectorGates = vectorGates(s, hasPeepholes, inputForget);
-            this.cell = cell;
+            this.vectorGates = !hasPeepholes && !inputForget && s.clip == Float.POSITIVE_INFINITY
+                    && java.util.Arrays.stream(s.activations).allMatch(a -> a.unaryOp() != null);
+            this.cell = vectorGates && gemm.species() != null && defaultActivations(s) ? LstmCell.of(gemm.species()) : null;
             this.rows = s.seqLength * s.batch;
             this.threads = threads;
             this.tanhAt = 4L * 2 * s.hidden;
-            this.biasAt = tanhAt + 4L * s.hidden;
-            long stateEnd = biasAt + 4L * 4 * s.hidden;
+            long stateEnd = tanhAt + 4L * s.hidden;
             this.packedXAt = stateEnd;
             // a projection kernel's scratch starts at 0, over the state and packed X: it is done
             // before the state of its direction is set, and the previous direction's is written out
@@ -168,6 +144,16 @@ public final class LSTM implements Operator {
             long max = 0;
             for (KernelProvider.GemmKernel k : kernels) max = Math.max(max, k.scratchBytes());
             return max;
+        }
+
+        private static boolean defaultActivations(RecurrentSpec s) {
+            for (int d = 0; d < s.numDirections; d++) {
+                if (s.activation(d, 0).unaryOp() != F32UnaryOp.SIGMOID || s.activation(d, 1).unaryOp() != F32UnaryOp.TANH
+                        || s.activation(d, 2).unaryOp() != F32UnaryOp.TANH) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override public List<ValueType> outputTypes() { return types; }
@@ -205,16 +191,17 @@ public final class LSTM implements Operator {
             }
         }
 
-        /**
-         * Every row of the projection becomes X·Wᵀ of direction {@code d}, rows in X's order, plus
-         * Wb + Rb when the fused cell does not add them (it reads their sum at {@link #biasAt}).
-         */
+        /** Every row of the projection becomes Wb + Rb + X·Wᵀ of direction {@code d}, rows in X's order. */
         private void projectInput(RunContext ctx, int d, MemorySegment scratch, long wAt) {
             int n = 4 * s.hidden;
             long rowBytes = 4L * n;
-            boolean biasInRows = s.hasBias && cell == null;
-            if (biasInRows) {
-                sumBias(ctx, d, scratch, projectionAt);
+            boolean accumulate = s.hasBias;
+            if (s.hasBias) {
+                MemorySegment bias = ctx.input(3).data();
+                long wb = 4L * d * 2 * n, rb = wb + rowBytes;
+                for (int j = 0; j < n; j++) {
+                    scratch.set(F, projectionAt + 4L * j, bias.get(F, wb + 4L * j) + bias.get(F, rb + 4L * j));
+                }
                 for (int row = 1; row < rows; row++) {
                     MemorySegment.copy(scratch, projectionAt, scratch, projectionAt + row * rowBytes, rowBytes);
                 }
@@ -224,19 +211,8 @@ public final class LSTM implements Operator {
                         Parallel.of(ctx, threads));
             } else {
                 gemm.multiply(rows, n, s.inputSize, scratch, packedXAt, scratch, wAt, scratch, projectionAt, n,
-                        1f, biasInRows, null, Parallel.SERIAL);
+                        1f, accumulate, null, Parallel.SERIAL);
             }
-            // after the product: a projection kernel's scratch lies over biasAt
-            if (cell != null && s.hasBias) sumBias(ctx, d, scratch, biasAt);
-            else if (cell != null) for (int j = 0; j < n; j++) scratch.set(F, biasAt + 4L * j, 0f);
-        }
-
-        /** Wb + Rb of direction {@code d} (B is {@code [D, 8H]}) into {@code 4H} floats at {@code at}. */
-        private void sumBias(RunContext ctx, int d, MemorySegment scratch, long at) {
-            int n = 4 * s.hidden;
-            MemorySegment bias = ctx.input(3).data();
-            long wb = 4L * d * 2 * n, rb = wb + 4L * n;
-            for (int j = 0; j < n; j++) scratch.set(F, at + 4L * j, bias.get(F, wb + 4L * j) + bias.get(F, rb + 4L * j));
         }
 
         private void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh, Tensor yc, MemorySegment packedR,
@@ -266,7 +242,7 @@ public final class LSTM implements Operator {
                         scratch.set(F, at, scratch.get(F, at) + dot.dot(scratch, hOff, r, rd + 4L * row * hs, hs));
                     }
                 }
-                if (cell != null) cell.update(scratch, gOff, scratch, biasAt, scratch, 4L * hs, 0, hs);
+                if (cell != null) cell.update(scratch, gOff, scratch, 4L * hs, 0, hs);
                 else if (vectorGates) vectorCell(scratch, gOff, d);
                 else scalarCell(scratch, gOff, d, p);
                 if (y != null) MemorySegment.copy(scratch, hOff, y.data(), 4L * s.yOffset(t, d, b), 4L * hs);
