@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -230,9 +231,15 @@ public final class F32Pool {
                 m0 = m0.max(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE));
                 m1 = m1.max(FloatVector.fromMemorySegment(sp, x, base + 4L * (i + lanes), LE));
             }
-            float acc = m0.max(m1).reduceLanes(VectorOperators.MAX);
-            for (; i < size; i++) acc = Math.max(acc, x.get(F, base + 4L * i));
-            return acc;
+            if (i + lanes <= size) {
+                m0 = m0.max(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE));
+                i += lanes;
+            }
+            if (i < size) { // the tail as one masked vector: a scalar tail of up to 2*lanes-1 serial steps cost more than the loop
+                VectorMask<Float> in = sp.indexInRange(i, size);
+                m1 = m1.max(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE, in).blend(Float.NEGATIVE_INFINITY, in.not()));
+            }
+            return m0.max(m1).reduceLanes(VectorOperators.MAX);
         }
 
         final float sum(MemorySegment x, long base, int size) {
@@ -244,9 +251,14 @@ public final class F32Pool {
                 s0 = s0.add(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE));
                 s1 = s1.add(FloatVector.fromMemorySegment(sp, x, base + 4L * (i + lanes), LE));
             }
-            float acc = s0.add(s1).reduceLanes(VectorOperators.ADD);
-            for (; i < size; i++) acc += x.get(F, base + 4L * i);
-            return acc;
+            if (i + lanes <= size) {
+                s0 = s0.add(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE));
+                i += lanes;
+            }
+            if (i < size) { // the tail as one masked vector (its other lanes load as zero)
+                s1 = s1.add(FloatVector.fromMemorySegment(sp, x, base + 4L * i, LE, sp.indexInRange(i, size)));
+            }
+            return s0.add(s1).reduceLanes(VectorOperators.ADD);
         }
     }
 
