@@ -5,20 +5,17 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * One shared library opened at run time with {@link SymbolLookup#libraryLookup} (never needed at
- * build time) and its functions bound as downcall handles, now ({@link #function}) or on first use
- * ({@link #downcall}). Missing symbols are collected rather than thrown one by one, so a facade can
- * report them all at once and fall back.
+ * build time) and its functions bound as downcall handles on first use ({@link #downcall},
+ * {@link #words}). Missing symbols are collected when a function is declared rather than thrown
+ * one by one, so a facade can report them all at once and fall back.
  */
 final class NativeLibrary {
-    private static final Linker LINKER = Linker.nativeLinker();
-
     private final String name;
     private final SymbolLookup lookup;
     private final List<String> missing = new ArrayList<>();
@@ -48,16 +45,6 @@ final class NativeLibrary {
         return name;
     }
 
-    /** A downcall handle for {@code symbol}, or null (recorded in {@link #missing()}) when absent. */
-    MethodHandle function(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
-        Optional<MemorySegment> address = lookup.find(symbol);
-        if (address.isEmpty()) {
-            missing.add(symbol);
-            return null;
-        }
-        return LINKER.downcallHandle(address.get(), descriptor, options);
-    }
-
     /**
      * The function {@code symbol}, its handle created on first use ({@link Downcall#handle()});
      * a symbol the library does not export is recorded in {@link #missing()} now.
@@ -85,7 +72,7 @@ final class NativeLibrary {
         return lookup.find(symbol).isPresent();
     }
 
-    /** Symbols asked for with {@link #function}, {@link #downcall} or {@link #words} that the library does not export. */
+    /** Symbols asked for with {@link #downcall} or {@link #words} that the library does not export. */
     List<String> missing() {
         return List.copyOf(missing);
     }

@@ -3,7 +3,7 @@ package dev.edgerun.runtime.kernels.nativelib;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -16,7 +16,7 @@ final class XnnpackOperators {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final LongSupplier create;
-    private final AtomicReference<Long> cached = new AtomicReference<>();
+    private final AtomicLong cached = new AtomicLong(); // 0: taken (an operator is never NULL); a long, so no boxing per run
     private final Created created;
 
     XnnpackOperators(Object owner, Xnnpack xnn, LongSupplier create) {
@@ -35,12 +35,12 @@ final class XnnpackOperators {
     }
 
     long acquire() {
-        Long op = cached.getAndSet(null);
-        return op != null ? op : newOperator();
+        long op = cached.getAndSet(0);
+        return op != 0 ? op : newOperator();
     }
 
     void release(long op) {
-        cached.compareAndSet(null, op);
+        cached.compareAndSet(0, op);
     }
 
     private static final class Created implements Runnable {

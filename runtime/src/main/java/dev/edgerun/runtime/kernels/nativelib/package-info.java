@@ -16,8 +16,9 @@
  * </ul>
  * Each library sits behind one facade ({@code Dnnl}, {@code Xnnpack}) that checks the version
  * (or API generation) and every symbol it binds; when a library is absent or unsuitable the
- * provider reports itself unavailable with the reason, {@code KernelSelection} logs it once and
- * the Java kernels run. Kernel planning failures are logged once per provider and kernel family
+ * provider reports itself unavailable with the reason, logged once, and the Java kernels run. A
+ * library is opened only when a node first wants one of its kernels (its functions' downcall
+ * handles only when first called), so a model the rules leave to the Java kernels never loads it. Kernel planning failures are logged once per provider and kernel family
  * and fall back the same way.
  *
  * <p>Selection: {@code -Dedgerun.kernels=onednn|xnnpack|java|scalar} restricts the choice to one
@@ -28,8 +29,9 @@
  * {@code -Dedgerun.pthreadpool.library} name the file to open instead of the Debian names.
  *
  * <p>Threads: Debian's oneDNN runs on OpenMP (libgomp). oneDNN fixes its work split when a
- * primitive is created, so each kernel builds one program per thread count (the OpenMP default
- * at compile time, others on first use) and sets {@code omp_set_num_threads} to the session's
+ * primitive is created, so each kernel builds one program per thread count (at compile time the
+ * session's count, which the planner declares through {@code KernelSelection.planningThreads},
+ * else the OpenMP default; others on first use) and sets {@code omp_set_num_threads} to the session's
  * count before each run; XNNPACK gets a process-wide pthreadpool per thread count. Per-run state
  * (streams, memory objects, XNNPACK operators) is cached per kernel, so steady-state runs make
  * no native or Java allocations, and concurrent runs each get their own.
