@@ -23,8 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   computed four vectors at a time along the row, or four rows at a time when a row is one vector
  *   (14x14 maps), for four independent fma chains. Stride 2 took 1.3 ms for 144 channels at 56x56
  *   through a scalar even/odd copy of the whole input; about 0.1 ms this way.</li>
- *   <li><b>flat</b> (stride 1, planes up to {@value #FLAT_MAX_PLANE} inputs: the 25x5 maps of a
- *   keyword spotter, MobileNet's 7x7 to 28x28): rows of the padded plane are as wide as the output plus the kernel's
+ *   <li><b>flat</b> (stride 1, planes up to {@value #FLAT_MAX_PLANE} inputs whose output rows are
+ *   narrower or wider than the input's; {@link JavaKernels} gives same-width ones, such as a
+ *   keyword spotter's 25x5 maps and MobileNet's 7x7 to 28x28, to {@link F32DepthwiseSameWidth}):
+ *   rows of the padded plane are as wide as the output plus the kernel's
  *   reach, so every tap is the same flat shift for every output and vectors run over the flat
  *   positions of several rows at once; the sums go to a buffer copied out row by row.</li>
  * </ul>
