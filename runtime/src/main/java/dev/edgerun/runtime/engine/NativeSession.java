@@ -75,7 +75,6 @@ public final class NativeSession implements Session {
     NativeSession(Model model, SessionOptions options, OperatorSource operators) {
         checkDevices(options);
         this.pool = new WorkerPool(options.threads() == 0 ? 1 : options.threads());
-        KernelSelection.planningThreads(pool.threads()); // oneDNN kernels are built for it now, not again on the first run
         List<Tensor> created = new ArrayList<>();
         this.optimizerTensors = created;
         try {
@@ -138,7 +137,7 @@ public final class NativeSession implements Session {
         if (!concrete && !ranked) return;
         ValueType[] signature = concrete ? declared : withUnitDims(declared);
         Planner planner = new Planner(main, concrete ? Planner.Mode.COMPILE : Planner.Mode.TRIAL);
-        Plan plan = planner.plan(signature, null);
+        Plan plan = plan(planner, signature);
         misses.addAll(planner.misses);
         if (plan != null) remember(plan);
     }
@@ -556,10 +555,15 @@ public final class NativeSession implements Session {
                     return p;
                 }
             }
-            Plan p = new Planner(main, Planner.Mode.RUN).plan(signature, null);
+            Plan p = plan(new Planner(main, Planner.Mode.RUN), signature);
             remember(p);
             return p;
         }
+    }
+
+    /** Plans with the session's thread count declared, so oneDNN kernels are built for it now, not again on the first run. */
+    private Plan plan(Planner planner, ValueType[] signature) {
+        return KernelSelection.planningWith(pool.threads(), () -> planner.plan(signature, null));
     }
 
     private void remember(Plan p) {

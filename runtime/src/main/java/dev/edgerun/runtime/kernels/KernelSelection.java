@@ -8,6 +8,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Chooses a kernel per node at compile time by asking the kernel providers in priority order:
@@ -29,7 +30,8 @@ public final class KernelSelection {
     private static final System.Logger LOG = System.getLogger(KernelSelection.class.getName());
     private static volatile KernelSelection defaults;
 
-    private static final ThreadLocal<Integer> PLANNED_THREADS = ThreadLocal.withInitial(() -> 0);
+    /** The thread count of the session whose kernels are being planned, bound around its planning only. */
+    private static final ScopedValue<Integer> PLANNED_THREADS = ScopedValue.newInstance();
 
     private final List<KernelProvider> providers;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
@@ -84,19 +86,18 @@ public final class KernelSelection {
     }
 
     /**
-     * Declares the thread count that kernels planned on the calling thread will run with, until
-     * declared again (0 forgets it); the native engine's session declares its count before planning.
-     * A hint for providers whose kernels fix their parallel split when built (oneDNN): they build
-     * for that count once, at compile time, instead of for the machine's cores and then again on the
-     * first run of a 1-thread session.
+     * Plans kernels with {@code planning}, telling providers whose kernels fix their parallel split
+     * when built (oneDNN) that they will run with {@code threads} threads: they build for that count
+     * once, at compile time, instead of for the machine's cores and then again on the first run of a
+     * 1-thread session. The count is visible to kernels built inside {@code planning} only.
      */
-    public static void planningThreads(int threads) {
-        PLANNED_THREADS.set(Math.max(0, threads));
+    public static <T> T planningWith(int threads, Supplier<T> planning) {
+        return ScopedValue.where(PLANNED_THREADS, Math.max(0, threads)).call(planning::get);
     }
 
-    /** The count last declared with {@link #planningThreads} on the calling thread, or 0 when none. */
+    /** The count of the enclosing {@link #planningWith}, or 0 outside one. */
     public static int plannedThreads() {
-        return PLANNED_THREADS.get();
+        return PLANNED_THREADS.orElse(0);
     }
 
     /**

@@ -30,7 +30,7 @@
  *
  * <p>Threads: Debian's oneDNN runs on OpenMP (libgomp). oneDNN fixes its work split when a
  * primitive is created, so each kernel builds one program per thread count (at compile time the
- * session's count, which the planner declares through {@code KernelSelection.planningThreads},
+ * session's count, which the planner declares through {@code KernelSelection.planningWith},
  * else the OpenMP default; others on first use) and sets {@code omp_set_num_threads} to the session's
  * count before each run; XNNPACK gets a process-wide pthreadpool per thread count. Per-run state
  * (streams, memory objects, XNNPACK operators) is cached per kernel, so steady-state runs make

@@ -6,13 +6,12 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.KernelSelection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A oneDNN kernel builds its compile-time program for the thread count the session declared
- * ({@link KernelSelection#planningThreads}), so a 1-thread session does not build every large
+ * ({@link KernelSelection#planningWith}), so a 1-thread session does not build every large
  * convolution a second time on its first run.
  */
 class OneDnnPlanningThreadsTest {
@@ -26,21 +25,14 @@ class OneDnnPlanningThreadsTest {
         NativeLibraries.assumeAvailable(onednn);
     }
 
-    @AfterEach
-    void forgetDeclaredThreads() {
-        KernelSelection.planningThreads(0);
-    }
-
     @Test
     void theCompileTimeProgramUsesTheDeclaredThreads() {
         try (Tensor w = Tensor.allocate(DType.FLOAT, W)) {
             var spec = new KernelProvider.ConvSpec(DType.FLOAT, X, W, X, 1, new int[] {1, 1}, new int[] {1, 1},
                     new int[] {1, 1}, w, null);
-            KernelSelection.planningThreads(1);
-            assertEquals(1, programThreads(spec));
-            KernelSelection.planningThreads(2);
-            assertEquals(2, programThreads(spec));
-            KernelSelection.planningThreads(0); // undeclared: OpenMP's default team, as before
+            assertEquals(1, (int) KernelSelection.planningWith(1, () -> programThreads(spec)));
+            assertEquals(2, (int) KernelSelection.planningWith(2, () -> programThreads(spec)));
+            // undeclared: OpenMP's default team, as before
             assertEquals(Math.min(2, DnnlKernel.DEFAULT_THREADS), programThreads(spec));
         }
     }
