@@ -35,6 +35,16 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final F32DirectGemm direct;   // unblocked products with bias and clamp in registers; or null
     private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
 
+    /**
+     * Products up to this many multiply-adds (per group) go to {@link F32DirectGemm}, where its
+     * saving on packing and the separate bias/activation passes counts (DS-CNN's 64x64 pointwise
+     * layers over 125 positions: 0.5 M); larger ones stay with {@link F32Gemm}. Not for speed alone:
+     * in a process that also ran the int8 twin of MobileNetV2, C2 sometimes compiled the direct
+     * tile with its accumulators boxed, and the float model's pointwise layers (6-20 M) made it
+     * run 40-50 ms instead of 15 (6 of 11 runs); with those layers on the packed GEMM, 5 of 5 ran 15-16.5 ms.
+     */
+    static final long DIRECT_MAX_MACS = 1 << 20;
+
     /** Packed columns per block when blocking: stays in L2 while the GEMM runs over it. */
     static final long BLOCK_BYTES = 512 << 10;
     /** Blocking only while a group's weights fit in L2 next to the block: the GEMM streams them once per block. */
@@ -93,6 +103,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         padOff = colBytes + (packedW == null ? weightGroupBytes * group : 0);
         ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
         direct = gemm.species() != null && blockPanels == 0 && kc <= F32Gemm.KC
+                && (long) mg * kc * positions <= DIRECT_MAX_MACS
                 && (spec.epilogue() == null || clamp != null) ? new F32DirectGemm(gemm.species()) : null;
         clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
         clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;

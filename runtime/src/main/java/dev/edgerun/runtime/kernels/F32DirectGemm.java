@@ -102,17 +102,22 @@ public final class F32DirectGemm {
         int lanes = s.length();
         long half = 4L * lanes;
         long bStep = 4L * ldb;
-        FloatVector c00, c10, c20, c30, c40, c50;
-        if (bias == null) {
-            c00 = c10 = c20 = c30 = c40 = c50 = FloatVector.zero(s);
-        } else { // rows past m start at zero: computed, never stored
-            c00 = FloatVector.broadcast(s, bias.get(F, biasAt));
-            c10 = FloatVector.broadcast(s, rows > 1 ? bias.get(F, biasAt + 4) : 0f);
-            c20 = FloatVector.broadcast(s, rows > 2 ? bias.get(F, biasAt + 8) : 0f);
-            c30 = FloatVector.broadcast(s, rows > 3 ? bias.get(F, biasAt + 12) : 0f);
-            c40 = FloatVector.broadcast(s, rows > 4 ? bias.get(F, biasAt + 16) : 0f);
-            c50 = FloatVector.broadcast(s, rows > 5 ? bias.get(F, biasAt + 20) : 0f);
+        // The bias is chosen as scalars and broadcast unconditionally, so that no vector phi joins
+        // two starts (zero or bias vectors) before the loop: C2 sometimes compiled this tile with
+        // every accumulator boxed (an allocation per fma, seen in JFR), which this made rarer
+        // (1 of 4 runs against 5 of 5) but did not end; see F32ConvKernel.DIRECT_MAX_MACS.
+        float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f, r4 = 0f, r5 = 0f; // each row's bias
+        if (bias != null) { // rows past m start at zero: computed, never stored
+            r0 = bias.get(F, biasAt);
+            if (rows > 1) r1 = bias.get(F, biasAt + 4);
+            if (rows > 2) r2 = bias.get(F, biasAt + 8);
+            if (rows > 3) r3 = bias.get(F, biasAt + 12);
+            if (rows > 4) r4 = bias.get(F, biasAt + 16);
+            if (rows > 5) r5 = bias.get(F, biasAt + 20);
         }
+        FloatVector c00 = FloatVector.broadcast(s, r0), c10 = FloatVector.broadcast(s, r1);
+        FloatVector c20 = FloatVector.broadcast(s, r2), c30 = FloatVector.broadcast(s, r3);
+        FloatVector c40 = FloatVector.broadcast(s, r4), c50 = FloatVector.broadcast(s, r5);
         FloatVector c01 = c00, c11 = c10, c21 = c20, c31 = c30, c41 = c40, c51 = c50;
         long ap = aAt;
         long bp = bAt;
