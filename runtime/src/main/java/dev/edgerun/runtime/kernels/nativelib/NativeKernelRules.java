@@ -67,9 +67,12 @@ final class NativeKernelRules {
      * vs 1.42, 32x128x128 12.2 vs 9.6, 49x256x40 12.6 vs 9.5, 6x512x512 29.6 vs 29.1.
      */
     static boolean oneDnnGemm(KernelProvider.GemmSpec spec) {
-        boolean oneJavaTile = spec.m() <= F32Gemm.MR && spec.k() <= JAVA_GEMM_MAX_DEPTH
-                && spec.flops() <= JAVA_GEMM_MAX_FLOPS;
-        return !oneJavaTile;
+        return !oneJavaTile(spec);
+    }
+
+    /** Whether a GEMM is one row tile of the Java micro-kernel, which the Java kernels run faster than a downcall. */
+    private static boolean oneJavaTile(KernelProvider.GemmSpec spec) {
+        return spec.m() <= F32Gemm.MR && spec.k() <= JAVA_GEMM_MAX_DEPTH && spec.flops() <= JAVA_GEMM_MAX_FLOPS;
     }
 
     /** Depth (k) up to which a GEMM of one Java row tile stays with the Java kernels. */
@@ -97,9 +100,14 @@ final class NativeKernelRules {
         return true;
     }
 
-    /** XNNPACK GEMM in automatic selection (provisional: measured on x86 only, see the report). */
+    /**
+     * XNNPACK GEMM in automatic selection (provisional: measured on x86 only, see the report): every
+     * one, but on x86-64, where it stands in for oneDNN, not those oneDNN's rule leaves to the Java
+     * kernels ({@link #oneJavaTile}); ranked before the Java provider, it would take them otherwise,
+     * and loading XNNPACK for them cost start-up time.
+     */
     static boolean xnnpackGemm(KernelProvider.GemmSpec spec) {
-        return true;
+        return !(isX86() && oneJavaTile(spec));
     }
 
     /**

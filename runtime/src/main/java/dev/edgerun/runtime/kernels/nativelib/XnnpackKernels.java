@@ -41,7 +41,7 @@ public final class XnnpackKernels implements KernelProvider {
     @Override
     public Optional<GemmKernel> gemm(GemmSpec spec) {
         if (spec.dtype() != DType.FLOAT || !XnnpackGemmKernel.supports(spec)) return Optional.empty();
-        if (!forced() && (!NativeKernelRules.xnnpackGemm(spec) || leftToJavaOnX86(spec))) return Optional.empty();
+        if (!forced() && !NativeKernelRules.xnnpackGemm(spec)) return Optional.empty();
         if (!ATTEMPTS.available(this)) return Optional.empty();
         return ATTEMPTS.attempt("gemm", spec, () -> new XnnpackGemmKernel(Xnnpack.get(), spec));
     }
@@ -65,16 +65,6 @@ public final class XnnpackKernels implements KernelProvider {
         if (!forced() && !autoQ8Conv()) return Optional.empty();
         if (!ATTEMPTS.available(this) || !Xnnpack.get().hasQc8()) return Optional.empty();
         return ATTEMPTS.attempt("q8conv", spec, () -> new XnnpackQ8ConvKernel(Xnnpack.get(), spec));
-    }
-
-    /**
-     * On x86-64 XNNPACK stands in for oneDNN, so the GEMMs oneDNN's rule leaves to the Java kernels
-     * (one Java row tile, {@link NativeKernelRules#oneDnnGemm}) it leaves to them too, rather than
-     * taking them for being asked before the Java provider: loading XNNPACK for them cost start-up
-     * time and they were measured against the Java kernels only.
-     */
-    private static boolean leftToJavaOnX86(GemmSpec spec) {
-        return NativeKernelRules.isX86() && !NativeKernelRules.oneDnnGemm(spec);
     }
 
     /**
