@@ -62,6 +62,7 @@ public final class JavaKernels implements KernelProvider {
         if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
         if (F32DepthwiseSameWidth.supports(spec, species)) return Optional.of(new F32DepthwiseSameWidth(spec, species));
         if (F32DepthwiseConv.supports(spec)) return Optional.of(new F32DepthwiseConv(spec, species));
+        if (F32Winograd.enabled() && F32Winograd.supports(spec, species)) return Optional.of(new F32Winograd(spec, new F32Gemm(species)));
         return Optional.of(new F32ConvKernel(spec, new F32Gemm(species)));
     }
 

@@ -1,0 +1,368 @@
+package dev.edgerun.runtime.kernels;
+
+import dev.edgerun.runtime.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * 3x3 stride-1 float convolution by Winograd F(2x2, 3x3): each 2x2 output tile is
+ * {@code A^T [(G g G^T) . (B^T d B)] A} over the 4x4 input patch {@code d}, so the products become
+ * 16 GEMMs {@code M_xi[m, tiles] = U_xi[m, c] . V_xi[c, tiles]} with 2.25x fewer multiply-adds
+ * than the direct convolution. The weights are transformed ({@code U = G g G^T}) and packed once
+ * when constant. The planes are processed a block of tile rows at a time, so that the transformed
+ * input and the 16 products of a block stay in cache: each block transforms its input (vectors
+ * over the tiles of a tile row, read from the input split into even and odd columns), runs the 16
+ * GEMMs through {@link F32Gemm}, and transforms the products back, adding the bias and a fused
+ * Relu/Clip in registers. Blocks are split over threads in contiguous ranges, each thread with its
+ * own buffers.
+ */
+public final class F32Winograd implements KernelProvider.ConvKernel {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int XI = 16;
+    /** Threads' buffer sets in scratch: a block range per thread up to this many threads. */
+    static final int MAX_CHUNKS = 4;
+    /** Transformed input (or products) of one block: about half of L2 (1 MiB per core here). */
+    static final long BLOCK_BYTES = 512 << 10;
+    /** Smallest channel count either side: with fewer the 16 GEMMs are too thin to gain. */
+    static final int MIN_CHANNELS = 16;
+    /** Smallest output plane side: on smaller planes the padding of odd sides and the transforms cost more. */
+    static final int MIN_SIDE = 14;
+
+    private final KernelProvider.ConvSpec spec;
+    private final F32Gemm gemm;
+    private final VectorSpecies<Float> species;
+    private final int batch, c, m, ih, iw, oh, ow, padTop, padLeft, th, tw;
+    private final int lanes, nr, es, rowsPerBlock;
+    private final long uBytes, vXiBytes, mXiBytes, vBytes, mBytes, eoBytes, chunkBytes;
+    private final MemorySegment packedU; // 16 packed A [m x c]; null: transformed per run into scratch
+    private final float[] interleaveLo, interleaveHi;
+    private final boolean clamp;
+    private final float clampLo, clampHi;
+    private final F32GemmEpilogue after; // an epilogue that is not a clamp: applied per output row, or null
+
+    /** Whether the Java kernels use this kernel where it applies: {@code -Dedgerun.java.winograd=off} turns it off (read at planning). */
+    public static boolean enabled() {
+        return !"off".equals(System.getProperty("edgerun.java.winograd"));
+    }
+
+    /** Whether {@code spec} is a convolution this kernel takes with vectors of {@code species}. */
+    public static boolean supports(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (species == null || species.length() < 4 || spec.dtype() != DType.FLOAT) return false;
+        if (spec.spatialRank() != 2 || spec.group() != 1) return false;
+        long[] w = spec.weightShape(), y = spec.outputShape();
+        return w[2] == 3 && w[3] == 3 && spec.strides()[0] == 1 && spec.strides()[1] == 1
+                && spec.dilations()[0] == 1 && spec.dilations()[1] == 1
+                && w[0] >= MIN_CHANNELS && w[1] >= MIN_CHANNELS && y[2] >= MIN_SIDE && y[3] >= MIN_SIDE;
+    }
+
+    public F32Winograd(KernelProvider.ConvSpec spec, F32Gemm gemm) {
+        this.spec = spec;
+        this.gemm = gemm;
+        this.species = gemm.species();
+        if (species == null || species.length() < 4 || spec.spatialRank() != 2 || spec.group() != 1
+                || spec.weightShape()[2] != 3 || spec.weightShape()[3] != 3) {
+            throw new IllegalArgumentException("F32Winograd needs a 3x3 2-D convolution with vectors of 4+ lanes, got " + spec);
+        }
+        batch = (int) spec.inputShape()[0];
+        c = (int) spec.inputShape()[1];
+        m = (int) spec.weightShape()[0];
+        ih = (int) spec.inputShape()[2];
+        iw = (int) spec.inputShape()[3];
+        oh = (int) spec.outputShape()[2];
+        ow = (int) spec.outputShape()[3];
+        padTop = spec.padsBegin()[0];
+        padLeft = spec.padsBegin()[1];
+        th = (oh + 1) / 2;
+        tw = (ow + 1) / 2;
+        lanes = species.length();
+        nr = gemm.nr();
+        es = roundUp(tw, lanes) + lanes; // tile loads at tx .. tx + lanes stay inside a row
+        long rowBytes = 4L * XI * tw * Math.max(c, m);
+        rowsPerBlock = (int) Math.max(1, Math.min(th, BLOCK_BYTES / rowBytes));
+        int tilesMax = rowsPerBlock * tw;
+        uBytes = 4 * F32Gemm.packedASize(m, c);
+        vXiBytes = 4 * gemm.packedBSize(c, tilesMax);
+        mXiBytes = 4L * m * tilesMax;
+        vBytes = roundUp64(XI * vXiBytes);
+        mBytes = roundUp64(XI * mXiBytes + 4L * lanes); // tail loads of a tile row may read past the last
+        eoBytes = roundUp64(4L * 2 * es * (2 * rowsPerBlock + 2));
+        chunkBytes = vBytes + mBytes + eoBytes;
+        interleaveLo = new float[lanes];
+        interleaveHi = new float[lanes];
+        for (int i = 0; i < lanes; i++) {
+            int j = i / 2 + (i % 2 == 0 ? 0 : lanes);
+            interleaveLo[i] = j;
+            interleaveHi[i] = j + lanes / 2;
+        }
+        ActivationEpilogue cl = ActivationEpilogue.clampOf(spec.epilogue());
+        clamp = cl != null;
+        clampLo = clamp ? cl.clampLow() : Float.NEGATIVE_INFINITY;
+        clampHi = clamp ? cl.clampHigh() : Float.POSITIVE_INFINITY;
+        after = clamp ? null : spec.epilogue();
+        if (spec.constantWeight() != null) {
+            packedU = F32Gemm.allocatePacked(XI * uBytes);
+            try (Arena temp = Arena.ofConfined()) {
+                MemorySegment u = temp.allocate(4L * XI * m * c, 64);
+                transformWeights(spec.constantWeight().data(), u, 0, packedU, 0);
+            }
+        } else {
+            packedU = null;
+        }
+    }
+
+    @Override
+    public long scratchBytes() {
+        return MAX_CHUNKS * chunkBytes + (packedU == null ? XI * uBytes + 4L * XI * m * c : 0);
+    }
+
+    /** {@code U_xi[mo][ci] = (G g G^T)[xi]} into {@code u} ([16][m][c] floats), then packed as 16 A operands. */
+    private void transformWeights(MemorySegment w, MemorySegment u, long uOff, MemorySegment dst, long dstOff) {
+        for (int mo = 0; mo < m; mo++) {
+            for (int ci = 0; ci < c; ci++) {
+                long g = 4L * 9 * ((long) mo * c + ci);
+                for (int i = 0; i < 4; i++) {
+                    float h0 = gRow(w, g, i, 0), h1 = gRow(w, g, i, 1), h2 = gRow(w, g, i, 2);
+                    float[] row = {h0, 0.5f * (h0 + h1 + h2), 0.5f * (h0 - h1 + h2), h2};
+                    for (int j = 0; j < 4; j++) {
+                        u.set(F, uOff + 4L * (((long) (i * 4 + j) * m + mo) * c + ci), row[j]);
+                    }
+                }
+            }
+        }
+        for (int xi = 0; xi < XI; xi++) {
+            F32Gemm.packA(u, uOff + 4L * xi * m * c, c, 1, m, c, dst, dstOff + xi * uBytes);
+        }
+    }
+
+    /** Row {@code i} of {@code G g} (4x3), column {@code b}: G's rows are g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2. */
+    private static float gRow(MemorySegment w, long g, int i, int b) {
+        float g0 = w.get(F, g + 4L * b), g1 = w.get(F, g + 4L * (3 + b)), g2 = w.get(F, g + 4L * (6 + b));
+        return switch (i) {
+            case 0 -> g0;
+            case 1 -> 0.5f * (g0 + g1 + g2);
+            case 2 -> 0.5f * (g0 - g1 + g2);
+            default -> g2;
+        };
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                    Parallel par) {
+        MemorySegment u = packedU;
+        if (u == null) {
+            long at = MAX_CHUNKS * chunkBytes;
+            transformWeights(w, scratch, at + XI * uBytes, scratch, at);
+            u = scratch;
+        }
+        long uOff = packedU == null ? MAX_CHUNKS * chunkBytes : 0;
+        MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
+        int chunks = Math.min(MAX_CHUNKS, Math.max(1, par.threads()));
+        int blocks = roundUp(ceilDiv(th, rowsPerBlock), chunks);
+        blocks = Math.min(blocks, th);
+        for (int n = 0; n < batch; n++) {
+            long xOff = 4L * n * c * ih * iw, yOff = 4L * n * m * oh * ow;
+            MemorySegment uu = u;
+            int nb = blocks, ch = Math.min(chunks, blocks);
+            if (ch <= 1) {
+                blockRange(0, nb, 0, nb, x, xOff, uu, uOff, b, y, yOff, scratch);
+            } else {
+                par.forRange(ch, (from, to) -> {
+                    for (int k = from; k < to; k++) {
+                        blockRange(k * nb / ch, (k + 1) * nb / ch, k, nb, x, xOff, uu, uOff, b, y, yOff, scratch);
+                    }
+                });
+            }
+        }
+    }
+
+    private void blockRange(int b0, int b1, int chunk, int blocks, MemorySegment x, long xOff, MemorySegment u,
+                            long uOff, MemorySegment bias, MemorySegment y, long yOff, MemorySegment scratch) {
+        long v = chunk * chunkBytes, mb = v + vBytes, eo = mb + mBytes;
+        for (int blk = b0; blk < b1; blk++) {
+            int ty0 = (int) ((long) blk * th / blocks), ty1 = (int) ((long) (blk + 1) * th / blocks);
+            int tiles = (ty1 - ty0) * tw;
+            for (int ci = 0; ci < c; ci++) {
+                splitColumns(x, xOff + 4L * ci * ih * iw, ty0, ty1, scratch, eo);
+                for (int ly = 0; ly < ty1 - ty0; ly++) {
+                    for (int tx = 0; tx < tw; tx += lanes) inputTiles(scratch, eo, ly, tx, ci, scratch, v);
+                }
+            }
+            for (int xi = 0; xi < XI; xi++) {
+                gemm.multiply(m, tiles, c, u, uOff + xi * uBytes, scratch, v + xi * vXiBytes,
+                        scratch, mb + xi * mXiBytes, tiles, 1f, false, null, Parallel.SERIAL);
+            }
+            for (int mo = 0; mo < m; mo++) {
+                float bv = bias == null ? 0f : bias.get(F, 4L * mo);
+                long plane = yOff + 4L * mo * oh * ow;
+                for (int ly = 0; ly < ty1 - ty0; ly++) {
+                    for (int tx = 0; tx < tw; tx += lanes) {
+                        outputTiles(scratch, mb + 4L * ((long) mo * tiles + ly * tw + tx), bv, y, plane, ty0 + ly, tx);
+                    }
+                    if (after != null) applyAfter(y, plane, ty0 + ly);
+                }
+            }
+        }
+    }
+
+    /**
+     * The input rows of tile rows {@code [ty0, ty1)} of one channel, zero padded, split into even
+     * ({@code E}) and odd ({@code O}) columns: tile {@code tx} reads {@code E[tx], O[tx], E[tx+1],
+     * O[tx+1]} of its four rows, each a vector load over consecutive tiles.
+     */
+    private void splitColumns(MemorySegment x, long plane, int ty0, int ty1, MemorySegment eo, long at) {
+        int rows = 2 * (ty1 - ty0) + 2;
+        for (int lr = 0; lr < rows; lr++) {
+            int iy = 2 * ty0 - padTop + lr;
+            long e = at + 8L * lr * es, o = e + 4L * es;
+            if (iy < 0 || iy >= ih) {
+                for (int k = 0; k <= tw; k++) {
+                    eo.set(F, e + 4L * k, 0f);
+                    eo.set(F, o + 4L * k, 0f);
+                }
+                continue;
+            }
+            long row = plane + 4L * iy * iw;
+            for (int k = 0; k <= tw; k++) {
+                int ce = 2 * k - padLeft, co = ce + 1;
+                eo.set(F, e + 4L * k, ce >= 0 && ce < iw ? x.get(F, row + 4L * ce) : 0f);
+                eo.set(F, o + 4L * k, co >= 0 && co < iw ? x.get(F, row + 4L * co) : 0f);
+            }
+        }
+    }
+
+    /**
+     * {@code B^T d B} of tiles {@code tx .. tx+lanes} of local tile row {@code ly}, channel
+     * {@code ci}, into row {@code ci} of the 16 packed B operands (column = tile index in the
+     * block). Where the tiles cross into the next B panel the vector is stored in two masked parts.
+     */
+    private void inputTiles(MemorySegment eo, long at, int ly, int tx, int ci, MemorySegment vb, long v) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        int count = Math.min(lanes, tw - tx);
+        int t = ly * tw + tx;
+        int lane = t % nr, first = Math.min(count, nr - lane);
+        long at1 = v + 4L * ((long) (t / nr) * nr * c + (long) ci * nr + lane);
+        long at2 = first < count ? v + 4L * ((long) (t / nr + 1) * nr * c + (long) ci * nr) - 4L * first : at1;
+        VectorMask<Float> m1 = s.indexInRange(0, first);
+        VectorMask<Float> m2 = s.indexInRange(-first, count - first);
+        long r0 = at + 8L * (2 * ly) * es + 4L * tx, step = 8L * es, odd = 4L * es;
+        // rows of d B: w0 = d0 - d2, w1 = d1 + d2, w2 = d2 - d1, w3 = d1 - d3 (d0 = E[tx], d1 = O[tx], d2 = E[tx+1], d3 = O[tx+1])
+        FloatVector e, o, e1, o1;
+        e = FloatVector.fromMemorySegment(s, eo, r0, LE);
+        o = FloatVector.fromMemorySegment(s, eo, r0 + odd, LE);
+        e1 = FloatVector.fromMemorySegment(s, eo, r0 + 4, LE);
+        o1 = FloatVector.fromMemorySegment(s, eo, r0 + odd + 4, LE);
+        FloatVector a0 = e.sub(e1), a1 = o.add(e1), a2 = e1.sub(o), a3 = o.sub(o1);
+        e = FloatVector.fromMemorySegment(s, eo, r0 + step, LE);
+        o = FloatVector.fromMemorySegment(s, eo, r0 + step + odd, LE);
+        e1 = FloatVector.fromMemorySegment(s, eo, r0 + step + 4, LE);
+        o1 = FloatVector.fromMemorySegment(s, eo, r0 + step + odd + 4, LE);
+        FloatVector b0 = e.sub(e1), b1 = o.add(e1), b2 = e1.sub(o), b3 = o.sub(o1);
+        e = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step, LE);
+        o = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step + odd, LE);
+        e1 = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step + 4, LE);
+        o1 = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step + odd + 4, LE);
+        FloatVector c0 = e.sub(e1), c1 = o.add(e1), c2 = e1.sub(o), c3 = o.sub(o1);
+        e = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step, LE);
+        o = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step + odd, LE);
+        e1 = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step + 4, LE);
+        o1 = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step + odd + 4, LE);
+        FloatVector d0 = e.sub(e1), d1 = o.add(e1), d2 = e1.sub(o), d3 = o.sub(o1);
+        // columns of B^T (d B): rows a, b, c, d -> a - c, b + c, c - b, b - d; xi = 4 * row + column
+        long xs = vXiBytes;
+        FloatVector r;
+        r = a0.sub(c0); r.intoMemorySegment(vb, at1, LE, m1); r.intoMemorySegment(vb, at2, LE, m2);
+        r = a1.sub(c1); r.intoMemorySegment(vb, at1 + xs, LE, m1); r.intoMemorySegment(vb, at2 + xs, LE, m2);
+        r = a2.sub(c2); r.intoMemorySegment(vb, at1 + 2 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 2 * xs, LE, m2);
+        r = a3.sub(c3); r.intoMemorySegment(vb, at1 + 3 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 3 * xs, LE, m2);
+        r = b0.add(c0); r.intoMemorySegment(vb, at1 + 4 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 4 * xs, LE, m2);
+        r = b1.add(c1); r.intoMemorySegment(vb, at1 + 5 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 5 * xs, LE, m2);
+        r = b2.add(c2); r.intoMemorySegment(vb, at1 + 6 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 6 * xs, LE, m2);
+        r = b3.add(c3); r.intoMemorySegment(vb, at1 + 7 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 7 * xs, LE, m2);
+        r = c0.sub(b0); r.intoMemorySegment(vb, at1 + 8 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 8 * xs, LE, m2);
+        r = c1.sub(b1); r.intoMemorySegment(vb, at1 + 9 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 9 * xs, LE, m2);
+        r = c2.sub(b2); r.intoMemorySegment(vb, at1 + 10 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 10 * xs, LE, m2);
+        r = c3.sub(b3); r.intoMemorySegment(vb, at1 + 11 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 11 * xs, LE, m2);
+        r = b0.sub(d0); r.intoMemorySegment(vb, at1 + 12 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 12 * xs, LE, m2);
+        r = b1.sub(d1); r.intoMemorySegment(vb, at1 + 13 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 13 * xs, LE, m2);
+        r = b2.sub(d2); r.intoMemorySegment(vb, at1 + 14 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 14 * xs, LE, m2);
+        r = b3.sub(d3); r.intoMemorySegment(vb, at1 + 15 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 15 * xs, LE, m2);
+    }
+
+    /**
+     * {@code A^T M A} + bias (clamped when a Relu/Clip is fused) of tiles {@code tx .. tx+lanes} of
+     * tile row {@code ty}: the two output rows, their even and odd columns interleaved.
+     */
+    private void outputTiles(MemorySegment mb, long at, float bias, MemorySegment y, long plane, int ty, int tx) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        long xs = mXiBytes;
+        // rows i of M A: s0 = M_i0 + M_i1 + M_i2, s1 = M_i1 - M_i2 - M_i3
+        FloatVector p0, p1, p2, p3;
+        p0 = FloatVector.fromMemorySegment(s, mb, at, LE);
+        p1 = FloatVector.fromMemorySegment(s, mb, at + xs, LE);
+        p2 = FloatVector.fromMemorySegment(s, mb, at + 2 * xs, LE);
+        p3 = FloatVector.fromMemorySegment(s, mb, at + 3 * xs, LE);
+        FloatVector s00 = p0.add(p1).add(p2), s01 = p1.sub(p2).sub(p3);
+        p0 = FloatVector.fromMemorySegment(s, mb, at + 4 * xs, LE);
+        p1 = FloatVector.fromMemorySegment(s, mb, at + 5 * xs, LE);
+        p2 = FloatVector.fromMemorySegment(s, mb, at + 6 * xs, LE);
+        p3 = FloatVector.fromMemorySegment(s, mb, at + 7 * xs, LE);
+        FloatVector s10 = p0.add(p1).add(p2), s11 = p1.sub(p2).sub(p3);
+        p0 = FloatVector.fromMemorySegment(s, mb, at + 8 * xs, LE);
+        p1 = FloatVector.fromMemorySegment(s, mb, at + 9 * xs, LE);
+        p2 = FloatVector.fromMemorySegment(s, mb, at + 10 * xs, LE);
+        p3 = FloatVector.fromMemorySegment(s, mb, at + 11 * xs, LE);
+        FloatVector s20 = p0.add(p1).add(p2), s21 = p1.sub(p2).sub(p3);
+        p0 = FloatVector.fromMemorySegment(s, mb, at + 12 * xs, LE);
+        p1 = FloatVector.fromMemorySegment(s, mb, at + 13 * xs, LE);
+        p2 = FloatVector.fromMemorySegment(s, mb, at + 14 * xs, LE);
+        p3 = FloatVector.fromMemorySegment(s, mb, at + 15 * xs, LE);
+        FloatVector s30 = p0.add(p1).add(p2), s31 = p1.sub(p2).sub(p3);
+        FloatVector y00 = s00.add(s10).add(s20).add(bias), y01 = s01.add(s11).add(s21).add(bias);
+        FloatVector y10 = s10.sub(s20).sub(s30).add(bias), y11 = s11.sub(s21).sub(s31).add(bias);
+        if (clamp) {
+            y00 = y00.max(clampLo).min(clampHi);
+            y01 = y01.max(clampLo).min(clampHi);
+            y10 = y10.max(clampLo).min(clampHi);
+            y11 = y11.max(clampLo).min(clampHi);
+        }
+        FloatVector lo = FloatVector.fromArray(s, interleaveLo, 0), hi = FloatVector.fromArray(s, interleaveHi, 0);
+        int count = Math.min(2 * lanes, ow - 2 * tx);
+        VectorMask<Float> k0 = s.indexInRange(0, count), k1 = s.indexInRange(lanes, count);
+        long row = plane + 4L * ((long) 2 * ty * ow + 2 * tx);
+        lo.selectFrom(y00, y01).intoMemorySegment(y, row, LE, k0);
+        hi.selectFrom(y00, y01).intoMemorySegment(y, row + 4L * lanes, LE, k1);
+        if (2 * ty + 1 < oh) {
+            row += 4L * ow;
+            lo.selectFrom(y10, y11).intoMemorySegment(y, row, LE, k0);
+            hi.selectFrom(y10, y11).intoMemorySegment(y, row + 4L * lanes, LE, k1);
+        }
+    }
+
+    private void applyAfter(MemorySegment y, long plane, int ty) {
+        after.apply(y, plane + 4L * 2 * ty * ow, ow);
+        if (2 * ty + 1 < oh) after.apply(y, plane + 4L * (2 * ty + 1) * ow, ow);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int b) {
+        return ceilDiv(a, b) * b;
+    }
+
+    private static long roundUp64(long bytes) {
+        return (bytes + 63) & ~63L;
+    }
+
+    @Override
+    public String toString() {
+        return "F32Winograd(F(2x2,3x3), " + rowsPerBlock + " tile rows per block) " + spec;
+    }
+}
