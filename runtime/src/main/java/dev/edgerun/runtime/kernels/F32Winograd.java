@@ -92,7 +92,7 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
         vBytes = roundUp64(XI * vXiBytes);
         mBytes = roundUp64(XI * mXiBytes + 4L * lanes); // tail loads of a tile row may read past the last
         eoBytes = roundUp64(4L * 2 * es * (2 * rowsPerBlock + 2));
-        chunkBytes = vBytes + mBytes + eoBytes;
+        chunkBytes = vBytes + mBytes + eoBytes + 4L * XI * lanes; // + 16 vectors between transform steps
         interleaveLo = new float[lanes];
         interleaveHi = new float[lanes];
         for (int i = 0; i < lanes; i++) {
@@ -183,14 +183,14 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
 
     private void blockRange(int b0, int b1, int chunk, int blocks, MemorySegment x, long xOff, MemorySegment u,
                             long uOff, MemorySegment bias, MemorySegment y, long yOff, MemorySegment scratch) {
-        long v = chunk * chunkBytes, mb = v + vBytes, eo = mb + mBytes;
+        long v = chunk * chunkBytes, mb = v + vBytes, eo = mb + mBytes, tmp = eo + eoBytes;
         for (int blk = b0; blk < b1; blk++) {
             int ty0 = (int) ((long) blk * th / blocks), ty1 = (int) ((long) (blk + 1) * th / blocks);
             int tiles = (ty1 - ty0) * tw;
             for (int ci = 0; ci < c; ci++) {
                 splitColumns(x, xOff + 4L * ci * ih * iw, ty0, ty1, scratch, eo);
                 for (int ly = 0; ly < ty1 - ty0; ly++) {
-                    for (int tx = 0; tx < tw; tx += lanes) inputTiles(scratch, eo, ly, tx, ci, scratch, v);
+                    for (int tx = 0; tx < tw; tx += lanes) inputTiles(scratch, eo, ly, tx, ci, scratch, v, tmp);
                 }
             }
             for (int xi = 0; xi < XI; xi++) {
@@ -202,7 +202,7 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
                 long plane = yOff + 4L * mo * oh * ow;
                 for (int ly = 0; ly < ty1 - ty0; ly++) {
                     for (int tx = 0; tx < tw; tx += lanes) {
-                        outputTiles(scratch, mb + 4L * ((long) mo * tiles + ly * tw + tx), bv, y, plane, ty0 + ly, tx);
+                        outputTiles(scratch, mb + 4L * ((long) mo * tiles + ly * tw + tx), bv, y, plane, ty0 + ly, tx, tmp);
                     }
                     if (after != null) applyAfter(y, plane, ty0 + ly);
                 }
@@ -216,23 +216,19 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
      * O[tx+1]} of its four rows, each a vector load over consecutive tiles.
      */
     private void splitColumns(MemorySegment x, long plane, int ty0, int ty1, MemorySegment eo, long at) {
+        JavaKernelsSpecies zero = JavaKernelsSpecies.of(species);
         int rows = 2 * (ty1 - ty0) + 2;
+        int end = Math.min(iw, 2 * tw + 2 - padLeft); // input columns that land in the padded row
+        int evenFrom = padLeft & 1;                   // first input column at an even padded column
         for (int lr = 0; lr < rows; lr++) {
             int iy = 2 * ty0 - padTop + lr;
             long e = at + 8L * lr * es, o = e + 4L * es;
-            if (iy < 0 || iy >= ih) {
-                for (int k = 0; k <= tw; k++) {
-                    eo.set(F, e + 4L * k, 0f);
-                    eo.set(F, o + 4L * k, 0f);
-                }
-                continue;
-            }
+            zero.zeroFloats(eo, e, 2L * es);
+            if (iy < 0 || iy >= ih) continue;
             long row = plane + 4L * iy * iw;
-            for (int k = 0; k <= tw; k++) {
-                int ce = 2 * k - padLeft, co = ce + 1;
-                eo.set(F, e + 4L * k, ce >= 0 && ce < iw ? x.get(F, row + 4L * ce) : 0f);
-                eo.set(F, o + 4L * k, co >= 0 && co < iw ? x.get(F, row + 4L * co) : 0f);
-            }
+            // no bounds tests inside these loops: with them C2 deoptimized the method again and again
+            for (int ix = evenFrom; ix < end; ix += 2) eo.set(F, e + 2L * (ix + padLeft), x.get(F, row + 4L * ix));
+            for (int ix = 1 - evenFrom; ix < end; ix += 2) eo.set(F, o + 2L * (ix + padLeft - 1), x.get(F, row + 4L * ix));
         }
     }
 
@@ -240,107 +236,101 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
      * {@code B^T d B} of tiles {@code tx .. tx+lanes} of local tile row {@code ly}, channel
      * {@code ci}, into row {@code ci} of the 16 packed B operands (column = tile index in the
      * block). Where the tiles cross into the next B panel the vector is stored in two masked parts.
+     * The rows of {@code d B} pass through {@code tmp} (16 vectors, in L1): one method doing both
+     * steps in registers was too large for C1 ("out of virtual registers") and ran interpreted,
+     * boxing every vector, for seconds.
      */
-    private void inputTiles(MemorySegment eo, long at, int ly, int tx, int ci, MemorySegment vb, long v) {
+    private void inputTiles(MemorySegment eo, long at, int ly, int tx, int ci, MemorySegment vb, long v, long tmp) {
         VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        long vec = 4L * lanes;
+        // rows of d B: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (d0 = E[tx], d1 = O[tx], d2 = E[tx+1], d3 = O[tx+1])
+        for (int r = 0; r < 4; r++) {
+            long e = at + 8L * (2 * ly + r) * es + 4L * tx, o = e + 4L * es;
+            FloatVector d0 = FloatVector.fromMemorySegment(s, eo, e, LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(s, eo, o, LE);
+            FloatVector d2 = FloatVector.fromMemorySegment(s, eo, e + 4, LE);
+            FloatVector d3 = FloatVector.fromMemorySegment(s, eo, o + 4, LE);
+            long t = tmp + 4 * vec * r;
+            d0.sub(d2).intoMemorySegment(eo, t, LE);
+            d1.add(d2).intoMemorySegment(eo, t + vec, LE);
+            d2.sub(d1).intoMemorySegment(eo, t + 2 * vec, LE);
+            d1.sub(d3).intoMemorySegment(eo, t + 3 * vec, LE);
+        }
         int count = Math.min(lanes, tw - tx);
-        int t = ly * tw + tx;
-        int lane = t % nr, first = Math.min(count, nr - lane);
-        long at1 = v + 4L * ((long) (t / nr) * nr * c + (long) ci * nr + lane);
-        long at2 = first < count ? v + 4L * ((long) (t / nr + 1) * nr * c + (long) ci * nr) - 4L * first : at1;
+        int col = ly * tw + tx;
+        int lane = col % nr, first = Math.min(count, nr - lane);
+        long at1 = v + 4L * ((long) (col / nr) * nr * c + (long) ci * nr + lane);
+        long at2 = first < count ? v + 4L * ((long) (col / nr + 1) * nr * c + (long) ci * nr) - 4L * first : at1;
         VectorMask<Float> m1 = s.indexInRange(0, first);
         VectorMask<Float> m2 = s.indexInRange(-first, count - first);
-        long r0 = at + 8L * (2 * ly) * es + 4L * tx, step = 8L * es, odd = 4L * es;
-        // rows of d B: w0 = d0 - d2, w1 = d1 + d2, w2 = d2 - d1, w3 = d1 - d3 (d0 = E[tx], d1 = O[tx], d2 = E[tx+1], d3 = O[tx+1])
-        FloatVector e, o, e1, o1;
-        e = FloatVector.fromMemorySegment(s, eo, r0, LE);
-        o = FloatVector.fromMemorySegment(s, eo, r0 + odd, LE);
-        e1 = FloatVector.fromMemorySegment(s, eo, r0 + 4, LE);
-        o1 = FloatVector.fromMemorySegment(s, eo, r0 + odd + 4, LE);
-        FloatVector a0 = e.sub(e1), a1 = o.add(e1), a2 = e1.sub(o), a3 = o.sub(o1);
-        e = FloatVector.fromMemorySegment(s, eo, r0 + step, LE);
-        o = FloatVector.fromMemorySegment(s, eo, r0 + step + odd, LE);
-        e1 = FloatVector.fromMemorySegment(s, eo, r0 + step + 4, LE);
-        o1 = FloatVector.fromMemorySegment(s, eo, r0 + step + odd + 4, LE);
-        FloatVector b0 = e.sub(e1), b1 = o.add(e1), b2 = e1.sub(o), b3 = o.sub(o1);
-        e = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step, LE);
-        o = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step + odd, LE);
-        e1 = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step + 4, LE);
-        o1 = FloatVector.fromMemorySegment(s, eo, r0 + 2 * step + odd + 4, LE);
-        FloatVector c0 = e.sub(e1), c1 = o.add(e1), c2 = e1.sub(o), c3 = o.sub(o1);
-        e = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step, LE);
-        o = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step + odd, LE);
-        e1 = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step + 4, LE);
-        o1 = FloatVector.fromMemorySegment(s, eo, r0 + 3 * step + odd + 4, LE);
-        FloatVector d0 = e.sub(e1), d1 = o.add(e1), d2 = e1.sub(o), d3 = o.sub(o1);
-        // columns of B^T (d B): rows a, b, c, d -> a - c, b + c, c - b, b - d; xi = 4 * row + column
-        long xs = vXiBytes;
-        FloatVector r;
-        r = a0.sub(c0); r.intoMemorySegment(vb, at1, LE, m1); r.intoMemorySegment(vb, at2, LE, m2);
-        r = a1.sub(c1); r.intoMemorySegment(vb, at1 + xs, LE, m1); r.intoMemorySegment(vb, at2 + xs, LE, m2);
-        r = a2.sub(c2); r.intoMemorySegment(vb, at1 + 2 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 2 * xs, LE, m2);
-        r = a3.sub(c3); r.intoMemorySegment(vb, at1 + 3 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 3 * xs, LE, m2);
-        r = b0.add(c0); r.intoMemorySegment(vb, at1 + 4 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 4 * xs, LE, m2);
-        r = b1.add(c1); r.intoMemorySegment(vb, at1 + 5 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 5 * xs, LE, m2);
-        r = b2.add(c2); r.intoMemorySegment(vb, at1 + 6 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 6 * xs, LE, m2);
-        r = b3.add(c3); r.intoMemorySegment(vb, at1 + 7 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 7 * xs, LE, m2);
-        r = c0.sub(b0); r.intoMemorySegment(vb, at1 + 8 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 8 * xs, LE, m2);
-        r = c1.sub(b1); r.intoMemorySegment(vb, at1 + 9 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 9 * xs, LE, m2);
-        r = c2.sub(b2); r.intoMemorySegment(vb, at1 + 10 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 10 * xs, LE, m2);
-        r = c3.sub(b3); r.intoMemorySegment(vb, at1 + 11 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 11 * xs, LE, m2);
-        r = b0.sub(d0); r.intoMemorySegment(vb, at1 + 12 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 12 * xs, LE, m2);
-        r = b1.sub(d1); r.intoMemorySegment(vb, at1 + 13 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 13 * xs, LE, m2);
-        r = b2.sub(d2); r.intoMemorySegment(vb, at1 + 14 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 14 * xs, LE, m2);
-        r = b3.sub(d3); r.intoMemorySegment(vb, at1 + 15 * xs, LE, m1); r.intoMemorySegment(vb, at2 + 15 * xs, LE, m2);
+        // columns of B^T (d B), rows w0..w3 -> w0 - w2, w1 + w2, w2 - w1, w1 - w3; xi = 4 * row + column
+        for (int j = 0; j < 4; j++) {
+            long t = tmp + vec * j;
+            FloatVector w0 = FloatVector.fromMemorySegment(s, eo, t, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(s, eo, t + 4 * vec, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(s, eo, t + 8 * vec, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(s, eo, t + 12 * vec, LE);
+            long o1 = at1 + j * vXiBytes, o2 = at2 + j * vXiBytes, x4 = 4 * vXiBytes;
+            FloatVector r = w0.sub(w2);
+            r.intoMemorySegment(vb, o1, LE, m1);
+            r.intoMemorySegment(vb, o2, LE, m2);
+            r = w1.add(w2);
+            r.intoMemorySegment(vb, o1 + x4, LE, m1);
+            r.intoMemorySegment(vb, o2 + x4, LE, m2);
+            r = w2.sub(w1);
+            r.intoMemorySegment(vb, o1 + 2 * x4, LE, m1);
+            r.intoMemorySegment(vb, o2 + 2 * x4, LE, m2);
+            r = w1.sub(w3);
+            r.intoMemorySegment(vb, o1 + 3 * x4, LE, m1);
+            r.intoMemorySegment(vb, o2 + 3 * x4, LE, m2);
+        }
     }
 
     /**
      * {@code A^T M A} + bias (clamped when a Relu/Clip is fused) of tiles {@code tx .. tx+lanes} of
-     * tile row {@code ty}: the two output rows, their even and odd columns interleaved.
+     * tile row {@code ty}: the two output rows, their even and odd columns interleaved. The rows of
+     * {@code M A} pass through {@code tmp}, as in {@link #inputTiles}.
      */
-    private void outputTiles(MemorySegment mb, long at, float bias, MemorySegment y, long plane, int ty, int tx) {
+    private void outputTiles(MemorySegment mb, long at, float bias, MemorySegment y, long plane, int ty, int tx, long tmp) {
         VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
-        long xs = mXiBytes;
-        // rows i of M A: s0 = M_i0 + M_i1 + M_i2, s1 = M_i1 - M_i2 - M_i3
-        FloatVector p0, p1, p2, p3;
-        p0 = FloatVector.fromMemorySegment(s, mb, at, LE);
-        p1 = FloatVector.fromMemorySegment(s, mb, at + xs, LE);
-        p2 = FloatVector.fromMemorySegment(s, mb, at + 2 * xs, LE);
-        p3 = FloatVector.fromMemorySegment(s, mb, at + 3 * xs, LE);
-        FloatVector s00 = p0.add(p1).add(p2), s01 = p1.sub(p2).sub(p3);
-        p0 = FloatVector.fromMemorySegment(s, mb, at + 4 * xs, LE);
-        p1 = FloatVector.fromMemorySegment(s, mb, at + 5 * xs, LE);
-        p2 = FloatVector.fromMemorySegment(s, mb, at + 6 * xs, LE);
-        p3 = FloatVector.fromMemorySegment(s, mb, at + 7 * xs, LE);
-        FloatVector s10 = p0.add(p1).add(p2), s11 = p1.sub(p2).sub(p3);
-        p0 = FloatVector.fromMemorySegment(s, mb, at + 8 * xs, LE);
-        p1 = FloatVector.fromMemorySegment(s, mb, at + 9 * xs, LE);
-        p2 = FloatVector.fromMemorySegment(s, mb, at + 10 * xs, LE);
-        p3 = FloatVector.fromMemorySegment(s, mb, at + 11 * xs, LE);
-        FloatVector s20 = p0.add(p1).add(p2), s21 = p1.sub(p2).sub(p3);
-        p0 = FloatVector.fromMemorySegment(s, mb, at + 12 * xs, LE);
-        p1 = FloatVector.fromMemorySegment(s, mb, at + 13 * xs, LE);
-        p2 = FloatVector.fromMemorySegment(s, mb, at + 14 * xs, LE);
-        p3 = FloatVector.fromMemorySegment(s, mb, at + 15 * xs, LE);
-        FloatVector s30 = p0.add(p1).add(p2), s31 = p1.sub(p2).sub(p3);
-        FloatVector y00 = s00.add(s10).add(s20).add(bias), y01 = s01.add(s11).add(s21).add(bias);
-        FloatVector y10 = s10.sub(s20).sub(s30).add(bias), y11 = s11.sub(s21).sub(s31).add(bias);
-        if (clamp) {
-            y00 = y00.max(clampLo).min(clampHi);
-            y01 = y01.max(clampLo).min(clampHi);
-            y10 = y10.max(clampLo).min(clampHi);
-            y11 = y11.max(clampLo).min(clampHi);
+        long vec = 4L * lanes;
+        // rows i of M A: M_i0 + M_i1 + M_i2, M_i1 - M_i2 - M_i3
+        for (int i = 0; i < 4; i++) {
+            long p = at + 4 * i * mXiBytes;
+            FloatVector p0 = FloatVector.fromMemorySegment(s, mb, p, LE);
+            FloatVector p1 = FloatVector.fromMemorySegment(s, mb, p + mXiBytes, LE);
+            FloatVector p2 = FloatVector.fromMemorySegment(s, mb, p + 2 * mXiBytes, LE);
+            FloatVector p3 = FloatVector.fromMemorySegment(s, mb, p + 3 * mXiBytes, LE);
+            p0.add(p1).add(p2).intoMemorySegment(mb, tmp + 2 * vec * i, LE);
+            p1.sub(p2).sub(p3).intoMemorySegment(mb, tmp + 2 * vec * i + vec, LE);
         }
-        FloatVector lo = FloatVector.fromArray(s, interleaveLo, 0), hi = FloatVector.fromArray(s, interleaveHi, 0);
         int count = Math.min(2 * lanes, ow - 2 * tx);
         VectorMask<Float> k0 = s.indexInRange(0, count), k1 = s.indexInRange(lanes, count);
+        FloatVector lo = FloatVector.fromArray(s, interleaveLo, 0), hi = FloatVector.fromArray(s, interleaveHi, 0);
         long row = plane + 4L * ((long) 2 * ty * ow + 2 * tx);
-        lo.selectFrom(y00, y01).intoMemorySegment(y, row, LE, k0);
-        hi.selectFrom(y00, y01).intoMemorySegment(y, row + 4L * lanes, LE, k1);
-        if (2 * ty + 1 < oh) {
-            row += 4L * ow;
-            lo.selectFrom(y10, y11).intoMemorySegment(y, row, LE, k0);
-            hi.selectFrom(y10, y11).intoMemorySegment(y, row + 4L * lanes, LE, k1);
+        // output row a: rows 0 + 1 + 2 of M A (a = 0) or 1 - 2 - 3 (a = 1), their two columns interleaved
+        for (int a = 0; a < 2 && 2 * ty + a < oh; a++) {
+            long t = tmp + 2 * vec * a;
+            FloatVector q0 = FloatVector.fromMemorySegment(s, mb, t, LE);
+            FloatVector q1 = FloatVector.fromMemorySegment(s, mb, t + vec, LE);
+            FloatVector q2 = FloatVector.fromMemorySegment(s, mb, t + 2 * vec, LE);
+            FloatVector q3 = FloatVector.fromMemorySegment(s, mb, t + 3 * vec, LE);
+            FloatVector q4 = FloatVector.fromMemorySegment(s, mb, t + 4 * vec, LE);
+            FloatVector q5 = FloatVector.fromMemorySegment(s, mb, t + 5 * vec, LE);
+            FloatVector y0, y1;
+            if (a == 0) {
+                y0 = q0.add(q2).add(q4).add(bias);
+                y1 = q1.add(q3).add(q5).add(bias);
+            } else { // q0..q5 are rows 1, 2, 3 here
+                y0 = q0.sub(q2).sub(q4).add(bias);
+                y1 = q1.sub(q3).sub(q5).add(bias);
+            }
+            if (clamp) {
+                y0 = y0.max(clampLo).min(clampHi);
+                y1 = y1.max(clampLo).min(clampHi);
+            }
+            lo.selectFrom(y0, y1).intoMemorySegment(y, row + 4L * a * ow, LE, k0);
+            hi.selectFrom(y0, y1).intoMemorySegment(y, row + 4L * a * ow + vec, LE, k1);
         }
     }
 
