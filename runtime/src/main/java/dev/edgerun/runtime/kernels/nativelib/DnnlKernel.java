@@ -22,6 +22,12 @@ abstract class DnnlKernel {
 
     final Dnnl dnnl;
     private final Built[] byThreads = new Built[MAX_THREADS + 1];
+    /** Null where {@value #ADAPTIVE_THREADS_PROPERTY} is {@code off}: the most threads allowed, always. */
+    private final DnnlThreadChoice threadChoice =
+            System.getProperty(ADAPTIVE_THREADS_PROPERTY, "on").trim().equals("off") ? null : new DnnlThreadChoice();
+
+    /** {@value #ADAPTIVE_THREADS_PROPERTY}: {@code on} (default, {@link DnnlThreadChoice}) or {@code off}; read per kernel. */
+    static final String ADAPTIVE_THREADS_PROPERTY = "edgerun.onednn.adaptiveThreads";
 
     DnnlKernel(Dnnl dnnl) {
         this.dnnl = dnnl;
@@ -37,6 +43,7 @@ abstract class DnnlKernel {
         try {
             Built b = buildIn(arena, threads);
             done = b != null;
+            if (done) b.program().reportTo(threadChoice);
             return b;
         } finally {
             if (!done) arena.close();
@@ -69,8 +76,14 @@ abstract class DnnlKernel {
     /** Floating-point operations of one run, for {@link NativeKernelRules#threadsFor}. */
     abstract long flops();
 
+    /**
+     * The program for a run with {@code threads} session threads: for as many threads as
+     * {@link NativeKernelRules#threadsFor} allows, or for one thread where {@link DnnlThreadChoice}
+     * measured that faster.
+     */
     final Built built(int threads) {
-        int t = Math.clamp(NativeKernelRules.threadsFor(flops(), threads), 1, MAX_THREADS);
+        int most = Math.clamp(NativeKernelRules.threadsFor(flops(), threads), 1, MAX_THREADS);
+        int t = most > 1 && threadChoice != null ? threadChoice.next(most) : most;
         Built b = byThreads[t];
         if (b != null) return b;
         synchronized (this) {
@@ -82,6 +95,11 @@ abstract class DnnlKernel {
             }
             return b;
         }
+    }
+
+    /** Whether the program for {@code threads} threads has been built. */
+    final boolean hasProgramFor(int threads) {
+        return byThreads[threads] != null;
     }
 
     /** A primitive descriptor under {@code threads} OpenMP threads with a user scratchpad; 0 when unimplemented. */

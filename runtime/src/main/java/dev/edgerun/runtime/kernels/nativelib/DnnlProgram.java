@@ -51,6 +51,7 @@ final class DnnlProgram {
     private final int threads;
     private final AtomicReference<Slot> cached = new AtomicReference<>();
     private final Natives natives;
+    private volatile DnnlThreadChoice timesTo; // null: runs are not timed
 
     /** Takes ownership of the primitives, the fixed (not the shared) memory objects and {@code arena} (which holds the descriptors). */
     DnnlProgram(Dnnl dnnl, List<Step> steps, int buffers, int threads, Arena arena, List<Long> extraMemories) {
@@ -69,6 +70,11 @@ final class DnnlProgram {
 
     int threads() {
         return threads;
+    }
+
+    /** Reports the time of every later run to {@code choice} (nullable: no more timing). */
+    void reportTo(DnnlThreadChoice choice) {
+        timesTo = choice;
     }
 
     /** Per-run state; fill {@link #address} and pass it to {@link #run}. */
@@ -124,6 +130,8 @@ final class DnnlProgram {
 
     /** Runs every step with the slot's buffer addresses on the calling thread's OpenMP team of {@link #threads}. */
     void run(Slot slot) {
+        DnnlThreadChoice choice = timesTo;
+        long start = choice == null ? 0 : System.nanoTime();
         dnnl.setThreads(threads);
         for (int s = 0; s < steps.size(); s++) {
             List<Arg> args = steps.get(s).args();
@@ -133,6 +141,7 @@ final class DnnlProgram {
             }
             dnnl.execute(steps.get(s).primitive(), slot.stream, args.size(), slot.argArrays[s].address());
         }
+        if (choice != null) choice.record(threads, System.nanoTime() - start);
     }
 
     /** The native objects to destroy; must not refer to the program itself. */

@@ -1,0 +1,80 @@
+package dev.edgerun.runtime.kernels.nativelib;
+
+import java.util.Arrays;
+
+/**
+ * Chooses, for one oneDNN kernel, between running it on one thread and on the most threads
+ * {@link NativeKernelRules#threadsFor} allows, from the times of its own runs: a trial round
+ * alternates the two until each has {@value #SAMPLES} samples, the count with the lower median
+ * then runs for {@value #EXPLOIT_RUNS} runs, and another round follows, so the choice follows the
+ * load of the machine.
+ *
+ * <p>Why measured and not a fixed rule: with OpenMP's threads waiting passively (see
+ * {@code Dnnl.preferPassiveOpenMpThreads}), every parallel region pays a wake-up of the sleeping
+ * worker, and what a second thread gains depends on whether a core is free. On the 2-vCPU build
+ * machine at load 8, every convolution of conv_autoencoder and mobilenet_v2 from 2.7 to 40 MFLOP ran
+ * 1.1-2.3x slower with its 2-thread program than with its 1-thread one (medians of 400 interleaved
+ * runs), while on the quiet machine oneDNN's own timings of the same convolutions were 1.5-1.8x
+ * faster with 2 threads.
+ *
+ * <p>Runs of one kernel may be concurrent: samples are recorded under the object's lock (one
+ * uncontended lock per run of a primitive of several microseconds), and a sample from a run whose
+ * count is no longer on trial is dropped.
+ */
+final class DnnlThreadChoice {
+    /** Samples per thread count in one trial round; the median of 5 ignores two preempted runs. */
+    static final int SAMPLES = 5;
+    /** Runs with the chosen count between two trial rounds: a round costs at most SAMPLES slower runs. */
+    static final int EXPLOIT_RUNS = 256;
+    /** The many-thread program is kept only when its median is at most this fraction of one thread's. */
+    static final double GAIN_REQUIRED = 0.9;
+
+    private final long[] oneThread = new long[SAMPLES];
+    private final long[] manyThreads = new long[SAMPLES];
+    private int oneCount, manyCount;
+    private boolean trial = true;
+    private boolean many;        // the choice outside a trial round
+    private int exploited;       // runs since the last choice
+
+    /** The thread count for the next run, {@code most} (> 1) or 1. */
+    synchronized int next(int most) {
+        if (!trial) {
+            if (++exploited < EXPLOIT_RUNS) return many ? most : 1;
+            trial = true;
+            oneCount = manyCount = 0;
+        }
+        return manyCount <= oneCount ? most : 1;
+    }
+
+    /** Records that a run on {@code threads} took {@code nanos}. */
+    synchronized void record(int threads, long nanos) {
+        if (!trial) return;
+        if (threads == 1) {
+            if (oneCount < SAMPLES) oneThread[oneCount++] = nanos;
+        } else if (manyCount < SAMPLES) {
+            manyThreads[manyCount++] = nanos;
+        }
+        if (oneCount == SAMPLES && manyCount == SAMPLES) decide();
+    }
+
+    /** Whether a trial round is under way. */
+    synchronized boolean onTrial() {
+        return trial;
+    }
+
+    /** Whether the last trial chose the many-thread program (false before any trial ended). */
+    synchronized boolean choseMany() {
+        return many;
+    }
+
+    private void decide() {
+        many = median(manyThreads) <= GAIN_REQUIRED * median(oneThread);
+        trial = false;
+        exploited = 0;
+    }
+
+    private static long median(long[] samples) {
+        Arrays.sort(samples); // in place: the round's samples are not needed after it
+        return samples[samples.length / 2];
+    }
+}
