@@ -7,6 +7,7 @@ import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ops.quant.QLinearAdd;
 import dev.edgerun.runtime.ops.quant.QLinearConv;
+import dev.edgerun.runtime.ops.quant.QLinearMaxPool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,9 @@ import java.util.Map;
  * .. {@link QLinearConv#OUTPUT_MAX_ATTR} in the quantized domain, exact because quantization is
  * monotonic) or one {@code QLinearMatMul}, whose output is the Q's output; and
  * {@code Q([Relu | Clip](Add(DQ(a), DQ(b))))} into one {@link QLinearAdd} (same float32 arithmetic,
- * same bytes).
+ * same bytes); {@code Q(Relu(DQ(x)))} and {@code Q(LeakyRelu(DQ(x)))} into one {@code QLinearLeakyRelu}
+ * and {@code Q(MaxPool(DQ(x)))} into one {@link QLinearMaxPool}, both computing each element as
+ * the three nodes do (the same bytes).
  * <p>
  * Applies only when the result is what the float graph computes up to rounding: x, y (and a)
  * quantized per tensor with constant scales and zero points; constant int8 weights, per tensor or
@@ -33,7 +36,7 @@ import java.util.Map;
 final class QdqFusion {
 
     /** The rewritten graph, what was fused, and the tensors created here (zero points), owned by the session. */
-    record Result(Graph graph, int fusedConvs, int fusedMatMuls, int fusedAdds, List<Tensor> created) {}
+    record Result(Graph graph, int fusedConvs, int fusedMatMuls, int fusedAdds, int fusedElementwise, List<Tensor> created) {}
 
     /** A constant input of a QLinear node. */
     private record Operand(String name, Tensor value) {}
@@ -56,6 +59,7 @@ final class QdqFusion {
     private int fusedConvs;
     private int fusedMatMuls;
     private int fusedAdds;
+    private int fusedElementwise;   // QLinearLeakyRelu and QLinearMaxPool
 
     private QdqFusion(Graph graph, long opset) {
         this.graph = graph;
@@ -67,17 +71,17 @@ final class QdqFusion {
 
     /** Fuses the QDQ patterns of {@code graph}, a main graph whose default ONNX opset is {@code opset}. */
     static Result fuse(Graph graph, long opset) {
-        if (graph.nodes().stream().noneMatch(n -> n.opType().equals("QuantizeLinear"))) return new Result(graph, 0, 0, 0, List.of());
+        if (graph.nodes().stream().noneMatch(n -> n.opType().equals("QuantizeLinear"))) return new Result(graph, 0, 0, 0, 0, List.of());
         QdqFusion f = new QdqFusion(graph, opset);
         for (int i = 0; i < f.nodes.size(); i++) {
             Node n = f.nodes.get(i);
             if (n != null && n.opType().equals("QuantizeLinear") && n.domain().isEmpty()) f.tryFuse(i);
         }
-        if (f.fusedConvs + f.fusedMatMuls + f.fusedAdds == 0) return new Result(graph, 0, 0, 0, List.of());
+        if (f.fusedConvs + f.fusedMatMuls + f.fusedAdds + f.fusedElementwise == 0) return new Result(graph, 0, 0, 0, 0, List.of());
         Graph.Builder b = graph.toBuilder().clearNodes().nodes(f.nodes.stream().filter(n -> n != null).toList());
         for (String name : graph.initializers().keySet()) if (!f.initializers.containsKey(name)) b.removeInitializer(name);
         for (var e : f.initializers.entrySet()) b.initializer(e.getKey(), e.getValue());
-        return new Result(b.build(), f.fusedConvs, f.fusedMatMuls, f.fusedAdds, List.copyOf(f.created));
+        return new Result(b.build(), f.fusedConvs, f.fusedMatMuls, f.fusedAdds, f.fusedElementwise, List.copyOf(f.created));
     }
 
     // ---------------------------------------------------------------- matching
@@ -89,6 +93,7 @@ final class QdqFusion {
         if (ys == null || yz == null || ys.value().elementCount() != 1 || blocked(q)) return;
         int p = soleProducer(q.inputs().get(0), qi);
         if (p < 0) return;
+        if (fuseLeakyRelu(p, qi, ys, yz) || fuseMaxPool(p, qi, ys, yz)) return;
         int act = -1;
         if (nodes.get(p).opType().equals("Relu") || nodes.get(p).opType().equals("Clip")) {
             act = p;
@@ -176,6 +181,60 @@ final class QdqFusion {
         if (clamp != null) n.attribute(QLinearConv.OUTPUT_MIN_ATTR, clamp[0]).attribute(QLinearConv.OUTPUT_MAX_ATTR, clamp[1]);
         replace(qi, n.build(), ai, act);
         fusedAdds++;
+    }
+
+    /**
+     * Fuses {@code Q(Relu(DQ(x)))} or {@code Q(LeakyRelu(DQ(x)))} (the activation at {@code ai})
+     * into one QLinearLeakyRelu (Relu: alpha 0); returns whether it did.
+     */
+    private boolean fuseLeakyRelu(int ai, int qi, Operand ys, OutputZero yz) {
+        Node act = nodes.get(ai);
+        boolean relu = act.opType().equals("Relu");
+        if (!relu && !act.opType().equals("LeakyRelu") || act.inputs().size() != 1 || act.outputs().size() != 1) return false;
+        Dequantized x = activation(act.inputs().get(0));
+        if (x == null) return false;
+        float alpha = relu ? 0f : act.attribute("alpha") == null ? 0.01f : act.attribute("alpha").asFloat();
+        List<String> inputs = List.of(x.quantized(), x.scale().name(), x.zero().name(), ys.name(), zeroName(yz, nodes.get(qi)));
+        Node n = Node.builder("QLinearLeakyRelu").domain(QLinearAdd.DOMAIN).name(act.name()).docString(act.docString())
+                .inputs(inputs).outputs(nodes.get(qi).outputs().get(0)).attribute("alpha", alpha).build();
+        replace(qi, n, ai, -1);
+        fusedElementwise++;
+        return true;
+    }
+
+    /**
+     * Fuses {@code Q(MaxPool(DQ(x)))} (the MaxPool at {@code mi}: 2-D, no Indices, no ceil mode or
+     * auto_pad, pads smaller than the dilated kernel) into one {@link QLinearMaxPool} when x's
+     * scale is positive (then the max of the dequantized values is the dequantized max); returns
+     * whether it did.
+     */
+    private boolean fuseMaxPool(int mi, int qi, Operand ys, OutputZero yz) {
+        Node pool = nodes.get(mi);
+        if (!pool.opType().equals("MaxPool") || pool.inputs().size() != 1 || pool.outputs().size() != 1) return false;
+        Attribute autoPad = pool.attribute("auto_pad"), ceil = pool.attribute("ceil_mode");
+        if (autoPad != null && !autoPad.asString().equals("NOTSET") || ceil != null && ceil.asInt() != 0) return false;
+        long[] k = ints(pool, "kernel_shape", null), d = ints(pool, "dilations", new long[] {1, 1});
+        long[] pads = ints(pool, "pads", new long[] {0, 0, 0, 0});
+        if (k == null || k.length != 2 || d.length != 2 || pads.length != 4) return false;
+        for (int i = 0; i < 4; i++) if (pads[i] < 0 || pads[i] >= (k[i % 2] - 1) * d[i % 2] + 1) return false;
+        Dequantized x = activation(pool.inputs().get(0));
+        if (x == null) return false;
+        float sx = x.scale().value().getFloat(0);
+        if (!(sx > 0) || Float.isInfinite(sx)) return false;
+        List<String> inputs = List.of(x.quantized(), x.scale().name(), x.zero().name(), ys.name(), zeroName(yz, nodes.get(qi)));
+        Node.Builder n = Node.builder("QLinearMaxPool").domain(QLinearMaxPool.DOMAIN).name(pool.name()).docString(pool.docString())
+                .inputs(inputs).outputs(nodes.get(qi).outputs().get(0));
+        for (String a : List.of("kernel_shape", "strides", "pads", "dilations")) {
+            if (pool.attribute(a) != null) n.attribute(pool.attribute(a));
+        }
+        replace(qi, n.build(), mi, -1);
+        fusedElementwise++;
+        return true;
+    }
+
+    private static long[] ints(Node n, String name, long[] dflt) {
+        Attribute a = n.attribute(name);
+        return a == null ? dflt : a.asInts();
     }
 
     /** The per-tensor DequantizeLinear producing {@code value} (from a non-constant 8-bit tensor), or null. */

@@ -252,6 +252,31 @@ abstract sealed class Q8Lanes {
     }
 
     /**
+     * DequantizeLinear, LeakyRelu and QuantizeLinear of 8-bit data in one pass, as
+     * {@link Q8Quantize#remap(int, int, float, float, float, int, int, int)} describes:
+     * {@code f = (float) (x[i] - zx) * sx; f = f < 0 ? f * alpha : f; y[i] = saturate(rint(f / sy) + zy)}
+     * into {@code [lo, hi]}; returns the elements done (a multiple of the lanes).
+     */
+    final long remap(MemorySegment x, long xOff, boolean xSigned, int zx, float sx, float alpha,
+                     MemorySegment y, long yOff, long count, float sy, int zy, int lo, int hi) {
+        VectorSpecies<Byte> bs = i8();
+        int n = lanes();
+        float qlo = lo - zy, qhi = hi - zy;
+        int offset = MAGIC_BITS - zy;
+        long i = 0;
+        for (; i + n <= count; i += n) {
+            ByteVector b = exact() ? ByteVector.fromMemorySegment(bs, x, xOff + i, LE)
+                    : ByteVector.fromMemorySegment(bs, x, xOff + i, LE, bs.indexInRange(0, n));
+            IntVector v = xSigned ? (IntVector) b.convertShape(VectorOperators.B2I, i32(), 0)
+                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, i32(), 0);
+            FloatVector f = ((FloatVector) v.sub(zx).convert(VectorOperators.I2F, 0)).mul(sx);
+            f = f.blend(f.mul(alpha), f.compare(VectorOperators.LT, 0f)).div(sy);
+            storeBytes(roundToBytes(f, qlo, qhi, offset), y, yOff + i);
+        }
+        return i;
+    }
+
+    /**
      * Lanes clamped to {@code [qlo, qhi]} (NaN to qlo), rounded half to even, plus
      * {@code MAGIC_BITS - offset} (an offset of {@code MAGIC_BITS - zp} adds the zero point), as bytes.
      */

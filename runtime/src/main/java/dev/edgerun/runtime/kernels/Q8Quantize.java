@@ -129,6 +129,31 @@ public final class Q8Quantize {
         }
     }
 
+    /**
+     * DequantizeLinear, LeakyRelu ({@code alpha} 0: Relu) and QuantizeLinear of {@code count}
+     * 8-bit values in one pass, each element exactly as the three nodes compute it in float32 (see
+     * {@link #remap(int, int, float, float, float, int, int, int)}).
+     */
+    public static void remap(VectorSpecies<Float> species, MemorySegment x, long xOff, boolean xSigned, int zx, float sx,
+                             float alpha, MemorySegment y, long yOff, long count, float sy, int zy, int lo, int hi) {
+        Q8Lanes lanes = Q8Lanes.fast(species);
+        long i = lanes == null ? 0 : lanes.remap(x, xOff, xSigned, zx, sx, alpha, y, yOff, count, sy, zy, lo, hi);
+        for (; i < count; i++) {
+            y.set(ValueLayout.JAVA_BYTE, yOff + i, (byte) remap(load(x, xOff + i, xSigned), zx, sx, alpha, sy, zy, lo, hi));
+        }
+    }
+
+    /**
+     * One 8-bit value through DequantizeLinear ({@code (float) (v - zx) * sx}), LeakyRelu
+     * ({@code f < 0 ? f * alpha : f}; Relu with alpha 0 gives -0 for 0, which quantizes alike) and
+     * QuantizeLinear ({@code saturate(rint(f / sy) + zy)} into {@code [lo, hi]}), all in float32.
+     */
+    public static int remap(int v, int zx, float sx, float alpha, float sy, int zy, int lo, int hi) {
+        float f = (float) (v - zx) * sx;
+        if (f < 0) f = f * alpha;
+        return saturate(Math.rint(f / sy) + zy, lo, hi);
+    }
+
     /** QLinearAdd's constant term, {@code zc - (ratioA * za + ratioB * zb)} in float32. */
     static float addFixedPart(float ratioA, int za, float ratioB, int zb, int zc) {
         return (float) zc - (ratioA * za + ratioB * zb);

@@ -204,6 +204,8 @@ public final class OperatorRegistry {
         op("QLinearMatMul", dev.edgerun.runtime.ops.quant.QLinearMatMul::new, 10, 21);
         op("QLinearConv", dev.edgerun.runtime.ops.quant.QLinearConv::new, 10);
         opIn("com.microsoft", "QLinearAdd", dev.edgerun.runtime.ops.quant.QLinearAdd::new, 1);
+        opIn("com.microsoft", "QLinearLeakyRelu", dev.edgerun.runtime.ops.quant.QLinearLeakyRelu::new, 1);
+        opIn("dev.edgerun", "QLinearMaxPool", dev.edgerun.runtime.ops.quant.QLinearMaxPool::new, 1);
         op("If", dev.edgerun.runtime.ops.control.If::new, 1, 11, 13, 16, 19, 21, 23, 24);
         op("Loop", dev.edgerun.runtime.ops.control.Loop::new, 1, 11, 13, 16, 19, 21, 23, 24);
         op("Scan", dev.edgerun.runtime.ops.control.Scan::new, 8, 9, 11, 16, 19, 21, 23, 24);

@@ -104,6 +104,48 @@ class Q8QuantizeTest {
         }
     }
 
+    /**
+     * Dequantize, LeakyRelu and quantize in one pass ({@code remap}) against the three steps run
+     * one after the other by the scalar loops, for every 8-bit value (each four times, then a
+     * tail): int8 and uint8 on either side, zero points at the ends of the range, equal and
+     * different scales, Relu (alpha 0), LeakyRelu and the identity (alpha 1).
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void remapEqualsDequantizeActivationQuantize(int bits) {
+        VectorSpecies<Float> species = F32GemmTest.species(bits);
+        int count = 4 * 256 + 13;
+        float[][] scales = {{0.05f, 0.05f}, {0.058837585f, 0.03666537f}, {0.02f, 0.11f}, {1f / 3, 3f}};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(count + 1), f = arena.allocate(4L * count);
+            for (int i = 0; i < count; i++) x.set(ValueLayout.JAVA_BYTE, 1 + i, (byte) (i * 7));
+            for (boolean xSigned : new boolean[] {false, true}) {
+                for (boolean ySigned : new boolean[] {false, true}) {
+                    for (int zx : xSigned ? new int[] {-128, 3, 127} : new int[] {0, 96, 255}) {
+                        for (int zy : ySigned ? new int[] {-128, 0, 127} : new int[] {0, 130, 255}) {
+                            for (float[] s : scales) {
+                                for (float alpha : new float[] {0f, 0.1f, 1f}) {
+                                    Q8Quantize.dequantize(null, x, 1, f, 0, count, s[0], zx, xSigned);
+                                    for (int i = 0; i < count; i++) {
+                                        float v = f.get(F, 4L * i);
+                                        if (v < 0) f.set(F, 4L * i, v * alpha);
+                                    }
+                                    MemorySegment ref = arena.allocate(count + 2), vec = arena.allocate(count + 2);
+                                    Q8Quantize.quantize(null, f, 0, ref, 2, count, s[1], zy, ySigned);
+                                    int lo = ySigned ? -128 : 0, hi = ySigned ? 127 : 255;
+                                    long done = Q8Lanes.of(species).remap(x, 1, xSigned, zx, s[0], alpha, vec, 2, count, s[1], zy, lo, hi);
+                                    Q8Quantize.remap(null, x, 1 + done, xSigned, zx, s[0], alpha, vec, 2 + done, count - done, s[1], zy, lo, hi);
+                                    assertArrayEquals(bytes(ref), bytes(vec), "x signed " + xSigned + " zx " + zx + ", y signed "
+                                            + ySigned + " zy " + zy + ", scales " + s[0] + " -> " + s[1] + ", alpha " + alpha);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // The vector loops of Q8Lanes at the given width (production uses them only where Q8Lanes.fast
     // says they pay), then the scalar loops of Q8Quantize for the tail they leave.
 

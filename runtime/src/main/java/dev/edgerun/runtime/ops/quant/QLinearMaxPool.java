@@ -1,0 +1,147 @@
+package dev.edgerun.runtime.ops.quant;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.Q8MaxPool;
+import dev.edgerun.runtime.kernels.Q8Quantize;
+import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Engine-internal {@code QLinearMaxPool} (domain {@link #DOMAIN}), what the QDQ fusion makes of
+ * {@code QuantizeLinear(MaxPool(DequantizeLinear(x)))}: inputs X (int8/uint8, N x C x H x W),
+ * X_scale, X_zero_point, Y_scale, Y_zero_point (constants, one element each; Y's type is
+ * Y_zero_point's); MaxPool's kernel_shape (2), strides, pads and dilations, no ceil mode, no
+ * auto_pad, no Indices. Dequantizing with a positive scale keeps the order, so the max is taken
+ * on the bytes ({@link Q8MaxPool}) and then dequantized and quantized as the two nodes would
+ * ({@link Q8Quantize#remap}), a step skipped when it maps every value to itself (equal scales and
+ * zero points): the same bytes as the three nodes.
+ */
+public final class QLinearMaxPool implements Operator {
+    /** The domain of the engine's own fused operators. */
+    public static final String DOMAIN = "dev.edgerun";
+    /** Input elements below which the planes are not split over threads. */
+    private static final long PARALLEL_MIN = 1 << 16;
+
+    @Override
+    public Kernel prepare(NodeContext ctx) {
+        ZeroPoints.requireByteType(ctx, 0, "X");
+        Shape x = ctx.inputShape(0);
+        if (x.rank() != 4) throw ctx.unsupported("QLinearMaxPool of a rank " + x.rank() + " input " + x + " (needs N x C x H x W)");
+        float sx = constantScale(ctx, 1, "X_scale"), sy = constantScale(ctx, 3, "Y_scale");
+        if (!(sx > 0) || Float.isInfinite(sx)) throw ctx.error("X_scale must be positive and finite, got " + sx);
+        int zx = constantZero(ctx, 2, ctx.inputDType(0));
+        if (!ctx.hasInput(4)) throw ctx.error("Y_zero_point is required (it gives Y's type)");
+        DType yType = ctx.inputDType(4);
+        if (yType != DType.INT8 && yType != DType.UINT8) throw ctx.error("Y_zero_point must be int8 or uint8, got " + yType.onnxName());
+        int zy = constantZero(ctx, 4, yType);
+        int[] k = ints(ctx, "kernel_shape", null);
+        int[] s = ints(ctx, "strides", new long[] {1, 1});
+        int[] d = ints(ctx, "dilations", new long[] {1, 1});
+        int[] pads = ints(ctx, "pads", new long[] {0, 0, 0, 0});
+        if (k.length != 2 || s.length != 2 || d.length != 2 || pads.length != 4) {
+            throw ctx.error("kernel_shape, strides, dilations need 2 entries and pads 4, got " + k.length + ", " + s.length
+                    + ", " + d.length + ", " + pads.length);
+        }
+        int h = (int) x.dim(2), w = (int) x.dim(3);
+        int oh = outSize(h, k[0], s[0], pads[0], pads[2], d[0]), ow = outSize(w, k[1], s[1], pads[1], pads[3], d[1]);
+        if (oh < 1 || ow < 1) throw ctx.error("pooling " + x + " with kernel " + k[0] + "x" + k[1] + " leaves no output");
+        boolean xSigned = ctx.inputDType(0) == DType.INT8;
+        Q8MaxPool pool;
+        try {
+            pool = new Q8MaxPool(xSigned, h, w, k[0], k[1], s[0], s[1], pads[0], pads[1], d[0], d[1], oh, ow);
+        } catch (IllegalArgumentException e) {
+            throw ctx.error(e.getMessage());
+        }
+        int lo = (int) QuantElements.min(yType), hi = (int) QuantElements.max(yType);
+        Remap remap = new Remap(xSigned, zx, sx, sy, zy, lo, hi);
+        int planes = (int) (x.dim(0) * x.dim(1));
+        int chunks = x.elementCount() < PARALLEL_MIN ? 1 : Math.min(ctx.threads(), planes);
+        Shape y = Shape.of(x.dim(0), x.dim(1), oh, ow);
+        return new Pooling(List.of(ValueType.tensor(yType, y)), pool, remap.identity(yType) ? null : remap, planes, chunks,
+                (long) oh * ow);
+    }
+
+    /** ONNX MaxPool's output size without ceil mode. */
+    private static int outSize(int in, int k, int s, int padBegin, int padEnd, int d) {
+        return (in + padBegin + padEnd - ((k - 1) * d + 1)) / s + 1;
+    }
+
+    private static int[] ints(NodeContext ctx, String name, long[] dflt) {
+        long[] v = ctx.attrInts(name, dflt);
+        if (v == null) throw ctx.error("attribute " + name + " is required");
+        int[] r = new int[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = Math.toIntExact(v[i]);
+        return r;
+    }
+
+    static float constantScale(NodeContext ctx, int i, String name) {
+        Tensor t = ctx.constantInput(i);
+        if (t == null || t.dtype() != DType.FLOAT || t.elementCount() != 1) {
+            throw ctx.unsupported(name + " other than a float32 constant with one element: " + ctx.inputType(i));
+        }
+        return t.getFloat(0);
+    }
+
+    static int constantZero(NodeContext ctx, int i, DType type) {
+        if (!ctx.hasInput(i)) return 0;
+        Tensor t = ctx.constantInput(i);
+        if (t == null || t.dtype() != type || t.elementCount() != 1) {
+            throw ctx.unsupported("zero point (input " + i + ") other than a " + type.onnxName() + " constant with one element: "
+                    + ctx.inputType(i));
+        }
+        return QuantElements.getInt(t.data(), type, 0);
+    }
+
+    /** Dequantize then quantize (LeakyRelu with alpha 1 is the identity). */
+    private record Remap(boolean xSigned, int zx, float sx, float sy, int zy, int lo, int hi) {
+        boolean identity(DType yType) {
+            if (xSigned != (yType == DType.INT8)) return false;
+            for (int v = xSigned ? -128 : 0; v <= (xSigned ? 127 : 255); v++) {
+                if (Q8Quantize.remap(v, zx, sx, 1f, sy, zy, lo, hi) != v) return false;
+            }
+            return true;
+        }
+
+        void run(MemorySegment y, long at, long count) {
+            Q8Quantize.remap(Vectors.F32, y, at, xSigned, zx, sx, 1f, y, at, count, sy, zy, lo, hi);
+        }
+    }
+
+    /** {@code remap} null: the pooled bytes are the output. */
+    private record Pooling(List<ValueType> outputTypes, Q8MaxPool pool, Remap remap, int planes, int chunks, long outPlane)
+            implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return chunks * pool.bufferBytes();
+        }
+
+        @Override
+        public void run(RunContext rc) {
+            MemorySegment x = rc.input(0).data(), y = rc.output(0).data(), scratch = rc.scratch();
+            if (chunks == 1) {
+                planes(x, y, scratch, 0, planes);
+                return;
+            }
+            long bytes = pool.bufferBytes();
+            rc.parallelFor(chunks, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    planes(x, y, scratch.asSlice(c * bytes, bytes), (int) ((long) planes * c / chunks),
+                            (int) ((long) planes * (c + 1) / chunks));
+                }
+            });
+        }
+
+        private void planes(MemorySegment x, MemorySegment y, MemorySegment buf, int from, int to) {
+            pool.max(x, 0, y, 0, buf, from, to);
+            if (remap != null) remap.run(y, from * outPlane, (to - from) * outPlane);
+        }
+    }
+}
