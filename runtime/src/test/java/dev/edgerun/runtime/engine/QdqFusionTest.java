@@ -171,6 +171,76 @@ class QdqFusionTest {
         }
     }
 
+    /**
+     * Q(MaxPool(DQ)), Q(Relu(DQ)) and Q(LeakyRelu(DQ)) become QLinearMaxPool and QLinearLeakyRelu
+     * with exactly the bytes of the unfused nodes, at 1 and 2 threads (large enough to be split):
+     * the same scales and zero points in and out (pooling alone), different ones, zero points at
+     * the ends of the range, uint8 and int8 on either side.
+     */
+    @Test
+    void maxPoolAndActivationsBetweenQdqGiveTheUnfusedBytes() {
+        Random random = new Random(21);
+        List<Tensor> owned = new ArrayList<>();
+        Graph.Builder g = Graph.builder("qpool");
+        long[] dims = {1, 4, 60, 300};
+        g.input(Value.tensor("x", DType.FLOAT, dims));
+        String u = quantize(g, owned, "x", 2f / 255, 128);
+        g.node("Identity", List.of("x"), List.of("xs"));
+        String s = quantizeSigned(g, owned, "xs", 1.5f / 255, -128);
+        g.node(Node.builder("MaxPool").inputs(u).outputs("p1").attribute("kernel_shape", new long[] {3, 3})
+                .attribute("strides", new long[] {2, 2}).attribute("pads", new long[] {1, 1, 1, 1}).build());
+        finalQuantize(g, owned, "p1", 2f / 255, 128, DType.UINT8);                    // same parameters: pooling only
+        g.node(Node.builder("MaxPool").inputs(s).outputs("p2").attribute("kernel_shape", new long[] {2, 2})
+                .attribute("strides", new long[] {2, 2}).build());
+        finalQuantize(g, owned, "p2", 0.7f * 1.5f / 255, 255, DType.UINT8);           // int8 in, uint8 out
+        g.node("Relu", List.of(u), List.of("r1"));
+        finalQuantize(g, owned, "r1", 1.1f / 255, 0, DType.UINT8);
+        g.node(Node.builder("LeakyRelu").inputs(s).outputs("r2").attribute("alpha", 0.2f).build());
+        finalQuantize(g, owned, "r2", 3f / 255, 127, DType.INT8);
+        g.output(Value.tensor("p1_q", DType.UINT8, 1, 4, 30, 150));
+        g.output(Value.tensor("p2_q", DType.UINT8, 1, 4, 30, 150));
+        g.output(Value.tensor("r1_q", DType.UINT8, dims));
+        g.output(Value.tensor("r2_q", DType.INT8, dims));
+        int count = (int) (dims[1] * dims[2] * dims[3]);
+        try (Model m = Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+             Tensor tx = Tensor.of(uniform(random, count, -1.5f, 1.5f), dims)) {
+            for (int threads = 1; threads <= 2; threads++) {
+                SessionOptions none = SessionOptions.builder().engine("native").threads(threads).providerOption("profile", "true")
+                        .optimization(SessionOptions.OptimizationLevel.NONE).build();
+                SessionOptions all = SessionOptions.builder().engine("native").threads(threads).providerOption("profile", "true").build();
+                try (NativeSession plain = (NativeSession) Edgerun.session(m, none); NativeSession fused = (NativeSession) Edgerun.session(m, all);
+                     RunResult p = plain.run(Map.of("x", tx)); RunResult f = fused.run(Map.of("x", tx))) {
+                    Map<String, Integer> ops = new TreeMap<>();
+                    for (NativeSession.NodeProfile n : fused.profile()) ops.merge(n.opType(), 1, Integer::sum);
+                    assertEquals(2, ops.get("QLinearMaxPool"), ops.toString());
+                    assertEquals(2, ops.get("QLinearLeakyRelu"), ops.toString());
+                    for (String gone : List.of("MaxPool", "Relu", "LeakyRelu")) assertEquals(null, ops.get(gone), ops.toString());
+                    for (String y : List.of("p1_q", "p2_q", "r1_q", "r2_q")) {
+                        long[] expected = longs(p.get(y)), actual = longs(f.get(y));
+                        assertEquals(expected.length, actual.length, y);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertEquals(expected[i], actual[i], y + "[" + i + "] at " + threads + " threads");
+                        }
+                    }
+                    assertTrue(java.util.Arrays.stream(longs(f.get("p2_q"))).anyMatch(v -> v == 255), "p2 reaches the zero point's end");
+                }
+            }
+        }
+    }
+
+    /** A QuantizeLinear of {@code t} to {@code t + "_q"} (no DequantizeLinear after it). */
+    private static void finalQuantize(Graph.Builder g, List<Tensor> owned, String t, float scale, int zero, DType type) {
+        g.initializer(t + "_s", own(owned, Tensor.of(new float[] {scale})));
+        g.initializer(t + "_z", own(owned, Tensor.of(type, new byte[] {(byte) zero})));
+        g.node("QuantizeLinear", List.of(t, t + "_s", t + "_z"), List.of(t + "_q"));
+    }
+
+    private static long[] longs(Tensor t) {
+        long[] v = new long[(int) t.elementCount()];
+        for (int i = 0; i < v.length; i++) v[i] = t.getAsLong(i);
+        return v;
+    }
+
     /** Every element within one quantization step. */
     private static void assertWithinOneStep(float[] expected, float[] actual, float step, String what) {
         assertEquals(expected.length, actual.length, what);
