@@ -13,7 +13,7 @@ import java.util.Random;
  * the two kernels). Run from the repository root after test-compile:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp runtime/target/classes:runtime/target/test-classes \
- *      dev.edgerun.runtime.kernels.F32WinogradBench [rounds]
+ *      dev.edgerun.runtime.kernels.F32WinogradBench [rounds [c,m,side ...]]
  * </pre>
  */
 public final class F32WinogradBench {
@@ -23,6 +23,12 @@ public final class F32WinogradBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int[][] shapes = { // c, m, side
                 {64, 64, 56}, {128, 128, 28}, {256, 256, 14}, {16, 32, 32}, {32, 64, 16}, {64, 32, 32}, {32, 16, 64}};
+        if (args.length > 1) {
+            shapes = new int[args.length - 1][];
+            for (int a = 1; a < args.length; a++) {
+                shapes[a - 1] = Arrays.stream(args[a].split(",")).mapToInt(Integer::parseInt).toArray();
+            }
+        }
         for (int[] s : shapes) compare(s[0], s[1], s[2], rounds);
     }
 
