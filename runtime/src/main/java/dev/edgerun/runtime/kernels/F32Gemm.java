@@ -176,6 +176,7 @@ public final class F32Gemm {
             int j0 = jp * nr;
             int cols = Math.min(nr, n - j0);
             long d = dstOff + 4L * jp * nr * k;
+            if (PanelPack.packed(src, srcOff + 4 * (j0 * colStride), rowStride, colStride, k, cols, nr, dst, d)) continue;
             for (int p = 0; p < k; p++) {
                 long s = srcOff + 4 * (p * rowStride + j0 * colStride);
                 if (colStride == 1 && cols == nr) {
