@@ -21,6 +21,10 @@ public record F32RowEpilogue(VectorSpecies<Float> species, float divisor, boolea
 
     @Override
     public void apply(MemorySegment y, long byteOffset, int count) {
+        if (softmax && F32Softmax.isShortRow(species, count)) {
+            F32Softmax.shortRowInPlace(species, y, byteOffset, divisor);
+            return;
+        }
         if (divisor != 1f) divide(species, y, byteOffset, count, divisor);
         if (softmax) F32Softmax.rowInPlace(species, y, byteOffset, count);
     }

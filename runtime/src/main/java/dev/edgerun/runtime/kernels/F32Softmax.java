@@ -38,6 +38,33 @@ public final class F32Softmax {
         else scalarRow(false, y, y, base, n, 4);
     }
 
+    /** Whether {@link #shortRowInPlace} takes rows of {@code n} on {@code species}: two whole vectors. */
+    public static boolean isShortRow(VectorSpecies<Float> species, int n) {
+        return species != null && n == 2 * species.length();
+    }
+
+    /**
+     * A row of exactly two vectors ({@link #isShortRow}) divided by {@code divisor} (1 skips it)
+     * and normalized in place, held in registers: one load and one store per element, one max and
+     * one sum across lanes (attention's rows of 32 at 512 bits).
+     */
+    public static void shortRowInPlace(VectorSpecies<Float> species, MemorySegment y, long base, float divisor) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        long second = base + 4L * sp.length();
+        FloatVector v0 = FloatVector.fromMemorySegment(sp, y, base, LE);
+        FloatVector v1 = FloatVector.fromMemorySegment(sp, y, second, LE);
+        if (divisor != 1f) {
+            v0 = v0.div(divisor);
+            v1 = v1.div(divisor);
+        }
+        FloatVector max = FloatVector.broadcast(sp, v0.max(v1).reduceLanes(VectorOperators.MAX));
+        FloatVector e0 = v0.sub(max).lanewise(VectorOperators.EXP);
+        FloatVector e1 = v1.sub(max).lanewise(VectorOperators.EXP);
+        float inv = 1f / e0.add(e1).reduceLanes(VectorOperators.ADD);
+        e0.mul(inv).intoMemorySegment(y, base, LE);
+        e1.mul(inv).intoMemorySegment(y, second, LE);
+    }
+
     /** The reference: one row of {@code n} elements {@code step} bytes apart. */
     public static void scalarRow(boolean log, MemorySegment x, MemorySegment y, long base, int n, long step) {
         float max = Float.NEGATIVE_INFINITY;

@@ -1,6 +1,9 @@
 package dev.edgerun.runtime.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Batched float32 products {@code Y[t] = A[t] . B[t]} whose operands and result are read and
@@ -11,12 +14,24 @@ import java.lang.foreign.MemorySegment;
  * ({@code [heads, seq, d] x [heads, d, seq]}, a few tens of thousands of multiply-adds each) are
  * the intended case: packing both operands per batch is a small fraction of the product.
  *
+ * <p>Small products (B at most {@link #DIRECT_MAX_B} elements, attention's 32 x 32 heads, with
+ * whole pairs of vectors in a row: masked loads and stores ran several times slower here) skip
+ * the packing: A is read in place and B too when its columns are contiguous (V), or after a
+ * transpose into scratch when they are not (K^T); tiles of 4 rows by two vectors then pass over a B
+ * that stays in L1. Packing both operands into the GEMM's panels and running its 6-row tiles took
+ * about twice as long at that size.
+ *
  * <p>All offsets and strides are in floats. Runs on the calling thread below
  * {@link F32Gemm#PARALLEL_MIN_MACS} multiply-adds in all; above, batches are split over threads,
  * each with its own scratch slot.
  */
 public final class F32StridedMatMul {
     private static final java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int ROWS = 4;
+
+    /** Largest B ({@code k * n} floats, 16 KiB) multiplied directly, without packing. */
+    public static final int DIRECT_MAX_B = 64 * 64;
 
     private final F32Gemm gemm;
     private final int m;
@@ -33,6 +48,7 @@ public final class F32StridedMatMul {
     private final F32GemmEpilogue epilogue;
     private final long slotBytes;
     private final long aPackedBytes;
+    private final VectorSpecies<Float> direct; // species of the direct path; null: packed products
 
     /**
      * @param aStrides {@code {rowStride, colStride}} of A in floats; likewise {@code bStrides}
@@ -58,8 +74,10 @@ public final class F32StridedMatMul {
         this.bCol = bStrides[1];
         this.ldy = ldy;
         this.epilogue = epilogue;
-        this.aPackedBytes = align64(4 * F32Gemm.packedASize(m, k));
-        this.slotBytes = aPackedBytes + align64(4 * gemm.packedBSize(k, n));
+        this.direct = gemm.species() != null && (long) k * n <= DIRECT_MAX_B && n % (2 * gemm.species().length()) == 0 ? gemm.species() : null;
+        this.aPackedBytes = direct != null ? 0 : align64(4 * F32Gemm.packedASize(m, k));
+        this.slotBytes = direct != null ? (bCol == 1 ? 0 : align64(4L * k * n))
+                : aPackedBytes + align64(4 * gemm.packedBSize(k, n));
     }
 
     private static long align64(long bytes) {
@@ -119,6 +137,10 @@ public final class F32StridedMatMul {
 
     private void runBatches(int from, int to, MemorySegment a, MemorySegment b, MemorySegment y, MemorySegment scratch,
                             long slot) {
+        if (direct != null) {
+            runDirect(from, to, a, b, y, scratch, slot);
+            return;
+        }
         long pbAt = slot + aPackedBytes;
         for (int t = from; t < to; t++) {
             F32Gemm.packA(a, 4 * aOff[t], aRow, aCol, m, k, scratch, slot);
@@ -126,6 +148,84 @@ public final class F32StridedMatMul {
             else gemm.packB(b, 4 * bOff[t], bRow, bCol, k, n, scratch, pbAt);
             gemm.multiply(m, n, k, scratch, slot, scratch, pbAt, y, 4 * yOff[t], ldy, 1f, false, epilogue,
                     Parallel.SERIAL);
+        }
+    }
+
+    private void runDirect(int from, int to, MemorySegment a, MemorySegment b, MemorySegment y, MemorySegment scratch,
+                           long slot) {
+        for (int t = from; t < to; t++) {
+            if (bCol == 1) {
+                multiplyDirect(a, 4 * aOff[t], b, 4 * bOff[t], bRow, y, 4 * yOff[t]);
+            } else {
+                transpose(b, 4 * bOff[t], scratch, slot);
+                multiplyDirect(a, 4 * aOff[t], scratch, slot, n, y, 4 * yOff[t]);
+            }
+        }
+    }
+
+    /** B ({@code k x n} through its strides) into {@code dst} as contiguous rows of {@code n}: a B column at a time, reads along memory when its rows are. */
+    private void transpose(MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        for (int j = 0; j < n; j++) {
+            long s = srcOff + 4L * j * bCol;
+            long d = dstOff + 4L * j;
+            for (int p = 0; p < k; p++) dst.set(F, d + 4L * n * p, src.get(F, s + 4L * p * bRow));
+        }
+    }
+
+    /** One batch: Y rows ({@code ldy} apart from {@code yAt}) = A (through its strides) . B (rows {@code ldb} floats apart, columns contiguous). */
+    private void multiplyDirect(MemorySegment a, long aAt, MemorySegment b, long bAt, long ldb, MemorySegment y, long yAt) {
+        int lanes = direct.length();
+        for (int i0 = 0; i0 < m; i0 += ROWS) {
+            int rows = Math.min(ROWS, m - i0);
+            long rowAt = aAt + 4L * i0 * aRow;
+            for (int j0 = 0; j0 < n; j0 += 2 * lanes) {
+                tile(rows, a, rowAt, b, bAt + 4L * j0, ldb, y, yAt + 4L * ((long) i0 * ldy + j0));
+            }
+            if (epilogue != null) {
+                for (int r = 0; r < rows; r++) epilogue.apply(y, yAt + 4L * (long) (i0 + r) * ldy, n);
+            }
+        }
+    }
+
+    /** Up to 4 rows by two vectors of columns; rows past {@code rows} reread the first row (computed, not stored). */
+    private void tile(int rows, MemorySegment a, long aAt, MemorySegment b, long bAt, long ldb, MemorySegment y, long yAt) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(direct).f32(); // a JIT constant only when looked up here
+        long rowBytes = 4L * aRow, colBytes = 4L * aCol, bRowBytes = 4L * ldb, half = 4L * s.length();
+        long a0 = aAt, a1 = rows > 1 ? aAt + rowBytes : aAt, a2 = rows > 2 ? aAt + 2 * rowBytes : aAt,
+                a3 = rows > 3 ? aAt + 3 * rowBytes : aAt;
+        FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < k; p++) {
+            long bp = bAt + p * bRowBytes, ap = p * colBytes;
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bp, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bp + half, LE);
+            FloatVector x = FloatVector.broadcast(s, a.get(F, a0 + ap));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(s, a.get(F, a1 + ap));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(s, a.get(F, a2 + ap));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(s, a.get(F, a3 + ap));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        long rowOut = 4L * ldy;
+        c00.intoMemorySegment(y, yAt, LE);
+        c01.intoMemorySegment(y, yAt + half, LE);
+        if (rows > 1) {
+            c10.intoMemorySegment(y, yAt + rowOut, LE);
+            c11.intoMemorySegment(y, yAt + rowOut + half, LE);
+        }
+        if (rows > 2) {
+            c20.intoMemorySegment(y, yAt + 2 * rowOut, LE);
+            c21.intoMemorySegment(y, yAt + 2 * rowOut + half, LE);
+        }
+        if (rows > 3) {
+            c30.intoMemorySegment(y, yAt + 3 * rowOut, LE);
+            c31.intoMemorySegment(y, yAt + 3 * rowOut + half, LE);
         }
     }
 }

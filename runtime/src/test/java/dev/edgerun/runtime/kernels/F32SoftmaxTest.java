@@ -54,4 +54,29 @@ class F32SoftmaxTest {
             }
         }
     }
+
+    /** Rows of two whole vectors (attention's rows, divided first): the register path against the scalar reference. */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void shortRowsMatchScalarReference(int bits) {
+        var species = F32GemmTest.species(bits);
+        int n = 2 * species.length(), rows = 4;
+        Random rnd = new Random(bits + 7);
+        for (float divisor : new float[] {1f, 5.656854f, -3f}) {
+            float[] x = new float[rows * n];
+            for (int i = 0; i < x.length; i++) x[i] = (rnd.nextFloat() - 0.5f) * 40;
+            x[n + 3] = 1e4f; // large values must not overflow
+            float[] divided = new float[x.length];
+            for (int i = 0; i < x.length; i++) divided[i] = x[i] / divisor;
+            try (Tensor fast = Tensor.of(x, rows, n); Tensor tr = Tensor.of(divided, rows, n);
+                 Tensor ref = Tensor.allocate(DType.FLOAT, rows, n)) {
+                for (int r = 0; r < rows; r++) F32Softmax.shortRowInPlace(species, fast.data(), 4L * r * n, divisor);
+                F32Softmax.run(null, false, tr.data(), ref.data(), n, 1, 0, rows);
+                float[] f = fast.toFloatArray(), want = ref.toFloatArray();
+                for (int i = 0; i < f.length; i++) {
+                    assertEquals(want[i], f[i], 1e-6f * Math.max(1, Math.abs(want[i])), "divisor=" + divisor + " element " + i);
+                }
+            }
+        }
+    }
 }

@@ -72,6 +72,61 @@ class F32StridedMatMulTest {
         }
     }
 
+    /**
+     * Products small enough for the direct path (B of at most {@link F32StridedMatMul#DIRECT_MAX_B}
+     * elements, rows of whole vector pairs): B with contiguous columns (read in place) and with
+     * strided columns (transposed into scratch), row counts that leave a partial 4-row tile, padded
+     * row strides, and the division + softmax epilogue, against a triple loop.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void directProductsMatchTripleLoop(int bits) {
+        var species = F32GemmTest.species(bits);
+        int n = 2 * species.length();
+        for (int m : new int[] {1, 7, 32}) {
+            for (int k : new int[] {1, 5, 32}) {
+                for (boolean bTransposed : new boolean[] {false, true}) {
+                    checkDirect(bits, m, n, k, bTransposed, null);
+                    checkDirect(bits, m, 2 * n, k, bTransposed, null);
+                    checkDirect(bits, m, n, k, bTransposed, new F32RowEpilogue(species, 4f, true));
+                }
+            }
+        }
+    }
+
+    private static void checkDirect(int bits, int m, int n, int k, boolean bTransposed, F32RowEpilogue epilogue) {
+        Random r = new Random(m * 131 + n * 7 + k);
+        int lda = k + 3, ldb = bTransposed ? k + 1 : n + 2, ldy = n + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = random(arena, r, m * lda), b = random(arena, r, (bTransposed ? n : k) * ldb);
+            MemorySegment y = arena.allocate(4L * m * ldy);
+            long[] bStrides = bTransposed ? new long[] {1, ldb} : new long[] {ldb, 1};
+            var mm = new F32StridedMatMul(new F32Gemm(F32GemmTest.species(bits)), m, n, k, new long[] {0}, new long[] {lda, 1},
+                    new long[] {0}, bStrides, new long[] {0}, ldy, epilogue);
+            mm.run(a, b, y, arena.allocate(Math.max(64, mm.scratchBytes(1)), 64), Parallel.SERIAL);
+            for (int i = 0; i < m; i++) {
+                double[] row = new double[n];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        sum += (double) a.getAtIndex(F, (long) i * lda + p) * b.getAtIndex(F, p * bStrides[0] + j * bStrides[1]);
+                    }
+                    row[j] = epilogue == null ? sum : (float) sum / epilogue.divisor();
+                    max = Math.max(max, row[j]);
+                }
+                double total = 0;
+                if (epilogue != null) for (int j = 0; j < n; j++) total += Math.exp(row[j] - max);
+                for (int j = 0; j < n; j++) {
+                    double want = epilogue != null ? Math.exp(row[j] - max) / total : row[j];
+                    float got = y.getAtIndex(F, (long) i * ldy + j);
+                    assertEquals(want, got, 2e-5 * Math.max(1, Math.abs(want)), "bits=" + bits + " m=" + m + " n=" + n + " k=" + k
+                            + " bTransposed=" + bTransposed + " softmax=" + (epilogue != null) + " (" + i + "," + j + ")");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} threads")
     @ValueSource(ints = {1, 2, 3})
     void batchesSplitOverThreadsGiveTheSameResult(int threads) {
