@@ -7,5 +7,8 @@
  * product). A QLinearConv with constant parameters and int8 weights (also the one the engine fuses
  * from QDQ convolutions) runs a kernel provider's 8-bit convolution ({@code KernelSelection.q8conv});
  * float32 ↔ int8/uint8 Q/DQ per tensor and per axis take the vector loops of {@code Q8Quantize}.
+ * QLinearAdd and QLinearLeakyRelu (com.microsoft) and the engine's own QLinearMaxPool
+ * ({@code dev.edgerun}) are what the QDQ fusion makes of residual Adds, Relu/LeakyRelu and MaxPool
+ * between DequantizeLinear and QuantizeLinear; the last two give exactly the unfused bytes.
  */
 package dev.edgerun.runtime.ops.quant;
