@@ -59,6 +59,7 @@ final class Dnnl {
             postOpsEltwise, versionFn;
     private Downcall ompSetThreads, ompMaxThreads; // null when oneDNN is not built on OpenMP
     private Downcall attrZeroPoints; // 8-bit convolution: dnnl_primitive_attr_set_zero_points
+    private Downcall resamplingDescInit; // appended by the CNN-speed task: dnnl_resampling_forward_desc_init
 
     /** The process-wide bindings, opened on first use. */
     static Dnnl get() {
@@ -163,6 +164,7 @@ final class Dnnl {
         postOpsDestroy = lib.words("dnnl_post_ops_destroy", "w");
         postOpsSum = lib.words("dnnl_post_ops_append_sum", "wf");
         postOpsEltwise = lib.words("dnnl_post_ops_append_eltwise", "wfwff");
+        resamplingDescInit = lib.words("dnnl_resampling_forward_desc_init", "wwwwww");
     }
 
     private void bindOpenMp() {
@@ -584,6 +586,25 @@ final class Dnnl {
                     dimsOf(arena, padL).address(), dimsOf(arena, padR).address()), "dnnl_dilated_convolution_forward_desc_init");
         } catch (Throwable t) {
             throw rethrow(t, "dnnl_dilated_convolution_forward_desc_init");
+        }
+        return desc;
+    }
+
+    // ---- appended by the CNN-speed task (issue 4): resampling (Resize between blocked convolutions) ----
+
+    /** {@code dnnl_resampling_nearest}. */
+    static final int RESAMPLING_NEAREST = 0x2fff0;
+    /** Bytes of a {@code dnnl_resampling_desc_t} of 2.x (3 enums, 4 memory descriptors, 12 factors), rounded up. */
+    static final long RESAMPLING_DESC_BYTES = 4096;
+
+    /** A forward-inference resampling from {@code src} to {@code dst}, the factors implied by their dimensions. */
+    MemorySegment resamplingDesc(Arena arena, int algorithm, MemorySegment src, MemorySegment dst) {
+        MemorySegment desc = arena.allocate(RESAMPLING_DESC_BYTES, 8);
+        try {
+            check((int) resamplingDescInit.call(desc.address(), FORWARD_INFERENCE, algorithm, 0L, src.address(),
+                    dst.address()), "dnnl_resampling_forward_desc_init");
+        } catch (Throwable t) {
+            throw rethrow(t, "dnnl_resampling_forward_desc_init");
         }
         return desc;
     }

@@ -3,9 +3,13 @@ package dev.edgerun.runtime.ops.tensor;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32ResizePass;
+import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.StridedCopy;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.DnnlResampleKernel;
+import dev.edgerun.runtime.ops.InternalLayoutKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -14,6 +18,7 @@ import dev.edgerun.runtime.ops.reduce.Elements;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * ONNX Resize (10, 11, 13, 18, 19) and Upsample (7, 9): nearest, linear and cubic interpolation,
@@ -62,8 +67,68 @@ public final class Resize implements Operator {
             return ValuePlanned.kernel(ctx, dtype, in.rank(),
                     v -> plan(ctx, cfg, in, dtype, esize, null, values(v.input(1)), null), 1);
         }
-        return ValuePlanned.kernel(ctx, dtype, in.rank(), v -> plan(ctx, cfg, in, dtype, esize,
-                values(v.input(1)), values(v.input(2)), v.input(3) == null || v.input(3).elementCount() == 0 ? null : OpArgs.longs(v.input(3))), 1, 2, 3);
+        ValuePlanned.Planner planner = v -> plan(ctx, cfg, in, dtype, esize,
+                values(v.input(1)), values(v.input(2)), v.input(3) == null || v.input(3).elementCount() == 0 ? null : OpArgs.longs(v.input(3)));
+        Kernel dense = ValuePlanned.kernel(ctx, dtype, in.rank(), planner, 1, 2, 3);
+        return withBlockedUpsampling(ctx, in, dtype, dense, planner);
+    }
+
+    /**
+     * {@code dense}, able to run as oneDNN's resampling on 16-channel blocks between two oneDNN
+     * convolutions ({@link BlockableResize}) where the resize is a nearest upsampling of a 4-D
+     * float tensor by whole factors along H and W that picks input index {@code floor(o / f)}
+     * (the one oneDNN picks), with constant scales or sizes.
+     */
+    private static Kernel withBlockedUpsampling(NodeContext ctx, Shape in, DType dtype, Kernel dense,
+                                                ValuePlanned.Planner planner) {
+        if (dtype != DType.FLOAT || in.rank() != 4 || !in.isConcrete()) return dense;
+        for (int i = 1; i <= 3; i++) if (ctx.hasInput(i) && ctx.constantInput(i) == null) return dense;
+        if (!(planner.plan(i -> ctx.hasInput(i) ? ctx.constantInput(i) : null) instanceof ResizePlan p) || !p.picksFloorOfWholeFactors()) {
+            return dense;
+        }
+        return DnnlResampleKernel.nearestBlocked(in.dims(), p.out.dims())
+                .<Kernel>map(k -> new BlockableResize(dense, k, ctx.threads(), false))
+                .orElse(dense);
+    }
+
+    /**
+     * A resize that runs as {@code dense} on NCHW tensors, or, once the planner switched both its
+     * input and output to oneDNN's 16-channel blocks ({@link InternalLayoutKernel}), as {@code blocked}.
+     */
+    private record BlockableResize(Kernel dense, DnnlResampleKernel blocked, int threads, boolean switched)
+            implements InternalLayoutKernel {
+        @Override
+        public List<ValueType> outputTypes() {
+            return dense.outputTypes();
+        }
+
+        @Override
+        public long scratchBytes() {
+            return switched ? blocked.scratchBytes() : dense.scratchBytes();
+        }
+
+        @Override
+        public KernelProvider.ConvKernel.Layout internalInputLayout() {
+            return blocked.inputLayout();
+        }
+
+        @Override
+        public KernelProvider.ConvKernel.Layout internalOutputLayout() {
+            return blocked.outputLayout();
+        }
+
+        /** Both sides blocked, or neither: oneDNN's resampling has no reorder of its own here. */
+        @Override
+        public Kernel withInternalLayouts(boolean input, boolean output) {
+            if (input != output) return null;
+            return input ? new BlockableResize(dense, blocked, threads, true) : this;
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            if (switched) blocked.run(ctx.input(0).data(), ctx.output(0).data(), ctx.scratch(), threads);
+            else dense.run(ctx);
+        }
     }
 
     private static double[] values(Tensor t) {
@@ -382,6 +447,20 @@ public final class Resize implements Operator {
             for (int j = 0; j < pick.length; j++) {
                 StridedCopy.copyElement(src, so + pick[j] * inStrides[tables.length - 1], dst, dof + j * outStrides[tables.length - 1], esize);
             }
+        }
+
+        /**
+         * Whether this is a nearest gather that keeps N and C and picks {@code floor(o / f)} along H
+         * and W for whole factors {@code f}.
+         */
+        boolean picksFloorOfWholeFactors() {
+            if (!gather || picks.length != 4) return false;
+            for (int a = 0; a < 4; a++) {
+                long f = out.dim(a) / inDims[a];
+                if (out.dim(a) != f * inDims[a] || (a < 2 && f != 1)) return false;
+                for (int o = 0; o < picks[a].length; o++) if (picks[a][o] != o / f) return false;
+            }
+            return true;
         }
 
         private static boolean repeatsEachTwice(int[] pick, int inLen) {
