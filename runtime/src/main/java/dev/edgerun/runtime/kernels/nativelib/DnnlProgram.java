@@ -131,6 +131,7 @@ final class DnnlProgram {
     /** Runs every step with the slot's buffer addresses on the calling thread's OpenMP team of {@link #threads}. */
     void run(Slot slot) {
         DnnlThreadChoice choice = timesTo;
+        if (choice != null && !choice.sampling()) choice = null;
         long start = choice == null ? 0 : System.nanoTime();
         dnnl.setThreads(threads);
         for (int s = 0; s < steps.size(); s++) {

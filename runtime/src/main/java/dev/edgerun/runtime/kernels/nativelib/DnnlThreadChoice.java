@@ -32,12 +32,14 @@ final class DnnlThreadChoice {
     private final long[] oneThread = new long[SAMPLES];
     private final long[] manyThreads = new long[SAMPLES];
     private int oneCount, manyCount;
-    private boolean trial = true;
+    private volatile boolean trial; // read without the lock by sampling(); false until the first next()
+    private boolean started;
     private boolean many;        // the choice outside a trial round
     private int exploited;       // runs since the last choice
 
     /** The thread count for the next run, {@code most} (> 1) or 1. */
     synchronized int next(int most) {
+        if (!started) started = trial = true;
         if (!trial) {
             if (++exploited < EXPLOIT_RUNS) return many ? most : 1;
             trial = true;
@@ -57,8 +59,12 @@ final class DnnlThreadChoice {
         if (oneCount == SAMPLES && manyCount == SAMPLES) decide();
     }
 
-    /** Whether a trial round is under way. */
-    synchronized boolean onTrial() {
+    /**
+     * Whether runs should be timed: a trial round is under way. Without the lock, so that a run
+     * outside trials (and every run of a kernel that never asked {@link #next}, as in a 1-thread
+     * session) costs one volatile read.
+     */
+    boolean sampling() {
         return trial;
     }
 

@@ -58,12 +58,20 @@ class DnnlThreadChoiceTest {
         DnnlThreadChoice c = new DnnlThreadChoice();
         runTrial(c, t -> t == 1 ? 100_000 : 60_000);
         int exploited = 0;
-        while (!c.onTrial() && exploited++ <= DnnlThreadChoice.EXPLOIT_RUNS) assertEquals(MOST, c.next(MOST));
+        while (!c.sampling() && exploited++ <= DnnlThreadChoice.EXPLOIT_RUNS) assertEquals(MOST, c.next(MOST));
         assertEquals(DnnlThreadChoice.EXPLOIT_RUNS, exploited, "runs until the next trial round");
         // the machine got busy: the second thread now costs more than it gains
         runTrial(c, t -> t == 1 ? 100_000 : 150_000);
         assertFalse(c.choseMany());
         assertEquals(1, c.next(MOST));
+    }
+
+    @Test
+    void nothingIsTimedBeforeTheFirstChoice() {
+        DnnlThreadChoice c = new DnnlThreadChoice();
+        assertFalse(c.sampling(), "a kernel of a 1-thread session never asks, and its runs are not timed");
+        c.next(MOST);
+        assertTrue(c.sampling());
     }
 
     @Test
@@ -88,7 +96,7 @@ class DnnlThreadChoiceTest {
             int t = c.next(MOST);
             c.record(t, nanos.applyAsLong(t));
             runs++;
-        } while (c.onTrial());
+        } while (c.sampling());
         assertTrue(runs <= 2 * DnnlThreadChoice.SAMPLES, "a round takes " + runs + " runs");
     }
 
