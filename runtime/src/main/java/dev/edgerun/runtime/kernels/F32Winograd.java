@@ -262,7 +262,7 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
         long at1 = v + 4L * ((long) (col / nr) * nr * c + (long) ci * nr + lane);
         long at2 = first < count ? v + 4L * ((long) (col / nr + 1) * nr * c + (long) ci * nr) - 4L * first : at1;
         VectorMask<Float> m1 = s.indexInRange(0, first);
-        VectorMask<Float> m2 = s.indexInRange(-first, count - first);
+        VectorMask<Float> m2 = s.indexInRange(0, count).andNot(m1); // not indexInRange(-first, ..): a negative offset allocated a mask per call
         // columns of B^T (d B), rows w0..w3 -> w0 - w2, w1 + w2, w2 - w1, w1 - w3; xi = 4 * row + column
         for (int j = 0; j < 4; j++) {
             long t = tmp + vec * j;

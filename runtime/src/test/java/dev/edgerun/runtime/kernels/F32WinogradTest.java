@@ -85,6 +85,11 @@ class F32WinogradTest {
     }
 
     @Test
+    void plannedRunsAllocateNothing() throws Exception {
+        dev.edgerun.runtime.ops.OwnJvmProbe.assertNothingAllocated(F32WinogradAllocationProbe.class, F32WinogradAllocationProbe.CASES);
+    }
+
+    @Test
     void javaKernelsChooseItOnlyForLargeEnough3x3Stride1() {
         var vectors = JavaKernels.vector(F32GemmTest.species(256));
         assertInstanceOf(F32Winograd.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow());
