@@ -46,34 +46,55 @@ public final class F32WideTileGemm {
      * {@code C = A . B}, or {@code C += A . B} when {@code accumulate}; A element (i, p) at float
      * {@code i*lda + p} from {@code aOff} bytes, B packed from {@code pbOff} bytes, C rows {@code ldc}
      * floats apart from {@code cOff} bytes; {@code epilogue} (nullable, element-wise) on finished values.
-     * Column tiles are split over {@code par}'s threads.
+     * Column tiles, and row ranges of them when there are few ({@link #rowParts}), are split over
+     * {@code par}'s threads.
      */
     public void multiply(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment pb, long pbOff,
                          MemorySegment c, long cOff, int ldc, boolean accumulate, F32GemmEpilogue epilogue, Parallel par) {
         int tiles = (n + 2 * nr - 1) / (2 * nr);
+        int rowBlocks = (m + ROWS - 1) / ROWS;
         if (par.threads() <= 1) {
-            columnTiles(0, tiles, m, n, k, a, aOff, lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
-        } else {
-            par.forRange(tiles, (from, to) -> columnTiles(from, to, m, n, k, a, aOff, lda, pb, pbOff, c, cOff, ldc,
-                    accumulate, epilogue));
+            for (int t = 0; t < tiles; t++) {
+                columnTile(t, 0, rowBlocks, m, n, k, a, aOff, lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
+            }
+            return;
         }
+        int rowParts = rowParts(tiles, rowBlocks, par.threads());
+        par.forRange(tiles * rowParts, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int part = task % rowParts;
+                columnTile(task / rowParts, rowBlocks * part / rowParts, rowBlocks * (part + 1) / rowParts, m, n, k, a, aOff,
+                        lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
+            }
+        });
     }
 
-    /** Column tiles {@code [from, to)} (of {@code 2*nr} columns), every row block of each. */
-    private void columnTiles(int from, int to, int m, int n, int k, MemorySegment a, long aOff, int lda,
-                             MemorySegment pb, long pbOff, MemorySegment c, long cOff, int ldc, boolean accumulate,
-                             F32GemmEpilogue epilogue) {
+    /**
+     * Into how many row ranges each column tile is split over threads: enough that there are
+     * about four tasks per thread (the pool hands out work in that many parts), since the
+     * transformer's products have few column tiles (n = 128 is one tile, 384 three), which split by
+     * columns alone left one thread idle or a third of the work on one side. Every row range of a
+     * tile reads the whole B tile, as the row blocks of one thread do.
+     */
+    static int rowParts(int tiles, int rowBlocks, int threads) {
+        int wanted = (4 * threads + tiles - 1) / tiles;
+        return Math.max(1, Math.min(rowBlocks, wanted));
+    }
+
+    /** Column tile {@code tile} (of {@code 2*nr} columns), row blocks {@code [fromBlock, toBlock)} of it. */
+    private void columnTile(int tile, int fromBlock, int toBlock, int m, int n, int k, MemorySegment a, long aOff, int lda,
+                            MemorySegment pb, long pbOff, MemorySegment c, long cOff, int ldc, boolean accumulate,
+                            F32GemmEpilogue epilogue) {
         long panelBytes = 4L * nr * k;
-        for (int j0 = from * 2 * nr; j0 < Math.min(n, to * 2 * nr); j0 += 2 * nr) {
-            int cols = Math.min(2 * nr, n - j0);
-            long bAt = pbOff + panelBytes * (j0 / nr);
-            for (int i0 = 0; i0 < m; i0 += ROWS) {
-                int rows = Math.min(ROWS, m - i0);
-                long cAt = cOff + 4L * ((long) i0 * ldc + j0);
-                tile(k, rows, cols, a, aOff + 4L * i0 * lda, lda, pb, bAt, panelBytes, c, cAt, ldc, accumulate);
-                if (epilogue != null) {
-                    for (int r = 0; r < rows; r++) epilogue.apply(c, cAt + 4L * r * ldc, cols);
-                }
+        int j0 = tile * 2 * nr;
+        int cols = Math.min(2 * nr, n - j0);
+        long bAt = pbOff + panelBytes * (j0 / nr);
+        for (int i0 = fromBlock * ROWS; i0 < Math.min(m, toBlock * ROWS); i0 += ROWS) {
+            int rows = Math.min(ROWS, m - i0);
+            long cAt = cOff + 4L * ((long) i0 * ldc + j0);
+            tile(k, rows, cols, a, aOff + 4L * i0 * lda, lda, pb, bAt, panelBytes, c, cAt, ldc, accumulate);
+            if (epilogue != null) {
+                for (int r = 0; r < rows; r++) epilogue.apply(c, cAt + 4L * r * ldc, cols);
             }
         }
     }
