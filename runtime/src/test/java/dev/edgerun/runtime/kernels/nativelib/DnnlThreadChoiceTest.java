@@ -27,7 +27,7 @@ class DnnlThreadChoiceTest {
         DnnlThreadChoice c = new DnnlThreadChoice();
         runTrial(c, t -> t == 1 ? 100_000 : 60_000);
         assertTrue(c.choseMany());
-        for (int i = 0; i < 100; i++) assertEquals(MOST, c.next(MOST));
+        for (int i = 1; i < DnnlThreadChoice.FIRST_EXPLOIT_RUNS; i++) assertEquals(MOST, c.next(MOST));
     }
 
     @Test
@@ -35,7 +35,7 @@ class DnnlThreadChoiceTest {
         DnnlThreadChoice c = new DnnlThreadChoice();
         runTrial(c, t -> t == 1 ? 50_000 : 80_000);
         assertFalse(c.choseMany());
-        for (int i = 0; i < 100; i++) assertEquals(1, c.next(MOST));
+        for (int i = 1; i < DnnlThreadChoice.FIRST_EXPLOIT_RUNS; i++) assertEquals(1, c.next(MOST));
     }
 
     @Test
@@ -57,9 +57,16 @@ class DnnlThreadChoiceTest {
     void triesAgainAfterTheExploitationRunsAndFollowsTheLoad() {
         DnnlThreadChoice c = new DnnlThreadChoice();
         runTrial(c, t -> t == 1 ? 100_000 : 60_000);
-        int exploited = 0;
-        while (!c.sampling() && exploited++ <= DnnlThreadChoice.EXPLOIT_RUNS) assertEquals(MOST, c.next(MOST));
-        assertEquals(DnnlThreadChoice.EXPLOIT_RUNS, exploited, "runs until the next trial round");
+        assertEquals(DnnlThreadChoice.FIRST_EXPLOIT_RUNS, exploit(c), "runs until the second trial round");
+        runTrial(c, t -> t == 1 ? 100_000 : 60_000);
+        assertEquals(2 * DnnlThreadChoice.FIRST_EXPLOIT_RUNS, exploit(c), "the gap doubles");
+        for (int round = 0; round < 8; round++) {
+            runTrial(c, t -> t == 1 ? 100_000 : 60_000);
+            exploit(c);
+        }
+        runTrial(c, t -> t == 1 ? 100_000 : 60_000);
+        assertTrue(c.choseMany());
+        assertEquals(DnnlThreadChoice.EXPLOIT_RUNS, exploit(c), "up to the longest gap");
         // the machine got busy: the second thread now costs more than it gains
         runTrial(c, t -> t == 1 ? 100_000 : 150_000);
         assertFalse(c.choseMany());
@@ -87,6 +94,13 @@ class DnnlThreadChoiceTest {
         assertEquals(DnnlThreadChoice.SAMPLES, ones);
         assertEquals(MOST, seen[0]);
         assertEquals(1, seen[1]);
+    }
+
+    /** Runs with the chosen count (2 expected) until the next trial round; how many runs that took. */
+    private static int exploit(DnnlThreadChoice c) {
+        int runs = 0;
+        while (!c.sampling() && runs++ <= 2 * DnnlThreadChoice.EXPLOIT_RUNS) assertEquals(MOST, c.next(MOST));
+        return runs;
     }
 
     /** Runs next/record with the given time per thread count until a choice is made. */
