@@ -38,6 +38,7 @@ class F32WinogradTest {
                 new Case("valid 18x20 (no pads), Clip", new long[] {1, 17, 18, 20}, 16, i(0, 0), i(0, 0), true, true, clip),
                 new Case("asymmetric pads, weights per run, LeakyRelu", new long[] {1, 16, 16, 15}, 18, i(2, 0), i(0, 2), true, false, leaky),
                 new Case("56x56, several blocks", new long[] {1, 64, 56, 56}, 32, i(1, 1), i(1, 1), true, true, relu),
+                new Case("three output channels, 64x64", new long[] {1, 32, 64, 64}, 3, i(1, 1), i(1, 1), true, true, null),
                 new Case("14x14 many channels, K over one GEMM block", new long[] {1, 272, 14, 14}, 24, i(1, 1), i(1, 1), true, true, null));
     }
 
