@@ -14,6 +14,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.UnsupportedOperatorException;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ir.Value;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.KernelSelection;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -74,6 +76,7 @@ public final class NativeSession implements Session {
 
     NativeSession(Model model, SessionOptions options, OperatorSource operators) {
         checkDevices(options);
+        if (likelyWantsNativeKernels(model.graph())) KernelSelection.defaults().preloadInBackground();
         this.pool = new WorkerPool(options.threads() == 0 ? 1 : options.threads());
         List<Tensor> created = new ArrayList<>();
         this.optimizerTensors = created;
@@ -110,6 +113,23 @@ public final class NativeSession implements Session {
     /** What the graph optimizer rewrote when this session was compiled. */
     public Optimizations optimizations() {
         return optimizations;
+    }
+
+    /** Operators whose nodes the kernel libraries take in automatic selection, at the sizes models use them. */
+    private static final Set<String> NATIVE_KERNEL_OPERATORS = Set.of("Conv", "ConvTranspose", "QLinearConv",
+            "ConvInteger", "MatMul", "QLinearMatMul", "MatMulInteger", "LSTM", "GRU", "RNN");
+
+    /**
+     * Whether planning {@code graph} will probably open a kernel library (oneDNN opens in about 40 ms
+     * of CPU). A one-row Gemm (a fully connected layer at batch 1) stays with the Java kernels, so
+     * a graph of those alone (mlp_tiny) does not count: a wrong guess costs only the library's
+     * memory and a second core's time, a missed one the time this saves.
+     */
+    static boolean likelyWantsNativeKernels(Graph graph) {
+        for (Node n : graph.nodes()) {
+            if (n.domain().isEmpty() && NATIVE_KERNEL_OPERATORS.contains(n.opType())) return true;
+        }
+        return false;
     }
 
     private static void checkDevices(SessionOptions options) {

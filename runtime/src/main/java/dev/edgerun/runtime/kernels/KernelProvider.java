@@ -37,6 +37,13 @@ public interface KernelProvider {
         return false;
     }
 
+    /**
+     * Opens what {@link #availability()} would open (a native library, its engine), called on a
+     * background thread while a session compiles, so that the planning thread later finds it open.
+     * A provider may decline (when opening must not happen off the planning thread); default: nothing.
+     */
+    default void preload() {}
+
     /** Larger is asked first; the Java kernels use 10 (vector) and 0 (scalar). */
     default int priority() {
         return 50;

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -35,6 +36,7 @@ public final class KernelSelection {
 
     private final List<KernelProvider> providers;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean preloadStarted = new AtomicBoolean();
 
     /** A selection over the given providers, asked in the given order. */
     public KernelSelection(List<KernelProvider> providers) {
@@ -98,6 +100,26 @@ public final class KernelSelection {
     /** The count of the enclosing {@link #planningWith}, or 0 outside one. */
     public static int plannedThreads() {
         return PLANNED_THREADS.orElse(0);
+    }
+
+    /**
+     * Starts opening, on a daemon thread, the first provider that opens its library only when a
+     * node asks for its kernels ({@link KernelProvider#checksAvailabilityWhenAsked}), for a session
+     * about to be planned with kernels it is likely to want: the library then opens on the second
+     * core while the session's graph is optimised, instead of on the planning thread. At most once
+     * per selection (so once per process for {@link #defaults()}); nothing when no such provider is
+     * selected ({@code --kernels java}).
+     */
+    public void preloadInBackground() {
+        for (KernelProvider p : providers) {
+            if (!p.checksAvailabilityWhenAsked()) continue;
+            if (preloadStarted.compareAndSet(false, true)) {
+                Thread t = new Thread(p::preload, "edgerun-preload-" + p.name());
+                t.setDaemon(true);
+                t.start();
+            }
+            return;
+        }
     }
 
     /**
