@@ -46,10 +46,10 @@ class DnnlThreadChoiceTest {
     }
 
     @Test
-    void twoPreemptedSamplesDoNotDecide() {
+    void aPreemptedSampleDoesNotDecide() {
         DnnlThreadChoice c = new DnnlThreadChoice();
         int[] manyRuns = {0};
-        runTrial(c, t -> t == 1 ? 100_000 : (++manyRuns[0] <= 2 ? 20_000_000 : 50_000));
+        runTrial(c, t -> t == 1 ? 100_000 : (++manyRuns[0] <= 1 ? 20_000_000 : 50_000));
         assertTrue(c.choseMany());
     }
 
@@ -60,7 +60,7 @@ class DnnlThreadChoiceTest {
         assertEquals(DnnlThreadChoice.FIRST_EXPLOIT_RUNS, exploit(c), "runs until the second trial round");
         runTrial(c, t -> t == 1 ? 100_000 : 60_000);
         assertEquals(2 * DnnlThreadChoice.FIRST_EXPLOIT_RUNS, exploit(c), "the gap doubles");
-        for (int round = 0; round < 8; round++) {
+        for (int round = 0; round < 12; round++) {
             runTrial(c, t -> t == 1 ? 100_000 : 60_000);
             exploit(c);
         }
