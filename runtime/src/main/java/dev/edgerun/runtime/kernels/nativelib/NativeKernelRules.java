@@ -135,7 +135,8 @@ final class NativeKernelRules {
      * operations at most. An OpenMP fork/join costs microseconds when the cores are idle and up to
      * a scheduler time slice when they are busy: with the session's 2 threads, mlp_tiny's 16-kFLOP
      * GEMMs had a median of 47 µs and a p90 of 15.9 ms on the loaded build machine, against 25 µs
-     * and 52 µs with 1 thread.
+     * and 52 µs with 1 thread. This is the most a kernel may use: above one thread, each oneDNN
+     * kernel measures whether that many actually beat one ({@link DnnlThreadChoice}).
      */
     static int threadsFor(long flops, int sessionThreads) {
         long useful = Math.max(1, flops / FLOPS_PER_THREAD);
