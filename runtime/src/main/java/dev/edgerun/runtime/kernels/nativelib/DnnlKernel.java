@@ -78,12 +78,14 @@ abstract class DnnlKernel {
 
     /**
      * The program for a run with {@code threads} session threads: for as many threads as
-     * {@link NativeKernelRules#threadsFor} allows, or for one thread where {@link DnnlThreadChoice}
-     * measured that faster.
+     * {@link NativeKernelRules#threadsFor} allows, or, for a kernel under
+     * {@link NativeKernelRules#MEASURED_THREADS_MAX_FLOPS}, for one thread where
+     * {@link DnnlThreadChoice} measured that faster.
      */
     final Built built(int threads) {
         int most = Math.clamp(NativeKernelRules.threadsFor(flops(), threads), 1, MAX_THREADS);
-        int t = most > 1 && threadChoice != null ? threadChoice.next(most) : most;
+        boolean measured = most > 1 && threadChoice != null && flops() < NativeKernelRules.MEASURED_THREADS_MAX_FLOPS;
+        int t = measured ? threadChoice.next(most) : most;
         Built b = byThreads[t];
         if (b != null) return b;
         synchronized (this) {

@@ -147,6 +147,16 @@ final class NativeKernelRules {
     static final long FLOPS_PER_THREAD = 2_000_000;
 
     /**
+     * oneDNN kernels below this many operations (about 0.5 ms on one core here) choose their thread
+     * count by measuring ({@link DnnlThreadChoice}); larger ones always use {@link #threadsFor}'s.
+     * A thread's wake-up and the join matter only for short kernels: conv_autoencoder's and
+     * mobilenet_v2's (all under 41 MFLOP) ran faster measured, but resnet18's 3x3 convolutions (100-240
+     * MFLOP) in bench --compare at 2 threads (load 11) gave ratios 0.49-0.75 measured against
+     * 0.39-0.68 with 2 threads always.
+     */
+    static final long MEASURED_THREADS_MAX_FLOPS = 50_000_000;
+
+    /**
      * How many int8 operations count as one float32 operation in {@link #threadsFor}: oneDNN's u8s8
      * convolutions run about 4x the float rate here (VNNI), and their fork/join costs the same, so
      * the int8 break-even is higher. Measured on static int8 mobilenet_v2 at 2 threads (load 1.3,
