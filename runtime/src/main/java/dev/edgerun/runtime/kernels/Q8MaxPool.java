@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * output row, the window's input rows reduced to one row with byte vectors, that row's windows
  * reduced at every input position (unaligned byte vectors over a row padded with the type's
  * minimum), then every stride-th position taken. Measured alone on ResNet-18's stem (64 planes
- * 112x112, 3x3, stride 2, uint8; one thread, load ~8): about 130 us against 800-1300 us for
- * dequantize, float pooling and quantize. Every window must hold at least one input
+ * 112x112, 3x3, stride 2, uint8; one thread, alternating in one process, load ~8): 130-460 us
+ * against 800-3000 us for dequantize, float pooling and quantize (the path it replaces). Every window must hold at least one input
  * element (pads smaller than the dilated kernel, no ceil mode), so the padding never wins.
  *
  * <p>The max of dequantized values is the dequantized max when the scale is positive, so
