@@ -14,6 +14,7 @@ final class WorkerPool implements AutoCloseable {
     private final int threads;
     private final Thread[] workers;
     private final ArrayBlockingQueue<Job> queue;
+    private final ThreadLocal<Job> jobs = ThreadLocal.withInitial(Job::new);
     private volatile boolean closed;
 
     WorkerPool(int threads) {
@@ -34,19 +35,36 @@ final class WorkerPool implements AutoCloseable {
 
     void parallelFor(int n, RangeBody body) {
         if (n <= 0) return;
-        if (workers.length == 0 || n == 1) {
+        Job job = workers.length == 0 || n == 1 ? null : jobs.get();
+        if (job == null || job.body != null) { // no helpers, or called from inside a range of this thread's job
             body.run(0, n);
             return;
         }
         int parts = Math.min(n, threads * 4);
-        Job job = new Job(body, n, parts, Thread.currentThread());
+        job.start(body, n, parts);
         int helpers = Math.min(workers.length, parts - 1);
         for (int i = 0; i < helpers; i++) {
-            if (!queue.offer(job)) break;
+            job.holders.incrementAndGet();
+            if (!queue.offer(job)) {
+                job.holders.decrementAndGet();
+                break;
+            }
         }
         job.work();
         while (job.remaining.get() > 0) LockSupport.park(job);
-        if (job.failure != null) rethrow(job.failure);
+        release(job);
+        Throwable failure = job.finish();
+        if (failure != null) rethrow(failure);
+    }
+
+    /**
+     * Waits until no worker holds {@code job} any more, so that its thread can reuse it: entries no
+     * worker has taken yet are taken back, and a worker that took one is leaving {@link Job#work}
+     * (every part is done).
+     */
+    private void release(Job job) {
+        while (queue.remove(job)) job.holders.decrementAndGet();
+        while (job.holders.get() > 0) Thread.yield();
     }
 
     private static void rethrow(Throwable t) {
@@ -64,6 +82,7 @@ final class WorkerPool implements AutoCloseable {
                 return;
             }
             job.work();
+            job.holders.decrementAndGet();
         }
     }
 
@@ -74,22 +93,34 @@ final class WorkerPool implements AutoCloseable {
         for (Thread t : workers) t.interrupt();
     }
 
-    /** One parallelFor call: parts are claimed with an atomic counter; the last part wakes the caller. */
+    /**
+     * The parallelFor calls of one thread, one at a time: parts are claimed with an atomic counter
+     * and the last part wakes the caller. Reused from call to call so that a run allocates nothing.
+     */
     private static final class Job {
-        final RangeBody body;
-        final int n;
-        final int parts;
-        final Thread caller;
+        final Thread caller = Thread.currentThread();
         final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger remaining;
+        final AtomicInteger remaining = new AtomicInteger();
+        /** Queue entries of this job plus workers inside {@link #work}. */
+        final AtomicInteger holders = new AtomicInteger();
+        RangeBody body; // null between calls
+        int n;
+        int parts;
         volatile Throwable failure;
 
-        Job(RangeBody body, int n, int parts, Thread caller) {
+        void start(RangeBody body, int n, int parts) {
             this.body = body;
             this.n = n;
             this.parts = parts;
-            this.caller = caller;
-            this.remaining = new AtomicInteger(parts);
+            next.set(0);
+            remaining.set(parts); // the atomic writes publish the fields above to the workers
+        }
+
+        Throwable finish() {
+            Throwable t = failure;
+            failure = null;
+            body = null;
+            return t;
         }
 
         void work() {

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.edgerun.runtime.ops.RunContext.RangeBody;
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class WorkerPoolTest {
@@ -30,6 +33,35 @@ class WorkerPoolTest {
                 if (from > 0) throw new IllegalStateException("part from " + from);
             }));
             assertTrue(e.getMessage().startsWith("part from"));
+        }
+    }
+
+    @Test
+    void aCallAfterAFailureRunsNormally() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            assertThrows(IllegalStateException.class, () -> pool.parallelFor(8, (from, to) -> {
+                throw new IllegalStateException("part from " + from);
+            }));
+            AtomicInteger total = new AtomicInteger();
+            pool.parallelFor(8, (from, to) -> total.addAndGet(to - from));
+            assertEquals(8, total.get());
+        }
+    }
+
+    /** A call's bookkeeping is reused, so a kernel whose range body is made once allocates nothing per run. */
+    @Test
+    void repeatedCallsAllocateNothing() {
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicLong total = new AtomicLong();
+            RangeBody body = (from, to) -> total.addAndGet(to - from);
+            pool.parallelFor(64, body);
+            long id = Thread.currentThread().threadId();
+            long before = bean.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 2000; i++) pool.parallelFor(64, body);
+            long bytes = bean.getThreadAllocatedBytes(id) - before;
+            assertEquals(2001L * 64, total.get());
+            assertEquals(0, bytes, "bytes allocated by 2000 calls");
         }
     }
 
