@@ -41,6 +41,7 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         int parts = Math.min(n, threads * 4);
+        job.awaitWorkersGone();
         job.start(body, n, parts);
         int helpers = Math.min(workers.length, parts - 1);
         for (int i = 0; i < helpers; i++) {
@@ -52,19 +53,9 @@ final class WorkerPool implements AutoCloseable {
         }
         job.work();
         while (job.remaining.get() > 0) LockSupport.park(job);
-        release(job);
+        while (queue.remove(job)) job.holders.decrementAndGet(); // entries no worker took: none will start late
         Throwable failure = job.finish();
         if (failure != null) rethrow(failure);
-    }
-
-    /**
-     * Waits until no worker holds {@code job} any more, so that its thread can reuse it: entries no
-     * worker has taken yet are taken back, and a worker that took one is leaving {@link Job#work}
-     * (every part is done).
-     */
-    private void release(Job job) {
-        while (queue.remove(job)) job.holders.decrementAndGet();
-        while (job.holders.get() > 0) Thread.yield();
     }
 
     private static void rethrow(Throwable t) {
@@ -107,6 +98,15 @@ final class WorkerPool implements AutoCloseable {
         int n;
         int parts;
         volatile Throwable failure;
+
+        /**
+         * Waits until no worker is still inside {@link #work} from this job's previous call (one
+         * that took an entry and found every part done): checked at the start of the next call, not
+         * at the end of the last, so that a call returns as soon as its parts are done.
+         */
+        void awaitWorkersGone() {
+            while (holders.get() > 0) Thread.yield();
+        }
 
         void start(RangeBody body, int n, int parts) {
             this.body = body;
