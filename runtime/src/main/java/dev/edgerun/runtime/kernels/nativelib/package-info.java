@@ -9,7 +9,9 @@
  *       reordered once at compile time, and float32 GEMM/MatMul through the matmul primitive.
  *       Convolutions read and write the engine's NCHW tensors directly, or, where measured faster
  *       ({@link dev.edgerun.runtime.kernels.nativelib.NativeKernelRules}), reorder them into
- *       oneDNN's blocked layout in scratch memory around the primitive.</li>
+ *       oneDNN's blocked layout in scratch memory around the primitive; nearest upsampling
+ *       between two blocked convolutions runs as oneDNN's resampling on the blocks
+ *       ({@code DnnlResampleKernel}).</li>
  *   <li>{@link dev.edgerun.runtime.kernels.nativelib.XnnpackKernels} — XNNPACK's 2022 operator
  *       API ({@code libXNNPACK.so.0}, Debian's {@code libxnnpack0}): float32 1-D/2-D convolution
  *       (NHWC, transposed per run) and fully connected GEMM with constant weights.</li>
@@ -32,7 +34,11 @@
  * primitive is created, so each kernel builds one program per thread count (at compile time the
  * session's count, which the planner declares through {@code KernelSelection.planningWith},
  * else the OpenMP default; others on first use) and sets {@code omp_set_num_threads} to the session's
- * count before each run; XNNPACK gets a process-wide pthreadpool per thread count. Per-run state
+ * count before each run. A kernel under {@code NativeKernelRules.MEASURED_THREADS_MAX_FLOPS} chooses
+ * between its one-thread program and the most threads allowed by timing its own runs
+ * ({@code DnnlThreadChoice}: waking a passive OpenMP worker costs more than small primitives gain
+ * when the other core is busy); {@code -Dedgerun.onednn.adaptiveThreads=off} keeps the fixed rule.
+ * XNNPACK gets a process-wide pthreadpool per thread count. Per-run state
  * (streams, memory objects, XNNPACK operators) is cached per kernel, so steady-state runs make
  * no native or Java allocations, and concurrent runs each get their own.
  */
