@@ -54,9 +54,16 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
     private final float clampLo, clampHi;
     private final F32GemmEpilogue after; // an epilogue that is not a clamp: applied per output row, or null
 
-    /** Whether the Java kernels use this kernel where it applies: {@code -Dedgerun.java.winograd=off} turns it off (read at planning). */
+    /**
+     * Whether the Java kernels use this kernel where it applies: only with
+     * {@code -Dedgerun.java.winograd=on} (read at planning). Off by default because, measured in
+     * fresh processes (one model per JVM, as users run it), ResNet-18 with Java kernels got slower
+     * with it: bench --compare medians 60.9 and 91.0 ms against 53.3 and 53.1 without (1 thread,
+     * 12 s warm-up), although per layer and in a process running both it was faster (0.76x); the
+     * conv autoencoder gained (2.32 against 2.16-2.85 ms). Until that is understood it is opt-in.
+     */
     public static boolean enabled() {
-        return !"off".equals(System.getProperty("edgerun.java.winograd"));
+        return "on".equals(System.getProperty("edgerun.java.winograd"));
     }
 
     /** Whether {@code spec} is a convolution this kernel takes with vectors of {@code species}. */

@@ -91,13 +91,19 @@ class F32WinogradTest {
     }
 
     @Test
-    void javaKernelsChooseItOnlyForLargeEnough3x3Stride1() {
+    void javaKernelsChooseItOnlyForLargeEnough3x3Stride1WhenTurnedOn() {
         var vectors = JavaKernels.vector(F32GemmTest.species(256));
-        assertInstanceOf(F32Winograd.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow());
-        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 64, 56, 2)).orElseThrow(), "stride 2");
-        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 1)).orElseThrow(), "7x7 plane");
-        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(3, 64, 56, 1)).orElseThrow(), "3 input channels");
-        assertFalse(F32Winograd.supports(spec(64, 64, 56, 1), null), "scalar");
+        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow(), "off by default");
+        System.setProperty("edgerun.java.winograd", "on");
+        try {
+            assertInstanceOf(F32Winograd.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow());
+            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 64, 56, 2)).orElseThrow(), "stride 2");
+            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 1)).orElseThrow(), "7x7 plane");
+            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(3, 64, 56, 1)).orElseThrow(), "3 input channels");
+            assertFalse(F32Winograd.supports(spec(64, 64, 56, 1), null), "scalar");
+        } finally {
+            System.clearProperty("edgerun.java.winograd");
+        }
     }
 
     private static KernelProvider.ConvSpec spec(int c, int m, int side, int stride) {
