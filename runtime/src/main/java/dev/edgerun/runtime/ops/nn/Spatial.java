@@ -9,7 +9,7 @@ import java.util.Arrays;
  * ({@code kernel_shape}, {@code strides}, {@code dilations}, {@code pads}, {@code auto_pad},
  * {@code ceil_mode}) as in the ONNX reference implementation.
  */
-record Spatial(int[] in, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd, int[] out) {
+public record Spatial(int[] in, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd, int[] out) {
 
     int rank() {
         return in.length;
@@ -34,7 +34,7 @@ record Spatial(int[] in, int[] kernel, int[] strides, int[] dilations, int[] pad
     }
 
     /** Resolves the window attributes of {@code ctx} for spatial input {@code in} and kernel {@code kernel}. */
-    static Spatial resolve(NodeContext ctx, int[] in, int[] kernel, boolean ceilMode) {
+    public static Spatial resolve(NodeContext ctx, int[] in, int[] kernel, boolean ceilMode) {
         int r = in.length;
         int[] strides = ints(ctx, "strides", r, 1);
         int[] dilations = ints(ctx, "dilations", r, 1);
@@ -90,7 +90,7 @@ record Spatial(int[] in, int[] kernel, int[] strides, int[] dilations, int[] pad
         return r;
     }
 
-    static int[] spatialDims(long[] dims) {
+    public static int[] spatialDims(long[] dims) {
         int[] r = new int[dims.length - 2];
         for (int i = 0; i < r.length; i++) r[i] = Math.toIntExact(dims[i + 2]);
         return r;

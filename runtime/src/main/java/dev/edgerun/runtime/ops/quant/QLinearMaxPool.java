@@ -11,6 +11,7 @@ import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.ops.nn.Spatial;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -18,8 +19,8 @@ import java.util.List;
  * Engine-internal {@code QLinearMaxPool} (domain {@link #DOMAIN}), what the QDQ fusion makes of
  * {@code QuantizeLinear(MaxPool(DequantizeLinear(x)))}: inputs X (int8/uint8, N x C x H x W),
  * X_scale, X_zero_point, Y_scale, Y_zero_point (constants, one element each; Y's type is
- * Y_zero_point's); MaxPool's kernel_shape (2), strides, pads and dilations, no ceil mode, no
- * auto_pad, no Indices. Dequantizing with a positive scale keeps the order, so the max is taken
+ * Y_zero_point's); MaxPool's kernel_shape (2), strides, pads or auto_pad and dilations (resolved by
+ * {@link Spatial}), no ceil mode, no Indices. Dequantizing with a positive scale keeps the order, so the max is taken
  * on the bytes ({@link Q8MaxPool}) and then dequantized and quantized as the two nodes would
  * ({@link Q8Quantize#remap}), a step skipped when it maps every value to itself (equal scales and
  * zero points): the same bytes as the three nodes.
@@ -42,21 +43,19 @@ public final class QLinearMaxPool implements Operator {
         DType yType = ctx.inputDType(4);
         if (yType != DType.INT8 && yType != DType.UINT8) throw ctx.error("Y_zero_point must be int8 or uint8, got " + yType.onnxName());
         int zy = constantZero(ctx, 4, yType);
-        int[] k = ints(ctx, "kernel_shape", null);
-        int[] s = ints(ctx, "strides", new long[] {1, 1});
-        int[] d = ints(ctx, "dilations", new long[] {1, 1});
-        int[] pads = ints(ctx, "pads", new long[] {0, 0, 0, 0});
-        if (k.length != 2 || s.length != 2 || d.length != 2 || pads.length != 4) {
-            throw ctx.error("kernel_shape, strides, dilations need 2 entries and pads 4, got " + k.length + ", " + s.length
-                    + ", " + d.length + ", " + pads.length);
+        long[] kernelShape = ctx.attrInts("kernel_shape", null);
+        if (kernelShape == null || kernelShape.length != 2) {
+            throw ctx.error("kernel_shape needs 2 entries, got " + java.util.Arrays.toString(kernelShape));
         }
-        int h = (int) x.dim(2), w = (int) x.dim(3);
-        int oh = outSize(h, k[0], s[0], pads[0], pads[2], d[0]), ow = outSize(w, k[1], s[1], pads[1], pads[3], d[1]);
-        if (oh < 1 || ow < 1) throw ctx.error("pooling " + x + " with kernel " + k[0] + "x" + k[1] + " leaves no output");
+        Spatial sp = Spatial.resolve(ctx, Spatial.spatialDims(x.dims()),
+                new int[] {Math.toIntExact(kernelShape[0]), Math.toIntExact(kernelShape[1])}, false);
+        int h = sp.in()[0], w = sp.in()[1], oh = sp.out()[0], ow = sp.out()[1];
+        if (oh < 1 || ow < 1) throw ctx.error("pooling " + x + " with kernel " + sp.kernel()[0] + "x" + sp.kernel()[1] + " leaves no output");
         boolean xSigned = ctx.inputDType(0) == DType.INT8;
         Q8MaxPool pool;
         try {
-            pool = new Q8MaxPool(xSigned, h, w, k[0], k[1], s[0], s[1], pads[0], pads[1], d[0], d[1], oh, ow);
+            pool = new Q8MaxPool(xSigned, h, w, sp.kernel()[0], sp.kernel()[1], sp.strides()[0], sp.strides()[1],
+                    sp.padsBegin()[0], sp.padsBegin()[1], sp.dilations()[0], sp.dilations()[1], oh, ow);
         } catch (IllegalArgumentException e) {
             throw ctx.error(e.getMessage());
         }
@@ -67,19 +66,6 @@ public final class QLinearMaxPool implements Operator {
         Shape y = Shape.of(x.dim(0), x.dim(1), oh, ow);
         return new Pooling(List.of(ValueType.tensor(yType, y)), pool, remap.identity(yType) ? null : remap, planes, chunks,
                 (long) oh * ow);
-    }
-
-    /** ONNX MaxPool's output size without ceil mode. */
-    private static int outSize(int in, int k, int s, int padBegin, int padEnd, int d) {
-        return (in + padBegin + padEnd - ((k - 1) * d + 1)) / s + 1;
-    }
-
-    private static int[] ints(NodeContext ctx, String name, long[] dflt) {
-        long[] v = ctx.attrInts(name, dflt);
-        if (v == null) throw ctx.error("attribute " + name + " is required");
-        int[] r = new int[v.length];
-        for (int i = 0; i < v.length; i++) r[i] = Math.toIntExact(v[i]);
-        return r;
     }
 
     static float constantScale(NodeContext ctx, int i, String name) {
