@@ -1,26 +1,30 @@
 package dev.edgerun.runtime.engine;
 
 import dev.edgerun.runtime.ops.RunContext.RangeBody;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A session's fixed pool of intra-op threads. {@link #parallelFor} splits a range into parts that
  * the calling thread and idle workers take in turn; the caller always works too, so a busy pool
  * (several concurrent runs) only means less help, never a deadlock. Idle workers block, never spin.
+ *
+ * <p>Jobs are handed over through a small array of slots with compare-and-set, not a blocking
+ * queue: a contended lock enqueues a node on the caller's heap, and a run must allocate nothing.
  */
 final class WorkerPool implements AutoCloseable {
     private final int threads;
     private final Thread[] workers;
-    private final ArrayBlockingQueue<Job> queue;
+    /** Posted jobs, one entry per helper wanted; a worker takes an entry by setting it to null. */
+    private final AtomicReferenceArray<Job> posted;
     private final ThreadLocal<Job> jobs = ThreadLocal.withInitial(Job::new);
     private volatile boolean closed;
 
     WorkerPool(int threads) {
         this.threads = Math.max(1, threads);
         this.workers = new Thread[this.threads - 1];
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, workers.length * 64));
+        this.posted = new AtomicReferenceArray<>(Math.max(1, workers.length * 4));
         for (int i = 0; i < workers.length; i++) {
             Thread t = new Thread(this::workLoop, "edgerun-native-" + (i + 1));
             t.setDaemon(true);
@@ -44,18 +48,43 @@ final class WorkerPool implements AutoCloseable {
         job.awaitWorkersGone();
         job.start(body, n, parts);
         int helpers = Math.min(workers.length, parts - 1);
-        for (int i = 0; i < helpers; i++) {
-            job.holders.incrementAndGet();
-            if (!queue.offer(job)) {
-                job.holders.decrementAndGet();
-                break;
-            }
-        }
+        int offered = 0;
+        for (int i = 0; i < helpers && post(job); i++) offered++;
+        if (offered > 0) wakeWorkers();
         job.work();
         while (job.remaining.get() > 0) LockSupport.park(job);
-        while (queue.remove(job)) job.holders.decrementAndGet(); // entries no worker took: none will start late
+        withdraw(job); // entries no worker took: none will start late
         Throwable failure = job.finish();
         if (failure != null) rethrow(failure);
+    }
+
+    /** Puts one entry of the job in a free slot; false when every slot is taken (the caller works alone). */
+    private boolean post(Job job) {
+        job.holders.incrementAndGet();
+        for (int i = 0; i < posted.length(); i++) {
+            if (posted.get(i) == null && posted.compareAndSet(i, null, job)) return true;
+        }
+        job.holders.decrementAndGet();
+        return false;
+    }
+
+    private void withdraw(Job job) {
+        for (int i = 0; i < posted.length(); i++) {
+            if (posted.get(i) == job && posted.compareAndSet(i, job, null)) job.holders.decrementAndGet();
+        }
+    }
+
+    private Job take() {
+        for (int i = 0; i < posted.length(); i++) {
+            Job job = posted.get(i);
+            if (job != null && posted.compareAndSet(i, job, null)) return job;
+        }
+        return null;
+    }
+
+    /** An unpark of a worker that is not parked leaves it a permit, so a post is never missed. */
+    private void wakeWorkers() {
+        for (Thread t : workers) LockSupport.unpark(t);
     }
 
     private static void rethrow(Throwable t) {
@@ -66,11 +95,10 @@ final class WorkerPool implements AutoCloseable {
 
     private void workLoop() {
         while (!closed) {
-            Job job;
-            try {
-                job = queue.take();
-            } catch (InterruptedException e) {
-                return;
+            Job job = take();
+            if (job == null) {
+                LockSupport.park(this);
+                continue;
             }
             job.work();
             job.holders.decrementAndGet();
@@ -81,7 +109,7 @@ final class WorkerPool implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        for (Thread t : workers) t.interrupt();
+        wakeWorkers();
     }
 
     /**
