@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -170,7 +171,10 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                     if (split.threads() <= 1) {
                         padded.columns(scratch, padOff, 0, kc, 0, positions, scratch, 0);
                     } else {
-                        split.forRange(kc, (r0, r1) -> padded.columns(scratch, padOff, r0, r1, 0, positions, scratch, 0));
+                        PaddedRows body = PADDED_ROWS.get();
+                        body.conv = this;
+                        body.scratch = scratch;
+                        split.forRange(kc, body);
                     }
                 }
                 if (direct != null && serial) {
@@ -197,11 +201,19 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         if (split.threads() <= 1) {
             blockRange(0, count, 0, x, xOff, pw, a, bias, g, y, yOff, scratch);
         } else {
-            split.forRange(chunks, (from, to) -> {
-                for (int c = from; c < to; c++) {
-                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, x, xOff, pw, a, bias, g, y, yOff, scratch);
-                }
-            });
+            Blocks body = BLOCKS.get();
+            body.conv = this;
+            body.count = count;
+            body.x = x;
+            body.xOff = xOff;
+            body.pw = pw;
+            body.a = a;
+            body.bias = bias;
+            body.g = g;
+            body.y = y;
+            body.yOff = yOff;
+            body.scratch = scratch;
+            split.forRange(chunks, body);
         }
     }
 
@@ -235,7 +247,12 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         } else if (split.threads() <= 1) {
             columnRows(x, xOff, col, 0, kc);
         } else {
-            split.forRange(kc, (r0, r1) -> columnRows(x, xOff, col, r0, r1));
+            ColumnRows body = COLUMN_ROWS.get();
+            body.conv = this;
+            body.x = x;
+            body.xOff = xOff;
+            body.col = col;
+            split.forRange(kc, body);
         }
     }
 
@@ -249,6 +266,58 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                     1, out[0], kc, gemm.nr(), r0, r1, col, 0);
         } else {
             F32Im2Col.rowsNd(x, xOff, in, kernel, out, s, p, d, kc, gemm.nr(), r0, r1, col, 0);
+        }
+    }
+
+    // A split call's arguments, one object per calling thread and kind of split (see Parallel).
+    private static final ThreadLocal<PaddedRows> PADDED_ROWS = ThreadLocal.withInitial(PaddedRows::new);
+    private static final ThreadLocal<Blocks> BLOCKS = ThreadLocal.withInitial(Blocks::new);
+    private static final ThreadLocal<ColumnRows> COLUMN_ROWS = ThreadLocal.withInitial(ColumnRows::new);
+
+    /** Rows of the column matrix from the padded planes at {@code padOff} of {@code scratch}, into its start. */
+    private static final class PaddedRows implements RunContext.RangeBody {
+        F32ConvKernel conv;
+        MemorySegment scratch;
+
+        @Override
+        public void run(int r0, int r1) {
+            conv.padded.columns(scratch, conv.padOff, r0, r1, 0, conv.positions, scratch, 0);
+        }
+    }
+
+    /** {@link #blocks} split in {@link F32PaddedIm2Col#CHUNKS} ranges of its {@code count} column blocks. */
+    private static final class Blocks implements RunContext.RangeBody {
+        F32ConvKernel conv;
+        int count;
+        MemorySegment x;
+        long xOff;
+        MemorySegment pw;
+        long a;
+        MemorySegment bias;
+        int g;
+        MemorySegment y;
+        long yOff;
+        MemorySegment scratch;
+
+        @Override
+        public void run(int from, int to) {
+            int chunks = F32PaddedIm2Col.CHUNKS;
+            for (int c = from; c < to; c++) {
+                conv.blockRange(c * count / chunks, (c + 1) * count / chunks, c, x, xOff, pw, a, bias, g, y, yOff, scratch);
+            }
+        }
+    }
+
+    /** im2col rows of the image group at {@code xOff} into {@code col}. */
+    private static final class ColumnRows implements RunContext.RangeBody {
+        F32ConvKernel conv;
+        MemorySegment x;
+        long xOff;
+        MemorySegment col;
+
+        @Override
+        public void run(int r0, int r1) {
+            conv.columnRows(x, xOff, col, r0, r1);
         }
     }
 

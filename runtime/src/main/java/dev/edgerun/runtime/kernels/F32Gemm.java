@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -212,8 +213,52 @@ public final class F32Gemm {
         if (threads <= 1) {
             runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, alpha, accumulate, epilogue);
         } else {
-            par.forRange(tasks, (from, to) -> runTasks(from, to, nGroups, g, m, n, k, pa, paOff, pb, pbOff,
-                    c, cOff, ldc, alpha, accumulate, epilogue));
+            Tasks body = TASKS.get();
+            body.gemm = this;
+            body.nGroups = nGroups;
+            body.group = g;
+            body.m = m;
+            body.n = n;
+            body.k = k;
+            body.pa = pa;
+            body.paOff = paOff;
+            body.pb = pb;
+            body.pbOff = pbOff;
+            body.c = c;
+            body.cOff = cOff;
+            body.ldc = ldc;
+            body.alpha = alpha;
+            body.accumulate = accumulate;
+            body.epilogue = epilogue;
+            par.forRange(tasks, body);
+        }
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+
+    /** One split product: tasks are (M block, group of column panels) pairs, as {@link #runTasks} walks them. */
+    private static final class Tasks implements RunContext.RangeBody {
+        F32Gemm gemm;
+        int nGroups;
+        int group;
+        int m;
+        int n;
+        int k;
+        MemorySegment pa;
+        long paOff;
+        MemorySegment pb;
+        long pbOff;
+        MemorySegment c;
+        long cOff;
+        int ldc;
+        float alpha;
+        boolean accumulate;
+        F32GemmEpilogue epilogue;
+
+        @Override
+        public void run(int from, int to) {
+            gemm.runTasks(from, to, nGroups, group, m, n, k, pa, paOff, pb, pbOff, c, cOff, ldc, alpha, accumulate, epilogue);
         }
     }
 

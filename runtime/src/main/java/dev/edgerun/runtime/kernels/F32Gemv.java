@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -48,8 +49,46 @@ public final class F32Gemv {
         if (groups == 1 || gemm.parallelFor((long) n * k, par).threads() <= 1) {
             groups(0, groups, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue);
         } else {
-            par.forRange(groups, (from, to) ->
-                    groups(from, to, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue));
+            Groups body = GROUPS.get();
+            body.gemv = this;
+            body.n = n;
+            body.k = k;
+            body.x = x;
+            body.xOff = xOff;
+            body.xStride = xStride;
+            body.pb = pb;
+            body.pbOff = pbOff;
+            body.y = y;
+            body.yOff = yOff;
+            body.alpha = alpha;
+            body.accumulate = accumulate;
+            body.epilogue = epilogue;
+            par.forRange(groups, body);
+        }
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Groups> GROUPS = ThreadLocal.withInitial(Groups::new);
+
+    /** One split product over column groups of {@link #GROUP} panels. */
+    private static final class Groups implements RunContext.RangeBody {
+        F32Gemv gemv;
+        int n;
+        int k;
+        MemorySegment x;
+        long xOff;
+        int xStride;
+        MemorySegment pb;
+        long pbOff;
+        MemorySegment y;
+        long yOff;
+        float alpha;
+        boolean accumulate;
+        F32GemmEpilogue epilogue;
+
+        @Override
+        public void run(int from, int to) {
+            gemv.groups(from, to, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue);
         }
     }
 

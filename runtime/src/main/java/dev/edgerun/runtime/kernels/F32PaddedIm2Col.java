@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -89,8 +90,31 @@ final class F32PaddedIm2Col {
         if (par.threads() <= 1) {
             padChannels(x, xOff, pad, padAt, 0, channels);
         } else {
-            par.forRange(CHUNKS, (from, to) -> padChannels(x, xOff, pad, padAt,
-                    (int) ((long) from * channels / CHUNKS), (int) ((long) to * channels / CHUNKS)));
+            PadChunks body = PAD_CHUNKS.get();
+            body.im2col = this;
+            body.x = x;
+            body.xOff = xOff;
+            body.pad = pad;
+            body.padAt = padAt;
+            par.forRange(CHUNKS, body);
+        }
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<PadChunks> PAD_CHUNKS = ThreadLocal.withInitial(PadChunks::new);
+
+    /** One split {@link #padInput}: chunk i pads channels {@code [i * channels / CHUNKS, (i + 1) * channels / CHUNKS)}. */
+    private static final class PadChunks implements RunContext.RangeBody {
+        F32PaddedIm2Col im2col;
+        MemorySegment x;
+        long xOff;
+        MemorySegment pad;
+        long padAt;
+
+        @Override
+        public void run(int from, int to) {
+            int channels = im2col.channels;
+            im2col.padChannels(x, xOff, pad, padAt, (int) ((long) from * channels / CHUNKS), (int) ((long) to * channels / CHUNKS));
         }
     }
 

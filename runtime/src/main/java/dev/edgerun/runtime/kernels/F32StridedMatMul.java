@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -103,12 +104,35 @@ public final class F32StridedMatMul {
             runBatches(0, batches, a, b, y, scratch, 0);
             return;
         }
-        int per = (batches + slots - 1) / slots;
-        par.forRange(slots, (from, to) -> {
+        Slots body = SLOTS.get();
+        body.product = this;
+        body.per = (batches + slots - 1) / slots;
+        body.a = a;
+        body.b = b;
+        body.y = y;
+        body.scratch = scratch;
+        par.forRange(slots, body);
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Slots> SLOTS = ThreadLocal.withInitial(Slots::new);
+
+    /** One split run: slot s runs batches {@code [s * per, (s + 1) * per)} in its own part of the scratch. */
+    private static final class Slots implements RunContext.RangeBody {
+        F32StridedMatMul product;
+        int per;
+        MemorySegment a;
+        MemorySegment b;
+        MemorySegment y;
+        MemorySegment scratch;
+
+        @Override
+        public void run(int from, int to) {
             for (int slot = from; slot < to; slot++) {
-                runBatches(slot * per, Math.min(batches, (slot + 1) * per), a, b, y, scratch, slot * slotBytes);
+                product.runBatches(slot * per, Math.min(product.batches(), (slot + 1) * per), a, b, y, scratch,
+                        slot * product.slotBytes);
             }
-        });
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -62,13 +63,56 @@ public final class F32WideTileGemm {
             return;
         }
         int rowParts = rowParts(tiles, rowBlocks, par.threads());
-        par.forRange(tiles * rowParts, (from, to) -> {
+        Tasks body = TASKS.get();
+        body.gemm = this;
+        body.rowParts = rowParts;
+        body.rowBlocks = rowBlocks;
+        body.m = m;
+        body.n = n;
+        body.k = k;
+        body.a = a;
+        body.aOff = aOff;
+        body.lda = lda;
+        body.pb = pb;
+        body.pbOff = pbOff;
+        body.c = c;
+        body.cOff = cOff;
+        body.ldc = ldc;
+        body.accumulate = accumulate;
+        body.epilogue = epilogue;
+        par.forRange(tiles * rowParts, body);
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
+
+    /** One split product: task t is row range {@code t % rowParts} of column tile {@code t / rowParts}. */
+    private static final class Tasks implements RunContext.RangeBody {
+        F32WideTileGemm gemm;
+        int rowParts;
+        int rowBlocks;
+        int m;
+        int n;
+        int k;
+        MemorySegment a;
+        long aOff;
+        int lda;
+        MemorySegment pb;
+        long pbOff;
+        MemorySegment c;
+        long cOff;
+        int ldc;
+        boolean accumulate;
+        F32GemmEpilogue epilogue;
+
+        @Override
+        public void run(int from, int to) {
             for (int task = from; task < to; task++) {
                 int part = task % rowParts;
-                columnTile(task / rowParts, rowBlocks * part / rowParts, rowBlocks * (part + 1) / rowParts, m, n, k, a, aOff,
-                        lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
+                gemm.columnTile(task / rowParts, rowBlocks * part / rowParts, rowBlocks * (part + 1) / rowParts, m, n, k, a,
+                        aOff, lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
             }
-        });
+        }
     }
 
     /**

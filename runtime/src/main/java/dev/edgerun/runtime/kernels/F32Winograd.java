@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -180,18 +181,56 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
         int chunks = Math.min(MAX_CHUNKS, Math.max(1, par.threads()));
         int blocks = roundUp(ceilDiv(th, rowsPerBlock), chunks);
         blocks = Math.min(blocks, th);
+        int ch = Math.min(chunks, blocks);
         for (int n = 0; n < batch; n++) {
             long xOff = 4L * n * c * ih * iw, yOff = 4L * n * m * oh * ow;
-            MemorySegment uu = u;
-            int nb = blocks, ch = Math.min(chunks, blocks);
             if (ch <= 1) {
-                blockRange(0, nb, 0, nb, x, xOff, uu, uOff, b, y, yOff, scratch);
+                blockRange(0, blocks, 0, blocks, x, xOff, u, uOff, b, y, yOff, scratch);
             } else {
-                par.forRange(ch, (from, to) -> {
-                    for (int k = from; k < to; k++) {
-                        blockRange(k * nb / ch, (k + 1) * nb / ch, k, nb, x, xOff, uu, uOff, b, y, yOff, scratch);
-                    }
-                });
+                Chunks body = CHUNKS.get();
+                body.set(this, ch, blocks, x, xOff, u, uOff, b, y, yOff, scratch);
+                par.forRange(ch, body);
+            }
+        }
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Chunks> CHUNKS = ThreadLocal.withInitial(Chunks::new);
+
+    /** One image's tile-row blocks in {@code chunks} ranges, each with its own part of the scratch. */
+    private static final class Chunks implements RunContext.RangeBody {
+        private F32Winograd conv;
+        private int chunks;
+        private int blocks;
+        private MemorySegment x;
+        private long xOff;
+        private MemorySegment u;
+        private long uOff;
+        private MemorySegment bias;
+        private MemorySegment y;
+        private long yOff;
+        private MemorySegment scratch;
+
+        void set(F32Winograd conv, int chunks, int blocks, MemorySegment x, long xOff, MemorySegment u, long uOff,
+                 MemorySegment bias, MemorySegment y, long yOff, MemorySegment scratch) {
+            this.conv = conv;
+            this.chunks = chunks;
+            this.blocks = blocks;
+            this.x = x;
+            this.xOff = xOff;
+            this.u = u;
+            this.uOff = uOff;
+            this.bias = bias;
+            this.y = y;
+            this.yOff = yOff;
+            this.scratch = scratch;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int k = from; k < to; k++) {
+                conv.blockRange(k * blocks / chunks, (k + 1) * blocks / chunks, k, blocks, x, xOff, u, uOff, bias, y, yOff,
+                        scratch);
             }
         }
     }

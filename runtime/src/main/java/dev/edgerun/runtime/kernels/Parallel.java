@@ -7,6 +7,14 @@ import dev.edgerun.runtime.ops.RunContext;
  * {@code [0, n)} in chunks, possibly concurrently. Operators pass {@link #SERIAL} when the session
  * has one thread (no lambda is created per run) and an adapter over
  * {@link RunContext#parallelFor} otherwise.
+ *
+ * <p>A run allocates nothing on the heap, also with several threads, so a split call passes no
+ * capturing lambda: its arguments go into the fields of a range-body object taken from a
+ * {@code static ThreadLocal} of the call site, set just before {@code forRange} and read by the
+ * ranges. One object per calling thread keeps concurrent runs of a session apart; one per site
+ * (not per kernel) keeps the thread's map small and holds no kernel of a closed session beyond
+ * the thread's next call there. A site's body must not reach the same site again with a
+ * parallel split on the same thread (ranges pass {@link #SERIAL} to the kernels they call).
  */
 public interface Parallel {
 

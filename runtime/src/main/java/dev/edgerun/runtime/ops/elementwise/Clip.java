@@ -45,6 +45,9 @@ public final class Clip implements Operator {
     }
 
     private static final class ClipKernel implements Kernel {
+        // A split call's arguments, one object per calling thread (see Parallel).
+        private static final ThreadLocal<Chunks> CHUNKS = ThreadLocal.withInitial(Chunks::new);
+
         private final DType type;
         private final List<ValueType> outputTypes;
         private final boolean minInput;
@@ -102,12 +105,32 @@ public final class Clip implements Operator {
             if (threads > 1 && n >= ElementwiseBinary.PARALLEL_MIN_ELEMENTS) {
                 int chunk = ((n + 4 * threads - 1) / (4 * threads) + 63) & ~63;
                 int chunks = (n + chunk - 1) / chunk;
-                ctx.parallelFor(chunks, (c0, c1) -> {
-                    int from = c0 * chunk;
-                    clipRange(in, out, from, Math.min(n, c1 * chunk) - from, lo, hi);
-                });
+                Chunks body = CHUNKS.get();
+                body.in = in;
+                body.out = out;
+                body.n = n;
+                body.chunk = chunk;
+                body.lo = lo;
+                body.hi = hi;
+                ctx.parallelFor(chunks, body);
             } else {
                 clipRange(in, out, 0, n, lo, hi);
+            }
+        }
+
+        /** One split call's arguments: chunks of {@code chunk} elements of {@code n}. */
+        private static final class Chunks implements RunContext.RangeBody {
+            MemorySegment in;
+            MemorySegment out;
+            int n;
+            int chunk;
+            float lo;
+            float hi;
+
+            @Override
+            public void run(int c0, int c1) {
+                int from = c0 * chunk;
+                clipRange(in, out, from, Math.min(n, c1 * chunk) - from, lo, hi);
             }
         }
 

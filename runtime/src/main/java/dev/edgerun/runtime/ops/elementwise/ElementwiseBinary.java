@@ -26,8 +26,8 @@ import java.util.Map;
  */
 public final class ElementwiseBinary implements Operator {
     /**
-     * Float32 outputs at least this large are split over the session's threads (the split creates
-     * one lambda per run; smaller ones run on the calling thread without allocating).
+     * Float32 outputs at least this large are split over the session's threads; smaller ones run
+     * on the calling thread, where handing over a range would cost more than it saves.
      */
     static final long PARALLEL_MIN_ELEMENTS = 1 << 16;
 
@@ -124,6 +124,9 @@ public final class ElementwiseBinary implements Operator {
 
     /** The planned node: one broadcast plan per pairwise step. */
     private static final class BinaryKernel implements Kernel {
+        // A split call's arguments, one object per calling thread (see Parallel).
+        private static final ThreadLocal<Chunks> CHUNKS = ThreadLocal.withInitial(Chunks::new);
+
         private final BinaryFn fn;
         private final DType aType;
         private final DType bType;
@@ -183,9 +186,37 @@ public final class ElementwiseBinary implements Operator {
             if (threads > 1 && vector != null && total >= PARALLEL_MIN_ELEMENTS) {
                 long chunk = (total + 4L * threads - 1) / (4L * threads);
                 int chunks = (int) ((total + chunk - 1) / chunk);
-                ctx.parallelFor(chunks, (c0, c1) -> runRange(plan, a, at, b, bt, o, c0 * chunk, Math.min(total, c1 * chunk)));
+                Chunks body = CHUNKS.get();
+                body.kernel = this;
+                body.plan = plan;
+                body.a = a;
+                body.at = at;
+                body.b = b;
+                body.bt = bt;
+                body.o = o;
+                body.chunk = chunk;
+                body.total = total;
+                ctx.parallelFor(chunks, body);
             } else {
                 runRange(plan, a, at, b, bt, o, 0, total);
+            }
+        }
+
+        /** One split call's arguments: chunks of {@code chunk} output elements of {@code total}. */
+        private static final class Chunks implements RunContext.RangeBody {
+            BinaryKernel kernel;
+            BroadcastPlan plan;
+            MemorySegment a;
+            DType at;
+            MemorySegment b;
+            DType bt;
+            MemorySegment o;
+            long chunk;
+            long total;
+
+            @Override
+            public void run(int c0, int c1) {
+                kernel.runRange(plan, a, at, b, bt, o, c0 * chunk, Math.min(total, c1 * chunk));
             }
         }
 

@@ -73,6 +73,9 @@ public final class ElementwiseUnary implements Operator {
     }
 
     private static final class UnaryKernel implements Kernel {
+        // A split call's arguments, one object per calling thread (see Parallel).
+        private static final ThreadLocal<Chunks> CHUNKS = ThreadLocal.withInitial(Chunks::new);
+
         private final UnaryFn fn;
         private final DType inType;
         private final DType outType;
@@ -102,6 +105,20 @@ public final class ElementwiseUnary implements Operator {
             return outputTypes;
         }
 
+        /** One split call's arguments: chunks of {@code chunk} elements of {@code n}. */
+        private static final class Chunks implements RunContext.RangeBody {
+            UnaryKernel kernel;
+            MemorySegment in;
+            MemorySegment out;
+            long chunk;
+            long n;
+
+            @Override
+            public void run(int c0, int c1) {
+                kernel.runVector(in, out, c0 * chunk, Math.min(n, c1 * chunk));
+            }
+        }
+
         private void runVector(MemorySegment in, MemorySegment out, long from, long to) {
             for (long start = from; start < to; start += CHUNK) {
                 int n = (int) Math.min(CHUNK, to - start);
@@ -119,7 +136,13 @@ public final class ElementwiseUnary implements Operator {
                 // Chunks of whole 64-element blocks, so that the same elements take the scalar tail as with one thread.
                 long chunk = ((n + 4L * threads - 1) / (4L * threads) + 63) & ~63L;
                 int chunks = (int) ((n + chunk - 1) / chunk);
-                ctx.parallelFor(chunks, (c0, c1) -> runVector(in, out, c0 * chunk, Math.min(n, c1 * chunk)));
+                Chunks body = CHUNKS.get();
+                body.kernel = this;
+                body.in = in;
+                body.out = out;
+                body.chunk = chunk;
+                body.n = n;
+                ctx.parallelFor(chunks, body);
             } else if (vector != null) {
                 runVector(in, out, 0, n);
             } else if (inLong) {

@@ -58,28 +58,58 @@ public final class AveragePool implements Operator {
             } else if (threads <= 1) {
                 general(xs, ys, 0, planes);
             } else {
-                c.parallelFor(planes, (from, to) -> general(xs, ys, from, to));
+                Split body = SPLIT.get();
+                body.set(this, xs, ys, null);
+                c.parallelFor(planes, body);
             }
         }
 
         private void separable(RunContext c, MemorySegment x, MemorySegment y) {
             MemorySegment bufs = c.scratch();
-            long bufBytes = rows.bufferBytes();
             if (chunks == 1) {
                 rows.average(Vectors.F32, x, y, bufs, 0, planes);
                 return;
             }
-            c.parallelFor(chunks, (from, to) -> {
-                for (int k = from; k < to; k++) {
-                    rows.average(Vectors.F32, x, y, bufs.asSlice(k * bufBytes, bufBytes), (int) ((long) planes * k / chunks),
-                            (int) ((long) planes * (k + 1) / chunks));
-                }
-            });
+            Split body = SPLIT.get();
+            body.set(this, x, y, bufs);
+            c.parallelFor(chunks, body);
         }
 
         private void general(MemorySegment x, MemorySegment y, int from, int to) {
             if (lp) pool.lp(x, y, p, from, to);
             else pool.average(x, y, countPad, from, to);
+        }
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Split> SPLIT = ThreadLocal.withInitial(Split::new);
+
+    /** Planes of one run over threads: separable ranges with a row buffer each when {@code bufs} is set, else the general pool. */
+    private static final class Split implements RunContext.RangeBody {
+        private Node node;
+        private MemorySegment x;
+        private MemorySegment y;
+        private MemorySegment bufs;
+
+        void set(Node node, MemorySegment x, MemorySegment y, MemorySegment bufs) {
+            this.node = node;
+            this.x = x;
+            this.y = y;
+            this.bufs = bufs;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            if (bufs == null) {
+                node.general(x, y, from, to);
+                return;
+            }
+            long bufBytes = node.rows.bufferBytes();
+            int planes = node.planes, chunks = node.chunks;
+            for (int k = from; k < to; k++) {
+                node.rows.average(Vectors.F32, x, y, bufs.asSlice(k * bufBytes, bufBytes), (int) ((long) planes * k / chunks),
+                        (int) ((long) planes * (k + 1) / chunks));
+            }
         }
     }
 }

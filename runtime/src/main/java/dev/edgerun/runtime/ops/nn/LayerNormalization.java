@@ -89,6 +89,38 @@ public final class LayerNormalization implements Operator {
         return elements < minElements ? 1 : threads;
     }
 
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Rows> ROWS = ThreadLocal.withInitial(Rows::new);
+
+    /** {@link Node#rowsRange} of one run over threads. */
+    private static final class Rows implements RunContext.RangeBody {
+        private Node node;
+        private MemorySegment x;
+        private MemorySegment residual;
+        private MemorySegment y;
+        private MemorySegment scale;
+        private MemorySegment bias;
+        private MemorySegment mean;
+        private MemorySegment inv;
+
+        void set(Node node, MemorySegment x, MemorySegment residual, MemorySegment y, MemorySegment scale, MemorySegment bias,
+                 MemorySegment mean, MemorySegment inv) {
+            this.node = node;
+            this.x = x;
+            this.residual = residual;
+            this.y = y;
+            this.scale = scale;
+            this.bias = bias;
+            this.mean = mean;
+            this.inv = inv;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            node.rowsRange(x, residual, y, scale, bias, mean, inv, from, to);
+        }
+    }
+
     /** Also RMSNormalization ({@code rms}: no mean subtraction, no bias, no statistics outputs). */
     record Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms, BroadcastPlan skip)
             implements Kernel {
@@ -107,13 +139,14 @@ public final class LayerNormalization implements Operator {
                 x = y;
             }
             MemorySegment bias = ctx.inputCount() > 2 && ctx.input(2) != null ? ctx.input(2).data() : null;
-            MemorySegment xs = x, rs = residual;
             MemorySegment mean = outputTypes.size() > 1 && ctx.output(1) != null ? ctx.output(1).data() : null;
             MemorySegment inv = outputTypes.size() > 2 && ctx.output(2) != null ? ctx.output(2).data() : null;
             if (rowThreads(threads, (long) rows * n, F32Gemm.PARALLEL_MIN_MACS) <= 1) {
-                rowsRange(xs, rs, y, scale, bias, mean, inv, 0, rows);
+                rowsRange(x, residual, y, scale, bias, mean, inv, 0, rows);
             } else {
-                ctx.parallelFor(rows, (from, to) -> rowsRange(xs, rs, y, scale, bias, mean, inv, from, to));
+                Rows body = ROWS.get();
+                body.set(this, x, residual, y, scale, bias, mean, inv);
+                ctx.parallelFor(rows, body);
             }
         }
 

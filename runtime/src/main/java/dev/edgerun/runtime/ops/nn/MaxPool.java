@@ -71,25 +71,56 @@ public final class MaxPool implements Operator {
             } else if (threads <= 1) {
                 pool.max(xf, yf, idx, columnMajor, 0, planes);
             } else {
-                MemorySegment xs = xf, ys = yf;
-                ctx.parallelFor(planes, (from, to) -> pool.max(xs, ys, idx, columnMajor, from, to));
+                Split body = SPLIT.get();
+                body.set(this, xf, yf, idx, null);
+                ctx.parallelFor(planes, body);
             }
             if (dtype != DType.FLOAT) Floats.fromFloat(yf, 0, dtype, y, outCount);
         }
 
         private void separable(RunContext ctx, MemorySegment x, MemorySegment y) {
             MemorySegment bufs = dtype == DType.FLOAT ? ctx.scratch() : ctx.scratch().asSlice(conversionBytes()); // no slice object when it can be avoided
-            long bufBytes = rows.bufferBytes();
             if (chunks == 1) {
                 rows.max(Vectors.F32, x, y, bufs, 0, planes);
                 return;
             }
-            ctx.parallelFor(chunks, (from, to) -> {
-                for (int c = from; c < to; c++) {
-                    rows.max(Vectors.F32, x, y, bufs.asSlice(c * bufBytes, bufBytes), (int) ((long) planes * c / chunks),
-                            (int) ((long) planes * (c + 1) / chunks));
-                }
-            });
+            Split body = SPLIT.get();
+            body.set(this, x, y, null, bufs);
+            ctx.parallelFor(chunks, body);
+        }
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Split> SPLIT = ThreadLocal.withInitial(Split::new);
+
+    /** Planes of one run over threads: separable ranges with a row buffer each when {@code bufs} is set, else the general pool. */
+    private static final class Split implements RunContext.RangeBody {
+        private Node node;
+        private MemorySegment x;
+        private MemorySegment y;
+        private MemorySegment idx;
+        private MemorySegment bufs;
+
+        void set(Node node, MemorySegment x, MemorySegment y, MemorySegment idx, MemorySegment bufs) {
+            this.node = node;
+            this.x = x;
+            this.y = y;
+            this.idx = idx;
+            this.bufs = bufs;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            if (bufs == null) {
+                node.pool.max(x, y, idx, node.columnMajor, from, to);
+                return;
+            }
+            long bufBytes = node.rows.bufferBytes();
+            int planes = node.planes, chunks = node.chunks;
+            for (int c = from; c < to; c++) {
+                node.rows.max(Vectors.F32, x, y, bufs.asSlice(c * bufBytes, bufBytes), (int) ((long) planes * c / chunks),
+                        (int) ((long) planes * (c + 1) / chunks));
+            }
         }
     }
 }

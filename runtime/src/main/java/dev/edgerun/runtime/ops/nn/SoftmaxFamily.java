@@ -7,6 +7,7 @@ import dev.edgerun.runtime.kernels.F32Softmax;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -54,9 +55,36 @@ final class SoftmaxFamily {
             if (threads <= 1 || rows < 2) {
                 F32Softmax.run(Vectors.F32, log, xs, ys, len, in, 0, rows);
             } else {
-                c.parallelFor(rows, (from, to) -> F32Softmax.run(Vectors.F32, log, xs, ys, len, in, from, to));
+                Rows body = ROWS.get();
+                body.set(log, xs, ys, len, in);
+                c.parallelFor(rows, body);
             }
         });
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Rows> ROWS = ThreadLocal.withInitial(Rows::new);
+
+    /** Softmax rows of one run over threads. */
+    private static final class Rows implements RunContext.RangeBody {
+        private boolean log;
+        private MemorySegment x;
+        private MemorySegment y;
+        private int len;
+        private int inner;
+
+        void set(boolean log, MemorySegment x, MemorySegment y, int len, int inner) {
+            this.log = log;
+            this.x = x;
+            this.y = y;
+            this.len = len;
+            this.inner = inner;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            F32Softmax.run(Vectors.F32, log, x, y, len, inner, from, to);
+        }
     }
 
     /** One-hot of the first maximum along each row. */
