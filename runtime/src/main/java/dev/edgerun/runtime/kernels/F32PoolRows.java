@@ -97,47 +97,62 @@ public final class F32PoolRows {
 
     /** Max pooling of planes {@code [from, to)} with the row buffer {@code buf}; {@code species} null runs scalar. */
     public void max(VectorSpecies<Float> species, MemorySegment x, MemorySegment y, MemorySegment buf, int from, int to) {
-        planes(species, true, x, y, buf, from, to);
+        planes(species, true, x, y, buf, 0, from, to);
+    }
+
+    /**
+     * {@link #max} with the row buffer at {@code bufOff} bytes of {@code bufs}: ranges running at
+     * once each take their own buffer of one scratch segment without a slice object per run.
+     */
+    public void max(VectorSpecies<Float> species, MemorySegment x, MemorySegment y, MemorySegment bufs, long bufOff,
+                    int from, int to) {
+        planes(species, true, x, y, bufs, bufOff, from, to);
     }
 
     /** Average pooling of planes {@code [from, to)}, the divisor fixed by {@link #of}'s {@code countPad}. */
     public void average(VectorSpecies<Float> species, MemorySegment x, MemorySegment y, MemorySegment buf, int from, int to) {
-        planes(species, false, x, y, buf, from, to);
+        planes(species, false, x, y, buf, 0, from, to);
+    }
+
+    /** {@link #average} with the row buffer at {@code bufOff} bytes of {@code bufs}, as {@link #max} takes it. */
+    public void average(VectorSpecies<Float> species, MemorySegment x, MemorySegment y, MemorySegment bufs, long bufOff,
+                        int from, int to) {
+        planes(species, false, x, y, bufs, bufOff, from, to);
     }
 
     private void planes(VectorSpecies<Float> species, boolean max, MemorySegment x, MemorySegment y, MemorySegment buf,
-                        int from, int to) {
+                        long bufOff, int from, int to) {
         long inPlane = 4L * inH * inW, outPlane = 4L * outH * outW;
         for (int plane = from; plane < to; plane++) {
             for (int oh = 0; oh < outH; oh++) {
                 long xRows = plane * inPlane + 4L * rowFrom[oh] * inW;
                 long yRow = plane * outPlane + 4L * oh * outW;
                 int rows = rowTo[oh] - rowFrom[oh];
-                fillPadding(max, buf);
+                fillPadding(max, buf, bufOff);
                 if (species == null) {
-                    reduceRowsScalar(max, x, xRows, rows, buf);
-                    reduceColumnsScalar(max, buf, y, yRow, rowScale[oh]);
+                    reduceRowsScalar(max, x, xRows, rows, buf, bufOff);
+                    reduceColumnsScalar(max, buf, bufOff, y, yRow, rowScale[oh]);
                 } else {
-                    reduceRowsVector(species, max, x, xRows, rows, buf);
-                    reduceColumnsVector(species, max, buf, y, yRow, rowScale[oh]);
+                    reduceRowsVector(species, max, x, xRows, rows, buf, bufOff);
+                    reduceColumnsVector(species, max, buf, bufOff, y, yRow, rowScale[oh]);
                 }
             }
         }
     }
 
     /** The reduction's identity around the row (again per row: the strided pass overwrites the buffer's start). */
-    private void fillPadding(boolean max, MemorySegment buf) {
+    private void fillPadding(boolean max, MemorySegment buf, long bufOff) {
         float identity = max ? Float.NEGATIVE_INFINITY : 0f;
-        for (int i = 0; i < padLeft; i++) buf.setAtIndex(F, i, identity);
-        for (int i = padLeft + inW; i < span; i++) buf.setAtIndex(F, i, identity);
+        for (int i = 0; i < padLeft; i++) buf.set(F, bufOff + 4L * i, identity);
+        for (int i = padLeft + inW; i < span; i++) buf.set(F, bufOff + 4L * i, identity);
     }
 
     /** {@code buf[padLeft + i] = max (or sum) over the window's rows of x[row, i]}. */
     private void reduceRowsVector(VectorSpecies<Float> species, boolean max, MemorySegment x, long xRows, int rows,
-                                  MemorySegment buf) {
+                                  MemorySegment buf, long bufOff) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
-        long rowBytes = 4L * inW, bufAt = 4L * padLeft;
+        long rowBytes = 4L * inW, bufAt = bufOff + 4L * padLeft;
         int i = 0;
         for (; i + lanes <= inW; i += lanes) {
             long at = xRows + 4L * i;
@@ -148,14 +163,14 @@ public final class F32PoolRows {
             }
             acc.intoMemorySegment(buf, bufAt + 4L * i, LE);
         }
-        reduceRowsTail(max, x, xRows, rows, buf, i);
+        reduceRowsTail(max, x, xRows, rows, buf, bufOff, i);
     }
 
-    private void reduceRowsScalar(boolean max, MemorySegment x, long xRows, int rows, MemorySegment buf) {
-        reduceRowsTail(max, x, xRows, rows, buf, 0);
+    private void reduceRowsScalar(boolean max, MemorySegment x, long xRows, int rows, MemorySegment buf, long bufOff) {
+        reduceRowsTail(max, x, xRows, rows, buf, bufOff, 0);
     }
 
-    private void reduceRowsTail(boolean max, MemorySegment x, long xRows, int rows, MemorySegment buf, int first) {
+    private void reduceRowsTail(boolean max, MemorySegment x, long xRows, int rows, MemorySegment buf, long bufOff, int first) {
         for (int i = first; i < inW; i++) {
             long at = xRows + 4L * i;
             float acc = x.get(F, at);
@@ -163,7 +178,7 @@ public final class F32PoolRows {
                 float v = x.get(F, at + 4L * r * inW);
                 acc = max ? Math.max(acc, v) : acc + v;
             }
-            buf.setAtIndex(F, padLeft + i, acc);
+            buf.set(F, bufOff + 4L * (padLeft + i), acc);
         }
     }
 
@@ -172,61 +187,61 @@ public final class F32PoolRows {
      * every position (each vector reads ahead of what it overwrites; the last one runs into the
      * buffer's slack), then every {@code sW}-th is kept.
      */
-    private void reduceColumnsVector(VectorSpecies<Float> species, boolean max, MemorySegment buf, MemorySegment y,
-                                     long yRow, float rowScale) {
+    private void reduceColumnsVector(VectorSpecies<Float> species, boolean max, MemorySegment buf, long bufOff,
+                                     MemorySegment y, long yRow, float rowScale) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int positions = (outW - 1) * sW + 1;
         for (int j = 0; j < positions; j += lanes) {
-            FloatVector acc = FloatVector.fromMemorySegment(sp, buf, 4L * j, LE);
+            FloatVector acc = FloatVector.fromMemorySegment(sp, buf, bufOff + 4L * j, LE);
             for (int t = 1; t < kW; t++) {
-                FloatVector v = FloatVector.fromMemorySegment(sp, buf, 4L * (j + t), LE);
+                FloatVector v = FloatVector.fromMemorySegment(sp, buf, bufOff + 4L * (j + t), LE);
                 acc = max ? acc.max(v) : acc.add(v);
             }
-            acc.intoMemorySegment(buf, 4L * j, LE);
+            acc.intoMemorySegment(buf, bufOff + 4L * j, LE);
         }
-        int o = sW <= 2 ? keepVector(sp, max, buf, y, yRow, rowScale) : 0;
-        keepEverySW(max, buf, y, yRow, rowScale, o);
+        int o = sW <= 2 ? keepVector(sp, max, buf, bufOff, y, yRow, rowScale) : 0;
+        keepEverySW(max, buf, bufOff, y, yRow, rowScale, o);
     }
 
     /**
      * Stride 1 or 2: whole output vectors, at stride 2 the even lanes of two buffer vectors taken
      * with one two-table select. Returns the first output column left to do.
      */
-    private int keepVector(VectorSpecies<Float> sp, boolean max, MemorySegment buf, MemorySegment y, long yRow,
+    private int keepVector(VectorSpecies<Float> sp, boolean max, MemorySegment buf, long bufOff, MemorySegment y, long yRow,
                            float rowScale) {
         int lanes = sp.length();
         FloatVector evens = FloatVector.zero(sp).addIndex(2);
         int o = 0;
         for (; o + lanes <= outW; o += lanes) {
-            FloatVector v = sW == 1 ? FloatVector.fromMemorySegment(sp, buf, 4L * o, LE)
-                    : evens.selectFrom(FloatVector.fromMemorySegment(sp, buf, 8L * o, LE),
-                                       FloatVector.fromMemorySegment(sp, buf, 8L * o + 4L * lanes, LE));
+            FloatVector v = sW == 1 ? FloatVector.fromMemorySegment(sp, buf, bufOff + 4L * o, LE)
+                    : evens.selectFrom(FloatVector.fromMemorySegment(sp, buf, bufOff + 8L * o, LE),
+                                       FloatVector.fromMemorySegment(sp, buf, bufOff + 8L * o + 4L * lanes, LE));
             if (!max) v = v.mul(FloatVector.fromArray(sp, colScale, o).mul(rowScale));
             v.intoMemorySegment(y, yRow + 4L * o, LE);
         }
         return o;
     }
 
-    private void reduceColumnsScalar(boolean max, MemorySegment buf, MemorySegment y, long yRow, float rowScale) {
+    private void reduceColumnsScalar(boolean max, MemorySegment buf, long bufOff, MemorySegment y, long yRow, float rowScale) {
         for (int o = 0; o < outW; o++) {
-            float acc = windowScalar(max, buf, o * sW);
+            float acc = windowScalar(max, buf, bufOff, o * sW);
             y.set(F, yRow + 4L * o, max ? acc : acc * (colScale[o] * rowScale));
         }
     }
 
-    private float windowScalar(boolean max, MemorySegment buf, int at) {
-        float acc = buf.getAtIndex(F, at);
+    private float windowScalar(boolean max, MemorySegment buf, long bufOff, int at) {
+        float acc = buf.get(F, bufOff + 4L * at);
         for (int t = 1; t < kW; t++) {
-            float v = buf.getAtIndex(F, at + t);
+            float v = buf.get(F, bufOff + 4L * (at + t));
             acc = max ? Math.max(acc, v) : acc + v;
         }
         return acc;
     }
 
-    private void keepEverySW(boolean max, MemorySegment buf, MemorySegment y, long yRow, float rowScale, int first) {
+    private void keepEverySW(boolean max, MemorySegment buf, long bufOff, MemorySegment y, long yRow, float rowScale, int first) {
         for (int o = first; o < outW; o++) {
-            float v = buf.getAtIndex(F, (long) o * sW);
+            float v = buf.get(F, bufOff + 4L * o * sW);
             y.set(F, yRow + 4L * o, max ? v : v * (colScale[o] * rowScale));
         }
     }

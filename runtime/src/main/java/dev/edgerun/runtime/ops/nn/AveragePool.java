@@ -107,7 +107,7 @@ public final class AveragePool implements Operator {
             long bufBytes = node.rows.bufferBytes();
             int planes = node.planes, chunks = node.chunks;
             for (int k = from; k < to; k++) {
-                node.rows.average(Vectors.F32, x, y, bufs.asSlice(k * bufBytes, bufBytes), (int) ((long) planes * k / chunks),
+                node.rows.average(Vectors.F32, x, y, bufs, k * bufBytes, (int) ((long) planes * k / chunks),
                         (int) ((long) planes * (k + 1) / chunks));
             }
         }

@@ -118,7 +118,7 @@ public final class MaxPool implements Operator {
             long bufBytes = node.rows.bufferBytes();
             int planes = node.planes, chunks = node.chunks;
             for (int c = from; c < to; c++) {
-                node.rows.max(Vectors.F32, x, y, bufs.asSlice(c * bufBytes, bufBytes), (int) ((long) planes * c / chunks),
+                node.rows.max(Vectors.F32, x, y, bufs, c * bufBytes, (int) ((long) planes * c / chunks),
                         (int) ((long) planes * (c + 1) / chunks));
             }
         }
