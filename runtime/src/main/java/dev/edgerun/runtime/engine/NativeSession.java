@@ -32,6 +32,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * A model compiled by the native engine. Plans are made per set of input shapes: at compile time
  * when every input shape is fixed, otherwise at the first run with new shapes (a few are kept).
  * Concurrent runs share a plan and each take their own frame (arena and views) from its pool.
+ *
+ * <p>{@link #run(Map)} copies outputs of a size the plan fixes into one block per result, taken
+ * from and given back to a small pool of this session when the result is closed. A result the
+ * caller never closes leaks nothing: its block is freed by the garbage collector once neither the
+ * result nor its tensors are reachable. Outputs whose size only the run knows are tensors the run
+ * allocated; they own their memory, and only closing the result (or them) frees it.
  */
 public final class NativeSession implements Session {
     private static final int MAX_PLANS = 8;
@@ -108,6 +114,11 @@ public final class NativeSession implements Session {
             for (Tensor t : created) t.close();
             throw e;
         }
+    }
+
+    /** How many times a kernel of this session handed parts of its work to a pool thread (tests). */
+    long workerHandOffs() {
+        return pool.handOffs();
     }
 
     /** What the graph optimizer rewrote when this session was compiled. */
@@ -197,14 +208,7 @@ public final class NativeSession implements Session {
     @Override
     public RunResult run(Map<String, Tensor> given) {
         checkOpen();
-        Tensor[] ordered = orderedInputs.get();
-        Frame frame;
-        try {
-            if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
-            frame = bind(planFor(ordered), ordered);
-        } finally {
-            Arrays.fill(ordered, null);
-        }
+        Frame frame = frameFor(given);
         try {
             frame.execute();
             OutputLayout layout = outputLayoutOf(frame);
@@ -270,8 +274,8 @@ public final class NativeSession implements Session {
     /**
      * The outputs as a {@link RunResult}: tensors this run made while running are handed over; the
      * others (arena views, constants, inputs) are copied into one block of memory that the result
-     * holds and gives back to this session's pool when closed, so that a steady state of runs makes
-     * and frees no arena (a shared arena's close costs tens of microseconds).
+     * holds and gives back to this session's pool when closed, so that a steady state of runs
+     * allocates no off-heap memory (see {@link ResultBlock}).
      */
     private RunResult collectOutputs(Plan plan, Frame frame) {
         int n = main.outputSlots.length;
@@ -318,11 +322,13 @@ public final class NativeSession implements Session {
     }
 
     /**
-     * Output memory of one {@link RunResult}, in an arena of its own; {@link #close} gives it back
-     * to the session's pool, or frees it when the pool is full or the session closed.
+     * Output memory of one {@link RunResult}. {@link #close} gives it back to the session's pool;
+     * when the pool is full or the session closed, the block is dropped instead. The memory comes
+     * from an automatic arena, so it is freed by the garbage collector once nothing reaches it: a
+     * result its caller never closes leaks nothing, and its tensors stay valid for as long as they
+     * are reachable (closing costs nothing either: a shared arena's close takes tens of microseconds).
      */
     private final class ResultBlock implements AutoCloseable {
-        final Arena arena;
         final MemorySegment segment;
 
         /** The outputs' places in {@link #segment} under {@link #slicedFor}; made again when another layout takes the block. */
@@ -330,8 +336,7 @@ public final class NativeSession implements Session {
         private OutputLayout slicedFor;
 
         ResultBlock(long bytes) {
-            this.arena = Arena.ofShared();
-            this.segment = arena.allocate(bytes, Tensor.ALIGNMENT);
+            this.segment = Arena.ofAuto().allocate(bytes, Tensor.ALIGNMENT);
         }
 
         /** One slice per output of {@code layout}, each the size of the output's tensor in {@code frame}. */
@@ -349,16 +354,14 @@ public final class NativeSession implements Session {
 
         @Override
         public void close() {
-            if (!closed) {
-                for (int i = 0; i < MAX_IDLE_RESULT_BLOCKS; i++) {
-                    if (resultBlocks.get(i) == null && resultBlocks.compareAndSet(i, null, this)) {
-                        // the session may have closed meanwhile and drained the pool before this block went in
-                        if (closed && resultBlocks.compareAndSet(i, this, null)) arena.close();
-                        return;
-                    }
+            if (closed) return;
+            for (int i = 0; i < MAX_IDLE_RESULT_BLOCKS; i++) {
+                if (resultBlocks.get(i) == null && resultBlocks.compareAndSet(i, null, this)) {
+                    // the session may have closed meanwhile and emptied the pool before this block went in
+                    if (closed) resultBlocks.compareAndSet(i, this, null);
+                    return;
                 }
             }
-            arena.close();
         }
     }
 
@@ -371,11 +374,9 @@ public final class NativeSession implements Session {
         return new ResultBlock(bytes);
     }
 
-    private void freeResultBlocks() {
-        for (int i = 0; i < MAX_IDLE_RESULT_BLOCKS; i++) {
-            ResultBlock b = resultBlocks.getAndSet(i, null);
-            if (b != null) b.arena.close();
-        }
+    /** Drops the idle result blocks; the garbage collector frees them. */
+    private void dropResultBlocks() {
+        for (int i = 0; i < MAX_IDLE_RESULT_BLOCKS; i++) resultBlocks.set(i, null);
     }
 
     private static long alignUp(long bytes) {
@@ -390,20 +391,56 @@ public final class NativeSession implements Session {
     @Override
     public void run(Map<String, Tensor> given, Map<String, Tensor> outs) {
         checkOpen();
+        Frame frame = frameFor(given);
+        try {
+            Outputs.checkNames(outputs, outs);
+            frame.execute();
+            copyOutputs(frame, outs);
+        } finally {
+            frame.plan.release(frame);
+        }
+    }
+
+    /**
+     * A frame of the plan for the given inputs, with them bound. The usual run feeds tensors of a
+     * type already planned: then one comparison with the plan's signature checks them, since every
+     * plan's signature satisfies the model's declarations (see {@link #plan(Map)}). Otherwise the
+     * inputs are checked against the declarations, and planned for when new.
+     */
+    private Frame frameFor(Map<String, Tensor> given) {
         Tensor[] ordered = orderedInputs.get();
         try {
-            if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
-            Outputs.checkNames(outputs, outs);
-            Frame frame = bind(planFor(ordered), ordered);
-            try {
-                frame.execute();
-                copyOutputs(frame, outs);
-            } finally {
-                frame.plan.release(frame);
+            Plan plan = gatherInputs(given, ordered) ? cachedPlan(ordered) : null;
+            if (plan == null) {
+                if (!orderInputs(given, ordered)) Inputs.validate(inputs, given); // throws, naming the problem
+                plan = planFor(ordered);
             }
+            return bind(plan, ordered);
         } finally {
             Arrays.fill(ordered, null);
         }
+    }
+
+    /** Puts the inputs in model order; false when the count differs or one is missing or closed. */
+    private boolean gatherInputs(Map<String, Tensor> given, Tensor[] ordered) {
+        if (given.size() != ordered.length) return false;
+        for (int i = 0; i < ordered.length; i++) {
+            Tensor t = given.get(main.inputs[i].name());
+            if (t == null || t.isClosed()) return false;
+            ordered[i] = t;
+        }
+        return true;
+    }
+
+    /** The cached plan for exactly these inputs' dtypes and shapes, or null. */
+    private Plan cachedPlan(Tensor[] ordered) {
+        for (Plan p : plans) {
+            if (p.matches(ordered)) {
+                if (lastPlan != p) lastPlan = p; // no volatile write (a fence) per run in the steady state
+                return p;
+            }
+        }
+        return null;
     }
 
     /** Puts the inputs in model order; false when one is missing, unknown, closed or mistyped. */
@@ -420,9 +457,14 @@ public final class NativeSession implements Session {
     private static boolean matchesDeclaration(Value v, Tensor t) {
         if (!(v.type() instanceof ValueType.TensorType declared)) return false;
         if (declared.dtype() != null && declared.dtype() != t.dtype()) return false;
+        return declares(v, t.shape());
+    }
+
+    /** Whether {@code got} has the rank and the fixed dimensions {@code v} declares. */
+    private static boolean declares(Value v, Shape got) {
+        if (!(v.type() instanceof ValueType.TensorType declared)) return false;
         Shape want = declared.shape();
         if (want == null) return true;
-        Shape got = t.shape();
         if (want.rank() != got.rank()) return false;
         for (int d = 0; d < want.rank(); d++) {
             if (want.dim(d) >= 0 && want.dim(d) != got.dim(d)) return false;
@@ -551,13 +593,8 @@ public final class NativeSession implements Session {
 
     private Plan planFor(Tensor[] ordered) {
         checkOpen();
-        for (Plan p : plans) {
-            if (p.matches(ordered)) {
-                if (lastPlan != p) lastPlan = p; // no volatile write (a fence) per run in the steady state
-                return p;
-            }
-        }
-        return planFor(signatureOf(ordered));
+        Plan p = cachedPlan(ordered);
+        return p != null ? p : planFor(signatureOf(ordered));
     }
 
     private Plan planFor(ValueType[] signature) {
@@ -613,6 +650,10 @@ public final class NativeSession implements Session {
             if (shape == null || !shape.isConcrete() || v.dtype() == null) {
                 throw new InvalidInputException("plan: input '" + v.name() + "' (" + v.type()
                         + ") needs a concrete shape; given " + inputShapes);
+            }
+            if (!declares(v, shape)) {   // a run matching this plan's signature is not checked again
+                throw new InvalidInputException("plan: input '" + v.name() + "' is declared " + v.type()
+                        + ", given shape " + shape);
             }
             signature[i] = new ValueType.TensorType(v.dtype(), shape);
         }
@@ -691,7 +732,7 @@ public final class NativeSession implements Session {
         } finally {
             pool.close();
             for (Tensor t : optimizerTensors) t.close();
-            freeResultBlocks();   // closed is set: a result closed from now on frees its own block
+            dropResultBlocks();   // closed is set: a result closed from now on drops its own block
         }
     }
 }

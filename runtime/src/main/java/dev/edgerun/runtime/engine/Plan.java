@@ -3,6 +3,8 @@ package dev.edgerun.runtime.engine;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,13 +41,30 @@ final class Plan implements AutoCloseable {
     final long[] internalBytes;      // per slot: buffer bytes in a native library's internal layout, 0 when dense
     private final List<AutoCloseable> owned;
 
-    /** Idle frames kept for reuse; frames beyond this (after a burst of concurrent runs) are freed. */
+    /** Idle frames kept for reuse besides {@link #hot}; frames beyond this (after a burst of concurrent runs) are freed. */
     private static final int MAX_IDLE_FRAMES = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private static final VarHandle HOT;
 
-    private final ArrayDeque<Frame> idle = new ArrayDeque<>();
-    private int inUse;
-    private boolean retired;
-    private boolean freed;
+    static {
+        try {
+            HOT = MethodHandles.lookup().findVarHandle(Plan.class, "hot", Frame.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The idle frame a run takes and gives back with one atomic operation each, no lock: one
+     * caller after another (the usual case) always finds it. Concurrent runs take the others from
+     * {@link #idle} under this plan's lock.
+     */
+    @SuppressWarnings("unused")   // accessed through HOT
+    private volatile Frame hot;
+    private volatile boolean retired;
+    private final ArrayDeque<Frame> idle = new ArrayDeque<>();   // guarded by this
+    private int framesMade;                                      // guarded by this
+    private int framesClosed;                                    // guarded by this
+    private boolean freed;                                       // guarded by this
 
     Plan(GraphProgram program, ValueType[] signature, Step[] steps, byte[] slotKind, Object[] constants,
          int[] arenaSlots, long[] arenaOffsets, ValueType.TensorType[] arenaTypes, int[] stringSlots,
@@ -127,36 +146,47 @@ final class Plan implements AutoCloseable {
     /**
      * A frame for one run, to give back with {@link #release}; null when the plan was discarded
      * meanwhile (evicted from a plan cache, or its session closed): the caller looks the plan up again.
+     * A frame taken just before {@link #close} stays valid: the plan's kernels are freed only once
+     * every frame it made is closed.
      */
     Frame acquire() {
+        if (retired) return null;
+        Frame f = (Frame) HOT.getAndSet(this, (Frame) null);
+        return f != null ? f : acquireSlowly();
+    }
+
+    private Frame acquireSlowly() {
         synchronized (this) {
             if (retired) return null;
-            inUse++;
             Frame f = idle.pollFirst();
             if (f != null) return f;
+            framesMade++;
         }
         try {
             return new Frame(this);
         } catch (RuntimeException | Error e) {
             synchronized (this) {
-                inUse--;
+                framesMade--;
             }
+            if (retired) freeIfUnused();
             throw e;
         }
     }
 
     void release(Frame f) {
         f.reset();
-        boolean keep;
+        if (!retired && HOT.compareAndSet(this, (Frame) null, f)) {
+            // close() sets retired before it empties the slot: if it ran meanwhile, one of us closes f
+            if (retired && HOT.compareAndSet(this, f, (Frame) null)) closeFrame(f);
+            return;
+        }
         synchronized (this) {
-            inUse--;
-            keep = !retired && idle.size() < MAX_IDLE_FRAMES;
-            if (keep) idle.addFirst(f);
+            if (!retired && idle.size() < MAX_IDLE_FRAMES) {
+                idle.addFirst(f);
+                return;
+            }
         }
-        if (!keep) {
-            f.close();
-            if (isRetired()) freeIfUnused();
-        }
+        closeFrame(f);
     }
 
     /** Discards the plan: frees it now, or when the last run using it ends. */
@@ -168,18 +198,28 @@ final class Plan implements AutoCloseable {
             retired = true;
             frames = new ArrayList<>(idle);
             idle.clear();
+            Frame h = (Frame) HOT.getAndSet(this, (Frame) null);
+            if (h != null) frames.add(h);
         }
-        for (Frame f : frames) f.close();
+        for (Frame f : frames) closeFrame(f);
         freeIfUnused();
     }
 
-    private synchronized boolean isRetired() {
-        return retired;
+    /** Closes a frame this plan made; the last one of a retired plan frees the plan. */
+    private void closeFrame(Frame f) {
+        try {
+            f.close();
+        } finally {
+            synchronized (this) {
+                framesClosed++;
+            }
+            if (retired) freeIfUnused();
+        }
     }
 
     private void freeIfUnused() {
         synchronized (this) {
-            if (inUse > 0 || freed) return;
+            if (framesClosed < framesMade || freed) return;
             freed = true;
         }
         closeAll(owned);

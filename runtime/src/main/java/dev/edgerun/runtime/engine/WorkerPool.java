@@ -2,6 +2,7 @@ package dev.edgerun.runtime.engine;
 
 import dev.edgerun.runtime.ops.RunContext.RangeBody;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,6 +20,8 @@ final class WorkerPool implements AutoCloseable {
     /** Posted jobs, one entry per helper wanted; a worker takes an entry by setting it to null. */
     private final AtomicReferenceArray<Job> posted;
     private final ThreadLocal<Job> jobs = ThreadLocal.withInitial(Job::new);
+    /** Calls that offered parts to workers (a wake-up costs microseconds: tiny kernels should make none). */
+    private final AtomicLong handOffs = new AtomicLong();
     private volatile boolean closed;
 
     WorkerPool(int threads) {
@@ -37,6 +40,11 @@ final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
+    /** How many {@link #parallelFor} calls so far offered parts to the workers. */
+    long handOffs() {
+        return handOffs.get();
+    }
+
     void parallelFor(int n, RangeBody body) {
         if (n <= 0) return;
         Job job = workers.length == 0 || n == 1 ? null : jobs.get();
@@ -50,7 +58,10 @@ final class WorkerPool implements AutoCloseable {
         int helpers = Math.min(workers.length, parts - 1);
         int offered = 0;
         for (int i = 0; i < helpers && post(job); i++) offered++;
-        if (offered > 0) wakeWorkers();
+        if (offered > 0) {
+            handOffs.incrementAndGet();
+            wakeWorkers();
+        }
         job.work();
         while (job.remaining.get() > 0) LockSupport.park(job);
         withdraw(job); // entries no worker took: none will start late
