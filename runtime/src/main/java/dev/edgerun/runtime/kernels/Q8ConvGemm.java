@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.VectorSpecies;
@@ -38,6 +39,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private final MemorySegment packedW; // [group] packed A of the int8 weights as float
     private final Q8Gemm fused;          // requantizes in the GEMM's store, or null: a separate pass
     private final Q8Gemm.Requant requant;
+    private final Q8Reusable<Call> calls = new Q8Reusable<>(Call::new);
     private final F32PaddedIm2Col padded; // vector im2col through zero-padded planes, or null
     private final F32PaddedIm2Col[] chunkPads; // with padded: pads the planes of one chunk of channels each
     private final int[] chunkStart;            // first channel of each chunk, then cg
@@ -162,48 +164,98 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
         // elements against the GEMM's multiply-add threshold: each costs at least a multiply-add
         Parallel columnsPar = gemm.parallelFor((long) kc * positions, par);
-        for (int n = 0; n < batch; n++) {
-            for (int g = 0; g < group; g++) {
-                long xOff = ((long) n * channels + (long) g * cg) * inPlane;
-                long yOff = ((long) n * outChannels + (long) g * mg) * positions;
-                int firstM = g * mg;
-                long a = g * weightGroupBytes;
-                // widened once (a k x k kernel reads each input k*k times), then padded while in cache
-                if (padded != null) widenAndPad(x, xOff, scratch, split);
-                else if (!pointwise) widen(x, xOff, scratch, columnsPar);
-                if (blockPanels > 0) {
-                    blocks(x, xOff, a, y, yOff, firstM, scratch, split);
-                } else {
-                    wholeColumns(x, xOff, scratch, columnsPar);
-                    product(a, y, yOff, firstM, scratch, par);
+        Call c = calls.claim();
+        c.x = x;
+        c.y = y;
+        c.scratch = scratch;
+        try {
+            for (int n = 0; n < batch; n++) {
+                for (int g = 0; g < group; g++) {
+                    c.xOff = ((long) n * channels + (long) g * cg) * inPlane;
+                    c.yOff = ((long) n * outChannels + (long) g * mg) * positions;
+                    c.firstM = g * mg;
+                    c.a = g * weightGroupBytes;
+                    // widened once (a k x k kernel reads each input k*k times), then padded while in cache
+                    if (padded != null) widenAndPad(c, split);
+                    else if (!pointwise) widen(c, columnsPar);
+                    if (blockPanels > 0) {
+                        blocks(c, split);
+                    } else {
+                        wholeColumns(c, columnsPar);
+                        product(c, par);
+                    }
+                }
+            }
+        } finally {
+            c.x = c.y = c.scratch = null;
+            calls.release(c);
+        }
+    }
+
+    /** The parts of a call that split over threads, each over its own range (rows, channels, chunks). */
+    private enum Stage { PADDED_COLUMNS, COLUMNS, REQUANTIZE_ROWS, WIDEN_AND_PAD, WIDEN, BLOCKS }
+
+    /**
+     * One call's operands and its current image and group, and the range body of whichever
+     * {@link Stage} it hands to the threads; kept for the next call ({@link Q8Reusable}).
+     */
+    private final class Call implements RunContext.RangeBody {
+        MemorySegment x, y, scratch;
+        long xOff, yOff, a; // the group's input and output, and its packed weights in packedW
+        int firstM;         // the group's first output channel
+        private Stage stage;
+
+        /** Runs {@code stage} over {@code [0, n)} on the threads of {@code par}. */
+        void split(Stage stage, int n, Parallel par) {
+            this.stage = stage;
+            par.forRange(n, this);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            switch (stage) {
+                case PADDED_COLUMNS -> padded.columns(scratch, padOff, from, to, 0, positions, scratch, 0);
+                case COLUMNS -> columnRows(pointwise ? x : scratch, pointwise ? xOff : widenOff, scratch, from, to);
+                case REQUANTIZE_ROWS -> requantizeRows(scratch, y, yOff, firstM, from, to);
+                case WIDEN_AND_PAD -> {
+                    for (int k = from; k < to; k++) widenAndPadChunk(x, xOff, scratch, k);
+                }
+                case WIDEN -> widenChannels(x, xOff, scratch, from, to);
+                case BLOCKS -> {
+                    int count = blockCount(), chunks = F32PaddedIm2Col.CHUNKS;
+                    for (int k = from; k < to; k++) {
+                        blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, a, y, yOff, firstM, scratch);
+                    }
                 }
             }
         }
     }
 
     /** The whole packed column matrix at the start of scratch: from the 8-bit input when pointwise, else from its widened (and padded) copy. */
-    private void wholeColumns(MemorySegment x, long xOff, MemorySegment scratch, Parallel par) {
-        if (padded == null) {
-            buildColumns(pointwise ? x : scratch, pointwise ? xOff : widenOff, scratch, par);
-        } else if (par.threads() <= 1) {
-            padded.columns(scratch, padOff, 0, kc, 0, positions, scratch, 0);
+    private void wholeColumns(Call c, Parallel par) {
+        if (par.threads() > 1) {
+            c.split(padded == null ? Stage.COLUMNS : Stage.PADDED_COLUMNS, kc, par);
+        } else if (padded == null) {
+            columnRows(pointwise ? c.x : c.scratch, pointwise ? c.xOff : widenOff, c.scratch, 0, kc);
         } else {
-            par.forRange(kc, (r0, r1) -> padded.columns(scratch, padOff, r0, r1, 0, positions, scratch, 0));
+            padded.columns(c.scratch, padOff, 0, kc, 0, positions, c.scratch, 0);
         }
     }
 
     /** The group's product over the whole column matrix, requantized into y: in registers, or as a separate pass over float sums. */
-    private void product(long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch, Parallel par) {
+    private void product(Call c, Parallel par) {
+        MemorySegment scratch = c.scratch;
         if (fused != null) {
-            fused.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, y, yOff, positions, requant, firstM, par);
+            fused.multiply(mg, positions, kc, packedW, c.a, scratch, 0, scratch, accOff, c.y, c.yOff, positions, requant,
+                    c.firstM, par);
             return;
         }
-        gemm.multiply(mg, positions, kc, packedW, a, scratch, 0, scratch, accOff, positions, 1f, false, null, par);
+        gemm.multiply(mg, positions, kc, packedW, c.a, scratch, 0, scratch, accOff, positions, 1f, false, null, par);
         Parallel rowsPar = gemm.parallelFor((long) mg * positions, par);
         if (rowsPar.threads() <= 1) {
-            requantizeRows(scratch, y, yOff, firstM, 0, mg);
+            requantizeRows(scratch, c.y, c.yOff, c.firstM, 0, mg);
         } else {
-            rowsPar.forRange(mg, (i0, i1) -> requantizeRows(scratch, y, yOff, firstM, i0, i1));
+            c.split(Stage.REQUANTIZE_ROWS, mg, rowsPar);
         }
     }
 
@@ -212,13 +264,11 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
      * channels at a time, chunks split over threads: one hand-over between the threads, not one
      * per pass.
      */
-    private void widenAndPad(MemorySegment x, long xOff, MemorySegment scratch, Parallel par) {
+    private void widenAndPad(Call c, Parallel par) {
         if (par.threads() <= 1) {
-            for (int k = 0; k < chunkPads.length; k++) widenAndPadChunk(x, xOff, scratch, k);
+            for (int k = 0; k < chunkPads.length; k++) widenAndPadChunk(c.x, c.xOff, c.scratch, k);
         } else {
-            par.forRange(chunkPads.length, (from, to) -> {
-                for (int k = from; k < to; k++) widenAndPadChunk(x, xOff, scratch, k);
-            });
+            c.split(Stage.WIDEN_AND_PAD, chunkPads.length, par);
         }
     }
 
@@ -230,11 +280,11 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     }
 
     /** The group's input as exact floats {@code x - zx} at {@link #widenOff}, channels split over threads. */
-    private void widen(MemorySegment x, long xOff, MemorySegment scratch, Parallel par) {
+    private void widen(Call c, Parallel par) {
         if (par.threads() <= 1) {
-            widenChannels(x, xOff, scratch, 0, cg);
+            widenChannels(c.x, c.xOff, c.scratch, 0, cg);
         } else {
-            par.forRange(cg, (c0, c1) -> widenChannels(x, xOff, scratch, c0, c1));
+            c.split(Stage.WIDEN, cg, par);
         }
     }
 
@@ -243,34 +293,23 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 spec.xZeroPoint(), spec.xSigned());
     }
 
-    /** The whole packed column matrix from {@code src} (the 8-bit input when pointwise, else its widened copy). */
-    private void buildColumns(MemorySegment src, long srcOff, MemorySegment col, Parallel par) {
-        if (par.threads() <= 1) {
-            columnRows(src, srcOff, col, 0, kc);
-        } else {
-            par.forRange(kc, (r0, r1) -> columnRows(src, srcOff, col, r0, r1));
-        }
-    }
-
     /**
      * The product a column block at a time: each block's packed columns are built (from the padded
      * input, or widened from the 8-bit input when pointwise) and multiplied (requantized from
      * registers) while in cache; blocks split over threads in fixed ranges, each with its own column
      * and partial-sum buffers.
      */
-    private void blocks(MemorySegment x, long xOff, long a, MemorySegment y, long yOff, int firstM, MemorySegment scratch,
-                        Parallel split) {
-        int count = (positions + blockPanels * gemm.nr() - 1) / (blockPanels * gemm.nr());
-        int chunks = F32PaddedIm2Col.CHUNKS;
+    private void blocks(Call c, Parallel split) {
         if (split.threads() <= 1) {
-            blockRange(0, count, 0, x, xOff, a, y, yOff, firstM, scratch);
+            blockRange(0, blockCount(), 0, c.x, c.xOff, c.a, c.y, c.yOff, c.firstM, c.scratch);
         } else {
-            split.forRange(chunks, (from, to) -> {
-                for (int c = from; c < to; c++) {
-                    blockRange(c * count / chunks, (c + 1) * count / chunks, c, x, xOff, a, y, yOff, firstM, scratch);
-                }
-            });
+            c.split(Stage.BLOCKS, F32PaddedIm2Col.CHUNKS, split);
         }
+    }
+
+    /** Column blocks of the product. */
+    private int blockCount() {
+        return (positions + blockPanels * gemm.nr() - 1) / (blockPanels * gemm.nr());
     }
 
     private void blockRange(int b0, int b1, int chunk, MemorySegment x, long xOff, long a, MemorySegment y, long yOff,

@@ -2,6 +2,7 @@ package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.VectorSpecies;
@@ -43,6 +44,7 @@ final class Q8ConvViaF32 implements KernelProvider.Q8ConvKernel {
     private final long inPlane, outPlane;      // elements per (image, channel) plane
     private final long xfBytes, accBytes;      // scratch regions, 64-byte multiples
     private volatile Slices slices;
+    private final Q8Reusable<Planes> splits = new Q8Reusable<>(Planes::new);
 
     /** The scratch regions of one scratch segment (identity of {@code scratch} decides reuse). */
     private record Slices(MemorySegment scratch, MemorySegment xf, MemorySegment acc, MemorySegment inner) {}
@@ -89,14 +91,40 @@ final class Q8ConvViaF32 implements KernelProvider.Q8ConvKernel {
         Slices s = slicesOf(scratch);
         if (par.threads() <= 1) {
             widenPlanes(x, s.xf, 0, planesIn);
-        } else {
-            par.forRange(planesIn, (from, to) -> widenPlanes(x, s.xf, from, to));
-        }
-        floatConv.run(s.xf, MemorySegment.NULL, MemorySegment.NULL, s.acc, s.inner, par);
-        if (par.threads() <= 1) {
+            floatConv.run(s.xf, MemorySegment.NULL, MemorySegment.NULL, s.acc, s.inner, par);
             requantizePlanes(s.acc, y, 0, planesOut);
-        } else {
-            par.forRange(planesOut, (from, to) -> requantizePlanes(s.acc, y, from, to));
+            return;
+        }
+        Planes body = splits.claim();
+        body.set(x, y, s);
+        try {
+            par.forRange(planesIn, body);
+            floatConv.run(s.xf, MemorySegment.NULL, MemorySegment.NULL, s.acc, s.inner, par);
+            body.requantize = true;
+            par.forRange(planesOut, body);
+        } finally {
+            body.set(null, null, null);
+            splits.release(body);
+        }
+    }
+
+    /** The planes {@code [from, to)} of one split call: widened, or (once {@code requantize}) requantized; reused across calls. */
+    private final class Planes implements RunContext.RangeBody {
+        private MemorySegment x, y;
+        private Slices s;
+        boolean requantize;
+
+        void set(MemorySegment x, MemorySegment y, Slices s) {
+            this.x = x;
+            this.y = y;
+            this.s = s;
+            requantize = false;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            if (requantize) requantizePlanes(s.acc, y, from, to);
+            else widenPlanes(x, s.xf, from, to);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -43,6 +44,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private final int[] tapOffset;        // per tap (ki, kj): flat offset into the phases
     private final MemorySegment weights;  // [channels][taps] floats
     private final long macs;
+    private final Q8Reusable<Chunks> splits = new Q8Reusable<>(Chunks::new);
     // short rows (unit strides, ow == w, rows under two vectors): the plane unpadded, taps as flat
     // shifts with a 0/1 column mask for the kernel columns that reach past a row's ends
     private final boolean shifted;
@@ -136,9 +138,32 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         if (par.threads() <= 1 || macs < PARALLEL_MIN_MACS) {
             for (int c = 0; c < chunks; c++) chunk(x, y, scratch, c, chunks);
         } else {
-            par.forRange(chunks, (from, to) -> {
-                for (int c = from; c < to; c++) chunk(x, y, scratch, c, chunks);
-            });
+            Chunks body = splits.claim();
+            body.set(x, y, scratch, chunks);
+            try {
+                par.forRange(chunks, body);
+            } finally {
+                body.set(null, null, null, 0);
+                splits.release(body);
+            }
+        }
+    }
+
+    /** Chunks {@code [from, to)} of one split call's planes; reused across calls. */
+    private final class Chunks implements RunContext.RangeBody {
+        private MemorySegment x, y, scratch;
+        private int chunks;
+
+        void set(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunks) {
+            this.x = x;
+            this.y = y;
+            this.scratch = scratch;
+            this.chunks = chunks;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int c = from; c < to; c++) chunk(x, y, scratch, c, chunks);
         }
     }
 

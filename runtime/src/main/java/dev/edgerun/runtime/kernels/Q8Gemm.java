@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -39,6 +40,7 @@ final class Q8Gemm {
     static final int SINGLE_PASS_K = 1024;
 
     private final F32Gemm gemm; // the packed layouts and the threading threshold
+    private final Q8Reusable<Tasks> splits = new Q8Reusable<>(Tasks::new);
 
     /** The requantization of output row {@code first + i}: float bias (exact), multiplier, zero point, clamp. */
     record Requant(float[] bias, float[] multiplier, int zeroPoint, int lo, int hi) {}
@@ -83,9 +85,48 @@ final class Q8Gemm {
         int g = group;
         if (threads <= 1) {
             runTasks(0, tasks, nGroups, g, m, n, k, pa, paOff, pb, pbOff, acc, accOff, y, yOff, ldy, rq, first);
-        } else {
-            par.forRange(tasks, (from, to) -> runTasks(from, to, nGroups, g, m, n, k, pa, paOff, pb, pbOff,
-                    acc, accOff, y, yOff, ldy, rq, first));
+            return;
+        }
+        Tasks body = splits.claim();
+        body.set(nGroups, g, m, n, k, pa, paOff, pb, pbOff, acc, accOff, y, yOff, ldy, rq, first);
+        try {
+            par.forRange(tasks, body);
+        } finally {
+            body.set(0, 0, 0, 0, 0, null, 0, null, 0, null, 0, null, 0, 0, null, 0);
+            splits.release(body);
+        }
+    }
+
+    /** The arguments of one split {@link #multiply} as a range body over its tasks, reused across calls. */
+    private final class Tasks implements RunContext.RangeBody {
+        private int nGroups, group, m, n, k, ldy, first;
+        private MemorySegment pa, pb, acc, y;
+        private long paOff, pbOff, accOff, yOff;
+        private Requant rq;
+
+        void set(int nGroups, int group, int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+                 MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first) {
+            this.nGroups = nGroups;
+            this.group = group;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.pa = pa;
+            this.paOff = paOff;
+            this.pb = pb;
+            this.pbOff = pbOff;
+            this.acc = acc;
+            this.accOff = accOff;
+            this.y = y;
+            this.yOff = yOff;
+            this.ldy = ldy;
+            this.rq = rq;
+            this.first = first;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            runTasks(from, to, nGroups, group, m, n, k, pa, paOff, pb, pbOff, acc, accOff, y, yOff, ldy, rq, first);
         }
     }
 

@@ -67,21 +67,27 @@ public final class Q8MaxPool {
 
     /**
      * Pools planes {@code [from, to)} of {@code x} (h x w bytes each, from byte {@code xOff}) into
-     * {@code y} (oh x ow each, from {@code yOff}), with {@code buf} of {@link #bufferBytes()}.
+     * {@code y} (oh x ow each, from {@code yOff}), with {@link #bufferBytes()} of {@code buf} from
+     * {@code bufAt} (64-byte aligned). Allocates nothing (no slices).
      */
-    public void max(MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment buf, int from, int to) {
+    public void max(MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment buf, long bufAt, int from, int to) {
         byte lowest = signed ? Byte.MIN_VALUE : 0;
-        buf.asSlice(0, paddedRow).fill(lowest);
+        fill(buf, bufAt, paddedRow, lowest);
         for (int p = from; p < to; p++) {
             long plane = xOff + (long) p * h * w;
             long out = yOff + (long) p * oh * ow;
             for (int r = 0; r < oh; r++) {
-                columnMax(x, plane, r * sh - ph, buf);
-                if (pw + w < paddedRow) buf.asSlice(pw + w, paddedRow - pw - w).fill(lowest);
-                windowMax(buf);
-                take(buf, y, out + (long) r * ow);
+                columnMax(x, plane, r * sh - ph, buf, bufAt);
+                fill(buf, bufAt + pw + w, paddedRow - pw - w, lowest);
+                windowMax(buf, bufAt);
+                take(buf, bufAt, y, out + (long) r * ow);
             }
         }
+    }
+
+    /** {@code count} bytes of {@code value} from {@code at}: the padding, a few bytes per row. */
+    private static void fill(MemorySegment buf, long at, long count, byte value) {
+        for (long i = 0; i < count; i++) buf.set(ValueLayout.JAVA_BYTE, at + i, value);
     }
 
     /**
@@ -90,7 +96,7 @@ public final class Q8MaxPool {
      * row in buf, where the right padding is written afterwards); the first row starts the max,
      * so no vector is ever null (that would box them).
      */
-    private void columnMax(MemorySegment x, long plane, int firstRow, MemorySegment buf) {
+    private void columnMax(MemorySegment x, long plane, int firstRow, MemorySegment buf, long bufAt) {
         int n = B.length();
         int k0 = 0, k1 = kh;
         while (firstRow + k0 * dh < 0) k0++;
@@ -106,7 +112,7 @@ public final class Q8MaxPool {
                         : ByteVector.fromMemorySegment(B, x, at, LE, B.indexInRange(c, w));
                 m = signed ? m.lanewise(VectorOperators.MAX, v) : m.lanewise(VectorOperators.UMAX, v);
             }
-            m.intoMemorySegment(buf, pw + c, LE);
+            m.intoMemorySegment(buf, bufAt + pw + c, LE);
         }
     }
 
@@ -115,30 +121,30 @@ public final class Q8MaxPool {
      * padded row; with stride 2 only the even starts, packed (vector compress: one instruction
      * with AVX-512 VBMI2, against a scalar loop of a byte per output).
      */
-    private void windowMax(MemorySegment buf) {
+    private void windowMax(MemorySegment buf, long bufAt) {
         int n = B.length();
         for (int j = 0; j < positions; j += n) {
-            ByteVector m = ByteVector.fromMemorySegment(B, buf, j, LE);
+            ByteVector m = ByteVector.fromMemorySegment(B, buf, bufAt + j, LE);
             for (int k = 1; k < kw; k++) {
-                ByteVector v = ByteVector.fromMemorySegment(B, buf, j + (long) k * dw, LE);
+                ByteVector v = ByteVector.fromMemorySegment(B, buf, bufAt + j + (long) k * dw, LE);
                 m = signed ? m.lanewise(VectorOperators.MAX, v) : m.lanewise(VectorOperators.UMAX, v);
             }
             if (sw == 2) {
-                m.compress(EVEN).intoMemorySegment(buf, rowBufBytes + j / 2, LE);
+                m.compress(EVEN).intoMemorySegment(buf, bufAt + rowBufBytes + j / 2, LE);
             } else {
-                m.intoMemorySegment(buf, rowBufBytes + j, LE);
+                m.intoMemorySegment(buf, bufAt + rowBufBytes + j, LE);
             }
         }
     }
 
     /** Every {@code sw}-th window maximum (with strides 1 and 2 already packed): one output row. */
-    private void take(MemorySegment buf, MemorySegment y, long at) {
+    private void take(MemorySegment buf, long bufAt, MemorySegment y, long at) {
         if (sw <= 2) {
-            MemorySegment.copy(buf, rowBufBytes, y, at, ow);
+            MemorySegment.copy(buf, bufAt + rowBufBytes, y, at, ow);
             return;
         }
         for (int o = 0; o < ow; o++) {
-            y.set(ValueLayout.JAVA_BYTE, at + o, buf.get(ValueLayout.JAVA_BYTE, rowBufBytes + (long) o * sw));
+            y.set(ValueLayout.JAVA_BYTE, at + o, buf.get(ValueLayout.JAVA_BYTE, bufAt + rowBufBytes + (long) o * sw));
         }
     }
 

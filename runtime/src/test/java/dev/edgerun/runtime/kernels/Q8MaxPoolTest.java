@@ -44,9 +44,9 @@ class Q8MaxPoolTest {
                     MemorySegment xs = arena.allocate(x.length);        // exact size: the last row's loads stay inside
                     MemorySegment.copy(x, 0, xs, ValueLayout.JAVA_BYTE, 0, x.length);
                     MemorySegment y = arena.allocate(expected.length);
-                    MemorySegment buf = arena.allocate(pool.bufferBytes());
-                    pool.max(xs, 0, y, 0, buf, 0, 1);
-                    pool.max(xs, 0, y, 0, buf, 1, planes);
+                    MemorySegment buf = arena.allocate(2 * pool.bufferBytes(), 64); // two callers' buffers
+                    pool.max(xs, 0, y, 0, buf, 0, 0, 1);
+                    pool.max(xs, 0, y, 0, buf, pool.bufferBytes(), 1, planes);
                     assertArrayEquals(expected, y.toArray(ValueLayout.JAVA_BYTE),
                             java.util.Arrays.toString(g) + (signed ? " int8" : " uint8"));
                 }

@@ -2,6 +2,7 @@ package dev.edgerun.runtime.ops.quant;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.Q8Reusable;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
@@ -25,13 +26,41 @@ final class Q8RunKernel {
 
     /** The kernel converting every run; {@code signed}: the 8-bit side (and so the zero point) is int8. */
     static Kernel of(ValueType outType, Q8Runs runs, boolean hasZero, boolean signed, int threads, RunConversion conversion) {
+        Q8Reusable<Split> splits = new Q8Reusable<>(() -> new Split(runs, hasZero, signed, conversion));
         return Kernel.of(outType, rc -> {
             if (runs.parallel(threads)) {
-                rc.parallelFor(runs.count(), (from, to) -> convertRuns(rc, runs, hasZero, signed, conversion, from, to));
+                Split split = splits.claim();
+                split.rc = rc;
+                try {
+                    rc.parallelFor(runs.count(), split);
+                } finally {
+                    split.rc = null;
+                    splits.release(split);
+                }
             } else {
                 convertRuns(rc, runs, hasZero, signed, conversion, 0, runs.count());
             }
         });
+    }
+
+    /** The range body of a split call, reused across runs: {@code rc} is set for one call. */
+    private static final class Split implements RunContext.RangeBody {
+        private final Q8Runs runs;
+        private final boolean hasZero, signed;
+        private final RunConversion conversion;
+        RunContext rc;
+
+        Split(Q8Runs runs, boolean hasZero, boolean signed, RunConversion conversion) {
+            this.runs = runs;
+            this.hasZero = hasZero;
+            this.signed = signed;
+            this.conversion = conversion;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            convertRuns(rc, runs, hasZero, signed, conversion, from, to);
+        }
     }
 
     /** Converts runs {@code [from, to)}. */

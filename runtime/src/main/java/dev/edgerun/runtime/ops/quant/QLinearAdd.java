@@ -6,6 +6,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.BroadcastPlan;
 import dev.edgerun.runtime.kernels.Q8Quantize;
+import dev.edgerun.runtime.kernels.Q8Reusable;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -62,9 +63,20 @@ public final class QLinearAdd implements Operator {
             long count = out.elementCount();
             int parts = (int) ((count + CHUNK - 1) / CHUNK);
             boolean split = ctx.threads() > 1 && parts > 1;
+            Q8Reusable<Part> bodies = new Q8Reusable<>(() -> new Part(sum, count));
             return Kernel.of(ValueType.tensor(cType, out), rc -> {
-                if (split) rc.parallelFor(parts, (from, to) -> sum.run(rc, from * CHUNK, Math.min(count, to * CHUNK)));
-                else sum.run(rc, 0, count);
+                if (!split) {
+                    sum.run(rc, 0, count);
+                    return;
+                }
+                Part part = bodies.claim();
+                part.rc = rc;
+                try {
+                    rc.parallelFor(parts, part);
+                } finally {
+                    part.rc = null;
+                    bodies.release(part);
+                }
             });
         }
         BroadcastPlan plan = BroadcastPlan.of(out, ctx.inputShape(0), ctx.inputShape(3));
@@ -75,6 +87,23 @@ public final class QLinearAdd implements Operator {
         if (ctx.hasInput(i) && ctx.inputDType(i) != type) {
             throw ctx.error("input " + i + " (zero point) must have its tensor's type " + type.onnxName() + ", got "
                     + ctx.inputDType(i).onnxName());
+        }
+    }
+
+    /** Same shapes, split over threads: chunks {@code [from, to)} of {@link #CHUNK} elements; reused across runs. */
+    private static final class Part implements RunContext.RangeBody {
+        private final Sum sum;
+        private final long count;
+        RunContext rc;
+
+        Part(Sum sum, long count) {
+            this.sum = sum;
+            this.count = count;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            sum.run(rc, from * CHUNK, Math.min(count, to * CHUNK));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.edgerun.runtime.ops.quant;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.Q8Quantize;
+import dev.edgerun.runtime.kernels.Q8Reusable;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -44,10 +45,38 @@ public final class QLinearLeakyRelu implements Operator {
         long count = ctx.inputShape(0).elementCount();
         int parts = (int) ((count + CHUNK - 1) / CHUNK);
         boolean split = ctx.threads() > 1 && parts > 1;
+        Q8Reusable<Part> bodies = new Q8Reusable<>(() -> new Part(map, count));
         return Kernel.of(ValueType.tensor(yType, ctx.inputShape(0)), rc -> {
-            if (split) rc.parallelFor(parts, (from, to) -> map.run(rc, from * CHUNK, Math.min(count, to * CHUNK)));
-            else map.run(rc, 0, count);
+            if (!split) {
+                map.run(rc, 0, count);
+                return;
+            }
+            Part part = bodies.claim();
+            part.rc = rc;
+            try {
+                rc.parallelFor(parts, part);
+            } finally {
+                part.rc = null;
+                bodies.release(part);
+            }
         });
+    }
+
+    /** Chunks {@code [from, to)} of {@link #CHUNK} elements, split over threads; reused across runs. */
+    private static final class Part implements RunContext.RangeBody {
+        private final Map map;
+        private final long count;
+        RunContext rc;
+
+        Part(Map map, long count) {
+            this.map = map;
+            this.count = count;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            map.run(rc, from * CHUNK, Math.min(count, to * CHUNK));
+        }
     }
 
     /** The parameters fixed at prepare; scales and zero points are read per run. */

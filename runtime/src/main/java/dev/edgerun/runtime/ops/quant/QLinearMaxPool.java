@@ -6,6 +6,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.Q8MaxPool;
 import dev.edgerun.runtime.kernels.Q8Quantize;
+import dev.edgerun.runtime.kernels.Q8Reusable;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -102,8 +103,28 @@ public final class QLinearMaxPool implements Operator {
     }
 
     /** {@code remap} null: the pooled bytes are the output. */
-    private record Pooling(List<ValueType> outputTypes, Q8MaxPool pool, Remap remap, int planes, int chunks, long outPlane)
-            implements Kernel {
+    private static final class Pooling implements Kernel {
+        private final List<ValueType> outputTypes;
+        private final Q8MaxPool pool;
+        private final Remap remap;
+        private final int planes, chunks;
+        private final long outPlane;
+        private final Q8Reusable<Chunks> bodies = new Q8Reusable<>(() -> new Chunks(this));
+
+        Pooling(List<ValueType> outputTypes, Q8MaxPool pool, Remap remap, int planes, int chunks, long outPlane) {
+            this.outputTypes = outputTypes;
+            this.pool = pool;
+            this.remap = remap;
+            this.planes = planes;
+            this.chunks = chunks;
+            this.outPlane = outPlane;
+        }
+
+        @Override
+        public List<ValueType> outputTypes() {
+            return outputTypes;
+        }
+
         @Override
         public long scratchBytes() {
             return chunks * pool.bufferBytes();
@@ -113,21 +134,48 @@ public final class QLinearMaxPool implements Operator {
         public void run(RunContext rc) {
             MemorySegment x = rc.input(0).data(), y = rc.output(0).data(), scratch = rc.scratch();
             if (chunks == 1) {
-                planes(x, y, scratch, 0, planes);
+                planes(x, y, scratch, 0, 0, planes);
                 return;
             }
-            long bytes = pool.bufferBytes();
-            rc.parallelFor(chunks, (from, to) -> {
-                for (int c = from; c < to; c++) {
-                    planes(x, y, scratch.asSlice(c * bytes, bytes), (int) ((long) planes * c / chunks),
-                            (int) ((long) planes * (c + 1) / chunks));
-                }
-            });
+            Chunks body = bodies.claim();
+            body.set(x, y, scratch);
+            try {
+                rc.parallelFor(chunks, body);
+            } finally {
+                body.set(null, null, null);
+                bodies.release(body);
+            }
         }
 
-        private void planes(MemorySegment x, MemorySegment y, MemorySegment buf, int from, int to) {
-            pool.max(x, 0, y, 0, buf, from, to);
+        /** Planes {@code [from, to)} with the pooling buffer at {@code bufAt} of {@code scratch}. */
+        private void planes(MemorySegment x, MemorySegment y, MemorySegment scratch, long bufAt, int from, int to) {
+            pool.max(x, 0, y, 0, scratch, bufAt, from, to);
             if (remap != null) remap.run(y, from * outPlane, (to - from) * outPlane);
+        }
+    }
+
+    /** Chunks {@code [from, to)} of the planes, each with its own pooling buffer; reused across runs. */
+    private static final class Chunks implements RunContext.RangeBody {
+        private final Pooling p;
+        private MemorySegment x, y, scratch;
+
+        Chunks(Pooling p) {
+            this.p = p;
+        }
+
+        void set(MemorySegment x, MemorySegment y, MemorySegment scratch) {
+            this.x = x;
+            this.y = y;
+            this.scratch = scratch;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            long bytes = p.pool.bufferBytes();
+            for (int c = from; c < to; c++) {
+                p.planes(x, y, scratch, c * bytes, (int) ((long) p.planes * c / p.chunks),
+                        (int) ((long) p.planes * (c + 1) / p.chunks));
+            }
         }
     }
 }

@@ -1,0 +1,138 @@
+package dev.edgerun.runtime.ops.quant;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Edgerun;
+import dev.edgerun.runtime.Session;
+import dev.edgerun.runtime.SessionOptions;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Model;
+import dev.edgerun.runtime.ir.Node;
+import dev.edgerun.runtime.ir.Value;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prints the heap bytes per {@link Session#run(Map, Map)} of a small static int8 (QDQ) graph on the
+ * Java kernels at 1 and 2 threads, one line "NAME BYTES" each; run in a JVM of its own by
+ * {@link Q8AllocationTest}. The graph's sizes put every fused 8-bit operator above its threading
+ * threshold, so that at 2 threads each one splits its work: QuantizeLinear and DequantizeLinear,
+ * QLinearConv (3x3 through padded columns and 1x1 pointwise, both fused requantization),
+ * QLinearAdd with Relu, QLinearMaxPool, and a standalone Relu (QLinearLeakyRelu).
+ */
+public final class Q8AllocationProbe {
+    static final List<String> NAMES = List.of("qdq-block-1t", "qdq-block-2t");
+    private static final int WARM_UP_RUNS = 20_000;
+    private static final int WINDOW = 200;
+    private static final long BUDGET_NANOS = 10_000_000_000L;
+    private static final int C = 24, H = 64, W = 64, IN = 4;
+
+    private Q8AllocationProbe() {}
+
+    public static void main(String[] args) {
+        System.setProperty("edgerun.kernels", "java");
+        boolean all = args.length == 0; // an argument "1" or "2" probes that thread count alone (for profiling)
+        if (all || args[0].equals("1")) probe(NAMES.get(0), 1);
+        if (all || args[0].equals("2")) probe(NAMES.get(1), 2);
+    }
+
+    private static void probe(String name, int threads) {
+        List<Tensor> owned = new ArrayList<>();
+        SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
+        try (Model model = block(owned);
+             Session s = Edgerun.session(model, options);
+             Tensor x = Tensor.of(values(IN * H * W, 0.9f), 1, IN, H, W);
+             Tensor y = Tensor.allocate(DType.FLOAT, 1, C, H, W);
+             Tensor p = Tensor.allocate(DType.FLOAT, 1, C, H / 2, W / 2)) {
+            System.out.println(name + " " + bytesPerRun(s, Map.of("x", x), Map.of("y", y, "p", p)));
+        }
+    }
+
+    /** The fewest bytes per run over windows of 200 runs after warm-up, until a window allocates nothing or 10 s pass. */
+    private static long bytesPerRun(Session s, Map<String, Tensor> in, Map<String, Tensor> out) {
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < WARM_UP_RUNS; i++) s.run(in, out);
+        long id = Thread.currentThread().threadId();
+        long least = Long.MAX_VALUE;
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        while (least > 0 && System.nanoTime() < deadline) {
+            long before = bean.getThreadAllocatedBytes(id);
+            for (int i = 0; i < WINDOW; i++) s.run(in, out);
+            least = Math.min(least, (bean.getThreadAllocatedBytes(id) - before) / WINDOW);
+        }
+        return least;
+    }
+
+    /**
+     * x[1,4,64,64] -> Q -> DQ -> Conv 3x3 (24, pads 1) -> Relu -> Q -> DQ = r -> Conv 1x1 (24) -> Q -> DQ
+     * -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,24,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
+     * stride 2 -> Q -> DQ = p[1,24,32,32]. uint8 activations, per-channel int8 weights, int32 biases.
+     */
+    static Model block(List<Tensor> owned) {
+        Graph.Builder g = Graph.builder("q8block");
+        g.input(Value.tensor("x", DType.FLOAT, 1, IN, H, W));
+        String x = qdq(g, owned, "x", 2f / 255, 128, "x_dq");
+        conv(g, owned, "conv1", x, IN, 3, 1f / 255 * 2, "c1");
+        g.node("Relu", List.of("c1"), List.of("r1"));
+        String r = qdq(g, owned, "r1", 3f / 255, 0, "r1_dq");
+        conv(g, owned, "conv2", r, C, 1, 3f / 255, "c2");
+        String c2 = qdq(g, owned, "c2", 4f / 255, 120, "c2_dq");
+        g.node("Add", List.of(r, c2), List.of("sum"));
+        String sum = qdq(g, owned, "sum", 6f / 255, 100, "sum_dq");
+        g.node("Relu", List.of(sum), List.of("act"));
+        String act = qdq(g, owned, "act", 5f / 255, 0, "y");
+        g.node(Node.builder("MaxPool").inputs(act).outputs("pool")
+                .attribute("kernel_shape", new long[] {2, 2}).attribute("strides", new long[] {2, 2}).build());
+        qdq(g, owned, "pool", 5f / 255, 0, "p");
+        g.output(Value.tensor("y", DType.FLOAT, 1, C, H, W));
+        g.output(Value.tensor("p", DType.FLOAT, 1, C, H / 2, W / 2));
+        return Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+    }
+
+    /** QuantizeLinear then DequantizeLinear of {@code t} to {@code out}, uint8. */
+    private static String qdq(Graph.Builder g, List<Tensor> owned, String t, float scale, int zero, String out) {
+        g.initializer(t + "_s", own(owned, Tensor.of(new float[] {scale})));
+        g.initializer(t + "_z", own(owned, Tensor.of(DType.UINT8, new byte[] {(byte) zero})));
+        g.node("QuantizeLinear", List.of(t, t + "_s", t + "_z"), List.of(t + "_q"));
+        g.node("DequantizeLinear", List.of(t + "_q", t + "_s", t + "_z"), List.of(out));
+        return out;
+    }
+
+    /** A Conv k x k (pads k / 2) of {@code in} channels to {@link #C} over DequantizeLinear'd int8 weights and int32 bias. */
+    private static void conv(Graph.Builder g, List<Tensor> owned, String name, String x, int in, int k, float xScale,
+                             String out) {
+        int n = C * in * k * k;
+        byte[] q = new byte[n];
+        for (int i = 0; i < n; i++) q[i] = (byte) ((i * 37 + 11) % 255 - 127);
+        float[] wScale = new float[C];
+        float[] bScale = new float[C];
+        int[] bias = new int[C];
+        for (int c = 0; c < C; c++) {
+            wScale[c] = 0.002f * (1 + 0.05f * c);
+            bScale[c] = xScale * wScale[c];
+            bias[c] = (c * 997) % 4001 - 2000;
+        }
+        g.initializer(name + "_wq", own(owned, Tensor.of(DType.INT8, q, C, in, k, k)));
+        g.initializer(name + "_ws", own(owned, Tensor.of(wScale, C)));
+        g.initializer(name + "_bq", own(owned, Tensor.of(bias, C)));
+        g.initializer(name + "_bs", own(owned, Tensor.of(bScale, C)));
+        g.node(Node.builder("DequantizeLinear").inputs(name + "_wq", name + "_ws").outputs(name + "_w").attribute("axis", 0L).build());
+        g.node(Node.builder("DequantizeLinear").inputs(name + "_bq", name + "_bs").outputs(name + "_b").attribute("axis", 0L).build());
+        long p = k / 2;
+        g.node(Node.builder("Conv").name(name).inputs(x, name + "_w", name + "_b").outputs(out)
+                .attribute("pads", new long[] {p, p, p, p}).build());
+    }
+
+    static float[] values(int n, float amplitude) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = amplitude * (((i * 7919) % 201) - 100) / 100f;
+        return v;
+    }
+
+    private static Tensor own(List<Tensor> owned, Tensor t) {
+        owned.add(t);
+        return t;
+    }
+}
