@@ -81,27 +81,41 @@ class RunIntoOutputsTest {
 
     @Test
     void plannedRunsAllocateNothingOnTheHeap() throws IOException, InterruptedException {
+        assertProbeAllocatesNothing(List.of(), List.of(), List.of("mlp", "dscnn", "mlp2", "dscnn2"));
+    }
+
+    /** Java kernels above their threading thresholds at 2 threads: convolutions, GEMV head, attention products. */
+    @Test
+    void splitJavaKernelsAllocateNothingOnTheHeap() throws IOException, InterruptedException {
+        assertProbeAllocatesNothing(List.of("-Dedgerun.kernels=java"), List.of("split"), List.of("conv2", "attention2"));
+    }
+
+    /** Runs {@link RunIntoOutputsProbe} in a JVM of its own and requires 0 bytes per run for each of {@code cases}. */
+    private static void assertProbeAllocatesNothing(List<String> jvmOptions, List<String> probeArgs, List<String> cases)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--add-modules");
         command.add("jdk.incubator.vector");
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-Xmx256m");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(RunIntoOutputsProbe.class.getName());
+        command.addAll(probeArgs);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe did not finish");
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "probe did not finish");
         assertEquals(0, p.exitValue(), output);
         int lines = 0;
         for (String line : output.split("\n")) {
             String[] parts = line.trim().split(" ");
-            if (parts.length != 2 || !List.of("mlp", "dscnn", "mlp2", "dscnn2").contains(parts[0])) continue;
+            if (parts.length != 2 || !cases.contains(parts[0])) continue;
             assertEquals("0", parts[1], parts[0] + " allocates " + parts[1] + " bytes per run; probe output:\n" + output);
             lines++;
         }
-        assertEquals(4, lines, output);
+        assertEquals(cases.size(), lines, output);
     }
 
     private static Tensor input(Model m) {

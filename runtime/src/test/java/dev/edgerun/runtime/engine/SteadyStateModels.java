@@ -71,6 +71,63 @@ final class SteadyStateModels {
         return Model.builder().graph(g).opset(17).build();
     }
 
+    /**
+     * x[1,16,32,32] -> Conv 3x3(32) -> Relu -> Conv 1x1(32) -> Relu -> MaxPool 4x4/4 -> Flatten ->
+     * Gemm(512) -> y: every product reaches the Java kernels' threading threshold
+     * ({@code F32Gemm.PARALLEL_MIN_MACS}, 2^20 multiply-adds: 4.7 M, 1.0 M, and 1.0 M for the
+     * one-row head, which splits into four column groups), so at 2 threads each is split.
+     */
+    static Model convBlock() {
+        Graph g = Graph.builder("convBlock")
+                .input(Value.tensor("x", DType.FLOAT, 1, 16, 32, 32))
+                .initializer("w0", Tensor.of(values(32 * 16 * 9, 13), 32, 16, 3, 3))
+                .initializer("b0", Tensor.of(values(32, 14), 32))
+                .initializer("w1", Tensor.of(values(32 * 32, 15), 32, 32, 1, 1))
+                .initializer("b1", Tensor.of(values(32, 16), 32))
+                .initializer("wf", Tensor.of(values(512 * 2048, 17), 512, 2048))
+                .initializer("bf", Tensor.of(values(512, 18), 512))
+                .node("Conv", List.of("x", "w0", "b0"), List.of("c0"), Attribute.of("pads", new long[] {1, 1, 1, 1}))
+                .node("Relu", List.of("c0"), List.of("r0"))
+                .node("Conv", List.of("r0", "w1", "b1"), List.of("c1"))
+                .node("Relu", List.of("c1"), List.of("r1"))
+                .node("MaxPool", List.of("r1"), List.of("p"), Attribute.of("kernel_shape", new long[] {4, 4}),
+                        Attribute.of("strides", new long[] {4, 4}))
+                .node("Flatten", List.of("p"), List.of("f"))
+                .node("Gemm", List.of("f", "wf", "bf"), List.of("y"), Attribute.of("transB", 1L))
+                .output(Value.tensor("y", DType.FLOAT, 1, 512))
+                .build();
+        return Model.builder().graph(g).opset(17).build();
+    }
+
+    /**
+     * Self-attention over x[1,4,128,32] (4 heads of 32, 128 positions, x as Q, K and V):
+     * Softmax(x . x^T / sqrt(32)) . x -> Transpose -> Reshape [1,128,128] -> LayerNormalization ->
+     * MatMul [128,128] -> y. The three products have 2.1 M multiply-adds each, above the Java
+     * kernels' threading threshold; the softmax and normalization rows stay under theirs.
+     */
+    static Model attention() {
+        float[] ones = ones(128, 1f);
+        Graph g = Graph.builder("attention")
+                .input(Value.tensor("x", DType.FLOAT, 1, 4, 128, 32))
+                .initializer("scale", Tensor.scalar((float) Math.sqrt(32)))
+                .initializer("shape", Tensor.of(new long[] {1, 128, 128}, 3))
+                .initializer("gamma", Tensor.of(ones, 128))
+                .initializer("beta", Tensor.of(values(128, 19), 128))
+                .initializer("wo", Tensor.of(values(128 * 128, 20), 128, 128))
+                .node("Transpose", List.of("x"), List.of("xt"), Attribute.of("perm", new long[] {0, 1, 3, 2}))
+                .node("MatMul", List.of("x", "xt"), List.of("s"))
+                .node("Div", List.of("s", "scale"), List.of("sd"))
+                .node("Softmax", List.of("sd"), List.of("p"), Attribute.of("axis", -1L))
+                .node("MatMul", List.of("p", "x"), List.of("o"))
+                .node("Transpose", List.of("o"), List.of("ot"), Attribute.of("perm", new long[] {0, 2, 1, 3}))
+                .node("Reshape", List.of("ot", "shape"), List.of("h"))
+                .node("LayerNormalization", List.of("h", "gamma", "beta"), List.of("n"), Attribute.of("axis", -1L))
+                .node("MatMul", List.of("n", "wo"), List.of("y"))
+                .output(Value.tensor("y", DType.FLOAT, 1, 128, 128))
+                .build();
+        return Model.builder().graph(g).opset(17).build();
+    }
+
     static Shape inputShape(Model m) {
         return m.graph().inputs().get(0).shape();
     }
