@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,14 +14,13 @@ import jdk.incubator.vector.VectorSpecies;
  * a register, a fused Relu/Clip applied before the single store. Planes are split across threads
  * in {@value #CHUNKS} fixed ranges, each with its own padded plane.
  *
- * <p>Two layouts of the padded plane, chosen by shape:
+ * <p>Column stride 2 goes to {@link F32DepthwiseRows}, which reads X in place. Otherwise two
+ * layouts of the padded plane, chosen by shape:
  * <ul>
- *   <li><b>rows</b> (column stride 1 or 2, any plane): each padded row is stored as its column
- *   phases (for stride 2 the even then the odd columns, split with two-vector lane shuffles), so
- *   that tap (ki, kj) of output columns {@code j..j+lanes} is one contiguous load. Output rows are
- *   computed four vectors at a time along the row, or four rows at a time when a row is one vector
- *   (14x14 maps), for four independent fma chains. Stride 2 took 1.3 ms for 144 channels at 56x56
- *   through a scalar even/odd copy of the whole input; about 0.1 ms this way.</li>
+ *   <li><b>rows</b> (column stride 1, any plane): tap (ki, kj) of output columns
+ *   {@code j..j+lanes} is one contiguous load from a padded row. Output rows are computed four
+ *   vectors at a time along the row, or four rows at a time when a row is one vector, for four
+ *   independent fma chains.</li>
  *   <li><b>flat</b> (stride 1, planes up to {@value #FLAT_MAX_PLANE} inputs whose output rows are
  *   narrower or wider than the input's; {@link JavaKernels} gives same-width ones, such as a
  *   keyword spotter's 25x5 maps and MobileNet's 7x7 to 28x28, to {@link F32DepthwiseSameWidth}):
@@ -49,16 +47,15 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
     private final float lo, hi;          // its bounds
     private final F32GemmEpilogue after; // another epilogue, applied per plane after it is written; or null
     // rows path
-    private final int phaseLen;          // floats per column phase of a padded row
-    private final int rowPitch;          // floats per padded row: sw phases
+    private final int rowPitch;          // floats per padded row
     private final int padRows;           // padded rows that taps reach
-    private final int splitLen;          // stride 2: floats per phase that the even/odd split writes
     private final int[] tapCol;          // per kernel column: float offset of its first input within a padded row
     // flat path
     private final int padW, padH;        // padded plane: rows of padW floats, padH rows
     private final int padFloats;         // padded plane plus slack for the last vector's reach
     private final int accFloats;         // oh * padW rounded up to whole vectors
     private final long chunkFloats;      // scratch of one chunk
+    private final F32DepthwiseRows stride2;  // column stride 2: the kernel that runs it, or null
 
     /**
      * Multiply-adds below which the planes run on the calling thread: waking a second thread cost
@@ -114,7 +111,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
         padH = oh + (kh - 1) * dh;
         padFloats = roundUp(padH * padW + (kw - 1) * dw + lanes, lanes);
         accFloats = roundUp(oh * padW, lanes);
-        if (species == null || sw > 2) {
+        if (species == null || sw > 2 || (sw == 2 && !F32DepthwiseRows.supports(spec, species))) {
             path = Path.SCALAR;
         } else if (sh == 1 && sw == 1 && (long) h * w <= FLAT_MAX_PLANE && ph <= padH && pw <= padW) {
             path = Path.FLAT;
@@ -128,24 +125,21 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
         after = clamp ? null : spec.epilogue();
 
         int vectors = (ow + lanes - 1) / lanes;
-        int maxShift = (kw - 1) * dw / sw;
         // a four-vector block may compute one vector past the row; the row copy writes pw + w columns
         // rounded up to whole vectors
-        int copied = pw + roundUp(w, lanes);
-        phaseLen = roundUp(Math.max((vectors + 1) * lanes + maxShift, (copied + sw - 1) / sw), lanes);
-        splitLen = roundUp((copied + 1) / 2, lanes);
-        rowPitch = sw * phaseLen;
+        rowPitch = roundUp(Math.max((vectors + 1) * lanes + (kw - 1) * dw, pw + roundUp(w, lanes)), lanes);
         padRows = (oh - 1) * sh + (kh - 1) * dh + 1;
         tapCol = new int[kw];
-        for (int kj = 0; kj < kw; kj++) tapCol[kj] = (kj * dw % sw) * phaseLen + kj * dw / sw;
+        for (int kj = 0; kj < kw; kj++) tapCol[kj] = kj * dw;
 
         chunkFloats = switch (path) {
             case SCALAR -> 0;
             case FLAT -> padFloats + accFloats;
-            case ROWS -> (long) padRows * rowPitch + (sw == 2 ? rowPitch : 0);
+            case ROWS -> (long) padRows * rowPitch;
         };
         weights = spec.constantWeight() == null ? null
                 : F32Gemm.allocatePacked(spec.constantWeight().byteSize()).copyFrom(spec.constantWeight().data());
+        stride2 = path == Path.ROWS && sw == 2 ? new F32DepthwiseRows(spec, species) : null;
     }
 
     private static int roundUp(int n, int step) {
@@ -154,12 +148,16 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
 
     @Override
     public long scratchBytes() {
-        return 4L * CHUNKS * chunkFloats;
+        return stride2 != null ? stride2.scratchBytes() : 4L * CHUNKS * chunkFloats;
     }
 
     @Override
     public void run(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                     Parallel par) {
+        if (stride2 != null) {
+            stride2.run(x, wIn, bias, y, scratch, par);
+            return;
+        }
         MemorySegment wt = weights != null ? weights : wIn;
         MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
         boolean serial = par.threads() <= 1 || (long) planes * oh * ow * kh * kw < PARALLEL_MIN_MACS;
@@ -202,35 +200,12 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
 
     // ------------------------------------------------------------------ rows path
 
-    /**
-     * The input plane into the padded rows at {@code at}: input row ih to padded row ih + ph,
-     * column jw to column jw + pw, each row stored as its {@code sw} column phases. Rows no tap
-     * reaches are skipped.
-     */
+    /** The input plane into the padded rows at {@code at}: input row ih to padded row ih + ph, column jw to column jw + pw. */
     private void padRowsPlane(MemorySegment x, long xPlane, MemorySegment buf, long at) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int rows = Math.min(h, padRows - ph);
-        long line = at + 4L * padRows * rowPitch; // stride 2: the row before its split into phases
+        int rows = Math.min(h, padRows - ph); // rows no tap reaches are skipped
         for (int ih = 0; ih < rows; ih++) {
-            long from = xPlane + 4L * ih * w, row = at + 4L * (ih + ph) * rowPitch;
-            if (sw == 1) {
-                copyPadded(sp, x, from, buf, row + 4L * pw, w);
-            } else {
-                copyPadded(sp, x, from, buf, line + 4L * pw, w);
-                splitEvenOdd(sp, buf, line, row, splitLen, phaseLen);
-            }
-        }
-    }
-
-    /** {@code 2n} floats at {@code from} to {@code n} even ones at {@code to} and {@code n} odd ones {@code oddAt} floats after it. */
-    private static void splitEvenOdd(VectorSpecies<Float> sp, MemorySegment buf, long from, long to, int n, int oddAt) {
-        int lanes = sp.length();
-        VectorShuffle<Float> even = sp.iotaShuffle(0, 2, false), odd = sp.iotaShuffle(1, 2, false);
-        for (int t = 0; t < n; t += lanes) {
-            FloatVector v0 = FloatVector.fromMemorySegment(sp, buf, from + 8L * t, LE);
-            FloatVector v1 = FloatVector.fromMemorySegment(sp, buf, from + 8L * t + 4L * lanes, LE);
-            v0.rearrange(even, v1).intoMemorySegment(buf, to + 4L * t, LE);
-            v0.rearrange(odd, v1).intoMemorySegment(buf, to + 4L * (oddAt + t), LE);
+            copyPadded(sp, x, xPlane + 4L * ih * w, buf, at + 4L * ((ih + ph) * rowPitch + pw), w);
         }
     }
 
@@ -469,6 +444,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
 
     @Override
     public String toString() {
+        if (stride2 != null) return stride2.toString();
         return "F32DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ", "
                 + path.name().toLowerCase(java.util.Locale.ROOT) + ") " + spec;
     }

@@ -1,0 +1,300 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Direct 2-D depthwise convolution along output rows, column stride 1 or 2, any row stride,
+ * kernel size, padding and dilation, reading X in place (no padded copy of the plane).
+ *
+ * <p>Output vector (i, j..j+lanes) of a plane takes, per tap (ki, kj), input row
+ * {@code i*sh + ki*dh - ph} at columns {@code sw*j + kj*dw - pw}: rows outside the plane are
+ * skipped (their taps add zero), and the lanes whose column lies beside the row, which read the
+ * neighbouring row, are zeroed by a blend under a lane mask fixed at compile time. With column
+ * stride 2 the tap's lanes are the even lanes of two consecutive vectors, gathered by one
+ * two-vector select. Rows of several vectors are computed four vectors along the row at a time;
+ * rows of one vector (14x14 and 7x7 outputs) four rows at a time. Bias and a Relu/Clip epilogue
+ * are applied in registers before the single store.
+ *
+ * <p>Only the first and last planes of X can have taps that load before or past X; those are
+ * first copied into an edge region of scratch between zeros. The kernel this replaced
+ * ({@link F32DepthwiseConv}'s rows path) copied every row of every plane into a padded buffer,
+ * split into even and odd columns for stride 2, which took most of its time on MobileNetV2's
+ * stride-2 layers.
+ */
+public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Fixed plane ranges split over threads, each with its own edge region in scratch. */
+    private static final int CHUNKS = 4;
+
+    /** Multiply-adds below which the planes run on the calling thread (as {@link F32DepthwiseConv}). */
+    private static final long PARALLEL_MIN_MACS = 1L << 18;
+
+    private final KernelProvider.ConvSpec spec;
+    private final VectorSpecies<Float> species;
+    private final int channels, h, w, kh, kw, sh, sw, ph, dh, oh, ow, planes, lanes;
+    private final int vectors;           // output vectors per row
+    private final int[] colOff;          // per kernel column: kj*dw - pw
+    private final long[] colOutside;     // [vector][kj]: lane bits whose input column lies outside the row
+    private final boolean[] besideRow;   // per output vector: whether any of its taps has such lanes
+    private final FloatVector even;      // stride 2: lane indices 0, 2, 4, ... into two vectors
+    private final int readLo, readHi;    // float offsets a row's taps read, relative to the row's start: [lo, hi)
+    private final int edgeLead;          // zeros before the plane in an edge region
+    private final MemorySegment weights; // constant weights [C, kh, kw], or null
+    private final boolean clamp;         // a Relu/Clip epilogue applied in registers
+    private final float lo, hi;
+    private final F32GemmEpilogue after; // another epilogue, applied per plane; or null
+
+    /** Whether this kernel handles {@code spec} on {@code species}: 2-D depthwise, column stride 1 or 2. */
+    public static boolean supports(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        return species != null && species.length() <= 64 && F32DepthwiseConv.supports(spec)
+                && (spec.strides()[1] == 1 || spec.strides()[1] == 2);
+    }
+
+    public F32DepthwiseRows(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (!supports(spec, species)) throw new IllegalArgumentException("not a 2-D depthwise convolution of column stride 1 or 2: " + spec);
+        this.spec = spec;
+        this.species = species;
+        long[] xs = spec.inputShape(), ws = spec.weightShape(), ys = spec.outputShape();
+        channels = (int) xs[1];
+        h = (int) xs[2];
+        w = (int) xs[3];
+        kh = (int) ws[2];
+        kw = (int) ws[3];
+        sh = spec.strides()[0];
+        sw = spec.strides()[1];
+        ph = spec.padsBegin()[0];
+        dh = spec.dilations()[0];
+        oh = (int) ys[2];
+        ow = (int) ys[3];
+        planes = (int) xs[0] * channels;
+        lanes = species.length();
+        vectors = (ow + lanes - 1) / lanes;
+        int pw = spec.padsBegin()[1], dw = spec.dilations()[1];
+        colOff = new int[kw];
+        colOutside = new long[vectors * kw];
+        for (int kj = 0; kj < kw; kj++) {
+            colOff[kj] = kj * dw - pw;
+            for (int j = 0; j < vectors * lanes; j++) {
+                int col = sw * j + colOff[kj];
+                if (col < 0 || col >= w) colOutside[(j / lanes) * kw + kj] |= 1L << (j % lanes);
+            }
+        }
+        besideRow = new boolean[vectors];
+        for (int v = 0; v < vectors; v++) {
+            for (int kj = 0; kj < kw; kj++) besideRow[v] |= colOutside[v * kw + kj] != 0;
+        }
+        float[] idx = new float[lanes];
+        for (int l = 0; l < lanes; l++) idx[l] = 2 * l;
+        even = FloatVector.fromArray(species, idx, 0);
+        readLo = Math.min(0, -pw);
+        readHi = sw * vectors * lanes + (kw - 1) * dw - pw;
+        edgeLead = -readLo;
+        ActivationEpilogue c = ActivationEpilogue.clampOf(spec.epilogue());
+        clamp = c != null;
+        lo = clamp ? c.clampLow() : 0f;
+        hi = clamp ? c.clampHigh() : 0f;
+        after = clamp ? null : spec.epilogue();
+        weights = spec.constantWeight() == null ? null
+                : F32Gemm.allocatePacked(spec.constantWeight().byteSize()).copyFrom(spec.constantWeight().data());
+    }
+
+    /** Floats of one edge region: zeros for the reach before the plane, the plane, zeros for the reach past it. */
+    private long edgeFloats() {
+        return edgeLead + Math.max((long) h * w, (long) (h - 1) * w + readHi);
+    }
+
+    @Override
+    public long scratchBytes() {
+        return 4L * CHUNKS * edgeFloats();
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                    Parallel par) {
+        MemorySegment wt = weights != null ? weights : wIn;
+        MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
+        boolean serial = par.threads() <= 1 || (long) planes * oh * ow * kh * kw < PARALLEL_MIN_MACS;
+        if (serial) {
+            planes(x, wt, b, y, scratch, 0, 0, planes);
+        } else {
+            par.forRange(CHUNKS, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    planes(x, wt, b, y, scratch, c, (int) ((long) c * planes / CHUNKS), (int) ((long) (c + 1) * planes / CHUNKS));
+                }
+            });
+        }
+    }
+
+    /**
+     * Planes {@code [from, to)}. A plane whose taps would load before or past X is first copied into
+     * range {@code range}'s edge region, between zeros.
+     */
+    private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                        int range, int from, int to) {
+        for (int plane = from; plane < to; plane++) {
+            int c = plane % channels;
+            float b = bias == null ? 0f : bias.getAtIndex(F, c);
+            long xPlane = 4L * plane * h * w, yPlane = 4L * plane * oh * ow;
+            boolean last = plane == to - 1;
+            if (xPlane + 4L * readLo >= 0 && xPlane + 4L * ((long) (h - 1) * w + readHi) <= x.byteSize()) {
+                plane(x, xPlane, wt, b, y, yPlane, c, last);
+            } else {
+                long region = 4L * range * edgeFloats();
+                JavaKernelsSpecies.of(species).zeroFloats(scratch, region, edgeFloats());
+                MemorySegment.copy(x, xPlane, scratch, region + 4L * edgeLead, 4L * h * w);
+                plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, last);
+            }
+            if (after != null) after.apply(y, yPlane, oh * ow);
+        }
+    }
+
+    /** One output plane from the input plane at byte {@code xPlane} of {@code x}. */
+    private void plane(MemorySegment x, long xPlane, MemorySegment wt, float b, MemorySegment y, long yPlane, int c,
+                       boolean lastOfRange) {
+        long wPlane = 4L * c * kh * kw;
+        int i = 0;
+        while (i < oh) {
+            if (vectors == 1 && i + 4 <= oh && firstTap(i) == 0 && endTap(i + 3) == kh) {
+                fourRows(x, xPlane, wt, wPlane, b, y, yPlane, i, lastOfRange);
+                i += 4;
+            } else {
+                row(x, xPlane, wt, wPlane, b, y, yPlane, i, lastOfRange);
+                i++;
+            }
+        }
+    }
+
+    /** The first kernel row whose input row is inside the plane for output row {@code i}. */
+    private int firstTap(int i) {
+        int top = ph - i * sh; // kernel rows ki*dh below this read above the plane
+        return top <= 0 ? 0 : Math.min(kh, (top + dh - 1) / dh);
+    }
+
+    /** One past the last kernel row whose input row is inside the plane for output row {@code i}. */
+    private int endTap(int i) {
+        int room = h - 1 + ph - i * sh; // ki*dh may be at most this
+        return room < 0 ? 0 : Math.min(kh, room / dh + 1);
+    }
+
+    /**
+     * The tap values of {@code lanes} outputs whose first input is at byte {@code at} of {@code x}:
+     * consecutive floats, or with column stride 2 the even floats of two vectors.
+     */
+    private FloatVector tap(VectorSpecies<Float> sp, MemorySegment x, long at) {
+        FloatVector v = FloatVector.fromMemorySegment(sp, x, at, LE);
+        return sw == 1 ? v : even.selectFrom(v, FloatVector.fromMemorySegment(sp, x, at + 4L * lanes, LE));
+    }
+
+    /** Output row {@code i}: four vectors along the row at a time, then one at a time. */
+    private void row(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y, long yPlane,
+                     int i, boolean lastOfRange) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int kiLo = firstTap(i), kiHi = endTap(i);
+        long yRow = yPlane + 4L * i * ow;
+        long step = 4L * sw * lanes; // input bytes from one output vector's taps to the next's
+        int roomAfterRow = (oh - i) * ow; // floats from the row's start to the plane's end
+        int v = 0;
+        for (; v + 4 <= vectors; v += 4) {
+            FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
+            boolean edges = besideRow[v] || besideRow[v + 1] || besideRow[v + 2] || besideRow[v + 3];
+            for (int ki = kiLo; ki < kiHi; ki++) {
+                long rowAt = xPlane + 4L * ((long) (i * sh + ki * dh - ph) * w + (long) sw * v * lanes);
+                for (int kj = 0; kj < kw; kj++) {
+                    FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wPlane + 4L * (ki * kw + kj)));
+                    long at = rowAt + 4L * colOff[kj];
+                    int m = v * kw + kj;
+                    FloatVector t0 = tap(sp, x, at), t1 = tap(sp, x, at + step), t2 = tap(sp, x, at + 2 * step),
+                            t3 = tap(sp, x, at + 3 * step);
+                    if (edges) { // only blocks at a row's ends have lanes beside the row
+                        t0 = t0.blend(0f, VectorMask.fromLong(sp, colOutside[m]));
+                        t1 = t1.blend(0f, VectorMask.fromLong(sp, colOutside[m + kw]));
+                        t2 = t2.blend(0f, VectorMask.fromLong(sp, colOutside[m + 2 * kw]));
+                        t3 = t3.blend(0f, VectorMask.fromLong(sp, colOutside[m + 3 * kw]));
+                    }
+                    a0 = t0.fma(wv, a0);
+                    a1 = t1.fma(wv, a1);
+                    a2 = t2.fma(wv, a2);
+                    a3 = t3.fma(wv, a3);
+                }
+            }
+            // One store block, the accumulator picked by a switch: a helper taking vectors that
+            // the JIT does not inline makes it box them.
+            for (int r = 0; r < 4; r++) {
+                FloatVector o = switch (r) {
+                    case 0 -> a0;
+                    case 1 -> a1;
+                    case 2 -> a2;
+                    default -> a3;
+                };
+                if (clamp) o = o.max(lo).min(hi);
+                int j = (v + r) * lanes;
+                // a whole vector spills into later rows (written after) or the next plane of this range
+                if (j + lanes <= roomAfterRow || !lastOfRange) o.intoMemorySegment(y, yRow + 4L * j, LE);
+                else o.intoMemorySegment(y, yRow + 4L * j, LE, sp.indexInRange(j, ow));
+            }
+        }
+        for (; v < vectors; v++) {
+            FloatVector a = FloatVector.broadcast(sp, b);
+            boolean edge = besideRow[v];
+            for (int ki = kiLo; ki < kiHi; ki++) {
+                long rowAt = xPlane + 4L * ((long) (i * sh + ki * dh - ph) * w + (long) sw * v * lanes);
+                for (int kj = 0; kj < kw; kj++) {
+                    FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wPlane + 4L * (ki * kw + kj)));
+                    FloatVector t = tap(sp, x, rowAt + 4L * colOff[kj]);
+                    if (edge) t = t.blend(0f, VectorMask.fromLong(sp, colOutside[v * kw + kj]));
+                    a = t.fma(wv, a);
+                }
+            }
+            if (clamp) a = a.max(lo).min(hi);
+            int j = v * lanes;
+            if (j + lanes <= roomAfterRow || !lastOfRange) a.intoMemorySegment(y, yRow + 4L * j, LE);
+            else a.intoMemorySegment(y, yRow + 4L * j, LE, sp.indexInRange(j, ow));
+        }
+    }
+
+    /** Output rows {@code i..i+3} of one vector each, all of whose kernel rows are inside the plane. */
+    private void fourRows(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y,
+                          long yPlane, int i, boolean lastOfRange) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        long rowStep = 4L * sh * w;
+        FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
+        for (int ki = 0; ki < kh; ki++) {
+            long rowAt = xPlane + 4L * (long) (i * sh + ki * dh - ph) * w;
+            for (int kj = 0; kj < kw; kj++) {
+                FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wPlane + 4L * (ki * kw + kj)));
+                VectorMask<Float> inRow = VectorMask.fromLong(sp, colOutside[kj]);
+                long at = rowAt + 4L * colOff[kj];
+                a0 = tap(sp, x, at).blend(0f, inRow).fma(wv, a0);
+                a1 = tap(sp, x, at + rowStep).blend(0f, inRow).fma(wv, a1);
+                a2 = tap(sp, x, at + 2 * rowStep).blend(0f, inRow).fma(wv, a2);
+                a3 = tap(sp, x, at + 3 * rowStep).blend(0f, inRow).fma(wv, a3);
+            }
+        }
+        int planeFloats = oh * ow;
+        for (int r = 0; r < 4; r++) {
+            FloatVector o = switch (r) {
+                case 0 -> a0;
+                case 1 -> a1;
+                case 2 -> a2;
+                default -> a3;
+            };
+            if (clamp) o = o.max(lo).min(hi);
+            int q = (i + r) * ow;
+            // a whole vector spills into later rows of this plane (written after) or the next plane
+            if (q + lanes <= planeFloats || !lastOfRange) o.intoMemorySegment(y, yPlane + 4L * q, LE);
+            else o.intoMemorySegment(y, yPlane + 4L * q, LE, sp.indexInRange(0, ow));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "F32DepthwiseRows(" + species.vectorBitSize() + "-bit) " + spec;
+    }
+}
