@@ -114,7 +114,9 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         blockAccBytes = blocked && partials ? align64(4L * mg * perBlock * gemm.nr()) : 0;
         colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
         accOff = colBytes;
-        accBytes = !partials ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockAccBytes : align64(4L * mg * positions);
+        // plus a tile row of slack: the tiles' masked loads and stores of a last partial panel stay inside scratch
+        accBytes = !partials ? 0 : (blocked ? F32PaddedIm2Col.CHUNKS * blockAccBytes : align64(4L * mg * positions))
+                + 4L * gemm.nr();
         widenOff = accOff + accBytes;
         padOff = widenOff + (pointwise ? 0 : align64(4L * cg * inPlane));
         packedW = packWeights(g);
