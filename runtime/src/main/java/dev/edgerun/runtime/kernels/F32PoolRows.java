@@ -28,6 +28,11 @@ public final class F32PoolRows {
     private final int span;
     /** Floats of one row buffer: the span, or the input width if longer, and the slack the last vector may run into. */
     private final int bufLen;
+    /**
+     * Lane i = 2i, the stride-2 selection, made once: made per output row it was, in some JIT
+     * compilations, a vector allocated per row (96 B per row for a MaxPool run after other models).
+     */
+    private FloatVector evens;
     /** Lanes of the widest float vector. */
     private static final int SLACK = 16;
 
@@ -211,7 +216,7 @@ public final class F32PoolRows {
     private int keepVector(VectorSpecies<Float> sp, boolean max, MemorySegment buf, long bufOff, MemorySegment y, long yRow,
                            float rowScale) {
         int lanes = sp.length();
-        FloatVector evens = FloatVector.zero(sp).addIndex(2);
+        FloatVector evens = sW == 1 ? null : evens(sp);
         int o = 0;
         for (; o + lanes <= outW; o += lanes) {
             FloatVector v = sW == 1 ? FloatVector.fromMemorySegment(sp, buf, bufOff + 4L * o, LE)
@@ -221,6 +226,13 @@ public final class F32PoolRows {
             v.intoMemorySegment(y, yRow + 4L * o, LE);
         }
         return o;
+    }
+
+    /** {@link #evens} for {@code sp} (tests use several widths in one JVM); a vector is immutable, so a racing set is harmless. */
+    private FloatVector evens(VectorSpecies<Float> sp) {
+        FloatVector e = evens;
+        if (e == null || e.species() != sp) evens = e = FloatVector.zero(sp).addIndex(2);
+        return e;
     }
 
     private void reduceColumnsScalar(boolean max, MemorySegment buf, long bufOff, MemorySegment y, long yRow, float rowScale) {

@@ -26,6 +26,10 @@ public final class RunIntoOutputsProbe {
             // Above the threading thresholds: the range bodies of the split kernels must be reused, not made per call.
             probe("conv2", SteadyStateModels.convBlock(), 2);
             probe("attention2", SteadyStateModels.attention(), 2);
+            probe("rows2", SteadyStateModels.rowOps(), 2);
+            // 1 M elements per run: fewer warm-up runs, still enough for the row loops (called per row) to be
+            // compiled; the kernel's run method, then compiled without escape analysis, would show a lambda per call.
+            probe("norm2", SteadyStateModels.normRows(), 2, 2_000);
             return;
         }
         probe("mlp", SteadyStateModels.mlp(), 1);
@@ -36,6 +40,10 @@ public final class RunIntoOutputsProbe {
     }
 
     private static void probe(String name, Model model, int threads) {
+        probe(name, model, threads, 20_000);
+    }
+
+    private static void probe(String name, Model model, int threads, int warmUpRuns) {
         SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
         try (Session s = Edgerun.session(model, options);
              Tensor x = Tensor.of(SteadyStateModels.values((int) SteadyStateModels.inputShape(model).elementCount(), 3),
@@ -43,17 +51,17 @@ public final class RunIntoOutputsProbe {
              Tensor y = Tensor.allocate(s.outputs().get(0).dtype(), s.outputs().get(0).shape())) {
             Map<String, Tensor> in = Map.of(s.inputs().get(0).name(), x);
             Map<String, Tensor> out = Map.of(s.outputs().get(0).name(), y);
-            System.out.println(name + " " + bytesPerRun(s, in, out));
+            System.out.println(name + " " + bytesPerRun(s, in, out, warmUpRuns));
         }
     }
 
     /**
-     * The fewest bytes per run, on all threads, over windows of 200 runs after 20000 warm-up runs,
+     * The fewest bytes per run, on all threads, over windows of 200 runs after the warm-up runs,
      * until a window allocates nothing or 10 s pass.
      */
-    private static long bytesPerRun(Session s, Map<String, Tensor> in, Map<String, Tensor> out) {
+    private static long bytesPerRun(Session s, Map<String, Tensor> in, Map<String, Tensor> out, int warmUpRuns) {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        for (int i = 0; i < 20_000; i++) s.run(in, out);
+        for (int i = 0; i < warmUpRuns; i++) s.run(in, out);
         long least = Long.MAX_VALUE;
         long deadline = System.nanoTime() + BUDGET_NANOS;
         while (least > 0 && System.nanoTime() < deadline) {

@@ -84,10 +84,10 @@ class RunIntoOutputsTest {
         assertProbeAllocatesNothing(List.of(), List.of(), List.of("mlp", "dscnn", "mlp2", "dscnn2"));
     }
 
-    /** Java kernels above their threading thresholds at 2 threads: convolutions, GEMV head, attention products. */
+    /** Java kernels above their threading thresholds at 2 threads: convolutions, GEMV head, attention products, pooling, element-wise, normalization and softmax rows. */
     @Test
     void splitJavaKernelsAllocateNothingOnTheHeap() throws IOException, InterruptedException {
-        assertProbeAllocatesNothing(List.of("-Dedgerun.kernels=java"), List.of("split"), List.of("conv2", "attention2"));
+        assertProbeAllocatesNothing(List.of("-Dedgerun.kernels=java"), List.of("split"), List.of("conv2", "attention2", "rows2", "norm2"));
     }
 
     /** Runs {@link RunIntoOutputsProbe} in a JVM of its own and requires 0 bytes per run for each of {@code cases}. */

@@ -128,6 +128,42 @@ final class SteadyStateModels {
         return Model.builder().graph(g).opset(17).build();
     }
 
+    /**
+     * x[1,16,128,128] -> MaxPool 2x2/2 -> Sigmoid -> Clip(0.1, 0.9) -> Add(sigmoid, clip) -> y: a
+     * pooling input of 256 K elements (two ranges of {@code F32PoolRows.ranges} at 2 threads) and
+     * element-wise outputs of 64 K, the least that {@code ElementwiseBinary} splits.
+     */
+    static Model rowOps() {
+        Graph g = Graph.builder("rowOps")
+                .input(Value.tensor("x", DType.FLOAT, 1, 16, 128, 128))
+                .initializer("lo", Tensor.scalar(0.1f))
+                .initializer("hi", Tensor.scalar(0.9f))
+                .node("MaxPool", List.of("x"), List.of("p"), Attribute.of("kernel_shape", new long[] {2, 2}),
+                        Attribute.of("strides", new long[] {2, 2}))
+                .node("Sigmoid", List.of("p"), List.of("s"))
+                .node("Clip", List.of("s", "lo", "hi"), List.of("c"))
+                .node("Add", List.of("s", "c"), List.of("y"))
+                .output(Value.tensor("y", DType.FLOAT, 1, 16, 64, 64))
+                .build();
+        return Model.builder().graph(g).opset(17).build();
+    }
+
+    /**
+     * x[1,16,256,256] -> LayerNormalization -> Softmax -> y, both over the last axis: 1 M elements,
+     * the least that the Java normalization and softmax rows split over threads.
+     */
+    static Model normRows() {
+        Graph g = Graph.builder("normRows")
+                .input(Value.tensor("x", DType.FLOAT, 1, 16, 256, 256))
+                .initializer("gamma", Tensor.of(values(256, 21), 256))
+                .initializer("beta", Tensor.of(values(256, 22), 256))
+                .node("LayerNormalization", List.of("x", "gamma", "beta"), List.of("n"), Attribute.of("axis", -1L))
+                .node("Softmax", List.of("n"), List.of("y"), Attribute.of("axis", -1L))
+                .output(Value.tensor("y", DType.FLOAT, 1, 16, 256, 256))
+                .build();
+        return Model.builder().graph(g).opset(17).build();
+    }
+
     static Shape inputShape(Model m) {
         return m.graph().inputs().get(0).shape();
     }
