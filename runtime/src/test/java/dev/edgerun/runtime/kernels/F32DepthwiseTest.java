@@ -1,0 +1,143 @@
+package dev.edgerun.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Edge cases of the direct depthwise kernels that read X in place ({@link F32DepthwiseSameWidth},
+ * {@link F32DepthwiseRows}) against the naive convolution of {@link F32ConvKernelTest}: the planes
+ * at either end of X (taps that would load before or past it), lanes beside a row, rows outside
+ * the plane, pads wider than a vector, and the last vector of a thread's range.
+ */
+class F32DepthwiseTest {
+
+    /** in [N, C, H, W], kernel, strides, pads begin and end, dilations, bias. */
+    record Case(String name, long[] x, int[] k, int[] s, int[] pb, int[] pe, int[] d, boolean bias) {
+        long[] weightShape() {
+            return new long[] {x[1], 1, k[0], k[1]};
+        }
+
+        long[] outputShape() {
+            long[] y = {x[0], x[1], 0, 0};
+            for (int a = 0; a < 2; a++) y[a + 2] = (x[a + 2] + pb[a] + pe[a] - ((long) (k[a] - 1) * d[a] + 1)) / s[a] + 1;
+            return y;
+        }
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case("same width, one channel, odd width", new long[] {1, 1, 9, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("same width, no bias, two images", new long[] {2, 3, 6, 5}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), false),
+                new Case("same width, asymmetric pads", new long[] {1, 4, 8, 9}, i(3, 3), i(1, 1), i(2, 1), i(0, 1), i(1, 1), true),
+                new Case("same width, dilated 3x3", new long[] {1, 5, 11, 10}, i(3, 3), i(1, 1), i(2, 2), i(2, 2), i(2, 2), true),
+                new Case("same width, 5x5 wider than a short row", new long[] {1, 3, 7, 3}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true),
+                new Case("same width, plane of one row", new long[] {1, 6, 1, 19}, i(1, 3), i(1, 1), i(0, 1), i(0, 1), i(1, 1), true),
+                new Case("same width, many planes across threads", new long[] {1, 600, 7, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("stride 2, odd sizes", new long[] {1, 3, 13, 11}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("stride 2, no padding", new long[] {2, 2, 10, 9}, i(3, 3), i(2, 2), i(0, 0), i(0, 0), i(1, 1), false),
+                new Case("stride 2, pads only at the end (TensorFlow same)", new long[] {1, 4, 14, 14}, i(3, 3), i(2, 2), i(0, 0), i(1, 1), i(1, 1), true),
+                new Case("stride 2, one channel, one output column", new long[] {1, 1, 5, 3}, i(3, 3), i(2, 2), i(1, 0), i(1, 0), i(1, 1), true),
+                new Case("stride 2, wide rows of several vectors", new long[] {1, 2, 9, 150}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("stride 2, pads wider than a vector", new long[] {1, 2, 6, 20}, i(3, 5), i(2, 2), i(1, 9), i(1, 10), i(1, 1), true),
+                new Case("stride 2, dilated", new long[] {1, 3, 15, 17}, i(3, 3), i(2, 2), i(2, 2), i(2, 2), i(2, 2), true),
+                new Case("stride 2 columns, stride 1 rows", new long[] {1, 3, 8, 12}, i(3, 3), i(1, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("stride 2, more rows out than in", new long[] {1, 2, 2, 9}, i(3, 3), i(2, 2), i(3, 1), i(3, 1), i(1, 1), true),
+                new Case("stride 2, 7x7 outputs across threads", new long[] {1, 600, 14, 14}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true));
+    }
+
+    static Stream<Arguments> casesAtWidths() {
+        return cases().flatMap(c -> Stream.of(512, 256, 128).map(bits -> Arguments.of(c, bits)));
+    }
+
+    private static int[] i(int... v) {
+        return v;
+    }
+
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void matchesNaiveConvolution(Case c, int bits) {
+        check(c, bits, null, null);
+    }
+
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void clampsInRegisters(Case c, int bits) {
+        check(c, bits, new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 0.3f), null);
+    }
+
+    /** An infinite input must not leak into outputs whose taps do not cover it (0 * inf is NaN). */
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void infiniteInputsBesideTheTapsDoNotLeak(Case c, int bits) {
+        check(c, bits, null, Float.POSITIVE_INFINITY);
+    }
+
+    @Test
+    void takesTheShapesItWasWrittenFor() {
+        var species = F32GemmTest.species(512);
+        var kernels = JavaKernels.vector(species);
+        var sameWidth = spec(new Case("kws", new long[] {1, 64, 25, 5}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true), null);
+        assertInstanceOf(F32DepthwiseSameWidth.class, kernels.conv(sameWidth).orElseThrow());
+        var stride2 = spec(new Case("mnv2", new long[] {1, 96, 112, 112}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true), null);
+        assertTrue(kernels.conv(stride2).orElseThrow().toString().startsWith("F32DepthwiseRows"),
+                () -> "stride 2 runs on " + kernels.conv(stride2).orElseThrow());
+    }
+
+    private static KernelProvider.ConvSpec spec(Case c, ActivationEpilogue act) {
+        long[] ws = c.weightShape();
+        return new KernelProvider.ConvSpec(DType.FLOAT, c.x, ws, c.outputShape(), (int) c.x[1], c.s, c.pb, c.d, null, act);
+    }
+
+    /**
+     * Runs the case through JavaKernels (serial and on three threads) and compares with the naive
+     * convolution. With {@code plant} set, one input per plane is set to it: the outputs whose taps
+     * cover it must be infinite as the naive ones, the others finite and equal.
+     */
+    private static void check(Case c, int bits, ActivationEpilogue act, Float plant) {
+        JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
+        long[] ws = c.weightShape(), ys = c.outputShape();
+        Random rnd = new Random(c.name.hashCode() + bits);
+        float[] x = F32GemmTest.random(rnd, (int) F32ConvKernelTest.count(c.x));
+        float[] w = F32GemmTest.random(rnd, (int) F32ConvKernelTest.count(ws));
+        float[] b = F32GemmTest.random(rnd, (int) c.x[1]);
+        if (plant != null) {
+            int plane = (int) (c.x[2] * c.x[3]);
+            for (int p = 0; p < x.length / plane; p++) x[p * plane + (p * 7) % plane] = plant;
+        }
+        float[] expected = F32ConvKernelTest.naive(x, c.x, w, ws, c.bias ? b : null, ys, (int) c.x[1], c.s, c.pb, c.d);
+        if (act != null) {
+            try (Tensor t = Tensor.of(expected, expected.length)) {
+                act.op().reference(act.p(), act.q(), t.data(), 0, t.data(), 0, expected.length);
+                expected = t.toFloatArray();
+            }
+        }
+        for (Parallel par : new Parallel[] {Parallel.SERIAL, new ParallelTestThreads(3)}) {
+            try (Tensor tx = Tensor.of(x, c.x); Tensor tw = Tensor.of(w, ws); Tensor tb = Tensor.of(b, c.x[1]);
+                 Tensor ty = Tensor.allocate(DType.FLOAT, ys); Arena arena = Arena.ofShared()) {
+                KernelProvider.ConvKernel kernel = kernels.conv(spec(c, act)).orElseThrow();
+                MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
+                kernel.run(tx.data(), tw.data(), c.bias ? tb.data() : MemorySegment.NULL, ty.data(), scratch, par);
+                float[] got = ty.toFloatArray();
+                for (int k = 0; k < got.length; k++) {
+                    if (Float.isNaN(expected[k]) || Float.isInfinite(expected[k])) {
+                        assertEquals(expected[k], got[k], kernel + " element " + k);
+                    } else {
+                        assertEquals(expected[k], got[k], 1e-4f * Math.max(1, Math.abs(expected[k])), kernel + " element " + k);
+                    }
+                }
+            }
+        }
+    }
+}
