@@ -16,6 +16,8 @@ import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Model;
 import dev.edgerun.runtime.ir.Value;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,6 +175,47 @@ class RunRecyclingTest {
                 }
             }
         }
+    }
+
+    /**
+     * Results a caller drops without closing: their output blocks come from automatic arenas (the
+     * JDK counts those in the "direct" buffer pool), so the garbage collector frees them.
+     */
+    @Test
+    void aResultNeverClosedIsFreedByTheGarbageCollector() throws Exception {
+        int floats = 16384;   // 64 KiB per result
+        Graph g = Graph.builder("relu").input(Value.tensor("x", DType.FLOAT, 1, floats))
+                .node("Relu", List.of("x"), List.of("y"))
+                .output(Value.tensor("y", DType.FLOAT, 1, floats)).build();
+        try (Session s = Edgerun.session(Model.builder().graph(g).opset(17).build(),
+                SessionOptions.builder().engine("native").threads(1).build());
+             Tensor x = Tensor.of(SteadyStateModels.values(floats, 9), 1, floats)) {
+            s.run(Map.of("x", x)).close();
+            long before = directBytes();
+            List<RunResult> dropped = new ArrayList<>();
+            for (int i = 0; i < 200; i++) dropped.add(s.run(Map.of("x", x)));
+            long held = directBytes() - before;
+            // the first takes the block the warm-up run gave back; the other 199 each allocate one
+            assertTrue(held >= 199L * 4 * floats, "200 open results hold their blocks: " + held + " bytes");
+            float[] relu = SteadyStateModels.values(floats, 9);
+            for (int i = 0; i < floats; i++) relu[i] = Math.max(0f, relu[i]);
+            assertArrayEquals(relu, dropped.get(0).get("y").toFloatArray(), 0f, "the first is intact after 199 more runs");
+            dropped.clear();
+            long left = held;
+            for (int i = 0; i < 100 && left > (1 << 20); i++) {
+                System.gc();
+                Thread.sleep(50);
+                left = directBytes() - before;
+            }
+            assertTrue(left <= (1 << 20), "unreachable results are freed: " + left + " bytes still held");
+        }
+    }
+
+    private static long directBytes() {
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) return pool.getMemoryUsed();
+        }
+        throw new IllegalStateException("no direct buffer pool");
     }
 
     /** A one-row model at two threads runs on the caller alone: waking a worker costs more than its kernels. */
