@@ -183,41 +183,40 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
         return room < 0 ? 0 : Math.min(kh, room / dh + 1);
     }
 
-    /**
-     * The tap values of {@code lanes} outputs whose first input is at byte {@code at} of {@code x}:
-     * consecutive floats, or with column stride 2 the even floats of two vectors.
-     */
-    private FloatVector tap(VectorSpecies<Float> sp, MemorySegment x, long at) {
-        FloatVector v = FloatVector.fromMemorySegment(sp, x, at, LE);
-        return sw == 1 ? v : even.selectFrom(v, FloatVector.fromMemorySegment(sp, x, at + 4L * lanes, LE));
-    }
-
     /** Output row {@code i}: four vectors along the row at a time, then one at a time. */
     private void row(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y, long yPlane,
                      int i, boolean lastOfRange) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int kiLo = firstTap(i), kiHi = endTap(i);
         long yRow = yPlane + 4L * i * ow;
-        long step = 4L * sw * lanes; // input bytes from one output vector's taps to the next's
+        long vb = 4L * lanes;
+        long step = sw * vb; // input bytes from one output vector's taps to the next's
         int roomAfterRow = (oh - i) * ow; // floats from the row's start to the plane's end
         int v = 0;
         for (; v + 4 <= vectors; v += 4) {
             FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
-            boolean edges = besideRow[v] || besideRow[v + 1] || besideRow[v + 2] || besideRow[v + 3];
+            boolean e0 = besideRow[v], e1 = besideRow[v + 1], e2 = besideRow[v + 2], e3 = besideRow[v + 3];
             for (int ki = kiLo; ki < kiHi; ki++) {
                 long rowAt = xPlane + 4L * ((long) (i * sh + ki * dh - ph) * w + (long) sw * v * lanes);
                 for (int kj = 0; kj < kw; kj++) {
                     FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wPlane + 4L * (ki * kw + kj)));
                     long at = rowAt + 4L * colOff[kj];
                     int m = v * kw + kj;
-                    FloatVector t0 = tap(sp, x, at), t1 = tap(sp, x, at + step), t2 = tap(sp, x, at + 2 * step),
-                            t3 = tap(sp, x, at + 3 * step);
-                    if (edges) { // only blocks at a row's ends have lanes beside the row
-                        t0 = t0.blend(0f, VectorMask.fromLong(sp, colOutside[m]));
-                        t1 = t1.blend(0f, VectorMask.fromLong(sp, colOutside[m + kw]));
-                        t2 = t2.blend(0f, VectorMask.fromLong(sp, colOutside[m + 2 * kw]));
-                        t3 = t3.blend(0f, VectorMask.fromLong(sp, colOutside[m + 3 * kw]));
+                    FloatVector t0 = FloatVector.fromMemorySegment(sp, x, at, LE);
+                    FloatVector t1 = FloatVector.fromMemorySegment(sp, x, at + step, LE);
+                    FloatVector t2 = FloatVector.fromMemorySegment(sp, x, at + 2 * step, LE);
+                    FloatVector t3 = FloatVector.fromMemorySegment(sp, x, at + 3 * step, LE);
+                    if (sw == 2) { // the even lanes of this vector and the next
+                        t0 = even.selectFrom(t0, FloatVector.fromMemorySegment(sp, x, at + vb, LE));
+                        t1 = even.selectFrom(t1, FloatVector.fromMemorySegment(sp, x, at + step + vb, LE));
+                        t2 = even.selectFrom(t2, FloatVector.fromMemorySegment(sp, x, at + 2 * step + vb, LE));
+                        t3 = even.selectFrom(t3, FloatVector.fromMemorySegment(sp, x, at + 3 * step + vb, LE));
                     }
+                    // only vectors at a row's ends have lanes beside the row
+                    if (e0) t0 = t0.blend(0f, VectorMask.fromLong(sp, colOutside[m]));
+                    if (e1) t1 = t1.blend(0f, VectorMask.fromLong(sp, colOutside[m + kw]));
+                    if (e2) t2 = t2.blend(0f, VectorMask.fromLong(sp, colOutside[m + 2 * kw]));
+                    if (e3) t3 = t3.blend(0f, VectorMask.fromLong(sp, colOutside[m + 3 * kw]));
                     a0 = t0.fma(wv, a0);
                     a1 = t1.fma(wv, a1);
                     a2 = t2.fma(wv, a2);
@@ -247,7 +246,9 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                 long rowAt = xPlane + 4L * ((long) (i * sh + ki * dh - ph) * w + (long) sw * v * lanes);
                 for (int kj = 0; kj < kw; kj++) {
                     FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wPlane + 4L * (ki * kw + kj)));
-                    FloatVector t = tap(sp, x, rowAt + 4L * colOff[kj]);
+                    long at = rowAt + 4L * colOff[kj];
+                    FloatVector t = FloatVector.fromMemorySegment(sp, x, at, LE);
+                    if (sw == 2) t = even.selectFrom(t, FloatVector.fromMemorySegment(sp, x, at + vb, LE));
                     if (edge) t = t.blend(0f, VectorMask.fromLong(sp, colOutside[v * kw + kj]));
                     a = t.fma(wv, a);
                 }
@@ -263,7 +264,7 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
     private void fourRows(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y,
                           long yPlane, int i, boolean lastOfRange) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        long rowStep = 4L * sh * w;
+        long rowStep = 4L * sh * w, vb = 4L * lanes;
         FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
         for (int ki = 0; ki < kh; ki++) {
             long rowAt = xPlane + 4L * (long) (i * sh + ki * dh - ph) * w;
@@ -271,10 +272,20 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                 FloatVector wv = FloatVector.broadcast(sp, wt.get(F, wPlane + 4L * (ki * kw + kj)));
                 VectorMask<Float> inRow = VectorMask.fromLong(sp, colOutside[kj]);
                 long at = rowAt + 4L * colOff[kj];
-                a0 = tap(sp, x, at).blend(0f, inRow).fma(wv, a0);
-                a1 = tap(sp, x, at + rowStep).blend(0f, inRow).fma(wv, a1);
-                a2 = tap(sp, x, at + 2 * rowStep).blend(0f, inRow).fma(wv, a2);
-                a3 = tap(sp, x, at + 3 * rowStep).blend(0f, inRow).fma(wv, a3);
+                FloatVector t0 = FloatVector.fromMemorySegment(sp, x, at, LE);
+                FloatVector t1 = FloatVector.fromMemorySegment(sp, x, at + rowStep, LE);
+                FloatVector t2 = FloatVector.fromMemorySegment(sp, x, at + 2 * rowStep, LE);
+                FloatVector t3 = FloatVector.fromMemorySegment(sp, x, at + 3 * rowStep, LE);
+                if (sw == 2) { // the even lanes of this vector and the next
+                    t0 = even.selectFrom(t0, FloatVector.fromMemorySegment(sp, x, at + vb, LE));
+                    t1 = even.selectFrom(t1, FloatVector.fromMemorySegment(sp, x, at + rowStep + vb, LE));
+                    t2 = even.selectFrom(t2, FloatVector.fromMemorySegment(sp, x, at + 2 * rowStep + vb, LE));
+                    t3 = even.selectFrom(t3, FloatVector.fromMemorySegment(sp, x, at + 3 * rowStep + vb, LE));
+                }
+                a0 = t0.blend(0f, inRow).fma(wv, a0);
+                a1 = t1.blend(0f, inRow).fma(wv, a1);
+                a2 = t2.blend(0f, inRow).fma(wv, a2);
+                a3 = t3.blend(0f, inRow).fma(wv, a3);
             }
         }
         int planeFloats = oh * ow;
