@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
+import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -121,11 +122,14 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
         if (serial) {
             planes(x, wt, b, y, scratch, 0, 0, planes);
         } else {
-            par.forRange(CHUNKS, (from, to) -> {
-                for (int c = from; c < to; c++) {
-                    planes(x, wt, b, y, scratch, c, (int) ((long) c * planes / CHUNKS), (int) ((long) (c + 1) * planes / CHUNKS));
-                }
-            });
+            Ranges body = RANGES.get();
+            body.kernel = this;
+            body.x = x;
+            body.wt = wt;
+            body.bias = b;
+            body.y = y;
+            body.scratch = scratch;
+            par.forRange(CHUNKS, body);
         }
     }
 
@@ -201,6 +205,27 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
             if (clamp) a = a.max(lo).min(hi);
             if (q + lanes <= outFloats || !lastOfRange) a.intoMemorySegment(y, yPlane + 4L * q, LE);
             else a.intoMemorySegment(y, yPlane + 4L * q, LE, sp.indexInRange(q, outFloats));
+        }
+    }
+
+    /** The first plane of fixed range {@code c} of {@link #CHUNKS}. */
+    private int rangeStart(int c) {
+        return (int) ((long) c * planes / CHUNKS);
+    }
+
+    // A split call's arguments, one object per calling thread (see Parallel): no capturing lambda per run.
+    private static final ThreadLocal<Ranges> RANGES = ThreadLocal.withInitial(Ranges::new);
+
+    /** {@link #planes} over fixed plane ranges {@code [from, to)} of {@link #CHUNKS}. */
+    private static final class Ranges implements RunContext.RangeBody {
+        F32DepthwiseSameWidth kernel;
+        MemorySegment x, wt, bias, y, scratch;
+
+        @Override
+        public void run(int from, int to) {
+            for (int c = from; c < to; c++) {
+                kernel.planes(x, wt, bias, y, scratch, c, kernel.rangeStart(c), kernel.rangeStart(c + 1));
+            }
         }
     }
 

@@ -95,6 +95,44 @@ class F32DepthwiseTest {
                 () -> "stride 2 runs on " + kernels.conv(stride2).orElseThrow());
     }
 
+    /** A split over two "threads" that runs its ranges on the caller, so only the kernel's own allocation counts. */
+    private static final Parallel TWO_ON_CALLER = new Parallel() {
+        @Override public void forRange(int n, dev.edgerun.runtime.ops.RunContext.RangeBody body) {
+            body.run(0, n / 2);
+            body.run(n / 2, n);
+        }
+        @Override public int threads() {
+            return 2;
+        }
+    };
+
+    /** A split run allocates nothing per call: its range body is reused, not a capturing lambda. */
+    @Test
+    void splitRunsAllocateNothing() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(512));
+        Case[] shapes = { // above the threading threshold: same width, stride 2, stride 1 on padded rows
+                new Case("same width", new long[] {1, 600, 7, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("stride 2", new long[] {1, 600, 14, 14}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("rows", new long[] {1, 8, 64, 64}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true)};
+        for (Case c : shapes) {
+            long[] ws = c.weightShape(), ys = c.outputShape();
+            try (Tensor tx = Tensor.allocate(DType.FLOAT, c.x); Tensor tw = Tensor.allocate(DType.FLOAT, ws);
+                 Tensor tb = Tensor.allocate(DType.FLOAT, c.x[1]); Tensor ty = Tensor.allocate(DType.FLOAT, ys);
+                 Arena arena = Arena.ofConfined()) {
+                KernelProvider.ConvKernel kernel = kernels.conv(spec(c, null)).orElseThrow();
+                MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
+                long least = Long.MAX_VALUE;
+                for (int window = 0; window < 20; window++) {
+                    long before = mx.getCurrentThreadAllocatedBytes();
+                    for (int k = 0; k < 200; k++) kernel.run(tx.data(), tw.data(), tb.data(), ty.data(), scratch, TWO_ON_CALLER);
+                    least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
+                }
+                assertEquals(0, least, kernel + ": bytes per 200 split calls, least of 20 windows");
+            }
+        }
+    }
+
     private static KernelProvider.ConvSpec spec(Case c, ActivationEpilogue act) {
         long[] ws = c.weightShape();
         return new KernelProvider.ConvSpec(DType.FLOAT, c.x, ws, c.outputShape(), (int) c.x[1], c.s, c.pb, c.d, null, act);
