@@ -129,9 +129,9 @@ final class SteadyStateModels {
     }
 
     /**
-     * x[1,16,128,128] -> MaxPool 2x2/2 -> Sigmoid -> Clip(0.1, 0.9) -> Add(sigmoid, clip) -> y: a
-     * pooling input of 256 K elements (two ranges of {@code F32PoolRows.ranges} at 2 threads) and
-     * element-wise outputs of 64 K, the least that {@code ElementwiseBinary} splits.
+     * x[1,16,128,128] -> MaxPool 2x2/2 -> Sigmoid -> Clip(0.1, 0.9); y = clip + AveragePool 2x2/2 of
+     * x: pooling inputs of 256 K elements (two ranges of {@code F32PoolRows.ranges} at 2 threads)
+     * and element-wise outputs of 64 K, the least that {@code ElementwiseBinary} splits.
      */
     static Model rowOps() {
         Graph g = Graph.builder("rowOps")
@@ -142,7 +142,9 @@ final class SteadyStateModels {
                         Attribute.of("strides", new long[] {2, 2}))
                 .node("Sigmoid", List.of("p"), List.of("s"))
                 .node("Clip", List.of("s", "lo", "hi"), List.of("c"))
-                .node("Add", List.of("s", "c"), List.of("y"))
+                .node("AveragePool", List.of("x"), List.of("a"), Attribute.of("kernel_shape", new long[] {2, 2}),
+                        Attribute.of("strides", new long[] {2, 2}))
+                .node("Add", List.of("c", "a"), List.of("y"))
                 .output(Value.tensor("y", DType.FLOAT, 1, 16, 64, 64))
                 .build();
         return Model.builder().graph(g).opset(17).build();
