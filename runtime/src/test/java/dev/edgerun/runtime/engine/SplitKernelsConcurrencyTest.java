@@ -36,7 +36,7 @@ class SplitKernelsConcurrencyTest {
     @Test
     void concurrentRunsOfSplitJavaKernelsMatchRunsOneAtATime() throws Exception {
         for (Model m : List.of(SteadyStateModels.convBlock(), SteadyStateModels.attention(), SteadyStateModels.rowOps(),
-                SteadyStateModels.normRows())) {
+                SteadyStateModels.normRows(), SteadyStateModels.conv3d())) {
             withJavaKernels(() -> {
                 checkConcurrentRuns(m);
                 return null;

@@ -166,6 +166,22 @@ final class SteadyStateModels {
         return Model.builder().graph(g).opset(17).build();
     }
 
+    /**
+     * x[1,8,17,17,17] -> Conv 3x3x3(8), pads 1 -> y: a 3-D convolution builds its im2col columns
+     * without the padded copy, 216 x 4913 elements (above the 2^20 at which they are built on two
+     * threads), then multiplies with the packed GEMM split over threads (7.6 M multiply-adds).
+     */
+    static Model conv3d() {
+        Graph g = Graph.builder("conv3d")
+                .input(Value.tensor("x", DType.FLOAT, 1, 8, 17, 17, 17))
+                .initializer("w", Tensor.of(values(8 * 8 * 27, 23), 8, 8, 3, 3, 3))
+                .initializer("b", Tensor.of(values(8, 24), 8))
+                .node("Conv", List.of("x", "w", "b"), List.of("y"), Attribute.of("pads", new long[] {1, 1, 1, 1, 1, 1}))
+                .output(Value.tensor("y", DType.FLOAT, 1, 8, 17, 17, 17))
+                .build();
+        return Model.builder().graph(g).opset(17).build();
+    }
+
     static Shape inputShape(Model m) {
         return m.graph().inputs().get(0).shape();
     }
