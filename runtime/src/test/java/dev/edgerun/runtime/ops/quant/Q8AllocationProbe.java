@@ -27,7 +27,9 @@ public final class Q8AllocationProbe {
     private static final int WARM_UP_RUNS = 20_000;
     private static final int WINDOW = 200;
     private static final long BUDGET_NANOS = 10_000_000_000L;
-    private static final int C = 24, H = 64, W = 64, IN = 4;
+    // the least that puts each operator over its threshold: 17 x 64 x 64 > 65536 elements, conv1 2 x 9 x 17 x 4096 and
+    // conv2 17 x 17 x 4096 multiply-adds over 2^20 (F32Gemm.PARALLEL_MIN_MACS)
+    private static final int C = 17, H = 64, W = 64, IN = 2;
 
     private Q8AllocationProbe() {}
 
@@ -66,9 +68,9 @@ public final class Q8AllocationProbe {
     }
 
     /**
-     * x[1,4,64,64] -> Q -> DQ -> Conv 3x3 (24, pads 1) -> Relu -> Q -> DQ = r -> Conv 1x1 (24) -> Q -> DQ
-     * -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,24,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
-     * stride 2 -> Q -> DQ = p[1,24,32,32]. uint8 activations, per-channel int8 weights, int32 biases.
+     * x[1,2,64,64] -> Q -> DQ -> Conv 3x3 (17, pads 1) -> Relu -> Q -> DQ = r -> Conv 1x1 (17) -> Q -> DQ
+     * -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,17,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
+     * stride 2 -> Q -> DQ = p[1,17,32,32]. uint8 activations, per-channel int8 weights, int32 biases.
      */
     static Model block(List<Tensor> owned) {
         Graph.Builder g = Graph.builder("q8block");
