@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -84,43 +85,50 @@ public final class F32Softmax {
         }
     }
 
+    /**
+     * One contiguous row on vectors: whole vectors, then the tail (or a row shorter than one
+     * vector: a classifier's 10 classes) under a mask, so no element runs scalar {@code Math.exp}.
+     * Masked-off lanes never reach the result: max and sum take only the masked lanes, and the
+     * stores write only them.
+     */
     private static void vectorRow(VectorSpecies<Float> species, boolean log, MemorySegment x, MemorySegment y, long base, int n) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int bound = sp.loopBound(n);
-        FloatVector mv = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-        int j = 0;
-        for (; j < bound; j += lanes) mv = mv.max(FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE));
-        float max = mv.reduceLanes(VectorOperators.MAX);
-        for (; j < n; j++) max = Math.max(max, x.get(F, base + 4L * j));
+        long tailAt = base + 4L * bound;
+        VectorMask<Float> tail = sp.indexInRange(bound, n);
+        float max = rowMax(sp, x, base, bound, tail, tailAt);
         FloatVector maxV = FloatVector.broadcast(sp, max);
         FloatVector sv = FloatVector.zero(sp);
-        j = 0;
-        for (; j < bound; j += lanes) {
+        for (int j = 0; j < bound; j += lanes) {
             FloatVector e = FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE).sub(maxV).lanewise(VectorOperators.EXP);
             sv = sv.add(e);
             if (!log) e.intoMemorySegment(y, base + 4L * j, LE);
         }
+        FloatVector et = FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail).sub(maxV).lanewise(VectorOperators.EXP);
+        sv = sv.add(et, tail);
         float sum = sv.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float e = (float) Math.exp(x.get(F, base + 4L * j) - max);
-            sum += e;
-            if (!log) y.set(F, base + 4L * j, e);
-        }
-        j = 0;
         if (log) {
-            float shift = max + (float) Math.log(sum);
-            FloatVector shiftV = FloatVector.broadcast(sp, shift);
-            for (; j < bound; j += lanes) {
+            FloatVector shiftV = FloatVector.broadcast(sp, max + (float) Math.log(sum));
+            for (int j = 0; j < bound; j += lanes) {
                 FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE).sub(shiftV).intoMemorySegment(y, base + 4L * j, LE);
             }
-            for (; j < n; j++) y.set(F, base + 4L * j, x.get(F, base + 4L * j) - shift);
+            FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail).sub(shiftV).intoMemorySegment(y, tailAt, LE, tail);
         } else {
             float inv = 1f / sum;
-            for (; j < bound; j += lanes) {
+            for (int j = 0; j < bound; j += lanes) {
                 FloatVector.fromMemorySegment(sp, y, base + 4L * j, LE).mul(inv).intoMemorySegment(y, base + 4L * j, LE);
             }
-            for (; j < n; j++) y.set(F, base + 4L * j, y.get(F, base + 4L * j) * inv);
+            et.mul(inv).intoMemorySegment(y, tailAt, LE, tail);
         }
+    }
+
+    /** The row's maximum: whole vectors, then the masked tail (masked-off lanes keep -infinity). */
+    private static float rowMax(VectorSpecies<Float> sp, MemorySegment x, long base, int bound, VectorMask<Float> tail,
+                                long tailAt) {
+        FloatVector mv = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < bound; j += sp.length()) mv = mv.max(FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE));
+        mv = mv.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail), tail);
+        return mv.reduceLanes(VectorOperators.MAX);
     }
 }

@@ -15,7 +15,7 @@ class F32SoftmaxTest {
     @ValueSource(ints = {512, 256, 128})
     void vectorRowsMatchScalarReference(int bits) {
         Random rnd = new Random(bits);
-        for (int n : new int[] {1, 3, 17, 64, 65, 1000}) {
+        for (int n : new int[] {1, 3, 10, 16, 17, 31, 64, 65, 1000}) {
             for (boolean log : new boolean[] {false, true}) {
                 int rows = 3;
                 float[] x = new float[rows * n];
@@ -75,6 +75,41 @@ class F32SoftmaxTest {
                 float[] f = fast.toFloatArray(), want = ref.toFloatArray();
                 for (int i = 0; i < f.length; i++) {
                     assertEquals(want[i], f[i], 1e-6f * Math.max(1, Math.abs(want[i])), "divisor=" + divisor + " element " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * Masked tails: a row shorter than one vector whose values are all far below zero (a zero
+     * read from a masked-off lane would win the max and every exp would underflow to 0/0), and
+     * the maximum in the tail of a longer row (a tail left out of the max overflows exp). Each
+     * row ends at the end of its tensor, so a tail load past the row would fault.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void maskedTailsIgnoreLanesPastTheRow(int bits) {
+        var species = F32GemmTest.species(bits);
+        int n = species.length() - 6 > 0 ? species.length() - 6 : 3;
+        float[] low = new float[n];
+        java.util.Arrays.fill(low, -1e4f);
+        low[1] = -1e4f + 1;
+        int m = species.length() + 3;
+        float[] high = new float[m];
+        for (int i = 0; i < m; i++) high[i] = i;
+        high[m - 1] = 1e4f;
+        for (boolean log : new boolean[] {false, true}) {
+            for (float[] row : new float[][] {low, high}) {
+                try (Tensor tx = Tensor.of(row, 1, row.length); Tensor fast = Tensor.allocate(DType.FLOAT, 1, row.length);
+                     Tensor ref = Tensor.allocate(DType.FLOAT, 1, row.length)) {
+                    F32Softmax.run(species, log, tx.data(), fast.data(), row.length, 1, 0, 1);
+                    F32Softmax.run(null, log, tx.data(), ref.data(), row.length, 1, 0, 1);
+                    float[] f = fast.toFloatArray(), r = ref.toFloatArray();
+                    for (int i = 0; i < f.length; i++) {
+                        assertEquals(r[i], f[i], 1e-5f * Math.max(1, Math.abs(r[i])),
+                                "n=" + row.length + " log=" + log + " element " + i);
+                    }
+                    if (!log && row == low) assertEquals(Math.E / (Math.E + n - 1), f[1], 1e-5, "the larger element");
                 }
             }
         }
