@@ -22,10 +22,14 @@ import jdk.incubator.vector.VectorSpecies;
  * are applied in registers before the single store.
  *
  * <p>Only the first and last planes of X can have taps that load before or past X; those are
- * first copied into an edge region of scratch between zeros. The kernel this replaced
+ * first copied into an edge region of scratch between zeros. {@link F32DepthwiseConv} gives this
+ * kernel column stride 2 only: at stride 1 its padded rows were faster on MobileNetV2's 112x112
+ * and 56x56 layers (this kernel took 1.4x and 1.9x their time). The kernel this replaced
  * ({@link F32DepthwiseConv}'s rows path) copied every row of every plane into a padded buffer,
  * split into even and odd columns for stride 2, which took most of its time on MobileNetV2's
- * stride-2 layers.
+ * stride-2 layers. Against it (one thread, interleaved medians of thread CPU time, load ~11):
+ * 192 channels 28x28 68 against 170 us, 576 at 14x14 140 against 212, 144 at 56x56 410 against
+ * 459, 96 at 112x112 789 against 876.
  */
 public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -142,37 +146,50 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
      */
     private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                         int range, int from, int to) {
+        long yEnd = 4L * to * oh * ow; // a whole vector may spill past its row up to here: later rows are written after
         for (int plane = from; plane < to; plane++) {
             int c = plane % channels;
             float b = bias == null ? 0f : bias.getAtIndex(F, c);
             long xPlane = 4L * plane * h * w, yPlane = 4L * plane * oh * ow;
-            boolean last = plane == to - 1;
             if (xPlane + 4L * readLo >= 0 && xPlane + 4L * ((long) (h - 1) * w + readHi) <= x.byteSize()) {
-                plane(x, xPlane, wt, b, y, yPlane, c, last);
+                plane(x, xPlane, wt, b, y, yPlane, c, yEnd);
             } else {
                 long region = 4L * range * edgeFloats();
                 JavaKernelsSpecies.of(species).zeroFloats(scratch, region, edgeFloats());
                 MemorySegment.copy(x, xPlane, scratch, region + 4L * edgeLead, 4L * h * w);
-                plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, last);
+                plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, yEnd);
             }
             if (after != null) after.apply(y, yPlane, oh * ow);
         }
     }
 
-    /** One output plane from the input plane at byte {@code xPlane} of {@code x}. */
+    /**
+     * One output plane from the input plane at byte {@code xPlane} of {@code x}. A row's last vector
+     * is stored whole, spilling into later rows or planes of the range (written after it), unless
+     * it would pass {@code yEnd}.
+     */
     private void plane(MemorySegment x, long xPlane, MemorySegment wt, float b, MemorySegment y, long yPlane, int c,
-                       boolean lastOfRange) {
+                       long yEnd) {
         long wPlane = 4L * c * kh * kw;
         int i = 0;
         while (i < oh) {
             if (vectors == 1 && i + 4 <= oh && firstTap(i) == 0 && endTap(i + 3) == kh) {
-                fourRows(x, xPlane, wt, wPlane, b, y, yPlane, i, lastOfRange);
+                fourRows(x, xPlane, wt, wPlane, b, y, yPlane, i, yEnd);
                 i += 4;
             } else {
-                row(x, xPlane, wt, wPlane, b, y, yPlane, i, lastOfRange);
+                row(x, xPlane, wt, wPlane, b, y, yPlane, i, yEnd);
                 i++;
             }
         }
+    }
+
+    /**
+     * Bits of the first {@code n} lanes (at most 63), for {@code VectorMask.fromLong}: masks from
+     * {@code indexInRange}, whose intrinsic C2 dropped once other vector shapes had run in the
+     * JVM, allocated 96 B per call then.
+     */
+    static long firstLanes(int n) {
+        return (1L << n) - 1;
     }
 
     /** The first kernel row whose input row is inside the plane for output row {@code i}. */
@@ -189,13 +206,12 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
 
     /** Output row {@code i}: four vectors along the row at a time, then one at a time. */
     private void row(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y, long yPlane,
-                     int i, boolean lastOfRange) {
+                     int i, long yEnd) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int kiLo = firstTap(i), kiHi = endTap(i);
         long yRow = yPlane + 4L * i * ow;
         long vb = 4L * lanes;
         long step = sw * vb; // input bytes from one output vector's taps to the next's
-        int roomAfterRow = (oh - i) * ow; // floats from the row's start to the plane's end
         int v = 0;
         for (; v + 4 <= vectors; v += 4) {
             FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
@@ -237,10 +253,9 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                     default -> a3;
                 };
                 if (clamp) o = o.max(lo).min(hi);
-                int j = (v + r) * lanes;
-                // a whole vector spills into later rows (written after) or the next plane of this range
-                if (j + lanes <= roomAfterRow || !lastOfRange) o.intoMemorySegment(y, yRow + 4L * j, LE);
-                else o.intoMemorySegment(y, yRow + 4L * j, LE, sp.indexInRange(j, ow));
+                long at = yRow + 4L * (v + r) * lanes;
+                if (at + vb <= yEnd) o.intoMemorySegment(y, at, LE);
+                else o.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, firstLanes((int) (yEnd - at) / 4)));
             }
         }
         for (; v < vectors; v++) {
@@ -258,15 +273,15 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                 }
             }
             if (clamp) a = a.max(lo).min(hi);
-            int j = v * lanes;
-            if (j + lanes <= roomAfterRow || !lastOfRange) a.intoMemorySegment(y, yRow + 4L * j, LE);
-            else a.intoMemorySegment(y, yRow + 4L * j, LE, sp.indexInRange(j, ow));
+            long at = yRow + 4L * v * lanes;
+            if (at + vb <= yEnd) a.intoMemorySegment(y, at, LE);
+            else a.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, firstLanes((int) (yEnd - at) / 4)));
         }
     }
 
     /** Output rows {@code i..i+3} of one vector each, all of whose kernel rows are inside the plane. */
     private void fourRows(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y,
-                          long yPlane, int i, boolean lastOfRange) {
+                          long yPlane, int i, long yEnd) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         long rowStep = 4L * sh * w, vb = 4L * lanes;
         FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
@@ -292,7 +307,6 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                 a3 = t3.blend(0f, inRow).fma(wv, a3);
             }
         }
-        int planeFloats = oh * ow;
         for (int r = 0; r < 4; r++) {
             FloatVector o = switch (r) {
                 case 0 -> a0;
@@ -301,10 +315,9 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                 default -> a3;
             };
             if (clamp) o = o.max(lo).min(hi);
-            int q = (i + r) * ow;
-            // a whole vector spills into later rows of this plane (written after) or the next plane
-            if (q + lanes <= planeFloats || !lastOfRange) o.intoMemorySegment(y, yPlane + 4L * q, LE);
-            else o.intoMemorySegment(y, yPlane + 4L * q, LE, sp.indexInRange(0, ow));
+            long at = yPlane + 4L * (i + r) * ow;
+            if (at + vb <= yEnd) o.intoMemorySegment(y, at, LE);
+            else o.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, firstLanes((int) (yEnd - at) / 4)));
         }
     }
 

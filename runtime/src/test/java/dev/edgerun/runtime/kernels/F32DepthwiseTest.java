@@ -9,6 +9,7 @@ import dev.edgerun.runtime.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Edge cases of the direct depthwise kernels that read X in place ({@link F32DepthwiseSameWidth},
- * {@link F32DepthwiseRows}) against the naive convolution of {@link F32ConvKernelTest}: the planes
+ * {@link F32DepthwiseRows}), and the split runs of all depthwise kernels, against the naive convolution of {@link F32ConvKernelTest}: the planes
  * at either end of X (taps that would load before or past it), lanes beside a row, rows outside
  * the plane, pads wider than a vector, and the last vector of a thread's range.
  */
@@ -38,7 +39,7 @@ class F32DepthwiseTest {
 
     static Stream<Case> cases() {
         return Stream.of(
-                new Case("same width, one channel, odd width", new long[] {1, 1, 9, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("one channel, odd width (group 1: a plain convolution)", new long[] {1, 1, 9, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("same width, no bias, two images", new long[] {2, 3, 6, 5}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), false),
                 new Case("same width, asymmetric pads", new long[] {1, 4, 8, 9}, i(3, 3), i(1, 1), i(2, 1), i(0, 1), i(1, 1), true),
                 new Case("same width, dilated 3x3", new long[] {1, 5, 11, 10}, i(3, 3), i(1, 1), i(2, 2), i(2, 2), i(2, 2), true),
@@ -47,8 +48,10 @@ class F32DepthwiseTest {
                 new Case("same width, many planes across threads", new long[] {1, 600, 7, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("stride 2, odd sizes", new long[] {1, 3, 13, 11}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("stride 2, no padding", new long[] {2, 2, 10, 9}, i(3, 3), i(2, 2), i(0, 0), i(0, 0), i(1, 1), false),
+                new Case("same width, two channels, odd width", new long[] {1, 2, 9, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("stride 2, two channels, one output column", new long[] {1, 2, 5, 3}, i(3, 3), i(2, 2), i(1, 0), i(1, 0), i(1, 1), true),
                 new Case("stride 2, pads only at the end (TensorFlow same)", new long[] {1, 4, 14, 14}, i(3, 3), i(2, 2), i(0, 0), i(1, 1), i(1, 1), true),
-                new Case("stride 2, one channel, one output column", new long[] {1, 1, 5, 3}, i(3, 3), i(2, 2), i(1, 0), i(1, 0), i(1, 1), true),
+                new Case("stride 2, one channel (a plain convolution), one output column", new long[] {1, 1, 5, 3}, i(3, 3), i(2, 2), i(1, 0), i(1, 0), i(1, 1), true),
                 new Case("stride 2, wide rows of several vectors", new long[] {1, 2, 9, 150}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("stride 2, pads wider than a vector", new long[] {1, 2, 6, 20}, i(3, 5), i(2, 2), i(1, 9), i(1, 10), i(1, 1), true),
                 new Case("stride 2, dilated", new long[] {1, 3, 15, 17}, i(3, 3), i(2, 2), i(2, 2), i(2, 2), i(2, 2), true),
@@ -69,6 +72,19 @@ class F32DepthwiseTest {
     @MethodSource("casesAtWidths")
     void matchesNaiveConvolution(Case c, int bits) {
         check(c, bits, null, null);
+    }
+
+    /** The depthwise cases (group above 1: one channel is a plain convolution). */
+    static Stream<Arguments> depthwiseCasesAtWidths() {
+        return casesAtWidths().filter(a -> ((Case) a.get()[0]).x[1] > 1);
+    }
+
+    /** F32DepthwiseRows also computes column stride 1 (F32DepthwiseConv gives it only stride 2). */
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("depthwiseCasesAtWidths")
+    void rowsKernelMatchesAtEveryStride(Case c, int bits) {
+        check(c, bits, new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f), null,
+                spec -> new F32DepthwiseRows(spec, F32GemmTest.species(bits)));
     }
 
     @ParameterizedTest(name = "{0} at {1} bits")
@@ -145,6 +161,11 @@ class F32DepthwiseTest {
      */
     private static void check(Case c, int bits, ActivationEpilogue act, Float plant) {
         JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
+        check(c, bits, act, plant, spec -> kernels.conv(spec).orElseThrow());
+    }
+
+    private static void check(Case c, int bits, ActivationEpilogue act, Float plant,
+                              Function<KernelProvider.ConvSpec, KernelProvider.ConvKernel> kernelFor) {
         long[] ws = c.weightShape(), ys = c.outputShape();
         Random rnd = new Random(c.name.hashCode() + bits);
         float[] x = F32GemmTest.random(rnd, (int) F32ConvKernelTest.count(c.x));
@@ -164,7 +185,7 @@ class F32DepthwiseTest {
         for (Parallel par : new Parallel[] {Parallel.SERIAL, new ParallelTestThreads(3)}) {
             try (Tensor tx = Tensor.of(x, c.x); Tensor tw = Tensor.of(w, ws); Tensor tb = Tensor.of(b, c.x[1]);
                  Tensor ty = Tensor.allocate(DType.FLOAT, ys); Arena arena = Arena.ofShared()) {
-                KernelProvider.ConvKernel kernel = kernels.conv(spec(c, act)).orElseThrow();
+                KernelProvider.ConvKernel kernel = kernelFor.apply(spec(c, act));
                 MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
                 kernel.run(tx.data(), tw.data(), c.bias ? tb.data() : MemorySegment.NULL, ty.data(), scratch, par);
                 float[] got = ty.toFloatArray();
