@@ -91,6 +91,28 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
                 spec.alpha(), spec.accumulate(), spec.epilogue(), par);
     }
 
+    /** Whether {@link #runAddingRow} applies: a one-row product on the vector GEMV. */
+    public boolean addsRowInRegisters() {
+        return gemv != null;
+    }
+
+    /**
+     * {@code y = alpha * A . B + row} for a one-row product ({@link #addsRowInRegisters}): the
+     * row of n floats at byte {@code rowOffset} (a Gemm's bias C) is added in registers before
+     * the epilogue, so y is written once instead of first being filled with the row.
+     */
+    public void runAddingRow(MemorySegment a, long aOffset, MemorySegment b, long bOffset, MemorySegment row,
+                             long rowOffset, MemorySegment y, long yOffset, MemorySegment scratch, Parallel par) {
+        if (gemv == null) throw new IllegalStateException("runAddingRow needs a one-row product, got " + spec);
+        MemorySegment pb = packedB;
+        if (pb == null) {
+            packB(b, bOffset, scratch, 0);
+            pb = scratch;
+        }
+        gemv.multiplyAdding(spec.n(), spec.k(), a, aOffset, 1, pb, 0, y, yOffset, spec.alpha(), row, rowOffset,
+                spec.epilogue(), par);
+    }
+
     @Override
     public String toString() {
         return "F32Gemm(" + (gemm.species() == null ? "scalar" : gemm.species().vectorBitSize() + "-bit") + ") " + spec;

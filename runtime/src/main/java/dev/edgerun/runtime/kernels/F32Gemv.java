@@ -43,11 +43,22 @@ public final class F32Gemv {
     public void multiply(int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb, long pbOff,
                          MemorySegment y, long yOff, float alpha, boolean accumulate, F32GemmEpilogue epilogue,
                          Parallel par) {
+        multiplyAdding(n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate ? y : null, yOff, epilogue, par);
+    }
+
+    /**
+     * {@link #multiply} adding {@code addend[j]} (n floats from byte {@code addOff}; null adds
+     * nothing) to each output in registers before the epilogue: a bias row, with no pass that
+     * first copies it into y.
+     */
+    public void multiplyAdding(int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb, long pbOff,
+                               MemorySegment y, long yOff, float alpha, MemorySegment addend, long addOff,
+                               F32GemmEpilogue epilogue, Parallel par) {
         if (n == 0) return;
         int panels = F32Gemm.ceilDiv(n, nr);
         int groups = F32Gemm.ceilDiv(panels, GROUP);
         if (groups == 1 || gemm.parallelFor((long) n * k, par).threads() <= 1) {
-            groups(0, groups, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue);
+            groups(0, groups, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, addend, addOff, epilogue);
         } else {
             Groups body = GROUPS.get();
             body.gemv = this;
@@ -61,7 +72,8 @@ public final class F32Gemv {
             body.y = y;
             body.yOff = yOff;
             body.alpha = alpha;
-            body.accumulate = accumulate;
+            body.addend = addend;
+            body.addOff = addOff;
             body.epilogue = epilogue;
             par.forRange(groups, body);
         }
@@ -83,12 +95,13 @@ public final class F32Gemv {
         MemorySegment y;
         long yOff;
         float alpha;
-        boolean accumulate;
+        MemorySegment addend;
+        long addOff;
         F32GemmEpilogue epilogue;
 
         @Override
         public void run(int from, int to) {
-            gemv.groups(from, to, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, epilogue);
+            gemv.groups(from, to, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, addend, addOff, epilogue);
         }
     }
 
@@ -102,12 +115,12 @@ public final class F32Gemv {
                                   MemorySegment y, long yOff, float alpha, boolean accumulate) {
         int groups = F32Gemm.ceilDiv(F32Gemm.ceilDiv(n, nr), GROUP);
         for (int g = groups - 1; g >= 0; g--) {
-            groups(g, g + 1, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate, null);
+            groups(g, g + 1, n, k, x, xOff, xStride, pb, pbOff, y, yOff, alpha, accumulate ? y : null, yOff, null);
         }
     }
 
     private void groups(int from, int to, int n, int k, MemorySegment x, long xOff, int xStride, MemorySegment pb,
-                        long pbOff, MemorySegment y, long yOff, float alpha, boolean accumulate,
+                        long pbOff, MemorySegment y, long yOff, float alpha, MemorySegment addend, long addOff,
                         F32GemmEpilogue epilogue) {
         long panelBytes = 4L * nr * k;
         ActivationEpilogue clamp = ActivationEpilogue.clampOf(epilogue);   // Relu, Clip: in registers
@@ -119,12 +132,12 @@ public final class F32Gemv {
             int cols = Math.min(n - j0, GROUP * nr);
             if (cols == GROUP * nr) {
                 micro.four(k, x, xOff, xStride, pb, pbOff + p0 * panelBytes, panelBytes, y, yOff + 4L * j0,
-                        alpha, accumulate, clamp != null, low, high);
+                        alpha, addend, addOff + 4L * j0, clamp != null, low, high);
                 if (epilogue != null && clamp == null) epilogue.apply(y, yOff + 4L * j0, cols);
             } else {
                 for (int j = j0; j < n; j += nr) {
                     micro.one(k, x, xOff, xStride, pb, pbOff + (j / nr) * panelBytes, y, yOff + 4L * j,
-                            Math.min(nr, n - j), alpha, accumulate);
+                            Math.min(nr, n - j), alpha, addend, addOff + 4L * j);
                 }
                 if (epilogue != null) epilogue.apply(y, yOff + 4L * j0, cols);
             }
@@ -150,7 +163,8 @@ public final class F32Gemv {
          * clamped to [{@code low}, {@code high}] before the store when {@code clamp}.
          */
         final void four(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt, long panelBytes,
-                        MemorySegment y, long yAt, float alpha, boolean accumulate, boolean clamp, float low, float high) {
+                        MemorySegment y, long yAt, float alpha, MemorySegment add, long addAt, boolean clamp, float low,
+                        float high) {
             VectorSpecies<Float> s = s();
             long half = 4L * s.length();
             long step = 2 * half;
@@ -178,15 +192,15 @@ public final class F32Gemv {
                 a0 = a0.mul(alpha); a1 = a1.mul(alpha); a2 = a2.mul(alpha); a3 = a3.mul(alpha);
                 a4 = a4.mul(alpha); a5 = a5.mul(alpha); a6 = a6.mul(alpha); a7 = a7.mul(alpha);
             }
-            if (accumulate) {
-                a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE));
-                a1 = a1.add(FloatVector.fromMemorySegment(s, y, yAt + half, LE));
-                a2 = a2.add(FloatVector.fromMemorySegment(s, y, yAt + 2 * half, LE));
-                a3 = a3.add(FloatVector.fromMemorySegment(s, y, yAt + 3 * half, LE));
-                a4 = a4.add(FloatVector.fromMemorySegment(s, y, yAt + 4 * half, LE));
-                a5 = a5.add(FloatVector.fromMemorySegment(s, y, yAt + 5 * half, LE));
-                a6 = a6.add(FloatVector.fromMemorySegment(s, y, yAt + 6 * half, LE));
-                a7 = a7.add(FloatVector.fromMemorySegment(s, y, yAt + 7 * half, LE));
+            if (add != null) {
+                a0 = a0.add(FloatVector.fromMemorySegment(s, add, addAt, LE));
+                a1 = a1.add(FloatVector.fromMemorySegment(s, add, addAt + half, LE));
+                a2 = a2.add(FloatVector.fromMemorySegment(s, add, addAt + 2 * half, LE));
+                a3 = a3.add(FloatVector.fromMemorySegment(s, add, addAt + 3 * half, LE));
+                a4 = a4.add(FloatVector.fromMemorySegment(s, add, addAt + 4 * half, LE));
+                a5 = a5.add(FloatVector.fromMemorySegment(s, add, addAt + 5 * half, LE));
+                a6 = a6.add(FloatVector.fromMemorySegment(s, add, addAt + 6 * half, LE));
+                a7 = a7.add(FloatVector.fromMemorySegment(s, add, addAt + 7 * half, LE));
             }
             if (clamp) {
                 a0 = a0.max(low).min(high); a1 = a1.max(low).min(high); a2 = a2.max(low).min(high);
@@ -210,11 +224,11 @@ public final class F32Gemv {
          * classes of a classifier) reads only the panel's first half, over four accumulators.
          */
         final void one(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt,
-                       MemorySegment y, long yAt, int cols, float alpha, boolean accumulate) {
+                       MemorySegment y, long yAt, int cols, float alpha, MemorySegment add, long addAt) {
             VectorSpecies<Float> s = s();
             int lanes = s.length();
             if (cols <= lanes) {
-                narrow(k, x, xOff, xStride, b, bAt, y, yAt, cols, alpha, accumulate);
+                narrow(k, x, xOff, xStride, b, bAt, y, yAt, cols, alpha, add, addAt);
                 return;
             }
             long half = 4L * lanes;
@@ -246,17 +260,17 @@ public final class F32Gemv {
                 a1 = a1.mul(alpha);
             }
             if (cols == 2 * lanes) {
-                if (accumulate) {
-                    a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE));
-                    a1 = a1.add(FloatVector.fromMemorySegment(s, y, yAt + half, LE));
+                if (add != null) {
+                    a0 = a0.add(FloatVector.fromMemorySegment(s, add, addAt, LE));
+                    a1 = a1.add(FloatVector.fromMemorySegment(s, add, addAt + half, LE));
                 }
                 a0.intoMemorySegment(y, yAt, LE);
                 a1.intoMemorySegment(y, yAt + half, LE);
             } else {
                 VectorMask<Float> m1 = s.indexInRange(lanes, cols);
-                if (accumulate) {
-                    a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE));
-                    a1 = a1.add(FloatVector.fromMemorySegment(s, y, yAt + half, LE, m1));
+                if (add != null) {
+                    a0 = a0.add(FloatVector.fromMemorySegment(s, add, addAt, LE));
+                    a1 = a1.add(FloatVector.fromMemorySegment(s, add, addAt + half, LE, m1));
                 }
                 a0.intoMemorySegment(y, yAt, LE);
                 a1.intoMemorySegment(y, yAt + half, LE, m1);
@@ -269,7 +283,7 @@ public final class F32Gemv {
          * loads, bound a loop of four (1x10x128: 112 ns with four accumulators).
          */
         private void narrow(int k, MemorySegment x, long xOff, int xStride, MemorySegment b, long bAt,
-                            MemorySegment y, long yAt, int cols, float alpha, boolean accumulate) {
+                            MemorySegment y, long yAt, int cols, float alpha, MemorySegment add, long addAt) {
             VectorSpecies<Float> s = s();
             long row = 8L * s.length();   // bytes of one p in the panel (nr = 2 vectors)
             long xs = 4L * xStride;
@@ -303,7 +317,7 @@ public final class F32Gemv {
             a0 = a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7)));
             if (alpha != 1f) a0 = a0.mul(alpha);
             VectorMask<Float> m0 = s.indexInRange(0, cols);
-            if (accumulate) a0 = a0.add(FloatVector.fromMemorySegment(s, y, yAt, LE, m0));
+            if (add != null) a0 = a0.add(FloatVector.fromMemorySegment(s, add, addAt, LE, m0));
             a0.intoMemorySegment(y, yAt, LE, m0);
         }
     }

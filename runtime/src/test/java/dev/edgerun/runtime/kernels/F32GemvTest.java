@@ -124,6 +124,51 @@ class F32GemvTest {
         }
     }
 
+    /**
+     * A bias row added in registers ({@link F32Gemv#multiplyAdding}, the row at an offset of its
+     * own segment) gives the bits of y first filled with the row and then accumulated onto, for
+     * widths around the four-panel group and the narrow path, with and without Relu, serial and split.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 256, 128})
+    void biasRowInRegistersMatchesFillThenAccumulate(int bits) {
+        VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= bits
+                ? VectorSpecies.of(float.class, VectorShape.forBitSize(bits)) : FloatVector.SPECIES_PREFERRED;
+        F32Gemm gemm = new F32Gemm(species);
+        Random rnd = new Random(bits + 11);
+        ActivationEpilogue relu = new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f);
+        for (boolean split : new boolean[] {false, true}) {
+            F32Gemv gemv = split ? new F32Gemv(new F32Gemm(species, 0)) : new F32Gemv(gemm);
+            Parallel par = split ? new ParallelTestThreads(3) : Parallel.SERIAL;
+            for (int n : new int[] {10, gemm.nr() + 3, 4 * gemm.nr(), 4 * gemm.nr() + 7, 128}) {
+                for (ActivationEpilogue e : new ActivationEpilogue[] {null, relu}) {
+                    int k = 64;
+                    long rowAt = 12;
+                    try (Arena arena = Arena.ofShared()) {
+                        MemorySegment x = arena.allocate(4L * k), pb = arena.allocate(4L * gemm.packedBSize(k, n), 64);
+                        MemorySegment row = arena.allocate(rowAt + 4L * n);
+                        MemorySegment added = arena.allocate(4L * n), filled = arena.allocate(4L * n);
+                        for (int p = 0; p < k; p++) x.setAtIndex(F, p, rnd.nextFloat() * 2 - 1);
+                        for (long i = 0; i < pb.byteSize() / 4; i++) pb.setAtIndex(F, i, rnd.nextFloat() * 2 - 1);
+                        for (int j = 0; j < n; j++) {
+                            float c = rnd.nextFloat() - 0.5f;
+                            row.set(F, rowAt + 4L * j, c);
+                            filled.setAtIndex(F, j, c);
+                            added.setAtIndex(F, j, Float.NaN); // must be overwritten, never read
+                        }
+                        gemv.multiplyAdding(n, k, x, 0, 1, pb, 0, added, 0, 0.5f, row, rowAt, e, par);
+                        gemv.multiply(n, k, x, 0, 1, pb, 0, filled, 0, 0.5f, true, e, Parallel.SERIAL);
+                        for (int j = 0; j < n; j++) {
+                            assertEquals(Float.floatToRawIntBits(filled.getAtIndex(F, j)),
+                                    Float.floatToRawIntBits(added.getAtIndex(F, j)),
+                                    "n=" + n + " epilogue=" + e + " j=" + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static int splitCount(F32Gemv gemv, F32Gemm gemm, int n, int k) {
         F32GemmTest.CountingParallel par = new F32GemmTest.CountingParallel();
         try (Arena arena = Arena.ofConfined()) {

@@ -5,6 +5,7 @@ import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Copy;
+import dev.edgerun.runtime.kernels.F32GemmKernel;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.ops.Kernel;
@@ -18,7 +19,8 @@ import java.util.List;
 /**
  * Gemm: {@code Y = alpha * op(A) . op(B) + beta * C}, C broadcast to {@code [M, N]}. Y is first
  * filled with {@code beta * C}, then the kernel accumulates the product onto it; constant A or B
- * (the usual weights) are packed once by the kernel provider.
+ * (the usual weights) are packed once by the kernel provider. A one-row product on the Java GEMV
+ * whose C is a bias row adds it in registers instead ({@link F32GemmKernel#runAddingRow}).
  */
 public final class Gemm implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -51,8 +53,25 @@ public final class Gemm implements Operator {
         var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, transA, transB, alpha, hasC,
                 ctx.constantInput(0), ctx.constantInput(1), FusedActivation.epilogue(ctx));
         KernelProvider.GemmKernel gemm = GemmKernels.choose(ctx, spec);
+        if (hasC && beta == 1f && cColStride == 1 && gemm instanceof F32GemmKernel row && row.addsRowInRegisters()) {
+            return new BiasRowNode(List.of(Nn.tensor(DType.FLOAT, m, n)), row, ctx.threads());
+        }
         return new GemmNode(List.of(Nn.tensor(DType.FLOAT, m, n)), gemm, m, n, hasC, beta, cRowStride, cColStride,
                 ctx.threads());
+    }
+
+    /** A one-row product whose C is a row of n added as it is (a bias): added in the GEMV's registers, no fill of Y. */
+    private record BiasRowNode(List<ValueType> outputTypes, F32GemmKernel gemm, int threads) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return gemm.scratchBytes();
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            gemm.runAddingRow(ctx.input(0).data(), 0, ctx.input(1).data(), 0, ctx.input(2).data(), 0,
+                    ctx.output(0).data(), 0, ctx.scratch(), Parallel.of(ctx, threads));
+        }
     }
 
     private record GemmNode(List<ValueType> outputTypes, KernelProvider.GemmKernel gemm, int m, int n, boolean hasC,
