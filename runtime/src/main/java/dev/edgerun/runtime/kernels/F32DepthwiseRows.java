@@ -35,7 +35,7 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Fixed plane ranges split over threads, each with its own edge region in scratch. */
+    /** Fixed plane ranges split over threads, each with its own edge region and tail vector in scratch. */
     private static final int CHUNKS = 4;
 
     /** Multiply-adds below which the planes run on the calling thread (as {@link F32DepthwiseConv}). */
@@ -117,7 +117,7 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
 
     @Override
     public long scratchBytes() {
-        return 4L * CHUNKS * edgeFloats();
+        return 4L * CHUNKS * (edgeFloats() + species.length());
     }
 
     @Override
@@ -147,17 +147,18 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
     private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                         int range, int from, int to) {
         long yEnd = 4L * to * oh * ow; // a whole vector may spill past its row up to here: later rows are written after
+        long tailAt = 4L * range * (edgeFloats() + species.length()) + 4L * edgeFloats(); // the range's last partial vector
         for (int plane = from; plane < to; plane++) {
             int c = plane % channels;
             float b = bias == null ? 0f : bias.getAtIndex(F, c);
             long xPlane = 4L * plane * h * w, yPlane = 4L * plane * oh * ow;
             if (xPlane + 4L * readLo >= 0 && xPlane + 4L * ((long) (h - 1) * w + readHi) <= x.byteSize()) {
-                plane(x, xPlane, wt, b, y, yPlane, c, yEnd);
+                plane(x, xPlane, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             } else {
-                long region = 4L * range * edgeFloats();
+                long region = 4L * range * (edgeFloats() + species.length());
                 JavaKernelsSpecies.of(species).zeroFloats(scratch, region, edgeFloats());
                 MemorySegment.copy(x, xPlane, scratch, region + 4L * edgeLead, 4L * h * w);
-                plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, yEnd);
+                plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             }
             if (after != null) after.apply(y, yPlane, oh * ow);
         }
@@ -169,15 +170,15 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
      * it would pass {@code yEnd}.
      */
     private void plane(MemorySegment x, long xPlane, MemorySegment wt, float b, MemorySegment y, long yPlane, int c,
-                       long yEnd) {
+                       long yEnd, MemorySegment tail, long tailAt) {
         long wPlane = 4L * c * kh * kw;
         int i = 0;
         while (i < oh) {
             if (vectors == 1 && i + 4 <= oh && firstTap(i) == 0 && endTap(i + 3) == kh) {
-                fourRows(x, xPlane, wt, wPlane, b, y, yPlane, i, yEnd);
+                fourRows(x, xPlane, wt, wPlane, b, y, yPlane, i, yEnd, tail, tailAt);
                 i += 4;
             } else {
-                row(x, xPlane, wt, wPlane, b, y, yPlane, i, yEnd);
+                row(x, xPlane, wt, wPlane, b, y, yPlane, i, yEnd, tail, tailAt);
                 i++;
             }
         }
@@ -206,7 +207,7 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
 
     /** Output row {@code i}: four vectors along the row at a time, then one at a time. */
     private void row(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y, long yPlane,
-                     int i, long yEnd) {
+                     int i, long yEnd, MemorySegment tail, long tailAt) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int kiLo = firstTap(i), kiHi = endTap(i);
         long yRow = yPlane + 4L * i * ow;
@@ -255,7 +256,10 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                 if (clamp) o = o.max(lo).min(hi);
                 long at = yRow + 4L * (v + r) * lanes;
                 if (at + vb <= yEnd) o.intoMemorySegment(y, at, LE);
-                else o.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, firstLanes((int) (yEnd - at) / 4)));
+                else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
+                    o.intoMemorySegment(tail, tailAt, LE);
+                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
+                }
             }
         }
         for (; v < vectors; v++) {
@@ -275,13 +279,16 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
             if (clamp) a = a.max(lo).min(hi);
             long at = yRow + 4L * v * lanes;
             if (at + vb <= yEnd) a.intoMemorySegment(y, at, LE);
-            else a.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, firstLanes((int) (yEnd - at) / 4)));
+            else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
+                    a.intoMemorySegment(tail, tailAt, LE);
+                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
+                }
         }
     }
 
     /** Output rows {@code i..i+3} of one vector each, all of whose kernel rows are inside the plane. */
     private void fourRows(MemorySegment x, long xPlane, MemorySegment wt, long wPlane, float b, MemorySegment y,
-                          long yPlane, int i, long yEnd) {
+                          long yPlane, int i, long yEnd, MemorySegment tail, long tailAt) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         long rowStep = 4L * sh * w, vb = 4L * lanes;
         FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
@@ -317,7 +324,10 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
             if (clamp) o = o.max(lo).min(hi);
             long at = yPlane + 4L * (i + r) * ow;
             if (at + vb <= yEnd) o.intoMemorySegment(y, at, LE);
-            else o.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, firstLanes((int) (yEnd - at) / 4)));
+            else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
+                    o.intoMemorySegment(tail, tailAt, LE);
+                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
+                }
         }
     }
 

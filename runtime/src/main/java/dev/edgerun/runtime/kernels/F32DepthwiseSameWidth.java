@@ -34,7 +34,7 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
     /** Planes of at most this many inputs: larger ones go to {@link F32DepthwiseConv}'s rows path. */
     static final int MAX_PLANE = 1024;
 
-    /** Fixed plane ranges split over threads, each with its own edge region in scratch. */
+    /** Fixed plane ranges split over threads, each with its own edge region and tail vector in scratch. */
     private static final int CHUNKS = 4;
 
     /**
@@ -112,10 +112,10 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
         return edgeLead + Math.max((long) h * w, maxVectorEnd + maxShift);
     }
 
-    /** One edge region per plane range. */
+    /** One edge region and one tail vector per plane range. */
     @Override
     public long scratchBytes() {
-        return 4L * CHUNKS * edgeFloats();
+        return 4L * CHUNKS * (edgeFloats() + species.length());
     }
 
     @Override
@@ -145,17 +145,18 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
     private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                         int range, int from, int to) {
         long yEnd = 4L * to * outFloats; // a whole vector may spill past its plane up to here: later planes are written after
+        long tailAt = 4L * range * (edgeFloats() + species.length()) + 4L * edgeFloats(); // the range's last partial vector
         for (int plane = from; plane < to; plane++) {
             int c = plane % channels;
             float b = bias == null ? 0f : bias.getAtIndex(F, c);
             long xPlane = 4L * plane * h * w, yPlane = 4L * plane * outFloats;
             if (xPlane + 4L * minShift >= 0 && xPlane + 4L * (maxVectorEnd + maxShift) <= x.byteSize()) {
-                plane(x, xPlane, wt, b, y, yPlane, c, yEnd);
+                plane(x, xPlane, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             } else {
-                long region = 4L * range * edgeFloats();
+                long region = 4L * range * (edgeFloats() + species.length());
                 JavaKernelsSpecies.of(species).zeroFloats(scratch, region, edgeFloats());
                 MemorySegment.copy(x, xPlane, scratch, region + 4L * edgeLead, 4L * h * w);
-                plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, yEnd);
+                plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             }
             if (after != null) after.apply(y, yPlane, outFloats);
         }
@@ -167,7 +168,7 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
      * whole, spilling into the next plane (written after it), unless it would pass {@code yEnd}.
      */
     private void plane(MemorySegment x, long xPlane, MemorySegment wt, float b, MemorySegment y, long yPlane, int c,
-                       long yEnd) {
+                       long yEnd, MemorySegment tail, long tailAt) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         long vb = 4L * lanes;
@@ -198,7 +199,10 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
                 if (clamp) o = o.max(lo).min(hi);
                 long at = yPlane + 4L * (q + r * lanes);
                 if (at + vb <= yEnd) o.intoMemorySegment(y, at, LE);
-                else o.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes((int) (yEnd - at) / 4)));
+                else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
+                    o.intoMemorySegment(tail, tailAt, LE);
+                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
+                }
             }
         }
         for (; q < outFloats; q += lanes, v++) {
@@ -211,7 +215,10 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
             if (clamp) a = a.max(lo).min(hi);
             long at = yPlane + 4L * q;
             if (at + vb <= yEnd) a.intoMemorySegment(y, at, LE);
-            else a.intoMemorySegment(y, at, LE, VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes((int) (yEnd - at) / 4)));
+            else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
+                    a.intoMemorySegment(tail, tailAt, LE);
+                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
+                }
         }
     }
 
