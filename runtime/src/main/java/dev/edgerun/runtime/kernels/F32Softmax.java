@@ -89,15 +89,19 @@ public final class F32Softmax {
      * One contiguous row on vectors: whole vectors, then the tail (or a row shorter than one
      * vector: a classifier's 10 classes) under a mask, so no element runs scalar {@code Math.exp}.
      * Masked-off lanes never reach the result: max and sum take only the masked lanes, and the
-     * stores write only them.
+     * stores write only them. A row of whole vectors skips the tail (a vector exp is not free).
      */
     private static void vectorRow(VectorSpecies<Float> species, boolean log, MemorySegment x, MemorySegment y, long base, int n) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int bound = sp.loopBound(n);
+        boolean hasTail = bound < n;
         long tailAt = base + 4L * bound;
         VectorMask<Float> tail = sp.indexInRange(bound, n);
-        float max = rowMax(sp, x, base, bound, tail, tailAt);
+        FloatVector mv = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < bound; j += lanes) mv = mv.max(FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE));
+        if (hasTail) mv = mv.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail), tail);
+        float max = mv.reduceLanes(VectorOperators.MAX);
         FloatVector maxV = FloatVector.broadcast(sp, max);
         FloatVector sv = FloatVector.zero(sp);
         for (int j = 0; j < bound; j += lanes) {
@@ -105,30 +109,24 @@ public final class F32Softmax {
             sv = sv.add(e);
             if (!log) e.intoMemorySegment(y, base + 4L * j, LE);
         }
-        FloatVector et = FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail).sub(maxV).lanewise(VectorOperators.EXP);
-        sv = sv.add(et, tail);
+        if (hasTail) {
+            FloatVector e = FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail).sub(maxV).lanewise(VectorOperators.EXP);
+            sv = sv.add(e, tail);
+            if (!log) e.intoMemorySegment(y, tailAt, LE, tail);
+        }
         float sum = sv.reduceLanes(VectorOperators.ADD);
         if (log) {
             FloatVector shiftV = FloatVector.broadcast(sp, max + (float) Math.log(sum));
             for (int j = 0; j < bound; j += lanes) {
                 FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE).sub(shiftV).intoMemorySegment(y, base + 4L * j, LE);
             }
-            FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail).sub(shiftV).intoMemorySegment(y, tailAt, LE, tail);
+            if (hasTail) FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail).sub(shiftV).intoMemorySegment(y, tailAt, LE, tail);
         } else {
             float inv = 1f / sum;
             for (int j = 0; j < bound; j += lanes) {
                 FloatVector.fromMemorySegment(sp, y, base + 4L * j, LE).mul(inv).intoMemorySegment(y, base + 4L * j, LE);
             }
-            et.mul(inv).intoMemorySegment(y, tailAt, LE, tail);
+            if (hasTail) FloatVector.fromMemorySegment(sp, y, tailAt, LE, tail).mul(inv).intoMemorySegment(y, tailAt, LE, tail);
         }
-    }
-
-    /** The row's maximum: whole vectors, then the masked tail (masked-off lanes keep -infinity). */
-    private static float rowMax(VectorSpecies<Float> sp, MemorySegment x, long base, int bound, VectorMask<Float> tail,
-                                long tailAt) {
-        FloatVector mv = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < bound; j += sp.length()) mv = mv.max(FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE));
-        mv = mv.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail), tail);
-        return mv.reduceLanes(VectorOperators.MAX);
     }
 }
