@@ -181,7 +181,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                        int chunk, int from, int to) {
         if (from >= to) return;
         long at = 4L * chunk * chunkFloats;
-        if (path != Path.SCALAR) JavaKernelsSpecies.of(species).zeroFloats(scratch, at, chunkFloats); // the padding: plane copies write only the inside
+        if (path != Path.SCALAR) F32DepthwiseRows.zeroBytes(scratch, at, 4L * chunkFloats); // the padding: plane copies write only the inside
         for (int plane = from; plane < to; plane++) {
             int c = plane % channels;
             float b = bias == null ? 0f : bias.getAtIndex(F, c);

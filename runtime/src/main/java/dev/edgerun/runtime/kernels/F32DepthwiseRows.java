@@ -156,8 +156,10 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
                 plane(x, xPlane, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             } else {
                 long region = 4L * range * (edgeFloats() + species.length());
-                JavaKernelsSpecies.of(species).zeroFloats(scratch, region, edgeFloats());
-                MemorySegment.copy(x, xPlane, scratch, region + 4L * edgeLead, 4L * h * w);
+                long lead = 4L * edgeLead, planeBytes = 4L * h * w; // zeros, the plane, zeros
+                zeroBytes(scratch, region, lead);
+                MemorySegment.copy(x, xPlane, scratch, region + lead, planeBytes);
+                zeroBytes(scratch, region + lead + planeBytes, 4L * edgeFloats() - lead - planeBytes);
                 plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             }
             if (after != null) after.apply(y, yPlane, oh * ow);
@@ -191,6 +193,17 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
      */
     static long firstLanes(int n) {
         return (1L << n) - 1;
+    }
+
+    /**
+     * Zeros {@code bytes} (a multiple of 4) at {@code at}, without vectors: {@code
+     * JavaKernelsSpecies.zeroFloats}, shared by kernels of every width, boxed its zero vector
+     * (96 B per call) in a JVM that had run several vector shapes.
+     */
+    static void zeroBytes(MemorySegment s, long at, long bytes) {
+        long b = 0;
+        for (; b + 8 <= bytes; b += 8) s.set(ValueLayout.JAVA_LONG_UNALIGNED, at + b, 0L);
+        if (b < bytes) s.set(F, at + b, 0f);
     }
 
     /** The first kernel row whose input row is inside the plane for output row {@code i}. */

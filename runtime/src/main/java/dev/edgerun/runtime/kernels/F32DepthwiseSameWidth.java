@@ -154,8 +154,10 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
                 plane(x, xPlane, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             } else {
                 long region = 4L * range * (edgeFloats() + species.length());
-                JavaKernelsSpecies.of(species).zeroFloats(scratch, region, edgeFloats());
-                MemorySegment.copy(x, xPlane, scratch, region + 4L * edgeLead, 4L * h * w);
+                long lead = 4L * edgeLead, planeBytes = 4L * h * w; // zeros, the plane, zeros
+                F32DepthwiseRows.zeroBytes(scratch, region, lead);
+                MemorySegment.copy(x, xPlane, scratch, region + lead, planeBytes);
+                F32DepthwiseRows.zeroBytes(scratch, region + lead + planeBytes, 4L * edgeFloats() - lead - planeBytes);
                 plane(scratch, region + 4L * edgeLead, wt, b, y, yPlane, c, yEnd, scratch, tailAt);
             }
             if (after != null) after.apply(y, yPlane, outFloats);
