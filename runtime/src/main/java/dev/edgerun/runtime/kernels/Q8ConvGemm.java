@@ -194,49 +194,35 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         }
     }
 
-    /** The parts of a call that split over threads, each over its own range (rows, channels, chunks). */
-    private enum Stage { PADDED_COLUMNS, COLUMNS, REQUANTIZE_ROWS, WIDEN_AND_PAD, WIDEN, BLOCKS }
-
     /**
-     * One call's operands and its current image and group, and the range body of whichever
-     * {@link Stage} it hands to the threads; kept for the next call ({@link Q8Reusable}).
+     * One call's operands and its current image and group, with one range body per part that
+     * splits over threads, each calling one method (small compile units, as the lambdas they
+     * replace were); kept for the next call ({@link Q8Reusable}).
      */
-    private final class Call implements RunContext.RangeBody {
+    private final class Call {
         MemorySegment x, y, scratch;
         long xOff, yOff, a; // the group's input and output, and its packed weights in packedW
         int firstM;         // the group's first output channel
-        private Stage stage;
-
-        /** Runs {@code stage} over {@code [0, n)} on the threads of {@code par}. */
-        void split(Stage stage, int n, Parallel par) {
-            this.stage = stage;
-            par.forRange(n, this);
-        }
-
-        @Override
-        public void run(int from, int to) {
-            switch (stage) {
-                case PADDED_COLUMNS -> padded.columns(scratch, padOff, from, to, 0, positions, scratch, 0);
-                case COLUMNS -> columnRows(pointwise ? x : scratch, pointwise ? xOff : widenOff, scratch, from, to);
-                case REQUANTIZE_ROWS -> requantizeRows(scratch, y, yOff, firstM, from, to);
-                case WIDEN_AND_PAD -> {
-                    for (int k = from; k < to; k++) widenAndPadChunk(x, xOff, scratch, k);
-                }
-                case WIDEN -> widenChannels(x, xOff, scratch, from, to);
-                case BLOCKS -> {
-                    int count = blockCount(), chunks = F32PaddedIm2Col.CHUNKS;
-                    for (int k = from; k < to; k++) {
-                        blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, a, y, yOff, firstM, scratch);
-                    }
-                }
+        final RunContext.RangeBody paddedColumns = (from, to) -> padded.columns(scratch, padOff, from, to, 0, positions, scratch, 0);
+        final RunContext.RangeBody columns = (from, to) ->
+                columnRows(pointwise ? x : scratch, pointwise ? xOff : widenOff, scratch, from, to);
+        final RunContext.RangeBody requantizeRows = (from, to) -> requantizeRows(scratch, y, yOff, firstM, from, to);
+        final RunContext.RangeBody widenAndPad = (from, to) -> {
+            for (int k = from; k < to; k++) widenAndPadChunk(x, xOff, scratch, k);
+        };
+        final RunContext.RangeBody widen = (from, to) -> widenChannels(x, xOff, scratch, from, to);
+        final RunContext.RangeBody blocks = (from, to) -> {
+            int count = blockCount(), chunks = F32PaddedIm2Col.CHUNKS;
+            for (int k = from; k < to; k++) {
+                blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, a, y, yOff, firstM, scratch);
             }
-        }
+        };
     }
 
     /** The whole packed column matrix at the start of scratch: from the 8-bit input when pointwise, else from its widened (and padded) copy. */
     private void wholeColumns(Call c, Parallel par) {
         if (par.threads() > 1) {
-            c.split(padded == null ? Stage.COLUMNS : Stage.PADDED_COLUMNS, kc, par);
+            par.forRange(kc, padded == null ? c.columns : c.paddedColumns);
         } else if (padded == null) {
             columnRows(pointwise ? c.x : c.scratch, pointwise ? c.xOff : widenOff, c.scratch, 0, kc);
         } else {
@@ -257,7 +243,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (rowsPar.threads() <= 1) {
             requantizeRows(scratch, c.y, c.yOff, c.firstM, 0, mg);
         } else {
-            c.split(Stage.REQUANTIZE_ROWS, mg, rowsPar);
+            rowsPar.forRange(mg, c.requantizeRows);
         }
     }
 
@@ -270,7 +256,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (par.threads() <= 1) {
             for (int k = 0; k < chunkPads.length; k++) widenAndPadChunk(c.x, c.xOff, c.scratch, k);
         } else {
-            c.split(Stage.WIDEN_AND_PAD, chunkPads.length, par);
+            par.forRange(chunkPads.length, c.widenAndPad);
         }
     }
 
@@ -286,7 +272,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (par.threads() <= 1) {
             widenChannels(c.x, c.xOff, c.scratch, 0, cg);
         } else {
-            c.split(Stage.WIDEN, cg, par);
+            par.forRange(cg, c.widen);
         }
     }
 
@@ -305,7 +291,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (split.threads() <= 1) {
             blockRange(0, blockCount(), 0, c.x, c.xOff, c.a, c.y, c.yOff, c.firstM, c.scratch);
         } else {
-            c.split(Stage.BLOCKS, F32PaddedIm2Col.CHUNKS, split);
+            split.forRange(F32PaddedIm2Col.CHUNKS, c.blocks);
         }
     }
 
