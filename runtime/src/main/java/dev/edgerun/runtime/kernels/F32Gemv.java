@@ -267,7 +267,7 @@ public final class F32Gemv {
                 a0.intoMemorySegment(y, yAt, LE);
                 a1.intoMemorySegment(y, yAt + half, LE);
             } else {
-                VectorMask<Float> m1 = s.indexInRange(lanes, cols);
+                VectorMask<Float> m1 = VectorMask.fromLong(s, (1L << (cols - lanes)) - 1);  // not indexInRange (see narrow)
                 if (add != null) {
                     a0 = a0.add(FloatVector.fromMemorySegment(s, add, addAt, LE));
                     a1 = a1.add(FloatVector.fromMemorySegment(s, add, addAt + half, LE, m1));
@@ -316,7 +316,8 @@ public final class F32Gemv {
             }
             a0 = a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7)));
             if (alpha != 1f) a0 = a0.mul(alpha);
-            VectorMask<Float> m0 = s.indexInRange(0, cols);
+            // fromLong, not indexInRange: the latter was seen allocating per call once a JVM had run several shapes
+            VectorMask<Float> m0 = VectorMask.fromLong(s, (1L << cols) - 1);
             if (add != null) a0 = a0.add(FloatVector.fromMemorySegment(s, add, addAt, LE, m0));
             a0.intoMemorySegment(y, yAt, LE, m0);
         }

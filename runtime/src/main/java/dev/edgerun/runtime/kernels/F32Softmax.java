@@ -97,7 +97,8 @@ public final class F32Softmax {
         int bound = sp.loopBound(n);
         boolean hasTail = bound < n;
         long tailAt = base + 4L * bound;
-        VectorMask<Float> tail = sp.indexInRange(bound, n);
+        // fromLong, not indexInRange: the latter was seen allocating per call once a JVM had run several shapes
+        VectorMask<Float> tail = VectorMask.fromLong(sp, (1L << (n - bound)) - 1);
         FloatVector mv = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < bound; j += lanes) mv = mv.max(FloatVector.fromMemorySegment(sp, x, base + 4L * j, LE));
         if (hasTail) mv = mv.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(sp, x, tailAt, LE, tail), tail);
