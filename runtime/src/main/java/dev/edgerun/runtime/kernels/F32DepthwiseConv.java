@@ -249,7 +249,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                     if (clamp) v = v.max(lo).min(hi);
                     int jr = j + r * lanes;
                     if (jr + lanes <= ow || i < oh - 1) v.intoMemorySegment(y, yRow + 4L * jr, LE); // spills into the next row, written after
-                    else v.intoMemorySegment(y, yRow + 4L * jr, LE, VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes(ow - jr)));
+                    else v.intoMemorySegment(y, yRow + 4L * jr, LE, sp.indexInRange(jr, ow));
                 }
             }
             for (; vec < vectors; vec++) {
@@ -264,7 +264,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                 }
                 if (clamp) a = a.max(lo).min(hi);
                 if (j + lanes <= ow || i < oh - 1) a.intoMemorySegment(y, yRow + 4L * j, LE);
-                else a.intoMemorySegment(y, yRow + 4L * j, LE, VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes(ow - j)));
+                else a.intoMemorySegment(y, yRow + 4L * j, LE, sp.indexInRange(j, ow));
             }
         }
     }
@@ -300,7 +300,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                 if (clamp) v = v.max(lo).min(hi);
                 // a whole vector spills into later rows of this plane, written after
                 if ((i + r) * ow + lanes <= oh * ow) v.intoMemorySegment(y, yPlane + 4L * (i + r) * ow, LE);
-                else v.intoMemorySegment(y, yPlane + 4L * (i + r) * ow, LE, VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes(ow)));
+                else v.intoMemorySegment(y, yPlane + 4L * (i + r) * ow, LE, sp.indexInRange(0, ow));
             }
         }
         for (; i < oh; i++) {
@@ -315,7 +315,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             }
             if (clamp) a = a.max(lo).min(hi);
             if (i * ow + lanes <= oh * ow) a.intoMemorySegment(y, yPlane + 4L * i * ow, LE);
-            else a.intoMemorySegment(y, yPlane + 4L * i * ow, LE, VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes(ow)));
+            else a.intoMemorySegment(y, yPlane + 4L * i * ow, LE, sp.indexInRange(0, ow));
         }
     }
 
@@ -397,7 +397,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
             FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE).intoMemorySegment(dst, to + 4L * j, LE);
         }
         if (j == n) return;
-        VectorMask<Float> m = VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes(n - j));
+        VectorMask<Float> m = sp.indexInRange(j, n);
         if (from + 4L * (j + lanes) <= src.byteSize()) {
             FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE).blend(0f, m.not()).intoMemorySegment(dst, to + 4L * j, LE);
         } else {
@@ -417,7 +417,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
         if (j + lanes <= room) {
             FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE).intoMemorySegment(dst, to + 4L * j, LE);
         } else {
-            VectorMask<Float> m = VectorMask.fromLong(sp, F32DepthwiseRows.firstLanes(n - j));
+            VectorMask<Float> m = sp.indexInRange(j, n);
             FloatVector.fromMemorySegment(sp, src, from + 4L * j, LE, m).intoMemorySegment(dst, to + 4L * j, LE, m);
         }
     }

@@ -187,15 +187,6 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
     }
 
     /**
-     * Bits of the first {@code n} lanes (at most 63), for {@code VectorMask.fromLong}: masks from
-     * {@code indexInRange}, whose intrinsic C2 dropped once other vector shapes had run in the
-     * JVM, allocated 96 B per call then.
-     */
-    static long firstLanes(int n) {
-        return (1L << n) - 1;
-    }
-
-    /**
      * Zeros {@code bytes} (a multiple of 4) at {@code at}, without vectors: {@code
      * JavaKernelsSpecies.zeroFloats}, shared by kernels of every width, boxed its zero vector
      * (96 B per call) in a JVM that had run several vector shapes.
