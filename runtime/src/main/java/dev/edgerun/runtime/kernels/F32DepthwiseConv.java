@@ -1,6 +1,5 @@
 package dev.edgerun.runtime.kernels;
 
-import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -32,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Without vectors (or for column strides above 2) a scalar loop accumulates per tap over the
  * output columns whose input is inside the image.
  */
-public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
+public final class F32DepthwiseConv implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -73,7 +72,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
     static final int FLAT_MAX_PLANE = 1024;
 
     /** Fixed plane ranges, each with its own padded plane in scratch (so at most this many threads). */
-    private static final int CHUNKS = 4;
+    private static final int CHUNKS = F32DepthwiseSplit.CHUNKS;
 
     /** Whether this kernel handles {@code spec}: 2-D, depthwise with one output per channel. */
     public static boolean supports(KernelProvider.ConvSpec spec) {
@@ -163,21 +162,15 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
         MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
         boolean serial = par.threads() <= 1 || (long) planes * oh * ow * kh * kw < PARALLEL_MIN_MACS;
         if (serial) {
-            chunk(x, wt, b, y, scratch, 0, 0, planes);
+            planes(x, wt, b, y, scratch, 0, 0, planes);
         } else {
-            Ranges body = RANGES.get();
-            body.kernel = this;
-            body.x = x;
-            body.wt = wt;
-            body.bias = b;
-            body.y = y;
-            body.scratch = scratch;
-            par.forRange(CHUNKS, body);
+            F32DepthwiseSplit.run(this, planes, par, x, wt, b, y, scratch);
         }
     }
 
     /** Planes {@code [from, to)} through the padded plane of chunk {@code chunk}. */
-    private void chunk(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+    @Override
+    public void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                        int chunk, int from, int to) {
         if (from >= to) return;
         long at = 4L * chunk * chunkFloats;
@@ -442,27 +435,6 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel {
                         y.set(F, at, y.get(F, at) + wv * x.get(F, xRow + 4L * (j * sw + off)));
                     }
                 }
-            }
-        }
-    }
-
-    /** The first plane of fixed range {@code c} of {@link #CHUNKS}. */
-    private int rangeStart(int c) {
-        return (int) ((long) c * planes / CHUNKS);
-    }
-
-    // A split call's arguments, one object per calling thread (see Parallel): no capturing lambda per run.
-    private static final ThreadLocal<Ranges> RANGES = ThreadLocal.withInitial(Ranges::new);
-
-    /** {@link #chunk} over fixed plane ranges {@code [from, to)} of {@link #CHUNKS}. */
-    private static final class Ranges implements RunContext.RangeBody {
-        F32DepthwiseConv kernel;
-        MemorySegment x, wt, bias, y, scratch;
-
-        @Override
-        public void run(int from, int to) {
-            for (int c = from; c < to; c++) {
-                kernel.chunk(x, wt, bias, y, scratch, c, kernel.rangeStart(c), kernel.rangeStart(c + 1));
             }
         }
     }

@@ -1,6 +1,5 @@
 package dev.edgerun.runtime.kernels;
 
-import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -31,12 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  * 192 channels 28x28 68 against 170 us, 576 at 14x14 140 against 212, 144 at 56x56 410 against
  * 459, 96 at 112x112 789 against 876.
  */
-public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
+public final class F32DepthwiseRows implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Fixed plane ranges split over threads, each with its own edge region and tail vector in scratch. */
-    private static final int CHUNKS = 4;
+    private static final int CHUNKS = F32DepthwiseSplit.CHUNKS;
 
     /** Multiply-adds below which the planes run on the calling thread (as {@link F32DepthwiseConv}). */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
@@ -129,14 +128,7 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
         if (serial) {
             planes(x, wt, b, y, scratch, 0, 0, planes);
         } else {
-            Ranges body = RANGES.get();
-            body.kernel = this;
-            body.x = x;
-            body.wt = wt;
-            body.bias = b;
-            body.y = y;
-            body.scratch = scratch;
-            par.forRange(CHUNKS, body);
+            F32DepthwiseSplit.run(this, planes, par, x, wt, b, y, scratch);
         }
     }
 
@@ -144,7 +136,8 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
      * Planes {@code [from, to)}. A plane whose taps would load before or past X is first copied into
      * range {@code range}'s edge region, between zeros.
      */
-    private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+    @Override
+    public void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                         int range, int from, int to) {
         long yEnd = 4L * to * oh * ow; // a whole vector may spill past its row up to here: later rows are written after
         long tailAt = 4L * range * (edgeFloats() + species.length()) + 4L * edgeFloats(); // the range's last partial vector
@@ -284,9 +277,9 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
             long at = yRow + 4L * v * lanes;
             if (at + vb <= yEnd) a.intoMemorySegment(y, at, LE);
             else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
-                    a.intoMemorySegment(tail, tailAt, LE);
-                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
-                }
+                a.intoMemorySegment(tail, tailAt, LE);
+                MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
+            }
         }
     }
 
@@ -329,29 +322,8 @@ public final class F32DepthwiseRows implements KernelProvider.ConvKernel {
             long at = yPlane + 4L * (i + r) * ow;
             if (at + vb <= yEnd) o.intoMemorySegment(y, at, LE);
             else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
-                    o.intoMemorySegment(tail, tailAt, LE);
-                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
-                }
-        }
-    }
-
-    /** The first plane of fixed range {@code c} of {@link #CHUNKS}. */
-    private int rangeStart(int c) {
-        return (int) ((long) c * planes / CHUNKS);
-    }
-
-    // A split call's arguments, one object per calling thread (see Parallel): no capturing lambda per run.
-    private static final ThreadLocal<Ranges> RANGES = ThreadLocal.withInitial(Ranges::new);
-
-    /** {@link #planes} over fixed plane ranges {@code [from, to)} of {@link #CHUNKS}. */
-    private static final class Ranges implements RunContext.RangeBody {
-        F32DepthwiseRows kernel;
-        MemorySegment x, wt, bias, y, scratch;
-
-        @Override
-        public void run(int from, int to) {
-            for (int c = from; c < to; c++) {
-                kernel.planes(x, wt, bias, y, scratch, c, kernel.rangeStart(c), kernel.rangeStart(c + 1));
+                o.intoMemorySegment(tail, tailAt, LE);
+                MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
             }
         }
     }

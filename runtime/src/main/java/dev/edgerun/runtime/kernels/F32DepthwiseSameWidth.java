@@ -1,6 +1,5 @@
 package dev.edgerun.runtime.kernels;
 
-import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -27,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 9.3 against 15.1 us, MobileNetV2's 576-channel 14x14 layer 117 against 198 us (one thread,
  * interleaved medians of thread CPU time, load ~8).
  */
-public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
+public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -35,7 +34,7 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
     static final int MAX_PLANE = 1024;
 
     /** Fixed plane ranges split over threads, each with its own edge region and tail vector in scratch. */
-    private static final int CHUNKS = 4;
+    private static final int CHUNKS = F32DepthwiseSplit.CHUNKS;
 
     /**
      * Multiply-adds below which the planes run on the calling thread (as {@link F32DepthwiseConv}).
@@ -127,14 +126,7 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
         if (serial) {
             planes(x, wt, b, y, scratch, 0, 0, planes);
         } else {
-            Ranges body = RANGES.get();
-            body.kernel = this;
-            body.x = x;
-            body.wt = wt;
-            body.bias = b;
-            body.y = y;
-            body.scratch = scratch;
-            par.forRange(CHUNKS, body);
+            F32DepthwiseSplit.run(this, planes, par, x, wt, b, y, scratch);
         }
     }
 
@@ -142,7 +134,8 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
      * Planes {@code [from, to)}. A plane whose taps would load past either end of X (the first and
      * last planes) is first copied into range {@code range}'s edge region, between zeros.
      */
-    private void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+    @Override
+    public void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                         int range, int from, int to) {
         long yEnd = 4L * to * outFloats; // a whole vector may spill past its plane up to here: later planes are written after
         long tailAt = 4L * range * (edgeFloats() + species.length()) + 4L * edgeFloats(); // the range's last partial vector
@@ -218,29 +211,8 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel {
             long at = yPlane + 4L * q;
             if (at + vb <= yEnd) a.intoMemorySegment(y, at, LE);
             else { // through scratch: a masked store allocated its mask once other vector shapes had run in the JVM
-                    a.intoMemorySegment(tail, tailAt, LE);
-                    MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
-                }
-        }
-    }
-
-    /** The first plane of fixed range {@code c} of {@link #CHUNKS}. */
-    private int rangeStart(int c) {
-        return (int) ((long) c * planes / CHUNKS);
-    }
-
-    // A split call's arguments, one object per calling thread (see Parallel): no capturing lambda per run.
-    private static final ThreadLocal<Ranges> RANGES = ThreadLocal.withInitial(Ranges::new);
-
-    /** {@link #planes} over fixed plane ranges {@code [from, to)} of {@link #CHUNKS}. */
-    private static final class Ranges implements RunContext.RangeBody {
-        F32DepthwiseSameWidth kernel;
-        MemorySegment x, wt, bias, y, scratch;
-
-        @Override
-        public void run(int from, int to) {
-            for (int c = from; c < to; c++) {
-                kernel.planes(x, wt, bias, y, scratch, c, kernel.rangeStart(c), kernel.rangeStart(c + 1));
+                a.intoMemorySegment(tail, tailAt, LE);
+                MemorySegment.copy(tail, tailAt, y, at, yEnd - at);
             }
         }
     }
