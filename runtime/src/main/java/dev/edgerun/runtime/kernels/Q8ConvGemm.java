@@ -114,9 +114,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         blockAccBytes = blocked && partials ? align64(4L * mg * perBlock * gemm.nr()) : 0;
         colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
         accOff = colBytes;
-        // plus a tile row of slack: the tiles' masked loads and stores of a last partial panel stay inside scratch
-        accBytes = !partials ? 0 : (blocked ? F32PaddedIm2Col.CHUNKS * blockAccBytes : align64(4L * mg * positions))
-                + 4L * gemm.nr();
+        accBytes = !partials ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockAccBytes : align64(4L * mg * positions);
         widenOff = accOff + accBytes;
         padOff = widenOff + (pointwise ? 0 : align64(4L * cg * inPlane));
         packedW = packWeights(g);
@@ -194,35 +192,49 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         }
     }
 
+    /** The parts of a call that split over threads, each over its own range (rows, channels, chunks). */
+    private enum Stage { PADDED_COLUMNS, COLUMNS, REQUANTIZE_ROWS, WIDEN_AND_PAD, WIDEN, BLOCKS }
+
     /**
-     * One call's operands and its current image and group, with one range body per part that
-     * splits over threads, each calling one method (small compile units, as the lambdas they
-     * replace were); kept for the next call ({@link Q8Reusable}).
+     * One call's operands and its current image and group, and the range body of whichever
+     * {@link Stage} it hands to the threads; kept for the next call ({@link Q8Reusable}).
      */
-    private final class Call {
+    private final class Call implements RunContext.RangeBody {
         MemorySegment x, y, scratch;
         long xOff, yOff, a; // the group's input and output, and its packed weights in packedW
         int firstM;         // the group's first output channel
-        final RunContext.RangeBody paddedColumns = (from, to) -> padded.columns(scratch, padOff, from, to, 0, positions, scratch, 0);
-        final RunContext.RangeBody columns = (from, to) ->
-                columnRows(pointwise ? x : scratch, pointwise ? xOff : widenOff, scratch, from, to);
-        final RunContext.RangeBody requantizeRows = (from, to) -> requantizeRows(scratch, y, yOff, firstM, from, to);
-        final RunContext.RangeBody widenAndPad = (from, to) -> {
-            for (int k = from; k < to; k++) widenAndPadChunk(x, xOff, scratch, k);
-        };
-        final RunContext.RangeBody widen = (from, to) -> widenChannels(x, xOff, scratch, from, to);
-        final RunContext.RangeBody blocks = (from, to) -> {
-            int count = blockCount(), chunks = F32PaddedIm2Col.CHUNKS;
-            for (int k = from; k < to; k++) {
-                blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, a, y, yOff, firstM, scratch);
+        private Stage stage;
+
+        /** Runs {@code stage} over {@code [0, n)} on the threads of {@code par}. */
+        void split(Stage stage, int n, Parallel par) {
+            this.stage = stage;
+            par.forRange(n, this);
+        }
+
+        @Override
+        public void run(int from, int to) {
+            switch (stage) {
+                case PADDED_COLUMNS -> padded.columns(scratch, padOff, from, to, 0, positions, scratch, 0);
+                case COLUMNS -> columnRows(pointwise ? x : scratch, pointwise ? xOff : widenOff, scratch, from, to);
+                case REQUANTIZE_ROWS -> requantizeRows(scratch, y, yOff, firstM, from, to);
+                case WIDEN_AND_PAD -> {
+                    for (int k = from; k < to; k++) widenAndPadChunk(x, xOff, scratch, k);
+                }
+                case WIDEN -> widenChannels(x, xOff, scratch, from, to);
+                case BLOCKS -> {
+                    int count = blockCount(), chunks = F32PaddedIm2Col.CHUNKS;
+                    for (int k = from; k < to; k++) {
+                        blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, a, y, yOff, firstM, scratch);
+                    }
+                }
             }
-        };
+        }
     }
 
     /** The whole packed column matrix at the start of scratch: from the 8-bit input when pointwise, else from its widened (and padded) copy. */
     private void wholeColumns(Call c, Parallel par) {
         if (par.threads() > 1) {
-            par.forRange(kc, padded == null ? c.columns : c.paddedColumns);
+            c.split(padded == null ? Stage.COLUMNS : Stage.PADDED_COLUMNS, kc, par);
         } else if (padded == null) {
             columnRows(pointwise ? c.x : c.scratch, pointwise ? c.xOff : widenOff, c.scratch, 0, kc);
         } else {
@@ -243,7 +255,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (rowsPar.threads() <= 1) {
             requantizeRows(scratch, c.y, c.yOff, c.firstM, 0, mg);
         } else {
-            rowsPar.forRange(mg, c.requantizeRows);
+            c.split(Stage.REQUANTIZE_ROWS, mg, rowsPar);
         }
     }
 
@@ -256,7 +268,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (par.threads() <= 1) {
             for (int k = 0; k < chunkPads.length; k++) widenAndPadChunk(c.x, c.xOff, c.scratch, k);
         } else {
-            par.forRange(chunkPads.length, c.widenAndPad);
+            c.split(Stage.WIDEN_AND_PAD, chunkPads.length, par);
         }
     }
 
@@ -272,7 +284,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (par.threads() <= 1) {
             widenChannels(c.x, c.xOff, c.scratch, 0, cg);
         } else {
-            par.forRange(cg, c.widen);
+            c.split(Stage.WIDEN, cg, par);
         }
     }
 
@@ -291,7 +303,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (split.threads() <= 1) {
             blockRange(0, blockCount(), 0, c.x, c.xOff, c.a, c.y, c.yOff, c.firstM, c.scratch);
         } else {
-            split.forRange(F32PaddedIm2Col.CHUNKS, c.blocks);
+            c.split(Stage.BLOCKS, F32PaddedIm2Col.CHUNKS, split);
         }
     }
 

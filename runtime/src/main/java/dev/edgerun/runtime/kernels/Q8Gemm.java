@@ -1,7 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.ops.RunContext;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -33,15 +32,6 @@ final class Q8Gemm {
     private static final int NR = 2 * LANES;
     private static final int MR = F32Gemm.MR, KC = F32Gemm.KC, MC = F32Gemm.MC;
     private static final int EXACT_FLOAT_INT = 1 << 24;
-    /**
-     * Added by the tiles of products without earlier K blocks. The tiles have no branches on
-     * whether a tile is full or has partial sums (masked loads and stores throughout, all lanes
-     * set in a full tile): a branch whose one side the profile had not seen when C2 compiled the
-     * tile made it deoptimize at the first layer that took that side, and ResNet-18 then ran its
-     * convolutions in C1 code that boxes every vector (10x slower) for the seconds a recompile of
-     * this large method takes on a busy machine, once per such layer.
-     */
-    private static final MemorySegment ZERO_ROW = Arena.ofAuto().allocate(4L * NR, 64);
     /**
      * Reductions up to this depth run as one K block: no partial sums written and read back, and
      * no second tile method to compile (MobileNet-v2's deepest, 960, had two K blocks, and its
@@ -163,17 +153,8 @@ final class Q8Gemm {
                         long aAt = paOff + 4L * ((long) i0 * k + (long) p0 * MR);
                         long cAt = accOff + 4L * ((long) i0 * n + j0);
                         if (last) {
-                            MemorySegment c = load ? acc : ZERO_ROW; // no earlier blocks: adds zeros, so the tile has no branch on it
-                            long at = load ? cAt : 0;
-                            int ld = load ? n : 0;
-                            long yAt = yOff + (long) i0 * ldy + j0;
-                            // the last row's 32-byte store must stay inside y (a masked store past the end deoptimizes the tile)
-                            int vectorRows = yAt + (long) (rows - 1) * ldy + NR > y.byteSize() ? rows - 1 : rows;
-                            if (vectorRows > 0) requantTile(kc, pa, aAt, pb, bAt, c, at, ld, vectorRows, cols, y, yAt, ldy, rq, first + i0);
-                            if (vectorRows < rows) {
-                                requantRow(kc, pa, aAt, rows - 1, pb, bAt, c, at + 4L * (rows - 1) * ld, cols,
-                                        y, yAt + (long) (rows - 1) * ldy, rq, first + i0 + rows - 1);
-                            }
+                            requantTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load,
+                                    y, yOff + (long) i0 * ldy + j0, ldy, rq, first + i0);
                         } else {
                             partialTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load);
                         }
@@ -185,13 +166,12 @@ final class Q8Gemm {
 
     /**
      * One MR x NR tile of the last K block: the products in registers, plus the partial sums of
-     * earlier blocks in {@code c} (rows {@code ld} floats apart; {@link #ZERO_ROW} with ld 0 when
-     * there are none), requantized per row into
+     * earlier blocks when {@code load} (rows {@code ld} floats apart), requantized per row into
      * {@code y} (rows {@code ldy} bytes apart from {@code yAt}). Written out in one method (see F32Gemm.Micro: a helper taking vectors
      * that the JIT does not inline boxes them).
      */
     private static void requantTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
-                                    long cAt, int ld, int rows, int cols, MemorySegment y, long yAt,
+                                    long cAt, int ld, int rows, int cols, boolean load, MemorySegment y, long yAt,
                                     int ldy, Requant rq, int firstRow) {
         long half = 4L * LANES;
         long bStep = 4L * NR;
@@ -224,6 +204,7 @@ final class Q8Gemm {
             bp += bStep;
         }
         long row = 4L * ld;
+        boolean full = cols == NR;
         VectorMask<Float> m0 = S.indexInRange(0, cols);
         VectorMask<Float> m1 = S.indexInRange(LANES, cols);
         VectorMask<Byte> bm0 = B.indexInRange(0, cols);
@@ -241,9 +222,12 @@ final class Q8Gemm {
                 case 4 -> { v0 = c40; v1 = c41; }
                 default -> { v0 = c50; v1 = c51; }
             }
-            long at = cAt + r * row;
-            v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE, m0));
-            v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
+            if (load) {
+                long at = cAt + r * row;
+                v0 = v0.add(full ? FloatVector.fromMemorySegment(S, c, at, LE) : FloatVector.fromMemorySegment(S, c, at, LE, m0));
+                v1 = v1.add(full ? FloatVector.fromMemorySegment(S, c, at + half, LE)
+                        : FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
+            }
             float bv = bias[firstRow + r], mv = multiplier[firstRow + r];
             v0 = v0.add(bv).mul(mv);
             v1 = v1.add(bv).mul(mv);
@@ -256,31 +240,15 @@ final class Q8Gemm {
             ByteVector y0 = (ByteVector) q0.convertShape(VectorOperators.I2B, B, 0);
             ByteVector y1 = (ByteVector) q1.convertShape(VectorOperators.I2B, B, 0);
             long to = yAt + (long) r * ldy;
-            y0.intoMemorySegment(y, to, LE, bm0);
-            y1.intoMemorySegment(y, to + LANES, LE, bm1);
-        }
-    }
-    /**
-     * Row {@code r} of a tile as {@link #requantTile} computes it, in scalar code with the same
-     * float operations in the same order (the integer-valued sums are exact in any order), so the
-     * same bytes: for the tile whose vector store would reach past the end of y.
-     */
-    private static void requantRow(int kc, MemorySegment a, long aAt, int r, MemorySegment b, long bAt, MemorySegment c,
-                                   long cAt, int cols, MemorySegment y, long yAt, Requant rq, int row) {
-        float qlo = rq.lo() - rq.zeroPoint(), qhi = rq.hi() - rq.zeroPoint();
-        int offset = Q8Lanes.MAGIC_BITS - rq.zeroPoint();
-        for (int j = 0; j < cols; j++) {
-            float sum = 0f;
-            for (int p = 0; p < kc; p++) {
-                sum = Math.fma(a.get(F, aAt + 4L * ((long) p * MR + r)), b.get(F, bAt + 4L * ((long) p * NR + j)), sum);
+            if (full) {
+                y0.intoMemorySegment(y, to, LE);
+                y1.intoMemorySegment(y, to + LANES, LE);
+            } else {
+                y0.intoMemorySegment(y, to, LE, bm0);
+                y1.intoMemorySegment(y, to + LANES, LE, bm1);
             }
-            float v = (sum + c.get(F, cAt + 4L * j) + rq.bias()[row]) * rq.multiplier()[row];
-            if (!(v >= qlo)) v = qlo;
-            if (v > qhi) v = qhi;
-            y.set(ValueLayout.JAVA_BYTE, yAt + j, (byte) (Float.floatToRawIntBits(v + Q8Lanes.MAGIC) - offset));
         }
     }
-
     /** One MR x NR tile of a K block before the last: the products (plus the earlier partial sums when {@code load}) stored as floats. */
     private static void partialTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
                                     long cAt, int ld, int rows, int cols, boolean load) {
@@ -315,6 +283,7 @@ final class Q8Gemm {
             bp += bStep;
         }
         long row = 4L * ld;
+        boolean full = cols == NR;
         VectorMask<Float> m0 = S.indexInRange(0, cols);
         VectorMask<Float> m1 = S.indexInRange(LANES, cols);
         for (int r = 0; r < rows; r++) {
@@ -328,12 +297,21 @@ final class Q8Gemm {
                 default -> { v0 = c50; v1 = c51; }
             }
             long at = cAt + r * row;
-            if (load) {
-                v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE, m0));
-                v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
+            if (full) {
+                if (load) {
+                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE));
+                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE));
+                }
+                v0.intoMemorySegment(c, at, LE);
+                v1.intoMemorySegment(c, at + half, LE);
+            } else {
+                if (load) {
+                    v0 = v0.add(FloatVector.fromMemorySegment(S, c, at, LE, m0));
+                    v1 = v1.add(FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
+                }
+                v0.intoMemorySegment(c, at, LE, m0);
+                v1.intoMemorySegment(c, at + half, LE, m1);
             }
-            v0.intoMemorySegment(c, at, LE, m0);
-            v1.intoMemorySegment(c, at + half, LE, m1);
         }
     }
 
