@@ -58,13 +58,6 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel, F32Dep
     private final F32DepthwiseRows stride2;  // column stride 2: the kernel that runs it, or null
 
     /**
-     * Multiply-adds below which the planes run on the calling thread: waking a second thread cost
-     * more than DS-CNN's 72k-MAC depthwise layers take (kws_dscnn, Java kernels, 2 threads on the
-     * loaded 2-core machine: 594 us per run against 258 us with one).
-     */
-    private static final long PARALLEL_MIN_MACS = 1L << 18;
-
-    /**
      * Stride-1 planes of at most this many inputs take the flat path: measured against the rows path
      * (one thread, 512-bit, MobileNetV2's layers) it was as fast at 14x14 and faster at 28x28 (244
      * against 364 us for 192 channels), 7x7 and DS-CNN's 25x5; the rows path was faster from 56x56.
@@ -160,12 +153,7 @@ public final class F32DepthwiseConv implements KernelProvider.ConvKernel, F32Dep
         }
         MemorySegment wt = weights != null ? weights : wIn;
         MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
-        boolean serial = par.threads() <= 1 || (long) planes * oh * ow * kh * kw < PARALLEL_MIN_MACS;
-        if (serial) {
-            planes(x, wt, b, y, scratch, 0, 0, planes);
-        } else {
-            F32DepthwiseSplit.run(this, planes, par, x, wt, b, y, scratch);
-        }
+        F32DepthwiseSplit.run(this, planes, (long) planes * oh * ow * kh * kw, par, x, wt, b, y, scratch);
     }
 
     /** Planes {@code [from, to)} through the padded plane of chunk {@code chunk}. */

@@ -36,11 +36,6 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel, F
     /** Fixed plane ranges split over threads, each with its own edge region and tail vector in scratch. */
     private static final int CHUNKS = F32DepthwiseSplit.CHUNKS;
 
-    /**
-     * Multiply-adds below which the planes run on the calling thread (as {@link F32DepthwiseConv}).
-     */
-    private static final long PARALLEL_MIN_MACS = 1L << 18;
-
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species;
     private final int channels, h, w, kh, kw, oh, planes, taps;
@@ -122,12 +117,7 @@ public final class F32DepthwiseSameWidth implements KernelProvider.ConvKernel, F
                     Parallel par) {
         MemorySegment wt = weights != null ? weights : wIn;
         MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
-        boolean serial = par.threads() <= 1 || (long) planes * outFloats * taps < PARALLEL_MIN_MACS;
-        if (serial) {
-            planes(x, wt, b, y, scratch, 0, 0, planes);
-        } else {
-            F32DepthwiseSplit.run(this, planes, par, x, wt, b, y, scratch);
-        }
+        F32DepthwiseSplit.run(this, planes, (long) planes * outFloats * taps, par, x, wt, b, y, scratch);
     }
 
     /**

@@ -12,6 +12,13 @@ final class F32DepthwiseSplit {
     /** Fixed ranges: a kernel sizes its scratch for this many at once. */
     static final int CHUNKS = 4;
 
+    /**
+     * Multiply-adds below which the planes run on the calling thread: waking a second thread cost
+     * more than DS-CNN's 72k-MAC depthwise layers take (kws_dscnn, Java kernels, 2 threads on the
+     * loaded 2-core machine: 594 us per run against 258 us with one).
+     */
+    private static final long PARALLEL_MIN_MACS = 1L << 18;
+
     private F32DepthwiseSplit() {}
 
     /** A depthwise kernel's work on planes {@code [from, to)}, in scratch region {@code range}. */
@@ -20,9 +27,17 @@ final class F32DepthwiseSplit {
                     int range, int from, int to);
     }
 
-    /** Runs {@code kernel} over {@code planes} planes in {@value #CHUNKS} ranges on {@code par}. */
-    static void run(PlaneRanges kernel, int planes, Parallel par, MemorySegment x, MemorySegment wt, MemorySegment bias,
-                    MemorySegment y, MemorySegment scratch) {
+    /**
+     * Runs {@code kernel} over {@code planes} planes: on the calling thread (range 0) when
+     * {@code par} has one thread or the {@code macs} are too few to share, else in {@value #CHUNKS}
+     * ranges on {@code par}.
+     */
+    static void run(PlaneRanges kernel, int planes, long macs, Parallel par, MemorySegment x, MemorySegment wt,
+                    MemorySegment bias, MemorySegment y, MemorySegment scratch) {
+        if (par.threads() <= 1 || macs < PARALLEL_MIN_MACS) {
+            kernel.planes(x, wt, bias, y, scratch, 0, 0, planes);
+            return;
+        }
         Ranges body = RANGES.get();
         body.kernel = kernel;
         body.planes = planes;

@@ -30,7 +30,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Fixed plane ranges, each with its own scratch: at most this many threads work at once. */
     static final int CHUNKS = 4;
-    /** Multiply-adds below which the planes stay on the calling thread (as {@link F32DepthwiseConv}). */
+    /** Multiply-adds below which the planes stay on the calling thread (as the float depthwise kernels, {@link F32DepthwiseSplit}). */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
 
     private final KernelProvider.Q8ConvSpec spec;
