@@ -8,14 +8,13 @@ import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.SessionOptions;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Model;
-import dev.edgerun.runtime.kernels.KernelSelection;
+import dev.edgerun.runtime.kernels.JavaKernelsOnly;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,7 @@ class SplitKernelsConcurrencyTest {
     void concurrentRunsOfSplitJavaKernelsMatchRunsOneAtATime() throws Exception {
         for (Model m : List.of(SteadyStateModels.convBlock(), SteadyStateModels.attention(), SteadyStateModels.rowOps(),
                 SteadyStateModels.normRows(), SteadyStateModels.conv3d())) {
-            withJavaKernels(() -> {
+            JavaKernelsOnly.call(() -> {
                 checkConcurrentRuns(m);
                 return null;
             });
@@ -79,20 +78,6 @@ class SplitKernelsConcurrencyTest {
     private static float[] outputOf(Session s, Tensor x) {
         try (RunResult r = s.run(Map.of("x", x))) {
             return r.get("y").toFloatArray();
-        }
-    }
-
-    /** Runs {@code body} with the kernel selection restricted to the Java kernels, then restores it. */
-    private static <T> T withJavaKernels(Supplier<T> body) {
-        String before = System.getProperty(KernelSelection.PROPERTY);
-        System.setProperty(KernelSelection.PROPERTY, "java");
-        KernelSelection.resetDefaults();
-        try {
-            return body.get();
-        } finally {
-            if (before == null) System.clearProperty(KernelSelection.PROPERTY);
-            else System.setProperty(KernelSelection.PROPERTY, before);
-            KernelSelection.resetDefaults();
         }
     }
 }

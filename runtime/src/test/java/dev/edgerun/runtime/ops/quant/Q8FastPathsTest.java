@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Node;
-import dev.edgerun.runtime.kernels.KernelSelection;
+import dev.edgerun.runtime.kernels.JavaKernelsOnly;
 import dev.edgerun.runtime.ops.misc.OpHarness;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -86,20 +86,6 @@ class Q8FastPathsTest {
         }
     }
 
-    /** Runs {@code body} with the kernel selection restricted to the Java kernels, then restores it. */
-    private static <T> T withJavaKernels(java.util.function.Supplier<T> body) {
-        String before = System.getProperty(KernelSelection.PROPERTY);
-        System.setProperty(KernelSelection.PROPERTY, "java");
-        KernelSelection.resetDefaults();
-        try {
-            return body.get();
-        } finally {
-            if (before == null) System.clearProperty(KernelSelection.PROPERTY);
-            else System.setProperty(KernelSelection.PROPERTY, before);
-            KernelSelection.resetDefaults();
-        }
-    }
-
     @ParameterizedTest(name = "x signed {0}")
     @ValueSource(booleans = {true, false})
     void qlinearConvWithConstantParametersMatchesTheReferenceLoops(boolean xSigned) {
@@ -119,7 +105,7 @@ class Q8FastPathsTest {
                     Tensor.of(xType, new byte[] {(byte) (xSigned ? 3 : 130)}), Tensor.of(DType.INT8, w, outC, c, 3, 3),
                     Tensor.of(ws, outC), Tensor.of(DType.INT8, new byte[outC], outC), Tensor.scalar(0.37f),
                     Tensor.of(DType.UINT8, new byte[] {5}), Tensor.of(bias, outC)};
-            Tensor fast = withJavaKernels(() -> (Tensor) h.run(new QLinearConv(), n, 10, true, inputs).get(0));
+            Tensor fast = JavaKernelsOnly.call(() -> (Tensor) h.run(new QLinearConv(), n, 10, true, inputs).get(0));
             Tensor reference = (Tensor) h.run(new QLinearConv(), n, 10, false, inputs).get(0);
             assertEquals(reference.shape(), fast.shape());
             byte[] got = fast.toByteArray();
