@@ -6,6 +6,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.BroadcastPlan;
 import dev.edgerun.runtime.kernels.Q8Quantize;
+import dev.edgerun.runtime.kernels.Q8Reusable;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -30,6 +31,9 @@ import java.lang.foreign.MemorySegment;
 public final class QLinearAdd implements Operator {
     /** The operator's domain (ONNX Runtime's contrib operators). */
     public static final String DOMAIN = "com.microsoft";
+    /** Elements per part when the sum is split over threads. */
+    private static final long CHUNK = 1 << 16;
+
     @Override
     public Kernel prepare(NodeContext ctx) {
         ZeroPoints.requireByteType(ctx, 0, "A");
@@ -56,7 +60,24 @@ public final class QLinearAdd implements Operator {
                 ctx.hasInput(2), ctx.hasInput(5), ctx.hasInput(7));
         boolean same = ctx.inputShape(0).equals(out) && ctx.inputShape(3).equals(out);
         if (same) {
-            return Kernel.of(ValueType.tensor(cType, out), Q8ElementSplit.body(ctx, out.elementCount(), sum::run));
+            long count = out.elementCount();
+            int parts = (int) ((count + CHUNK - 1) / CHUNK);
+            boolean split = ctx.threads() > 1 && parts > 1;
+            Q8Reusable<Part> bodies = new Q8Reusable<>(() -> new Part(sum, count));
+            return Kernel.of(ValueType.tensor(cType, out), rc -> {
+                if (!split) {
+                    sum.run(rc, 0, count);
+                    return;
+                }
+                Part part = bodies.claim();
+                part.rc = rc;
+                try {
+                    rc.parallelFor(parts, part);
+                } finally {
+                    part.rc = null;
+                    bodies.release(part);
+                }
+            });
         }
         BroadcastPlan plan = BroadcastPlan.of(out, ctx.inputShape(0), ctx.inputShape(3));
         return Kernel.of(ValueType.tensor(cType, out), rc -> sum.runBroadcast(rc, plan));
@@ -66,6 +87,23 @@ public final class QLinearAdd implements Operator {
         if (ctx.hasInput(i) && ctx.inputDType(i) != type) {
             throw ctx.error("input " + i + " (zero point) must have its tensor's type " + type.onnxName() + ", got "
                     + ctx.inputDType(i).onnxName());
+        }
+    }
+
+    /** Same shapes, split over threads: chunks {@code [from, to)} of {@link #CHUNK} elements; reused across runs. */
+    private static final class Part implements RunContext.RangeBody {
+        private final Sum sum;
+        private final long count;
+        RunContext rc;
+
+        Part(Sum sum, long count) {
+            this.sum = sum;
+            this.count = count;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            sum.run(rc, from * CHUNK, Math.min(count, to * CHUNK));
         }
     }
 

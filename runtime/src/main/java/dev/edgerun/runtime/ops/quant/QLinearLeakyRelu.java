@@ -3,6 +3,7 @@ package dev.edgerun.runtime.ops.quant;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.Q8Quantize;
+import dev.edgerun.runtime.kernels.Q8Reusable;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -18,6 +19,9 @@ import dev.edgerun.runtime.ops.RunContext;
  * fuses {@code Q(Relu(DQ(x)))} (alpha 0) and {@code Q(LeakyRelu(DQ(x)))} into this operator.
  */
 public final class QLinearLeakyRelu implements Operator {
+    /** Elements per part when the tensor is split over threads. */
+    private static final long CHUNK = 1 << 16;
+
     @Override
     public Kernel prepare(NodeContext ctx) {
         ZeroPoints.requireByteType(ctx, 0, "X");
@@ -38,8 +42,41 @@ public final class QLinearLeakyRelu implements Operator {
         DType yType = ctx.hasInput(4) ? ctx.inputDType(4) : xType;
         if (yType != DType.INT8 && yType != DType.UINT8) throw ctx.error("Y_zero_point must be int8 or uint8, got " + yType.onnxName());
         Map map = new Map(xType == DType.INT8, yType, ctx.attrFloat("alpha", 0.01f), ctx.hasInput(2), ctx.hasInput(4));
-        return Kernel.of(ValueType.tensor(yType, ctx.inputShape(0)),
-                Q8ElementSplit.body(ctx, ctx.inputShape(0).elementCount(), map::run));
+        long count = ctx.inputShape(0).elementCount();
+        int parts = (int) ((count + CHUNK - 1) / CHUNK);
+        boolean split = ctx.threads() > 1 && parts > 1;
+        Q8Reusable<Part> bodies = new Q8Reusable<>(() -> new Part(map, count));
+        return Kernel.of(ValueType.tensor(yType, ctx.inputShape(0)), rc -> {
+            if (!split) {
+                map.run(rc, 0, count);
+                return;
+            }
+            Part part = bodies.claim();
+            part.rc = rc;
+            try {
+                rc.parallelFor(parts, part);
+            } finally {
+                part.rc = null;
+                bodies.release(part);
+            }
+        });
+    }
+
+    /** Chunks {@code [from, to)} of {@link #CHUNK} elements, split over threads; reused across runs. */
+    private static final class Part implements RunContext.RangeBody {
+        private final Map map;
+        private final long count;
+        RunContext rc;
+
+        Part(Map map, long count) {
+            this.map = map;
+            this.count = count;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            map.run(rc, from * CHUNK, Math.min(count, to * CHUNK));
+        }
     }
 
     /** The parameters fixed at prepare; scales and zero points are read per run. */
