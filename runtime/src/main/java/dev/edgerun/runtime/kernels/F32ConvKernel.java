@@ -35,6 +35,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final long blockBytes;        // one block's packed columns (CHUNKS of them in scratch)
     private final F32DirectGemm direct;   // unblocked products with bias and clamp in registers; or null
     private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
+    private final F32ImplicitConv implicit; // the product without a column matrix; or null
 
     /**
      * Products up to this many multiply-adds (per group) go to {@link F32DirectGemm}, where its
@@ -92,9 +93,15 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         int perBlock = (int) Math.max(1, Math.min(BLOCK_BYTES / panelBytes, (panels + chunks - 1) / chunks));
         boolean blocked = (padded != null || pointwise) && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
                 && fullColumns > BLOCK_BYTES / 2 && perBlock < panels;
+        ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
+        direct = gemm.species() != null && !blocked && kc <= F32Gemm.KC
+                && (long) mg * kc * positions <= DIRECT_MAX_MACS
+                && (spec.epilogue() == null || clamp != null) ? new F32DirectGemm(gemm.species()) : null;
+        implicit = direct == null ? implicitConv(spec, gemm.species()) : null;
+        blocked &= implicit == null;
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
-        colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
+        colBytes = implicit != null ? implicit.scratchBytes() : blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
         if (spec.constantWeight() != null) {
             packedW = F32Gemm.allocatePacked(weightGroupBytes * group);
             packWeights(spec.constantWeight().data(), packedW, 0);
@@ -102,13 +109,30 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
             packedW = null;
         }
         padOff = colBytes + (packedW == null ? weightGroupBytes * group : 0);
-        ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
-        direct = gemm.species() != null && blockPanels == 0 && kc <= F32Gemm.KC
-                && (long) mg * kc * positions <= DIRECT_MAX_MACS
-                && (spec.epilogue() == null || clamp != null) ? new F32DirectGemm(gemm.species()) : null;
         clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
         clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;
     }
+
+    /**
+     * The implicit GEMM where it applies: a pointwise convolution, or one through padded planes
+     * whose output rows fill at least {@link #IMPLICIT_MIN_EFFICIENCY} of its vector lanes.
+     * {@code -Dedgerun.java.implicitConv=off} keeps im2col.
+     */
+    private F32ImplicitConv implicitConv(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species) {
+        if (species == null || "off".equals(System.getProperty(IMPLICIT_PROPERTY))) return null;
+        if (pointwise) {
+            return F32ImplicitConv.fitsOffsets((long) kc * positions)
+                    ? F32ImplicitConv.pointwise(species, mg, kc, positions, spec.epilogue()) : null;
+        }
+        if (padded == null || !F32ImplicitConv.fitsOffsets(padded.paddedBytes() / 4)) return null;
+        int ow = out[out.length - 1], oh = out.length == 2 ? out[0] : 1;
+        if (F32ImplicitConv.efficiency(species, ow) < IMPLICIT_MIN_EFFICIENCY) return null;
+        return F32ImplicitConv.padded(species, mg, padded, oh, ow, spec.epilogue());
+    }
+
+    static final String IMPLICIT_PROPERTY = "edgerun.java.implicitConv";
+    /** Rows of 14 or 28 positions fill 7/8 of 16-lane vectors and gain; rows of 7 (7/16) stay with im2col. */
+    static final double IMPLICIT_MIN_EFFICIENCY = 0.85;
 
     private F32PaddedIm2Col paddedIm2Col(KernelProvider.ConvSpec spec, F32Gemm gemm, int rank) {
         int[] s = spec.strides(), p = spec.padsBegin(), d = spec.dilations();
@@ -149,6 +173,13 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 long yOff = 4L * ((long) n * outChannels + (long) g * mg) * positions;
                 MemorySegment b = hasBias ? bias : null;
                 long a = pwOff + g * weightGroupBytes;
+                if (implicit != null) {
+                    Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
+                    if (padded != null) padded.padInput(x, xOff, scratch, padOff, split);
+                    implicit.run(padded != null ? scratch : x, padded != null ? padOff : xOff, pw, a, y, yOff,
+                            b, 4L * g * mg, scratch, 0, split);
+                    continue;
+                }
                 if (blockPanels > 0 && padded == null) { // pointwise: the input itself packed a block at a time
                     blocks(x, xOff, pw, a, b, g, y, yOff, scratch, gemm.parallelFor((long) mg * kc * positions, par));
                     continue;
@@ -323,6 +354,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
 
     @Override
     public String toString() {
+        if (implicit != null) return "F32Conv(implicit gemm" + (pointwise ? ", pointwise" : ", padded") + ") " + spec;
         String how = (pointwise ? ", pointwise" : padded != null ? ", padded im2col" : "")
                 + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "")
                 + (direct != null ? ", direct when serial" : "");

@@ -142,6 +142,17 @@ final class F32PaddedIm2Col {
         return kc;
     }
 
+    /** Float offset, from a channel's plane, of column-matrix row {@code r}'s input for output position (0, 0). */
+    long tapOffset(int r) {
+        int c = r / (kh * kw), ki = r / kw % kh, kj = r % kw;
+        return c * planeFloats + (long) ki * dh * rowPitch + tapCol[kj];
+    }
+
+    /** Float offset of output row {@code i}'s inputs from output row 0's (column j is j floats further). */
+    long rowOffset(int i) {
+        return (long) i * sh * rowPitch;
+    }
+
     /** One input channel into the padded plane: row ih to padded row ih + ph, column jw to jw + pw, in column phases. */
     private void padPlane(MemorySegment x, long xPlane, MemorySegment pad, long padAt) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();

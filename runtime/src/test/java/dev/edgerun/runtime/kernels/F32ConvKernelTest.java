@@ -51,6 +51,16 @@ class F32ConvKernelTest {
                 new Case("depthwise same width, 7x7 planes", new long[] {1, 20, 7, 7}, new long[] {20, 1, 3, 3}, 20, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, true),
                 new Case("depthwise s3 columns (scalar path)", new long[] {1, 2, 9, 11}, new long[] {2, 1, 3, 3}, 2, i(1, 3), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("depthwise multiplier 2", new long[] {1, 3, 6, 6}, new long[] {6, 1, 3, 3}, 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                // implicit GEMM (F32ImplicitConv): above F32DirectGemm's size, no column matrix
+                new Case("implicit 3x3 rows of 14, two K blocks, partial channel panel", new long[] {1, 40, 14, 14}, new long[] {20, 40, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("implicit pointwise, last tile copied", new long[] {1, 300, 7, 9}, new long[] {13, 300, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
+                new Case("implicit pointwise, two images, whole tiles", new long[] {2, 270, 8, 8}, new long[] {7, 270, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false),
+                new Case("implicit 3x3 s2, odd input", new long[] {2, 30, 29, 31}, new long[] {7, 30, 3, 3}, 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("implicit one input channel, wide rows", new long[] {1, 1, 120, 201}, new long[] {30, 1, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("implicit dilated, asymmetric pads, no bias", new long[] {1, 20, 30, 33}, new long[] {9, 20, 3, 3}, 1, i(1, 1), i(2, 1), i(1, 2), i(2, 2), false, true),
+                new Case("implicit grouped", new long[] {1, 16, 48, 32}, new long[] {32, 8, 3, 3}, 2, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, false),
+                new Case("implicit 1-D", new long[] {2, 40, 1000}, new long[] {12, 40, 5}, 1, i(1), i(2), i(1), i(1), true, true),
+                new Case("implicit 5x3 rows of 28, many channels", new long[] {1, 64, 30, 28}, new long[] {70, 64, 5, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("1-D", new long[] {2, 3, 17}, new long[] {4, 3, 4}, 1, i(2), i(1), i(2), i(2), true, true),
                 new Case("3-D", new long[] {1, 2, 5, 6, 4}, new long[] {3, 2, 2, 3, 2}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), true, true));
     }
