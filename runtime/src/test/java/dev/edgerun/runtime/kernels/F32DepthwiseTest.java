@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Edge cases of the direct depthwise kernels that read X in place ({@link F32DepthwiseSameWidth},
+ * Edge cases of the direct depthwise kernels ({@link F32Depthwise3x3}, {@link F32DepthwiseSameWidth},
  * {@link F32DepthwiseRows}), and the split runs of all depthwise kernels, against the naive convolution of {@link F32ConvKernelTest}: the planes
  * at either end of X (taps that would load before or past it), lanes beside a row, rows outside
  * the plane, pads wider than a vector, and the last vector of a thread's range.
@@ -57,7 +57,15 @@ class F32DepthwiseTest {
                 new Case("stride 2, dilated", new long[] {1, 3, 15, 17}, i(3, 3), i(2, 2), i(2, 2), i(2, 2), i(2, 2), true),
                 new Case("stride 2 columns, stride 1 rows", new long[] {1, 3, 8, 12}, i(3, 3), i(1, 2), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("stride 2, more rows out than in", new long[] {1, 2, 2, 9}, i(3, 3), i(2, 2), i(3, 1), i(3, 1), i(1, 1), true),
-                new Case("stride 2, 7x7 outputs across threads", new long[] {1, 600, 14, 14}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true));
+                new Case("stride 2, 7x7 outputs across threads", new long[] {1, 600, 14, 14}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, plane smaller than a vector", new long[] {1, 5, 2, 3}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, one column", new long[] {1, 3, 6, 1}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, one row", new long[] {1, 4, 1, 9}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), false),
+                new Case("3x3 same, plane of whole vectors", new long[] {2, 3, 8, 8}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, rows wider than a vector", new long[] {1, 3, 5, 40}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, DS-CNN's 25x5", new long[] {1, 64, 25, 5}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, largest small plane", new long[] {1, 2, 32, 32}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("same width 5x5, many planes across threads", new long[] {1, 600, 7, 7}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true));
     }
 
     static Stream<Arguments> casesAtWidths() {
@@ -87,6 +95,26 @@ class F32DepthwiseTest {
                 spec -> new F32DepthwiseRows(spec, F32GemmTest.species(bits)));
     }
 
+    /** The same-width cases, also run on F32DepthwiseSameWidth directly (3x3 "same" ones go to F32Depthwise3x3). */
+    static Stream<Arguments> sameWidthCasesAtWidths() {
+        return depthwiseCasesAtWidths().filter(a -> F32DepthwiseSameWidth.supports(spec((Case) a.get()[0], null),
+                F32GemmTest.species((Integer) a.get()[1])));
+    }
+
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("sameWidthCasesAtWidths")
+    void sameWidthKernelMatches(Case c, int bits) {
+        check(c, bits, new ActivationEpilogue(F32UnaryOp.CLIP, -0.2f, 0.3f), null,
+                spec -> new F32DepthwiseSameWidth(spec, F32GemmTest.species(bits)));
+    }
+
+    /** A NaN input stays NaN through the clamp (compare-and-blend in F32Depthwise3x3, max/min elsewhere). */
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void nanInputsStayNaNThroughTheClamp(Case c, int bits) {
+        check(c, bits, new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 0.3f), Float.NaN);
+    }
+
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("casesAtWidths")
     void clampsInRegisters(Case c, int bits) {
@@ -105,7 +133,9 @@ class F32DepthwiseTest {
         var species = F32GemmTest.species(512);
         var kernels = JavaKernels.vector(species);
         var sameWidth = spec(new Case("kws", new long[] {1, 64, 25, 5}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true), null);
-        assertInstanceOf(F32DepthwiseSameWidth.class, kernels.conv(sameWidth).orElseThrow());
+        assertInstanceOf(F32Depthwise3x3.class, kernels.conv(sameWidth).orElseThrow());
+        var fiveByFive = spec(new Case("5x5", new long[] {1, 64, 25, 5}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true), null);
+        assertInstanceOf(F32DepthwiseSameWidth.class, kernels.conv(fiveByFive).orElseThrow());
         var stride2 = spec(new Case("mnv2", new long[] {1, 96, 112, 112}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true), null);
         assertTrue(kernels.conv(stride2).orElseThrow().toString().startsWith("F32DepthwiseRows"),
                 () -> "stride 2 runs on " + kernels.conv(stride2).orElseThrow());
@@ -124,7 +154,8 @@ class F32DepthwiseTest {
 
     /** Above the threading threshold: same width, stride 2, stride 1 on padded rows. */
     static final Case[] SPLIT_SHAPES = {
-            new Case("same width", new long[] {1, 600, 7, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+            new Case("3x3 same", new long[] {1, 600, 7, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+            new Case("same width 5x5", new long[] {1, 600, 7, 7}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true),
             new Case("stride 2", new long[] {1, 600, 14, 14}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
             new Case("rows", new long[] {1, 8, 64, 64}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true)};
 

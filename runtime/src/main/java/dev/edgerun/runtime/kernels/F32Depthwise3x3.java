@@ -1,0 +1,182 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Depthwise 3x3 convolution, unit strides and dilations, one pixel of padding on every side
+ * (output plane as large as the input: DS-CNN's 25x5 layers, MobileNetV2's stride-1 ones), for
+ * small planes.
+ *
+ * <p>Each plane is first copied into scratch between rows of zeros, so that the taps of the first
+ * and last rows read zeros instead of the neighbouring planes. Output vector at flat position
+ * {@code q} is then, per kernel column, a sum of three loads at {@code q + (ki-1)*w + kj-1} times
+ * weights broadcast once per plane; the left and right column sums are zeroed (blended, so that an
+ * infinite input beside the row does not leak as NaN) in the lanes of the first and last output
+ * columns, whose taps would read the neighbouring row. The loop over output vectors has no table
+ * lookup and its loads advance with the loop counter, so the JIT removes their bounds checks.
+ *
+ * <p>{@link F32DepthwiseSameWidth}, which this replaces for these shapes, reads each tap under its
+ * own lane mask from a table in an inner loop over the nine taps; its loop ran about twelve
+ * instructions per multiply-add (the bounds check of every load against a spilled segment size,
+ * a mask fetched, moved and blended per load).
+ */
+public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Planes of at most this many inputs (larger ones run on {@link F32DepthwiseConv}'s rows path). */
+    static final int MAX_PLANE = F32DepthwiseSameWidth.MAX_PLANE;
+
+    private static final int CHUNKS = F32DepthwiseSplit.CHUNKS;
+
+    private final KernelProvider.ConvSpec spec;
+    private final VectorSpecies<Float> species;
+    private final int channels, w, planes, planeFloats, vectors;
+    private final long leadFloats;      // zeros before a plane copy: at least w + 1, whole vectors
+    private final int framedFloats;     // a framed plane: lead zeros, the plane, zeros up to the last vector's reach
+    private final long[] firstColumn;   // per output vector: lanes in output column 0 (no left neighbour)
+    private final long[] lastColumn;    // per output vector: lanes in output column w - 1 (no right neighbour)
+    private final MemorySegment weights; // constant weights [C, 3, 3], or null
+    private final boolean clamp;
+    private final float lo, hi;
+    private final F32GemmEpilogue after; // an epilogue other than a clamp, applied per plane; or null
+
+    /** Whether this kernel handles {@code spec} on {@code species}. */
+    public static boolean supports(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (species == null || species.length() > 64 || !F32DepthwiseConv.supports(spec)) return false;
+        long[] xs = spec.inputShape(), ws = spec.weightShape(), ys = spec.outputShape();
+        return ws[2] == 3 && ws[3] == 3 && spec.strides()[0] == 1 && spec.strides()[1] == 1
+                && spec.dilations()[0] == 1 && spec.dilations()[1] == 1
+                && spec.padsBegin()[0] == 1 && spec.padsBegin()[1] == 1
+                && ys[2] == xs[2] && ys[3] == xs[3] && xs[2] * xs[3] <= MAX_PLANE;
+    }
+
+    public F32Depthwise3x3(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (!supports(spec, species)) throw new IllegalArgumentException("not a small 3x3 'same' depthwise convolution: " + spec);
+        this.spec = spec;
+        this.species = species;
+        long[] xs = spec.inputShape();
+        channels = (int) xs[1];
+        int h = (int) xs[2];
+        w = (int) xs[3];
+        planes = (int) xs[0] * channels;
+        planeFloats = h * w;
+        int lanes = species.length();
+        vectors = (planeFloats + lanes - 1) / lanes;
+        leadFloats = roundUp(w + 1, lanes);
+        framedFloats = (int) (leadFloats + (long) vectors * lanes + roundUp(w + 1, lanes));
+        firstColumn = new long[vectors];
+        lastColumn = new long[vectors];
+        for (int q = 0; q < vectors * lanes; q++) {
+            if (q % w == 0) firstColumn[q / lanes] |= 1L << (q % lanes);
+            if (q % w == w - 1) lastColumn[q / lanes] |= 1L << (q % lanes);
+        }
+        ActivationEpilogue c = ActivationEpilogue.clampOf(spec.epilogue());
+        clamp = c != null;
+        lo = clamp ? c.clampLow() : 0f;
+        hi = clamp ? c.clampHigh() : 0f;
+        after = clamp ? null : spec.epilogue();
+        weights = spec.constantWeight() == null ? null
+                : F32Gemm.allocatePacked(spec.constantWeight().byteSize()).copyFrom(spec.constantWeight().data());
+    }
+
+    private static long roundUp(long n, int multiple) {
+        return (n + multiple - 1) / multiple * multiple;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return 4L * CHUNKS * species.length();
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                    Parallel par) {
+        MemorySegment wt = weights != null ? weights : wIn;
+        MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
+        F32DepthwiseSplit.run(this, planes, (long) planes * planeFloats * 9, par, x, wt, b, y, scratch);
+    }
+
+    /**
+     * Per thread: the zero-framed copy of the plane being convolved, then the output plane (each
+     * grown, never shrunk). Plain arrays, because the loop then runs without the per-access
+     * checks that a memory segment's loads and stores carry (its size and session, reloaded for
+     * each access): it took half the time.
+     */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * Planes {@code [from, to)}, each copied between rows of zeros into this thread's framed
+     * buffer (its zeros written once per call), convolved into its output buffer and copied to Y.
+     */
+    @Override
+    public void planes(MemorySegment x, MemorySegment wt, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                       int range, int from, int to) {
+        float[][] buffers = BUFFERS.get();
+        if (buffers[0].length < framedFloats) buffers[0] = new float[framedFloats];
+        if (buffers[1].length < vectors * species.length()) buffers[1] = new float[vectors * species.length()];
+        float[] framed = buffers[0], out = buffers[1];
+        int lead = (int) leadFloats;
+        Arrays.fill(framed, 0, lead, 0f);
+        Arrays.fill(framed, lead + planeFloats, framedFloats, 0f);
+        for (int plane = from; plane < to; plane++) {
+            int c = plane % channels;
+            long at = 4L * plane * planeFloats;
+            MemorySegment.copy(x, F, at, framed, lead, planeFloats);
+            plane(framed, out, wt, 4L * c * 9, bias == null ? 0f : bias.getAtIndex(F, c));
+            MemorySegment.copy(out, 0, y, F, at, planeFloats);
+            if (after != null) after.apply(y, at, planeFloats);
+        }
+    }
+
+    /**
+     * One plane from its zero-framed copy into {@code out}: per output vector, the three kernel
+     * columns' sums, the outer two blended to zero in the lanes of the plane's first and last
+     * columns, plus the bias, clamped.
+     */
+    private void plane(float[] a, float[] out, MemorySegment wt, long wAt, float b) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int up = w, lead = (int) leadFloats, n = vectors;
+        long[] first = firstColumn, last = lastColumn;
+        FloatVector w00 = FloatVector.broadcast(sp, wt.get(F, wAt)), w01 = FloatVector.broadcast(sp, wt.get(F, wAt + 4));
+        FloatVector w02 = FloatVector.broadcast(sp, wt.get(F, wAt + 8)), w10 = FloatVector.broadcast(sp, wt.get(F, wAt + 12));
+        FloatVector w11 = FloatVector.broadcast(sp, wt.get(F, wAt + 16)), w12 = FloatVector.broadcast(sp, wt.get(F, wAt + 20));
+        FloatVector w20 = FloatVector.broadcast(sp, wt.get(F, wAt + 24)), w21 = FloatVector.broadcast(sp, wt.get(F, wAt + 28));
+        FloatVector w22 = FloatVector.broadcast(sp, wt.get(F, wAt + 32));
+        FloatVector bv = FloatVector.broadcast(sp, b);
+        FloatVector low = FloatVector.broadcast(sp, clamp ? lo : Float.NEGATIVE_INFINITY);
+        FloatVector high = FloatVector.broadcast(sp, clamp ? hi : Float.POSITIVE_INFINITY);
+        for (int v = 0; v < n; v++) {
+            int q = lead + v * lanes; // the input under output vector v
+            FloatVector left = FloatVector.fromArray(sp, a, q - up - 1).mul(w00);
+            left = FloatVector.fromArray(sp, a, q - 1).fma(w10, left);
+            left = FloatVector.fromArray(sp, a, q + up - 1).fma(w20, left);
+            FloatVector mid = FloatVector.fromArray(sp, a, q - up).fma(w01, bv);
+            mid = FloatVector.fromArray(sp, a, q).fma(w11, mid);
+            mid = FloatVector.fromArray(sp, a, q + up).fma(w21, mid);
+            FloatVector right = FloatVector.fromArray(sp, a, q - up + 1).mul(w02);
+            right = FloatVector.fromArray(sp, a, q + 1).fma(w12, right);
+            right = FloatVector.fromArray(sp, a, q + up + 1).fma(w22, right);
+            FloatVector o = mid.add(left.blend(0f, VectorMask.fromLong(sp, first[v])))
+                    .add(right.blend(0f, VectorMask.fromLong(sp, last[v])));
+            // Clamp by compare and blend: max/min with Java's NaN and signed-zero rules took six
+            // instructions each. A NaN compares false and stays NaN, as with max/min.
+            o = o.blend(low, o.compare(VectorOperators.LT, low));
+            o = o.blend(high, o.compare(VectorOperators.GT, high));
+            o.intoArray(out, v * lanes);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "F32Depthwise3x3(" + species.vectorBitSize() + "-bit) " + spec;
+    }
+}
