@@ -64,7 +64,9 @@ class F32DepthwiseTest {
                 new Case("3x3 same, plane of whole vectors", new long[] {2, 3, 8, 8}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("3x3 same, rows wider than a vector", new long[] {1, 3, 5, 40}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("3x3 same, DS-CNN's 25x5", new long[] {1, 64, 25, 5}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
-                new Case("3x3 same, largest small plane", new long[] {1, 2, 32, 32}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, plane of 1024", new long[] {1, 2, 32, 32}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, large odd plane", new long[] {1, 3, 41, 47}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 same, plane past the heap buffers' limit (rows path)", new long[] {1, 2, 129, 130}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("same width 5x5, many planes across threads", new long[] {1, 600, 7, 7}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true));
     }
 
@@ -121,6 +123,32 @@ class F32DepthwiseTest {
         check(c, bits, new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 0.3f), null);
     }
 
+    /** Relu: a clamp with no upper bound (one compare in F32Depthwise3x3). */
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void reluInRegisters(Case c, int bits) {
+        check(c, bits, new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f), null);
+    }
+
+    /** Relu of a sum that is -0 (products that underflow below zero) gives +0, the bits of max(-0, 0). */
+    @Test
+    void reluOfNegativeZeroIsPositiveZero() {
+        long[] xs = {1, 2, 4, 5}, ws = {2, 1, 3, 3};
+        float[] x = new float[40], w = new float[18];
+        java.util.Arrays.fill(x, 1e-30f);
+        java.util.Arrays.fill(w, -1e-30f);
+        var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, xs, 2, i(1, 1), i(1, 1), i(1, 1), null,
+                new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f));
+        try (Tensor tx = Tensor.of(x, xs); Tensor tw = Tensor.of(w, ws); Tensor ty = Tensor.allocate(DType.FLOAT, xs);
+             Arena arena = Arena.ofConfined()) {
+            var kernel = JavaKernels.vector(F32GemmTest.species(512)).conv(spec).orElseThrow();
+            assertInstanceOf(F32Depthwise3x3.class, kernel);
+            kernel.run(tx.data(), tw.data(), MemorySegment.NULL, ty.data(), arena.allocate(kernel.scratchBytes() + 1, 64),
+                    Parallel.SERIAL);
+            for (float v : ty.toFloatArray()) assertEquals(0, Float.floatToRawIntBits(v), "Relu output bits " + v);
+        }
+    }
+
     /** An infinite input must not leak into outputs whose taps do not cover it (0 * inf is NaN). */
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("casesAtWidths")
@@ -139,6 +167,8 @@ class F32DepthwiseTest {
         var stride2 = spec(new Case("mnv2", new long[] {1, 96, 112, 112}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true), null);
         assertTrue(kernels.conv(stride2).orElseThrow().toString().startsWith("F32DepthwiseRows"),
                 () -> "stride 2 runs on " + kernels.conv(stride2).orElseThrow());
+        var mnv2First = spec(new Case("mnv2", new long[] {1, 32, 112, 112}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true), null);
+        assertInstanceOf(F32Depthwise3x3.class, kernels.conv(mnv2First).orElseThrow());
     }
 
     /** A split over two "threads" that runs its ranges on the caller, so only the kernel's own allocation counts. */
@@ -157,7 +187,8 @@ class F32DepthwiseTest {
             new Case("3x3 same", new long[] {1, 600, 7, 7}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
             new Case("same width 5x5", new long[] {1, 600, 7, 7}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true),
             new Case("stride 2", new long[] {1, 600, 14, 14}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
-            new Case("rows", new long[] {1, 8, 64, 64}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true)};
+            new Case("3x3 same, large planes", new long[] {1, 8, 64, 64}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+            new Case("rows", new long[] {1, 8, 64, 64}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true)};
 
     /**
      * A split run allocates nothing per call: its range body is reused, not a capturing lambda.
