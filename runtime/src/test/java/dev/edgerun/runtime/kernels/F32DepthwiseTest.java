@@ -130,6 +130,28 @@ class F32DepthwiseTest {
         check(c, bits, new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f), null);
     }
 
+    /** Constant weights (kept on the heap by F32Depthwise3x3) give the same bits as weights passed per run. */
+    @Test
+    void constantWeightsGiveTheBitsOfRunWeights() {
+        Case c = new Case("kws", new long[] {1, 64, 25, 5}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true);
+        long[] ws = c.weightShape(), ys = c.outputShape();
+        Random rnd = new Random(5);
+        try (Tensor tx = Tensor.of(F32GemmTest.random(rnd, 64 * 125), c.x);
+             Tensor tw = Tensor.of(F32GemmTest.random(rnd, 64 * 9), ws); Tensor tb = Tensor.of(F32GemmTest.random(rnd, 64), 64);
+             Tensor y1 = Tensor.allocate(DType.FLOAT, ys); Tensor y2 = Tensor.allocate(DType.FLOAT, ys);
+             Arena arena = Arena.ofConfined()) {
+            var act = new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 0.5f);
+            var kernels = JavaKernels.vector(F32GemmTest.species(512));
+            var perRun = kernels.conv(spec(c, act)).orElseThrow();
+            var constant = kernels.conv(new KernelProvider.ConvSpec(DType.FLOAT, c.x, ws, ys, 64, c.s, c.pb, c.d, tw, act)).orElseThrow();
+            assertInstanceOf(F32Depthwise3x3.class, constant);
+            MemorySegment scratch = arena.allocate(constant.scratchBytes() + 1, 64);
+            perRun.run(tx.data(), tw.data(), tb.data(), y1.data(), scratch, Parallel.SERIAL);
+            constant.run(tx.data(), MemorySegment.NULL, tb.data(), y2.data(), scratch, Parallel.SERIAL);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(y1.toFloatArray(), y2.toFloatArray());
+        }
+    }
+
     /** Relu of a sum that is -0 (products that underflow below zero) gives +0, the bits of max(-0, 0). */
     @Test
     void reluOfNegativeZeroIsPositiveZero() {
