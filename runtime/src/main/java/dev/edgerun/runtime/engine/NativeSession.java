@@ -18,6 +18,7 @@ import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ir.Value;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.KernelSelection;
+import dev.edgerun.runtime.kernels.VectorWarmup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -83,6 +84,7 @@ public final class NativeSession implements Session {
     NativeSession(Model model, SessionOptions options, OperatorSource operators) {
         checkDevices(options);
         if (likelyWantsNativeKernels(model.graph())) KernelSelection.defaults().preloadInBackground();
+        VectorWarmup.startInBackground();   // the JIT compiles the shared Vector API code while this session compiles
         this.pool = new WorkerPool(options.threads() == 0 ? 1 : options.threads());
         List<Tensor> created = new ArrayList<>();
         this.optimizerTensors = created;
