@@ -114,12 +114,15 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     }
 
     /**
-     * The implicit GEMM where it applies: a pointwise convolution, or one through padded planes
-     * whose output rows fill at least {@link #IMPLICIT_MIN_EFFICIENCY} of its vector lanes.
+     * The implicit GEMM where it applies and gained: a pointwise convolution, or one through
+     * padded planes whose output rows fill at least {@link #IMPLICIT_MIN_EFFICIENCY} of its vector
+     * lanes; either at most {@link #IMPLICIT_MAX_DEPTH} deep or with at most
+     * {@link #IMPLICIT_MAX_NARROW_OUTPUTS} output channels per group.
      * {@code -Dedgerun.java.implicitConv=off} keeps im2col.
      */
     private F32ImplicitConv implicitConv(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species) {
         if (species == null || "off".equals(System.getProperty(IMPLICIT_PROPERTY))) return null;
+        if (kc > IMPLICIT_MAX_DEPTH && mg > IMPLICIT_MAX_NARROW_OUTPUTS) return null;
         if (pointwise) {
             return F32ImplicitConv.fitsOffsets((long) kc * positions)
                     ? F32ImplicitConv.pointwise(species, mg, kc, positions, spec.epilogue()) : null;
@@ -131,6 +134,18 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     }
 
     static final String IMPLICIT_PROPERTY = "edgerun.java.implicitConv";
+    /**
+     * im2col costs a copy per column element, which the GEMM then uses {@code mg} times: the
+     * implicit GEMM gained where columns are reused little, and lost a little where the packed
+     * GEMM's contiguous B panel counts more. Measured per layer (1 thread, im2col = 1; kernel-only
+     * thread CPU medians and per-node medians in MobileNetV2, ResNet-18 and the conv autoencoder,
+     * load 5-8): depth 27-288 gained (0.69-0.97: the stems, MobileNetV2's expansion layers, the
+     * autoencoder's encoder); depth 320-960 lost (1.01-1.07: MobileNetV2's projections of 7x7 and
+     * 14x14 planes; ResNet-18's 3x3 layers of depth 576-2304, 0.94-1.08) unless the output channels
+     * are few (autoencoder 64->32 at depth 576: 0.74, 32->16: 0.60).
+     */
+    static final int IMPLICIT_MAX_DEPTH = 300;
+    static final int IMPLICIT_MAX_NARROW_OUTPUTS = 32;
     /** Rows of 14 or 28 positions fill 7/8 of 16-lane vectors and gain; rows of 7 (7/16) stay with im2col. */
     static final double IMPLICIT_MIN_EFFICIENCY = 0.85;
 

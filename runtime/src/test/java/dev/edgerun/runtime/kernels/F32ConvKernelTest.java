@@ -1,6 +1,8 @@
 package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
@@ -60,7 +62,7 @@ class F32ConvKernelTest {
                 new Case("implicit dilated, asymmetric pads, no bias", new long[] {1, 20, 30, 33}, new long[] {9, 20, 3, 3}, 1, i(1, 1), i(2, 1), i(1, 2), i(2, 2), false, true),
                 new Case("implicit grouped", new long[] {1, 16, 48, 32}, new long[] {32, 8, 3, 3}, 2, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, false),
                 new Case("implicit 1-D", new long[] {2, 40, 1000}, new long[] {12, 40, 5}, 1, i(1), i(2), i(1), i(1), true, true),
-                new Case("implicit 5x3 rows of 28, many channels", new long[] {1, 64, 30, 28}, new long[] {70, 64, 5, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                new Case("implicit 5x3 rows of 28, deep, few outputs", new long[] {1, 64, 30, 28}, new long[] {30, 64, 5, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("1-D", new long[] {2, 3, 17}, new long[] {4, 3, 4}, 1, i(2), i(1), i(2), i(2), true, true),
                 new Case("3-D", new long[] {1, 2, 5, 6, 4}, new long[] {3, 2, 2, 3, 2}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), true, true));
     }
@@ -93,8 +95,28 @@ class F32ConvKernelTest {
         check(c, bits, null);
     }
 
-    private static void check(Case c, int bits, ActivationEpilogue act) {
-        JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(F32GemmTest.species(bits));
+    static Stream<Arguments> implicitCasesAtWidths() {
+        return cases().filter(c -> c.name.startsWith("implicit")).flatMap(c -> Stream.of(512, 256, 128).map(bits -> Arguments.of(c, bits)));
+    }
+
+    /** The cases named "implicit" reach F32ImplicitConv (so that the comparisons above test it); off, im2col. */
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("implicitCasesAtWidths")
+    void implicitCasesTakeTheImplicitGemm(Case c, int bits) {
+        var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, outputShape(c), c.group, c.s, c.pb, c.d, null, null);
+        JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
+        assertTrue(kernels.conv(spec).orElseThrow().toString().contains("implicit gemm"), c.name);
+        String before = System.getProperty(F32ConvKernel.IMPLICIT_PROPERTY);
+        System.setProperty(F32ConvKernel.IMPLICIT_PROPERTY, "off");
+        try {
+            assertFalse(kernels.conv(spec).orElseThrow().toString().contains("implicit gemm"), c.name);
+        } finally {
+            if (before == null) System.clearProperty(F32ConvKernel.IMPLICIT_PROPERTY);
+            else System.setProperty(F32ConvKernel.IMPLICIT_PROPERTY, before);
+        }
+    }
+
+    private static long[] outputShape(Case c) {
         int rank = c.x.length - 2;
         long[] y = new long[c.x.length];
         y[0] = c.x[0];
@@ -103,6 +125,12 @@ class F32ConvKernelTest {
             long span = (c.w[a + 2] - 1) * c.d[a] + 1;
             y[a + 2] = (c.x[a + 2] + c.pb[a] + c.pe[a] - span) / c.s[a] + 1;
         }
+        return y;
+    }
+
+    private static void check(Case c, int bits, ActivationEpilogue act) {
+        JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(F32GemmTest.species(bits));
+        long[] y = outputShape(c);
         Random rnd = new Random(c.name.hashCode() + bits);
         float[] x = F32GemmTest.random(rnd, (int) count(c.x));
         float[] w = F32GemmTest.random(rnd, (int) count(c.w));
