@@ -83,8 +83,10 @@ public final class NativeSession implements Session {
 
     NativeSession(Model model, SessionOptions options, OperatorSource operators) {
         checkDevices(options);
-        if (likelyWantsNativeKernels(model.graph())) KernelSelection.defaults().preloadInBackground();
-        VectorWarmup.startInBackground();   // the JIT compiles the shared Vector API code while this session compiles
+        // On the second core while this session compiles: oneDNN opens, then the JIT compiles the shared Vector API code.
+        boolean preloading = likelyWantsNativeKernels(model.graph())
+                && KernelSelection.defaults().preloadInBackground(VectorWarmup::warmUpHere);
+        if (!preloading) VectorWarmup.startInBackground();
         this.pool = new WorkerPool(options.threads() == 0 ? 1 : options.threads());
         List<Tensor> created = new ArrayList<>();
         this.optimizerTensors = created;

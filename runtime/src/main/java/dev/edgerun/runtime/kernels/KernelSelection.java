@@ -111,15 +111,27 @@ public final class KernelSelection {
      * selected ({@code --kernels java}).
      */
     public void preloadInBackground() {
+        preloadInBackground(() -> { });
+    }
+
+    /**
+     * As {@link #preloadInBackground()}, then runs {@code afterwards} on the same thread (work the
+     * session needs later than the library, such as {@link VectorWarmup#warmUpHere}, so that the two
+     * do not compete for the second core); true when this call started that thread.
+     */
+    public boolean preloadInBackground(Runnable afterwards) {
         for (KernelProvider p : providers) {
             if (!p.checksAvailabilityWhenAsked()) continue;
-            if (preloadStarted.compareAndSet(false, true)) {
-                Thread t = new Thread(p::preload, "edgerun-preload-" + p.name());
-                t.setDaemon(true);
-                t.start();
-            }
-            return;
+            if (!preloadStarted.compareAndSet(false, true)) return false;
+            Thread t = new Thread(() -> {
+                p.preload();
+                afterwards.run();
+            }, "edgerun-preload-" + p.name());
+            t.setDaemon(true);
+            t.start();
+            return true;
         }
+        return false;
     }
 
     /**

@@ -27,7 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  * process's CPU over compile and first run grew by 0-100 ms: the JIT compiles the same methods,
  * earlier. Started at most once per process; not on a single core (where it could only compete with
  * the compiling thread), not when the Java kernels run scalar, and not with
- * {@code -D}{@value #PROPERTY}{@code =off}.
+ * {@code -D}{@value #PROPERTY}{@code =off}. A session that opens oneDNN in the background runs the
+ * warm-up after it, on that thread: the library is needed first (by planning), the warm-up only by
+ * the first run.
  */
 public final class VectorWarmup {
     /** {@code off} disables the warm-up. */
@@ -42,12 +44,22 @@ public final class VectorWarmup {
 
     /** Starts the warm-up on a daemon thread, once per process, when it can help (see the class comment). */
     public static void startInBackground() {
-        if (!Vectors.enabled() || Runtime.getRuntime().availableProcessors() < 2) return;
-        if (System.getProperty(PROPERTY, "on").trim().equals("off")) return;
-        if (!STARTED.compareAndSet(false, true)) return;
+        if (!claim()) return;
         Thread t = new Thread(() -> run(Vectors.F32, ROUNDS), "edgerun-vector-warmup");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Runs the warm-up on the calling thread (a background one), unless it ran or runs already or cannot help. */
+    public static void warmUpHere() {
+        if (claim()) run(Vectors.F32, ROUNDS);
+    }
+
+    /** True for the one caller that is to run the warm-up. */
+    private static boolean claim() {
+        if (!Vectors.enabled() || Runtime.getRuntime().availableProcessors() < 2) return false;
+        if (System.getProperty(PROPERTY, "on").trim().equals("off")) return false;
+        return STARTED.compareAndSet(false, true);
     }
 
     /** Runs the shared operations {@code rounds} times over four vectors of {@code s}; returns a checksum. */

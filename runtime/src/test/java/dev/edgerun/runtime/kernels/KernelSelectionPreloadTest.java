@@ -1,12 +1,15 @@
 package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** {@link KernelSelection#preloadInBackground}: the first on-demand provider is opened once, on another thread. */
@@ -51,5 +54,35 @@ class KernelSelectionPreloadTest {
                 "preloaded on " + first.preloadThread);
         assertEquals(1, first.preloads.get());
         assertEquals(0, second.preloads.get());
+    }
+
+    @Test
+    void runsTheFollowUpOnThePreloadThreadAfterThePreloadOnce() throws InterruptedException {
+        OnDemand first = new OnDemand("first", 60);
+        KernelSelection selection = new KernelSelection(List.of(JavaKernels.scalar(), first));
+        AtomicInteger preloadsBefore = new AtomicInteger(-1);
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        AtomicInteger followUps = new AtomicInteger();
+        CountDownLatch ran = new CountDownLatch(1);
+        assertTrue(selection.preloadInBackground(() -> {
+            preloadsBefore.set(first.preloads.get());
+            ranOn.set(Thread.currentThread());
+            followUps.incrementAndGet();
+            ran.countDown();
+        }), "the first call starts the preload thread");
+        assertFalse(selection.preloadInBackground(followUps::incrementAndGet), "a second call starts nothing");
+        assertTrue(ran.await(10, TimeUnit.SECONDS), "follow-up not run");
+        first.preloadThread.join(10_000);
+        assertEquals(1, preloadsBefore.get(), "the follow-up runs after the preload");
+        assertSame(first.preloadThread, ranOn.get());
+        assertEquals(1, followUps.get());
+    }
+
+    @Test
+    void withoutAnOnDemandProviderNothingStarts() {
+        AtomicInteger followUps = new AtomicInteger();
+        KernelSelection selection = new KernelSelection(List.of(JavaKernels.scalar()));
+        assertFalse(selection.preloadInBackground(followUps::incrementAndGet));
+        assertEquals(0, followUps.get());
     }
 }
