@@ -13,18 +13,20 @@ import jdk.incubator.vector.VectorSpecies;
  * Depthwise 3x3 convolution, unit strides and dilations, one pixel of padding on every side
  * (output plane as large as the input: DS-CNN's 25x5 layers, MobileNetV2's stride-1 ones).
  *
- * <p>Each plane is first copied into scratch between rows of zeros, so that the taps of the first
- * and last rows read zeros instead of the neighbouring planes. Output vector at flat position
- * {@code q} is then, per kernel column, a sum of three loads at {@code q + (ki-1)*w + kj-1} times
- * weights broadcast once per plane; the left and right column sums are zeroed (blended, so that an
- * infinite input beside the row does not leak as NaN) in the lanes of the first and last output
- * columns, whose taps would read the neighbouring row. The loop over output vectors has no table
- * lookup and its loads advance with the loop counter, so the JIT removes their bounds checks.
+ * <p>Each plane is first copied into a per-thread heap buffer between rows of zeros, so that the
+ * taps of the first and last rows read zeros instead of the neighbouring planes. Output vector at
+ * flat position {@code q} is then, per kernel column, a sum of three loads at
+ * {@code q + (ki-1)*w + kj-1} times weights broadcast once per plane; the left and right column
+ * sums are zeroed (blended, so that an infinite input beside the row does not leak as NaN) in the
+ * lanes of the first and last output columns, whose taps would read the neighbouring row. The sums
+ * go to a second heap buffer, copied to Y once per plane. The loop over output vectors has no
+ * table lookup and its loads advance with the loop counter, so the JIT drops most bounds checks.
  *
- * <p>{@link F32DepthwiseSameWidth}, which this replaces for these shapes, reads each tap under its
- * own lane mask from a table in an inner loop over the nine taps; its loop ran about twelve
- * instructions per multiply-add (the bounds check of every load against a spilled segment size,
- * a mask fetched, moved and blended per load).
+ * <p>{@link F32DepthwiseSameWidth}, which this replaces for these shapes, reads each tap from X
+ * under its own lane mask from a table, in an inner loop over the nine taps; that loop ran about
+ * twelve instructions per multiply-add. Measured by {@code F32DepthwiseBench} (one thread, 512-bit,
+ * interleaved medians of thread CPU time, load 5-6): 64@25x5 4.6 against 8.6 us, 576@14x14 58
+ * against 118 us, 960@7x7 43 against 61 us, 192@28x28 62 against 137 us.
  */
 public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -32,12 +34,10 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
 
     /**
      * Planes of at most this many inputs (128x128; larger ones run on {@link F32DepthwiseConv}'s
-     * rows path), so that a thread's two buffers stay within 130 KB. MobileNetV2's 32@112x112
-     * layer ran 221 against 421 us on the rows path, 144@56x56 240 against 565 us.
+     * rows path), so that a thread's buffers stay near 130 KB. MobileNetV2's 32@112x112 layer ran
+     * 205 against 386 us on the rows path, 144@56x56 230 against 541 us.
      */
     static final int MAX_PLANE = 1 << 14;
-
-    private static final int CHUNKS = F32DepthwiseSplit.CHUNKS;
 
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species;
@@ -93,9 +93,10 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
         return (n + multiple - 1) / multiple * multiple;
     }
 
+    /** None: the planes are convolved in per-thread heap buffers ({@link #BUFFERS}). */
     @Override
     public long scratchBytes() {
-        return 4L * CHUNKS * species.length();
+        return 0;
     }
 
     @Override

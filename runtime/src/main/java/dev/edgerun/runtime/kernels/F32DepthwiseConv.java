@@ -22,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   vectors at a time along the row, or four rows at a time when a row is one vector, for four
  *   independent fma chains.</li>
  *   <li><b>flat</b> (stride 1, planes up to {@value #FLAT_MAX_PLANE} inputs whose output rows are
- *   narrower or wider than the input's; {@link JavaKernels} gives same-width ones, such as a
- *   keyword spotter's 25x5 maps and MobileNet's 7x7 to 28x28, to {@link F32DepthwiseSameWidth}):
+ *   narrower or wider than the input's; {@link JavaKernels} gives 3x3 "same" ones, such as a
+ *   keyword spotter's 25x5 maps and MobileNet's stride-1 layers, to {@link F32Depthwise3x3}, and
+ *   other same-width ones to {@link F32DepthwiseSameWidth}):
  *   rows of the padded plane are as wide as the output plus the kernel's
  *   reach, so every tap is the same flat shift for every output and vectors run over the flat
  *   positions of several rows at once; the sums go to a buffer copied out row by row.</li>
