@@ -110,6 +110,11 @@ final class Downcall {
         return handle;
     }
 
+    /** Creates the handle now, when the library exports the symbol (see {@link NativeLibrary#linkAll}). */
+    void link() {
+        if (address != null) linked();
+    }
+
     /** Whether the handle exists yet (for tests). */
     boolean bound() {
         return handle != null;

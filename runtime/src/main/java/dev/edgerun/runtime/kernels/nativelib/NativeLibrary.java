@@ -19,6 +19,7 @@ final class NativeLibrary {
     private final String name;
     private final SymbolLookup lookup;
     private final List<String> missing = new ArrayList<>();
+    private final List<Downcall> declared = new ArrayList<>();
 
     private NativeLibrary(String name, SymbolLookup lookup) {
         this.name = name;
@@ -50,7 +51,7 @@ final class NativeLibrary {
      * a symbol the library does not export is recorded in {@link #missing()} now.
      */
     Downcall downcall(String symbol, FunctionDescriptor descriptor, Linker.Option... options) {
-        return Downcall.exact(name, symbol, find(symbol), descriptor, options);
+        return declare(Downcall.exact(name, symbol, find(symbol), descriptor, options));
     }
 
     /**
@@ -58,7 +59,25 @@ final class NativeLibrary {
      * {@code long} ({@link Downcall#words}; {@code arguments}: {@code w} or {@code f} per argument).
      */
     Downcall words(String symbol, String arguments, Linker.Option... options) {
-        return Downcall.words(name, symbol, find(symbol), arguments, options);
+        return declare(Downcall.words(name, symbol, find(symbol), arguments, options));
+    }
+
+    private synchronized Downcall declare(Downcall d) {
+        declared.add(d);
+        return d;
+    }
+
+    /**
+     * Creates now the downcall handles of every function declared so far whose symbol exists: for a
+     * background thread that opens the library before a session needs it (each handle costs the
+     * thread that first calls the function up to milliseconds of cold linker code).
+     */
+    void linkAll() {
+        List<Downcall> all;
+        synchronized (this) {
+            all = List.copyOf(declared);
+        }
+        for (Downcall d : all) d.link();
     }
 
     private MemorySegment find(String symbol) {

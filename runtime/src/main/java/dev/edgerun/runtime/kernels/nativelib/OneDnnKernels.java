@@ -46,16 +46,17 @@ public final class OneDnnKernels implements KernelProvider {
     }
 
     /**
-     * Opens oneDNN (40 ms of CPU in a fresh JVM: the library, its bindings, the engine), unless
-     * opening it would set {@code OMP_WAIT_POLICY} in the process environment
-     * ({@link Dnnl}): a {@code setenv} on this thread could race a native {@code getenv} on another,
-     * so that case is left to the planning thread. The launcher exports the variable.
+     * Opens oneDNN (40 ms of CPU in a fresh JVM: the library, its bindings, the engine) and creates
+     * all its downcall handles ({@link Dnnl#linkAll}), unless opening it would set
+     * {@code OMP_WAIT_POLICY} in the process environment ({@link Dnnl}): a {@code setenv} on this
+     * thread could race a native {@code getenv} on another, so that case is left to the planning
+     * thread. The launcher exports the variable.
      */
     @Override
     public void preload() {
         boolean environmentKept = System.getenv("OMP_WAIT_POLICY") != null
                 || System.getProperty("edgerun.onednn.ompWaitPolicy", "passive").trim().equals("keep");
-        if (environmentKept) availability();
+        if (environmentKept && availability().available()) Dnnl.get().linkAll();
     }
 
     /** The oneDNN version loaded, such as {@code 2.6.3}, or {@code none}. */

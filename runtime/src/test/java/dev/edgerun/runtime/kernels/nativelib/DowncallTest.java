@@ -71,4 +71,17 @@ class DowncallTest {
         assertFalse(libc.exports("edgerun_no_such_function"));
         assertTrue(libc.missing().isEmpty());
     }
+
+    @Test
+    void linkAllBindsEveryDeclaredFunctionThatExists() throws Throwable {
+        NativeLibrary libc = libc();
+        Downcall strlen = libc.downcall("strlen", STRLEN);
+        Downcall abs = libc.words("abs", "w");
+        Downcall absent = libc.words("edgerun_no_such_function", "w");
+        assertFalse(strlen.bound() || abs.bound());
+        libc.linkAll();
+        assertTrue(strlen.bound() && abs.bound(), "both existing functions bound");
+        assertFalse(absent.bound(), "a missing symbol stays unbound (and reported as missing)");
+        assertEquals(3, (int) abs.call(-3));
+    }
 }
