@@ -66,7 +66,7 @@ public final class KernelSelection {
     /** Of {@code all}, those {@code forced} leaves, by priority, less those known to be unavailable. */
     static List<KernelProvider> usable(List<KernelProvider> all, String forced) {
         all = new ArrayList<>(all);
-        all.sort(Comparator.comparingInt(KernelProvider::priority).reversed());
+        all.sort((a, b) -> Integer.compare(b.priority(), a.priority()));   // highest first (not Comparator.comparingInt: see ArenaLayout)
         List<KernelProvider> usable = new ArrayList<>();
         String want = forced.trim().equals("auto") ? "" : forced.trim(); // auto: every provider decides per spec
         for (KernelProvider p : all) {
