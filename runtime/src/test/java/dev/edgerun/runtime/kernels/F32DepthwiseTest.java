@@ -123,6 +123,13 @@ class F32DepthwiseTest {
         check(c, bits, new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 0.3f), null);
     }
 
+    /** An activation that is no clamp runs after the sums are stored (per batch of planes in F32Depthwise3x3). */
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("casesAtWidths")
+    void otherActivationsAfterTheStore(Case c, int bits) {
+        check(c, bits, new ActivationEpilogue(F32UnaryOp.TANH, 0f, 0f), null);
+    }
+
     /** Relu: a clamp with no upper bound (one compare in F32Depthwise3x3). */
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("casesAtWidths")
