@@ -76,24 +76,30 @@ public final class F32DepthwiseBench {
         }
     }
 
+    /** DS-CNN's 64x64 pointwise layer and its first convolution (1 -> 64 channels, 10x4, stride 2) on the kernel JavaKernels picks. */
     private static void pointwise(int rounds) {
+        conv(rounds, "pointwise 64->64 @25x5", new long[] {1, 64, 25, 5}, new long[] {64, 64, 1, 1}, new int[] {1, 1}, new int[] {0, 0});
+        conv(rounds, "first conv 1->64 10x4/2 @49x10", new long[] {1, 1, 49, 10}, new long[] {64, 1, 10, 4}, new int[] {2, 2}, new int[] {5, 1});
+    }
+
+    private static void conv(int rounds, String name, long[] xs, long[] ws, int[] strides, int[] pads) {
         Random rnd = new Random(1);
-        long[] xs = {1, 64, 25, 5}, ws = {64, 64, 1, 1};
-        int[] one = {1, 1}, zero = {0, 0};
+        long[] ys = {1, ws[0], (xs[2] + 2 * pads[0] - ws[2]) / strides[0] + 1, (xs[3] + 2 * pads[1] - ws[3]) / strides[1] + 1};
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        try (Tensor x = Tensor.of(F32GemmTest.random(rnd, 64 * 125), xs);
-             Tensor wt = Tensor.of(F32GemmTest.random(rnd, 64 * 64), ws);
-             Tensor b = Tensor.of(F32GemmTest.random(rnd, 64), 64);
-             Tensor y = Tensor.allocate(DType.FLOAT, xs); Arena arena = Arena.ofConfined()) {
-            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, xs, 1, one, zero, one, wt,
+        try (Tensor x = Tensor.of(F32GemmTest.random(rnd, (int) (xs[1] * xs[2] * xs[3])), xs);
+             Tensor wt = Tensor.of(F32GemmTest.random(rnd, (int) (ws[0] * ws[1] * ws[2] * ws[3])), ws);
+             Tensor b = Tensor.of(F32GemmTest.random(rnd, (int) ws[0]), ws[0]);
+             Tensor y = Tensor.allocate(DType.FLOAT, ys); Arena arena = Arena.ofConfined()) {
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, ys, 1, strides, pads, new int[] {1, 1}, wt,
                     new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f));
-            KernelProvider.ConvKernel k = new F32ConvKernel(spec, F32Gemm.preferred());
+            KernelProvider.ConvKernel k = JavaKernels.vector(F32Gemm.preferred().species()).conv(spec).orElseThrow();
             MemorySegment scratch = arena.allocate(k.scratchBytes() + 64, 64);
             double[] t = new double[rounds];
             for (int warm = 0; warm < 40; warm++) time(mx, k, x, wt, b, y, scratch, 100);
             for (int r = 0; r < rounds; r++) t[r] = time(mx, k, x, wt, b, y, scratch, 100);
             double m = median(t);
-            System.out.printf("pointwise 64->64 @25x5  %7.2f us (%4.1f GFLOP/s) %s%n", m, 2e-3 * 64 * 64 * 125 / m, k);
+            long macs = ys[1] * ys[2] * ys[3] * ws[1] * ws[2] * ws[3];
+            System.out.printf("%s  %7.2f us (%4.1f GFLOP/s) %s%n", name, m, 2e-3 * macs / m, k);
         }
     }
 
