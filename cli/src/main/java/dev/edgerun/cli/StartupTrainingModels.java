@@ -12,19 +12,41 @@ import java.util.Random;
 /**
  * Small untrained models that {@code startup-training} benchmarks besides the demo CNN, so that
  * the launcher's class-data sharing archive also holds the classes (kernels, their lambdas and
- * method handles) of the operators the demo lacks: a recurrent classifier (LSTM, Gemm), a
- * transformer block (token embedding, attention, LayerNormalization, erf GELU) and a convolutional
- * encoder-decoder (LeakyReLU, ConvTranspose, Concat, Resize, GlobalAveragePool, Sigmoid). Their
- * shapes are tiny: only which code runs matters, not how long.
+ * method handles) of the operators the demo lacks: a perceptron (Gemm, Softmax; first, see
+ * {@link #perceptron}), a recurrent classifier (LSTM, Gemm), a transformer block (token embedding,
+ * attention, LayerNormalization, erf GELU) and a convolutional encoder-decoder (LeakyReLU,
+ * ConvTranspose, Concat, Resize, GlobalAveragePool, Sigmoid). Their shapes are tiny: only which
+ * code runs matters, not how long.
  */
 final class StartupTrainingModels {
     private static final long OPSET = 17;   // LayerNormalization
 
     private StartupTrainingModels() {}
 
-    /** Every training model but the demo CNN. */
+    /** Every training model but the demo CNN, in the order to run them (the perceptron first). */
     static List<Model> all() {
-        return List.of(recurrent(), transformer(), encoderDecoder());
+        return List.of(perceptron(), recurrent(), transformer(), encoderDecoder());
+    }
+
+    /**
+     * x [1, 32] → Gemm 32→64, Relu → Gemm 64→10 → Softmax: no layer a kernel library takes, so its
+     * session starts the Vector API warm-up on a thread of its own (sessions with such layers run
+     * it on the library's preload thread) and that code path is in the archive too. The warm-up
+     * runs once per process, so this model must be the first the training run compiles.
+     */
+    static Model perceptron() {
+        Random r = new Random(4);
+        Graph g = Graph.builder("startup_perceptron")
+                .input(Value.tensor("x", DType.FLOAT, 1, 32))
+                .output(Value.tensor("probabilities", DType.FLOAT, 1, 10))
+                .initializer("w1", random(r, 64, 32)).initializer("b1", random(r, 64))
+                .initializer("w2", random(r, 10, 64)).initializer("b2", random(r, 10))
+                .node("Gemm", List.of("x", "w1", "b1"), List.of("h0"), Attribute.of("transB", 1L))
+                .node("Relu", List.of("h0"), List.of("h"))
+                .node("Gemm", List.of("h", "w2", "b2"), List.of("logits"), Attribute.of("transB", 1L))
+                .node("Softmax", List.of("logits"), List.of("probabilities"), Attribute.of("axis", -1L))
+                .build();
+        return model(g);
     }
 
     /** x [1, 8, 12] → Transpose → LSTM(16) → last hidden state → Gemm 16→5. */
