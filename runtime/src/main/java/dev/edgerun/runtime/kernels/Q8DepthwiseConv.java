@@ -4,7 +4,10 @@ import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -50,6 +53,10 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private final boolean shifted;
     private final int lead;               // floats before row 0 (a tap may read up to pw before a row)
     private final MemorySegment[] columnMask; // per tap: [accFloats] floats, or null where every column is inside
+    /** Shifted planes with 512-bit vectors and biases exact in float: sums requantized from the registers into y. */
+    private final boolean requantInRegisters;
+    /** 3x3 'same' planes with 512-bit vectors: {@link Q8Depthwise3x3}'s heap-buffer loop instead of the scratch paths; or null. */
+    private final Q8Depthwise3x3 same3x3;
 
     static boolean supports(KernelProvider.ConvSpec g) {
         return F32DepthwiseConv.supports(g);
@@ -110,12 +117,17 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         MemorySegment q = g.constantWeight().data();
         for (long i = 0; i < (long) channels * taps; i++) weights.setAtIndex(F, i, q.get(ValueLayout.JAVA_BYTE, i));
         macs = (long) planes * oh * ow * taps;
+        requantInRegisters = shifted && Q8Gemm.supports(species, spec.bias());
+        same3x3 = Q8Depthwise3x3.supports(spec, species) ? new Q8Depthwise3x3(spec) : null;
     }
 
-    /** 1 at flat positions whose column plus {@code shift} is inside the row, else 0; null when all are. */
+    /**
+     * 1 at flat positions whose column plus {@code shift} is inside the row, else 0; null when all
+     * are. One vector of zeros more than {@link #accFloats}: {@link #sumMaskedTapsRequantized} reads pairs of vectors.
+     */
     private MemorySegment columnMask(int shift) {
         if (shift >= 0 && ow - 1 + shift < w) return null;
-        MemorySegment m = F32Gemm.allocatePacked(4L * accFloats);
+        MemorySegment m = F32Gemm.allocatePacked(4L * (accFloats + 16));
         for (int q = 0; q < accFloats; q++) {
             int col = q % ow + shift;
             m.setAtIndex(F, q, col >= 0 && col < w ? 1f : 0f);
@@ -129,7 +141,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
 
     @Override
     public long scratchBytes() {
-        return CHUNKS * chunkBytes;
+        return same3x3 != null ? 0 : CHUNKS * chunkBytes;
     }
 
     @Override
@@ -168,6 +180,10 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     }
 
     private void chunk(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunk, int chunks) {
+        if (same3x3 != null) {
+            same3x3.planes(x, y, (int) ((long) chunk * planes / chunks), (int) ((long) (chunk + 1) * planes / chunks));
+            return;
+        }
         long base = chunk * chunkBytes;
         zero(scratch, base, phasesFloats);
         long accAt = base + 4 * phasesFloats;
@@ -176,6 +192,10 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
             if (shifted) { // the plane's rows are contiguous in and out: one widening, one requantization
                 Q8Quantize.widen(species, x, (long) plane * h * w, scratch, base + 4L * (lead + (long) ph * w),
                         (long) h * w, spec.xZeroPoint(), spec.xSigned());
+                if (requantInRegisters) {
+                    sumMaskedTapsRequantized(scratch, base, y, (long) plane * oh * ow, c);
+                    continue;
+                }
                 sumMaskedTaps(scratch, base, accAt, c);
                 requantize(scratch, accAt, y, (long) plane * oh * ow, (long) oh * ow, c);
                 continue;
@@ -292,6 +312,59 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         }
     }
 
+    /**
+     * {@link #sumMaskedTaps} with each pair of sum vectors requantized as {@link Q8Lanes#requantize}
+     * does (float bias, multiplier, clamp, round half to even, zero point: the same lane operations,
+     * so the same bytes) and stored straight into the plane's {@code oh * ow} output bytes from
+     * {@code yAt}, the last vectors masked: no float row buffer written and read back. 512-bit
+     * vectors (16 float lanes meet a 128-bit byte vector).
+     */
+    private void sumMaskedTapsRequantized(MemorySegment s, long base, MemorySegment y, long yAt, int c) {
+        VectorSpecies<Float> sp = FloatVector.SPECIES_512;
+        VectorSpecies<Byte> bs = ByteVector.SPECIES_128;
+        int lanes = 16;
+        int taps = tapOffset.length;
+        long wAt = 4L * c * taps;
+        int count = oh * ow;
+        float bias = spec.bias() == null ? 0f : spec.bias()[c];
+        float multiplier = spec.multipliers()[c];
+        int zp = spec.yZeroPoint();
+        float qlo = spec.yMin() - zp, qhi = spec.yMax() - zp;
+        int offset = Q8Lanes.MAGIC_BITS - zp;
+        for (int q = 0; q < accFloats; q += 2 * lanes) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0;
+            for (int t = 0; t < taps; t++) {
+                float wt = weights.get(F, wAt + 4L * t);
+                long at = base + 4L * (q + tapOffset[t]);
+                MemorySegment mask = columnMask[t];
+                FloatVector w0 = FloatVector.broadcast(sp, wt), w1 = w0;
+                if (mask != null) {
+                    w0 = w0.mul(FloatVector.fromMemorySegment(sp, mask, 4L * q, LE));
+                    w1 = w1.mul(FloatVector.fromMemorySegment(sp, mask, 4L * (q + lanes), LE));
+                }
+                a0 = FloatVector.fromMemorySegment(sp, s, at, LE).fma(w0, a0);
+                a1 = FloatVector.fromMemorySegment(sp, s, at + 4L * lanes, LE).fma(w1, a1);
+            }
+            a0 = a0.add(bias).mul(multiplier);
+            a1 = a1.add(bias).mul(multiplier);
+            a0 = a0.blend(qlo, a0.compare(VectorOperators.GE, qlo).not());
+            a1 = a1.blend(qlo, a1.compare(VectorOperators.GE, qlo).not());
+            a0 = a0.blend(qhi, a0.compare(VectorOperators.GT, qhi));
+            a1 = a1.blend(qhi, a1.compare(VectorOperators.GT, qhi));
+            IntVector i0 = a0.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
+            IntVector i1 = a1.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
+            ByteVector b0 = (ByteVector) i0.convertShape(VectorOperators.I2B, bs, 0);
+            ByteVector b1 = (ByteVector) i1.convertShape(VectorOperators.I2B, bs, 0);
+            if (q + 2 * lanes <= count) {
+                b0.intoMemorySegment(y, yAt + q, LE);
+                b1.intoMemorySegment(y, yAt + q + lanes, LE);
+            } else {
+                b0.intoMemorySegment(y, yAt + q, LE, bs.indexInRange(0, count - q));
+                b1.intoMemorySegment(y, yAt + q + lanes, LE, bs.indexInRange(lanes, count - q));
+            }
+        }
+    }
+
     private void sumTapsScalar(MemorySegment s, long base, long accAt, int c) {
         int taps = tapOffset.length;
         for (int q = 0; q < accFloats; q++) {
@@ -320,6 +393,6 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     @Override
     public String toString() {
         return "Q8DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ", "
-                + (shifted ? "shifted taps over " + hh + " rows" : sh * sw + " stride phases of " + hh + "x" + wh) + ") " + spec;
+                + (same3x3 != null ? "3x3 same planes in heap buffers" : shifted ? "shifted taps over " + hh + " rows" : sh * sw + " stride phases of " + hh + "x" + wh) + ") " + spec;
     }
 }

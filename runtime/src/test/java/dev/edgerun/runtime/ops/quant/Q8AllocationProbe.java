@@ -68,18 +68,20 @@ public final class Q8AllocationProbe {
     }
 
     /**
-     * x[1,2,64,64] -> Q -> DQ -> Conv 3x3 (17, pads 1) -> Relu -> Q -> DQ = r -> Conv 1x1 (17) -> Q -> DQ
-     * -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,17,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
+     * x[1,2,64,64] -> Q -> DQ -> Conv 3x3 (17, pads 1) -> Relu -> Q -> DQ = r -> depthwise Conv 3x3 (pads 1)
+     * -> Q -> DQ -> Conv 1x1 (17) -> Q -> DQ -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,17,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
      * stride 2 -> Q -> DQ = p[1,17,32,32]. uint8 activations, per-channel int8 weights, int32 biases.
      */
     static Model block(List<Tensor> owned) {
         Graph.Builder g = Graph.builder("q8block");
         g.input(Value.tensor("x", DType.FLOAT, 1, IN, H, W));
         String x = qdq(g, owned, "x", 2f / 255, 128, "x_dq");
-        conv(g, owned, "conv1", x, IN, 3, 1f / 255 * 2, "c1");
+        conv(g, owned, "conv1", x, IN, 3, 1, 1f / 255 * 2, "c1");
         g.node("Relu", List.of("c1"), List.of("r1"));
         String r = qdq(g, owned, "r1", 3f / 255, 0, "r1_dq");
-        conv(g, owned, "conv2", r, C, 1, 3f / 255, "c2");
+        conv(g, owned, "dw", r, C, 3, C, 3f / 255, "d1");
+        String d = qdq(g, owned, "d1", 4f / 255, 110, "d1_dq");
+        conv(g, owned, "conv2", d, C, 1, 1, 4f / 255, "c2");
         String c2 = qdq(g, owned, "c2", 4f / 255, 120, "c2_dq");
         g.node("Add", List.of(r, c2), List.of("sum"));
         String sum = qdq(g, owned, "sum", 6f / 255, 100, "sum_dq");
@@ -102,10 +104,10 @@ public final class Q8AllocationProbe {
         return out;
     }
 
-    /** A Conv k x k (pads k / 2) of {@code in} channels to {@link #C} over DequantizeLinear'd int8 weights and int32 bias. */
-    private static void conv(Graph.Builder g, List<Tensor> owned, String name, String x, int in, int k, float xScale,
-                             String out) {
-        int n = C * in * k * k;
+    /** A Conv k x k (pads k / 2, {@code group} groups) of {@code in} channels to {@link #C} over DequantizeLinear'd int8 weights and int32 bias. */
+    private static void conv(Graph.Builder g, List<Tensor> owned, String name, String x, int in, int k, int group,
+                             float xScale, String out) {
+        int n = C * in / group * k * k;
         byte[] q = new byte[n];
         for (int i = 0; i < n; i++) q[i] = (byte) ((i * 37 + 11) % 255 - 127);
         float[] wScale = new float[C];
@@ -116,7 +118,7 @@ public final class Q8AllocationProbe {
             bScale[c] = xScale * wScale[c];
             bias[c] = (c * 997) % 4001 - 2000;
         }
-        g.initializer(name + "_wq", own(owned, Tensor.of(DType.INT8, q, C, in, k, k)));
+        g.initializer(name + "_wq", own(owned, Tensor.of(DType.INT8, q, C, in / group, k, k)));
         g.initializer(name + "_ws", own(owned, Tensor.of(wScale, C)));
         g.initializer(name + "_bq", own(owned, Tensor.of(bias, C)));
         g.initializer(name + "_bs", own(owned, Tensor.of(bScale, C)));
@@ -124,7 +126,7 @@ public final class Q8AllocationProbe {
         g.node(Node.builder("DequantizeLinear").inputs(name + "_bq", name + "_bs").outputs(name + "_b").attribute("axis", 0L).build());
         long p = k / 2;
         g.node(Node.builder("Conv").name(name).inputs(x, name + "_w", name + "_b").outputs(out)
-                .attribute("pads", new long[] {p, p, p, p}).build());
+                .attribute("pads", new long[] {p, p, p, p}).attribute("group", (long) group).build());
     }
 
     static float[] values(int n, float amplitude) {
