@@ -16,6 +16,8 @@ import java.lang.foreign.ValueLayout;
  * and the product accumulated onto it ({@link F32Gemm#multiplyBiased}); constant weights are
  * packed once here. Products that fit unblocked and run on one thread go to {@link F32DirectGemm}
  * instead (bias and a fused Relu/Clip in registers; a pointwise input read in place, not packed).
+ * Larger shallow or narrow products ({@link #IMPLICIT_MAX_DEPTH}) go to {@link F32ImplicitConv}:
+ * no column matrix, the GEMM's tile loads its B vectors from the padded planes or the input itself.
  */
 public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
