@@ -57,6 +57,8 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private final boolean requantInRegisters;
     /** 3x3 'same' planes with 512-bit vectors: {@link Q8Depthwise3x3}'s heap-buffer loop instead of the scratch paths; or null. */
     private final Q8Depthwise3x3 same3x3;
+    /** 3x3 stride-2 planes with 512-bit vectors: {@link Q8Depthwise3x3Stride2}'s heap-buffer rows; or null. */
+    private final Q8Depthwise3x3Stride2 stride2;
 
     static boolean supports(KernelProvider.ConvSpec g) {
         return F32DepthwiseConv.supports(g);
@@ -119,6 +121,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         macs = (long) planes * oh * ow * taps;
         requantInRegisters = shifted && Q8Gemm.supports(species, spec.bias());
         same3x3 = Q8Depthwise3x3.supports(spec, species) ? new Q8Depthwise3x3(spec) : null;
+        stride2 = Q8Depthwise3x3Stride2.supports(spec, species) ? new Q8Depthwise3x3Stride2(spec) : null;
     }
 
     /**
@@ -141,7 +144,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
 
     @Override
     public long scratchBytes() {
-        return same3x3 != null ? 0 : CHUNKS * chunkBytes;
+        return same3x3 != null || stride2 != null ? 0 : CHUNKS * chunkBytes;
     }
 
     @Override
@@ -180,8 +183,13 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     }
 
     private void chunk(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunk, int chunks) {
+        int from = (int) ((long) chunk * planes / chunks), to = (int) ((long) (chunk + 1) * planes / chunks);
         if (same3x3 != null) {
-            same3x3.planes(x, y, (int) ((long) chunk * planes / chunks), (int) ((long) (chunk + 1) * planes / chunks));
+            same3x3.planes(x, y, from, to);
+            return;
+        }
+        if (stride2 != null) {
+            stride2.planes(x, y, from, to);
             return;
         }
         long base = chunk * chunkBytes;
@@ -393,6 +401,6 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     @Override
     public String toString() {
         return "Q8DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ", "
-                + (same3x3 != null ? "3x3 same planes in heap buffers" : shifted ? "shifted taps over " + hh + " rows" : sh * sw + " stride phases of " + hh + "x" + wh) + ") " + spec;
+                + (same3x3 != null ? "3x3 same planes in heap buffers" : stride2 != null ? "3x3 stride-2 rows from heap buffers" : shifted ? "shifted taps over " + hh + " rows" : sh * sw + " stride phases of " + hh + "x" + wh) + ") " + spec;
     }
 }

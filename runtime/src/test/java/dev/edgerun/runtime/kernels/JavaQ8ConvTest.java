@@ -47,6 +47,8 @@ class JavaQ8ConvTest {
                 new Case("depthwise tiny planes (2x2, padded)", new long[] {3, 9, 2, 2}, new long[] {9, 1, 3, 3}, 9, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
                 new Case("depthwise 3x3 same, s8 in, extreme values, 7x7 (a 1-lane last vector)", new long[] {2, 9, 7, 7}, new long[] {9, 1, 3, 3}, 9, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true, false, true, true),
                 new Case("depthwise 3x3 same, one column", new long[] {1, 3, 20, 1}, new long[] {3, 1, 3, 3}, 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, true, true, false, false),
+                new Case("depthwise 3x3 s2 pads 1/0, wide rows, extreme values", new long[] {1, 5, 20, 70}, new long[] {5, 1, 3, 3}, 5, i(2, 2), i(1, 1), i(0, 0), i(1, 1), false, false, true, true, true),
+                new Case("depthwise 3x3 s2 pads 1/1, odd sizes, s8 in", new long[] {2, 3, 9, 7}, new long[] {3, 1, 3, 3}, 3, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, false, false, true, false),
                 new Case("depthwise 3x3 s1 threaded (over 256k MACs)", new long[] {1, 33, 32, 31}, new long[] {33, 1, 3, 3}, 33, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
                 new Case("depthwise 3x3 s2 threaded, batch 2", new long[] {2, 31, 48, 48}, new long[] {31, 1, 3, 3}, 31, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
                 new Case("pointwise K 300 (one K block), s8 in", new long[] {1, 300, 5, 10}, new long[] {37, 300, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, false, true, true, false),
@@ -126,7 +128,8 @@ class JavaQ8ConvTest {
                         }
                     }
                     if (ones > 0) System.out.printf("JavaQ8ConvTest %s at %d bits: %d of %d outputs differ by 1%n", c.name, bits, ones, outCount);
-                    if (!c.extreme) assertEquals(0, ones, c.name + ": outputs differing by 1 where sums are exact");
+                    // exact: any case whose sums stay below 2^24 whatever the values (extreme depthwise ones too)
+                    if (!c.extreme || kDepth * 255L * 128 < 1 << 24) assertEquals(0, ones, c.name + ": outputs differing by 1 where sums are exact");
                     assertTrue(outCount > 0);
                 }
             }
