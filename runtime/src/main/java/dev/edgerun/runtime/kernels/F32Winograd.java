@@ -62,6 +62,13 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
      * with it: bench --compare medians 60.9 and 91.0 ms against 53.3 and 53.1 without (1 thread,
      * 12 s warm-up), although per layer and in a process running both it was faster (0.76x); the
      * conv autoencoder gained (2.32 against 2.16-2.85 ms). Until that is understood it is opt-in.
+     * A lead (session 7): in a fresh ResNet-18 process with it on, C2 deoptimized
+     * {@code F32Gemm.Micro.tile} again and again at bci 473, the entry of its store loop
+     * ({@code profile_predicate}/{@code predicate} traps, LogCompilation), and the layers left on
+     * im2col+GEMM then ran about twice as slow as the stem (same per-node profile with it off: 1.2x),
+     * so the slowdown is the shared micro-kernel's recompiled code, not Winograd's own. Still 2.11-2.38
+     * against 1.59-1.86 ORT ratios with it off (three fresh runs each, load 6-10); with the
+     * implicit GEMM the conv autoencoder is faster without it (ProfAB 1.35x with it on).
      */
     public static boolean enabled() {
         return "on".equals(System.getProperty("edgerun.java.winograd"));
