@@ -67,7 +67,11 @@ public final class VectorWarmup {
         ByteOrder order = ByteOrder.LITTLE_ENDIAN;
         int lanes = s.length();
         long vectorBytes = 4L * lanes;
-        try (Arena arena = Arena.ofConfined()) {
+        // Shared, as the engine's arenas are: the JIT's profile of the segment access checks is
+        // shared by every caller, and a confined arena here made C2 speculate on its owner thread
+        // in the kernels' loops, then deoptimize them at their first engine segment and recompile
+        // them without loop predicates (F32Gemm's tile about 2x slower in ResNet-18).
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment m = arena.allocate(4 * vectorBytes, 64);   // (4 vectors of lanes floats)
             for (int i = 0; i < 4 * lanes; i++) m.setAtIndex(ValueLayout.JAVA_FLOAT, i, 0.5f + i % 3);
             VectorMask<Float> firstHalf = s.indexInRange(0, lanes / 2 + 1);
