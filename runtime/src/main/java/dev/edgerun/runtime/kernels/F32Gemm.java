@@ -234,6 +234,10 @@ public final class F32Gemm {
         }
     }
 
+    // Each thread's tile accumulators between Micro's FMA loop and its store (allocated once per thread).
+    private static final ThreadLocal<float[]> ACCUMULATORS =
+            ThreadLocal.withInitial(() -> new float[Micro.ACCUMULATOR_FLOATS]);
+
     // A split call's arguments, one object per calling thread (see Parallel).
     private static final ThreadLocal<Tasks> TASKS = ThreadLocal.withInitial(Tasks::new);
 
@@ -296,6 +300,7 @@ public final class F32Gemm {
                           MemorySegment c, long cOff, int ldc, float alpha, boolean accumulate,
                           F32GemmEpilogue epilogue) {
         int nPanels = ceilDiv(n, nr);
+        float[] acc = species == null ? null : ACCUMULATORS.get();
         for (int t = from; t < to; t++) {
             int m0 = (t / nGroups) * MC;
             int m1 = Math.min(m, m0 + MC);
@@ -318,7 +323,7 @@ public final class F32Gemm {
                         if (species == null) {
                             microScalar(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
                         } else {
-                            micro.tile(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha);
+                            micro.tile(kc, pa, aAt, pb, bAt, c, cAt, ldc, rows, cols, load, alpha, acc);
                         }
                     }
                 }
@@ -355,6 +360,13 @@ public final class F32Gemm {
      * vector instructions when the species is a constant, and a session uses one width, so the
      * JIT sees one receiver class and folds the species. (Tests that run several widths in one
      * JVM get correct but slower code.)
+     *
+     * <p>The FMA loop ({@link #products}) and the store into C ({@link #store}) are separate
+     * methods that hand the 12 accumulators over through a per-thread array (24 vector moves per
+     * tile against {@code 12 * kc} FMAs). In one method the loop shared the method's registers with
+     * the store's many live values: C2 recomputed each iteration's A address from three stack
+     * slots (about 30 instructions per 12 FMAs), and the store's data-dependent branches (partial
+     * rows and columns, first seen late) deoptimized and recompiled the whole loop.
      */
     abstract static class Micro {
         abstract VectorSpecies<Float> s();
@@ -369,13 +381,21 @@ public final class F32Gemm {
             };
         }
 
+        /** Floats of the accumulator array a thread passes to {@link #tile}: MR rows of two vectors of the widest species. */
+        static final int ACCUMULATOR_FLOATS = 2 * MR * 16;
+
         final void tile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c, long cAt,
-                  int ldc, int rows, int cols, boolean load, float alpha) {
+                        int ldc, int rows, int cols, boolean load, float alpha, float[] acc) {
+            products(kc, a, aAt, b, bAt, acc);
+            store(acc, c, cAt, ldc, rows, cols, load, alpha);
+        }
+
+        /** The MR x nr tile of A . B over {@code kc} depths into {@code acc}, row r's two vectors at {@code 2 * r * lanes}. */
+        private void products(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, float[] acc) {
             VectorSpecies<Float> s = s();
             int lanes = s.length();
-            int nr = 2 * lanes;
             long half = 4L * lanes;
-            long bStep = 4L * nr;
+            long bStep = 8L * lanes;
             FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
             FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
             long ap = aAt;
@@ -404,25 +424,33 @@ public final class F32Gemm {
                 ap += 4L * MR;
                 bp += bStep;
             }
-            // One store block for all rows, the row's accumulators picked by a switch: six inline
-            // copies made the method too large for C1 ("out of virtual registers"), so it ran in
-            // the interpreter, boxing every vector, until C2 compiled it, and again after every
-            // deoptimization (seconds per new GEMM shape). Not a helper method: a helper taking
-            // vectors that the JIT does not inline makes it box the accumulators on every tile.
+            c00.intoArray(acc, 0);
+            c01.intoArray(acc, lanes);
+            c10.intoArray(acc, 2 * lanes);
+            c11.intoArray(acc, 3 * lanes);
+            c20.intoArray(acc, 4 * lanes);
+            c21.intoArray(acc, 5 * lanes);
+            c30.intoArray(acc, 6 * lanes);
+            c31.intoArray(acc, 7 * lanes);
+            c40.intoArray(acc, 8 * lanes);
+            c41.intoArray(acc, 9 * lanes);
+            c50.intoArray(acc, 10 * lanes);
+            c51.intoArray(acc, 11 * lanes);
+        }
+
+        /** Rows {@code [0, rows)} and columns {@code [0, cols)} of the tile in {@code acc}, times alpha, written (or added) to C. */
+        private void store(float[] acc, MemorySegment c, long cAt, int ldc, int rows, int cols, boolean load,
+                           float alpha) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length();
+            long half = 4L * lanes;
             long row = 4L * ldc;
-            boolean full = cols == nr;
+            boolean full = cols == 2 * lanes;
             VectorMask<Float> m0 = s.indexInRange(0, cols);
             VectorMask<Float> m1 = s.indexInRange(lanes, cols);
             for (int r = 0; r < rows; r++) {
-                FloatVector v0, v1;
-                switch (r) {
-                    case 0 -> { v0 = c00; v1 = c01; }
-                    case 1 -> { v0 = c10; v1 = c11; }
-                    case 2 -> { v0 = c20; v1 = c21; }
-                    case 3 -> { v0 = c30; v1 = c31; }
-                    case 4 -> { v0 = c40; v1 = c41; }
-                    default -> { v0 = c50; v1 = c51; }
-                }
+                FloatVector v0 = FloatVector.fromArray(s, acc, 2 * r * lanes);
+                FloatVector v1 = FloatVector.fromArray(s, acc, (2 * r + 1) * lanes);
                 long at = cAt + r * row;
                 if (alpha != 1f) {
                     v0 = v0.mul(alpha);
