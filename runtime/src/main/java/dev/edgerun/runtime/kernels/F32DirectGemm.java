@@ -145,8 +145,8 @@ public final class F32DirectGemm {
             ap += 4L * MR;
             bp += bStep;
         }
-        // One store block, the row's accumulators picked by a switch (see F32Gemm.Micro.tile: a
-        // helper taking vectors that the JIT does not inline makes it box them).
+        // One store block, the row's accumulators picked by a switch: a helper taking vectors that
+        // the JIT does not inline makes it box them (F32Gemm.Micro hands them over in an array).
         boolean full = cols == 2 * lanes;
         VectorMask<Float> m0 = s.indexInRange(0, cols);
         VectorMask<Float> m1 = s.indexInRange(lanes, cols);

@@ -187,7 +187,6 @@ final class F32ImplicitConv {
         int mcPanels = F32Gemm.MC / MR;
         int lastTile = src0.length - 1;
         long yRow = 4L * positions;
-        float[] acc = ACCUMULATORS.get();
         for (int mb = p0; mb < p1; mb += mcPanels) {
             int mbEnd = Math.min(p1, mb + mcPanels);
             for (int k0 = 0; k0 < kc; k0 += F32Gemm.KC) {
@@ -205,7 +204,7 @@ final class F32ImplicitConv {
                         int rows = Math.min(MR, mg - m0);
                         long aAt = aOff + 4L * ((long) m0 * kc + (long) k0 * MR);
                         tile.tile(k0, k1, offs, b, bOff + s0, bOff + s1, pa, aAt, y, y0 + m0 * yRow, y1 + m0 * yRow,
-                                yRow, rows, count0[t], count1[t], first, last, bias, biasOff + 4L * m0, clampLo, clampHi, acc);
+                                yRow, rows, count0[t], count1[t], first, last, bias, biasOff + 4L * m0, clampLo, clampHi);
                         if (last && epilogue != null) {
                             for (int r = 0; r < rows; r++) {
                                 epilogue.apply(y, y0 + (m0 + r) * yRow, count0[t]);
@@ -217,10 +216,6 @@ final class F32ImplicitConv {
             }
         }
     }
-
-    // Each thread's tile accumulators between Tile's FMA loop and its store (allocated once per thread).
-    private static final ThreadLocal<float[]> ACCUMULATORS =
-            ThreadLocal.withInitial(() -> new float[F32Gemm.Micro.ACCUMULATOR_FLOATS]);
 
     // A split call's arguments, one object per calling thread (see Parallel).
     private static final ThreadLocal<Units> UNITS = ThreadLocal.withInitial(Units::new);
@@ -269,17 +264,7 @@ final class F32ImplicitConv {
          */
         final void tile(int k0, int k1, int[] offs, MemorySegment b, long at0, long at1, MemorySegment a, long aAt,
                         MemorySegment y, long y0, long y1, long yRow, int rows, int n0, int n1, boolean first,
-                        boolean last, MemorySegment bias, long biasAt, float lo, float hi, float[] acc) {
-            products(k0, k1, offs, b, at0, at1, a, aAt, acc);
-            store(acc, y, y0, y1, yRow, rows, n0, n1, first, last, bias, biasAt, lo, hi);
-        }
-
-        /**
-         * The FMA loop, its accumulators left in {@code acc} (row r's two vectors at {@code 2 * r * lanes}):
-         * a method of its own, as {@code F32Gemm.Micro.products} and for the same reasons.
-         */
-        private void products(int k0, int k1, int[] offs, MemorySegment b, long at0, long at1, MemorySegment a,
-                              long aAt, float[] acc) {
+                        boolean last, MemorySegment bias, long biasAt, float lo, float hi) {
             VectorSpecies<Float> s = s();
             FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
             FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -308,32 +293,21 @@ final class F32ImplicitConv {
                 c51 = x.fma(b1, c51);
                 ap += 4L * MR;
             }
-            int lanes = s.length();
-            c00.intoArray(acc, 0);
-            c01.intoArray(acc, lanes);
-            c10.intoArray(acc, 2 * lanes);
-            c11.intoArray(acc, 3 * lanes);
-            c20.intoArray(acc, 4 * lanes);
-            c21.intoArray(acc, 5 * lanes);
-            c30.intoArray(acc, 6 * lanes);
-            c31.intoArray(acc, 7 * lanes);
-            c40.intoArray(acc, 8 * lanes);
-            c41.intoArray(acc, 9 * lanes);
-            c50.intoArray(acc, 10 * lanes);
-            c51.intoArray(acc, 11 * lanes);
-        }
-
-        /** Rows {@code [0, rows)} of the tile in {@code acc} onto the bias or Y, clamped when {@code last}, into Y. */
-        private void store(float[] acc, MemorySegment y, long y0, long y1, long yRow, int rows, int n0, int n1,
-                           boolean first, boolean last, MemorySegment bias, long biasAt, float lo, float hi) {
-            VectorSpecies<Float> s = s();
+            // one store block, the row's accumulators picked by a switch (see F32Gemm.Micro.tile)
             int lanes = s.length();
             boolean full = n0 == lanes && n1 == lanes;
             VectorMask<Float> m0 = s.indexInRange(0, n0);
             VectorMask<Float> m1 = s.indexInRange(0, n1);
             for (int r = 0; r < rows; r++) {
-                FloatVector v0 = FloatVector.fromArray(s, acc, 2 * r * lanes);
-                FloatVector v1 = FloatVector.fromArray(s, acc, (2 * r + 1) * lanes);
+                FloatVector v0, v1;
+                switch (r) {
+                    case 0 -> { v0 = c00; v1 = c01; }
+                    case 1 -> { v0 = c10; v1 = c11; }
+                    case 2 -> { v0 = c20; v1 = c21; }
+                    case 3 -> { v0 = c30; v1 = c31; }
+                    case 4 -> { v0 = c40; v1 = c41; }
+                    default -> { v0 = c50; v1 = c51; }
+                }
                 long at = y0 + r * yRow, bt = y1 + r * yRow;
                 if (first) {
                     if (bias != null) {
