@@ -39,6 +39,9 @@ final class Q8Gemm {
      */
     static final int SINGLE_PASS_K = 1024;
 
+    // Each thread's tile accumulators between products and the store (allocated once per thread).
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+
     private final F32Gemm gemm; // the packed layouts and the threading threshold
     private final Q8Reusable<Tasks> splits = new Q8Reusable<>(Tasks::new);
 
@@ -134,6 +137,7 @@ final class Q8Gemm {
                           MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
                           MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first) {
         int nPanels = ceilDiv(n, NR);
+        float[] tile = TILE.get();
         for (int t = from; t < to; t++) {
             int m0 = (t / nGroups) * MC;
             int m1 = Math.min(m, m0 + MC);
@@ -154,9 +158,9 @@ final class Q8Gemm {
                         long cAt = accOff + 4L * ((long) i0 * n + j0);
                         if (last) {
                             requantTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load,
-                                    y, yOff + (long) i0 * ldy + j0, ldy, rq, first + i0);
+                                    y, yOff + (long) i0 * ldy + j0, ldy, rq, first + i0, tile);
                         } else {
-                            partialTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load);
+                            partialTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load, tile);
                         }
                     }
                 }
@@ -165,14 +169,32 @@ final class Q8Gemm {
     }
 
     /**
-     * One MR x NR tile of the last K block: the products in registers, plus the partial sums of
-     * earlier blocks when {@code load} (rows {@code ld} floats apart), requantized per row into
-     * {@code y} (rows {@code ldy} bytes apart from {@code yAt}). Written out in one method (see F32Gemm.Micro: a helper taking vectors
-     * that the JIT does not inline boxes them).
+     * One MR x NR tile of the last K block: the products (see {@link #products}), plus the partial
+     * sums of earlier blocks when {@code load} (rows {@code ld} floats apart), requantized per row
+     * into {@code y} (rows {@code ldy} bytes apart from {@code yAt}).
      */
     private static void requantTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
                                     long cAt, int ld, int rows, int cols, boolean load, MemorySegment y, long yAt,
-                                    int ldy, Requant rq, int firstRow) {
+                                    int ldy, Requant rq, int firstRow, float[] acc) {
+        products(kc, a, aAt, b, bAt, acc);
+        requantStore(acc, c, cAt, ld, rows, cols, load, y, yAt, ldy, rq, firstRow);
+    }
+
+    /** One MR x NR tile of a K block before the last: the products (plus the earlier partial sums when {@code load}) stored as floats. */
+    private static void partialTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
+                                    long cAt, int ld, int rows, int cols, boolean load, float[] acc) {
+        products(kc, a, aAt, b, bAt, acc);
+        partialStore(acc, c, cAt, ld, rows, cols, load);
+    }
+
+    /**
+     * The MR x NR tile of A . B over {@code kc} depths into {@code acc}, row r's two vectors at
+     * {@code 2 * r * LANES}. Apart from the stores (as {@link F32Gemm}'s micro-kernel, measured
+     * there): in one method with them, the loop shared its registers with the stores' live values,
+     * and their data-dependent branches (partial tiles, first seen late) deoptimized and
+     * recompiled the loop.
+     */
+    private static void products(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, float[] acc) {
         long half = 4L * LANES;
         long bStep = 4L * NR;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -203,6 +225,24 @@ final class Q8Gemm {
             ap += 4L * MR;
             bp += bStep;
         }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, LANES);
+        c10.intoArray(acc, 2 * LANES);
+        c11.intoArray(acc, 3 * LANES);
+        c20.intoArray(acc, 4 * LANES);
+        c21.intoArray(acc, 5 * LANES);
+        c30.intoArray(acc, 6 * LANES);
+        c31.intoArray(acc, 7 * LANES);
+        c40.intoArray(acc, 8 * LANES);
+        c41.intoArray(acc, 9 * LANES);
+        c50.intoArray(acc, 10 * LANES);
+        c51.intoArray(acc, 11 * LANES);
+    }
+
+    /** The tile in {@code acc} (plus C's partial sums when {@code load}) requantized per row into {@code y}. */
+    private static void requantStore(float[] acc, MemorySegment c, long cAt, int ld, int rows, int cols, boolean load,
+                                     MemorySegment y, long yAt, int ldy, Requant rq, int firstRow) {
+        long half = 4L * LANES;
         long row = 4L * ld;
         boolean full = cols == NR;
         VectorMask<Float> m0 = S.indexInRange(0, cols);
@@ -213,15 +253,8 @@ final class Q8Gemm {
         int offset = Q8Lanes.MAGIC_BITS - rq.zeroPoint();
         float[] bias = rq.bias(), multiplier = rq.multiplier();
         for (int r = 0; r < rows; r++) {
-            FloatVector v0, v1;
-            switch (r) {
-                case 0 -> { v0 = c00; v1 = c01; }
-                case 1 -> { v0 = c10; v1 = c11; }
-                case 2 -> { v0 = c20; v1 = c21; }
-                case 3 -> { v0 = c30; v1 = c31; }
-                case 4 -> { v0 = c40; v1 = c41; }
-                default -> { v0 = c50; v1 = c51; }
-            }
+            FloatVector v0 = FloatVector.fromArray(S, acc, 2 * r * LANES);
+            FloatVector v1 = FloatVector.fromArray(S, acc, (2 * r + 1) * LANES);
             if (load) {
                 long at = cAt + r * row;
                 v0 = v0.add(full ? FloatVector.fromMemorySegment(S, c, at, LE) : FloatVector.fromMemorySegment(S, c, at, LE, m0));
@@ -249,53 +282,17 @@ final class Q8Gemm {
             }
         }
     }
-    /** One MR x NR tile of a K block before the last: the products (plus the earlier partial sums when {@code load}) stored as floats. */
-    private static void partialTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
-                                    long cAt, int ld, int rows, int cols, boolean load) {
+
+    /** The tile in {@code acc} (plus C's earlier partial sums when {@code load}) stored into C as floats. */
+    private static void partialStore(float[] acc, MemorySegment c, long cAt, int ld, int rows, int cols, boolean load) {
         long half = 4L * LANES;
-        long bStep = 4L * NR;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        long ap = aAt;
-        long bp = bAt;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bp, LE);
-            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bp + half, LE);
-            FloatVector x = FloatVector.broadcast(S, a.get(F, ap));
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a.get(F, ap + 4));
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a.get(F, ap + 8));
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a.get(F, ap + 12));
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a.get(F, ap + 16));
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a.get(F, ap + 20));
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            ap += 4L * MR;
-            bp += bStep;
-        }
         long row = 4L * ld;
         boolean full = cols == NR;
         VectorMask<Float> m0 = S.indexInRange(0, cols);
         VectorMask<Float> m1 = S.indexInRange(LANES, cols);
         for (int r = 0; r < rows; r++) {
-            FloatVector v0, v1;
-            switch (r) {
-                case 0 -> { v0 = c00; v1 = c01; }
-                case 1 -> { v0 = c10; v1 = c11; }
-                case 2 -> { v0 = c20; v1 = c21; }
-                case 3 -> { v0 = c30; v1 = c31; }
-                case 4 -> { v0 = c40; v1 = c41; }
-                default -> { v0 = c50; v1 = c51; }
-            }
+            FloatVector v0 = FloatVector.fromArray(S, acc, 2 * r * LANES);
+            FloatVector v1 = FloatVector.fromArray(S, acc, (2 * r + 1) * LANES);
             long at = cAt + r * row;
             if (full) {
                 if (load) {
