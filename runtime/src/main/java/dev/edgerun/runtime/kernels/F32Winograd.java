@@ -56,22 +56,30 @@ public final class F32Winograd implements KernelProvider.ConvKernel {
     private final F32GemmEpilogue after; // an epilogue that is not a clamp: applied per output row, or null
 
     /**
-     * Whether the Java kernels use this kernel where it applies: only with
-     * {@code -Dedgerun.java.winograd=on} (read at planning). Off by default because, measured in
-     * fresh processes (one model per JVM, as users run it), ResNet-18 with Java kernels got slower
-     * with it: bench --compare medians 60.9 and 91.0 ms against 53.3 and 53.1 without (1 thread,
-     * 12 s warm-up), although per layer and in a process running both it was faster (0.76x); the
-     * conv autoencoder gained (2.32 against 2.16-2.85 ms). Until that is understood it is opt-in.
-     * A lead (session 7): in a fresh ResNet-18 process with it on, C2 deoptimized
-     * {@code F32Gemm.Micro.tile} again and again at bci 473, the entry of its store loop
-     * ({@code profile_predicate}/{@code predicate} traps, LogCompilation), and the layers left on
-     * im2col+GEMM then ran about twice as slow as the stem (same per-node profile with it off: 1.2x),
-     * so the slowdown is the shared micro-kernel's recompiled code, not Winograd's own. Still 2.11-2.38
-     * against 1.59-1.86 ORT ratios with it off (three fresh runs each, load 6-10); with the
-     * implicit GEMM the conv autoencoder is faster without it (ProfAB 1.35x with it on).
+     * Whether the Java kernels use this kernel where it applies ({@link #preferred}): yes unless
+     * {@code -Dedgerun.java.winograd=off} (read at planning). It was opt-in from 1cddbc0 because
+     * in fresh processes ResNet-18 with Java kernels got slower with it (C2 deoptimized
+     * {@code F32Gemm.Micro.tile} again and again, and the recompiled GEMM was about 2x slower for
+     * every layer). Session 7 removed those deoptimizations (the Vector API warm-up's confined
+     * arena had polluted the segment checks' profile, f5ac0cc; the micro-kernel's store left its
+     * FMA loop, 35ba7d0). Fresh processes since, bench --compare --kernels java, ResNet-18, native/ORT
+     * ratio with it against without (quiet, alternated): 1 thread 1.226, 1.227 against 1.518, 1.473;
+     * 2 threads 1.483, 1.600 against 1.686, 1.955.
      */
     public static boolean enabled() {
-        return "on".equals(System.getProperty("edgerun.java.winograd"));
+        return !"off".equals(System.getProperty("edgerun.java.winograd"));
+    }
+
+    /**
+     * Whether the Java kernels take this kernel for {@code spec}: where it applies and the
+     * convolution is too deep and too wide for {@link F32ConvKernel}'s implicit GEMM, which beat
+     * it on the shallow or narrow layers of the conv autoencoder (bench --compare ratio 1.24 and
+     * 1.31 without Winograd against 1.32 and 1.37 with it for every layer, 1 thread, quiet).
+     */
+    public static boolean preferred(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (!enabled() || !supports(spec, species)) return false;
+        long[] w = spec.weightShape();
+        return w[1] * w[2] * w[3] > F32ConvKernel.IMPLICIT_MAX_DEPTH && w[0] > F32ConvKernel.IMPLICIT_MAX_NARROW_OUTPUTS;
     }
 
     /** Whether {@code spec} is a convolution this kernel takes with vectors of {@code species}. */

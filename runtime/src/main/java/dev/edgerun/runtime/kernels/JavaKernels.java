@@ -63,7 +63,7 @@ public final class JavaKernels implements KernelProvider {
         if (F32Depthwise3x3.supports(spec, species)) return Optional.of(new F32Depthwise3x3(spec, species));
         if (F32DepthwiseSameWidth.supports(spec, species)) return Optional.of(new F32DepthwiseSameWidth(spec, species));
         if (F32DepthwiseConv.supports(spec)) return Optional.of(new F32DepthwiseConv(spec, species));
-        if (F32Winograd.enabled() && F32Winograd.supports(spec, species)) return Optional.of(new F32Winograd(spec, new F32Gemm(species)));
+        if (F32Winograd.preferred(spec, species)) return Optional.of(new F32Winograd(spec, new F32Gemm(species)));
         return Optional.of(new F32ConvKernel(spec, new F32Gemm(species)));
     }
 

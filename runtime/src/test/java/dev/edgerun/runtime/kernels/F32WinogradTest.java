@@ -91,16 +91,18 @@ class F32WinogradTest {
     }
 
     @Test
-    void javaKernelsChooseItOnlyForLargeEnough3x3Stride1WhenTurnedOn() {
+    void javaKernelsChooseItForDeepWide3x3Stride1UnlessTurnedOff() {
         var vectors = JavaKernels.vector(F32GemmTest.species(256));
-        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow(), "off by default");
-        System.setProperty("edgerun.java.winograd", "on");
+        assertInstanceOf(F32Winograd.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow(), "on by default");
+        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 64, 56, 2)).orElseThrow(), "stride 2");
+        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 1)).orElseThrow(), "7x7 plane");
+        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(3, 64, 56, 1)).orElseThrow(), "3 input channels");
+        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(32, 64, 56, 1)).orElseThrow(), "288 deep: implicit GEMM's");
+        assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 32, 56, 1)).orElseThrow(), "32 outputs: implicit GEMM's");
+        assertFalse(F32Winograd.supports(spec(64, 64, 56, 1), null), "scalar");
+        System.setProperty("edgerun.java.winograd", "off");
         try {
-            assertInstanceOf(F32Winograd.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow());
-            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 64, 56, 2)).orElseThrow(), "stride 2");
-            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 1)).orElseThrow(), "7x7 plane");
-            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(3, 64, 56, 1)).orElseThrow(), "3 input channels");
-            assertFalse(F32Winograd.supports(spec(64, 64, 56, 1), null), "scalar");
+            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 64, 56, 1)).orElseThrow(), "turned off");
         } finally {
             System.clearProperty("edgerun.java.winograd");
         }
