@@ -83,7 +83,7 @@ public final class NativeSession implements Session {
 
     NativeSession(Model model, SessionOptions options, OperatorSource operators) {
         checkDevices(options);
-        // On the second core while this session compiles: oneDNN opens, then the JIT compiles the shared Vector API code.
+        // On the second core while this session compiles: oneDNN opens, then the opt-in Vector API warm-up runs (VectorWarmup).
         boolean preloading = likelyWantsNativeKernels(model.graph())
                 && KernelSelection.defaults().preloadInBackground(VectorWarmup::warmUpHere);
         if (!preloading) VectorWarmup.startInBackground();
