@@ -40,7 +40,7 @@ final class Q8Depthwise3x3 {
     private final float[] weights;    // [channels][9]
     private final float[] bias;       // per channel, exact in float
 
-    /** Per thread: the zero-framed widened plane (grown, never shrunk). */
+    /** Per thread: the zero-framed widened plane (grown, never shrunk), see {@link #framedBuffer}. */
     private static final ThreadLocal<float[][]> FRAMED = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /** Whether {@code spec} is a convolution this path takes with {@code species}. */
@@ -70,40 +70,57 @@ final class Q8Depthwise3x3 {
             if (q % w == w - 1) lastColumn[q / LANES] |= 1L << (q % LANES);
         }
         weights = spec.geometry().constantWeight().toFloatArrayConverted();
-        bias = new float[channels];
-        for (int c = 0; spec.bias() != null && c < channels; c++) bias[c] = spec.bias()[c];
-    }
-
-    private static int roundUp(int n) {
-        return (n + LANES - 1) / LANES * LANES;
+        bias = biasAsFloats(spec, channels);
     }
 
     /** Planes {@code [from, to)} (image-major, channel-minor) of x into y. */
     void planes(MemorySegment x, MemorySegment y, int from, int to) {
+        float[] framed = framedBuffer(framedFloats, lead, planeFloats);
+        for (int plane = from; plane < to; plane++) {
+            long at = (long) plane * planeFloats;
+            widen(spec, x, at, planeFloats, framed, lead);
+            plane(framed, plane % channels, y, at);
+        }
+    }
+
+    /**
+     * The calling thread's buffer for a zero-framed plane of {@code framedFloats} (grown, never
+     * shrunk; shared by both 3x3 int8 depthwise kernels, which a thread runs one at a time), with
+     * the {@code lead} floats before the plane's {@code planeFloats} and the rest after it zeroed.
+     */
+    static float[] framedBuffer(int framedFloats, int lead, int planeFloats) {
         float[][] buffers = FRAMED.get();
         if (buffers[0].length < framedFloats) buffers[0] = new float[framedFloats];
         float[] framed = buffers[0];
         Arrays.fill(framed, 0, lead, 0f);
         Arrays.fill(framed, lead + planeFloats, framedFloats, 0f);
-        for (int plane = from; plane < to; plane++) {
-            long at = (long) plane * planeFloats;
-            widen(x, at, framed);
-            plane(framed, plane % channels, y, at);
-        }
+        return framed;
     }
 
-    /** The plane's bytes from {@code xAt} as exact floats {@code x - zx} into {@code framed} after the lead zeros. */
-    private void widen(MemorySegment x, long xAt, float[] framed) {
+    /** {@code count} bytes of x from {@code xAt} as exact floats {@code x - zx} into {@code framed} from {@code lead}. */
+    static void widen(KernelProvider.Q8ConvSpec spec, MemorySegment x, long xAt, int count, float[] framed, int lead) {
         int zx = spec.xZeroPoint();
         boolean signed = spec.xSigned();
         int i = 0;
-        for (; i + LANES <= planeFloats; i += LANES) {
+        for (; i + LANES <= count; i += LANES) {
             ByteVector b = ByteVector.fromMemorySegment(B, x, xAt + i, LE);
             IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, I, 0)
                     : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
             ((FloatVector) v.sub(zx).convert(VectorOperators.I2F, 0)).intoArray(framed, lead + i);
         }
-        for (; i < planeFloats; i++) framed[lead + i] = Q8Quantize.load(x, xAt + i, signed) - zx;
+        for (; i < count; i++) framed[lead + i] = Q8Quantize.load(x, xAt + i, signed) - zx;
+    }
+
+    /** The per-channel biases of {@code spec} as floats (exact: {@link Q8Gemm#supports} checked their size); zeros when absent. */
+    static float[] biasAsFloats(KernelProvider.Q8ConvSpec spec, int channels) {
+        float[] bias = new float[channels];
+        for (int c = 0; spec.bias() != null && c < channels; c++) bias[c] = spec.bias()[c];
+        return bias;
+    }
+
+    /** {@code n} rounded up to whole 16-lane vectors. */
+    static int roundUp(int n) {
+        return (n + LANES - 1) / LANES * LANES;
     }
 
     /** One plane of channel {@code c} from its framed copy into y's bytes from {@code yAt}, the last partial vector masked. */

@@ -2,7 +2,6 @@ package dev.edgerun.runtime.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -28,7 +27,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q8Depthwise3x3Stride2 {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final int LANES = 16;
     /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two concatenated vectors. */
@@ -42,9 +40,6 @@ final class Q8Depthwise3x3Stride2 {
     private final boolean[] edge;    // per vector of a row: any lane outside for some kernel column
     private final float[] weights;   // [channels][9]
     private final float[] bias;      // per channel, exact in float
-
-    /** Per thread: the zero-framed widened plane (grown, never shrunk). */
-    private static final ThreadLocal<float[][]> FRAMED = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private static FloatVector indices(int first) {
         float[] idx = new float[LANES];
@@ -73,7 +68,7 @@ final class Q8Depthwise3x3Stride2 {
         planeIn = h * w;
         planeOut = oh * ow;
         rowVectors = (ow + LANES - 1) / LANES;
-        lead = roundUp(w + 1);
+        lead = Q8Depthwise3x3.roundUp(w + 1);
         // the last output row reads input row 2 * oh - 1 (zeros past the plane), up to 2 * rowVectors * LANES + 2 columns on
         framedFloats = lead + Math.max(h, 2 * oh) * w + 2 * rowVectors * LANES + 2 * LANES;
         outside = new long[3 * rowVectors];
@@ -88,40 +83,17 @@ final class Q8Depthwise3x3Stride2 {
             }
         }
         weights = spec.geometry().constantWeight().toFloatArrayConverted();
-        bias = new float[channels];
-        for (int c = 0; spec.bias() != null && c < channels; c++) bias[c] = spec.bias()[c];
-    }
-
-    private static int roundUp(int n) {
-        return (n + LANES - 1) / LANES * LANES;
+        bias = Q8Depthwise3x3.biasAsFloats(spec, channels);
     }
 
     /** Planes {@code [from, to)} (image-major, channel-minor) of x into y. */
     void planes(MemorySegment x, MemorySegment y, int from, int to) {
-        float[][] buffers = FRAMED.get();
-        if (buffers[0].length < framedFloats) buffers[0] = new float[framedFloats];
-        float[] framed = buffers[0];
-        Arrays.fill(framed, 0, lead, 0f);
-        Arrays.fill(framed, lead + planeIn, framedFloats, 0f);
+        float[] framed = Q8Depthwise3x3.framedBuffer(framedFloats, lead, planeIn);
         for (int plane = from; plane < to; plane++) {
-            widen(x, (long) plane * planeIn, framed);
+            Q8Depthwise3x3.widen(spec, x, (long) plane * planeIn, planeIn, framed, lead);
             int c = plane % channels;
             for (int i = 0; i < oh; i++) row(framed, c, i, y, (long) plane * planeOut + (long) i * ow);
         }
-    }
-
-    /** The plane's bytes from {@code xAt} as exact floats {@code x - zx} into {@code framed} after the lead zeros. */
-    private void widen(MemorySegment x, long xAt, float[] framed) {
-        int zx = spec.xZeroPoint();
-        boolean signed = spec.xSigned();
-        int i = 0;
-        for (; i + LANES <= planeIn; i += LANES) {
-            ByteVector b = ByteVector.fromMemorySegment(B, x, xAt + i, LE);
-            IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, I, 0)
-                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            ((FloatVector) v.sub(zx).convert(VectorOperators.I2F, 0)).intoArray(framed, lead + i);
-        }
-        for (; i < planeIn; i++) framed[lead + i] = Q8Quantize.load(x, xAt + i, signed) - zx;
     }
 
     /** Output row {@code i} of channel {@code c} into y's bytes from {@code yAt}. */
