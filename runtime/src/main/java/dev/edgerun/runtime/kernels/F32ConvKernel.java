@@ -38,6 +38,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final F32DirectGemm direct;   // unblocked products with bias and clamp in registers; or null
     private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
     private final F32ImplicitConv implicit; // the product without a column matrix; or null
+    private final float[] implicitW;        // its constant weights packed (all groups); null: packed per run
 
     /**
      * Products up to this many multiply-adds (per group) go to {@link F32DirectGemm}, where its
@@ -104,13 +105,19 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
         colBytes = implicit != null ? implicit.scratchBytes() : blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
-        if (spec.constantWeight() != null) {
+        if (implicit != null && spec.constantWeight() != null) {
+            implicitW = new float[implicit.packedWeightFloats() * group];
+            implicit.packWeights(spec.constantWeight().data(), 0, group, implicitW);
+        } else {
+            implicitW = null;
+        }
+        if (implicit == null && spec.constantWeight() != null) {
             packedW = F32Gemm.allocatePacked(weightGroupBytes * group);
             packWeights(spec.constantWeight().data(), packedW, 0);
         } else {
             packedW = null;
         }
-        padOff = colBytes + (packedW == null ? weightGroupBytes * group : 0);
+        padOff = colBytes + (packedW == null && implicit == null ? weightGroupBytes * group : 0);
         clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
         clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;
     }
@@ -176,6 +183,10 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     @Override
     public void run(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                     Parallel par) {
+        if (implicit != null) {
+            runImplicit(x, w, bias, y, scratch, par);
+            return;
+        }
         MemorySegment pw = packedW;
         long pwOff = 0;
         if (pw == null) {
@@ -190,13 +201,6 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 long yOff = 4L * ((long) n * outChannels + (long) g * mg) * positions;
                 MemorySegment b = hasBias ? bias : null;
                 long a = pwOff + g * weightGroupBytes;
-                if (implicit != null) {
-                    Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
-                    if (padded != null) padded.padInput(x, xOff, scratch, padOff, split);
-                    implicit.run(padded != null ? scratch : x, padded != null ? padOff : xOff, pw, a, y, yOff,
-                            b, 4L * g * mg, scratch, 0, split);
-                    continue;
-                }
                 if (blockPanels > 0 && padded == null) { // pointwise: the input itself packed a block at a time
                     blocks(x, xOff, pw, a, b, g, y, yOff, scratch, gemm.parallelFor((long) mg * kc * positions, par));
                     continue;
@@ -234,6 +238,39 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 }
             }
         }
+    }
+
+    /** Each group through {@link #implicit}; weights not constant are packed into a per-thread array first. */
+    private void runImplicit(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y,
+                             MemorySegment scratch, Parallel par) {
+        float[] pw = implicitW;
+        if (pw == null) {
+            pw = implicitWeights(implicit.packedWeightFloats() * group);
+            implicit.packWeights(w, 0, group, pw);
+        }
+        MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
+        Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
+        for (int n = 0; n < batch; n++) {
+            for (int g = 0; g < group; g++) {
+                long xOff = 4L * ((long) n * channels + (long) g * cg) * inPlane;
+                long yOff = 4L * ((long) n * outChannels + (long) g * mg) * positions;
+                if (padded != null) padded.padInput(x, xOff, scratch, padOff, split);
+                implicit.run(padded != null ? scratch : x, padded != null ? padOff : xOff,
+                        pw, g * implicit.packedWeightFloats(), y, yOff, b, 4L * g * mg, scratch, 0, split);
+            }
+        }
+    }
+
+    // Per-thread weights packed per run for the implicit GEMM (grown to the largest seen; kept).
+    private static final ThreadLocal<float[]> IMPLICIT_WEIGHTS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] implicitWeights(int floats) {
+        float[] a = IMPLICIT_WEIGHTS.get();
+        if (a.length < floats) {
+            a = new float[floats];
+            IMPLICIT_WEIGHTS.set(a);
+        }
+        return a;
     }
 
     /**

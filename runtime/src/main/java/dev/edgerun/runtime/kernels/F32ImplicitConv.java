@@ -132,6 +132,30 @@ final class F32ImplicitConv {
         return floats < Integer.MAX_VALUE / 2;
     }
 
+    /** Floats of one group's packed weights ({@link #packWeights}). */
+    int packedWeightFloats() {
+        return panels * MR * kc;
+    }
+
+    /**
+     * Packs {@code groups} groups of weights ({@code [groups * mg][kc]} floats from {@code wOff}
+     * bytes of {@code w}) into {@code dst}: per group, panels of {@link F32Gemm#MR} rows laid out
+     * {@code [panel][kc][MR]} as {@link F32Gemm#packA} does, zero rows past {@code mg}. A heap array
+     * and not a segment: the tile indexes it by an int linear in its loop variable, so C2 hoists the
+     * range check out of the loop, where each A broadcast from a segment cost about 20 instructions
+     * of long-index range-check arithmetic and stack reloads per two FMAs.
+     */
+    void packWeights(MemorySegment w, long wOff, int groups, float[] dst) {
+        int perGroup = packedWeightFloats();
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < panels * MR; i++) {
+                int at = g * perGroup + (i / MR) * MR * kc + i % MR;
+                long row = wOff + 4L * ((long) g * mg + i) * kc;
+                for (int p = 0; p < kc; p++) dst[at + p * MR] = i < mg ? w.get(F, row + 4L * p) : 0f;
+            }
+        }
+    }
+
     /** Scratch bytes: the packed copy of a last tile that would read past X. */
     long scratchBytes() {
         return tailKOff == null ? 0 : 4L * kc * 2 * lanes;
@@ -139,11 +163,12 @@ final class F32ImplicitConv {
 
     /**
      * {@code Y = W . col + bias}, then the epilogue. {@code src} at {@code srcOff} bytes is the
-     * source (X's group, or its padded planes); packed weights at {@code aOff} bytes of {@code pa};
+     * source (X's group, or its padded planes); the group's weights ({@link #packWeights}) from
+     * float {@code aOff} of {@code pa};
      * Y's group at {@code yOff}; bias floats at {@code biasOff} (null: none); {@code scratch} at
      * {@code scratchOff} holds the tail copy.
      */
-    void run(MemorySegment src, long srcOff, MemorySegment pa, long aOff, MemorySegment y, long yOff,
+    void run(MemorySegment src, long srcOff, float[] pa, int aOff, MemorySegment y, long yOff,
              MemorySegment bias, long biasOff, MemorySegment scratch, long scratchOff, Parallel par) {
         int tiles = src0.length;
         if (tailKOff != null) copyTail(src, srcOff, scratch, scratchOff);
@@ -181,7 +206,7 @@ final class F32ImplicitConv {
         }
     }
 
-    private void units(int p0, int p1, int t0, int t1, MemorySegment src, long srcOff, MemorySegment pa, long aOff,
+    private void units(int p0, int p1, int t0, int t1, MemorySegment src, long srcOff, float[] pa, int aOff,
                        MemorySegment y, long yOff, MemorySegment bias, long biasOff, MemorySegment scratch,
                        long scratchOff) {
         int mcPanels = F32Gemm.MC / MR;
@@ -202,8 +227,7 @@ final class F32ImplicitConv {
                     for (int ip = mb; ip < mbEnd; ip++) {
                         int m0 = ip * MR;
                         int rows = Math.min(MR, mg - m0);
-                        long aAt = aOff + 4L * ((long) m0 * kc + (long) k0 * MR);
-                        tile.tile(k0, k1, offs, b, bOff + s0, bOff + s1, pa, aAt, y, y0 + m0 * yRow, y1 + m0 * yRow,
+                        tile.tile(k0, k1, offs, b, bOff + s0, bOff + s1, pa, aOff + m0 * kc, y, y0 + m0 * yRow, y1 + m0 * yRow,
                                 yRow, rows, count0[t], count1[t], first, last, bias, biasOff + 4L * m0, clampLo, clampHi);
                         if (last && epilogue != null) {
                             for (int r = 0; r < rows; r++) {
@@ -224,8 +248,10 @@ final class F32ImplicitConv {
     private static final class Units implements RunContext.RangeBody {
         F32ImplicitConv conv;
         int tileParts, panelParts;
-        MemorySegment src, pa, y, bias, scratch;
-        long srcOff, aOff, yOff, biasOff, scratchOff;
+        MemorySegment src, y, bias, scratch;
+        float[] pa;
+        int aOff;
+        long srcOff, yOff, biasOff, scratchOff;
 
         @Override
         public void run(int from, int to) {
@@ -258,40 +284,40 @@ final class F32ImplicitConv {
         }
 
         /**
-         * Rows {@code [k0, k1)} of the product into rows {@code [0, rows)} of the halves at {@code y0},
+         * Rows {@code [k0, k1)} of the product (weights: the panel from float {@code aPanel} of {@code a})
+         * into rows {@code [0, rows)} of the halves at {@code y0},
          * {@code y1} ({@code yRow} bytes between channels), {@code n0}/{@code n1} positions each;
          * {@code first}: onto the bias (zero without one), else onto Y; {@code last}: clamped.
          */
-        final void tile(int k0, int k1, int[] offs, MemorySegment b, long at0, long at1, MemorySegment a, long aAt,
+        final void tile(int k0, int k1, int[] offs, MemorySegment b, long at0, long at1, float[] a, int aPanel,
                         MemorySegment y, long y0, long y1, long yRow, int rows, int n0, int n1, boolean first,
                         boolean last, MemorySegment bias, long biasAt, float lo, float hi) {
             VectorSpecies<Float> s = s();
             FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
             FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-            long ap = aAt;
             for (int r = k0; r < k1; r++) {
                 long o = 4L * offs[r];
                 FloatVector b0 = FloatVector.fromMemorySegment(s, b, at0 + o, LE);
                 FloatVector b1 = FloatVector.fromMemorySegment(s, b, at1 + o, LE);
-                FloatVector x = FloatVector.broadcast(s, a.get(F, ap));
+                int ap = aPanel + MR * r;
+                FloatVector x = FloatVector.broadcast(s, a[ap]);
                 c00 = x.fma(b0, c00);
                 c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(s, a.get(F, ap + 4));
+                x = FloatVector.broadcast(s, a[ap + 1]);
                 c10 = x.fma(b0, c10);
                 c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(s, a.get(F, ap + 8));
+                x = FloatVector.broadcast(s, a[ap + 2]);
                 c20 = x.fma(b0, c20);
                 c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(s, a.get(F, ap + 12));
+                x = FloatVector.broadcast(s, a[ap + 3]);
                 c30 = x.fma(b0, c30);
                 c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(s, a.get(F, ap + 16));
+                x = FloatVector.broadcast(s, a[ap + 4]);
                 c40 = x.fma(b0, c40);
                 c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(s, a.get(F, ap + 20));
+                x = FloatVector.broadcast(s, a[ap + 5]);
                 c50 = x.fma(b0, c50);
                 c51 = x.fma(b1, c51);
-                ap += 4L * MR;
             }
             // one store block, the row's accumulators picked by a switch (see F32Gemm.Micro.tile)
             int lanes = s.length();
