@@ -94,6 +94,10 @@ public final class F32Softmax {
     private static void vectorRow(VectorSpecies<Float> species, boolean log, MemorySegment x, MemorySegment y, long base, int n) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
+        if (n <= lanes) {
+            partialVectorRow(sp, log, x, y, base, n);
+            return;
+        }
         int bound = sp.loopBound(n);
         boolean hasTail = bound < n;
         long tailAt = base + 4L * bound;
@@ -129,5 +133,20 @@ public final class F32Softmax {
             }
             if (hasTail) FloatVector.fromMemorySegment(sp, y, tailAt, LE, tail).mul(inv).intoMemorySegment(y, tailAt, LE, tail);
         }
+    }
+
+    /**
+     * A row of at most one vector (a classifier's 10 classes) held in one register: one masked
+     * load and one masked store, where the longer rows' passes store, load back and store again.
+     */
+    private static void partialVectorRow(VectorSpecies<Float> sp, boolean log, MemorySegment x, MemorySegment y, long base,
+                                         int n) {
+        VectorMask<Float> m = VectorMask.fromLong(sp, (1L << n) - 1);
+        FloatVector v = FloatVector.fromMemorySegment(sp, x, base, LE, m);
+        float max = v.reduceLanes(VectorOperators.MAX, m);
+        FloatVector e = v.sub(max).lanewise(VectorOperators.EXP);
+        float sum = e.reduceLanes(VectorOperators.ADD, m);
+        FloatVector r = log ? v.sub(max + (float) Math.log(sum)) : e.mul(1f / sum);
+        r.intoMemorySegment(y, base, LE, m);
     }
 }

@@ -5,9 +5,11 @@ import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Copy;
+import dev.edgerun.runtime.kernels.F32DenseRow;
 import dev.edgerun.runtime.kernels.F32GemmKernel;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.Parallel;
+import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -20,7 +22,9 @@ import java.util.List;
  * Gemm: {@code Y = alpha * op(A) . op(B) + beta * C}, C broadcast to {@code [M, N]}. Y is first
  * filled with {@code beta * C}, then the kernel accumulates the product onto it; constant A or B
  * (the usual weights) are packed once by the kernel provider. A one-row product on the Java GEMV
- * whose C is a bias row adds it in registers instead ({@link F32GemmKernel#runAddingRow}).
+ * whose C is a bias row adds it in registers instead ({@link F32GemmKernel#runAddingRow}); with
+ * constant B and C too (a fully connected layer at batch 1) it runs {@link F32DenseRow}, which
+ * holds weights, bias and activation itself.
  */
 public final class Gemm implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -52,12 +56,36 @@ public final class Gemm implements Operator {
         }
         var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, transA, transB, alpha, hasC,
                 ctx.constantInput(0), ctx.constantInput(1), FusedActivation.epilogue(ctx));
+        if (spec.constantB() != null && (!hasC || ctx.constantInput(2) != null) && GemmKernels.javaVectorsTakeRow(spec)
+                && F32DenseRow.suits(Vectors.F32, n, k)) {
+            float[] bias = hasC ? biasRow(ctx.constantInput(2), beta, n, cColStride) : null;
+            return new DenseRowNode(List.of(Nn.tensor(DType.FLOAT, m, n)),
+                    new F32DenseRow(Vectors.F32, n, k, spec.constantB().data(), transB, alpha, bias, spec.epilogue()));
+        }
         KernelProvider.GemmKernel gemm = GemmKernels.choose(ctx, spec);
         if (hasC && beta == 1f && cColStride == 1 && gemm instanceof F32GemmKernel row && row.addsRowInRegisters()) {
             return new BiasRowNode(List.of(Nn.tensor(DType.FLOAT, m, n)), row, ctx.threads());
         }
         return new GemmNode(List.of(Nn.tensor(DType.FLOAT, m, n)), gemm, m, n, hasC, beta, cRowStride, cColStride,
                 ctx.threads());
+    }
+
+    /** {@code beta * C} as the row of n that a one-row product adds (C broadcast along the row when its last dimension is 1). */
+    private static float[] biasRow(Tensor c, float beta, int n, int colStride) {
+        float[] row = new float[n];
+        for (int j = 0; j < n; j++) {
+            float v = c.data().getAtIndex(F, (long) j * colStride);
+            row[j] = beta == 1f ? v : beta * v;
+        }
+        return row;
+    }
+
+    /** A one-row product with constant weights and bias: one kernel call, reading only A and writing Y. */
+    private record DenseRowNode(List<ValueType> outputTypes, F32DenseRow dense) implements Kernel {
+        @Override
+        public void run(RunContext ctx) {
+            dense.run(ctx.input(0).data(), 0, ctx.output(0).data(), 0);
+        }
     }
 
     /** A one-row product whose C is a row of n added as it is (a bias): added in the GEMV's registers, no fill of Y. */

@@ -24,6 +24,15 @@ final class GemmKernels {
 
     private GemmKernels() {}
 
+    /**
+     * Whether {@link #choose} would give {@code spec} (a one-row product) to the Java kernels with
+     * vectors: then a Gemm with constant weights runs {@link dev.edgerun.runtime.kernels.F32DenseRow}.
+     */
+    static boolean javaVectorsTakeRow(KernelProvider.GemmSpec spec) {
+        return spec.m() == 1 && (long) spec.k() * spec.n() <= JAVA_GEMV_MAX_WEIGHTS
+                && KernelSelection.defaults().provider("java").map(p -> p.availability().available()).orElse(false);
+    }
+
     static KernelProvider.GemmKernel choose(NodeContext ctx, KernelProvider.GemmSpec spec) {
         KernelSelection selection = KernelSelection.defaults();
         if (spec.m() == 1 && (long) spec.k() * spec.n() <= JAVA_GEMV_MAX_WEIGHTS) {

@@ -1,0 +1,285 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A fully connected layer at batch 1 with constant weights: {@code y[n] = act(alpha * x[k] . W[k x n] + bias[n])},
+ * weights, alpha-free bias and activation settled once, so a run reads x, the packed weights and writes y.
+ * Small products only ({@link #suits}), on the calling thread. Two layouts, chosen by n:
+ * <ul>
+ *   <li>n of at most one vector (a classifier's 10 classes): W transposed, {@code [n][kPad]}, one dot
+ *       product per output over whole vectors, x read in vectors; no padded columns are read
+ *       ({@link F32Gemv} reads a panel padded to two vectors per p, three times the bytes here);</li>
+ *   <li>wider: rows of {@link #BLOCK} vectors, {@code [blocks][k][BLOCK * lanes]}, contiguous, so one p
+ *       is one stream of eight loads into eight accumulators (the GEMV's four panels are four streams);
+ *       the columns past the last whole block form one narrower block.</li>
+ * </ul>
+ * Bias and a clamp (Relu, Clip) are applied in registers before the store; another activation runs
+ * as the epilogue over y.
+ */
+public final class F32DenseRow {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Vectors of columns per block of the wide layout: eight accumulators. */
+    static final int BLOCK = 8;
+
+    private final Loops loops;
+    private final int n;
+    private final int k;
+    private final boolean transposed;       // the n <= lanes layout
+    private final MemorySegment weights;   // packed as above, then the bias padded to whole vectors
+    private final long biasAt;
+    private final float alpha;
+    private final boolean clamp;
+    private final float low;
+    private final float high;
+    private final F32GemmEpilogue epilogue; // null, or an activation that is not a clamp
+
+    /**
+     * @param b       the weights, {@code [k][n]}, or {@code [n][k]} when {@code transB}
+     * @param bias    n floats added to every output (a Gemm's {@code beta * C} broadcast to a row), or null
+     */
+    public F32DenseRow(VectorSpecies<Float> species, int n, int k, MemorySegment b, boolean transB, float alpha,
+                       float[] bias, F32GemmEpilogue epilogue) {
+        this.loops = Loops.of(species);
+        int lanes = species.length();
+        this.n = n;
+        this.k = k;
+        this.transposed = n <= lanes;
+        this.alpha = alpha;
+        ActivationEpilogue c = ActivationEpilogue.clampOf(epilogue);
+        this.clamp = c != null;
+        this.low = c == null ? Float.NEGATIVE_INFINITY : c.clampLow();
+        this.high = c == null ? Float.POSITIVE_INFINITY : c.clampHigh();
+        this.epilogue = c == null ? epilogue : null;
+        long weightFloats = transposed ? (long) n * roundUp(k, lanes) : (long) k * roundUp(n, lanes);
+        this.biasAt = 4 * weightFloats;
+        this.weights = F32Gemm.allocatePacked(biasAt + 4L * roundUp(n, lanes));
+        if (transposed) packTransposed(b, transB, roundUp(k, lanes));
+        else packBlocks(b, transB, lanes);
+        if (bias != null) MemorySegment.copy(bias, 0, weights, F, biasAt, n);
+    }
+
+    /** Whether a one-row product of {@code n x k} weights runs here: vectors on, small enough for one thread. */
+    public static boolean suits(VectorSpecies<Float> species, int n, int k) {
+        return species != null && n > 0 && k > 0 && (long) n * k < F32Gemm.PARALLEL_MIN_MACS;
+    }
+
+    private static int roundUp(int v, int to) {
+        return (v + to - 1) / to * to;
+    }
+
+    private static float element(MemorySegment b, boolean transB, int n, int k, int p, int j) {
+        return b.getAtIndex(F, transB ? (long) j * k + p : (long) p * n + j);
+    }
+
+    private void packTransposed(MemorySegment b, boolean transB, int kPad) {
+        for (int j = 0; j < n; j++) {
+            for (int p = 0; p < k; p++) weights.setAtIndex(F, (long) j * kPad + p, element(b, transB, n, k, p, j));
+        }
+    }
+
+    /** Whole blocks of BLOCK vectors, then one block of the remaining columns rounded up to whole vectors. */
+    private void packBlocks(MemorySegment b, boolean transB, int lanes) {
+        long at = 0;
+        for (int j0 = 0; j0 < n; j0 += BLOCK * lanes) {
+            int width = Math.min(BLOCK * lanes, roundUp(n - j0, lanes));
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < width; j++) {
+                    int col = j0 + j;
+                    weights.setAtIndex(F, at++, col < n ? element(b, transB, n, k, p, col) : 0f);
+                }
+            }
+        }
+    }
+
+    /** {@code y = act(alpha * x . W + bias)}: x is k contiguous floats from {@code xOff}, y n floats from {@code yOff}. */
+    public void run(MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        if (transposed) loops.dots(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
+        else loops.blocks(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
+        if (epilogue != null) epilogue.apply(y, yOff, n);
+    }
+
+    /** The loops; each width is a final subclass with a {@code static final} species (see {@link JavaKernelsSpecies}). */
+    abstract static sealed class Loops {
+        abstract VectorSpecies<Float> s();
+
+        static Loops of(VectorSpecies<Float> species) {
+            return switch (species.vectorBitSize()) {
+                case 512 -> new Loops512();
+                case 256 -> new Loops256();
+                case 128 -> new Loops128();
+                case 64 -> new Loops64();
+                default -> throw new IllegalArgumentException("no dense-row loop for " + species);
+            };
+        }
+
+        /**
+         * n <= lanes: y[j] = dot(x, W row j) over whole vectors (W's padding is zero, x's tail is read
+         * under a mask), four rows at a time so that each vector of x is loaded once per four outputs.
+         */
+        final void dots(int n, int k, MemorySegment x, long xOff, MemorySegment w, long biasAt, MemorySegment y, long yOff,
+                        float alpha, boolean clamp, float low, float high) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length();
+            int whole = k / lanes * lanes;
+            long rowBytes = 4L * (whole == k ? k : whole + lanes);
+            long tailBits = (1L << (k - whole)) - 1;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                long r0 = j * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+                FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0;
+                for (int p = 0; p < k; p += lanes) {
+                    FloatVector xv = p < whole ? FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE)
+                            : FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE, VectorMask.fromLong(s, tailBits));
+                    long at = 4L * p;
+                    a0 = xv.fma(FloatVector.fromMemorySegment(s, w, r0 + at, LE), a0);
+                    a1 = xv.fma(FloatVector.fromMemorySegment(s, w, r1 + at, LE), a1);
+                    a2 = xv.fma(FloatVector.fromMemorySegment(s, w, r2 + at, LE), a2);
+                    a3 = xv.fma(FloatVector.fromMemorySegment(s, w, r3 + at, LE), a3);
+                }
+                finish(a0.reduceLanes(VectorOperators.ADD), j, w, biasAt, y, yOff, alpha, clamp, low, high);
+                finish(a1.reduceLanes(VectorOperators.ADD), j + 1, w, biasAt, y, yOff, alpha, clamp, low, high);
+                finish(a2.reduceLanes(VectorOperators.ADD), j + 2, w, biasAt, y, yOff, alpha, clamp, low, high);
+                finish(a3.reduceLanes(VectorOperators.ADD), j + 3, w, biasAt, y, yOff, alpha, clamp, low, high);
+            }
+            for (; j < n; j++) {
+                long r0 = j * rowBytes;
+                FloatVector a0 = FloatVector.zero(s);
+                for (int p = 0; p < k; p += lanes) {
+                    FloatVector xv = p < whole ? FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE)
+                            : FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE, VectorMask.fromLong(s, tailBits));
+                    a0 = xv.fma(FloatVector.fromMemorySegment(s, w, r0 + 4L * p, LE), a0);
+                }
+                finish(a0.reduceLanes(VectorOperators.ADD), j, w, biasAt, y, yOff, alpha, clamp, low, high);
+            }
+        }
+
+        private static void finish(float sum, int j, MemorySegment w, long biasAt, MemorySegment y, long yOff, float alpha,
+                                   boolean clamp, float low, float high) {
+            float v = (alpha != 1f ? sum * alpha : sum) + w.get(F, biasAt + 4L * j);
+            if (clamp) v = Math.min(Math.max(v, low), high);
+            y.set(F, yOff + 4L * j, v);
+        }
+
+        /** n > lanes: blocks of up to BLOCK vectors of columns, the last one narrower. */
+        final void blocks(int n, int k, MemorySegment x, long xOff, MemorySegment w, long biasAt, MemorySegment y,
+                          long yOff, float alpha, boolean clamp, float low, float high) {
+            int lanes = s().length();
+            int wide = BLOCK * lanes;
+            long at = 0;
+            int j0 = 0;
+            for (; j0 + wide <= n; j0 += wide) {
+                eight(k, x, xOff, w, at, y, yOff + 4L * j0, biasAt + 4L * j0, alpha, clamp, low, high);
+                at += 4L * wide * k;
+            }
+            if (j0 < n) narrowBlock(n - j0, k, x, xOff, w, at, y, yOff + 4L * j0, biasAt + 4L * j0, alpha, clamp, low, high);
+        }
+
+        /** BLOCK vectors of columns: one contiguous row of the block per p, eight accumulators. */
+        private void eight(int k, MemorySegment x, long xOff, MemorySegment w, long wAt, MemorySegment y, long yAt,
+                           long biasAt, float alpha, boolean clamp, float low, float high) {
+            VectorSpecies<Float> s = s();
+            long v = 4L * s.length();
+            FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            long bp = wAt;
+            long xp = xOff;
+            for (int p = 0; p < k; p++) {
+                FloatVector xv = FloatVector.broadcast(s, x.get(F, xp));
+                a0 = xv.fma(FloatVector.fromMemorySegment(s, w, bp, LE), a0);
+                a1 = xv.fma(FloatVector.fromMemorySegment(s, w, bp + v, LE), a1);
+                a2 = xv.fma(FloatVector.fromMemorySegment(s, w, bp + 2 * v, LE), a2);
+                a3 = xv.fma(FloatVector.fromMemorySegment(s, w, bp + 3 * v, LE), a3);
+                a4 = xv.fma(FloatVector.fromMemorySegment(s, w, bp + 4 * v, LE), a4);
+                a5 = xv.fma(FloatVector.fromMemorySegment(s, w, bp + 5 * v, LE), a5);
+                a6 = xv.fma(FloatVector.fromMemorySegment(s, w, bp + 6 * v, LE), a6);
+                a7 = xv.fma(FloatVector.fromMemorySegment(s, w, bp + 7 * v, LE), a7);
+                xp += 4;
+                bp += 8 * v;
+            }
+            if (alpha != 1f) {
+                a0 = a0.mul(alpha); a1 = a1.mul(alpha); a2 = a2.mul(alpha); a3 = a3.mul(alpha);
+                a4 = a4.mul(alpha); a5 = a5.mul(alpha); a6 = a6.mul(alpha); a7 = a7.mul(alpha);
+            }
+            a0 = a0.add(FloatVector.fromMemorySegment(s, w, biasAt, LE));
+            a1 = a1.add(FloatVector.fromMemorySegment(s, w, biasAt + v, LE));
+            a2 = a2.add(FloatVector.fromMemorySegment(s, w, biasAt + 2 * v, LE));
+            a3 = a3.add(FloatVector.fromMemorySegment(s, w, biasAt + 3 * v, LE));
+            a4 = a4.add(FloatVector.fromMemorySegment(s, w, biasAt + 4 * v, LE));
+            a5 = a5.add(FloatVector.fromMemorySegment(s, w, biasAt + 5 * v, LE));
+            a6 = a6.add(FloatVector.fromMemorySegment(s, w, biasAt + 6 * v, LE));
+            a7 = a7.add(FloatVector.fromMemorySegment(s, w, biasAt + 7 * v, LE));
+            if (clamp) {   // written out: a helper taking a vector, not inlined, boxes it
+                a0 = a0.max(low).min(high); a1 = a1.max(low).min(high); a2 = a2.max(low).min(high);
+                a3 = a3.max(low).min(high); a4 = a4.max(low).min(high); a5 = a5.max(low).min(high);
+                a6 = a6.max(low).min(high); a7 = a7.max(low).min(high);
+            }
+            a0.intoMemorySegment(y, yAt, LE);
+            a1.intoMemorySegment(y, yAt + v, LE);
+            a2.intoMemorySegment(y, yAt + 2 * v, LE);
+            a3.intoMemorySegment(y, yAt + 3 * v, LE);
+            a4.intoMemorySegment(y, yAt + 4 * v, LE);
+            a5.intoMemorySegment(y, yAt + 5 * v, LE);
+            a6.intoMemorySegment(y, yAt + 6 * v, LE);
+            a7.intoMemorySegment(y, yAt + 7 * v, LE);
+        }
+
+        /**
+         * The last {@code cols} (< BLOCK vectors) columns, packed {@code [k][roundUp(cols, lanes)]}: one vector of
+         * columns at a time, p split over two accumulators; the last vector stored under a mask.
+         */
+        private void narrowBlock(int cols, int k, MemorySegment x, long xOff, MemorySegment w, long wAt, MemorySegment y,
+                                 long yAt, long biasAt, float alpha, boolean clamp, float low, float high) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length();
+            int width = roundUp(cols, lanes);
+            long row = 4L * width;
+            for (int c = 0; c < cols; c += lanes) {
+                FloatVector a0 = FloatVector.zero(s), a1 = a0;
+                long bp = wAt + 4L * c;
+                long xp = xOff;
+                int p = 0;
+                for (; p + 2 <= k; p += 2) {
+                    a0 = FloatVector.broadcast(s, x.get(F, xp)).fma(FloatVector.fromMemorySegment(s, w, bp, LE), a0);
+                    a1 = FloatVector.broadcast(s, x.get(F, xp + 4)).fma(FloatVector.fromMemorySegment(s, w, bp + row, LE), a1);
+                    xp += 8;
+                    bp += 2 * row;
+                }
+                if (p < k) a0 = FloatVector.broadcast(s, x.get(F, xp)).fma(FloatVector.fromMemorySegment(s, w, bp, LE), a0);
+                FloatVector r = a0.add(a1);
+                if (alpha != 1f) r = r.mul(alpha);
+                r = r.add(FloatVector.fromMemorySegment(s, w, biasAt + 4L * c, LE));
+                if (clamp) r = r.max(low).min(high);
+                int left = cols - c;
+                if (left >= lanes) r.intoMemorySegment(y, yAt + 4L * c, LE);
+                else r.intoMemorySegment(y, yAt + 4L * c, LE, VectorMask.fromLong(s, (1L << left) - 1));
+            }
+        }
+    }
+
+    static final class Loops512 extends Loops {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Loops256 extends Loops {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Loops128 extends Loops {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Loops64 extends Loops {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+}
