@@ -29,6 +29,7 @@ final class Dnnl {
     static final int ELTWISE_RELU = 31, ELTWISE_CLIP = 255;
     static final int ELTWISE_ROUND = 0x40; // round half to even (8-bit requantization)
     static final int ELTWISE_LOGISTIC = 0xaf, ELTWISE_HARDSWISH = 0x70; // dnnl_alg_kind_t of 2.x
+    static final int ELTWISE_GELU_TANH = 0xcf;
     static final int ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41, ARG_SCRATCHPAD = 80;
     static final int ARG_FROM = ARG_SRC, ARG_TO = ARG_DST;
     static final int QUERY_IMPL_INFO_STR = 8, QUERY_SRC_MD = 129, QUERY_WEIGHTS_MD = 131, QUERY_DST_MD = 133,
@@ -449,6 +450,14 @@ final class Dnnl {
      * {@link #attrDestroy}.
      */
     long attributes(float alpha, boolean accumulate) {
+        return attributes(alpha, accumulate, null);
+    }
+
+    /**
+     * The same, with {@code eltwise} (nullable) as the last post-op, after the sum: {@code
+     * dst = eltwise(alpha * product + dst)}.
+     */
+    long attributes(float alpha, boolean accumulate, DnnlEltwise eltwise) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(H);
             check((int) attrCreate.call(out.address()), "dnnl_primitive_attr_create");
@@ -458,11 +467,15 @@ final class Dnnl {
                 MemorySegment scale = a.allocateFrom(ValueLayout.JAVA_FLOAT, alpha);
                 check((int) attrOutputScales.call(attr, 1L, 0, scale.address()), "dnnl_primitive_attr_set_output_scales");
             }
-            if (accumulate) {
+            if (accumulate || eltwise != null) {
                 check((int) postOpsCreate.call(out.address()), "dnnl_post_ops_create");
                 long ops = out.get(H, 0);
                 try {
-                    check((int) postOpsSum.call(ops, 1f), "dnnl_post_ops_append_sum");
+                    if (accumulate) check((int) postOpsSum.call(ops, 1f), "dnnl_post_ops_append_sum");
+                    if (eltwise != null) {
+                        check((int) postOpsEltwise.call(ops, 1f, eltwise.algorithm(), eltwise.alpha(), eltwise.beta()),
+                                "dnnl_post_ops_append_eltwise");
+                    }
                     check((int) attrPostOps.call(attr, ops), "dnnl_primitive_attr_set_post_ops");
                 } finally {
                     destroy(postOpsDestroy, ops);
@@ -530,26 +543,6 @@ final class Dnnl {
         if (zeroPoint == 0) return;
         MemorySegment value = a.allocateFrom(ValueLayout.JAVA_INT, zeroPoint);
         check((int) attrZeroPoints.call(attr, arg, 1L, 0, value.address()), "dnnl_primitive_attr_set_zero_points");
-    }
-
-    /**
-     * Gives {@code attr} one eltwise post-op ({@code algorithm} with {@code alpha}, {@code beta},
-     * scale 1), replacing its post-ops: an activation fused into a float convolution.
-     */
-    void setEltwisePostOp(long attr, int algorithm, float alpha, float beta) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(H);
-            check((int) postOpsCreate.call(out.address()), "dnnl_post_ops_create");
-            long ops = out.get(H, 0);
-            try {
-                check((int) postOpsEltwise.call(ops, 1f, algorithm, alpha, beta), "dnnl_post_ops_append_eltwise");
-                check((int) attrPostOps.call(attr, ops), "dnnl_primitive_attr_set_post_ops");
-            } finally {
-                destroy(postOpsDestroy, ops);
-            }
-        } catch (Throwable t) {
-            throw rethrow(t, "dnnl_post_ops (eltwise)");
-        }
     }
 
     void attrDestroy(long attr) {

@@ -112,9 +112,8 @@ abstract class DnnlKernel {
     /** The same, with {@code postOp} (nullable) run by the primitive on its output. */
     final long createPrimitiveDesc(MemorySegment opDesc, float alpha, boolean accumulate, DnnlEltwise postOp,
                                    int threads) {
-        long attr = dnnl.attributes(alpha, accumulate);
+        long attr = dnnl.attributes(alpha, accumulate, postOp);
         try {
-            if (postOp != null) dnnl.setEltwisePostOp(attr, postOp.algorithm(), postOp.alpha(), postOp.beta());
             dnnl.setThreads(threads);
             return dnnl.primitiveDesc(opDesc, attr);
         } finally {

@@ -11,6 +11,7 @@ import dev.edgerun.runtime.kernels.F32StridedMatMul;
 import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.Parallel;
+import dev.edgerun.runtime.kernels.RowBiasGemm;
 import dev.edgerun.runtime.kernels.StridedCopy;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
@@ -82,7 +83,10 @@ public final class MatMul implements Operator {
             int rows = Nn.toInt(ctx, batches * m, "MatMul rows");
             var spec = new KernelProvider.GemmSpec(DType.FLOAT, rows, n, k, false, false, 1f, bias, null,
                     constB == null ? null : constB.reshaped(dev.edgerun.runtime.Shape.of(k, n)), epilogue);
-            return new MatMulNode(List.of(outType), gemm(ctx, spec), new long[] {0}, new long[] {0}, new long[] {0},
+            KernelProvider.GemmKernel gemm = gemm(ctx, spec);
+            RowBiasGemm.Kernel biased = bias && gemm instanceof RowBiasGemm r ? r.withRowBias() : null;
+            if (biased != null) return new RowBiasMatMulNode(List.of(outType), biased, ctx.threads());
+            return new MatMulNode(List.of(outType), gemm, new long[] {0}, new long[] {0}, new long[] {0},
                     bias, n, ctx.threads());
         }
         var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, false, false, 1f, bias, null, null, epilogue);
@@ -250,6 +254,20 @@ public final class MatMul implements Operator {
         @Override
         public void run(RunContext ctx) {
             product.run(ctx.input(0).data(), ctx.input(1).data(), ctx.output(0).data(), ctx.scratch(), Parallel.of(ctx, threads));
+        }
+    }
+
+    /** One product that adds the fused bias itself ({@link RowBiasGemm}): Y is not filled with the bias first. */
+    private record RowBiasMatMulNode(List<ValueType> outputTypes, RowBiasGemm.Kernel gemm, int threads) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return gemm.scratchBytes();
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            gemm.run(ctx.input(0).data(), 0, ctx.input(1).data(), 0, ctx.input(2).data(), 0, ctx.output(0).data(), 0,
+                    ctx.scratch(), Parallel.of(ctx, threads));
         }
     }
 
