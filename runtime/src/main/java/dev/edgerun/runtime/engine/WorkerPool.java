@@ -9,13 +9,41 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A session's fixed pool of intra-op threads. {@link #parallelFor} splits a range into parts that
  * the calling thread and idle workers take in turn; the caller always works too, so a busy pool
- * (several concurrent runs) only means less help, never a deadlock. Idle workers block, never spin.
+ * (several concurrent runs) only means less help, never a deadlock.
+ *
+ * <p>Between the parallel regions of one run, the hand-over should cost no wake-up of a sleeping
+ * thread (an unpark and the wake-up of a parked thread cost tens of microseconds, twice per call,
+ * against kernels that often take less). So a worker that finishes a part, and a caller waiting for
+ * its parts, first spin for at most {@link #SPIN_NANOS} ({@code -Dedgerun.spinMicros}, 0: park at
+ * once) before they park. After the last region of a run the workers stop spinning within that
+ * bound: an idle session uses no CPU.
+ *
+ * <p>Spinning pays only while each thread has a core. When the cores are oversubscribed, a
+ * spinning thread uses up its share of the CPU and is then scheduled late, when it holds a part
+ * the others wait for. A spin that finds itself descheduled (two looks more than
+ * {@link #PREEMPTED_NANOS} apart) therefore stops, and every thread of the pool parks at once for
+ * the next {@link #BACK_OFF_NANOS}.
  *
  * <p>Jobs are handed over through a small array of slots with compare-and-set, not a blocking
  * queue: a contended lock enqueues a node on the caller's heap, and a run must allocate nothing.
  */
 final class WorkerPool implements AutoCloseable {
+    /**
+     * How long a worker looks for the next part, and a caller for its parts' end, before parking.
+     * The default bridges the gaps between the parallel regions of one run; see the class comment.
+     */
+    private static final long DEFAULT_SPIN_MICROS = 50;
+    static final long SPIN_NANOS = 1000L * Math.max(0, Long.getLong("edgerun.spinMicros", DEFAULT_SPIN_MICROS));
+
+    /** A gap this long between two looks of a spin means the spinning thread was descheduled. */
+    static final long PREEMPTED_NANOS = Long.getLong("edgerun.spinPreemptedNanos", 25_000);
+    /** How long the pool parks without spinning after a spin was descheduled. */
+    static final long BACK_OFF_NANOS = 50_000_000;
+
     private final int threads;
+    private final long spinNanos;
+    /** {@link System#nanoTime} before which the pool's threads park without spinning. */
+    private volatile long spinAgainAt = System.nanoTime();
     private final Thread[] workers;
     /** Posted jobs, one entry per helper wanted; a worker takes an entry by setting it to null. */
     private final AtomicReferenceArray<Job> posted;
@@ -25,7 +53,13 @@ final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
 
     WorkerPool(int threads) {
+        this(threads, SPIN_NANOS);
+    }
+
+    /** A pool whose threads spin for at most {@code spinNanos} before parking (tests). */
+    WorkerPool(int threads, long spinNanos) {
         this.threads = Math.max(1, threads);
+        this.spinNanos = Math.max(0, spinNanos);
         this.workers = new Thread[this.threads - 1];
         this.posted = new AtomicReferenceArray<>(Math.max(1, workers.length * 4));
         for (int i = 0; i < workers.length; i++) {
@@ -43,6 +77,14 @@ final class WorkerPool implements AutoCloseable {
     /** How many {@link #parallelFor} calls so far offered parts to the workers. */
     long handOffs() {
         return handOffs.get();
+    }
+
+    /** Whether every worker is parked in this pool's idle wait (tests: an idle pool spins no more). */
+    boolean workersParked() {
+        for (Thread t : workers) {
+            if (t.getState() != Thread.State.WAITING || LockSupport.getBlocker(t) != this) return false;
+        }
+        return true;
     }
 
     void parallelFor(int n, RangeBody body) {
@@ -63,10 +105,40 @@ final class WorkerPool implements AutoCloseable {
             wakeWorkers();
         }
         job.work();
-        while (job.remaining.get() > 0) LockSupport.park(job);
+        awaitParts(job);
         withdraw(job); // entries no worker took: none will start late
         Throwable failure = job.finish();
         if (failure != null) rethrow(failure);
+    }
+
+    /** Returns when every part of the job is done: spins for at most {@link #spinNanos}, then parks. */
+    private void awaitParts(Job job) {
+        if (job.remaining.get() <= 0) return;
+        long lastLook = System.nanoTime();
+        long spinUntil = spinDeadline(lastLook);
+        while (job.remaining.get() > 0) {
+            long now = System.nanoTime();
+            if (keepSpinning(now, lastLook, spinUntil)) {
+                Thread.onSpinWait();
+            } else {
+                spinUntil = now;
+                LockSupport.park(job);
+            }
+            lastLook = System.nanoTime();
+        }
+    }
+
+    /** Until when a thread that starts waiting {@code now} may spin: {@code now} itself while backing off. */
+    private long spinDeadline(long now) {
+        return now - spinAgainAt < 0 ? now : now + spinNanos;
+    }
+
+    /** Whether a spin that looked at {@code lastLook} goes on; a descheduled spin starts the back-off. */
+    private boolean keepSpinning(long now, long lastLook, long spinUntil) {
+        if (now - spinUntil >= 0) return false;
+        if (now - lastLook <= PREEMPTED_NANOS) return true;
+        spinAgainAt = now + BACK_OFF_NANOS;
+        return false;
     }
 
     /** Puts one entry of the job in a free slot; false when every slot is taken (the caller works alone). */
@@ -104,15 +176,31 @@ final class WorkerPool implements AutoCloseable {
         throw new IllegalStateException(t);
     }
 
+    /**
+     * Takes posted jobs; after each, looks for the next one for at most {@link #spinNanos} before
+     * parking. A wake-up does not restart the spin (only a job does): an unpark that found the
+     * worker spinning leaves a permit, so the next park returns at once, and the worker then parks
+     * again rather than spinning a second time.
+     */
     private void workLoop() {
+        long lastLook = System.nanoTime();
+        long spinUntil = lastLook;
         while (!closed) {
             Job job = take();
-            if (job == null) {
+            long now = System.nanoTime();
+            if (job != null) {
+                job.work();
+                job.holders.decrementAndGet();
+                now = System.nanoTime();
+                spinUntil = spinDeadline(now);
+            } else if (keepSpinning(now, lastLook, spinUntil)) {
+                Thread.onSpinWait();
+            } else {
+                spinUntil = now;
                 LockSupport.park(this);
-                continue;
+                now = System.nanoTime();
             }
-            job.work();
-            job.holders.decrementAndGet();
+            lastLook = now;
         }
     }
 

@@ -13,15 +13,22 @@ import org.junit.jupiter.api.Test;
 
 class WorkerPoolTest {
 
+    /** Spin bounds of the pools under test: park at once, the default, and longer than any call here. */
+    private static final long[] SPIN_NANOS = {0, WorkerPool.SPIN_NANOS, 1_000_000_000L};
+
     @Test
     void everyIndexRunsExactlyOnce() {
-        try (WorkerPool pool = new WorkerPool(3)) {
+        for (long spin : SPIN_NANOS) everyIndexRunsExactlyOnce(spin);
+    }
+
+    private static void everyIndexRunsExactlyOnce(long spinNanos) {
+        try (WorkerPool pool = new WorkerPool(3, spinNanos)) {
             for (int n : new int[] {0, 1, 2, 5, 11, 1000}) {
                 AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
                 pool.parallelFor(n, (from, to) -> {
                     for (int i = from; i < to; i++) hits.incrementAndGet(i);
                 });
-                for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n);
+                for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n + ", spin " + spinNanos + " ns");
             }
         }
     }
@@ -74,9 +81,29 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * No spinning when idle: after a call, the workers spin for at most the pool's bound and then
+     * park. Checked by state, not by time: they must all be parked within 10 s (a spin of 50 ms).
+     */
+    @Test
+    void idleWorkersEndUpParked() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(3, 50_000_000L)) {
+            AtomicLong total = new AtomicLong();
+            for (int i = 0; i < 100; i++) pool.parallelFor(64, (from, to) -> total.addAndGet(to - from));
+            assertEquals(100 * 64, total.get());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!pool.workersParked() && System.nanoTime() < deadline) Thread.sleep(10);
+            assertTrue(pool.workersParked(), "workers of an idle pool still not parked 10 s after its last call");
+        }
+    }
+
     @Test
     void nestedAndConcurrentCallsFinish() throws Exception {
-        try (WorkerPool pool = new WorkerPool(2)) {
+        for (long spin : SPIN_NANOS) nestedAndConcurrentCallsFinish(spin);
+    }
+
+    private static void nestedAndConcurrentCallsFinish(long spinNanos) throws Exception {
+        try (WorkerPool pool = new WorkerPool(2, spinNanos)) {
             AtomicInteger total = new AtomicInteger();
             Thread[] callers = new Thread[4];
             for (int t = 0; t < callers.length; t++) {
@@ -88,7 +115,7 @@ class WorkerPoolTest {
                 callers[t].start();
             }
             for (Thread t : callers) t.join(60_000);
-            assertEquals(4 * 200 * 4 * 10, total.get());
+            assertEquals(4 * 200 * 4 * 10, total.get(), "spin " + spinNanos + " ns");
         }
     }
 }

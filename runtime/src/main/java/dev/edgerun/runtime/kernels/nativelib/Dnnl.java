@@ -117,33 +117,57 @@ final class Dnnl {
         if (ompMaxThreads != null) ompMaxThreads.link();
     }
 
-    /** The library file to open: only the one the system property names, when set; else {@code names} in order. */
     /**
      * Sets {@code OMP_WAIT_POLICY=PASSIVE} in the process environment, unless it is set already
      * or {@code -Dedgerun.onednn.ompWaitPolicy=keep}, before libgomp is loaded (it reads the
      * variable once, when loaded). With libgomp's default of spinning, idle OpenMP workers burn
      * the cores the JVM's and other threads need: on the loaded 2-vCPU build machine MobileNetV2
      * at 2 threads took a median of 500 ms with the default, 1.5 s with ACTIVE and 32 ms with
-     * PASSIVE (the Java kernels: 34 ms). A short spin (GOMP_SPINCOUNT, which libgomp honours over
-     * the policy) was no better there: mobilenet_v2 at 2 threads in {@code bench --compare}, load
-     * 8-14, two runs each, native medians 7.9-8.6 ms with PASSIVE against 14.7 and 23.0 ms at a
-     * count of 2000, 69-70 ms at 6000, 71 and 113 ms at 15000, 7.3 and 89 ms at 30000, 71 and 314
-     * ms at 300000. A thread that spun has used its CPU share and is scheduled late when the cores
-     * are busy, so the team waits for it at every barrier.
+     * PASSIVE (the Java kernels: 34 ms).
+     *
+     * <p>With the policy PASSIVE (ours or the launcher's) and no {@code GOMP_SPINCOUNT} of the user,
+     * it also sets {@code GOMP_SPINCOUNT} to {@link #OPENMP_SPIN_COUNT}, which libgomp honours over
+     * the policy: a worker that finished a parallel region spins that many times for the next one
+     * before it sleeps, so the primitives of one run hand over without a wake-up, and an idle
+     * session stops spinning shortly after its last run. libgomp spins only while its threads do
+     * not outnumber the process's CPUs (its "throttled" count, 0 under PASSIVE, applies otherwise).
+     * An earlier measurement under heavy load (bench --compare, mobilenet_v2, 2 threads, load
+     * 8-14) found spinning worse there: native medians 7.9-8.6 ms with none against 14.7 and 23.0
+     * ms at a count of 2000, 69-70 ms at 6000, 71 and 113 ms at 15000, 7.3 and 89 ms at 30000:
+     * a thread that spun has used its CPU share and is scheduled late when the cores are busy.
      */
     private static void preferPassiveOpenMpThreads() {
         if (System.getProperty("edgerun.onednn.ompWaitPolicy", "passive").trim().equals("keep")) return;
-        if (System.getenv("OMP_WAIT_POLICY") != null) return; // set by the user or the launcher: no downcall to create
+        String policy = System.getenv("OMP_WAIT_POLICY");
+        if (policy == null) {
+            setEnv("OMP_WAIT_POLICY", "PASSIVE");
+        } else if (!policy.trim().equalsIgnoreCase("passive")) {
+            return; // the user's choice, spin count included
+        }
+        if (OPENMP_SPIN_COUNT > 0 && System.getenv("GOMP_SPINCOUNT") == null) {
+            setEnv("GOMP_SPINCOUNT", Long.toString(OPENMP_SPIN_COUNT));
+        }
+    }
+
+    /**
+     * Spins of a waiting libgomp worker before it sleeps ({@code -Dedgerun.onednn.spinCount}, 0: sleep
+     * at once). One spin is a relaxed load and a {@code pause}: 35-42 ns on the AMD EPYC build machine.
+     */
+    static final long OPENMP_SPIN_COUNT = Math.max(0, Long.getLong("edgerun.onednn.spinCount", 0));
+
+    /** {@code setenv(name, value, 1)}; the environment stays as it was when that fails (only speed is at stake). */
+    private static void setEnv(String name, String value) {
         try (Arena a = Arena.ofConfined()) {
             var setenv = Linker.nativeLinker().defaultLookup().find("setenv");
             if (setenv.isEmpty()) return;
             MethodHandle h = Linker.nativeLinker().downcallHandle(setenv.get(), FunctionDescriptor.of(I, P, P, I));
-            int ignored = (int) h.invokeExact(a.allocateFrom("OMP_WAIT_POLICY"), a.allocateFrom("PASSIVE"), 0);
+            int ignored = (int) h.invokeExact(a.allocateFrom(name), a.allocateFrom(value), 1);
         } catch (Throwable t) {
-            // the environment stays as it was; only speed is at stake
+            // as documented above
         }
     }
 
+    /** The library file to open: only the one the system property names, when set; else {@code names} in order. */
     static List<String> candidates(String property, String... names) {
         String override = System.getProperty(property, "").trim();
         return override.isEmpty() ? List.of(names) : List.of(override);
