@@ -39,6 +39,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
     private final F32ImplicitConv implicit; // the product without a column matrix; or null
     private final float[] implicitW;        // its constant weights packed (all groups); null: packed per run
+    private final F32PointwiseFewPositions fewPositions; // a pointwise product turned round (constant weights, one group); or null
 
     /**
      * Products up to this many multiply-adds (per group) go to {@link F32DirectGemm}, where its
@@ -100,24 +101,29 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         direct = gemm.species() != null && !blocked && kc <= F32Gemm.KC
                 && (long) mg * kc * positions <= DIRECT_MAX_MACS
                 && (spec.epilogue() == null || clamp != null) ? new F32DirectGemm(gemm.species()) : null;
-        implicit = direct == null ? implicitConv(spec, gemm.species()) : null;
-        blocked &= implicit == null;
+        fewPositions = direct == null && pointwise && group == 1 && spec.constantWeight() != null
+                && !"off".equals(System.getProperty(FEW_POSITIONS_PROPERTY))
+                && F32PointwiseFewPositions.suits(gemm.species(), kc, mg, positions)
+                ? new F32PointwiseFewPositions(gemm.species(), kc, mg, positions, spec.constantWeight().data(), 0,
+                        spec.epilogue()) : null;
+        implicit = direct == null && fewPositions == null ? implicitConv(spec, gemm.species()) : null;
+        blocked &= implicit == null && fewPositions == null;
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
-        colBytes = implicit != null ? implicit.scratchBytes() : blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
+        colBytes = implicit != null ? implicit.scratchBytes() : fewPositions != null ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
         if (implicit != null && spec.constantWeight() != null) {
             implicitW = new float[implicit.packedWeightFloats() * group];
             implicit.packWeights(spec.constantWeight().data(), 0, group, implicitW);
         } else {
             implicitW = null;
         }
-        if (implicit == null && spec.constantWeight() != null) {
+        if (implicit == null && fewPositions == null && spec.constantWeight() != null) {
             packedW = F32Gemm.allocatePacked(weightGroupBytes * group);
             packWeights(spec.constantWeight().data(), packedW, 0);
         } else {
             packedW = null;
         }
-        padOff = colBytes + (packedW == null && implicit == null ? weightGroupBytes * group : 0);
+        padOff = colBytes + (packedW == null && implicit == null && fewPositions == null ? weightGroupBytes * group : 0);
         clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
         clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;
     }
@@ -143,6 +149,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     }
 
     static final String IMPLICIT_PROPERTY = "edgerun.java.implicitConv";
+    /** {@code -Dedgerun.java.fewPositions=off} keeps pointwise convolutions of few positions on the implicit GEMM. */
+    static final String FEW_POSITIONS_PROPERTY = "edgerun.java.fewPositions";
     /**
      * im2col costs a copy per column element, which the GEMM then uses {@code mg} times: the
      * implicit GEMM gained where columns are reused little, and lost a little where the packed
@@ -151,9 +159,12 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
      * load 5-8): depth 27-288 gained (0.69-0.97: the stems, MobileNetV2's expansion layers, the
      * autoencoder's encoder); depth 320-960 lost (1.01-1.07: MobileNetV2's projections of 7x7 and
      * 14x14 planes; ResNet-18's 3x3 layers of depth 576-2304, 0.94-1.08) unless the output channels
-     * are few (autoencoder 64->32 at depth 576: 0.74, 32->16: 0.60).
+     * are few (autoencoder 64->32 at depth 576: 0.74, 32->16: 0.60). That was with the weights in a
+     * segment (a range check per A broadcast); with them in a heap array the deep layers gained too
+     * (MobileNetV2 576->96 at 14x14: 0.66 of im2col's thread CPU, 960->320 at 7x7: 0.85, 320->1280
+     * at 7x7: 0.99; interleaved, load ~10), so the limit now only keeps the source offsets small.
      */
-    static final int IMPLICIT_MAX_DEPTH = 300;
+    static final int IMPLICIT_MAX_DEPTH = 4096;
     static final int IMPLICIT_MAX_NARROW_OUTPUTS = 32;
     /** Rows of 14 or 28 positions fill 7/8 of 16-lane vectors and gain; rows of 7 (7/16) stay with im2col. */
     static final double IMPLICIT_MIN_EFFICIENCY = 0.85;
@@ -185,6 +196,14 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                     Parallel par) {
         if (implicit != null) {
             runImplicit(x, w, bias, y, scratch, par);
+            return;
+        }
+        if (fewPositions != null) {
+            MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
+            Parallel split = gemm.parallelFor((long) mg * kc * positions, par);
+            for (int n = 0; n < batch; n++) {
+                fewPositions.run(x, 4L * n * channels * inPlane, b, 0, y, 4L * n * outChannels * positions, split);
+            }
             return;
         }
         MemorySegment pw = packedW;
@@ -409,6 +428,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     @Override
     public String toString() {
         if (implicit != null) return "F32Conv(implicit gemm" + (pointwise ? ", pointwise" : ", padded") + ") " + spec;
+        if (fewPositions != null) return "F32Conv(pointwise, positions as tile rows) " + spec;
         String how = (pointwise ? ", pointwise" : padded != null ? ", padded im2col" : "")
                 + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "")
                 + (direct != null ? ", direct when serial" : "");

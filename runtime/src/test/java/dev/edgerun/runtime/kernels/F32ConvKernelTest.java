@@ -53,6 +53,9 @@ class F32ConvKernelTest {
                 new Case("depthwise same width, 7x7 planes", new long[] {1, 20, 7, 7}, new long[] {20, 1, 3, 3}, 20, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, true),
                 new Case("depthwise s3 columns (scalar path)", new long[] {1, 2, 9, 11}, new long[] {2, 1, 3, 3}, 2, i(1, 3), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("depthwise multiplier 2", new long[] {1, 3, 6, 6}, new long[] {6, 1, 3, 3}, 3, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
+                // pointwise over few positions turned round (F32PointwiseFewPositions): constant weights, above F32DirectGemm's size
+                new Case("few positions 7x7, partial channel panel and row panel", new long[] {1, 320, 7, 7}, new long[] {120, 320, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
+                new Case("few positions, two images, no bias", new long[] {2, 400, 7, 5}, new long[] {96, 400, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, true),
                 // implicit GEMM (F32ImplicitConv): above F32DirectGemm's size, no column matrix
                 new Case("implicit 3x3 rows of 14, two K blocks, partial channel panel", new long[] {1, 40, 14, 14}, new long[] {20, 40, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("implicit pointwise, last tile copied", new long[] {1, 300, 7, 9}, new long[] {13, 300, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
@@ -97,6 +100,30 @@ class F32ConvKernelTest {
 
     static Stream<Arguments> implicitCasesAtWidths() {
         return cases().filter(c -> c.name.startsWith("implicit")).flatMap(c -> Stream.of(512, 256, 128).map(bits -> Arguments.of(c, bits)));
+    }
+
+    static Stream<Arguments> fewPositionCasesAtWidths() {
+        // at 128 bits the implicit GEMM's 8-lane tiles fill these positions nearly as well: not taken
+        return cases().filter(c -> c.name.startsWith("few positions")).flatMap(c -> Stream.of(512, 256).map(bits -> Arguments.of(c, bits)));
+    }
+
+    /** The cases named "few positions" reach F32PointwiseFewPositions (so that the comparisons above test it); off, not. */
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("fewPositionCasesAtWidths")
+    void fewPositionCasesTakeTheTurnedProduct(Case c, int bits) {
+        try (Tensor w = Tensor.allocate(DType.FLOAT, c.w)) {
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, outputShape(c), c.group, c.s, c.pb, c.d, w, null);
+            JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
+            assertTrue(kernels.conv(spec).orElseThrow().toString().contains("positions as tile rows"), c.name);
+            String before = System.getProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY);
+            System.setProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY, "off");
+            try {
+                assertFalse(kernels.conv(spec).orElseThrow().toString().contains("positions as tile rows"), c.name);
+            } finally {
+                if (before == null) System.clearProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY);
+                else System.setProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY, before);
+            }
+        }
     }
 
     /** The cases named "implicit" reach F32ImplicitConv (so that the comparisons above test it); off, im2col. */

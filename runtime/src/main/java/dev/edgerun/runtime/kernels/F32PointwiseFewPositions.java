@@ -1,0 +1,302 @@
+package dev.edgerun.runtime.kernels;
+
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Pointwise (1x1, unit stride, unpadded) float32 convolution over few output positions, such as
+ * MobileNetV2's 14x14 and 7x7 layers, as the GEMM turned round: {@code Y^T[P, M] = X^T[P, K] .
+ * W^T[K, M]}. The register tile's rows are output positions ({@link #MR} at a time: 49 positions
+ * fill 49 of 54 rows, 196 fill 196 of 198) and its vector lanes output channels (32 to a tile), where
+ * {@link F32ImplicitConv}'s lanes run along the positions (49 fill 49 of 64 lanes, 196 fill 196 of
+ * 224) and its source rows, {@code P} floats apart, mostly start off a cache line.
+ *
+ * <p>Both operands are heap arrays indexed by an int linear in the tile's loop variable, so that C2
+ * hoists their range checks: W^T packed once, in panels of two vectors of output channels
+ * ({@code [panel][K][2 * lanes]}); X^T packed on each run into a per-thread array, in panels of
+ * {@link #MR} positions ({@code [rowPanel][K][MR]}). A panel's tiles go into a per-thread
+ * {@code [P][2 * lanes]} buffer, bias added and a fused Relu/Clip applied in registers, which is then
+ * written to Y's rows transposed. Channel panels are split over threads.
+ */
+final class F32PointwiseFewPositions {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final int MR = 6;
+
+    /**
+     * Most positions served. The tiles' output is written to Y transposed, a gather per vector;
+     * MobileNetV2's 14x14 layers (196 positions), whose tiles the implicit GEMM fills 7/8, lost by
+     * it (1.03-1.05x the implicit GEMM's thread CPU, interleaved, load ~13), its 7x7 layers gained
+     * (320->1280 0.96x, 960->320 0.84x).
+     */
+    static final int MAX_POSITIONS = 64;
+
+    private final Tile tile;
+    private final int lanes, nr;
+    private final int k, m, p;
+    private final int panels, rowPanels;
+    private final int outRows;              // rows of the panel buffer: the tiles' rows, rounded up to whole vectors for the gathers
+    private final int[] gather;             // lane i: i * nr, a column of the panel buffer
+    private final float[] wt;               // [panels][k][nr]: W^T, zero past m
+    private final F32GemmEpilogue epilogue; // applied to Y's rows; null when none or clamped in registers
+    private final float clampLo, clampHi;
+
+    /**
+     * {@code m} output channels from {@code k} input channels over {@code p} positions; weights
+     * {@code [m][k]} floats from {@code wOff} bytes of {@code w}.
+     */
+    F32PointwiseFewPositions(VectorSpecies<Float> species, int k, int m, int p, MemorySegment w, long wOff,
+                             F32GemmEpilogue epilogue) {
+        this.tile = Tile.of(species);
+        this.lanes = species.length();
+        this.nr = 2 * lanes;
+        this.k = k;
+        this.m = m;
+        this.p = p;
+        this.panels = (m + nr - 1) / nr;
+        this.rowPanels = (p + MR - 1) / MR;
+        this.outRows = Math.max(rowPanels * MR, (p + lanes - 1) / lanes * lanes);
+        this.gather = new int[lanes];
+        for (int i = 0; i < lanes; i++) gather[i] = i * nr;
+        this.wt = new float[panels * k * nr];
+        for (int j = 0; j < m; j++) {
+            int at = (j / nr) * k * nr + j % nr;
+            long row = wOff + 4L * j * k;
+            for (int r = 0; r < k; r++) wt[at + r * nr] = w.get(F, row + 4L * r);
+        }
+        ActivationEpilogue clamp = ActivationEpilogue.clampOf(epilogue);
+        this.epilogue = clamp == null ? epilogue : null;
+        clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
+        clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;
+    }
+
+    /**
+     * Whether a pointwise convolution of {@code p} positions (at most {@link #MAX_POSITIONS}) and
+     * {@code m} output channels fills more of this kernel's tiles than of {@link F32ImplicitConv}'s
+     * (position rows against position lanes), by at least a twentieth.
+     */
+    static boolean suits(VectorSpecies<Float> species, int k, int m, int p) {
+        if (species == null || p > MAX_POSITIONS || (long) k * (m + 2L * species.length()) >= Integer.MAX_VALUE) return false;
+        int lanes = species.length(), nr = 2 * lanes;
+        double turned = (double) p / (((p + MR - 1) / MR) * MR) * m / (((m + nr - 1) / nr) * nr);
+        double implicit = (double) p / (((p + nr - 1) / nr) * nr) * m / (((m + MR - 1) / MR) * MR);
+        return turned >= implicit + 0.05;
+    }
+
+    /**
+     * {@code Y = W . X + bias}, then the epilogue: X's image group ({@code [k][p]} floats) from
+     * {@code xOff} bytes, Y's ({@code [m][p]}) from {@code yOff}; bias floats from {@code biasOff}
+     * (null: none).
+     */
+    void run(MemorySegment x, long xOff, MemorySegment bias, long biasOff, MemorySegment y, long yOff, Parallel par) {
+        if (par.threads() <= 1) {
+            panels(0, panels, x, xOff, bias, biasOff, y, yOff);
+            return;
+        }
+        Panels body = PANELS.get();
+        body.conv = this;
+        body.x = x;
+        body.xOff = xOff;
+        body.bias = bias;
+        body.biasOff = biasOff;
+        body.y = y;
+        body.yOff = yOff;
+        par.forRange(panels, body);
+    }
+
+    private void panels(int from, int to, MemorySegment x, long xOff, MemorySegment bias, long biasOff,
+                        MemorySegment y, long yOff) {
+        Buffers buf = BUFFERS.get();
+        float[] xt = buf.xt(rowPanels * k * MR);
+        float[] out = buf.out(outRows * nr);
+        float[] b = buf.bias(nr);
+        float[] row = buf.row(rowPanels * MR);
+        java.util.Arrays.fill(row, p, rowPanels * MR, 0f);
+        packPositions(x, xOff, xt, row);
+        for (int jp = from; jp < to; jp++) {
+            int j0 = jp * nr, cols = Math.min(nr, m - j0);
+            for (int j = 0; j < nr; j++) b[j] = bias != null && j < cols ? bias.get(F, biasOff + 4L * (j0 + j)) : 0f;
+            for (int ip = 0; ip < rowPanels; ip++) {
+                tile.tile(k, xt, ip * k * MR, wt, jp * k * nr, b, out, ip * MR * nr, clampLo, clampHi);
+            }
+            transposeInto(out, y, yOff, j0, cols);
+        }
+    }
+
+    /**
+     * X^T in panels of MR positions: element (r, q) of X at {@code [q / MR][r][q % MR]}, zero past
+     * p; each X row copied to {@code row} first (one bulk copy; element by element from the segment,
+     * with a division per element, this took longer than the product).
+     */
+    private void packPositions(MemorySegment x, long xOff, float[] xt, float[] row) {
+        for (int r = 0; r < k; r++) {
+            MemorySegment.copy(x, F, xOff + 4L * r * p, row, 0, p);
+            for (int ip = 0, at = r * MR, q = 0; ip < rowPanels; ip++, at += k * MR, q += MR) {
+                xt[at] = row[q];
+                xt[at + 1] = row[q + 1];
+                xt[at + 2] = row[q + 2];
+                xt[at + 3] = row[q + 3];
+                xt[at + 4] = row[q + 4];
+                xt[at + 5] = row[q + 5];
+            }
+        }
+    }
+
+    /** Channels {@code [j0, j0 + cols)} of the panel buffer ({@code [p][nr]}) into Y's rows, then the epilogue. */
+    private void transposeInto(float[] out, MemorySegment y, long yOff, int j0, int cols) {
+        for (int j = 0; j < cols; j++) {
+            long row = yOff + 4L * (j0 + j) * p;
+            tile.column(out, j, nr, gather, p, y, row);
+            if (epilogue != null) epilogue.apply(y, row, p);
+        }
+    }
+
+    /** Each thread's packed X^T, panel buffer and bias vector, grown to the largest seen. */
+    private static final class Buffers {
+        private float[] xt = new float[0], out = new float[0], bias = new float[0], row = new float[0];
+
+        float[] row(int n) {
+            if (row.length < n) row = new float[n];
+            return row;
+        }
+
+        float[] xt(int n) {
+            if (xt.length < n) xt = new float[n];
+            return xt;
+        }
+
+        float[] out(int n) {
+            if (out.length < n) out = new float[n];
+            return out;
+        }
+
+        float[] bias(int n) {
+            if (bias.length < n) bias = new float[n];
+            return bias;
+        }
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Panels> PANELS = ThreadLocal.withInitial(Panels::new);
+
+    /** A split {@link #run}: ranges of channel panels. */
+    private static final class Panels implements RunContext.RangeBody {
+        F32PointwiseFewPositions conv;
+        MemorySegment x, bias, y;
+        long xOff, biasOff, yOff;
+
+        @Override
+        public void run(int from, int to) {
+            conv.panels(from, to, x, xOff, bias, biasOff, y, yOff);
+        }
+    }
+
+    /**
+     * The register tile: {@link #MR} positions by two vectors of channels. Species from a
+     * {@code static final} per subclass, as in {@link F32Gemm}'s micro-kernel.
+     */
+    abstract static class Tile {
+        abstract VectorSpecies<Float> s();
+
+        static Tile of(VectorSpecies<Float> species) {
+            return switch (species.vectorBitSize()) {
+                case 512 -> new Tile512();
+                case 256 -> new Tile256();
+                case 128 -> new Tile128();
+                case 64 -> new Tile64();
+                default -> throw new IllegalArgumentException("no pointwise tile for " + species);
+            };
+        }
+
+        /**
+         * Rows {@code [0, MR)} of {@code out} from {@code outAt} ({@code 2 * lanes} floats each) set to
+         * the product of the position panel at {@code aAt} of {@code a} and the channel panel at
+         * {@code bAt} of {@code b} over {@code k} depths, plus {@code bias}, clamped to {@code [lo, hi]}.
+         */
+        final void tile(int k, float[] a, int aAt, float[] b, int bAt, float[] bias, float[] out, int outAt,
+                        float lo, float hi) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length(), nr = 2 * lanes;
+            FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+            FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            for (int r = 0; r < k; r++) {
+                int bp = bAt + r * nr;
+                FloatVector b0 = FloatVector.fromArray(s, b, bp);
+                FloatVector b1 = FloatVector.fromArray(s, b, bp + lanes);
+                int ap = aAt + r * MR;
+                FloatVector x = FloatVector.broadcast(s, a[ap]);
+                c00 = x.fma(b0, c00);
+                c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(s, a[ap + 1]);
+                c10 = x.fma(b0, c10);
+                c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(s, a[ap + 2]);
+                c20 = x.fma(b0, c20);
+                c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(s, a[ap + 3]);
+                c30 = x.fma(b0, c30);
+                c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(s, a[ap + 4]);
+                c40 = x.fma(b0, c40);
+                c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(s, a[ap + 5]);
+                c50 = x.fma(b0, c50);
+                c51 = x.fma(b1, c51);
+            }
+            FloatVector bias0 = FloatVector.fromArray(s, bias, 0), bias1 = FloatVector.fromArray(s, bias, lanes);
+            store(c00.add(bias0), c01.add(bias1), out, outAt, lo, hi);
+            store(c10.add(bias0), c11.add(bias1), out, outAt + nr, lo, hi);
+            store(c20.add(bias0), c21.add(bias1), out, outAt + 2 * nr, lo, hi);
+            store(c30.add(bias0), c31.add(bias1), out, outAt + 3 * nr, lo, hi);
+            store(c40.add(bias0), c41.add(bias1), out, outAt + 4 * nr, lo, hi);
+            store(c50.add(bias0), c51.add(bias1), out, outAt + 5 * nr, lo, hi);
+        }
+
+        /**
+         * Column {@code j} of {@code out} (rows {@code nr} floats apart) into the {@code p} floats at
+         * {@code row} of {@code y}, a vector at a time gathered through {@code gather}.
+         */
+        final void column(float[] out, int j, int nr, int[] gather, int p, MemorySegment y, long row) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length();
+            int q = 0;
+            for (; q + lanes <= p; q += lanes) {
+                FloatVector.fromArray(s, out, q * nr + j, gather, 0).intoMemorySegment(y, row + 4L * q, LE);
+            }
+            if (q < p) {
+                FloatVector.fromArray(s, out, q * nr + j, gather, 0)
+                        .intoMemorySegment(y, row + 4L * q, LE, s.indexInRange(q, p));
+            }
+        }
+
+        private void store(FloatVector v0, FloatVector v1, float[] out, int at, float lo, float hi) {
+            v0.max(lo).min(hi).intoArray(out, at);
+            v1.max(lo).min(hi).intoArray(out, at + s().length());
+        }
+    }
+
+    static final class Tile512 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Tile256 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Tile128 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Tile64 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+}
