@@ -1,6 +1,8 @@
 package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,6 +11,7 @@ import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -63,6 +66,67 @@ class LstmCellTest {
                 assertEquals(o * Math.tanh(c), h, 1e-5, "h[" + j + "]");
             }
         }
+    }
+
+    /**
+     * Whole steps against {@code gates = g + R·h} and the formulas in double precision: one, two and
+     * four vectors per gate (three and five: blocks of two and one, four and one), swept forwards and
+     * backwards, h read while the product runs and replaced after it.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 256, 128})
+    void stepMatchesTheFormulas(int bits) {
+        VectorSpecies<Float> species = speciesOf(bits);
+        LstmCell cell = LstmCell.of(species);
+        for (int vectors : new int[] {1, 2, 3, 4, 5}) {
+            int hidden = vectors * species.length();
+            for (boolean backwards : new boolean[] {false, true}) {
+                checkStep(cell, hidden, backwards, new Random(31L * hidden + (backwards ? 1 : 0)));
+            }
+        }
+    }
+
+    private static void checkStep(LstmCell cell, int hidden, boolean backwards, Random rnd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocate(4L * 4 * hidden * hidden), packed = arena.allocate(4L * 4 * hidden * hidden);
+            MemorySegment g = arena.allocate(4L * 4 * hidden), state = arena.allocate(8L * hidden);
+            float[] g0 = new float[4 * hidden], h0 = new float[hidden];
+            for (long k = 0; k < 4L * hidden * hidden; k++) r.setAtIndex(F, k, (rnd.nextFloat() * 2 - 1) / (float) Math.sqrt(hidden));
+            for (int k = 0; k < 4 * hidden; k++) g.setAtIndex(F, k, g0[k] = rnd.nextFloat() * 4 - 2);
+            for (int j = 0; j < hidden; j++) state.setAtIndex(F, j, h0[j] = rnd.nextFloat() * 2 - 1);
+            double[] c0 = new double[hidden];
+            for (int j = 0; j < hidden; j++) state.setAtIndex(F, hidden + j, (float) (c0[j] = rnd.nextFloat() * 2 - 1));
+            assertEquals(4L * hidden * hidden, LstmCell.packedRecurrenceSize(hidden));
+            cell.packRecurrence(r, 0, hidden, packed, 0);
+            cell.step(hidden, packed, 0, g, 0, state, 4L * hidden, 0, backwards);
+            for (int j = 0; j < hidden; j++) {
+                double[] gate = new double[4];
+                for (int q = 0; q < 4; q++) {
+                    gate[q] = g0[q * hidden + j];
+                    for (int k = 0; k < hidden; k++) gate[q] += r.getAtIndex(F, (long) (q * hidden + j) * hidden + k) * h0[k];
+                }
+                double cNew = sigmoid(gate[2]) * c0[j] + sigmoid(gate[0]) * Math.tanh(gate[3]);
+                String where = "hidden " + hidden + (backwards ? " backwards" : " forwards") + ", unit " + j;
+                assertEquals(cNew, state.getAtIndex(F, hidden + j), 2e-5, "c: " + where);
+                assertEquals(sigmoid(gate[1]) * Math.tanh(cNew), state.getAtIndex(F, j), 2e-5, "h: " + where);
+            }
+        }
+    }
+
+    @Test
+    void stepRefusesAHiddenSizeOfPartVectors() {
+        LstmCell cell = LstmCell.of(speciesOf(512));
+        int hidden = cell.s().length() + 1;
+        assertFalse(cell.fusesStep(hidden));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(4L * 4 * hidden * hidden);
+            assertThrows(IllegalArgumentException.class, () -> cell.packRecurrence(m, 0, hidden, m, 0));
+        }
+    }
+
+    private static VectorSpecies<Float> speciesOf(int bits) {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= bits
+                ? VectorSpecies.of(float.class, VectorShape.forBitSize(bits)) : FloatVector.SPECIES_PREFERRED;
     }
 
     private static double sigmoid(double x) {

@@ -29,12 +29,14 @@ import java.util.List;
  *
  * <p>Per direction, the input part of every gate for every time step is one GEMM,
  * {@code X·Wᵀ + Wb + Rb}, written into scratch (a kernel provider's GEMM when W is constant, see
- * {@link #projectionKernels}); each step then only adds {@code h·Rᵀ} onto its row
- * (a one-row product over Rᵀ packed once, as ONNX Runtime's CPU LSTM does; swept in alternating
- * directions, {@link F32Gemv#multiplyBackwards}) and applies the gate
- * activations to whole gate vectors: fused with the cell update in one pass ({@link LstmCell}) for
- * the default Sigmoid/Tanh/Tanh, one activation pass per gate block otherwise. Clip, peepholes, input_forget and activations without a
- * vector form take a per-element loop instead.
+ * {@link #projectionKernels}); each step then only adds {@code h·Rᵀ} onto its row and runs the
+ * cell. With the default Sigmoid/Tanh/Tanh, no clip, peepholes or input_forget, and a hidden size of
+ * whole vectors, a step is one {@link LstmCell#step} (R packed for it once; the product in 16
+ * accumulators, then the cell in one pass). Otherwise the product is a one-row product over Rᵀ
+ * packed once, as ONNX Runtime's CPU LSTM does (swept in alternating directions,
+ * {@link F32Gemv#multiplyBackwards}), then the cell: {@link LstmCell#update} for the default
+ * activations, one activation pass per gate block for others with a vector form, and a per-element
+ * loop for clip, peepholes, input_forget and activations without one.
  */
 public final class LSTM implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -49,10 +51,51 @@ public final class LSTM implements Operator {
         Tensor w = ctx.constantInput(1);
         Tensor r = ctx.constantInput(2);
         KernelProvider.GemmKernel[] projections = w == null ? null : projectionKernels(ctx, spec, w);
+        LstmCell fused = fusedCell(spec, gemm, ctx.hasInput(7), inputForget);
         MemorySegment packedR = r == null || gemm.species() == null ? null
-                : packTransposed(gemm, spec, spec.hidden, r.data(), F32Gemm.allocatePacked(packedBytes(gemm, spec, spec.hidden)), 0);
+                : packR(gemm, fused, spec, r.data(), F32Gemm.allocatePacked(packedRBytes(gemm, fused, spec)), 0);
         return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, projections,
-                packedR, ctx.threads());
+                fused, packedR, ctx.threads());
+    }
+
+    /**
+     * The cell that runs whole steps ({@link LstmCell#step}: the recurrent product and the cell
+     * update in registers) when nothing asks for the general cell: vectors on, the default
+     * activations, no clip, peepholes or input_forget, and a hidden size of whole vectors. Else null.
+     */
+    private static LstmCell fusedCell(RecurrentSpec s, F32Gemm gemm, boolean hasPeepholes, boolean inputForget) {
+        if (gemm.species() == null || hasPeepholes || inputForget || s.clip != Float.POSITIVE_INFINITY
+                || !defaultActivations(s)) {
+            return null;
+        }
+        LstmCell cell = LstmCell.of(gemm.species());
+        return cell.fusesStep(s.hidden) ? cell : null;
+    }
+
+    private static boolean defaultActivations(RecurrentSpec s) {
+        for (int d = 0; d < s.numDirections; d++) {
+            if (s.activation(d, 0).unaryOp() != F32UnaryOp.SIGMOID || s.activation(d, 1).unaryOp() != F32UnaryOp.TANH
+                    || s.activation(d, 2).unaryOp() != F32UnaryOp.TANH) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Bytes of R packed for {@code fused}'s steps, or as transposed GEMM B operands when it is null. */
+    private static long packedRBytes(F32Gemm gemm, LstmCell fused, RecurrentSpec s) {
+        return fused == null ? packedBytes(gemm, s, s.hidden) : 4L * s.numDirections * LstmCell.packedRecurrenceSize(s.hidden);
+    }
+
+    /** R of every direction packed for {@code fused}'s steps, or as Rᵀ GEMM B panels when it is null. */
+    private static MemorySegment packR(F32Gemm gemm, LstmCell fused, RecurrentSpec s, MemorySegment r, MemorySegment dst,
+                                       long dstOff) {
+        if (fused == null) return packTransposed(gemm, s, s.hidden, r, dst, dstOff);
+        long perDirection = 4L * LstmCell.packedRecurrenceSize(s.hidden);
+        for (int d = 0; d < s.numDirections; d++) {
+            fused.packRecurrence(r, d * perDirection, s.hidden, dst, dstOff + d * perDirection);
+        }
+        return dst;
     }
 
     /**
@@ -101,6 +144,7 @@ public final class LSTM implements Operator {
         private final MemorySegment packedR; // null: packed into scratch per run, or not packed (scalar)
         private final boolean vectorGates;   // gate activations applied to whole vectors
         private final LstmCell cell;         // the fused cell when the activations are the defaults; else null
+        private final LstmCell fused;        // whole steps in registers (fusedCell), R packed for it; else null
         private final KernelProvider.GemmKernel[] projections; // per direction when W is constant; else null: W packed per run
         private final int threads;
         private final int rows;              // rows of X: seqLength * batch
@@ -112,7 +156,8 @@ public final class LSTM implements Operator {
         private final long scratchBytes;
 
         LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types,
-                   F32Gemm gemm, KernelProvider.GemmKernel[] projections, MemorySegment packedR, int threads) {
+                   F32Gemm gemm, KernelProvider.GemmKernel[] projections, LstmCell fused, MemorySegment packedR,
+                   int threads) {
             this.s = s;
             this.hasInitialC = hasInitialC;
             this.hasPeepholes = hasPeepholes;
@@ -122,6 +167,7 @@ public final class LSTM implements Operator {
             this.gemv = gemm.species() == null ? null : new F32Gemv(gemm);
             this.projections = projections;
             this.packedR = packedR;
+            this.fused = fused;
             this.vectorGates = !hasPeepholes && !inputForget && s.clip == Float.POSITIVE_INFINITY
                     && java.util.Arrays.stream(s.activations).allMatch(a -> a.unaryOp() != null);
             this.cell = vectorGates && gemm.species() != null && defaultActivations(s) ? LstmCell.of(gemm.species()) : null;
@@ -137,23 +183,13 @@ public final class LSTM implements Operator {
             this.projectionAt = (beforeProjection + 63) / 64 * 64;
             this.packedWAt = projectionAt + 4L * rows * 4 * s.hidden;
             this.packedRAt = packedWAt + (projections == null ? packedBytes(gemm, s, s.inputSize) : 0);
-            this.scratchBytes = packedRAt + (packedR == null && gemv != null ? packedBytes(gemm, s, s.hidden) : 0);
+            this.scratchBytes = packedRAt + (packedR == null && gemv != null ? packedRBytes(gemm, fused, s) : 0);
         }
 
         private static long maxScratch(KernelProvider.GemmKernel[] kernels) {
             long max = 0;
             for (KernelProvider.GemmKernel k : kernels) max = Math.max(max, k.scratchBytes());
             return max;
-        }
-
-        private static boolean defaultActivations(RecurrentSpec s) {
-            for (int d = 0; d < s.numDirections; d++) {
-                if (s.activation(d, 0).unaryOp() != F32UnaryOp.SIGMOID || s.activation(d, 1).unaryOp() != F32UnaryOp.TANH
-                        || s.activation(d, 2).unaryOp() != F32UnaryOp.TANH) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         @Override public List<ValueType> outputTypes() { return types; }
@@ -179,12 +215,12 @@ public final class LSTM implements Operator {
             MemorySegment r = packedR;
             long rAt = 0;
             if (r == null && gemv != null) {
-                r = packTransposed(gemm, s, s.hidden, ctx.input(2).data(), scratch, packedRAt);
+                r = packR(gemm, fused, s, ctx.input(2).data(), scratch, packedRAt);
                 rAt = packedRAt;
             }
             for (int d = 0; d < s.numDirections; d++) {
                 projectInput(ctx, d, scratch, packedWAt + 4L * d * gemm.packedBSize(s.inputSize, 4 * s.hidden));
-                long rDir = rAt + 4L * d * (gemv != null ? gemm.packedBSize(s.hidden, 4 * s.hidden) : 0);
+                long rDir = rAt + (gemv != null ? d * packedRBytes(gemm, fused, s) / s.numDirections : 0);
                 for (int b = 0; b < s.batch; b++) {
                     runSequence(ctx, d, b, y, yh, yc, r, rDir);
                 }
@@ -225,6 +261,32 @@ public final class LSTM implements Operator {
             copyOrZero(s.hasInitialH ? ctx.input(5) : null, stateAt, scratch, hOff, hs);
             copyOrZero(hasInitialC ? ctx.input(6) : null, stateAt, scratch, cOff, hs);
             int steps = s.hasSequenceLens ? Math.min(ctx.input(4).getInt(b), s.seqLength) : s.seqLength;
+            if (fused != null) {
+                runFusedSteps(d, b, steps, y, scratch, packedR, rDir);
+            } else {
+                runSteps(ctx, d, b, steps, y, scratch, packedR, rDir);
+            }
+            if (yh != null) MemorySegment.copy(scratch, hOff, yh.data(), stateAt, 4L * hs);
+            if (yc != null) MemorySegment.copy(scratch, 4L * hs, yc.data(), stateAt, 4L * hs);
+        }
+
+        /** The steps as {@link LstmCell#step}s: product, gates and cell in one call. */
+        private void runFusedSteps(int d, int b, int steps, Tensor y, MemorySegment scratch, MemorySegment packedR,
+                                   long rDir) {
+            int hs = s.hidden;
+            for (int step = 0; step < steps; step++) {
+                int t = s.reversed(d) ? steps - 1 - step : step;
+                long gOff = projectionAt + 4L * (s.xOffset(t, b) / s.inputSize) * 4 * hs;
+                fused.step(hs, packedR, rDir, scratch, gOff, scratch, 4L * hs, 0, step % 2 == 1);
+                if (y != null) MemorySegment.copy(scratch, 0, y.data(), 4L * s.yOffset(t, d, b), 4L * hs);
+            }
+        }
+
+        /** The steps as a one-row product onto the projection, then the cell (fused, vector or scalar). */
+        private void runSteps(RunContext ctx, int d, int b, int steps, Tensor y, MemorySegment scratch,
+                              MemorySegment packedR, long rDir) {
+            int hs = s.hidden;
+            long hOff = 0;
             MemorySegment r = ctx.input(2).data();
             MemorySegment p = hasPeepholes ? ctx.input(7).data() : null;
             for (int step = 0; step < steps; step++) {
@@ -247,8 +309,6 @@ public final class LSTM implements Operator {
                 else scalarCell(scratch, gOff, d, p);
                 if (y != null) MemorySegment.copy(scratch, hOff, y.data(), 4L * s.yOffset(t, d, b), 4L * hs);
             }
-            if (yh != null) MemorySegment.copy(scratch, hOff, yh.data(), stateAt, 4L * hs);
-            if (yc != null) MemorySegment.copy(scratch, 4L * hs, yc.data(), stateAt, 4L * hs);
         }
 
         /** Activations over whole gate vectors (i, o, f share one), then c and h element-wise. */

@@ -1,0 +1,114 @@
+package dev.edgerun.runtime.ops.rnn;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.EdgerunException;
+import dev.edgerun.runtime.ModelFormatException;
+import dev.edgerun.runtime.Shape;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ir.Graph;
+import dev.edgerun.runtime.ir.Node;
+import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.ops.Kernel;
+import dev.edgerun.runtime.ops.NodeContext;
+import dev.edgerun.runtime.ops.Operator;
+import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.ops.Subgraph;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prints the heap bytes per planned single-thread run of LSTM, GRU and RNN, one line per case
+ * ({@code NAME BYTES}); run in a JVM of its own by {@link RnnAllocationTest}. The LSTM cases take
+ * the fused steps (hidden 64, as kws_lstm; R constant, and R packed per run) and the separate
+ * product and cell (hidden 37, not a whole number of vectors).
+ */
+public final class RnnAllocationProbe {
+    private static final long BUDGET_NANOS = 20_000_000_000L; // a loaded machine can delay the JIT for seconds
+
+    /** The cases probed, one printed line each. */
+    static final int CASES = 5;
+
+    public static void main(String[] args) {
+        print("LSTM fused steps", new LSTM(), "LSTM", 4, 64, true);
+        print("LSTM fused steps, R packed per run", new LSTM(), "LSTM", 4, 64, false);
+        print("LSTM product then cell", new LSTM(), "LSTM", 4, 37, true);
+        print("GRU", new GRU(), "GRU", 3, 32, true);
+        print("RNN", new RNN(), "RNN", 1, 32, true);
+    }
+
+    private static void print(String name, Operator op, String opType, int gates, int hidden, boolean weightsConstant) {
+        int seq = 9, in = 12;
+        Node node = Node.builder(opType).inputs("X", "W", "R", "B").outputs("Y", "Y_h").attribute("hidden_size", (long) hidden)
+                .build();
+        long[][] shapes = {{seq, 1, in}, {1, (long) gates * hidden, in}, {1, (long) gates * hidden, hidden},
+            {1, 2L * gates * hidden}};
+        System.out.println(name + " " + bytesPerRun(op, node, shapes, weightsConstant));
+    }
+
+    private static long bytesPerRun(Operator op, Node node, long[][] shapes, boolean weightsConstant) {
+        List<Tensor> inputs = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (long[] s : shapes) {
+                Tensor t = Tensor.allocate(DType.FLOAT, s);
+                for (long i = 0; i < t.elementCount(); i++) t.setFloat(i, (float) Math.sin(i) * 0.3f);
+                inputs.add(t);
+            }
+            Kernel kernel = op.prepare(new Context(node, inputs, weightsConstant));
+            List<Tensor> outputs = new ArrayList<>();
+            for (ValueType t : kernel.outputTypes()) {
+                outputs.add(Tensor.allocate(((ValueType.TensorType) t).dtype(), ((ValueType.TensorType) t).shape()));
+            }
+            MemorySegment scratch = arena.allocate(Math.max(1, kernel.scratchBytes()), 64);
+            Run run = new Run(inputs, outputs, scratch);
+            long bytes = bytesPerRun(() -> kernel.run(run));
+            outputs.forEach(Tensor::close);
+            return bytes;
+        } finally {
+            inputs.forEach(Tensor::close);
+        }
+    }
+
+    /** The fewest bytes per run over windows of 200 runs, after warm-up, until one window allocates nothing. */
+    private static long bytesPerRun(Runnable body) {
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20_000; i++) body.run();
+        long id = Thread.currentThread().threadId();
+        long least = Long.MAX_VALUE;
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        while (least > 0 && System.nanoTime() < deadline) {
+            long before = bean.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 200; i++) body.run();
+            least = Math.min(least, (bean.getThreadAllocatedBytes(id) - before) / 200);
+        }
+        return least;
+    }
+
+    /** W and R constant (as in models) when {@code weightsConstant}; the bias never. */
+    private record Context(Node node, List<Tensor> inputs, boolean weightsConstant) implements NodeContext {
+        @Override public long opset() { return 14; }
+        @Override public int inputCount() { return inputs.size(); }
+        @Override public boolean hasInput(int i) { return i < inputs.size(); }
+        @Override public ValueType inputType(int i) { return ValueType.tensor(inputs.get(i).dtype(), inputs.get(i).shape()); }
+        @Override public Tensor constantInput(int i) { return weightsConstant && (i == 1 || i == 2) ? inputs.get(i) : null; }
+        @Override public int threads() { return 1; }
+        @Override public Subgraph compileSubgraph(Graph body) { throw new UnsupportedOperationException(); }
+        @Override public EdgerunException error(String message) { return new ModelFormatException(message); }
+        @Override public EdgerunException unsupported(String reason) { return new ModelFormatException(reason); }
+    }
+
+    private record Run(List<Tensor> inputs, List<Tensor> outputs, MemorySegment scratch) implements RunContext {
+        @Override public Tensor input(int i) { return i < inputs.size() ? inputs.get(i) : null; }
+        @Override public Object inputValue(int i) { return input(i); }
+        @Override public int inputCount() { return inputs.size(); }
+        @Override public Tensor output(int i) { return outputs.get(i); }
+        @Override public Tensor allocateOutput(int i, DType dtype, Shape shape) { throw new UnsupportedOperationException(); }
+        @Override public void setOutputValue(int i, Object value) { throw new UnsupportedOperationException(); }
+        @Override public Tensor allocateTemp(DType dtype, Shape shape) { throw new UnsupportedOperationException(); }
+        @Override public void parallelFor(int n, RangeBody body) { body.run(0, n); }
+        @Override public List<Object> runSubgraph(Subgraph subgraph, Map<String, Object> in) { throw new UnsupportedOperationException(); }
+    }
+}
