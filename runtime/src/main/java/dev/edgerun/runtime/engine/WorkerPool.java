@@ -36,7 +36,7 @@ final class WorkerPool implements AutoCloseable {
     static final long SPIN_NANOS = 1000L * Math.max(0, Long.getLong("edgerun.spinMicros", DEFAULT_SPIN_MICROS));
 
     /** A gap this long between two looks of a spin means the spinning thread was descheduled. */
-    static final long PREEMPTED_NANOS = Long.getLong("edgerun.spinPreemptedNanos", 25_000);
+    static final long PREEMPTED_NANOS = 25_000;
     /** How long the pool parks without spinning after a spin was descheduled. */
     static final long BACK_OFF_NANOS = 50_000_000;
 

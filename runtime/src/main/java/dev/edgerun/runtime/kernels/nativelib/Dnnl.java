@@ -126,15 +126,11 @@ final class Dnnl {
      * PASSIVE (the Java kernels: 34 ms).
      *
      * <p>With the policy PASSIVE (ours or the launcher's) and no {@code GOMP_SPINCOUNT} of the user,
-     * it also sets {@code GOMP_SPINCOUNT} to {@link #OPENMP_SPIN_COUNT}, which libgomp honours over
-     * the policy: a worker that finished a parallel region spins that many times for the next one
+     * it also sets {@code GOMP_SPINCOUNT} ({@link #openMpSpinCount}), which libgomp honours over the
+     * policy: a worker that finished a parallel region spins that many times for the next one
      * before it sleeps, so the primitives of one run hand over without a wake-up, and an idle
      * session stops spinning shortly after its last run. libgomp spins only while its threads do
      * not outnumber the process's CPUs (its "throttled" count, 0 under PASSIVE, applies otherwise).
-     * An earlier measurement under heavy load (bench --compare, mobilenet_v2, 2 threads, load
-     * 8-14) found spinning worse there: native medians 7.9-8.6 ms with none against 14.7 and 23.0
-     * ms at a count of 2000, 69-70 ms at 6000, 71 and 113 ms at 15000, 7.3 and 89 ms at 30000:
-     * a thread that spun has used its CPU share and is scheduled late when the cores are busy.
      */
     private static void preferPassiveOpenMpThreads() {
         if (System.getProperty("edgerun.onednn.ompWaitPolicy", "passive").trim().equals("keep")) return;
@@ -144,16 +140,50 @@ final class Dnnl {
         } else if (!policy.trim().equalsIgnoreCase("passive")) {
             return; // the user's choice, spin count included
         }
-        if (OPENMP_SPIN_COUNT > 0 && System.getenv("GOMP_SPINCOUNT") == null) {
-            setEnv("GOMP_SPINCOUNT", Long.toString(OPENMP_SPIN_COUNT));
-        }
+        long spins = openMpSpinCount();
+        if (spins > 0 && System.getenv("GOMP_SPINCOUNT") == null) setEnv("GOMP_SPINCOUNT", Long.toString(spins));
     }
 
     /**
-     * Spins of a waiting libgomp worker before it sleeps ({@code -Dedgerun.onednn.spinCount}, 0: sleep
-     * at once). One spin is a relaxed load and a {@code pause}: 35-42 ns on the AMD EPYC build machine.
+     * Spins of a waiting libgomp worker before it sleeps: {@code -Dedgerun.onednn.spinCount=N}, or
+     * by default ({@code auto}) {@value #OPENMP_SPIN_COUNT} while the machine is not busy, else 0.
+     * One spin is a relaxed load and a {@code pause}: 35-42 ns on the AMD EPYC build machine, so
+     * the default spins for about 0.4 ms, longer than the gaps between the primitives of a run.
+     *
+     * <p>Why not when busy: the count is read once, when libgomp is loaded, and a spin only pays
+     * while each thread has a core of its own. When the cores are oversubscribed the team's thread
+     * that waits at a barrier spins for the whole count while the thread it waits for is not even
+     * scheduled. bench --compare, mobilenet_v2, auto, 2 threads, load 13-15, three alternated rounds:
+     * ratios native/ORT 0.95, 0.94, 0.87 with no spin; 0.94, 0.82, 1.34 at 1250; 1.00, 0.70, 0.69 at
+     * 5000; 1.40, 1.91, 2.06 at 25000; 6.5, 6.0, 1.6 at 100000 (native medians up to 151 ms against
+     * 8-18 ms). An earlier measurement at load 8-14 had 7.9-8.6 ms with no spin against 14.7 and
+     * 23.0 ms at 2000 and 69-70 ms at 6000. "Busy" here: a 1-minute load average above the CPU count.
      */
-    static final long OPENMP_SPIN_COUNT = Math.max(0, Long.getLong("edgerun.onednn.spinCount", 0));
+    static long openMpSpinCount() {
+        String setting = System.getProperty("edgerun.onednn.spinCount", "auto").trim();
+        if (!setting.equals("auto")) {
+            try {
+                return Math.max(0, Long.parseLong(setting));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("-Dedgerun.onednn.spinCount must be auto or a number of spins, not '" + setting + "'");
+            }
+        }
+        double load = oneMinuteLoad();
+        return load <= Runtime.getRuntime().availableProcessors() ? OPENMP_SPIN_COUNT : 0;
+    }
+
+    /** The default spin count of {@link #openMpSpinCount} (about 0.4 ms here). */
+    static final long OPENMP_SPIN_COUNT = 10_000;
+
+    /** The 1-minute load average from {@code /proc/loadavg}; 0 where there is none (not Linux). */
+    private static double oneMinuteLoad() {
+        try {
+            String line = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"));
+            return Double.parseDouble(line.substring(0, line.indexOf(' ')));
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0; // no load figure: assume the machine is not busy
+        }
+    }
 
     /** {@code setenv(name, value, 1)}; the environment stays as it was when that fails (only speed is at stake). */
     private static void setEnv(String name, String value) {
