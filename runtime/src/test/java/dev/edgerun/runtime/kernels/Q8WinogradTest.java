@@ -123,25 +123,37 @@ class Q8WinogradTest {
         }
     }
 
+    /**
+     * The Java kernels give an 8-bit convolution to Q8Winograd exactly where they give the float
+     * convolution of the same geometry to F32Winograd, and never with {@code -Dedgerun.java.q8winograd=off}.
+     */
     @Test
     void theJavaKernelsTakeItWhereFloatTakesWinograd() {
-        var species = F32GemmTest.species(512);
-        JavaKernels kernels = JavaKernels.vector(species);
-        try (Tensor deep = Tensor.of(DType.INT8, new byte[64 * 64 * 9], new long[] {64, 64, 3, 3});
-             Tensor shallow = Tensor.of(DType.INT8, new byte[64 * 32 * 9], new long[] {64, 32, 3, 3})) {
-            var resnetLayer = spec(new long[] {1, 64, 56, 56}, new long[] {64, 64, 3, 3}, deep);
-            var tooShallow = spec(new long[] {1, 32, 56, 56}, new long[] {64, 32, 3, 3}, shallow); // 288 deep: float takes the implicit GEMM
-            assertInstanceOf(Q8Winograd.class, kernels.q8conv(resnetLayer).orElseThrow());
-            assertInstanceOf(Q8ConvGemm.class, kernels.q8conv(tooShallow).orElseThrow());
-            String before = System.getProperty("edgerun.java.q8winograd");
-            System.setProperty("edgerun.java.q8winograd", "off");
-            try {
-                assertInstanceOf(Q8ConvGemm.class, kernels.q8conv(resnetLayer).orElseThrow());
-            } finally {
-                if (before == null) System.clearProperty("edgerun.java.q8winograd");
-                else System.setProperty("edgerun.java.q8winograd", before);
+        JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(512));
+        long[][] inputs = {{1, 64, 56, 56}, {1, 32, 56, 56}, {1, 512, 16, 16}, {1, 512, 7, 7}, {1, 64, 28, 28}};
+        int[] outputs = {64, 64, 40, 40, 24};
+        int winograd = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            long[] x = inputs[i], w = {outputs[i], x[1], 3, 3}, y = {1, outputs[i], x[2], x[3]};
+            var floatSpec = new KernelProvider.ConvSpec(DType.FLOAT, x, w, y, 1, p(1, 1), p(1, 1), p(1, 1), null, null);
+            boolean floatWinograd = kernels.conv(floatSpec).orElseThrow() instanceof F32Winograd;
+            try (Tensor wq = Tensor.of(DType.INT8, new byte[(int) F32ConvKernelTest.count(w)], w)) {
+                var spec = spec(x, w, wq);
+                var chosen = kernels.q8conv(spec).orElseThrow();
+                assertEquals(floatWinograd, chosen instanceof Q8Winograd, chosen + " for float's choice " + floatWinograd);
+                if (floatWinograd) winograd++;
+                String before = System.getProperty("edgerun.java.q8winograd");
+                System.setProperty("edgerun.java.q8winograd", "off");
+                try {
+                    assertInstanceOf(Q8ConvGemm.class, kernels.q8conv(spec).orElseThrow());
+                } finally {
+                    if (before == null) System.clearProperty("edgerun.java.q8winograd");
+                    else System.setProperty("edgerun.java.q8winograd", before);
+                }
             }
         }
+        // 512 x 9 deep, 40 outputs, 16 x 16: Winograd for float whatever the implicit GEMM's depth limit below that
+        assertTrue(winograd >= 1, "no shape went to Winograd");
     }
 
     private static KernelProvider.Q8ConvSpec spec(long[] x, long[] wShape, Tensor w) {

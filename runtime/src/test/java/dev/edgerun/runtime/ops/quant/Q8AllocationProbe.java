@@ -20,7 +20,8 @@ import java.util.Map;
  * {@link Q8AllocationTest}. The graph's sizes put every fused 8-bit operator above its threading
  * threshold, so that at 2 threads each one splits its work: QuantizeLinear and DequantizeLinear,
  * QLinearConv (3x3 through padded columns and 1x1 pointwise, both fused requantization),
- * QLinearAdd with Relu, QLinearMaxPool, and a standalone Relu (QLinearLeakyRelu).
+ * QLinearAdd with Relu, QLinearMaxPool, and a standalone Relu (QLinearLeakyRelu); a second input
+ * goes through a 3x3 QLinearConv deep and wide enough for the Winograd kernel (Q8Winograd).
  */
 public final class Q8AllocationProbe {
     static final List<String> NAMES = List.of("qdq-block-1t", "qdq-block-2t");
@@ -30,6 +31,8 @@ public final class Q8AllocationProbe {
     // the least that puts each operator over its threshold: 17 x 64 x 64 > 65536 elements, conv1 2 x 9 x 17 x 4096 and
     // conv2 17 x 17 x 4096 multiply-adds over 2^20 (F32Gemm.PARALLEL_MIN_MACS)
     private static final int C = 17, H = 64, W = 64, IN = 2;
+    // the Winograd branch: 34 x 9 > 300 deep, 33 > 32 outputs, 14 x 14 (F32Winograd.preferred's bounds)
+    private static final int WIN_IN = 34, WIN_OUT = 33, WIN_SIDE = 14;
 
     private Q8AllocationProbe() {}
 
@@ -46,9 +49,11 @@ public final class Q8AllocationProbe {
         try (Model model = block(owned);
              Session s = Edgerun.session(model, options);
              Tensor x = Tensor.of(values(IN * H * W, 0.9f), 1, IN, H, W);
+             Tensor z = Tensor.of(values(WIN_IN * WIN_SIDE * WIN_SIDE, 0.8f), 1, WIN_IN, WIN_SIDE, WIN_SIDE);
              Tensor y = Tensor.allocate(DType.FLOAT, 1, C, H, W);
-             Tensor p = Tensor.allocate(DType.FLOAT, 1, C, H / 2, W / 2)) {
-            System.out.println(name + " " + bytesPerRun(s, Map.of("x", x), Map.of("y", y, "p", p)));
+             Tensor p = Tensor.allocate(DType.FLOAT, 1, C, H / 2, W / 2);
+             Tensor v = Tensor.allocate(DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE)) {
+            System.out.println(name + " " + bytesPerRun(s, Map.of("x", x, "z", z), Map.of("y", y, "p", p, "v", v)));
         }
     }
 
@@ -70,18 +75,19 @@ public final class Q8AllocationProbe {
     /**
      * x[1,2,64,64] -> Q -> DQ -> Conv 3x3 (17, pads 1) -> Relu -> Q -> DQ = r -> depthwise Conv 3x3 (pads 1)
      * -> Q -> DQ -> Conv 1x1 (17) -> Q -> DQ -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,17,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
-     * stride 2 -> Q -> DQ = p[1,17,32,32]. uint8 activations, per-channel int8 weights, int32 biases.
+     * stride 2 -> Q -> DQ = p[1,17,32,32]; z[1,34,14,14] -> Q -> DQ -> Conv 3x3 (33, pads 1) -> Relu -> Q -> DQ
+     * = v[1,33,14,14]. uint8 activations, per-channel int8 weights, int32 biases.
      */
     static Model block(List<Tensor> owned) {
         Graph.Builder g = Graph.builder("q8block");
         g.input(Value.tensor("x", DType.FLOAT, 1, IN, H, W));
         String x = qdq(g, owned, "x", 2f / 255, 128, "x_dq");
-        conv(g, owned, "conv1", x, IN, 3, 1, 1f / 255 * 2, "c1");
+        conv(g, owned, "conv1", x, IN, C, 3, 1, 1f / 255 * 2, "c1");
         g.node("Relu", List.of("c1"), List.of("r1"));
         String r = qdq(g, owned, "r1", 3f / 255, 0, "r1_dq");
-        conv(g, owned, "dw", r, C, 3, C, 3f / 255, "d1");
+        conv(g, owned, "dw", r, C, C, 3, C, 3f / 255, "d1");
         String d = qdq(g, owned, "d1", 4f / 255, 110, "d1_dq");
-        conv(g, owned, "conv2", d, C, 1, 1, 4f / 255, "c2");
+        conv(g, owned, "conv2", d, C, C, 1, 1, 4f / 255, "c2");
         String c2 = qdq(g, owned, "c2", 4f / 255, 120, "c2_dq");
         g.node("Add", List.of(r, c2), List.of("sum"));
         String sum = qdq(g, owned, "sum", 6f / 255, 100, "sum_dq");
@@ -90,8 +96,14 @@ public final class Q8AllocationProbe {
         g.node(Node.builder("MaxPool").inputs(act).outputs("pool")
                 .attribute("kernel_shape", new long[] {2, 2}).attribute("strides", new long[] {2, 2}).build());
         qdq(g, owned, "pool", 5f / 255, 0, "p");
+        g.input(Value.tensor("z", DType.FLOAT, 1, WIN_IN, WIN_SIDE, WIN_SIDE));
+        String z = qdq(g, owned, "z", 1.6f / 255, 128, "z_dq");
+        conv(g, owned, "winograd", z, WIN_IN, WIN_OUT, 3, 1, 1.6f / 255, "c3");
+        g.node("Relu", List.of("c3"), List.of("r3"));
+        qdq(g, owned, "r3", 4f / 255, 0, "v");
         g.output(Value.tensor("y", DType.FLOAT, 1, C, H, W));
         g.output(Value.tensor("p", DType.FLOAT, 1, C, H / 2, W / 2));
+        g.output(Value.tensor("v", DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE));
         return Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
     }
 
@@ -104,24 +116,24 @@ public final class Q8AllocationProbe {
         return out;
     }
 
-    /** A Conv k x k (pads k / 2, {@code group} groups) of {@code in} channels to {@link #C} over DequantizeLinear'd int8 weights and int32 bias. */
-    private static void conv(Graph.Builder g, List<Tensor> owned, String name, String x, int in, int k, int group,
+    /** A Conv k x k (pads k / 2, {@code group} groups) of {@code in} channels to {@code outs} over DequantizeLinear'd int8 weights and int32 bias. */
+    private static void conv(Graph.Builder g, List<Tensor> owned, String name, String x, int in, int outs, int k, int group,
                              float xScale, String out) {
-        int n = C * in / group * k * k;
+        int n = outs * in / group * k * k;
         byte[] q = new byte[n];
         for (int i = 0; i < n; i++) q[i] = (byte) ((i * 37 + 11) % 255 - 127);
-        float[] wScale = new float[C];
-        float[] bScale = new float[C];
-        int[] bias = new int[C];
-        for (int c = 0; c < C; c++) {
+        float[] wScale = new float[outs];
+        float[] bScale = new float[outs];
+        int[] bias = new int[outs];
+        for (int c = 0; c < outs; c++) {
             wScale[c] = 0.002f * (1 + 0.05f * c);
             bScale[c] = xScale * wScale[c];
             bias[c] = (c * 997) % 4001 - 2000;
         }
-        g.initializer(name + "_wq", own(owned, Tensor.of(DType.INT8, q, C, in / group, k, k)));
-        g.initializer(name + "_ws", own(owned, Tensor.of(wScale, C)));
-        g.initializer(name + "_bq", own(owned, Tensor.of(bias, C)));
-        g.initializer(name + "_bs", own(owned, Tensor.of(bScale, C)));
+        g.initializer(name + "_wq", own(owned, Tensor.of(DType.INT8, q, outs, in / group, k, k)));
+        g.initializer(name + "_ws", own(owned, Tensor.of(wScale, outs)));
+        g.initializer(name + "_bq", own(owned, Tensor.of(bias, outs)));
+        g.initializer(name + "_bs", own(owned, Tensor.of(bScale, outs)));
         g.node(Node.builder("DequantizeLinear").inputs(name + "_wq", name + "_ws").outputs(name + "_w").attribute("axis", 0L).build());
         g.node(Node.builder("DequantizeLinear").inputs(name + "_bq", name + "_bs").outputs(name + "_b").attribute("axis", 0L).build());
         long p = k / 2;
