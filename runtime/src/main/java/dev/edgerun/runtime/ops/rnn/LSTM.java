@@ -143,8 +143,9 @@ public final class LSTM implements Operator {
         private final F32Gemv gemv;          // null: scalar kernels, h·Rᵀ by dot products
         private final MemorySegment packedR; // null: packed into scratch per run, or not packed (scalar)
         private final boolean vectorGates;   // gate activations applied to whole vectors
-        private final LstmCell cell;         // the fused cell when the activations are the defaults; else null
-        private final LstmCell fused;        // whole steps in registers (fusedCell), R packed for it; else null
+        private final LstmCell cell;         // its one-pass update (LstmCell.update) for the default activations; else null
+        private final LstmCell fused;        // whole steps (LstmCell.step, see fusedCell), R packed for it; else null
+        private final long packedRDirection; // bytes of packed R per direction (0 without vectors: R read in place)
         private final KernelProvider.GemmKernel[] projections; // per direction when W is constant; else null: W packed per run
         private final int threads;
         private final int rows;              // rows of X: seqLength * batch
@@ -168,6 +169,7 @@ public final class LSTM implements Operator {
             this.projections = projections;
             this.packedR = packedR;
             this.fused = fused;
+            this.packedRDirection = gemv == null ? 0 : packedRBytes(gemm, fused, s) / s.numDirections;
             this.vectorGates = !hasPeepholes && !inputForget && s.clip == Float.POSITIVE_INFINITY
                     && java.util.Arrays.stream(s.activations).allMatch(a -> a.unaryOp() != null);
             this.cell = vectorGates && gemm.species() != null && defaultActivations(s) ? LstmCell.of(gemm.species()) : null;
@@ -220,7 +222,7 @@ public final class LSTM implements Operator {
             }
             for (int d = 0; d < s.numDirections; d++) {
                 projectInput(ctx, d, scratch, packedWAt + 4L * d * gemm.packedBSize(s.inputSize, 4 * s.hidden));
-                long rDir = rAt + (gemv != null ? d * packedRBytes(gemm, fused, s) / s.numDirections : 0);
+                long rDir = rAt + d * packedRDirection;
                 for (int b = 0; b < s.batch; b++) {
                     runSequence(ctx, d, b, y, yh, yc, r, rDir);
                 }
