@@ -124,36 +124,35 @@ class Q8WinogradTest {
     }
 
     /**
-     * The Java kernels give an 8-bit convolution to Q8Winograd exactly where they give the float
-     * convolution of the same geometry to F32Winograd, and never with {@code -Dedgerun.java.q8winograd=off}.
+     * The Java kernels give an 8-bit 3x3 stride-1 convolution to Q8Winograd when it is more than
+     * 300 deep, has more than 32 output channels and output planes of 14 x 14 or more (ResNet-18's
+     * layers), else to Q8ConvGemm, and always to Q8ConvGemm with {@code -Dedgerun.java.q8winograd=off}
+     * or {@code -Dedgerun.java.winograd=off}.
      */
     @Test
-    void theJavaKernelsTakeItWhereFloatTakesWinograd() {
+    void theJavaKernelsTakeItForDeepWideLayers() {
         JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(512));
-        long[][] inputs = {{1, 64, 56, 56}, {1, 32, 56, 56}, {1, 512, 16, 16}, {1, 512, 7, 7}, {1, 64, 28, 28}};
-        int[] outputs = {64, 64, 40, 40, 24};
-        int winograd = 0;
+        long[][] inputs = {{1, 64, 56, 56}, {1, 256, 14, 14}, {1, 34, 14, 14}, {1, 33, 56, 56}, {1, 512, 7, 7}, {1, 64, 28, 28}};
+        int[] outputs = {64, 256, 33, 64, 40, 32};
+        boolean[] winograd = {true, true, true, false, false, false}; // 297 deep; 7 x 7; 32 outputs
         for (int i = 0; i < inputs.length; i++) {
-            long[] x = inputs[i], w = {outputs[i], x[1], 3, 3}, y = {1, outputs[i], x[2], x[3]};
-            var floatSpec = new KernelProvider.ConvSpec(DType.FLOAT, x, w, y, 1, p(1, 1), p(1, 1), p(1, 1), null, null);
-            boolean floatWinograd = kernels.conv(floatSpec).orElseThrow() instanceof F32Winograd;
+            long[] x = inputs[i], w = {outputs[i], x[1], 3, 3};
             try (Tensor wq = Tensor.of(DType.INT8, new byte[(int) F32ConvKernelTest.count(w)], w)) {
                 var spec = spec(x, w, wq);
                 var chosen = kernels.q8conv(spec).orElseThrow();
-                assertEquals(floatWinograd, chosen instanceof Q8Winograd, chosen + " for float's choice " + floatWinograd);
-                if (floatWinograd) winograd++;
-                String before = System.getProperty("edgerun.java.q8winograd");
-                System.setProperty("edgerun.java.q8winograd", "off");
-                try {
-                    assertInstanceOf(Q8ConvGemm.class, kernels.q8conv(spec).orElseThrow());
-                } finally {
-                    if (before == null) System.clearProperty("edgerun.java.q8winograd");
-                    else System.setProperty("edgerun.java.q8winograd", before);
+                assertEquals(winograd[i], chosen instanceof Q8Winograd, chosen.toString());
+                for (String off : new String[] {"edgerun.java.q8winograd", "edgerun.java.winograd"}) {
+                    String before = System.getProperty(off);
+                    System.setProperty(off, "off");
+                    try {
+                        assertInstanceOf(Q8ConvGemm.class, kernels.q8conv(spec).orElseThrow(), off + "=off");
+                    } finally {
+                        if (before == null) System.clearProperty(off);
+                        else System.setProperty(off, before);
+                    }
                 }
             }
         }
-        // 512 x 9 deep, 40 outputs, 16 x 16: Winograd for float whatever the implicit GEMM's depth limit below that
-        assertTrue(winograd >= 1, "no shape went to Winograd");
     }
 
     private static KernelProvider.Q8ConvSpec spec(long[] x, long[] wShape, Tensor w) {
