@@ -214,6 +214,11 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
             for (int i = 0; i < spec.m(); i++) MemorySegment.copy(bias, biasOffset, y, yOffset + i * rowBytes, rowBytes);
         }
 
+        @Override
+        public String toString() {
+            return DnnlMatMulKernel.this.toString();
+        }
+
         private static KernelProvider.GemmSpec accumulating(KernelProvider.GemmSpec s) {
             return new KernelProvider.GemmSpec(s.dtype(), s.m(), s.n(), s.k(), s.transA(), s.transB(), s.alpha(), true,
                     s.constantA(), s.constantB(), s.epilogue());

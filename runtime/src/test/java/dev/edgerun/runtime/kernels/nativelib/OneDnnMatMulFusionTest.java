@@ -7,6 +7,7 @@ import static dev.edgerun.runtime.kernels.nativelib.OneDnnKernelsTest.threads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
@@ -86,6 +87,7 @@ class OneDnnMatMulFusionTest {
             var kernel = onednn.gemm(spec).orElseThrow(() -> new AssertionError("oneDNN declined " + spec));
             RowBiasGemm.Kernel biased = ((RowBiasGemm) kernel).withRowBias();
             assertNotNull(biased, "oneDNN matmul with a bias argument for " + spec);
+            assertTrue(biased.toString().contains("+bias"), biased.toString());
             MemorySegment scratch = arena.allocate(biased.scratchBytes() + 4, 64);
             for (int threads = 1; threads <= 2; threads++) {
                 got.data().fill((byte) 0x7f); // Y's earlier contents must not be read
