@@ -9,9 +9,10 @@ import java.util.Arrays;
  * then runs for {@value #FIRST_EXPLOIT_RUNS} runs, doubling after each round up to
  * {@value #EXPLOIT_RUNS}, and another round follows, so the choice follows the load of the machine.
  *
- * <p>Why measured and not a fixed rule: with OpenMP's threads waiting passively (see
- * {@code Dnnl.preferPassiveOpenMpThreads}), every parallel region pays a wake-up of the sleeping
- * worker, and what a second thread gains depends on whether a core is free. On the 2-vCPU build
+ * <p>Why measured and not a fixed rule: OpenMP's threads wait passively, or spin briefly where the
+ * machine was not busy when oneDNN was loaded (see {@code Dnnl.preferPassiveOpenMpThreads}), so a
+ * parallel region may pay a wake-up of the sleeping worker, and what a second thread gains depends
+ * on whether a core is free. On the 2-vCPU build
  * machine at load 8, every convolution of conv_autoencoder and mobilenet_v2 from 2.7 to 40 MFLOP ran
  * 1.1-2.3x slower with its 2-thread program than with its 1-thread one (medians of 400 interleaved
  * runs), while on the quiet machine oneDNN's own timings of the same convolutions were 1.5-1.8x
