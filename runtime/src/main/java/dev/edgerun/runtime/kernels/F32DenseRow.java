@@ -15,7 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>n of at most one vector (a classifier's 10 classes): W transposed, {@code [n][kPad]}, one dot
  *       product per output over whole vectors, x read in vectors; no padded columns are read
- *       ({@link F32Gemv} reads a panel padded to two vectors per p, three times the bytes here);</li>
+ *       ({@link F32Gemv}'s narrow loop reads the first vector of a panel padded to two vectors per p:
+ *       8 KB in 128 cache lines for 1x10x128, here 5 KB in 80). With the caches cold (a run after
+ *       ONNX Runtime's) that measured faster, though with the weights in the first-level cache the
+ *       GEMV's loop is (83 against 100 ns);</li>
  *   <li>wider: rows of {@link #BLOCK} vectors, {@code [blocks][k][BLOCK * lanes]}, contiguous, so one p
  *       is one stream of eight loads into eight accumulators (the GEMV's four panels are four streams);
  *       the columns past the last whole block form one narrower block.</li>
