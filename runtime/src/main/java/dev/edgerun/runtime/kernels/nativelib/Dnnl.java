@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
+import dev.edgerun.runtime.kernels.MachineLoad;
 
 /**
  * Hand-written FFM bindings for the subset of the oneDNN 2.x C API ({@code dnnl.h}) that the
@@ -157,7 +158,7 @@ final class Dnnl {
      * ratios native/ORT 0.95, 0.94, 0.87 with no spin; 0.94, 0.82, 1.34 at 1250; 1.00, 0.70, 0.69 at
      * 5000; 1.40, 1.91, 2.06 at 25000; 6.5, 6.0, 1.6 at 100000 (native medians up to 151 ms against
      * 8-18 ms). An earlier measurement at load 8-14 had 7.9-8.6 ms with no spin against 14.7 and
-     * 23.0 ms at 2000 and 69-70 ms at 6000. "Busy" here: a 1-minute load average above the CPU count.
+     * 23.0 ms at 2000 and 69-70 ms at 6000. Busy: {@link MachineLoad#busy}.
      */
     static long openMpSpinCount() {
         String setting = System.getProperty("edgerun.onednn.spinCount", "auto").trim();
@@ -168,22 +169,11 @@ final class Dnnl {
                 throw new IllegalArgumentException("-Dedgerun.onednn.spinCount must be auto or a number of spins, not '" + setting + "'");
             }
         }
-        double load = oneMinuteLoad();
-        return load <= Runtime.getRuntime().availableProcessors() ? OPENMP_SPIN_COUNT : 0;
+        return MachineLoad.busy() ? 0 : OPENMP_SPIN_COUNT;
     }
 
     /** The default spin count of {@link #openMpSpinCount} (about 0.4 ms here). */
     static final long OPENMP_SPIN_COUNT = 10_000;
-
-    /** The 1-minute load average from {@code /proc/loadavg}; 0 where there is none (not Linux). */
-    private static double oneMinuteLoad() {
-        try {
-            String line = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"));
-            return Double.parseDouble(line.substring(0, line.indexOf(' ')));
-        } catch (java.io.IOException | RuntimeException e) {
-            return 0; // no load figure: assume the machine is not busy
-        }
-    }
 
     /** {@code setenv(name, value, 1)}; the environment stays as it was when that fails (only speed is at stake). */
     private static void setEnv(String name, String value) {

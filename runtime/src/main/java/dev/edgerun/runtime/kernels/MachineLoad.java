@@ -1,0 +1,30 @@
+package dev.edgerun.runtime.kernels;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Whether the machine is busy, for the choices that spinning threads depend on: a thread that
+ * spins while waiting for work pays only while each thread has a core of its own. Busy means a
+ * 1-minute load average (Linux {@code /proc/loadavg}) above the number of CPUs this JVM may use;
+ * where there is no such figure the machine counts as not busy.
+ */
+public final class MachineLoad {
+    private MachineLoad() {}
+
+    /** Whether the machine is busy now; reads a file, so call it when setting up, not per run. */
+    public static boolean busy() {
+        return oneMinuteLoad() > Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The 1-minute load average; 0 where there is none. */
+    static double oneMinuteLoad() {
+        try {
+            String line = Files.readString(Path.of("/proc/loadavg"));
+            return Double.parseDouble(line.substring(0, line.indexOf(' ')));
+        } catch (IOException | RuntimeException e) {
+            return 0; // not Linux, or an unexpected format: no figure
+        }
+    }
+}
