@@ -16,7 +16,7 @@ import java.lang.foreign.ValueLayout;
  * and the product accumulated onto it ({@link F32Gemm#multiplyBiased}); constant weights are
  * packed once here. Products that fit unblocked and run on one thread go to {@link F32DirectGemm}
  * instead (bias and a fused Relu/Clip in registers; a pointwise input read in place, not packed).
- * Larger shallow or narrow products ({@link #IMPLICIT_MAX_DEPTH}), and pointwise ones of any depth, go to {@link F32ImplicitConv}:
+ * Larger shallow or narrow products ({@link #IMPLICIT_MAX_DEPTH}) go to {@link F32ImplicitConv}:
  * no column matrix, the GEMM's tile loads its B vectors from the padded planes or the input itself.
  */
 public final class F32ConvKernel implements KernelProvider.ConvKernel {
@@ -129,19 +129,19 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     }
 
     /**
-     * The implicit GEMM where it applies and gained: a pointwise convolution (any depth), or one through
+     * The implicit GEMM where it applies and gained: a pointwise convolution, or one through
      * padded planes whose output rows fill at least {@link #IMPLICIT_MIN_EFFICIENCY} of its vector
-     * lanes and either at most {@link #IMPLICIT_MAX_DEPTH} deep or with at most
+     * lanes; either at most {@link #IMPLICIT_MAX_DEPTH} deep or with at most
      * {@link #IMPLICIT_MAX_NARROW_OUTPUTS} output channels per group.
      * {@code -Dedgerun.java.implicitConv=off} keeps im2col.
      */
     private F32ImplicitConv implicitConv(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species) {
         if (species == null || "off".equals(System.getProperty(IMPLICIT_PROPERTY))) return null;
-        if (pointwise) { // any depth: see IMPLICIT_MAX_DEPTH
+        if (kc > IMPLICIT_MAX_DEPTH && mg > IMPLICIT_MAX_NARROW_OUTPUTS) return null;
+        if (pointwise) {
             return F32ImplicitConv.fitsOffsets((long) kc * positions)
                     ? F32ImplicitConv.pointwise(species, mg, kc, positions, spec.epilogue()) : null;
         }
-        if (kc > IMPLICIT_MAX_DEPTH && mg > IMPLICIT_MAX_NARROW_OUTPUTS) return null;
         if (padded == null || !F32ImplicitConv.fitsOffsets(padded.paddedBytes() / 4)) return null;
         int ow = out[out.length - 1], oh = out.length == 2 ? out[0] : 1;
         if (F32ImplicitConv.efficiency(species, ow) < IMPLICIT_MIN_EFFICIENCY) return null;
@@ -162,9 +162,11 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
      * are few (autoencoder 64->32 at depth 576: 0.74, 32->16: 0.60). That was with the weights in a
      * segment (a range check per A broadcast); with them in a heap array deep pointwise layers gained
      * too (MobileNetV2 576->96 at 14x14: 0.66 of im2col's thread CPU, 960->320 at 7x7: 0.85,
-     * 320->1280 at 7x7: 0.99; interleaved, load ~10), so pointwise convolutions take it at any depth.
-     * Deeper 3x3 layers stay with {@link F32Winograd}, which this limit also chooses: with it at
-     * 4096, ResNet-18 lost Winograd and ran 1.42-2.0x ONNX Runtime against 1.33-1.39 (load ~12).
+     * 320->1280 at 7x7: 0.99; interleaved, load ~10), but the shallow layers that share its tile
+     * lost: C2 compiles one tile for all, and with deep layers among its callers the 16-27 deep
+     * products (MobileNetV2's stem, 16->96 and 24->144 expansions) ran 1.16-1.28x slower
+     * (interleaved, load ~20). The limit also chooses {@link F32Winograd}: at 4096, ResNet-18 lost
+     * Winograd and ran 1.42-2.0x ONNX Runtime against 1.33-1.39 (load ~12).
      */
     static final int IMPLICIT_MAX_DEPTH = 300;
     static final int IMPLICIT_MAX_NARROW_OUTPUTS = 32;
