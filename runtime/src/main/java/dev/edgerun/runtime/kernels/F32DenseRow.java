@@ -5,26 +5,18 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A fully connected layer at batch 1 with constant weights: {@code y[n] = act(alpha * x[k] . W[k x n] + bias[n])},
- * weights, alpha-free bias and activation settled once, so a run reads x, the packed weights and writes y.
- * Small products only ({@link #suits}), on the calling thread. Two layouts, chosen by n:
- * <ul>
- *   <li>n of at most one vector (a classifier's 10 classes): W transposed, {@code [n][kPad]}, one dot
- *       product per output over whole vectors, x read in vectors; no padded columns are read
- *       ({@link F32Gemv}'s narrow loop reads the first vector of a panel padded to two vectors per p:
- *       8 KB in 128 cache lines for 1x10x128, here 5 KB in 80). With the caches cold (a run after
- *       ONNX Runtime's) that measured faster, though with the weights in the first-level cache the
- *       GEMV's loop is (83 against 100 ns);</li>
- *   <li>wider: rows of {@link #BLOCK} vectors, {@code [blocks][k][BLOCK * lanes]}, contiguous, so one p
- *       is one stream of eight loads into eight accumulators (the GEMV's four panels are four streams);
- *       the columns past the last whole block form one narrower block.</li>
- * </ul>
- * Bias and a clamp (Relu, Clip) are applied in registers before the store; another activation runs
- * as the epilogue over y.
+ * weights, bias and activation settled once, so a run reads x and the packed weights and writes y.
+ * The weights are packed in rows of {@link #BLOCK} vectors, {@code [blocks][k][BLOCK * lanes]}, so one p
+ * is one contiguous run of eight loads into eight accumulators and a block is one sequential stream
+ * (the GEMV's four panels of two vectors are four streams); the columns past the last whole block
+ * form one narrower block. Bias and a clamp (Relu, Clip) are applied in registers before the store;
+ * another activation runs as the epilogue over y. Sums are lane-wise only, never across lanes, so a
+ * run gives the same bits before and after the JIT compiles it. Small products only ({@link #suits}),
+ * on the calling thread.
  */
 public final class F32DenseRow {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -35,7 +27,6 @@ public final class F32DenseRow {
     private final Loops loops;
     private final int n;
     private final int k;
-    private final boolean transposed;       // the n <= lanes layout
     private final MemorySegment weights;   // packed as above, then the bias padded to whole vectors
     private final long biasAt;
     private final float alpha;
@@ -54,24 +45,28 @@ public final class F32DenseRow {
         int lanes = species.length();
         this.n = n;
         this.k = k;
-        this.transposed = n <= lanes;
         this.alpha = alpha;
         ActivationEpilogue c = ActivationEpilogue.clampOf(epilogue);
         this.clamp = c != null;
         this.low = c == null ? Float.NEGATIVE_INFINITY : c.clampLow();
         this.high = c == null ? Float.POSITIVE_INFINITY : c.clampHigh();
         this.epilogue = c == null ? epilogue : null;
-        long weightFloats = transposed ? (long) n * roundUp(k, lanes) : (long) k * roundUp(n, lanes);
+        long weightFloats = (long) k * roundUp(n, lanes);
         this.biasAt = 4 * weightFloats;
         this.weights = F32Gemm.allocatePacked(biasAt + 4L * roundUp(n, lanes));
-        if (transposed) packTransposed(b, transB, roundUp(k, lanes));
-        else packBlocks(b, transB, lanes);
+        packBlocks(b, transB, lanes);
         if (bias != null) MemorySegment.copy(bias, 0, weights, F, biasAt, n);
     }
 
-    /** Whether a one-row product of {@code n x k} weights runs here: vectors on, small enough for one thread. */
+    /**
+     * Whether a one-row product of {@code n x k} weights should run here: vectors on, wider than one
+     * vector, small enough for one thread. At most one vector of outputs (a classifier's 10 classes)
+     * stays on {@link F32Gemv}'s narrow loop: a transposed layout of dot products read fewer bytes
+     * (and measured 4 % faster on mlp_tiny after each ONNX Runtime run), but its sum across lanes
+     * ({@code reduceLanes}) rounds differently once compiled, so results changed between runs.
+     */
     public static boolean suits(VectorSpecies<Float> species, int n, int k) {
-        return species != null && n > 0 && k > 0 && (long) n * k < F32Gemm.PARALLEL_MIN_MACS;
+        return species != null && n > species.length() && k > 0 && (long) n * k < F32Gemm.PARALLEL_MIN_MACS;
     }
 
     private static int roundUp(int v, int to) {
@@ -80,12 +75,6 @@ public final class F32DenseRow {
 
     private static float element(MemorySegment b, boolean transB, int n, int k, int p, int j) {
         return b.getAtIndex(F, transB ? (long) j * k + p : (long) p * n + j);
-    }
-
-    private void packTransposed(MemorySegment b, boolean transB, int kPad) {
-        for (int j = 0; j < n; j++) {
-            for (int p = 0; p < k; p++) weights.setAtIndex(F, (long) j * kPad + p, element(b, transB, n, k, p, j));
-        }
     }
 
     /** Whole blocks of BLOCK vectors, then one block of the remaining columns rounded up to whole vectors. */
@@ -104,8 +93,7 @@ public final class F32DenseRow {
 
     /** {@code y = act(alpha * x . W + bias)}: x is k contiguous floats from {@code xOff}, y n floats from {@code yOff}. */
     public void run(MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        if (transposed) loops.dots(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
-        else loops.blocks(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
+        loops.blocks(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
         if (epilogue != null) epilogue.apply(y, yOff, n);
     }
 
@@ -123,55 +111,7 @@ public final class F32DenseRow {
             };
         }
 
-        /**
-         * n <= lanes: y[j] = dot(x, W row j) over whole vectors (W's padding is zero, x's tail is read
-         * under a mask), four rows at a time so that each vector of x is loaded once per four outputs.
-         */
-        final void dots(int n, int k, MemorySegment x, long xOff, MemorySegment w, long biasAt, MemorySegment y, long yOff,
-                        float alpha, boolean clamp, float low, float high) {
-            VectorSpecies<Float> s = s();
-            int lanes = s.length();
-            int whole = k / lanes * lanes;
-            long rowBytes = 4L * (whole == k ? k : whole + lanes);
-            long tailBits = (1L << (k - whole)) - 1;
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                long r0 = j * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-                FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0;
-                for (int p = 0; p < k; p += lanes) {
-                    FloatVector xv = p < whole ? FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE)
-                            : FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE, VectorMask.fromLong(s, tailBits));
-                    long at = 4L * p;
-                    a0 = xv.fma(FloatVector.fromMemorySegment(s, w, r0 + at, LE), a0);
-                    a1 = xv.fma(FloatVector.fromMemorySegment(s, w, r1 + at, LE), a1);
-                    a2 = xv.fma(FloatVector.fromMemorySegment(s, w, r2 + at, LE), a2);
-                    a3 = xv.fma(FloatVector.fromMemorySegment(s, w, r3 + at, LE), a3);
-                }
-                finish(a0.reduceLanes(VectorOperators.ADD), j, w, biasAt, y, yOff, alpha, clamp, low, high);
-                finish(a1.reduceLanes(VectorOperators.ADD), j + 1, w, biasAt, y, yOff, alpha, clamp, low, high);
-                finish(a2.reduceLanes(VectorOperators.ADD), j + 2, w, biasAt, y, yOff, alpha, clamp, low, high);
-                finish(a3.reduceLanes(VectorOperators.ADD), j + 3, w, biasAt, y, yOff, alpha, clamp, low, high);
-            }
-            for (; j < n; j++) {
-                long r0 = j * rowBytes;
-                FloatVector a0 = FloatVector.zero(s);
-                for (int p = 0; p < k; p += lanes) {
-                    FloatVector xv = p < whole ? FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE)
-                            : FloatVector.fromMemorySegment(s, x, xOff + 4L * p, LE, VectorMask.fromLong(s, tailBits));
-                    a0 = xv.fma(FloatVector.fromMemorySegment(s, w, r0 + 4L * p, LE), a0);
-                }
-                finish(a0.reduceLanes(VectorOperators.ADD), j, w, biasAt, y, yOff, alpha, clamp, low, high);
-            }
-        }
-
-        private static void finish(float sum, int j, MemorySegment w, long biasAt, MemorySegment y, long yOff, float alpha,
-                                   boolean clamp, float low, float high) {
-            float v = (alpha != 1f ? sum * alpha : sum) + w.get(F, biasAt + 4L * j);
-            if (clamp) v = Math.min(Math.max(v, low), high);
-            y.set(F, yOff + 4L * j, v);
-        }
-
-        /** n > lanes: blocks of up to BLOCK vectors of columns, the last one narrower. */
+        /** Blocks of BLOCK vectors of columns, then the narrower last one. */
         final void blocks(int n, int k, MemorySegment x, long xOff, MemorySegment w, long biasAt, MemorySegment y,
                           long yOff, float alpha, boolean clamp, float low, float high) {
             int lanes = s().length();

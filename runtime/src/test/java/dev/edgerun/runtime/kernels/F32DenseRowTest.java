@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link F32DenseRow} against a double-precision loop, for both layouts and the shapes around their edges. */
+/** {@link F32DenseRow} against a double-precision loop, for widths around a vector and a block, with every epilogue. */
 class F32DenseRowTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
