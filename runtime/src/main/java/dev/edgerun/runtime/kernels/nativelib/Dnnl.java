@@ -1,5 +1,6 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
+import dev.edgerun.runtime.kernels.MachineLoad;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -7,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
-import dev.edgerun.runtime.kernels.MachineLoad;
 
 /**
  * Hand-written FFM bindings for the subset of the oneDNN 2.x C API ({@code dnnl.h}) that the
