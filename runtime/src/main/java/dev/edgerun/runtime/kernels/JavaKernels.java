@@ -72,8 +72,8 @@ public final class JavaKernels implements KernelProvider {
      * weights converted to float once: 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
      * (im2col into packed panels, requantized from the GEMM's registers), 2-D depthwise ones by
      * {@link Q8DepthwiseConv} (direct taps over zero-padded stride-phase planes, planes split over
-     * threads), deep and wide 3x3 stride-1 ones by {@link Q8Winograd} (within one step, not
-     * exact), the others by {@link Q8ConvViaF32} (widen, the float
+     * threads), 3x3 stride-1 ones where float takes Winograd by {@link Q8Winograd} (within one
+     * step, not exact), the others by {@link Q8ConvViaF32} (widen, the float
      * convolution kernels, requantize). Needs constant int8 weights.
      */
     @Override

@@ -35,8 +35,8 @@ import jdk.incubator.vector.VectorSpecies;
  * quantization step where it lands next to a rounding boundary. Typical int8 layers stay far below
  * the bound (Q8WinogradTest counts the outputs that differ from exact int32 arithmetic; all must be
  * within one step). The requirement for this path is agreement within one step, so it is
- * chosen only for deep and wide layers ({@link #preferred}: ResNet-18's 3x3 layers; MobileNetV2
- * has none), and {@code -Dedgerun.java.q8winograd=off} (or {@code -Dedgerun.java.winograd=off})
+ * chosen only where float takes {@link F32Winograd} ({@link #preferred}: ResNet-18's 3x3 layers;
+ * MobileNetV2 has none), and {@code -Dedgerun.java.q8winograd=off} (or {@code -Dedgerun.java.winograd=off})
  * keeps every 8-bit convolution on the exact path.
  */
 final class Q8Winograd implements KernelProvider.Q8ConvKernel {
@@ -45,10 +45,6 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
     private static final int XI = 16;
     /** Below this magnitude adding and subtracting {@link Q8Lanes#MAGIC} rounds a float half to even. */
     private static final float ROUNDABLE = 1 << 22;
-    /** Shallower layers stay on {@link Q8ConvGemm} (as float's rule had it: the transforms cost about what they save). */
-    static final int MIN_DEPTH = 300;
-    /** Layers with this many output channels or fewer stay on {@link Q8ConvGemm} (as float's rule had it). */
-    static final int MIN_OUTPUTS = 32;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final F32Gemm gemm;
@@ -67,20 +63,15 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
     }
 
     /**
-     * Whether the Java kernels take this kernel for {@code spec}: enabled (and F32Winograd too),
-     * constant int8 weights, {@link F32Winograd#supports} the geometry, more than
-     * {@link #MIN_DEPTH} deep and more than {@link #MIN_OUTPUTS} output channels. These were
-     * {@link F32Winograd#preferred}'s bounds for float until b60bfdd raised float's implicit-GEMM
-     * depth limit to 4096, which leaves float Winograd almost nothing; the 8-bit alternative is
-     * {@link Q8ConvGemm}, which this kernel beats on ResNet-18's 3x3 layers (thread CPU, 1 thread,
-     * 512-bit: 0.69x its time at 64 channels 56x56, 0.62x at 128 28x28, 0.57x at 256 14x14).
+     * Whether the Java kernels take this kernel for {@code spec}: enabled, constant int8 weights,
+     * and {@link F32Winograd#preferred} for the float convolution of the same geometry (so that
+     * 8-bit layers take Winograd exactly where float ones do: ResNet-18's 3x3 layers). On those
+     * layers the exact alternative, {@link Q8ConvGemm}, took 1.45-1.75x this kernel's time (thread
+     * CPU, 1 thread, 512-bit).
      */
     static boolean preferred(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
-        KernelProvider.ConvSpec g = spec.geometry();
-        Tensor w = g.constantWeight();
-        if (!enabled() || !F32Winograd.enabled() || w == null || w.dtype() != DType.INT8) return false;
-        long[] ws = g.weightShape();
-        return F32Winograd.supports(asFloat(g), species) && ws[1] * 9 > MIN_DEPTH && ws[0] > MIN_OUTPUTS;
+        Tensor w = spec.geometry().constantWeight();
+        return enabled() && w != null && w.dtype() == DType.INT8 && F32Winograd.preferred(asFloat(spec.geometry()), species);
     }
 
     /** The geometry as a float convolution (without weights), to ask {@link F32Winograd} about it. */

@@ -124,23 +124,25 @@ class Q8WinogradTest {
     }
 
     /**
-     * The Java kernels give an 8-bit 3x3 stride-1 convolution to Q8Winograd when it is more than
-     * 300 deep, has more than 32 output channels and output planes of 14 x 14 or more (ResNet-18's
-     * layers), else to Q8ConvGemm, and always to Q8ConvGemm with {@code -Dedgerun.java.q8winograd=off}
+     * The Java kernels give an 8-bit convolution to Q8Winograd exactly where they give the float
+     * convolution of the same geometry to F32Winograd, and never with {@code -Dedgerun.java.q8winograd=off}
      * or {@code -Dedgerun.java.winograd=off}.
      */
     @Test
-    void theJavaKernelsTakeItForDeepWideLayers() {
+    void theJavaKernelsTakeItWhereFloatTakesWinograd() {
         JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(512));
-        long[][] inputs = {{1, 64, 56, 56}, {1, 256, 14, 14}, {1, 34, 14, 14}, {1, 33, 56, 56}, {1, 512, 7, 7}, {1, 64, 28, 28}};
-        int[] outputs = {64, 256, 33, 64, 40, 32};
-        boolean[] winograd = {true, true, true, false, false, false}; // 297 deep; 7 x 7; 32 outputs
+        long[][] inputs = {{1, 64, 56, 56}, {1, 512, 16, 16}, {1, 34, 14, 14}, {1, 33, 56, 56}, {1, 512, 7, 7}, {1, 64, 28, 28}};
+        int[] outputs = {64, 40, 33, 64, 40, 32};
+        int winograd = 0;
         for (int i = 0; i < inputs.length; i++) {
-            long[] x = inputs[i], w = {outputs[i], x[1], 3, 3};
+            long[] x = inputs[i], w = {outputs[i], x[1], 3, 3}, y = {1, outputs[i], x[2], x[3]};
+            var floatSpec = new KernelProvider.ConvSpec(DType.FLOAT, x, w, y, 1, p(1, 1), p(1, 1), p(1, 1), null, null);
+            boolean floatWinograd = kernels.conv(floatSpec).orElseThrow() instanceof F32Winograd;
             try (Tensor wq = Tensor.of(DType.INT8, new byte[(int) F32ConvKernelTest.count(w)], w)) {
                 var spec = spec(x, w, wq);
                 var chosen = kernels.q8conv(spec).orElseThrow();
-                assertEquals(winograd[i], chosen instanceof Q8Winograd, chosen.toString());
+                assertEquals(floatWinograd, chosen instanceof Q8Winograd, chosen + " where float's is Winograd: " + floatWinograd);
+                if (floatWinograd) winograd++;
                 for (String off : new String[] {"edgerun.java.q8winograd", "edgerun.java.winograd"}) {
                     String before = System.getProperty(off);
                     System.setProperty(off, "off");
@@ -153,6 +155,8 @@ class Q8WinogradTest {
                 }
             }
         }
+        // 512 x 9 deep, 40 outputs, 16 x 16: float takes Winograd there under any implicit-GEMM depth limit up to 4096
+        assertTrue(winograd >= 1, "no shape went to Winograd");
     }
 
     private static KernelProvider.Q8ConvSpec spec(long[] x, long[] wShape, Tensor w) {
