@@ -36,7 +36,9 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private final long inPlane;
     private final long weightGroupBytes; // packed A of one group
     private final boolean pointwise;     // 1x1, unit stride, no padding: the input rows are the columns
-    private final MemorySegment packedW; // [group] packed A of the int8 weights as float
+    private final MemorySegment packedW; // without fused: [group] packed A of the int8 weights as float; else null
+    private final float[] packedA;       // with fused: the same on the heap (see Q8Gemm: C2 hoists its range check); else null
+    private final int weightGroupFloats; // packed A of one group
     private final Q8Gemm fused;          // requantizes in the GEMM's store, or null: a separate pass
     private final Q8Gemm.Requant requant;
     private final Q8Reusable<Call> calls = new Q8Reusable<>(Call::new);
@@ -90,7 +92,10 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         kc = cg * kh * kw;
         weightGroupBytes = 4 * F32Gemm.packedASize(mg, kc);
         pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && positions == inPlane;
-        fused = Q8Gemm.supports(species, spec.bias()) ? new Q8Gemm(gemm) : null;
+        weightGroupFloats = (int) Math.min(Integer.MAX_VALUE, F32Gemm.packedASize(mg, kc));
+        // a Java array holds the packed weights of the fused product: at most 2^31 - 9 floats
+        boolean arrayFits = (long) weightGroupFloats * g.group() <= Integer.MAX_VALUE - 8;
+        fused = arrayFits && Q8Gemm.supports(species, spec.bias()) ? new Q8Gemm(gemm) : null;
         requant = fused == null ? null : requantOf(spec);
         // 1x1 kernels with strides read a quarter of the input or less: padding all of it costs more (as F32ConvKernel)
         padded = pointwise || kh * kw == 1 || !F32PaddedIm2Col.supports(species, sw) ? null
@@ -117,7 +122,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         accBytes = !partials ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockAccBytes : align64(4L * mg * positions);
         widenOff = accOff + accBytes;
         padOff = widenOff + (pointwise ? 0 : align64(4L * cg * inPlane));
-        packedW = packWeights(g);
+        packedA = fused != null ? packWeightArray(g) : null;
+        packedW = fused == null ? packWeights(g) : null;
     }
 
     /** Padding of each chunk's channels alone: a channel's padded plane does not depend on the others. */
@@ -140,6 +146,25 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         return new Q8Gemm.Requant(bias, spec.multipliers(), spec.yZeroPoint(), spec.yMin(), spec.yMax());
     }
 
+    /**
+     * The int8 weights as floats packed for {@link Q8Gemm}, per group as {@link F32Gemm#packA} lays
+     * them out ({@code [panel][kc][MR]}, zero rows past mg), groups {@link #weightGroupFloats} apart.
+     */
+    private float[] packWeightArray(KernelProvider.ConvSpec g) {
+        MemorySegment q = g.constantWeight().data();
+        int mr = F32Gemm.MR;
+        float[] packed = new float[weightGroupFloats * g.group()];
+        for (int grp = 0; grp < g.group(); grp++) {
+            for (int i = 0; i < mg; i++) {
+                int at = grp * weightGroupFloats + (i / mr) * mr * kc + i % mr;
+                long row = ((long) grp * mg + i) * kc;
+                for (int p = 0; p < kc; p++) packed[at + p * mr] = q.get(ValueLayout.JAVA_BYTE, row + p);
+            }
+        }
+        return packed;
+    }
+
+    /** As {@link #packWeightArray}, into a segment for {@link F32Gemm#multiply} (without {@link #fused}). */
     private MemorySegment packWeights(KernelProvider.ConvSpec g) {
         MemorySegment q = g.constantWeight().data();
         long n = g.constantWeight().elementCount();
@@ -174,7 +199,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                     c.xOff = ((long) n * channels + (long) g * cg) * inPlane;
                     c.yOff = ((long) n * outChannels + (long) g * mg) * positions;
                     c.firstM = g * mg;
-                    c.a = g * weightGroupBytes;
+                    c.group = g;
                     // widened once (a k x k kernel reads each input k*k times), then padded while in cache
                     if (padded != null) widenAndPad(c, split);
                     else if (!pointwise) widen(c, columnsPar);
@@ -201,7 +226,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
      */
     private final class Call implements RunContext.RangeBody {
         MemorySegment x, y, scratch;
-        long xOff, yOff, a; // the group's input and output, and its packed weights in packedW
+        long xOff, yOff;    // the group's input and output
+        int group;          // the group (its packed weights in packedA or packedW)
         int firstM;         // the group's first output channel
         private Stage stage;
 
@@ -224,7 +250,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 case BLOCKS -> {
                     int count = blockCount(), chunks = F32PaddedIm2Col.CHUNKS;
                     for (int k = from; k < to; k++) {
-                        blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, a, y, yOff, firstM, scratch);
+                        blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, group, y, yOff, firstM, scratch);
                     }
                 }
             }
@@ -246,11 +272,12 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private void product(Call c, Parallel par) {
         MemorySegment scratch = c.scratch;
         if (fused != null) {
-            fused.multiply(mg, positions, kc, packedW, c.a, scratch, 0, scratch, accOff, c.y, c.yOff, positions, requant,
-                    c.firstM, par);
+            fused.multiply(mg, positions, kc, packedA, c.group * weightGroupFloats, scratch, 0, scratch, accOff, c.y, c.yOff,
+                    positions, requant, c.firstM, par);
             return;
         }
-        gemm.multiply(mg, positions, kc, packedW, c.a, scratch, 0, scratch, accOff, positions, 1f, false, null, par);
+        gemm.multiply(mg, positions, kc, packedW, c.group * weightGroupBytes, scratch, 0, scratch, accOff, positions, 1f,
+                false, null, par);
         Parallel rowsPar = gemm.parallelFor((long) mg * positions, par);
         if (rowsPar.threads() <= 1) {
             requantizeRows(scratch, c.y, c.yOff, c.firstM, 0, mg);
@@ -301,7 +328,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
      */
     private void blocks(Call c, Parallel split) {
         if (split.threads() <= 1) {
-            blockRange(0, blockCount(), 0, c.x, c.xOff, c.a, c.y, c.yOff, c.firstM, c.scratch);
+            blockRange(0, blockCount(), 0, c.x, c.xOff, c.group, c.y, c.yOff, c.firstM, c.scratch);
         } else {
             c.split(Stage.BLOCKS, F32PaddedIm2Col.CHUNKS, split);
         }
@@ -312,7 +339,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         return (positions + blockPanels * gemm.nr() - 1) / (blockPanels * gemm.nr());
     }
 
-    private void blockRange(int b0, int b1, int chunk, MemorySegment x, long xOff, long a, MemorySegment y, long yOff,
+    private void blockRange(int b0, int b1, int chunk, MemorySegment x, long xOff, int group, MemorySegment y, long yOff,
                             int firstM, MemorySegment scratch) {
         long colAt = chunk * blockBytes;
         long accAt = accOff + chunk * blockAccBytes;
@@ -325,8 +352,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
             } else {
                 padded.columns(scratch, padOff, 0, kc, q0, q1, scratch, colAt);
             }
-            fused.multiply(mg, q1 - q0, kc, packedW, a, scratch, colAt, scratch, accAt, y, yOff + q0, positions,
-                    requant, firstM, Parallel.SERIAL);
+            fused.multiply(mg, q1 - q0, kc, packedA, group * weightGroupFloats, scratch, colAt, scratch, accAt, y,
+                    yOff + q0, positions, requant, firstM, Parallel.SERIAL);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -22,12 +21,17 @@ import jdk.incubator.vector.VectorSpecies;
  * partial sums in a float buffer between blocks of {@link F32Gemm#KC}. 512-bit vectors only (16 float lanes meet a 128-bit byte
  * vector exactly; at narrower widths the JIT left these conversions unintrinsified, see
  * {@link Q8Lanes#fast}). Biases must be exact in float32 (at most 2^24 in magnitude).
+ *
+ * <p>Packed A (the int8 weights as floats, {@link F32Gemm#packA}'s layout) is a heap
+ * {@code float[]}, not a segment, for the reason of commit a0f6852 ({@link F32ImplicitConv#packWeights}):
+ * the tile indexes it by an int linear in its loop variable, so C2 hoists the range check out of
+ * the loop, where each A broadcast from a segment cost about 20 instructions of long-index
+ * range-check arithmetic and stack reloads per two FMAs.
  */
 final class Q8Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final int LANES = 16;
     private static final int NR = 2 * LANES;
     private static final int MR = F32Gemm.MR, KC = F32Gemm.KC, MC = F32Gemm.MC;
@@ -70,11 +74,11 @@ final class Q8Gemm {
 
     /**
      * {@code y[i, j] = requant_{first+i}(A . B)[i, j]} for an {@code m x n} product over packed A
-     * (from {@code paOff}) and packed B (from {@code pbOff}); y rows {@code ldy} bytes apart from
+     * (from float {@code paOff} of {@code pa}) and packed B (from byte {@code pbOff}); y rows {@code ldy} bytes apart from
      * {@code yOff}; {@code acc} ({@code m x n} floats from {@code accOff}) holds partial sums when
      * {@link #partialSums}.
      */
-    void multiply(int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+    void multiply(int m, int n, int k, float[] pa, int paOff, MemorySegment pb, long pbOff,
                   MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first,
                   Parallel par) {
         if (m == 0 || n == 0) return;
@@ -103,11 +107,13 @@ final class Q8Gemm {
     /** The arguments of one split {@link #multiply} as a range body over its tasks, reused across calls. */
     private final class Tasks implements RunContext.RangeBody {
         private int nGroups, group, m, n, k, ldy, first;
-        private MemorySegment pa, pb, acc, y;
-        private long paOff, pbOff, accOff, yOff;
+        private float[] pa;
+        private int paOff;
+        private MemorySegment pb, acc, y;
+        private long pbOff, accOff, yOff;
         private Requant rq;
 
-        void set(int nGroups, int group, int m, int n, int k, MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+        void set(int nGroups, int group, int m, int n, int k, float[] pa, int paOff, MemorySegment pb, long pbOff,
                  MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first) {
             this.nGroups = nGroups;
             this.group = group;
@@ -134,7 +140,7 @@ final class Q8Gemm {
     }
 
     private void runTasks(int from, int to, int nGroups, int group, int m, int n, int k,
-                          MemorySegment pa, long paOff, MemorySegment pb, long pbOff,
+                          float[] pa, int paOff, MemorySegment pb, long pbOff,
                           MemorySegment acc, long accOff, MemorySegment y, long yOff, int ldy, Requant rq, int first) {
         int nPanels = ceilDiv(n, NR);
         float[] tile = TILE.get();
@@ -154,7 +160,7 @@ final class Q8Gemm {
                     long bAt = pbOff + 4L * ((long) jp * NR * k + (long) p0 * NR);
                     for (int i0 = m0; i0 < m1; i0 += MR) {
                         int rows = Math.min(MR, m1 - i0);
-                        long aAt = paOff + 4L * ((long) i0 * k + (long) p0 * MR);
+                        int aAt = paOff + i0 * k + p0 * MR; // the panel's first float at depth p0
                         long cAt = accOff + 4L * ((long) i0 * n + j0);
                         if (last) {
                             requantTile(kc, pa, aAt, pb, bAt, acc, cAt, n, rows, cols, load,
@@ -173,7 +179,7 @@ final class Q8Gemm {
      * sums of earlier blocks when {@code load} (rows {@code ld} floats apart), requantized per row
      * into {@code y} (rows {@code ldy} bytes apart from {@code yAt}).
      */
-    private static void requantTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
+    private static void requantTile(int kc, float[] a, int aAt, MemorySegment b, long bAt, MemorySegment c,
                                     long cAt, int ld, int rows, int cols, boolean load, MemorySegment y, long yAt,
                                     int ldy, Requant rq, int firstRow, float[] acc) {
         products(kc, a, aAt, b, bAt, acc);
@@ -181,48 +187,48 @@ final class Q8Gemm {
     }
 
     /** One MR x NR tile of a K block before the last: the products (plus the earlier partial sums when {@code load}) stored as floats. */
-    private static void partialTile(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, MemorySegment c,
+    private static void partialTile(int kc, float[] a, int aAt, MemorySegment b, long bAt, MemorySegment c,
                                     long cAt, int ld, int rows, int cols, boolean load, float[] acc) {
         products(kc, a, aAt, b, bAt, acc);
         partialStore(acc, c, cAt, ld, rows, cols, load);
     }
 
     /**
-     * The MR x NR tile of A . B over {@code kc} depths into {@code acc}, row r's two vectors at
-     * {@code 2 * r * LANES}. Apart from the stores (as {@link F32Gemm}'s micro-kernel, measured
+     * The MR x NR tile of A . B over {@code kc} depths (A's panel from float {@code aAt}, indexed
+     * by an int linear in the loop variable: see the class comment) into {@code acc}, row r's two
+     * vectors at {@code 2 * r * LANES}. Apart from the stores (as {@link F32Gemm}'s micro-kernel, measured
      * there): in one method with them, the loop shared its registers with the stores' live values,
      * and their data-dependent branches (partial tiles, first seen late) deoptimized and
      * recompiled the loop.
      */
-    private static void products(int kc, MemorySegment a, long aAt, MemorySegment b, long bAt, float[] acc) {
+    private static void products(int kc, float[] a, int aAt, MemorySegment b, long bAt, float[] acc) {
         long half = 4L * LANES;
         long bStep = 4L * NR;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        long ap = aAt;
         long bp = bAt;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, bp, LE);
             FloatVector b1 = FloatVector.fromMemorySegment(S, b, bp + half, LE);
-            FloatVector x = FloatVector.broadcast(S, a.get(F, ap));
+            int ap = aAt + MR * p;
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a.get(F, ap + 4));
+            x = FloatVector.broadcast(S, a[ap + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a.get(F, ap + 8));
+            x = FloatVector.broadcast(S, a[ap + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a.get(F, ap + 12));
+            x = FloatVector.broadcast(S, a[ap + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a.get(F, ap + 16));
+            x = FloatVector.broadcast(S, a[ap + 4]);
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a.get(F, ap + 20));
+            x = FloatVector.broadcast(S, a[ap + 5]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            ap += 4L * MR;
             bp += bStep;
         }
         c00.intoArray(acc, 0);
