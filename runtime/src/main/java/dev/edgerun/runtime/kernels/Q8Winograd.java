@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The 8-bit 3x3 stride-1 convolution ({@link KernelProvider.Q8ConvSpec}) by Winograd F(2x2, 3x3)
  * in float arithmetic, on the scheme of {@link F32Winograd} (blocks of tile rows, 16 GEMMs
  * {@code M_xi = U_xi . V_xi} through {@link F32Gemm}, 2.25x fewer multiply-adds than the direct
- * convolution) with the quantization folded into its transforms:
+ * convolution; the tiling and the transforms are {@link WinogradTiles}, shared with it) with the
+ * quantization folded into its transforms:
  * <ul>
  *   <li>the int8 weights are transformed once, {@code U = G g G^T} (multiples of 1/4, exact in float);</li>
  *   <li>the input transform reads the 8-bit input itself, {@code x - zx} (4x less memory traffic
@@ -40,20 +40,16 @@ import jdk.incubator.vector.VectorSpecies;
  * keeps every 8-bit convolution on the exact path.
  */
 final class Q8Winograd implements KernelProvider.Q8ConvKernel {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int XI = 16;
     /** Below this magnitude adding and subtracting {@link Q8Lanes#MAGIC} rounds a float half to even. */
     private static final float ROUNDABLE = 1 << 22;
 
     private final KernelProvider.Q8ConvSpec spec;
-    private final F32Gemm gemm;
+    private final WinogradTiles tiles;
     private final VectorSpecies<Float> species;
-    private final int batch, c, m, ih, iw, oh, ow, padTop, padLeft, th, tw;
-    private final int lanes, nr, es, rowsPerBlock, rowStride;
-    private final long uBytes, vXiBytes, mXiBytes, vBytes, mBytes, eoBytes, tmpBytes, chunkBytes;
+    private final int rowStride;         // floats from one output row to the next in the float rows before requantization
+    private final long chunkBytes;       // a thread's buffers: the tiling's, then the two float output rows
     private final MemorySegment packedU; // 16 packed A operands [m x c] of the transformed weights
-    private final float[] interleaveLo, interleaveHi;
     private final int[] bias;            // per output channel, 0 without a bias
     private final Q8Reusable<Chunks> splits = new Q8Reusable<>(Chunks::new);
 
@@ -83,98 +79,44 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
     Q8Winograd(KernelProvider.Q8ConvSpec spec, F32Gemm gemm) {
         KernelProvider.ConvSpec g = spec.geometry();
         this.spec = spec;
-        this.gemm = gemm;
         this.species = gemm.species();
         if (!F32Winograd.supports(asFloat(g), species) || g.constantWeight() == null
                 || g.constantWeight().dtype() != DType.INT8) {
             throw new IllegalArgumentException("Q8Winograd needs a 3x3 stride-1 2-D convolution of 16+ channels"
                     + " with constant int8 weights and vectors of 4+ lanes, got " + spec + " with " + species);
         }
-        batch = (int) g.inputShape()[0];
-        c = (int) g.inputShape()[1];
-        m = (int) g.weightShape()[0];
-        ih = (int) g.inputShape()[2];
-        iw = (int) g.inputShape()[3];
-        oh = (int) g.outputShape()[2];
-        ow = (int) g.outputShape()[3];
-        padTop = g.padsBegin()[0];
-        padLeft = g.padsBegin()[1];
-        th = (oh + 1) / 2;
-        tw = (ow + 1) / 2;
-        lanes = species.length();
-        nr = gemm.nr();
-        es = roundUp(tw, lanes) + lanes; // tile loads at tx .. tx + lanes stay inside a row
-        rowStride = 2 * roundUp(tw, lanes); // an output row of tile row vectors, written whole
-        long rowBytes = 4L * XI * tw * Math.max(c, m);
-        rowsPerBlock = (int) Math.max(1, Math.min(th, F32Winograd.BLOCK_BYTES / rowBytes));
-        int tilesMax = rowsPerBlock * tw;
-        uBytes = 4 * F32Gemm.packedASize(m, c);
-        vXiBytes = 4 * gemm.packedBSize(c, tilesMax);
-        mXiBytes = 4L * m * tilesMax;
-        vBytes = roundUp64(XI * vXiBytes);
-        mBytes = roundUp64(XI * mXiBytes + 4L * lanes); // tail loads of a tile row may read past the last
-        eoBytes = roundUp64(4L * 2 * es * (2 * rowsPerBlock + 2));
-        tmpBytes = roundUp64(4L * XI * lanes); // 16 vectors between transform steps
-        chunkBytes = vBytes + mBytes + eoBytes + tmpBytes + roundUp64(4L * 2 * rowStride);
-        interleaveLo = new float[lanes];
-        interleaveHi = new float[lanes];
-        for (int i = 0; i < lanes; i++) {
-            int j = i / 2 + (i % 2 == 0 ? 0 : lanes);
-            interleaveLo[i] = j;
-            interleaveHi[i] = j + lanes / 2;
+        tiles = new WinogradTiles(g, gemm);
+        rowStride = 2 * WinogradTiles.roundUp(tiles.tw, tiles.lanes); // an output row of tile row vectors, written whole
+        chunkBytes = tiles.bufferBytes + WinogradTiles.roundUp64(4L * 2 * rowStride);
+        bias = new int[tiles.m];
+        if (spec.bias() != null) System.arraycopy(spec.bias(), 0, bias, 0, tiles.m);
+        try (Arena temp = Arena.ofConfined()) {
+            packedU = tiles.packWeights(widened(g.constantWeight().data(), (long) tiles.m * tiles.c * 9, temp));
         }
-        bias = new int[m];
-        if (spec.bias() != null) System.arraycopy(spec.bias(), 0, bias, 0, m);
-        packedU = transformWeights(g.constantWeight().data());
+    }
+
+    /**
+     * The int8 weights as floats (exact) in {@code arena}, for {@link WinogradTiles#packWeights}
+     * (their transform, multiples of 1/4, is exact in float too).
+     */
+    private static MemorySegment widened(MemorySegment int8, long count, Arena arena) {
+        MemorySegment floats = arena.allocate(4 * count, 64);
+        for (long k = 0; k < count; k++) floats.setAtIndex(ValueLayout.JAVA_FLOAT, k, int8.get(ValueLayout.JAVA_BYTE, k));
+        return floats;
     }
 
     @Override
     public long scratchBytes() {
-        return F32Winograd.MAX_CHUNKS * chunkBytes;
-    }
-
-    /** {@code U_xi[mo][ci] = (G g G^T)[xi]} of the int8 weights as float, packed as 16 GEMM A operands. */
-    private MemorySegment transformWeights(MemorySegment w) {
-        MemorySegment packed = F32Gemm.allocatePacked(XI * uBytes);
-        try (Arena temp = Arena.ofConfined()) {
-            MemorySegment u = temp.allocate(4L * XI * m * c, 64);
-            float[] taps = new float[9];
-            for (int mo = 0; mo < m; mo++) {
-                for (int ci = 0; ci < c; ci++) {
-                    long g = 9L * ((long) mo * c + ci);
-                    for (int k = 0; k < 9; k++) taps[k] = w.get(ValueLayout.JAVA_BYTE, g + k);
-                    for (int i = 0; i < 4; i++) {
-                        float h0 = gRow(taps, i, 0), h1 = gRow(taps, i, 1), h2 = gRow(taps, i, 2);
-                        float[] row = {h0, 0.5f * (h0 + h1 + h2), 0.5f * (h0 - h1 + h2), h2};
-                        for (int j = 0; j < 4; j++) {
-                            u.set(F, 4L * (((long) (i * 4 + j) * m + mo) * c + ci), row[j]);
-                        }
-                    }
-                }
-            }
-            for (int xi = 0; xi < XI; xi++) F32Gemm.packA(u, 4L * xi * m * c, c, 1, m, c, packed, xi * uBytes);
-        }
-        return packed;
-    }
-
-    /** Row {@code i} of {@code G g} (4x3), column {@code b}: G's rows are g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2. */
-    private static float gRow(float[] taps, int i, int b) {
-        float g0 = taps[b], g1 = taps[3 + b], g2 = taps[6 + b];
-        return switch (i) {
-            case 0 -> g0;
-            case 1 -> 0.5f * (g0 + g1 + g2);
-            case 2 -> 0.5f * (g0 - g1 + g2);
-            default -> g2;
-        };
+        return WinogradTiles.MAX_CHUNKS * chunkBytes;
     }
 
     @Override
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
-        int chunks = Math.min(F32Winograd.MAX_CHUNKS, Math.max(1, par.threads()));
-        int blocks = Math.min(roundUp(ceilDiv(th, rowsPerBlock), chunks), th);
+        int chunks = WinogradTiles.chunks(par);
+        int blocks = tiles.blocks(chunks);
         int ch = Math.min(chunks, blocks);
-        for (int n = 0; n < batch; n++) {
-            long xOff = (long) n * c * ih * iw, yOff = (long) n * m * oh * ow;
+        for (int n = 0; n < tiles.batch; n++) {
+            long xOff = (long) n * tiles.c * tiles.ih * tiles.iw, yOff = (long) n * tiles.m * tiles.oh * tiles.ow;
             if (ch <= 1) {
                 blockRange(0, blocks, 0, blocks, x, xOff, y, yOff, scratch);
                 continue;
@@ -216,25 +158,22 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
 
     private void blockRange(int b0, int b1, int chunk, int blocks, MemorySegment x, long xOff, MemorySegment y,
                             long yOff, MemorySegment scratch) {
-        long v = chunk * chunkBytes, mb = v + vBytes, eo = mb + mBytes, tmp = eo + eoBytes, rows = tmp + tmpBytes;
+        int tw = tiles.tw, lanes = tiles.lanes;
+        long v = chunk * chunkBytes, mb = v + tiles.vBytes, eo = mb + tiles.mBytes, tmp = eo + tiles.eoBytes;
+        long rows = tmp + tiles.tmpBytes; // this kernel's own part of the buffers
         for (int blk = b0; blk < b1; blk++) {
-            int ty0 = (int) ((long) blk * th / blocks), ty1 = (int) ((long) (blk + 1) * th / blocks);
-            int tiles = (ty1 - ty0) * tw;
-            for (int ci = 0; ci < c; ci++) {
-                splitColumns(x, xOff + (long) ci * ih * iw, ty0, ty1, scratch, eo);
-                for (int ly = 0; ly < ty1 - ty0; ly++) {
-                    for (int tx = 0; tx < tw; tx += lanes) inputTiles(scratch, eo, ly, tx, ci, scratch, v, tmp);
-                }
+            int ty0 = tiles.firstTileRow(blk, blocks), ty1 = tiles.firstTileRow(blk + 1, blocks);
+            int count = (ty1 - ty0) * tw; // tiles in the block
+            for (int ci = 0; ci < tiles.c; ci++) {
+                splitColumns(x, xOff + (long) ci * tiles.ih * tiles.iw, ty0, ty1, scratch, eo);
+                tiles.transformInput(scratch, eo, ty1 - ty0, ci, v, tmp);
             }
-            for (int xi = 0; xi < XI; xi++) {
-                gemm.multiply(m, tiles, c, packedU, xi * uBytes, scratch, v + xi * vXiBytes,
-                        scratch, mb + xi * mXiBytes, tiles, 1f, false, null, Parallel.SERIAL);
-            }
-            for (int mo = 0; mo < m; mo++) {
-                long plane = yOff + (long) mo * oh * ow;
+            tiles.multiply(packedU, 0, scratch, v, mb, count);
+            for (int mo = 0; mo < tiles.m; mo++) {
+                long plane = yOff + (long) mo * tiles.oh * tiles.ow;
                 for (int ly = 0; ly < ty1 - ty0; ly++) {
                     for (int tx = 0; tx < tw; tx += lanes) {
-                        outputTiles(scratch, mb + 4L * ((long) mo * tiles + ly * tw + tx), rows + 8L * tx, tmp);
+                        outputTiles(scratch, mb + 4L * ((long) mo * count + ly * tw + tx), rows + 8L * tx, tmp);
                     }
                     requantizeRows(scratch, rows, y, plane, ty0 + ly, mo);
                 }
@@ -251,11 +190,12 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
     private void splitColumns(MemorySegment x, long plane, int ty0, int ty1, MemorySegment eo, long at) {
         JavaKernelsSpecies zero = JavaKernelsSpecies.of(species);
         int rows = 2 * (ty1 - ty0) + 2;
-        int end = Math.min(iw, 2 * tw + 2 - padLeft); // input columns that land in the padded row
+        int ih = tiles.ih, iw = tiles.iw, padLeft = tiles.padLeft, es = tiles.es;
+        int end = Math.min(iw, 2 * tiles.tw + 2 - padLeft); // input columns that land in the padded row
         int half = padLeft >> 1;
         boolean oddPad = (padLeft & 1) == 1;
         for (int lr = 0; lr < rows; lr++) {
-            int iy = 2 * ty0 - padTop + lr;
+            int iy = 2 * ty0 - tiles.padTop + lr;
             long e = at + 8L * lr * es, o = e + 4L * es;
             zero.zeroFloats(eo, e, 2L * es);
             if (iy < 0 || iy >= ih || end <= 0) continue;
@@ -271,76 +211,16 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
     }
 
     /**
-     * {@code B^T d B} of tiles {@code tx .. tx+lanes} of local tile row {@code ly}, channel
-     * {@code ci}, into row {@code ci} of the 16 packed B operands (column = tile index in the
-     * block), as {@link F32Winograd} does: where the tiles cross into the next B panel the vector is
-     * stored in two masked parts, and the rows of {@code d B} pass through {@code tmp}.
-     */
-    private void inputTiles(MemorySegment eo, long at, int ly, int tx, int ci, MemorySegment vb, long v, long tmp) {
-        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
-        long vec = 4L * lanes;
-        // rows of d B: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (d0 = E[tx], d1 = O[tx], d2 = E[tx+1], d3 = O[tx+1])
-        for (int r = 0; r < 4; r++) {
-            long e = at + 8L * (2 * ly + r) * es + 4L * tx, o = e + 4L * es;
-            FloatVector d0 = FloatVector.fromMemorySegment(s, eo, e, LE);
-            FloatVector d1 = FloatVector.fromMemorySegment(s, eo, o, LE);
-            FloatVector d2 = FloatVector.fromMemorySegment(s, eo, e + 4, LE);
-            FloatVector d3 = FloatVector.fromMemorySegment(s, eo, o + 4, LE);
-            long t = tmp + 4 * vec * r;
-            d0.sub(d2).intoMemorySegment(eo, t, LE);
-            d1.add(d2).intoMemorySegment(eo, t + vec, LE);
-            d2.sub(d1).intoMemorySegment(eo, t + 2 * vec, LE);
-            d1.sub(d3).intoMemorySegment(eo, t + 3 * vec, LE);
-        }
-        int count = Math.min(lanes, tw - tx);
-        int col = ly * tw + tx;
-        int lane = col % nr, first = Math.min(count, nr - lane);
-        long at1 = v + 4L * ((long) (col / nr) * nr * c + (long) ci * nr + lane);
-        long at2 = first < count ? v + 4L * ((long) (col / nr + 1) * nr * c + (long) ci * nr) - 4L * first : at1;
-        VectorMask<Float> m1 = s.indexInRange(0, first);
-        VectorMask<Float> m2 = s.indexInRange(0, count).andNot(m1);
-        // columns of B^T (d B), rows w0..w3 -> w0 - w2, w1 + w2, w2 - w1, w1 - w3; xi = 4 * row + column
-        for (int j = 0; j < 4; j++) {
-            long t = tmp + vec * j;
-            FloatVector w0 = FloatVector.fromMemorySegment(s, eo, t, LE);
-            FloatVector w1 = FloatVector.fromMemorySegment(s, eo, t + 4 * vec, LE);
-            FloatVector w2 = FloatVector.fromMemorySegment(s, eo, t + 8 * vec, LE);
-            FloatVector w3 = FloatVector.fromMemorySegment(s, eo, t + 12 * vec, LE);
-            long o1 = at1 + j * vXiBytes, o2 = at2 + j * vXiBytes, x4 = 4 * vXiBytes;
-            FloatVector r = w0.sub(w2);
-            r.intoMemorySegment(vb, o1, LE, m1);
-            r.intoMemorySegment(vb, o2, LE, m2);
-            r = w1.add(w2);
-            r.intoMemorySegment(vb, o1 + x4, LE, m1);
-            r.intoMemorySegment(vb, o2 + x4, LE, m2);
-            r = w2.sub(w1);
-            r.intoMemorySegment(vb, o1 + 2 * x4, LE, m1);
-            r.intoMemorySegment(vb, o2 + 2 * x4, LE, m2);
-            r = w1.sub(w3);
-            r.intoMemorySegment(vb, o1 + 3 * x4, LE, m1);
-            r.intoMemorySegment(vb, o2 + 3 * x4, LE, m2);
-        }
-    }
-
-    /**
      * {@code A^T M A} of tiles {@code tx .. tx+lanes} of one tile row, each sum rounded to the
      * nearest integer, into the two float output rows at {@code row} (the second {@link #rowStride}
      * floats further), their even and odd columns interleaved; whole vectors (the rows have room).
+     * The rows of {@code M A} pass through {@code tmp} ({@link WinogradTiles#productRows}).
      */
     private void outputTiles(MemorySegment mb, long at, long row, long tmp) {
+        tiles.productRows(mb, at, tmp);
         VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
-        long vec = 4L * lanes;
-        // rows i of M A: M_i0 + M_i1 + M_i2, M_i1 - M_i2 - M_i3
-        for (int i = 0; i < 4; i++) {
-            long p = at + 4 * i * mXiBytes;
-            FloatVector p0 = FloatVector.fromMemorySegment(s, mb, p, LE);
-            FloatVector p1 = FloatVector.fromMemorySegment(s, mb, p + mXiBytes, LE);
-            FloatVector p2 = FloatVector.fromMemorySegment(s, mb, p + 2 * mXiBytes, LE);
-            FloatVector p3 = FloatVector.fromMemorySegment(s, mb, p + 3 * mXiBytes, LE);
-            p0.add(p1).add(p2).intoMemorySegment(mb, tmp + 2 * vec * i, LE);
-            p1.sub(p2).sub(p3).intoMemorySegment(mb, tmp + 2 * vec * i + vec, LE);
-        }
-        FloatVector lo = FloatVector.fromArray(s, interleaveLo, 0), hi = FloatVector.fromArray(s, interleaveHi, 0);
+        long vec = 4L * tiles.lanes;
+        FloatVector lo = FloatVector.fromArray(s, tiles.interleaveLo, 0), hi = FloatVector.fromArray(s, tiles.interleaveHi, 0);
         // output row a: rows 0 + 1 + 2 of M A (a = 0) or 1 - 2 - 3 (a = 1), their two columns interleaved
         for (int a = 0; a < 2; a++) {
             long t = tmp + 2 * vec * a;
@@ -370,26 +250,15 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
 
     /** The float rows of tile row {@code ty} requantized into output channel {@code mo}'s plane. */
     private void requantizeRows(MemorySegment scratch, long rows, MemorySegment y, long plane, int ty, int mo) {
-        for (int a = 0; a < 2 && 2 * ty + a < oh; a++) {
+        int ow = tiles.ow;
+        for (int a = 0; a < 2 && 2 * ty + a < tiles.oh; a++) {
             Q8Quantize.requantize(species, scratch, rows + 4L * a * rowStride, y, plane + (long) (2 * ty + a) * ow, ow,
                     bias[mo], spec.multipliers()[mo], spec.yZeroPoint(), spec.yMin(), spec.yMax());
         }
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
-    }
-
-    private static int roundUp(int a, int b) {
-        return ceilDiv(a, b) * b;
-    }
-
-    private static long roundUp64(long bytes) {
-        return (bytes + 63) & ~63L;
-    }
-
     @Override
     public String toString() {
-        return "Q8Winograd(F(2x2,3x3), " + rowsPerBlock + " tile rows per block) " + spec;
+        return "Q8Winograd(F(2x2,3x3), " + tiles.rowsPerBlock + " tile rows per block) " + spec;
     }
 }
