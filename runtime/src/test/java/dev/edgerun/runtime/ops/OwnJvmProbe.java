@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +19,28 @@ import java.util.concurrent.TimeUnit;
  */
 public final class OwnJvmProbe {
     private OwnJvmProbe() {}
+
+    /** How long {@link #leastBytesPerRun} measures at most: a loaded machine can delay the JIT for seconds. */
+    private static final long BUDGET_NANOS = 20_000_000_000L;
+
+    /**
+     * The fewest heap bytes {@code body} allocates per run on this thread over windows of 200 runs,
+     * after 20000 warm-up runs, measuring until a window allocates nothing or 20 s have passed (until
+     * the JIT has compiled the Vector API calls, which allocate while interpreted).
+     */
+    public static long leastBytesPerRun(Runnable body) {
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20_000; i++) body.run();
+        long id = Thread.currentThread().threadId();
+        long least = Long.MAX_VALUE;
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        while (least > 0 && System.nanoTime() < deadline) {
+            long before = bean.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 200; i++) body.run();
+            least = Math.min(least, (bean.getThreadAllocatedBytes(id) - before) / 200);
+        }
+        return least;
+    }
 
     /**
      * Runs {@code probe} (its lines: {@code NAME BYTES_PER_RUN}, the name may hold spaces) and asserts

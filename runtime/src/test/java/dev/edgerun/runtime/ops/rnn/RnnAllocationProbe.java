@@ -8,6 +8,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.ops.OwnJvmProbe;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -15,7 +16,6 @@ import dev.edgerun.runtime.ops.RunContext;
 import dev.edgerun.runtime.ops.Subgraph;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +27,6 @@ import java.util.Map;
  * product and cell (hidden 37, not a whole number of vectors).
  */
 public final class RnnAllocationProbe {
-    private static final long BUDGET_NANOS = 20_000_000_000L; // a loaded machine can delay the JIT for seconds
 
     /** The cases probed, one printed line each. */
     static final int CASES = 5;
@@ -64,27 +63,12 @@ public final class RnnAllocationProbe {
             }
             MemorySegment scratch = arena.allocate(Math.max(1, kernel.scratchBytes()), 64);
             Run run = new Run(inputs, outputs, scratch);
-            long bytes = bytesPerRun(() -> kernel.run(run));
+            long bytes = OwnJvmProbe.leastBytesPerRun(() -> kernel.run(run));
             outputs.forEach(Tensor::close);
             return bytes;
         } finally {
             inputs.forEach(Tensor::close);
         }
-    }
-
-    /** The fewest bytes per run over windows of 200 runs, after warm-up, until one window allocates nothing. */
-    private static long bytesPerRun(Runnable body) {
-        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        for (int i = 0; i < 20_000; i++) body.run();
-        long id = Thread.currentThread().threadId();
-        long least = Long.MAX_VALUE;
-        long deadline = System.nanoTime() + BUDGET_NANOS;
-        while (least > 0 && System.nanoTime() < deadline) {
-            long before = bean.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 200; i++) body.run();
-            least = Math.min(least, (bean.getThreadAllocatedBytes(id) - before) / 200);
-        }
-        return least;
     }
 
     /** W and R constant (as in models) when {@code weightsConstant}; the bias never. */
