@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hand-written FFM bindings for the subset of the oneDNN 2.x C API ({@code dnnl.h}) that the
@@ -602,7 +604,7 @@ final class Dnnl {
         }
     }
 
-    private static void check(int status, String function) {
+    static void check(int status, String function) {
         if (status != 0) throw new NativeKernelException("oneDNN " + function + " failed: " + statusName(status));
     }
 
@@ -616,6 +618,20 @@ final class Dnnl {
             case 6 -> "not_required";
             default -> "status " + status;
         };
+    }
+
+    /** Functions bound by {@link #function}, one downcall per symbol for the life of the process. */
+    private final Map<String, Downcall> functions = new ConcurrentHashMap<>();
+
+    /**
+     * A further function of oneDNN, for a kernel class that binds the few it alone needs (pooling,
+     * binary, recurrent ...) next to the code that calls it rather than in this class: bound once
+     * per process, as the functions of {@link #bind}; {@code arguments} as {@link NativeLibrary#words}.
+     * Its {@link Downcall#present} is false where this build of the library lacks the symbol.
+     */
+    Downcall function(String symbol, String arguments) {
+        if (library == null) throw new NativeKernelException("oneDNN is not available: " + failure);
+        return functions.computeIfAbsent(symbol, s -> library.words(s, arguments));
     }
 
     static RuntimeException rethrow(Throwable t, String function) {
