@@ -76,8 +76,10 @@ public final class OneDnnKernels implements KernelProvider {
     public Optional<ConvKernel> conv(ConvSpec spec) {
         if (spec.dtype() != DType.FLOAT || spec.constantWeight() == null) return Optional.empty();
         if (spec.spatialRank() < 1 || spec.spatialRank() > 3) return Optional.empty();
-        if (!forced() && !NativeKernelRules.oneDnnConv(spec)) return Optional.empty();
+        boolean matmul = NativeKernelRules.oneDnnPointwiseMatMul(spec);
+        if (!forced() && !matmul && !NativeKernelRules.oneDnnConv(spec)) return Optional.empty();
         if (!ATTEMPTS.available(this)) return Optional.empty();
+        if (matmul) return ATTEMPTS.attempt("conv", spec, () -> DnnlPointwiseConvKernel.create(Dnnl.get(), spec));
         return ATTEMPTS.attempt("conv", spec, () -> DnnlConvKernel.create(Dnnl.get(), spec, layout(spec), keepsBlocked()));
     }
 
