@@ -32,7 +32,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     private final Layout layout;
     private final int algorithm;           // Dnnl.CONVOLUTION_DIRECT or CONVOLUTION_WINOGRAD
     private final boolean offersInternal;  // may keep X or Y blocked between oneDNN convolutions
-    private final DnnlEltwise postOp;      // the fused activation, run by oneDNN; null: none or the Java epilogue
+    private final DnnlEltwise postOp;      // the fused activation, run by oneDNN; null: none, a step or the Java epilogue
+    private final DnnlEltwise eltwiseStep; // the fused activation as an eltwise primitive after the convolution, or null
     private final boolean channelBlocks;   // asks for 16-channel blocks first, see NativeKernelRules
     private final boolean uniformBlocks;   // offers 16-channel blocks to the planner, whatever the layout rule says
     private final long outputFloats;
@@ -40,8 +41,10 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     private volatile KernelProvider.ConvKernel fallback;
 
     private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, int algorithm, boolean offersInternal,
-                           DnnlEltwise postOp, DnnlLayout internalX, DnnlLayout internalY, DnnlPackedWeights packedWeights) {
+                           DnnlEltwise postOp, DnnlEltwise eltwiseStep, DnnlLayout internalX, DnnlLayout internalY,
+                           DnnlPackedWeights packedWeights) {
         super(dnnl, internalX, internalY);
+        this.eltwiseStep = eltwiseStep;
         this.spec = spec;
         this.packedWeights = packedWeights;
         this.layout = layout;
@@ -61,24 +64,30 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
      * activation becomes a post-op when oneDNN has it and accepts it here, else the Java epilogue.
      * A convolution {@link NativeKernelRules#oneDnnWinograd} picks runs as oneDNN's Winograd
      * convolution (blocked activations) when oneDNN has one for it, with the post-op or else with
-     * the Java epilogue: its Winograd kernels take ReLU but not LeakyReLU, and conv_autoencoder's
-     * 32→64 @16x16 LeakyReLU layer ran 79 µs direct with the post-op against 49 µs Winograd.
+     * a oneDNN eltwise primitive after it ({@link DnnlEltwiseStep}): its Winograd kernels take ReLU
+     * but not LeakyReLU, and conv_autoencoder's 32→64 @16x16 LeakyReLU layer ran 79 µs direct with
+     * the post-op against 49 µs Winograd. The eltwise step, rather than the Java epilogue, keeps the
+     * first run fast, as fast once warm (that layer, single thread, best of 60 interleaved batches
+     * of 200, load 7: 54.1 against 53.4 µs; first call 3.5-4.4 ms against 55-211 ms).
      */
     static DnnlConvKernel create(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, boolean offersInternal) {
         DnnlEltwise postOp = DnnlEltwise.of(spec.epilogue());
         DnnlPackedWeights weights = new DnnlPackedWeights(dnnl);
         if (winograd(spec)) {
-            for (DnnlEltwise op : postOp == null ? new DnnlEltwise[] {null} : new DnnlEltwise[] {postOp, null}) {
+            DnnlEltwise[][] activations = postOp == null ? new DnnlEltwise[][] {{null, null}}
+                    : new DnnlEltwise[][] {{postOp, null}, {null, postOp}, {null, null}};
+            for (DnnlEltwise[] a : activations) {
                 DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, Dnnl.CONVOLUTION_WINOGRAD,
-                        offersInternal, op, null, null, weights);
+                        offersInternal, a[0], a[1], null, null, weights);
                 if (k.initialize()) return k;
             }
         }
         DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, postOp,
-                null, null, weights);
+                null, null, null, weights);
         if (k.initialize()) return k;
         if (postOp == null) return null;
-        k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, null, null, null, weights);
+        k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, null, null, null, null,
+                weights);
         return k.initialize() ? k : null;
     }
 
@@ -144,6 +153,9 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
                 return args;
             }, new DnnlConvGeometry.Activation(xPlain, xChosen, internalX != null, X, X_BLOCKED),
                     new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
+            if (eltwiseStep != null) {
+                steps.add(DnnlEltwiseStep.inPlace(this, arena, eltwiseStep, internalY != null ? yChosen : yPlain, Y, threads));
+            }
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, memories);
             return new Built(program, scratch, zeroBias.address(),
                     impl + describeLayouts(reorders) + (blocks ? " (nChw16c)" : ""));
@@ -185,6 +197,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         if (internalX != null) s += " (x blocked)";
         if (internalY != null) s += " (y blocked)";
         if (postOp != null) s += " +eltwise";
+        if (eltwiseStep != null) s += " then eltwise";
         return s;
     }
 
@@ -197,8 +210,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     public KernelProvider.ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
         return withOffered(input, output,
-                (x, y) -> new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, algorithm, offersInternal, postOp, x, y,
-                        packedWeights));
+                (x, y) -> new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, algorithm, offersInternal, postOp, eltwiseStep,
+                        x, y, packedWeights));
     }
 
     /**
@@ -224,7 +237,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
                 DnnlConvGeometry.Offer chosen = DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd,
                         dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain),
                         dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
-                boolean javaEpilogue = spec.epilogue() != null && postOp == null;
+                boolean javaEpilogue = spec.epilogue() != null && postOp == null && eltwiseStep == null;
                 return javaEpilogue ? new DnnlConvGeometry.Offer(chosen.x(), null) : chosen;
             } finally {
                 dnnl.primitiveDescDestroy(pd);
@@ -254,7 +267,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         } finally {
             b.program().release(slot);
         }
-        if (postOp == null && spec.epilogue() != null) spec.epilogue().apply(y, 0, (int) outputFloats);
+        if (postOp == null && eltwiseStep == null && spec.epilogue() != null) spec.epilogue().apply(y, 0, (int) outputFloats);
     }
 
     private KernelProvider.ConvKernel javaFallback() {

@@ -168,6 +168,10 @@ final class Downcall {
         return (long) linked().invokeExact(a, b, c, d, e);
     }
 
+    long call(long a, long b, long c, long d, float e, float f) throws Throwable {
+        return (long) linked().invokeExact(a, b, c, d, e, f);
+    }
+
     @Override
     public String toString() {
         return library + ":" + symbol + descriptor + (options.length > 0 ? Arrays.toString(options) : "");
