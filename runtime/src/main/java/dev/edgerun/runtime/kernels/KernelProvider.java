@@ -57,6 +57,16 @@ public interface KernelProvider {
         return Optional.empty();
     }
 
+    /**
+     * A transposed convolution (ConvTranspose): {@code spec} as for {@link #conv}, but its
+     * {@code weightShape} is ConvTranspose's {@code [C, M/group, kernel...]} and {@code padsBegin}
+     * the pads taken off the start of the output; the output shape implies the end pads and any
+     * {@code output_padding}. Empty (the operator's own GEMM and col2im) by default.
+     */
+    default Optional<ConvKernel> convTranspose(ConvSpec spec) {
+        return Optional.empty();
+    }
+
     /** An 8-bit integer convolution with requantized 8-bit output (QLinearConv, fused QDQ Conv). */
     default Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
         return Optional.empty();

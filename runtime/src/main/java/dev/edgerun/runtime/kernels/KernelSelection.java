@@ -167,6 +167,11 @@ public final class KernelSelection {
         return choose("conv", p -> p.conv(spec));
     }
 
+    /** The first provider's transposed convolution for {@code spec} ({@link KernelProvider#convTranspose}); empty when none supports it. */
+    public Optional<KernelProvider.ConvKernel> convTranspose(KernelProvider.ConvSpec spec) {
+        return choose("convTranspose", p -> p.convTranspose(spec));
+    }
+
     /** The first provider's 8-bit convolution for {@code spec}; empty when none supports it. */
     public Optional<KernelProvider.Q8ConvKernel> q8conv(KernelProvider.Q8ConvSpec spec) {
         return choose("q8conv", p -> p.q8conv(spec));

@@ -142,15 +142,11 @@ final class DnnlPointwiseConvKernel extends DnnlKernel implements KernelProvider
      * interpreter on the first runs.
      */
     private void fillBias(MemorySegment bias, MemorySegment y) {
-        if (bias == null) {
-            y.asSlice(0, 4 * outputFloats).fill((byte) 0);
-            return;
-        }
         long planeBytes = 4 * positions(), channels = spec.weightShape()[0];
         for (long image = 0; image < spec.inputShape()[0]; image++) {
             for (long c = 0; c < channels; c++) {
                 long plane = (image * channels + c) * planeBytes;
-                y.set(F, plane, bias.getAtIndex(F, c));
+                y.set(F, plane, bias == null ? 0f : bias.getAtIndex(F, c));
                 for (long filled = 4; filled < planeBytes; filled *= 2) {
                     MemorySegment.copy(y, plane, y, plane + filled, Math.min(filled, planeBytes - filled));
                 }

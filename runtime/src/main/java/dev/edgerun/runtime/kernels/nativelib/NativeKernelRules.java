@@ -97,6 +97,22 @@ final class NativeKernelRules {
         return !(fewOutputs && isPointwise(spec) && spec.inputShape()[1] < POINTWISE_BLOCKED_MIN_CHANNELS);
     }
 
+    /**
+     * oneDNN for a ConvTranspose in automatic selection: those whose kernel tiles the output
+     * ({@link DnnlTileDeconvKernel}, a matmul and a reorder), as fast as the operator's GEMM and
+     * Java tile pass once warm and fast from the first run, where that pass runs in the interpreter
+     * (conv_autoencoder's 64→32 2x2 stride-2 layer: TODO). The others stay with the operator:
+     * oneDNN's deconvolution ran that layer 1.3-1.9x slower than the operator (126-183 against
+     * 92-97 µs, single thread, load 13-14).
+     */
+    static boolean oneDnnConvTranspose(KernelProvider.ConvSpec spec) {
+        if (System.getProperty(CONV_TRANSPOSE_PROPERTY, "auto").trim().equals("off")) return false;
+        return DnnlTileDeconvKernel.computes(spec);
+    }
+
+    /** {@value #CONV_TRANSPOSE_PROPERTY}: {@code auto} (default, {@link #oneDnnConvTranspose}) or {@code off} (the operator's GEMM and col2im), read when a kernel is made. */
+    static final String CONV_TRANSPOSE_PROPERTY = "edgerun.onednn.convTranspose";
+
     /** 1x1 convolutions with fewer output channels than this (and a narrow input) stay with the Java kernels. */
     static final long POINTWISE_MIN_OUTPUT_CHANNELS = 8;
 

@@ -84,6 +84,15 @@ public final class OneDnnKernels implements KernelProvider {
     }
 
     @Override
+    public Optional<ConvKernel> convTranspose(ConvSpec spec) {
+        if (spec.dtype() != DType.FLOAT || spec.constantWeight() == null) return Optional.empty();
+        if (spec.spatialRank() < 1 || spec.spatialRank() > 3) return Optional.empty();
+        if (!forced() && !NativeKernelRules.oneDnnConvTranspose(spec)) return Optional.empty();
+        if (!ATTEMPTS.available(this)) return Optional.empty();
+        return ATTEMPTS.attempt("convTranspose", spec, () -> DnnlDeconvKernel.create(Dnnl.get(), spec));
+    }
+
+    @Override
     public Optional<Q8ConvKernel> q8conv(Q8ConvSpec spec) {
         ConvSpec g = spec.geometry();
         if (g.constantWeight() == null || g.constantWeight().dtype() != DType.INT8) return Optional.empty();

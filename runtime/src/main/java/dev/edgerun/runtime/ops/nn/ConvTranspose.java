@@ -16,7 +16,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
- * ConvTranspose as GEMM + col2im: per image and group, {@code col[Mg*prod(k), P] = W_g^T . X_g}
+ * ConvTranspose by a kernel provider's transposed convolution where one takes it
+ * ({@link KernelSelection#convTranspose}: oneDNN's deconvolution), else as GEMM + col2im: per image and group, {@code col[Mg*prod(k), P] = W_g^T . X_g}
  * (a GEMM from the kernel providers, constant weights packed once), then the columns are scatter-added into the
  * output, which starts at the bias. Output size from {@code output_shape}, or from strides, pads,
  * {@code output_padding} and dilations, as in the ONNX reference.
@@ -75,8 +76,13 @@ public final class ConvTranspose implements Operator {
         }
         Plan p = new Plan((int) x[0], channels, cg, mg, m, group, mg * kprod, kprod, positions, outPlane,
                 in, kernel, out, s, pb, d, ctx.threads());
-        // per group: col[kc, P] = W_g^T . X_g, where W_g is rows g*cg.. of W viewed as [cg, kc]
         Tensor constW = ctx.constantInput(1);
+        if (constW != null) {
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, x, w, y, group, s, pb, d, constW, null);
+            var provided = KernelSelection.defaults().convTranspose(spec);
+            if (provided.isPresent()) return new ProviderNode(List.of(Nn.tensor(DType.FLOAT, y)), provided.get(), ctx.threads());
+        }
+        // per group: col[kc, P] = W_g^T . X_g, where W_g is rows g*cg.. of W viewed as [cg, kc]
         KernelProvider.GemmKernel[] gemms = new KernelProvider.GemmKernel[group];
         for (int g = 0; g < group; g++) {
             Tensor wg = null;
@@ -91,6 +97,21 @@ public final class ConvTranspose implements Operator {
             gemms[g] = KernelSelection.defaults().gemm(spec).orElseThrow(() -> ctx.unsupported("no kernel provider supports " + spec));
         }
         return new Node(List.of(Nn.tensor(DType.FLOAT, y)), p, gemms);
+    }
+
+    /** A provider's transposed convolution ({@link KernelProvider#convTranspose}). */
+    private record ProviderNode(List<ValueType> outputTypes, KernelProvider.ConvKernel kernel, int threads) implements Kernel {
+        @Override
+        public long scratchBytes() {
+            return kernel.scratchBytes();
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            var bias = ctx.inputCount() > 2 ? ctx.input(2) : null;
+            kernel.run(ctx.input(0).data(), ctx.input(1).data(), bias == null ? MemorySegment.NULL : bias.data(),
+                    ctx.output(0).data(), ctx.scratch(), Parallel.of(ctx, threads));
+        }
     }
 
     private record Plan(int batch, int channels, int cg, int mg, int m, int group, int kc, int kprod,
