@@ -291,6 +291,7 @@ final class Planner {
     private Plan finish(ValueType[] signature) {
         internalBytes = new long[slotCount];
         new InternalLayouts().choose();
+        for (Step step : steps) step.sizeScratch();
         Step[] stepArray = steps.toArray(new Step[0]);
         int n = stepArray.length;
         int[] first = new int[slotCount];

@@ -19,7 +19,7 @@ final class Step {
     final int[] in;           // slot per input, -1 when omitted
     final int[] out;          // slot per output
     final String label;       // node 'name' (Op, opset N)
-    long scratchBytes;        // static steps: kernel.scratchBytes()
+    long scratchBytes;        // static steps: kernel.scratchBytes(), set by sizeScratch()
     long scratchOffset;       // in the plan's arena
     final java.util.concurrent.atomic.LongAdder nanos = new java.util.concurrent.atomic.LongAdder(); // profiling only
     final java.util.concurrent.atomic.LongAdder calls = new java.util.concurrent.atomic.LongAdder();
@@ -38,7 +38,14 @@ final class Step {
         this.in = in;
         this.out = out;
         this.label = label;
-        this.scratchBytes = kernel == null ? 0 : kernel.scratchBytes();
+    }
+
+    /**
+     * Sets {@link #scratchBytes} from the kernel: once the planner has settled the kernels, since
+     * asking builds a native kernel's program (kernels it replaces are never built).
+     */
+    void sizeScratch() {
+        scratchBytes = kernel == null ? 0 : kernel.scratchBytes();
     }
 
     boolean isDynamic() {

@@ -79,16 +79,16 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
             for (DnnlEltwise[] a : activations) {
                 DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, Layout.BLOCKED, Dnnl.CONVOLUTION_WINOGRAD,
                         offersInternal, a[0], a[1], null, null, weights);
-                if (k.initialize()) return k;
+                if (k.probe()) return k;
             }
         }
         DnnlConvKernel k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, postOp,
                 null, null, null, weights);
-        if (k.initialize()) return k;
+        if (k.probe()) return k;
         if (postOp == null) return null;
         k = new DnnlConvKernel(dnnl, spec, layout, Dnnl.CONVOLUTION_DIRECT, offersInternal, null, null, null, null,
                 weights);
-        return k.initialize() ? k : null;
+        return k.probe() ? k : null;
     }
 
     /** {@value #WINOGRAD_PROPERTY}: {@code auto} (default, {@link NativeKernelRules#oneDnnWinograd}) or {@code off}. */
@@ -116,18 +116,10 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         long[] wDims = DnnlConvGeometry.weightDims(spec);
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.F32, Dnnl.plainTag(wDims.length));
         MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
-        boolean blocked = layout == Layout.BLOCKED;
-        long pd = channelBlocks ? channelBlockedPrimitiveDesc(arena, threads) : 0;
-        boolean blocks = pd != 0;
-        if (pd == 0) {
-            MemorySegment xAsk = askedLayout(arena, internalX, blocked, spec.inputShape(), Dnnl.F32, xPlain);
-            MemorySegment yAsk = askedLayout(arena, internalY, blocked, spec.outputShape(), Dnnl.F32, yPlain);
-            pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
-        }
-        if (pd == 0 || (algorithm == Dnnl.CONVOLUTION_WINOGRAD && dnnl.isReference(pd))) {
-            if (pd != 0) dnnl.primitiveDescDestroy(pd);
-            return null;
-        }
+        Desc desc = descIn(arena, threads);
+        long pd = desc.pd();
+        if (pd == 0) return null;
+        boolean blocks = desc.channelBlocked();
         List<Long> memories = new ArrayList<>();
         try {
             MemorySegment xChosen = dnnl.queryMd(arena, pd, Dnnl.QUERY_SRC_MD);
@@ -162,6 +154,33 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
+    }
+
+    @Override
+    long primitiveDescIn(Arena arena, int threads) {
+        return descIn(arena, threads).pd();
+    }
+
+    /** A primitive descriptor (0: none) and whether its activations are in 16-channel blocks. */
+    private record Desc(long pd, boolean channelBlocked) { }
+
+    /** The convolution's descriptor: in 16-channel blocks when asked and implemented, else in the asked layouts. */
+    private Desc descIn(Arena arena, int threads) {
+        long pd = channelBlocks ? channelBlockedPrimitiveDesc(arena, threads) : 0;
+        boolean channelBlocked = pd != 0;
+        if (pd == 0) {
+            boolean blocked = layout == Layout.BLOCKED;
+            MemorySegment xPlain = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.plainTag(spec.inputShape().length));
+            MemorySegment yPlain = dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, Dnnl.plainTag(spec.inputShape().length));
+            MemorySegment xAsk = askedLayout(arena, internalX, blocked, spec.inputShape(), Dnnl.F32, xPlain);
+            MemorySegment yAsk = askedLayout(arena, internalY, blocked, spec.outputShape(), Dnnl.F32, yPlain);
+            pd = createPrimitiveDesc(convolutionDesc(arena, xAsk, yAsk), 1f, false, postOp, threads);
+        }
+        if (pd != 0 && algorithm == Dnnl.CONVOLUTION_WINOGRAD && dnnl.isReference(pd)) {
+            dnnl.primitiveDescDestroy(pd);
+            return new Desc(0, false);
+        }
+        return new Desc(pd, channelBlocked);
     }
 
     /**
@@ -225,7 +244,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         if (!offersInternal) return DnnlConvGeometry.Offer.NONE;
         try (Arena arena = Arena.ofConfined()) {
             int plain = Dnnl.plainTag(spec.inputShape().length);
-            int threads = defaultBuilt().program().threads();
+            int threads = initialThreads();
             long pd = uniformBlocks ? channelBlockedPrimitiveDesc(arena, threads) : 0;
             if (pd == 0) {
                 MemorySegment xAny = dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, Dnnl.TAG_ANY);

@@ -53,6 +53,26 @@ abstract class DnnlKernel {
     /** The primitive for {@code threads}, its descriptors allocated in {@code arena}; null when unsupported. */
     abstract Built buildIn(Arena arena, int threads);
 
+    /**
+     * Whether oneDNN can run this spec, asked without building the default program: that is built
+     * on first use ({@link #defaultBuilt}), so that kernels the planner replaces by others for
+     * internal layouts ({@code withInternalLayouts}) are never built. For kernels that override
+     * {@link #primitiveDescIn}; the others build at once ({@link #initialize}).
+     */
+    final boolean probe() {
+        try (Arena arena = Arena.ofConfined()) {
+            long pd = primitiveDescIn(arena, initialThreads());
+            if (pd == 0) return false;
+            dnnl.primitiveDescDestroy(pd);
+            return true;
+        }
+    }
+
+    /** The primitive descriptor {@link #buildIn} would build from, or 0 when oneDNN has no (non-reference) implementation. */
+    long primitiveDescIn(Arena arena, int threads) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " builds at once: call initialize()");
+    }
+
     /** Builds the default program; false when oneDNN cannot run this spec. */
     final boolean initialize() {
         int t = initialThreads();
@@ -65,12 +85,14 @@ abstract class DnnlKernel {
     /** The session's count when its planner declared it ({@link KernelSelection#plannedThreads}), else OpenMP's default. */
     private final int plannedThreads = KernelSelection.plannedThreads() > 0 ? KernelSelection.plannedThreads() : DEFAULT_THREADS;
 
-    private int initialThreads() {
+    final int initialThreads() {
         return Math.clamp(NativeKernelRules.threadsFor(flops(), plannedThreads), 1, MAX_THREADS);
     }
 
     final Built defaultBuilt() {
-        return byThreads[initialThreads()];
+        int t = initialThreads();
+        Built b = byThreads[t];
+        return b != null ? b : builtFor(t);
     }
 
     /** Floating-point operations of one run, for {@link NativeKernelRules#threadsFor}. */
@@ -87,8 +109,13 @@ abstract class DnnlKernel {
         boolean measured = most > 1 && threadChoice != null && flops() < NativeKernelRules.MEASURED_THREADS_MAX_FLOPS;
         int t = measured ? threadChoice.next(most) : most;
         Built b = byThreads[t];
-        if (b != null) return b;
+        return b != null ? b : builtFor(t);
+    }
+
+    /** The program for {@code t} threads, built now when it is not yet. */
+    private Built builtFor(int t) {
         synchronized (this) {
+            Built b;
             b = byThreads[t];
             if (b == null) {
                 b = build(t);
