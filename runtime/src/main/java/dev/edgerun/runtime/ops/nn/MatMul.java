@@ -14,6 +14,7 @@ import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RowBiasGemm;
 import dev.edgerun.runtime.kernels.StridedCopy;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.DnnlStridedMatMulKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -159,10 +160,14 @@ public final class MatMul implements Operator {
             yOff[t] = batchOffset(idx, batch, y, yStrides);
             increment(idx, batch);
         }
-        var product = new F32StridedMatMul(F32Gemm.preferred(), m, n, k, aOff, new long[] {aStrides[ra - 2], aStrides[ra - 1]},
-                bOff, new long[] {bStrides[rb - 2], bStrides[rb - 1]}, yOff, Nn.toInt(ctx, yStrides[r - 2], "row stride"),
-                epilogue(ctx));
-        return new StridedMatMulNode(List.of(outType), product, ctx.threads());
+        long[] aRowCol = {aStrides[ra - 2], aStrides[ra - 1]}, bRowCol = {bStrides[rb - 2], bStrides[rb - 1]};
+        int ldy = Nn.toInt(ctx, yStrides[r - 2], "row stride");
+        F32GemmEpilogue epilogue = epilogue(ctx);
+        var product = new F32StridedMatMul(F32Gemm.preferred(), m, n, k, aOff, aRowCol, bOff, bRowCol, yOff, ldy, epilogue);
+        DnnlStridedMatMulKernel nativeProduct = epilogue != null && !(epilogue instanceof F32RowEpilogue) ? null
+                : DnnlStridedMatMulKernel.create(m, n, k, aOff, aRowCol, bOff, bRowCol, yOff, ldy, ctx.attrFloat(DIVISOR_ATTR, 1f),
+                        ctx.attrInt(SOFTMAX_ATTR, 0) != 0).orElse(null);
+        return new StridedMatMulNode(List.of(outType), product, nativeProduct, ctx.threads());
     }
 
     /** The permutation in attribute {@code name} (identity when absent), checked against {@code rank}. */
@@ -245,15 +250,21 @@ public final class MatMul implements Operator {
         }
     }
 
-    private record StridedMatMulNode(List<ValueType> outputTypes, F32StridedMatMul product, int threads) implements Kernel {
+    /** {@code nativeProduct} (nullable) where oneDNN runs the product, else (and on heap memory) the Java {@code product}. */
+    private record StridedMatMulNode(List<ValueType> outputTypes, F32StridedMatMul product, DnnlStridedMatMulKernel nativeProduct,
+                                     int threads) implements Kernel {
         @Override
         public long scratchBytes() {
-            return product.scratchBytes(threads);
+            return Math.max(product.scratchBytes(threads), nativeProduct == null ? 0 : nativeProduct.scratchBytes());
         }
 
         @Override
         public void run(RunContext ctx) {
-            product.run(ctx.input(0).data(), ctx.input(1).data(), ctx.output(0).data(), ctx.scratch(), Parallel.of(ctx, threads));
+            var a = ctx.input(0).data();
+            var b = ctx.input(1).data();
+            var y = ctx.output(0).data();
+            if (nativeProduct != null && DnnlStridedMatMulKernel.runsOn(a, b, y)) nativeProduct.run(a, b, y, ctx.scratch(), threads);
+            else product.run(a, b, y, ctx.scratch(), Parallel.of(ctx, threads));
         }
     }
 
