@@ -168,7 +168,13 @@ final class Downcall {
         return (long) linked().invokeExact(a, b, c, d, e);
     }
 
+    /** As {@code wwwwff} (dnnl_eltwise_forward_desc_init). */
     long call(long a, long b, long c, long d, float e, float f) throws Throwable {
+        return (long) linked().invokeExact(a, b, c, d, e, f);
+    }
+
+    /** As {@code wwwwfw} (dnnl_layer_normalization_forward_desc_init). */
+    long call(long a, long b, long c, long d, float e, long f) throws Throwable {
         return (long) linked().invokeExact(a, b, c, d, e, f);
     }
 

@@ -9,6 +9,7 @@ import dev.edgerun.runtime.kernels.F32BinaryOp;
 import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.F32Norm;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.DnnlLayerNormKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -60,7 +61,10 @@ public final class LayerNormalization implements Operator {
         List<ValueType> types = new ArrayList<>();
         types.add(Nn.tensor(DType.FLOAT, xShape));
         for (int i = 1; i < Math.min(3, ctx.outputCount()); i++) types.add(Nn.tensor(DType.FLOAT, stat));
-        return new Node(List.copyOf(types), rows, n, ctx.attrFloat("epsilon", 1e-5f), ctx.threads(), false, skip);
+        float eps = ctx.attrFloat("epsilon", 1e-5f);
+        DnnlLayerNormKernel nativeNorm = types.size() == 1 && (skip == null || Node.sameShape(skip))
+                ? DnnlLayerNormKernel.create(rows, n, eps, ctx.hasInput(2), skip != null).orElse(null) : null;
+        return new Node(List.copyOf(types), rows, n, eps, ctx.threads(), false, skip, nativeNorm);
     }
 
     /** {@code y = a + b} over {@code plan} (the folded Add), a row of the plan at a time. */
@@ -121,16 +125,26 @@ public final class LayerNormalization implements Operator {
         }
     }
 
-    /** Also RMSNormalization ({@code rms}: no mean subtraction, no bias, no statistics outputs). */
-    record Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms, BroadcastPlan skip)
-            implements Kernel {
+    /**
+     * Also RMSNormalization ({@code rms}: no mean subtraction, no bias, no statistics outputs).
+     * {@code nativeNorm} (nullable): oneDNN normalizes (and adds the folded residual) where the
+     * buffers are native memory.
+     */
+    record Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms, BroadcastPlan skip,
+                DnnlLayerNormKernel nativeNorm) implements Kernel {
         Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms) {
-            this(outputTypes, rows, n, eps, threads, rms, null);
+            this(outputTypes, rows, n, eps, threads, rms, null, null);
+        }
+
+        @Override
+        public long scratchBytes() {
+            return nativeNorm == null ? 0 : nativeNorm.scratchBytes();
         }
 
         @Override
         public void run(RunContext ctx) {
             MemorySegment x = ctx.input(0).data(), y = ctx.output(0).data(), scale = ctx.input(1).data();
+            if (nativeNorm != null && runNative(ctx, x, y, scale)) return;
             MemorySegment residual = null;
             if (skip != null && sameShape(skip)) {
                 residual = ctx.input(3).data();
@@ -150,8 +164,17 @@ public final class LayerNormalization implements Operator {
             }
         }
 
+        /** Runs {@link #nativeNorm} and returns true, or returns false where a buffer is on the heap. */
+        private boolean runNative(RunContext ctx, MemorySegment x, MemorySegment y, MemorySegment scale) {
+            MemorySegment residual = skip != null ? ctx.input(3).data() : null;
+            MemorySegment bias = ctx.inputCount() > 2 && ctx.input(2) != null ? ctx.input(2).data() : null;
+            if (!DnnlLayerNormKernel.runsOn(x, residual, y, scale, bias)) return false;
+            nativeNorm.run(x, residual, y, scale, bias, ctx.scratch(), threads);
+            return true;
+        }
+
         /** Whether the folded Add's operands both have the output's shape (one row of the plan, both advancing). */
-        private static boolean sameShape(BroadcastPlan plan) {
+        static boolean sameShape(BroadcastPlan plan) {
             return plan.rows() == 1 && plan.innerStride(0) == 1 && plan.innerStride(1) == 1;
         }
 
