@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.edgerun.runtime.SessionOptions;
 import dev.edgerun.runtime.kernels.KernelSelection;
+import dev.edgerun.runtime.kernels.nativelib.ColdStart;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
@@ -17,13 +18,17 @@ import org.junit.jupiter.api.TestFactory;
  * The conformance folders of the operators whose transformer kernels run on oneDNN (MatMul with
  * folded Transposes, division and Softmax; the exact GELU after a MatMul; LayerNormalization), and
  * the tiny_transformer reference model, with oneDNN forced ({@code -Dedgerun.kernels=onednn}) at 1
- * and 2 threads. A folder on the native exclusion list is skipped with its reason; an unloadable
+ * and 2 threads: the operator folders with oneDNN's transformer kernels on every run, the model
+ * also with the Java kernels they hand over to ({@link ColdStart}). A folder on the native exclusion list is skipped with its reason; an unloadable
  * oneDNN skips everything, or fails it when {@code EDGERUN_REQUIRE_NATIVE_KERNELS=1}.
  */
 class NativeTransformerKernelsTest {
     private static final Pattern FOLDERS = Pattern.compile("test_(matmul|softmax|layer_normalization|gelu|attention)_.*");
     private static final ConformanceSupport.Exclusions EXCLUSIONS =
             ConformanceSupport.Exclusions.load("/conformance/native-exclusions.txt");
+
+    /** {@link ColdStart#PROPERTY} values: every run on oneDNN, or none (the Java kernels beside oneDNN's others). */
+    private static final String ALWAYS = Integer.toString(Integer.MAX_VALUE), NEVER = "0";
 
     @TestFactory
     Stream<DynamicTest> operatorFoldersWithOneDnn() {
@@ -32,20 +37,22 @@ class NativeTransformerKernelsTest {
                 .filter(f -> FOLDERS.matcher(f.getFileName().toString()).matches())
                 .flatMap(f -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
                         f.getFileName() + " (" + threads + " thread" + (threads > 1 ? "s)" : ")"), f.toUri(),
-                        () -> check(f, threads, NativeConformanceTest.DEFAULT))));
+                        () -> check(f, threads, ALWAYS, NativeConformanceTest.DEFAULT))));
     }
 
     @TestFactory
     Stream<DynamicTest> tinyTransformerWithOneDnn() {
         Path model = ConformanceSupport.shared("models").resolve("tiny_transformer");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(model), "no models/tiny_transformer: skipping");
-        return Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest("tiny_transformer (" + threads + " threads)",
-                () -> check(model, threads, new ValueComparison.Tolerance(1e-3, 1e-4))));
+        return Stream.of(ALWAYS, NEVER).flatMap(runs -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
+                "tiny_transformer (" + threads + " threads, " + (runs.equals(NEVER) ? "Java" : "oneDNN") + " transformer kernels)",
+                () -> check(model, threads, runs, new ValueComparison.Tolerance(1e-3, 1e-4)))));
     }
 
-    private static void check(Path folder, int threads, ValueComparison.Tolerance tolerance) {
+    private static void check(Path folder, int threads, String coldStartRuns, ValueComparison.Tolerance tolerance) {
         String name = folder.getFileName().toString();
         String previous = System.setProperty(KernelSelection.PROPERTY, "onednn");
+        String previousRuns = System.setProperty(ColdStart.PROPERTY, coldStartRuns);
         KernelSelection.resetDefaults();
         try {
             if (KernelSelection.defaults().providers().stream().noneMatch(p -> p.name().equals("onednn"))) {
@@ -67,6 +74,8 @@ class NativeTransformerKernelsTest {
         } finally {
             if (previous == null) System.clearProperty(KernelSelection.PROPERTY);
             else System.setProperty(KernelSelection.PROPERTY, previous);
+            if (previousRuns == null) System.clearProperty(ColdStart.PROPERTY);
+            else System.setProperty(ColdStart.PROPERTY, previousRuns);
             KernelSelection.resetDefaults();
         }
     }

@@ -8,11 +8,14 @@ record DnnlEltwise(int algorithm, float alpha, float beta) {
     /** {@code dnnl_eltwise_gelu_erf} of 2.x. */
     static final int ELTWISE_GELU_ERF = 0x30;
 
-    /** {@value #GELU_ERF_PROPERTY}: {@code on} (default) or {@code off} (exact GELU in Java after the product, for comparisons). */
-    static final String GELU_ERF_PROPERTY = "edgerun.onednn.geluErfPostOp";
-
-    private static boolean geluErfPostOp() {
-        return !System.getProperty(GELU_ERF_PROPERTY, "on").trim().equals("off");
+    /**
+     * The post-op for {@code epilogue} where {@link #of} leaves it to Java only because the Java
+     * pass is faster once compiled: exact GELU, run by oneDNN for a node's first runs
+     * ({@link ColdStart}); null for every other epilogue.
+     */
+    static DnnlEltwise coldStart(F32GemmEpilogue epilogue) {
+        return epilogue instanceof ActivationEpilogue a && a.op() == dev.edgerun.runtime.kernels.F32UnaryOp.GELU
+                ? new DnnlEltwise(ELTWISE_GELU_ERF, 0f, 0f) : null;
     }
 
     /**
@@ -26,7 +29,6 @@ record DnnlEltwise(int algorithm, float alpha, float beta) {
     static DnnlEltwise of(F32GemmEpilogue epilogue) {
         if (!(epilogue instanceof ActivationEpilogue a)) return null;
         return switch (a.op()) {
-            case GELU -> geluErfPostOp() ? new DnnlEltwise(ELTWISE_GELU_ERF, 0f, 0f) : null;
             case RELU -> new DnnlEltwise(Dnnl.ELTWISE_RELU, 0f, 0f);
             case LEAKY_RELU -> new DnnlEltwise(Dnnl.ELTWISE_RELU, a.p(), 0f);
             case CLIP -> new DnnlEltwise(Dnnl.ELTWISE_CLIP, a.p(), a.q());

@@ -143,9 +143,9 @@ public final class DnnlLayerNormKernel extends DnnlKernel {
     }
 
     /** Whether {@link #run} can take these buffers (oneDNN reads and writes native memory only); null ones are not read. */
-    public static boolean runsOn(MemorySegment... buffers) {
-        for (MemorySegment b : buffers) if (b != null && !b.isNative()) return false;
-        return true;
+    public static boolean runsOn(MemorySegment x, MemorySegment residual, MemorySegment y, MemorySegment scale, MemorySegment shift) {
+        return x.isNative() && (residual == null || residual.isNative()) && y.isNative() && scale.isNative()
+                && (shift == null || shift.isNative());
     }
 
     /**

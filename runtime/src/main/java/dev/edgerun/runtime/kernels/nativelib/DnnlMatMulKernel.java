@@ -21,6 +21,10 @@ import java.util.List;
  * once. tiny_transformer's four products (M=32, single thread, minimum of 600 interleaved
  * batches, fill and sum against bias argument): 32x384x128 28.2 against 27.8 µs, 32x128x128 9.8
  * against 9.7, 32x512x128 37.4 against 36.9, 32x128x512 36.6 against 36.3.
+ *
+ * <p>An epilogue left to Java only for its steady-state speed (exact GELU, {@link DnnlEltwise#coldStart})
+ * runs as a post-op of a second primitive for the node's first runs, while the Java epilogue is
+ * still interpreted ({@link ColdStart}).
  */
 final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKernel, RowBiasGemm {
     private static final int A = 0, B = 1, Y = 2, SCRATCHPAD = 3, BIAS = 4;
@@ -30,6 +34,8 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
     private final boolean rowBias;    // adds a bias row (oneDNN's bias argument) instead of accumulating onto Y
     private final DnnlPackedWeights packedB; // a constant B, reordered once, shared with the row-bias form
     private volatile KernelProvider.GemmKernel fallback;
+    private DnnlMatMulKernel coldStartKernel; // the product with the epilogue as a post-op, for the first runs; null: none
+    private final ColdStart coldStart = ColdStart.forNode();
 
     private DnnlMatMulKernel(Dnnl dnnl, KernelProvider.GemmSpec spec, DnnlEltwise postOp, boolean rowBias,
                              DnnlPackedWeights packedB) {
@@ -56,7 +62,13 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
             if (k.initialize()) return k;
         }
         DnnlMatMulKernel k = new DnnlMatMulKernel(dnnl, spec, null, rowBias, packedB);
-        return k.initialize() ? k : null;
+        if (!k.initialize()) return null;
+        DnnlEltwise coldPostOp = postOps() && k.coldStart.usesNative() ? DnnlEltwise.coldStart(spec.epilogue()) : null;
+        if (coldPostOp != null) {
+            DnnlMatMulKernel cold = new DnnlMatMulKernel(dnnl, spec, coldPostOp, rowBias, packedB);
+            if (cold.initialize()) k.coldStartKernel = cold;
+        }
+        return k;
     }
 
     /**
@@ -149,7 +161,8 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
 
     @Override
     public long scratchBytes() {
-        return defaultBuilt().scratch().total();
+        long own = defaultBuilt().scratch().total();
+        return coldStartKernel == null ? own : Math.max(own, coldStartKernel.scratchBytes());
     }
 
     @Override
@@ -168,6 +181,10 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
     /** The product on native memory; {@code biasAddress} is read only by the row-bias form. */
     private void runNative(MemorySegment a, long aOffset, MemorySegment b, long bOffset, long biasAddress,
                            MemorySegment y, long yOffset, MemorySegment scratch, Parallel par) {
+        if (coldStartKernel != null && coldStart.nativeNow()) {
+            coldStartKernel.runNative(a, aOffset, b, bOffset, biasAddress, y, yOffset, scratch, par);
+            return;
+        }
         Built built = built(par.threads());
         DnnlProgram.Slot slot = built.program().acquire();
         try {
@@ -233,6 +250,7 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
 
     @Override
     public String toString() {
-        return "oneDNN matmul " + defaultBuilt().implementation() + " " + spec;
+        return "oneDNN matmul " + defaultBuilt().implementation() + " " + spec
+                + (coldStartKernel != null ? " (first runs: the epilogue as a post-op)" : "");
     }
 }

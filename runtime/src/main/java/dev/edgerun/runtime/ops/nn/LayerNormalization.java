@@ -9,6 +9,7 @@ import dev.edgerun.runtime.kernels.F32BinaryOp;
 import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.F32Norm;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.ColdStart;
 import dev.edgerun.runtime.kernels.nativelib.DnnlLayerNormKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -62,9 +63,10 @@ public final class LayerNormalization implements Operator {
         types.add(Nn.tensor(DType.FLOAT, xShape));
         for (int i = 1; i < Math.min(3, ctx.outputCount()); i++) types.add(Nn.tensor(DType.FLOAT, stat));
         float eps = ctx.attrFloat("epsilon", 1e-5f);
-        DnnlLayerNormKernel nativeNorm = types.size() == 1 && (skip == null || Node.sameShape(skip))
+        ColdStart coldStart = ColdStart.forNode();
+        DnnlLayerNormKernel nativeNorm = coldStart.usesNative() && types.size() == 1 && (skip == null || Node.sameShape(skip))
                 ? DnnlLayerNormKernel.create(rows, n, eps, ctx.hasInput(2), skip != null).orElse(null) : null;
-        return new Node(List.copyOf(types), rows, n, eps, ctx.threads(), false, skip, nativeNorm);
+        return new Node(List.copyOf(types), rows, n, eps, ctx.threads(), false, skip, nativeNorm, coldStart);
     }
 
     /** {@code y = a + b} over {@code plan} (the folded Add), a row of the plan at a time. */
@@ -127,13 +129,13 @@ public final class LayerNormalization implements Operator {
 
     /**
      * Also RMSNormalization ({@code rms}: no mean subtraction, no bias, no statistics outputs).
-     * {@code nativeNorm} (nullable): oneDNN normalizes (and adds the folded residual) where the
-     * buffers are native memory.
+     * {@code nativeNorm} (nullable): oneDNN normalizes (and adds the folded residual) for the
+     * node's first runs ({@link ColdStart}) where the buffers are native memory.
      */
     record Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms, BroadcastPlan skip,
-                DnnlLayerNormKernel nativeNorm) implements Kernel {
+                DnnlLayerNormKernel nativeNorm, ColdStart coldStart) implements Kernel {
         Node(List<ValueType> outputTypes, int rows, int n, float eps, int threads, boolean rms) {
-            this(outputTypes, rows, n, eps, threads, rms, null, null);
+            this(outputTypes, rows, n, eps, threads, rms, null, null, null);
         }
 
         @Override
@@ -144,7 +146,7 @@ public final class LayerNormalization implements Operator {
         @Override
         public void run(RunContext ctx) {
             MemorySegment x = ctx.input(0).data(), y = ctx.output(0).data(), scale = ctx.input(1).data();
-            if (nativeNorm != null && runNative(ctx, x, y, scale)) return;
+            if (nativeNorm != null && coldStart.nativeNow() && runNative(ctx, x, y, scale)) return;
             MemorySegment residual = null;
             if (skip != null && sameShape(skip)) {
                 residual = ctx.input(3).data();

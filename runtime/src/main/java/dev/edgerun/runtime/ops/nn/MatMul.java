@@ -14,6 +14,7 @@ import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RowBiasGemm;
 import dev.edgerun.runtime.kernels.StridedCopy;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.ColdStart;
 import dev.edgerun.runtime.kernels.nativelib.DnnlStridedMatMulKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -164,10 +165,11 @@ public final class MatMul implements Operator {
         int ldy = Nn.toInt(ctx, yStrides[r - 2], "row stride");
         F32GemmEpilogue epilogue = epilogue(ctx);
         var product = new F32StridedMatMul(F32Gemm.preferred(), m, n, k, aOff, aRowCol, bOff, bRowCol, yOff, ldy, epilogue);
-        DnnlStridedMatMulKernel nativeProduct = epilogue != null && !(epilogue instanceof F32RowEpilogue) ? null
+        ColdStart coldStart = ColdStart.forNode();
+        DnnlStridedMatMulKernel nativeProduct = !coldStart.usesNative() || epilogue != null && !(epilogue instanceof F32RowEpilogue) ? null
                 : DnnlStridedMatMulKernel.create(m, n, k, aOff, aRowCol, bOff, bRowCol, yOff, ldy, ctx.attrFloat(DIVISOR_ATTR, 1f),
                         ctx.attrInt(SOFTMAX_ATTR, 0) != 0).orElse(null);
-        return new StridedMatMulNode(List.of(outType), product, nativeProduct, ctx.threads());
+        return new StridedMatMulNode(List.of(outType), product, nativeProduct, coldStart, ctx.threads());
     }
 
     /** The permutation in attribute {@code name} (identity when absent), checked against {@code rank}. */
@@ -250,9 +252,12 @@ public final class MatMul implements Operator {
         }
     }
 
-    /** {@code nativeProduct} (nullable) where oneDNN runs the product, else (and on heap memory) the Java {@code product}. */
+    /**
+     * The Java {@code product}, or for the node's first runs ({@link ColdStart}) {@code nativeProduct}
+     * (nullable: none) where the buffers are native memory.
+     */
     private record StridedMatMulNode(List<ValueType> outputTypes, F32StridedMatMul product, DnnlStridedMatMulKernel nativeProduct,
-                                     int threads) implements Kernel {
+                                     ColdStart coldStart, int threads) implements Kernel {
         @Override
         public long scratchBytes() {
             return Math.max(product.scratchBytes(threads), nativeProduct == null ? 0 : nativeProduct.scratchBytes());
@@ -263,7 +268,9 @@ public final class MatMul implements Operator {
             var a = ctx.input(0).data();
             var b = ctx.input(1).data();
             var y = ctx.output(0).data();
-            if (nativeProduct != null && DnnlStridedMatMulKernel.runsOn(a, b, y)) nativeProduct.run(a, b, y, ctx.scratch(), threads);
+            if (nativeProduct != null && coldStart.nativeNow() && DnnlStridedMatMulKernel.runsOn(a, b, y)) {
+                nativeProduct.run(a, b, y, ctx.scratch(), threads);
+            }
             else product.run(a, b, y, ctx.scratch(), Parallel.of(ctx, threads));
         }
     }
