@@ -11,18 +11,22 @@ import java.util.Optional;
 /**
  * The batched products of a MatMul with folded Transposes, division and Softmax (attention's
  * {@code softmax(Q.K^T / sqrt(d))} and {@code P.V}, see {@code F32StridedMatMul}) as oneDNN
- * primitives: one matmul over 3-D memory descriptors whose strides read the operands and write Y
- * where the Transposes put them, the division as its output scale ({@code 1 / divisor}), and the
- * Softmax over the last axis as a softmax primitive run in place on Y.
+ * primitives: reorders of the operands from where the Transposes left them (3-D memory
+ * descriptors with their strides) into dense scratch, one matmul with the division as its output
+ * scale ({@code 1 / divisor}), the Softmax over the last axis as a softmax primitive in place,
+ * and a reorder of Y to where the folded output Transpose puts it.
  *
  * <p>Why: the Java kernel runs its Vector API operations in the interpreter until the JIT has
- * compiled it, which takes many runs; oneDNN's code is native from the first call.
+ * compiled it, which takes many runs; oneDNN's code is native from the first call
+ * ({@link ColdStart}). Why the dense copies: on strided operands oneDNN 2.6 picks its gemm:jit
+ * matmul, whose first call in a process generated its kernels for 69-128 ms (load ~14), where the
+ * brgemm matmul it picks on dense ones took 0.5-1.9 ms and each reorder about 0.1 ms.
  *
  * <p>Only batch offsets in arithmetic progression per operand are expressible as one batch
  * stride (every attention layout is); others get no kernel.
  */
 public final class DnnlStridedMatMulKernel extends DnnlKernel {
-    private static final int A = 0, B = 1, Y = 2, SCRATCHPAD = 3, BUFFERS = 4;
+    private static final int A = 0, B = 1, Y = 2, SCRATCHPAD = 3, A_DENSE = 4, B_DENSE = 5, Y_DENSE = 6, BUFFERS = 7;
     private static final int SOFTMAX_DESC_BYTES = 2048; // dnnl_softmax_desc_t of 2.x: two memory descriptors and a few ints
 
     /** {@value #PROPERTY}: {@code on} (default) or {@code off} (the Java kernel, for comparisons); read per node. */
@@ -93,52 +97,81 @@ public final class DnnlStridedMatMulKernel extends DnnlKernel {
         MemorySegment aMd = dnnl.mdByStrides(arena, aDims, Dnnl.F32, strides(aDims, aStrides));
         MemorySegment bMd = dnnl.mdByStrides(arena, bDims, Dnnl.F32, strides(bDims, bStrides));
         MemorySegment yMd = dnnl.mdByStrides(arena, yDims, Dnnl.F32, strides(yDims, yStrides));
-        long matmulPd = createPrimitiveDesc(dnnl.matmulDesc(arena, aMd, bMd, null, yMd), 1f / divisor, false, threads);
-        if (matmulPd == 0) return null;
-        long softmaxPd = 0;
-        List<Long> primitives = new ArrayList<>();
+        MemorySegment aDense = dense(arena, aDims), bDense = dense(arena, bDims), yDense = dense(arena, yDims);
+        boolean copyA = !dnnl.mdEqual(aMd, aDense), copyB = !dnnl.mdEqual(bMd, bDense), copyY = !dnnl.mdEqual(yMd, yDense);
+        List<Long> owned = new ArrayList<>(); // primitives, destroyed here unless the program takes them
+        List<Long> pds = new ArrayList<>();
         try {
+            List<DnnlProgram.Step> steps = new ArrayList<>();
+            ScratchPlan scratch = new ScratchPlan();
+            if (copyA && !addReorder(steps, owned, pds, aMd, A, aDense, A_DENSE, scratch)) return null;
+            if (copyB && !addReorder(steps, owned, pds, bMd, B, bDense, B_DENSE, scratch)) return null;
+            long matmulPd = createPrimitiveDesc(dnnl.matmulDesc(arena, aDense, bDense, null, yDense), 1f / divisor, false, threads);
+            if (matmulPd == 0) return null;
+            pds.add(matmulPd);
             if (dnnl.isReference(matmulPd)) return null;
-            if (softmax) {
-                softmaxPd = createPrimitiveDesc(softmaxDesc(arena, yMd), 1f, false, threads);
-                if (softmaxPd == 0 || dnnl.isReference(softmaxPd)) return null;
-            }
+            int yBuffer = copyY ? Y_DENSE : Y;
+            if (copyY) scratch.add(Y_DENSE, dnnl.mdSize(yDense));
             MemorySegment scratchMd = dnnl.queryMd(arena, matmulPd, Dnnl.QUERY_SCRATCHPAD_MD);
             long scratchpad = dnnl.mdSize(scratchMd);
             List<DnnlProgram.Arg> matmulArgs = new ArrayList<>(List.of(
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, aMd, A),
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_WEIGHTS, bMd, B),
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yMd, Y)));
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, aDense, copyA ? A_DENSE : A),
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_WEIGHTS, bDense, copyB ? B_DENSE : B),
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yDense, yBuffer)));
             if (scratchpad > 0) matmulArgs.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchMd, SCRATCHPAD));
             String impl = dnnl.implementation(matmulPd);
-            List<DnnlProgram.Step> steps = new ArrayList<>();
-            long matmul = dnnl.primitiveCreate(matmulPd);
-            primitives.add(matmul);
-            steps.add(new DnnlProgram.Step(matmul, matmulArgs));
+            steps.add(new DnnlProgram.Step(created(owned, matmulPd), matmulArgs));
             if (softmax) {
+                long softmaxPd = createPrimitiveDesc(softmaxDesc(arena, yDense), 1f, false, threads);
+                if (softmaxPd == 0) return null;
+                pds.add(softmaxPd);
+                if (dnnl.isReference(softmaxPd)) return null;
                 MemorySegment softmaxScratchMd = dnnl.queryMd(arena, softmaxPd, Dnnl.QUERY_SCRATCHPAD_MD);
-                scratchpad = Math.max(scratchpad, dnnl.mdSize(softmaxScratchMd));
                 List<DnnlProgram.Arg> softmaxArgs = new ArrayList<>(List.of(
-                        DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, yMd, Y),
-                        DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yMd, Y)));
+                        DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, yDense, yBuffer),
+                        DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yDense, yBuffer)));
                 if (dnnl.mdSize(softmaxScratchMd) > 0) {
+                    scratchpad = Math.max(scratchpad, dnnl.mdSize(softmaxScratchMd));
                     softmaxArgs.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, softmaxScratchMd, SCRATCHPAD));
                 }
                 impl += " + softmax " + dnnl.implementation(softmaxPd);
-                long sm = dnnl.primitiveCreate(softmaxPd);
-                primitives.add(sm);
-                steps.add(new DnnlProgram.Step(sm, softmaxArgs));
+                steps.add(new DnnlProgram.Step(created(owned, softmaxPd), softmaxArgs));
             }
-            ScratchPlan scratch = new ScratchPlan();
+            if (copyY && !addReorder(steps, owned, pds, yDense, Y_DENSE, yMd, Y, null)) return null;
             scratch.add(SCRATCHPAD, scratchpad);
             DnnlProgram program = new DnnlProgram(dnnl, steps, BUFFERS, threads, arena, List.of());
-            primitives.clear(); // owned by the program now
-            return new Built(program, scratch, 0, impl);
+            owned.clear(); // the program owns them now
+            return new Built(program, scratch, 0, impl + (copyA || copyB || copyY ? " (dense copies)" : ""));
         } finally {
-            for (long p : primitives) dnnl.primitiveDestroy(p);
-            dnnl.primitiveDescDestroy(matmulPd);
-            if (softmaxPd != 0) dnnl.primitiveDescDestroy(softmaxPd);
+            for (long p : owned) dnnl.primitiveDestroy(p);
+            for (long pd : pds) dnnl.primitiveDescDestroy(pd);
         }
+    }
+
+    /** A plain row-major descriptor of {@code dims}: the layout oneDNN's brgemm matmul takes. */
+    private MemorySegment dense(Arena arena, long[] dims) {
+        return dnnl.mdByTag(arena, dims, Dnnl.F32, Dnnl.plainTag(dims.length));
+    }
+
+    /**
+     * Appends a reorder of buffer {@code from} (layout {@code fromMd}) into buffer {@code to}
+     * ({@code toMd}), reserving {@code to} in {@code scratch} when given; false when oneDNN has none.
+     */
+    private boolean addReorder(List<DnnlProgram.Step> steps, List<Long> owned, List<Long> pds, MemorySegment fromMd, int from,
+                               MemorySegment toMd, int to, ScratchPlan scratch) {
+        long pd = dnnl.reorderDesc(fromMd, toMd);
+        if (pd == 0) return false;
+        pds.add(pd);
+        if (scratch != null) scratch.add(to, dnnl.mdSize(toMd));
+        steps.add(new DnnlProgram.Step(created(owned, pd), List.of(
+                DnnlProgram.Arg.buffer(Dnnl.ARG_FROM, fromMd, from), DnnlProgram.Arg.buffer(Dnnl.ARG_TO, toMd, to))));
+        return true;
+    }
+
+    private long created(List<Long> owned, long pd) {
+        long primitive = dnnl.primitiveCreate(pd);
+        owned.add(primitive);
+        return primitive;
     }
 
     /** {@code strides} with the batch stride of a broadcast (one-batch) operand made that of a dense batch: oneDNN checks it. */
