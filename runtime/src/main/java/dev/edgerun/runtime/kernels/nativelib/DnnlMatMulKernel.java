@@ -63,7 +63,9 @@ final class DnnlMatMulKernel extends DnnlKernel implements KernelProvider.GemmKe
         }
         DnnlMatMulKernel k = new DnnlMatMulKernel(dnnl, spec, null, rowBias, packedB);
         if (!k.initialize()) return null;
-        DnnlEltwise coldPostOp = postOps() && k.coldStart.usesNative() ? DnnlEltwise.coldStart(spec.epilogue()) : null;
+        // a fused bias goes to the row-bias form, which builds its own (MatMul asks for it whenever it can be had)
+        boolean replacedByRowBias = !rowBias && spec.accumulate() && spec.alpha() == 1f && rowBiasAllowed();
+        DnnlEltwise coldPostOp = postOps() && k.coldStart.usesNative() && !replacedByRowBias ? DnnlEltwise.coldStart(spec.epilogue()) : null;
         if (coldPostOp != null) {
             DnnlMatMulKernel cold = new DnnlMatMulKernel(dnnl, spec, coldPostOp, rowBias, packedB);
             if (cold.initialize()) k.coldStartKernel = cold;
