@@ -15,9 +15,10 @@ package dev.edgerun.runtime.kernels.nativelib;
  * against 48.4 µs (an epilogue pass against oneDNN's post-op) and LayerNormalization with its
  * residual Add in 2.7 against 3.4 µs; on the first run the Java kernels took 106, 20, 137 and 8
  * ms where oneDNN took under 1 ms each. With one oneDNN run per node, tiny_transformer's first run
- * took 33-40 ms of main-thread CPU against 81-102 (6 fresh processes each, alternated, load ~13),
- * its compile about 6 ms more (the extra primitives; median of 20 compiles in one JVM with
- * oneDNN's primitive cache off), and steady state per node was unchanged.
+ * took a median 24 ms of main-thread CPU against 73, its compile 122 against 116 ms (5 fresh
+ * processes each, alternated, load ~14; of the compile, about 4-8 ms is the JVM linking the
+ * downcall shapes with a float that layer normalization and the eltwise post-op need), and
+ * steady state per node was unchanged (1 and 2 threads).
  *
  * <p>Thread-safe without locks: concurrent first runs may each take either kernel, and both
  * compute the same values.
