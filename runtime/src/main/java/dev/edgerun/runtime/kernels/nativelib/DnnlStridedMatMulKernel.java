@@ -57,8 +57,9 @@ public final class DnnlStridedMatMulKernel extends DnnlKernel {
      * The kernel for {@code Y[t] = epilogue(A[t] . B[t])} with the operands laid out as
      * {@code F32StridedMatMul} takes them (offsets and strides in floats), where the epilogue
      * divides by {@code divisor} (1: none) and then applies Softmax over each row when
-     * {@code softmax}; empty where {@value #PROPERTY} is {@code off}, oneDNN is not among the kernel providers in use, the batch
-     * offsets are no arithmetic progression, or oneDNN has only its reference implementation.
+     * {@code softmax}; empty where {@value #PROPERTY} is {@code off}, oneDNN is not among the
+     * kernel providers in use, the batch offsets are no arithmetic progression, or oneDNN has only
+     * its reference implementation.
      */
     public static Optional<DnnlStridedMatMulKernel> create(int m, int n, int k, long[] aOff, long[] aStrides, long[] bOff,
                                                            long[] bStrides, long[] yOff, int ldy, float divisor,

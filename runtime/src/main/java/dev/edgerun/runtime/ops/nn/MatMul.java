@@ -270,8 +270,9 @@ public final class MatMul implements Operator {
             var y = ctx.output(0).data();
             if (nativeProduct != null && coldStart.nativeNow() && DnnlStridedMatMulKernel.runsOn(a, b, y)) {
                 nativeProduct.run(a, b, y, ctx.scratch(), threads);
+            } else {
+                product.run(a, b, y, ctx.scratch(), Parallel.of(ctx, threads));
             }
-            else product.run(a, b, y, ctx.scratch(), Parallel.of(ctx, threads));
         }
     }
 
