@@ -68,8 +68,8 @@ final class Downcall {
      */
     static Downcall words(String library, String symbol, MemorySegment address, String arguments,
                           Linker.Option... options) {
-        if (arguments.length() > MAX_WORDS) throw new IllegalArgumentException("at most " + MAX_WORDS + " arguments: " + arguments);
-        boolean padded = arguments.indexOf('f') < 0;
+        // all words, at most MAX_WORDS: the shared padded shape; longer (dnnl_lstm_forward_desc_init, 13) link their own
+        boolean padded = arguments.indexOf('f') < 0 && arguments.length() <= MAX_WORDS;
         MemoryLayout[] layouts = new MemoryLayout[padded ? MAX_WORDS : arguments.length()];
         if (padded) Arrays.fill(layouts, ValueLayout.JAVA_LONG);
         for (int i = 0; i < arguments.length(); i++) {
@@ -152,6 +152,13 @@ final class Downcall {
 
     long call(long a, long b, long c, long d, long e, long f, long g, long h, long i, long j, long k) throws Throwable {
         return words(11, a, b, c, d, e, f, g, h, i, j, k);
+    }
+
+    /** A call of a word function of 13 arguments, linked with its own shape (more than {@value #MAX_WORDS}). */
+    long call(long a, long b, long c, long d, long e, long f, long g, long h, long i, long j, long k, long l, long m)
+            throws Throwable {
+        if (arity != 13) throw new IllegalArgumentException(this + " takes " + arity + " arguments, not 13");
+        return (long) linked().invokeExact(a, b, c, d, e, f, g, h, i, j, k, l, m);
     }
 
     private long words(int count, long a, long b, long c, long d, long e, long f, long g, long h, long i, long j, long k)

@@ -301,4 +301,12 @@ final class NativeKernelRules {
         long channels = spec.inputShape()[1] / spec.group();
         return channels >= (isPointwise(spec) ? POINTWISE_BLOCKED_MIN_CHANNELS : DENSE_BLOCKED_MIN_CHANNELS);
     }
+
+    /**
+     * Whether an LSTM that oneDNN's primitive can run ({@link DnnlLstmKernel}) runs there rather
+     * than on the Java kernel. MEASUREMENT PENDING.
+     */
+    static boolean oneDnnLstm(DnnlLstmKernel.Spec spec) {
+        return isX86();
+    }
 }

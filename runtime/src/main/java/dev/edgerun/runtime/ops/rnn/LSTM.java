@@ -13,6 +13,7 @@ import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.LstmCell;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RnnDot;
+import dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -47,6 +48,8 @@ public final class LSTM implements Operator {
         if (ctx.hasInput(6)) spec.expectShape(ctx, 6, "initial_c", spec.stateShape());
         if (ctx.hasInput(7)) spec.expectShape(ctx, 7, "P", Shape.of(spec.numDirections, 3L * spec.hidden));
         boolean inputForget = ctx.attrInt("input_forget", 0) != 0;
+        Kernel oneDnn = oneDnnKernel(ctx, spec, inputForget);
+        if (oneDnn != null) return oneDnn;
         F32Gemm gemm = F32Gemm.preferred();
         Tensor w = ctx.constantInput(1);
         Tensor r = ctx.constantInput(2);
@@ -56,6 +59,57 @@ public final class LSTM implements Operator {
                 : packR(gemm, fused, spec, r.data(), F32Gemm.allocatePacked(packedRBytes(gemm, fused, spec)), 0);
         return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, projections,
                 fused, packedR, ctx.threads());
+    }
+
+    /**
+     * oneDNN's LSTM primitive ({@link DnnlLstmKernel}) where it computes this node exactly as ONNX
+     * says and its rule chooses it: layout 0, no peepholes, clip or input_forget, the default
+     * activations, every sequence full length (no sequence_lens, or a constant one of T for every
+     * batch item). Else null: the Java kernel.
+     */
+    private static Kernel oneDnnKernel(NodeContext ctx, RecurrentSpec s, boolean inputForget) {
+        if (s.batchFirst || ctx.hasInput(7) || inputForget || s.clip != Float.POSITIVE_INFINITY || !defaultActivations(s)
+                || !fullSequences(ctx, s)) {
+            return null;
+        }
+        boolean hasInitialC = ctx.hasInput(6);
+        var spec = new DnnlLstmKernel.Spec(s.seqLength, s.batch, s.inputSize, s.hidden, s.numDirections, s.reverseOnly,
+                s.hasBias, s.hasInitialH, hasInitialC, s.wantOutput[0], s.wantOutput[1], s.wantOutput[2]);
+        var kernel = DnnlLstmKernel.create(spec, constantData(ctx, 1), constantData(ctx, 2),
+                s.hasBias ? constantData(ctx, 3) : null);
+        return kernel.<Kernel>map(k -> new OneDnnLstmKernel(k, s, hasInitialC, s.outputTypes(2), ctx.threads(), k.scratchBytes()))
+                .orElse(null);
+    }
+
+    private static MemorySegment constantData(NodeContext ctx, int input) {
+        Tensor t = ctx.constantInput(input);
+        return t == null ? null : t.data();
+    }
+
+    /** Whether every batch item runs all T steps: no sequence_lens, or a constant one holding T throughout. */
+    private static boolean fullSequences(NodeContext ctx, RecurrentSpec s) {
+        if (!s.hasSequenceLens) return true;
+        Tensor lens = ctx.constantInput(4);
+        if (lens == null) return false;
+        for (int b = 0; b < s.batch; b++) if (lens.getInt(b) != s.seqLength) return false;
+        return true;
+    }
+
+    /** The node on {@link DnnlLstmKernel}: inputs and outputs handed over as they are. */
+    private record OneDnnLstmKernel(DnnlLstmKernel lstm, RecurrentSpec s, boolean hasInitialC, List<ValueType> outputTypes,
+                                    int threads, long scratchBytes) implements Kernel {
+        @Override
+        public void run(RunContext ctx) {
+            lstm.run(ctx.input(0).data(), ctx.input(1).data(), ctx.input(2).data(), s.hasBias ? ctx.input(3).data() : null,
+                    s.hasInitialH ? ctx.input(5).data() : null, hasInitialC ? ctx.input(6).data() : null,
+                    s.wantOutput[0] ? ctx.output(0).data() : null, s.wantOutput[1] ? ctx.output(1).data() : null,
+                    s.wantOutput[2] ? ctx.output(2).data() : null, ctx.scratch(), Parallel.of(ctx, threads).threads());
+        }
+
+        @Override
+        public String toString() {
+            return lstm.toString();
+        }
     }
 
     /**
