@@ -82,6 +82,9 @@ public final class DnnlLstmKernel extends DnnlKernel {
     /** {@value #PROPERTY}: {@code auto} (default: {@link NativeKernelRules#oneDnnLstm}) or {@code off} (the Java LSTM, for comparisons). */
     public static final String PROPERTY = "edgerun.onednn.lstm";
 
+    /** {@value #WEIGHTS_PROPERTY}: {@code plain} (default) or {@code any}, see {@link #weightsTag}. */
+    public static final String WEIGHTS_PROPERTY = "edgerun.onednn.lstmWeights";
+
     private final Spec spec;
     private final MemorySegment constantW; // [D, 4H, I] in ONNX's order, or null: W arrives per run
     private final MemorySegment constantR; // [D, 4H, H], or null
@@ -132,8 +135,9 @@ public final class DnnlLstmKernel extends DnnlKernel {
         MemorySegment yMd = plain(arena, s.seqLength, s.batch, (long) d * h);
         MemorySegment stateMd = plain(arena, 1, d, s.batch, h);
         MemorySegment biasMd = plain(arena, 1, d, 4, h);
-        MemorySegment wAny = dnnl.mdByTag(arena, new long[] {1, d, s.inputSize, 4, h}, Dnnl.F32, Dnnl.TAG_ANY);
-        MemorySegment rAny = dnnl.mdByTag(arena, new long[] {1, d, h, 4, h}, Dnnl.F32, Dnnl.TAG_ANY);
+        int weightsTag = weightsTag();
+        MemorySegment wAny = dnnl.mdByTag(arena, new long[] {1, d, s.inputSize, 4, h}, Dnnl.F32, weightsTag);
+        MemorySegment rAny = dnnl.mdByTag(arena, new long[] {1, d, h, 4, h}, Dnnl.F32, weightsTag);
         boolean statesIn = s.hasInitialH || s.hasInitialC, statesOut = s.wantYh || s.wantYc;
         MemorySegment desc = lstmDesc(arena, xMd, statesIn ? stateMd : null, wAny, rAny, biasMd, yMd,
                 statesOut ? stateMd : null);
@@ -172,6 +176,15 @@ public final class DnnlLstmKernel extends DnnlKernel {
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
+    }
+
+    /**
+     * The layout asked for W and R: {@value #WEIGHTS_PROPERTY} {@code plain} (default) asks for
+     * {@code ldigo}, for which oneDNN 2.6 offers its gemm-based implementation ("ref", with jitted
+     * cell code); {@code any} lets it choose, and it chooses its brgemm implementation and layout.
+     */
+    private static int weightsTag() {
+        return System.getProperty(WEIGHTS_PROPERTY, "plain").trim().equals("any") ? Dnnl.TAG_ANY : Dnnl.plainTag(5);
     }
 
     private MemorySegment lstmDesc(Arena arena, MemorySegment x, MemorySegment statesIn, MemorySegment w,

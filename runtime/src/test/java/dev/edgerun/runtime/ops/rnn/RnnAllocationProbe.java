@@ -8,6 +8,7 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel;
 import dev.edgerun.runtime.ops.OwnJvmProbe;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -23,18 +24,24 @@ import java.util.Map;
 /**
  * Prints the heap bytes per planned single-thread run of LSTM, GRU and RNN, one line per case
  * ({@code NAME BYTES}); run in a JVM of its own by {@link RnnAllocationTest}. The LSTM cases take
- * the fused steps (hidden 64, as kws_lstm; R constant, and R packed per run) and the separate
- * product and cell (hidden 37, not a whole number of vectors).
+ * the Java kernel's fused steps (hidden 64, as kws_lstm; R constant, and R packed per run) and its
+ * separate product and cell (hidden 37, not a whole number of vectors), then oneDNN's LSTM
+ * ({@link DnnlLstmKernel}: weights constant, and gate-ordered and reordered per run) where oneDNN
+ * is available (else the line says the Java kernel ran).
  */
 public final class RnnAllocationProbe {
 
     /** The cases probed, one printed line each. */
-    static final int CASES = 5;
+    static final int CASES = 7;
 
     public static void main(String[] args) {
+        System.setProperty(DnnlLstmKernel.PROPERTY, "off");
         print("LSTM fused steps", new LSTM(), "LSTM", 4, 64, true);
         print("LSTM fused steps, R packed per run", new LSTM(), "LSTM", 4, 64, false);
         print("LSTM product then cell", new LSTM(), "LSTM", 4, 37, true);
+        System.clearProperty(DnnlLstmKernel.PROPERTY);
+        print("LSTM", new LSTM(), "LSTM", 4, 64, true);
+        print("LSTM, weights per run", new LSTM(), "LSTM", 4, 64, false);
         print("GRU", new GRU(), "GRU", 3, 32, true);
         print("RNN", new RNN(), "RNN", 1, 32, true);
     }
@@ -57,6 +64,7 @@ public final class RnnAllocationProbe {
                 inputs.add(t);
             }
             Kernel kernel = op.prepare(new Context(node, inputs, weightsConstant));
+            if (kernel.toString().startsWith("oneDNN")) System.out.print("oneDNN ");
             List<Tensor> outputs = new ArrayList<>();
             for (ValueType t : kernel.outputTypes()) {
                 outputs.add(Tensor.allocate(((ValueType.TensorType) t).dtype(), ((ValueType.TensorType) t).shape()));
