@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel;
 import dev.edgerun.runtime.ops.misc.OpHarness;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,6 +23,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * for the variants (reverse, bidirectional, sequence_lens, initial states, layout 1).
  */
 class LstmFusedStepsTest {
+    @BeforeEach
+    void javaLstm() {
+        System.setProperty(DnnlLstmKernel.PROPERTY, "off"); // the nodes oneDNN could run stay on the Java kernel
+    }
+
+    @AfterEach
+    void restore() {
+        System.clearProperty(DnnlLstmKernel.PROPERTY);
+    }
+
     private static final int SEQ = 7, BATCH = 2, IN = 5;
     /** A clip no gate reaches: the general cell, same results. */
     private static final String WIDE_CLIP = "1e30";
