@@ -104,8 +104,8 @@ public final class DnnlLstmKernel extends DnnlKernel {
 
     /**
      * The kernel for {@code spec} with the constant operands given (each null when it arrives at run
-     * time), or empty where oneDNN is not among the kernel providers in use, lacks the LSTM, or has
-     * only its reference implementation for it.
+     * time), or empty where oneDNN is not among the kernel providers in use, its rule or
+     * {@value #PROPERTY} leaves the node to Java, or oneDNN lacks the LSTM or fails to plan it.
      */
     public static Optional<DnnlLstmKernel> create(Spec spec, MemorySegment constantW, MemorySegment constantR,
                                                   MemorySegment constantB) {
@@ -114,9 +114,14 @@ public final class DnnlLstmKernel extends DnnlKernel {
         if (!ProviderAttempts.forced("onednn") && !NativeKernelRules.oneDnnLstm(spec)) return Optional.empty();
         Dnnl dnnl = Dnnl.get();
         if (!dnnl.function("dnnl_lstm_forward_desc_init", "wwwwwwwwwwwww").present()) return Optional.empty();
-        DnnlLstmKernel k = new DnnlLstmKernel(dnnl, spec, constantW, constantR, constantB);
-        return k.initialize() ? Optional.of(k) : Optional.empty();
+        return ATTEMPTS.attempt("LSTM", spec, () -> {
+            DnnlLstmKernel k = new DnnlLstmKernel(dnnl, spec, constantW, constantR, constantB);
+            return k.initialize() ? k : null;
+        });
     }
+
+    /** A failure of oneDNN while planning an LSTM is logged once and leaves the node to the Java kernel. */
+    private static final ProviderAttempts ATTEMPTS = new ProviderAttempts("oneDNN", DnnlLstmKernel.class);
 
     public long scratchBytes() {
         return defaultBuilt().scratch().total();
