@@ -11,7 +11,9 @@
  *       ({@link dev.edgerun.runtime.kernels.nativelib.NativeKernelRules}), reorder them into
  *       oneDNN's blocked layout in scratch memory around the primitive; nearest upsampling
  *       between two blocked convolutions runs as oneDNN's resampling on the blocks
- *       ({@code DnnlResampleKernel}).</li>
+ *       ({@code DnnlResampleKernel}); ONNX LSTM nodes it can compute run as its LSTM primitive
+ *       ({@link dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel}, asked for by the LSTM
+ *       operator itself; {@code -Dedgerun.onednn.lstm=off} keeps the Java LSTM).</li>
  *   <li>{@link dev.edgerun.runtime.kernels.nativelib.XnnpackKernels} — XNNPACK's 2022 operator
  *       API ({@code libXNNPACK.so.0}, Debian's {@code libxnnpack0}): float32 1-D/2-D convolution
  *       (NHWC, transposed per run) and fully connected GEMM with constant weights.</li>
