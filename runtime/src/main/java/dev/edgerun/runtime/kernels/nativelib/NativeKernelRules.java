@@ -308,7 +308,7 @@ final class NativeKernelRules {
      * LSTM is native from the first call, where the Java kernel's Vector API steps run in the
      * interpreter until C2 compiled them. kws_lstm, 1 thread, fresh processes alternated with the
      * Java LSTM at load 12-15: the first run took 13-16 ms of main-thread CPU against 46-73 ms
-     * (30-40 against 150-210 ms of process CPU, JIT threads included), runs 2 to 100 0.18-0.24 s
+     * (30-40 against 140-210 ms of process CPU, JIT threads included), runs 2 to 100 0.18-0.24 s
      * against 1.35-2.7 s, runs 2 to 5001 2.5-3.3 s against 4.2-6.3 s. The price is steady state:
      * once C2 compiled the Java steps, the whole model runs 1.70-1.93x slower than with them (40
      * interleaved rounds of 200 runs in one process after 3000 warm-up runs, 1 and 2 threads; best
