@@ -13,6 +13,7 @@ import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.LstmCell;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RnnDot;
+import dev.edgerun.runtime.kernels.nativelib.ColdStart;
 import dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
@@ -48,8 +49,13 @@ public final class LSTM implements Operator {
         if (ctx.hasInput(6)) spec.expectShape(ctx, 6, "initial_c", spec.stateShape());
         if (ctx.hasInput(7)) spec.expectShape(ctx, 7, "P", Shape.of(spec.numDirections, 3L * spec.hidden));
         boolean inputForget = ctx.attrInt("input_forget", 0) != 0;
-        Kernel oneDnn = oneDnnKernel(ctx, spec, inputForget);
-        if (oneDnn != null) return oneDnn;
+        ColdStart coldStart = ColdStart.forNode();
+        Kernel oneDnn = coldStart.usesNative() ? oneDnnKernel(ctx, spec, inputForget) : null;
+        Kernel java = javaKernel(ctx, spec, inputForget);
+        return oneDnn == null ? java : new ColdStartLstm(oneDnn, java, coldStart);
+    }
+
+    private static Kernel javaKernel(NodeContext ctx, RecurrentSpec spec, boolean inputForget) {
         F32Gemm gemm = F32Gemm.preferred();
         Tensor w = ctx.constantInput(1);
         Tensor r = ctx.constantInput(2);
@@ -93,6 +99,28 @@ public final class LSTM implements Operator {
         if (lens == null) return false;
         for (int b = 0; b < s.batch; b++) if (lens.getInt(b) != s.seqLength) return false;
         return true;
+    }
+
+    /**
+     * oneDNN's LSTM for the node's first run(s) ({@link ColdStart}), the Java kernel after: on the
+     * first run the Java LSTM is cold (kws_lstm's node took 422-639 ms over the first two runs,
+     * oneDNN's 4-9 ms), once compiled it is the faster (kws_lstm whole model, 1 thread, oneDNN's
+     * brgemm LSTM 1.70-1.79x the warm Java LSTM's time, 1.93x at 2 threads; engineer C's
+     * measurements, load 7-17). {@code -Dedgerun.onednn.coldStartRuns=0} keeps Java from the start.
+     */
+    private record ColdStartLstm(Kernel oneDnn, Kernel java, ColdStart coldStart) implements Kernel {
+        @Override public List<ValueType> outputTypes() { return java.outputTypes(); }
+        @Override public long scratchBytes() { return Math.max(oneDnn.scratchBytes(), java.scratchBytes()); }
+
+        @Override
+        public void run(RunContext ctx) {
+            (coldStart.nativeNow() ? oneDnn : java).run(ctx);
+        }
+
+        @Override
+        public String toString() {
+            return oneDnn + " for the first run(s), then " + java.getClass().getSimpleName();
+        }
     }
 
     /** The node on {@link DnnlLstmKernel}: inputs and outputs handed over as they are. */
