@@ -5,6 +5,7 @@ import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Pool;
 import dev.edgerun.runtime.kernels.F32PoolRows;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.DnnlPoolKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -12,7 +13,10 @@ import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
-/** AveragePool (1-3 spatial axes; count_include_pad, ceil_mode, dilations, pads, auto_pad). */
+/**
+ * AveragePool (1-3 spatial axes; count_include_pad, ceil_mode, dilations, pads, auto_pad), on
+ * oneDNN where it is in use ({@link OneDnnPooling}).
+ */
 public final class AveragePool implements Operator {
 
     @Override
@@ -39,7 +43,10 @@ public final class AveragePool implements Operator {
         int threads = ctx.threads();
         F32PoolRows rows = lp ? null : pool.separable(countPad);
         int chunks = F32PoolRows.ranges(threads, planes, Nn.product(x, 0, x.length));
-        return new Node(List.of(Nn.tensor(DType.FLOAT, y)), pool, rows, lp, p, countPad, planes, chunks, threads);
+        Kernel java = new Node(List.of(Nn.tensor(DType.FLOAT, y)), pool, rows, lp, p, countPad, planes, chunks, threads);
+        if (lp) return java;
+        var algorithm = countPad ? DnnlPoolKernel.Algorithm.AVERAGE_INCLUDING_PADS : DnnlPoolKernel.Algorithm.AVERAGE_EXCLUDING_PADS;
+        return OneDnnPooling.windowed(java, algorithm, sp, x, y, threads);
     }
 
     /** {@code rows} (null where it does not apply) runs the planes in {@code chunks} ranges, each with its own row buffer. */

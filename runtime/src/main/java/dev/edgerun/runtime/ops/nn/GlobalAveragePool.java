@@ -9,7 +9,10 @@ import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
 import java.lang.foreign.MemorySegment;
 
-/** GlobalAveragePool: the mean of each (image, channel) plane, output {@code [N, C, 1, ...]}. */
+/**
+ * GlobalAveragePool: the mean of each (image, channel) plane, output {@code [N, C, 1, ...]}; on
+ * oneDNN where it is in use ({@link OneDnnPooling}).
+ */
 public final class GlobalAveragePool implements Operator {
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -28,9 +31,10 @@ public final class GlobalAveragePool implements Operator {
         y[1] = x[1];
         int planes = Nn.toInt(ctx, x[0] * x[1], "planes");
         int size = Nn.toInt(ctx, Nn.product(x, 2, x.length), "plane size");
-        return Kernel.of((ValueType) Nn.tensor(DType.FLOAT, y), c -> {
+        Kernel java = Kernel.of((ValueType) Nn.tensor(DType.FLOAT, y), c -> {
             MemorySegment xs = c.input(0).data(), ys = c.output(0).data();
             F32Pool.global(Vectors.F32, max, xs, ys, size, 0, planes);
         });
+        return OneDnnPooling.global(java, max, x, y, ctx.threads());
     }
 }

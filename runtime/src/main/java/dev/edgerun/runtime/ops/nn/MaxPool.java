@@ -5,6 +5,7 @@ import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Pool;
 import dev.edgerun.runtime.kernels.F32PoolRows;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.DnnlPoolKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
@@ -16,7 +17,8 @@ import java.util.List;
 /**
  * MaxPool (1-3 spatial axes; ceil_mode, dilations, pads, auto_pad, storage_order and the optional
  * int64 Indices output). Float32 runs directly; double, float16, int8 and uint8 go through float32
- * scratch (exact for the 8-bit types).
+ * scratch (exact for the 8-bit types). Float32 without Indices runs on oneDNN where it is in use
+ * ({@link OneDnnPooling}).
  */
 public final class MaxPool implements Operator {
 
@@ -39,8 +41,10 @@ public final class MaxPool implements Operator {
         long inCount = Nn.product(x, 0, x.length), outCount = Nn.product(y, 0, y.length);
         F32PoolRows rows = withIndices ? null : pool.separable(false);
         int chunks = F32PoolRows.ranges(ctx.threads(), planes, inCount);
-        return new Node(List.copyOf(types), t, pool, rows, planes, chunks, inCount, outCount, withIndices, columnMajor,
+        Kernel java = new Node(List.copyOf(types), t, pool, rows, planes, chunks, inCount, outCount, withIndices, columnMajor,
                 ctx.threads());
+        if (withIndices || t != DType.FLOAT) return java;
+        return OneDnnPooling.windowed(java, DnnlPoolKernel.Algorithm.MAX, sp, x, y, ctx.threads());
     }
 
     /** {@code rows} (null where it does not apply) runs the planes in {@code chunks} ranges, each with its own row buffer. */
