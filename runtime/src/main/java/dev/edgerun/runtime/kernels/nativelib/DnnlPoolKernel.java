@@ -17,12 +17,14 @@ import java.util.Optional;
  *
  * <p>4-D input and output may each be plain NCHW or in 16-channel blocks ({@link Dnnl#TAG_NCHW16C},
  * the layout the oneDNN convolutions around keep, see {@link NativeKernelRules#oneDnnUniformChannelBlocks}).
- * When either side is blocked the pool runs blocked, with a reorder through scratch on a plain side,
- * except where the plain and the blocked bytes are the same: a 1x1 plane of a multiple of 16
- * channels (GlobalAveragePool's {@code [N, C, 1, 1]}), read or written as is.
+ * The pool runs in its input's layout and, where the output's differs, writes through scratch and
+ * a reorder: the output is the smaller side (conv_autoencoder's first MaxPool reads 256 KiB NCHW,
+ * which a skip connection also reads, and writes 64 KiB for a blocked convolution). No reorder
+ * where the plain and the blocked bytes are the same: a 1x1 plane of a multiple of 16 channels
+ * (GlobalAveragePool's {@code [N, C, 1, 1]}).
  */
 public final class DnnlPoolKernel extends DnnlKernel {
-    private static final int X = 0, Y = 1, SCRATCHPAD = 2, X_BLOCKED = 3, Y_BLOCKED = 4;
+    private static final int X = 0, Y = 1, SCRATCHPAD = 2, Y_POOLED = 3;
     /** Bytes reserved for a {@code dnnl_pooling_v2_desc_t} of 2.x (5 enums, 4 memory descriptors, 5 dims arrays, rounded up). */
     private static final long POOLING_DESC_BYTES = 4096;
 
@@ -130,45 +132,38 @@ public final class DnnlPoolKernel extends DnnlKernel {
 
     @Override
     Built buildIn(Arena arena, int threads) {
-        boolean pooledBlocked = blockedIn || blockedOut;
-        MemorySegment src = pooledBlocked ? blocked(arena, window.inShape) : plain(arena, window.inShape);
-        MemorySegment dst = pooledBlocked ? blocked(arena, window.outShape) : plain(arena, window.outShape);
+        MemorySegment src = layout(arena, window.inShape, blockedIn);
+        MemorySegment dst = layout(arena, window.outShape, blockedIn);
         MemorySegment desc = poolingDesc(arena, src, dst);
         if (desc == null) return null;
         long pd = createPrimitiveDesc(desc, 1f, false, threads);
         if (pd == 0) return null;
         try {
             if (dnnl.isReference(pd)) return null; // dilated windows in 2.6, for one
-            return assemble(arena, pd, src, dst, pooledBlocked, threads);
+            return assemble(arena, pd, src, dst, threads);
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
     }
 
-    /** The program: a reorder in from plain X where needed, the pool, a reorder out to plain Y where needed. */
-    private Built assemble(Arena arena, long pd, MemorySegment src, MemorySegment dst, boolean pooledBlocked, int threads) {
-        boolean reorderIn = pooledBlocked && !blockedIn && !blocksArePlain(window.inShape);
-        boolean reorderOut = pooledBlocked && !blockedOut && !blocksArePlain(window.outShape);
+    /** The program: the pool, then a reorder into Y where Y's layout differs from X's. */
+    private Built assemble(Arena arena, long pd, MemorySegment src, MemorySegment dst, int threads) {
+        boolean reorderOut = blockedOut != blockedIn && !blocksArePlain(window.outShape);
         MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
         long scratchpad = dnnl.mdSize(scratchpadMd);
         ScratchPlan scratch = new ScratchPlan();
         scratch.add(SCRATCHPAD, scratchpad);
-        List<DnnlProgram.Step> steps = new ArrayList<>();
-        if (reorderIn) {
-            scratch.add(X_BLOCKED, dnnl.mdSize(src));
-            steps.add(reorderStep(plain(arena, window.inShape), X, src, X_BLOCKED));
-        }
         List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
-                DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, src, reorderIn ? X_BLOCKED : X),
-                DnnlProgram.Arg.buffer(Dnnl.ARG_DST, dst, reorderOut ? Y_BLOCKED : Y)));
+                DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, src, X),
+                DnnlProgram.Arg.buffer(Dnnl.ARG_DST, dst, reorderOut ? Y_POOLED : Y)));
         if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
-        steps.add(new DnnlProgram.Step(dnnl.primitiveCreate(pd), args));
+        List<DnnlProgram.Step> steps = new ArrayList<>(List.of(new DnnlProgram.Step(dnnl.primitiveCreate(pd), args)));
         if (reorderOut) {
-            scratch.add(Y_BLOCKED, dnnl.mdSize(dst));
-            steps.add(reorderStep(dst, Y_BLOCKED, plain(arena, window.outShape), Y));
+            scratch.add(Y_POOLED, dnnl.mdSize(dst));
+            steps.add(reorderStep(dst, Y_POOLED, layout(arena, window.outShape, blockedOut), Y));
         }
         String impl = dnnl.implementation(pd);
-        DnnlProgram program = new DnnlProgram(dnnl, steps, 5, threads, arena, List.of());
+        DnnlProgram program = new DnnlProgram(dnnl, steps, 4, threads, arena, List.of());
         return new Built(program, scratch, 0, impl);
     }
 
@@ -221,8 +216,8 @@ public final class DnnlPoolKernel extends DnnlKernel {
         return dnnl.mdByTag(arena, shape, Dnnl.F32, Dnnl.TAG_NCHW16C);
     }
 
-    private MemorySegment plain(Arena arena, long[] shape) {
-        return dnnl.mdByTag(arena, shape, Dnnl.F32, Dnnl.plainTag(shape.length));
+    private MemorySegment layout(Arena arena, long[] shape, boolean blocked) {
+        return blocked ? blocked(arena, shape) : dnnl.mdByTag(arena, shape, Dnnl.F32, Dnnl.plainTag(shape.length));
     }
 
     @Override

@@ -16,6 +16,15 @@ import java.util.List;
  * the first run, where the Java ones run in the interpreter until C2 compiled them, and the cold
  * Java pooling dominated the first run of the CNNs (ResNet-18's MaxPool 140 ms, GlobalAveragePool
  * 22-52 ms in MobileNetV2, DS-CNN and ResNet-18).
+ *
+ * <p>The rule is oneDNN wherever it takes the window, also on plain NCHW tensors where it is
+ * not always faster in steady state. Single thread, warm Java kernels, median of interleaved
+ * rounds (PoolingSpeedProbe, load 14): on the 16-channel blocks the models' pools read (between
+ * oneDNN convolutions) oneDNN was as fast or faster everywhere (ResNet-18 MaxPool 1087 → 587 µs,
+ * GlobalAveragePool 24 → 1.8 µs, MobileNetV2's 10.3 → 3.6 µs, DS-CNN's 0.72 → 0.74 µs,
+ * conv_autoencoder's MaxPools 19.2 → 3.5 and 13.7 → 2.1 µs); on plain NCHW it lost only on small
+ * global pools (DS-CNN's 64x25x5: 0.72 → 1.9 µs, MobileNetV2's 1280x7x7: 10.3 → 13.4 µs), a few
+ * µs per run against the 20-170 ms a cold Java pool adds to the first run.
  */
 final class OneDnnPooling {
     private OneDnnPooling() { }
