@@ -22,7 +22,9 @@ import java.util.Map;
  *   <li>Conv + BatchNormalization (inference, constant parameters) → Conv with scaled weights and bias;
  *   <li>MatMul (constant 2-D weights) + Add (constant bias [N]) → MatMul with a fused bias input;
  *   <li>Conv, Gemm or MatMul + Relu, Clip, LeakyRelu, Sigmoid or HardSwish → the producer applies the
- *       activation to its finished outputs ({@link FusedActivation}).
+ *       activation to its finished outputs ({@link FusedActivation});
+ *   <li>float32 Add + the same activations (a residual Add and its Relu) → the Add applies it
+ *       ({@link #fuseAddActivation}).
  * </ul>
  * A rewrite applies only when the intermediate value has no other consumer (in this graph or any
  * subgraph) and is not a graph output, and when the producer's weights (input 1) are a float32
@@ -75,20 +77,27 @@ final class GraphOptimizer {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             if (n == null || !n.domain().isEmpty() || n.outputs().size() != 1) continue;
-            if (hasWeights(n, DType.FLOAT16) && FUSED_IN_HALF.contains(n.opType())) fuseHalfClamp(i);
-            if (!hasWeights(n, DType.FLOAT)) continue;
-            switch (n.opType()) {
-                case "Conv" -> {
-                    foldBatchNorm(i);
-                    fuseActivation(i);
-                }
-                case "MatMul" -> {
-                    fuseBias(i);
-                    fuseActivation(i);
-                }
-                case "Gemm" -> fuseActivation(i);
-                default -> { }
+            if (n.opType().equals("Add")) fuseAddActivation(i);
+            fuseIntoWeighted(i, n);
+            noteFloat32(nodes.get(i));
+        }
+    }
+
+    /** The fusions into a Conv, MatMul or Gemm with constant weights (input 1). */
+    private void fuseIntoWeighted(int i, Node n) {
+        if (hasWeights(n, DType.FLOAT16) && FUSED_IN_HALF.contains(n.opType())) fuseHalfClamp(i);
+        if (!hasWeights(n, DType.FLOAT)) return;
+        switch (n.opType()) {
+            case "Conv" -> {
+                foldBatchNorm(i);
+                fuseActivation(i);
             }
+            case "MatMul" -> {
+                fuseBias(i);
+                fuseActivation(i);
+            }
+            case "Gemm" -> fuseActivation(i);
+            default -> { }
         }
     }
 
@@ -185,6 +194,51 @@ final class GraphOptimizer {
     }
 
     // ---------------------------------------------------------------- activations
+
+    // ---------------------------------------------------------------- Add + activation (binary task, issue 4)
+
+    /**
+     * Operators whose output 0 has the element type of their input 0: their output is float32
+     * when that input is ({@link #float32}).
+     */
+    private static final java.util.Set<String> SAME_TYPE = java.util.Set.of(
+            "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip",
+            "Sigmoid", "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+            "BatchNormalization", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Identity");
+
+    /** Values known to be float32 so far: declared graph inputs, float32 constants, and what {@link #noteFloat32} adds. */
+    private java.util.Set<String> float32;
+
+    /** Records the output of {@code n} (nullable) as float32 where it has its float32 input 0's type. */
+    private void noteFloat32(Node n) {
+        if (float32 == null) {
+            float32 = new java.util.HashSet<>();
+            for (var v : graph.inputs()) {
+                if (v.type() instanceof dev.edgerun.runtime.ir.ValueType.TensorType t && t.dtype() == DType.FLOAT) {
+                    float32.add(v.name());
+                }
+            }
+            for (var e : scan.constants.entrySet()) if (e.getValue().dtype() == DType.FLOAT) float32.add(e.getKey());
+        }
+        if (n != null && n.domain().isEmpty() && SAME_TYPE.contains(n.opType()) && !n.inputs().isEmpty()
+                && float32.contains(n.inputs().get(0))) {
+            float32.add(n.outputs().get(0));
+        }
+    }
+
+    /**
+     * A float32 Add takes the activation that alone reads its output, as Conv does: ElementwiseBinary
+     * applies it to each finished row (or oneDNN as a post-op). Float32 only, as known from the
+     * graph's declared inputs and constants ({@link #noteFloat32}): the Add of other types has no
+     * such epilogue. ResNet-18 has 8 residual Adds each followed by a Relu.
+     */
+    private void fuseAddActivation(int i) {
+        Node add = nodes.get(i);
+        if (add.inputs().size() != 2 || add.inputs().get(0).isEmpty() || add.inputs().get(1).isEmpty()) return;
+        noteFloat32(null);
+        if (!float32.contains(add.inputs().get(0)) && !float32.contains(add.inputs().get(1))) return;
+        fuseActivation(i);
+    }
 
     private void fuseActivation(int i) {
         Node p = nodes.get(i);

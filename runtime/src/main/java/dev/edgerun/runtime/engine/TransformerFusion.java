@@ -194,6 +194,7 @@ final class TransformerFusion {
 
     private boolean isBinaryWithConstant(Node n, String op, String value, float constant) {
         if (!n.opType().equals(op) || n.inputs().size() != 2 || n.outputs().size() != 1) return false;
+        if (n.attribute(FusedActivation.ATTR) != null) return false; // an Add that applies a Relu (GraphOptimizer)
         int other = n.inputs().get(0).equals(value) ? 1 : n.inputs().get(1).equals(value) ? 0 : -1;
         return other >= 0 && near(scalar(n.inputs().get(other)), constant);
     }
@@ -215,6 +216,7 @@ final class TransformerFusion {
         Node add = nodes.get(p);
         if (!add.opType().equals("Add") || !add.domain().isEmpty() || add.inputs().size() != 2 || add.outputs().size() != 1) return;
         if (add.inputs().get(0).isEmpty() || add.inputs().get(1).isEmpty()) return;
+        if (add.attribute(FusedActivation.ATTR) != null) return; // its activation has no place in the skip
         List<String> inputs = new ArrayList<>(List.of(add.inputs().get(0), ln.inputs().get(1),
                 ln.inputs().size() > 2 ? ln.inputs().get(2) : "", add.inputs().get(1)));
         replace(i, rebuild(ln, inputs, ln.outputs().get(0)).attribute(LayerNormalization.SKIP_ATTR, 1L).build());

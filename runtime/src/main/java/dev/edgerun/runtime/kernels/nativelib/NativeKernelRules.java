@@ -318,4 +318,29 @@ final class NativeKernelRules {
     static boolean oneDnnLstm(DnnlLstmKernel.Spec spec) {
         return isX86();
     }
+
+    // ---- appended by the binary task (issue 4): element-wise Add, Sub, Mul, Div ----
+
+    /**
+     * oneDNN's binary primitive in automatic selection: Add, Sub, Mul and Div with at least
+     * {@value #BINARY_MIN_ELEMENTS} output elements. Steady state, single thread, same-shape Add,
+     * best of 15 interleaved batches per size, two alternated processes each, load 9-11, oneDNN
+     * µs / Java µs (plain; then with Relu, a post-op against the Java epilogue pass): 1024
+     * elements 0.53-0.80/0.06 (9-14x slower); 2048 0.58-0.71/0.10-0.12 (4.7-7.3x); 4096 0.84-0.88
+     * against 0.43-1.51 (ratio 0.55-2.0, noise of the load), with Relu 1.33-1.69/1.43-2.01 (0.84-0.94);
+     * 8192 1.29-1.30/0.86-1.22 (1.07-1.5), with Relu 1.34/1.39-2.69 (0.50-0.97); 16384 2.13-2.14/2.20-2.72
+     * (0.78-0.97); 65536 8.1-8.4/9.8-10.1 (0.82-0.83), with Relu 7.7-8.4/13.3-22.8 (0.37-0.58). From
+     * 4096 elements the two are even in steady state and oneDNN spares the first run the
+     * interpreted Java kernel (MobileNetV2's first residual Add, 18816 elements: 60-90 ms cold).
+     * Max and Min stay in Java: oneDNN's max(NaN, 1) is 1 where ONNX's (Math.max) is NaN.
+     */
+    static boolean oneDnnBinary(dev.edgerun.runtime.kernels.F32BinaryOp op, long elements) {
+        boolean arithmetic = switch (op) {
+            case ADD, SUB, MUL, DIV -> true;
+            default -> false;
+        };
+        return arithmetic && elements >= BINARY_MIN_ELEMENTS;
+    }
+
+    static final long BINARY_MIN_ELEMENTS = 4096;
 }

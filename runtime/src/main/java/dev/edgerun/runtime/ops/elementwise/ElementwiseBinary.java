@@ -4,14 +4,18 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.ActivationEpilogue;
 import dev.edgerun.runtime.kernels.BroadcastPlan;
 import dev.edgerun.runtime.kernels.F32Binary;
 import dev.edgerun.runtime.kernels.F32BinaryOp;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
 import dev.edgerun.runtime.kernels.Vectors;
+import dev.edgerun.runtime.kernels.nativelib.DnnlBinaryKernel;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.ops.nn.FusedActivation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -23,6 +27,12 @@ import java.util.Map;
  * Mean, Min and Max (folded pairwise into the output). Float32 arithmetic runs the vector kernel
  * {@link F32Binary} row by row over a {@link BroadcastPlan}; other types run the scalar reference of
  * {@link BinaryFn} in double (float types) or long (integer and bool types).
+ *
+ * <p>A float32 node may carry an activation the graph optimizer fused into it ({@link FusedActivation}:
+ * Add then Relu), applied to each output row while it is in cache. Float32 Add, Sub, Mul and Div of
+ * two inputs run through oneDNN's binary primitive ({@link DnnlBinaryKernel}, the activation as its
+ * post-op) where it takes them: native from the first run, where the Java kernels run interpreted
+ * until compiled.
  */
 public final class ElementwiseBinary implements Operator {
     /**
@@ -79,8 +89,66 @@ public final class ElementwiseBinary implements Operator {
         BroadcastPlan[] steps = new BroadcastPlan[Math.max(n - 1, 0)];
         for (int k = 1; k < n; k++) steps[k - 1] = BroadcastPlan.of(out, k == 1 ? shapes[0] : out, shapes[k]);
         BroadcastPlan copy = n == 1 ? BroadcastPlan.of(out, shapes[0]) : null;
-        return new BinaryKernel(fn, first, n > 1 ? ctx.inputDType(1) : first, outType, out, steps, copy, mean ? n : 0,
-                ctx.threads());
+        ActivationEpilogue activation = fusedActivation(ctx, outType, n == 2 && !mean);
+        BinaryKernel java = new BinaryKernel(fn, first, n > 1 ? ctx.inputDType(1) : first, outType, out, steps, copy,
+                mean ? n : 0, activation, ctx.threads());
+        if (n != 2 || mean || java.vector == null || !out.isConcrete()) return java;
+        return oneDnn(fn.vector, shapes[0], shapes[1], out, activation, java);
+    }
+
+    /**
+     * {@code java}, run by oneDNN's binary primitive when it takes the node: operand 1 must
+     * broadcast to operand 0, which has the output's shape; a commutative operation whose operand
+     * 0 broadcasts runs with its operands swapped.
+     */
+    private static Kernel oneDnn(F32BinaryOp op, Shape a, Shape b, Shape out, ActivationEpilogue activation,
+                                 BinaryKernel java) {
+        boolean swap = !a.sameDims(out) && b.sameDims(out) && commutative(op);
+        Shape first = swap ? b : a, second = swap ? a : b;
+        return DnnlBinaryKernel.create(op, first.dims(), second.dims(), out.dims(), activation)
+                .<Kernel>map(k -> new OneDnnBinaryKernel(k, swap, java))
+                .orElse(java);
+    }
+
+    private static boolean commutative(F32BinaryOp op) {
+        return op == F32BinaryOp.ADD || op == F32BinaryOp.MUL || op == F32BinaryOp.MAX || op == F32BinaryOp.MIN;
+    }
+
+    /**
+     * The activation fused into this node ({@link FusedActivation}), or null; only float32 outputs
+     * of one pairwise step ({@code pairwise}: two inputs, no Mean) take one.
+     */
+    private static ActivationEpilogue fusedActivation(NodeContext ctx, DType outType, boolean pairwise) {
+        String name = ctx.attrString(FusedActivation.ATTR, null);
+        if (name == null) return null;
+        F32UnaryOp op = FusedActivation.operation(name);
+        if (op == null) throw ctx.error("unknown fused activation '" + name + "'");
+        if (outType != DType.FLOAT || !pairwise) {
+            throw ctx.error("fused activation " + name + " needs two float32 inputs, got " + ctx.inputCount()
+                    + " giving " + outType.onnxName());
+        }
+        float[] params = ctx.attrFloats(FusedActivation.PARAMS_ATTR, new float[0]);
+        return new ActivationEpilogue(op, params.length > 0 ? params[0] : 0f, params.length > 1 ? params[1] : 0f);
+    }
+
+    /** A two-input float32 node run by oneDNN, or by {@code java} when a tensor lies on the Java heap. */
+    private record OneDnnBinaryKernel(DnnlBinaryKernel binary, boolean swap, BinaryKernel java) implements Kernel {
+        @Override
+        public List<ValueType> outputTypes() {
+            return java.outputTypes();
+        }
+
+        @Override
+        public long scratchBytes() {
+            return binary.scratchBytes();
+        }
+
+        @Override
+        public void run(RunContext ctx) {
+            MemorySegment a = ctx.input(swap ? 1 : 0).data(), b = ctx.input(swap ? 0 : 1).data(), o = ctx.output(0).data();
+            if (DnnlBinaryKernel.accepts(a, b, o)) binary.run(a, b, o, ctx.scratch(), java.threads);
+            else java.run(ctx);
+        }
     }
 
     private static BinaryFn resolve(NodeContext ctx, String opType) {
@@ -135,13 +203,14 @@ public final class ElementwiseBinary implements Operator {
         private final BroadcastPlan[] steps;
         private final BroadcastPlan copy;
         private final int meanOf;
+        private final ActivationEpilogue activation; // nullable; float32 only
         private final F32BinaryOp vector;
         private final boolean inDouble;
         private final boolean u64;
         private final int threads;
 
         BinaryKernel(BinaryFn fn, DType aType, DType bType, DType outType, Shape out, BroadcastPlan[] steps,
-                     BroadcastPlan copy, int meanOf, int threads) {
+                     BroadcastPlan copy, int meanOf, ActivationEpilogue activation, int threads) {
             this.threads = threads;
             this.fn = fn;
             this.aType = aType;
@@ -151,6 +220,7 @@ public final class ElementwiseBinary implements Operator {
             this.steps = steps;
             this.copy = copy;
             this.meanOf = meanOf;
+            this.activation = activation;
             this.vector = aType == DType.FLOAT && bType == DType.FLOAT ? fn.vector : null;
             this.inDouble = Elements.isFloat(aType) || Elements.isFloat(bType);
             this.u64 = aType == DType.UINT64;
@@ -250,6 +320,7 @@ public final class ElementwiseBinary implements Operator {
                         Elements.writeLong(o, outType, pos + i, BinaryFn.apply(fn, x, y, u64));
                     }
                 }
+                if (activation != null) activation.apply(o, pos * Float.BYTES, n);
                 pos += n;
             }
         }
