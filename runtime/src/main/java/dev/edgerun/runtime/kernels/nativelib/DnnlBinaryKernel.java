@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A float32 element-wise binary operation (Add, Sub, Mul, Div) run by oneDNN's binary primitive,
+ * A float32 element-wise binary operation (Add, Sub, Mul, Div; Max and Min in tests only: see
+ * {@link #create}) run by oneDNN's binary primitive,
  * with an optional activation fused as an eltwise post-op ({@code dst = act(a op b)}). It is native
  * code from its first call, where the Java Vector API kernels run interpreted until C2 compiled
  * them (MobileNetV2's first residual Add took 60 ms cold).
@@ -53,26 +54,31 @@ public final class DnnlBinaryKernel extends DnnlKernel {
      * equal or 1), or empty where that does not hold, the operation or activation is none oneDNN
      * has, oneDNN is not among the kernel providers in use, the Java kernel is the better choice
      * ({@link NativeKernelRules#oneDnnBinary}, unless oneDNN is forced), or it has only its
-     * reference implementation. The caller swaps the operands of a commutative operation whose {@code a}
-     * broadcasts.
+     * reference implementation. The caller swaps the operands of a commutative operation whose
+     * {@code a} broadcasts. Never Max or Min, even forced: oneDNN's max(NaN, 1) is 1, ONNX's
+     * (and the Java kernel's {@code Math.max}) NaN.
      */
     public static Optional<DnnlBinaryKernel> create(F32BinaryOp op, long[] a, long[] b, long[] out,
                                                     ActivationEpilogue activation) {
+        if (op == F32BinaryOp.MAX || op == F32BinaryOp.MIN) return Optional.empty();
         if (algorithm(op) == 0 || !Arrays.equals(a, out) || !broadcastsTo(b, out)) return Optional.empty();
         DnnlEltwise postOp = activation == null ? null : DnnlEltwise.of(activation);
         if (activation != null && postOp == null) return Optional.empty();
         if (!ProviderAttempts.forced("onednn") && !NativeKernelRules.oneDnnBinary(op, count(out))) return Optional.empty();
         Optional<KernelProvider> provider = KernelSelection.defaults().provider("onednn");
         if (provider.isEmpty() || !ATTEMPTS.available(provider.get())) return Optional.empty();
-        long[] aDims = Arrays.equals(b, out) ? new long[] {count(out)} : out.clone();
-        long[] bDims = Arrays.equals(b, out) ? aDims : aligned(b, out.length);
-        return ATTEMPTS.attempt("binary", Arrays.toString(out), () -> {
-            DnnlBinaryKernel k = new DnnlBinaryKernel(Dnnl.get(), op, aDims, bDims, postOp);
-            return k.initialize() ? k : null;
-        });
+        return ATTEMPTS.attempt("binary", Arrays.toString(out), () -> build(op, b, out, postOp));
     }
 
-    /** {@code dnnl_alg_kind_t} of {@code op}; 0 for none. Max and Min: see {@link NativeKernelRules#oneDnnBinary}. */
+    /** The kernel for {@code b} broadcasting to {@code out} (checked by the caller), or null when oneDNN has only its reference. */
+    static DnnlBinaryKernel build(F32BinaryOp op, long[] b, long[] out, DnnlEltwise postOp) {
+        long[] aDims = Arrays.equals(b, out) ? new long[] {count(out)} : out.clone();
+        long[] bDims = Arrays.equals(b, out) ? aDims : aligned(b, out.length);
+        DnnlBinaryKernel k = new DnnlBinaryKernel(Dnnl.get(), op, aDims, bDims, postOp);
+        return k.initialize() ? k : null;
+    }
+
+    /** {@code dnnl_alg_kind_t} of {@code op}; 0 for none. */
     static int algorithm(F32BinaryOp op) {
         return switch (op) {
             case ADD -> 0x1fff0;

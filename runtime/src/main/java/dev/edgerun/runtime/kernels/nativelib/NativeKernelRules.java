@@ -331,8 +331,8 @@ final class NativeKernelRules {
      * 8192 1.29-1.30/0.86-1.22 (1.07-1.5), with Relu 1.34/1.39-2.69 (0.50-0.97); 16384 2.13-2.14/2.20-2.72
      * (0.78-0.97); 65536 8.1-8.4/9.8-10.1 (0.82-0.83), with Relu 7.7-8.4/13.3-22.8 (0.37-0.58). From
      * 4096 elements the two are even in steady state and oneDNN spares the first run the
-     * interpreted Java kernel (MobileNetV2's first residual Add, 18816 elements: 60-90 ms cold).
-     * Max and Min stay in Java: oneDNN's max(NaN, 1) is 1 where ONNX's (Math.max) is NaN.
+     * interpreted Java kernel (MobileNetV2's first residual Add, 75264 elements: 60-90 ms cold).
+     * (Max and Min never run there: see {@link DnnlBinaryKernel#create}.)
      */
     static boolean oneDnnBinary(dev.edgerun.runtime.kernels.F32BinaryOp op, long elements) {
         boolean arithmetic = switch (op) {
