@@ -329,10 +329,16 @@ final class NativeKernelRules {
      * elements 0.53-0.80/0.06 (9-14x slower); 2048 0.58-0.71/0.10-0.12 (4.7-7.3x); 4096 0.84-0.88
      * against 0.43-1.51 (ratio 0.55-2.0, noise of the load), with Relu 1.33-1.69/1.43-2.01 (0.84-0.94);
      * 8192 1.29-1.30/0.86-1.22 (1.07-1.5), with Relu 1.34/1.39-2.69 (0.50-0.97); 16384 2.13-2.14/2.20-2.72
-     * (0.78-0.97); 65536 8.1-8.4/9.8-10.1 (0.82-0.83), with Relu 7.7-8.4/13.3-22.8 (0.37-0.58). From
-     * 4096 elements the two are even in steady state and oneDNN spares the first run the
-     * interpreted Java kernel (MobileNetV2's first residual Add, 75264 elements: 60-90 ms cold).
-     * (Max and Min never run there: see {@link DnnlBinaryKernel#create}.)
+     * (0.78-0.97); 65536 8.1-8.4/9.8-10.1 (0.82-0.83), with Relu 7.7-8.4/13.3-22.8 (0.37-0.58).
+     * At the residual sizes of MobileNetV2 and ResNet-18 (same runs, load 12-13), plain: 7840
+     * elements 1.27/0.85 (1.48), 12544 1.76-1.79/1.35 (1.31-1.33), 18816 2.43/2.01 (1.21), 25088
+     * 3.05-3.35/2.67-2.77 (1.14-1.21), 75264 10.1-10.2/9.1-9.5 (1.07-1.11), 100352 13.4-13.6/14.7-16.5
+     * (0.81-0.93); with Relu 7840 1.27-4.06/1.32-1.34 (0.96-3.04), 12544-75264 0.71-0.85, 100352-200704
+     * 0.31-0.74. So oneDNN costs a plain Add up to 0.45 µs per call below 100k elements (at most
+     * 4.5 µs per MobileNetV2 run, 10 Adds, 0.02% of its 20 ms) and saves an Add with its Relu
+     * 15-50%; from 4096 elements it also spares the first run the interpreted Java kernel
+     * (MobileNetV2's first residual Add, 75264 elements: 60-90 ms cold), which takes about 15000
+     * runs to repay at that cost. (Max and Min never run there: see {@link DnnlBinaryKernel#create}.)
      */
     static boolean oneDnnBinary(dev.edgerun.runtime.kernels.F32BinaryOp op, long elements) {
         boolean arithmetic = switch (op) {
