@@ -99,6 +99,23 @@ class AddActivationFusionTest {
     }
 
     @Test
+    void inputsOnTheJavaHeapGiveTheSameResults() {
+        // oneDNN reads native memory only: a heap input makes the node run its Java kernel instead
+        long[] dims = {1, 32, 16, 16};
+        Model m = addThen("Relu", dims, dims, DType.FLOAT);
+        float[] xs = values(dims, 11);
+        try (Tensor heap = Tensor.wrap(DType.FLOAT, dev.edgerun.runtime.Shape.of(dims), java.lang.foreign.MemorySegment.ofArray(xs));
+             Tensor x = Tensor.of(xs, dims); Tensor y = Tensor.of(values(dims, 12), dims)) {
+            kernels("java");
+            Outcome separate = run(m, NONE, x, y);
+            kernels("onednn");
+            Outcome fused = run(m, SessionOptions.builder().engine("native").threads(1).build(), heap, y);
+            assertEquals(new NativeSession.Optimizations(0, 0, 1), fused.optimizations());
+            assertClose(separate.z(), fused.z(), 0f, "Add then Relu of a heap input");
+        }
+    }
+
+    @Test
     void clipWithConstantBoundsFuses() {
         long[] dims = {1, 16, 32, 32};
         Graph g = Graph.builder("add-clip")
@@ -112,7 +129,9 @@ class AddActivationFusionTest {
                 .build();
         Model m = Model.builder().graph(g).opset(17).build();
         try (Tensor x = Tensor.of(values(dims, 3), dims); Tensor y = Tensor.of(values(dims, 4), dims)) {
+            kernels("java");
             Outcome separate = run(m, NONE, x, y);
+            kernels("auto"); // 16384 elements: oneDNN with its clip post-op
             Outcome fused = run(m, SessionOptions.builder().engine("native").threads(2).build(), x, y);
             assertEquals(new NativeSession.Optimizations(0, 0, 1), fused.optimizations());
             assertClose(separate.z(), fused.z(), 0f, "Add then Clip(-0.25, 0.5)");
