@@ -155,11 +155,19 @@ public final class DnnlBinaryKernel extends DnnlKernel {
         return dnnl.mdByTag(arena, dims, Dnnl.F32, Dnnl.plainTag(dims.length));
     }
 
-    /** One operation per output element: threads only for large tensors ({@link NativeKernelRules#threadsFor}). */
+    /**
+     * The work in FLOPs of oneDNN's convolutions taking as long, for {@link NativeKernelRules#threadsFor}
+     * (about 40 µs per 2 MFLOP on one core): an Add of 200704 elements took 48-64 µs on one
+     * thread, 0.24-0.32 ns an element, as long as about {@value #FLOPS_PER_ELEMENT} FLOPs. A second
+     * thread is thus tried (and kept where measured faster, {@link DnnlThreadChoice}) from about
+     * 170k elements, such as ResNet-18's first residual Adds.
+     */
     @Override
     long flops() {
-        return elements;
+        return elements * FLOPS_PER_ELEMENT;
     }
+
+    private static final long FLOPS_PER_ELEMENT = 12;
 
     /** The implementation oneDNN chose, such as {@code jit:uni}. */
     public String implementation() {

@@ -119,13 +119,24 @@ class DnnlBinaryKernelTest {
         }
     }
 
+    @Test
+    void largeTensorsRunOnTwoThreads() {
+        long[] s = {1, 64, 64, 64}; // 262144 elements: threadsFor allows 2
+        for (int run = 0; run < 3; run++) check(F32BinaryOp.ADD, s, s, new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f), 2);
+        check(F32BinaryOp.MUL, s, new long[] {64, 1, 1}, null, 2);
+    }
+
     private static void check(F32BinaryOp op, long[] out, long[] b, ActivationEpilogue act) {
+        check(op, out, b, act, 1);
+    }
+
+    private static void check(F32BinaryOp op, long[] out, long[] b, ActivationEpilogue act, int threads) {
         String what = op + " " + Arrays.toString(out) + " by " + Arrays.toString(b) + (act == null ? "" : " then " + act.op());
         DnnlBinaryKernel k = DnnlBinaryKernel.create(op, out, b, out, act).orElseThrow(() -> new AssertionError("declined " + what));
         int n = (int) count(out), m = (int) count(b);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = random(arena, n, 11), y = random(arena, m, 12), z = arena.allocate(4L * n, 64);
-            k.run(x, y, z, scratch(arena, k), 1);
+            k.run(x, y, z, scratch(arena, k), threads);
             long[] bAligned = new long[out.length];
             Arrays.fill(bAligned, 1);
             System.arraycopy(b, 0, bAligned, out.length - b.length, b.length);
