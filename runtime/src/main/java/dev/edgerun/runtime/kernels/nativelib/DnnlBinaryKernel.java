@@ -61,7 +61,7 @@ public final class DnnlBinaryKernel extends DnnlKernel {
     public static Optional<DnnlBinaryKernel> create(F32BinaryOp op, long[] a, long[] b, long[] out,
                                                     ActivationEpilogue activation) {
         if (op == F32BinaryOp.MAX || op == F32BinaryOp.MIN) return Optional.empty();
-        if (algorithm(op) == 0 || !Arrays.equals(a, out) || !broadcastsTo(b, out)) return Optional.empty();
+        if (algorithm(op) == 0 || !Arrays.equals(a, out) || !broadcastsTo(b, out) || count(out) == 0) return Optional.empty();
         DnnlEltwise postOp = activation == null ? null : DnnlEltwise.of(activation);
         if (activation != null && postOp == null) return Optional.empty();
         if (!ProviderAttempts.forced("onednn") && !NativeKernelRules.oneDnnBinary(op, count(out))) return Optional.empty();

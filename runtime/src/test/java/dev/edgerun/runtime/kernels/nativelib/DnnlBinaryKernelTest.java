@@ -84,6 +84,8 @@ class DnnlBinaryKernelTest {
         assertTrue(DnnlBinaryKernel.create(F32BinaryOp.ADD, new long[] {3, 4}, out, out, null).isEmpty(), "operand 0 broadcasts");
         assertTrue(DnnlBinaryKernel.create(F32BinaryOp.ADD, out, new long[] {3, 2}, out, null).isEmpty(), "2 does not broadcast to 4");
         assertTrue(DnnlBinaryKernel.create(F32BinaryOp.ADD, out, new long[] {1, 2, 3, 4}, out, null).isEmpty(), "higher rank");
+        long[] empty = {2, 0, 4};
+        assertTrue(DnnlBinaryKernel.create(F32BinaryOp.ADD, empty, empty, empty, null).isEmpty(), "no elements");
         assertTrue(DnnlBinaryKernel.create(F32BinaryOp.ADD, out, out, out, new ActivationEpilogue(F32UnaryOp.TANH, 0f, 0f))
                 .isEmpty(), "Tanh: no post-op of DnnlEltwise");
         try (Arena arena = Arena.ofConfined()) {
