@@ -304,7 +304,8 @@ final class NativeKernelRules {
 
     /**
      * Whether an LSTM that oneDNN's primitive can run ({@link DnnlLstmKernel}) runs there rather
-     * than on the Java kernel: every one, on x86-64, for the time to first result. oneDNN's brgemm
+     * than on the Java kernel for the node's first run ({@link ColdStart}; the Java kernel after it):
+     * every one, on x86-64, for the time to first result. oneDNN's brgemm
      * LSTM is native from the first call, where the Java kernel's Vector API steps run in the
      * interpreter until C2 compiled them. kws_lstm, 1 thread, fresh processes alternated with the
      * Java LSTM at load 12-15: the first run took 13-16 ms of main-thread CPU against 46-73 ms
@@ -312,8 +313,8 @@ final class NativeKernelRules {
      * against 1.35-2.7 s, runs 2 to 5001 2.5-3.3 s against 4.2-6.3 s. The price is steady state:
      * once C2 compiled the Java steps, the whole model runs 1.70-1.93x slower than with them (40
      * interleaved rounds of 200 runs in one process after 3000 warm-up runs, 1 and 2 threads; best
-     * rounds 80-84 against 47 µs). {@code -Dedgerun.onednn.lstm=off} keeps the Java LSTM where only
-     * steady state counts.
+     * rounds 80-84 against 47 µs), hence Java after the first run. {@code -Dedgerun.onednn.lstm=off}
+     * keeps the Java LSTM from the start.
      */
     static boolean oneDnnLstm(DnnlLstmKernel.Spec spec) {
         return isX86();
