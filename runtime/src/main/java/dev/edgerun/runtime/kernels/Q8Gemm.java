@@ -246,7 +246,7 @@ final class Q8Gemm {
     }
 
     /** The tile in {@code acc} (plus C's partial sums when {@code load}) requantized per row into {@code y}. */
-    private static void requantStore(float[] acc, MemorySegment c, long cAt, int ld, int rows, int cols, boolean load,
+    static void requantStore(float[] acc, MemorySegment c, long cAt, int ld, int rows, int cols, boolean load,
                                      MemorySegment y, long yAt, int ldy, Requant rq, int firstRow) {
         long half = 4L * LANES;
         long row = 4L * ld;

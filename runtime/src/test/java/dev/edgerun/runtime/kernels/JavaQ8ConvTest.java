@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Java 8-bit convolutions ({@link JavaKernels#q8conv}: {@link Q8ConvGemm} for 1-D/2-D,
+ * The Java 8-bit convolutions ({@link JavaKernels#q8conv}: {@link Q8PointwiseImplicit} for pointwise ones with
+ * few outputs, {@link Q8PointwiseFewPositions} for deep pointwise ones over few positions, {@link Q8ConvGemm} for other 1-D/2-D,
  * {@link Q8DepthwiseConv} for 2-D depthwise, {@link Q8ConvViaF32} for 3-D and depthwise 1-D) at
  * every width against the direct
  * integer loops of {@link Q8Conv} requantized by the scalar {@link Q8Quantize#requantize}.
@@ -62,6 +63,12 @@ class JavaQ8ConvTest {
                 new Case("dense 3x3 in column blocks, K 1152 (partial sums)", new long[] {1, 128, 24, 24}, new long[] {8, 128, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
                 new Case("depthwise 1-D", new long[] {1, 4, 23}, new long[] {4, 1, 3}, 4, i(1), i(1), i(1), i(1), true, false, false, true, false),
                 new Case("3-D", new long[] {1, 3, 5, 6, 7}, new long[] {4, 3, 2, 3, 3}, 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), false, true, true, true, false),
+                new Case("narrow pointwise (implicit), 3 panels, a 17-position tail, u8", new long[] {1, 40, 7, 7}, new long[] {24, 40, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, false),
+                new Case("narrow pointwise (implicit), 32 outputs, K 192, batch 2, threaded", new long[] {2, 192, 14, 14}, new long[] {32, 192, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, true, true, true, false),
+                new Case("narrow pointwise (implicit), 1-position planes, no bias", new long[] {3, 20, 1, 1}, new long[] {5, 20, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, false, false, false, false),
+                new Case("narrow pointwise (implicit) extreme, K 500 (sums just below 2^24)", new long[] {1, 500, 6, 6}, new long[] {9, 500, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true),
+                new Case("pointwise over few positions (turned round), 7x7, K 576, 160 outputs, batch 2", new long[] {2, 576, 7, 7}, new long[] {160, 576, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, true, true, false),
+                new Case("pointwise over few positions (turned round), 5x9, K 520, s8 in, no bias", new long[] {1, 520, 5, 9}, new long[] {128, 520, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true, false, false, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
     }
 
@@ -109,12 +116,16 @@ class JavaQ8ConvTest {
                  Tensor ty = Tensor.allocate(c.ySigned ? DType.INT8 : DType.UINT8, y); Arena arena = Arena.ofShared()) {
                 var geometry = new KernelProvider.ConvSpec(tx.dtype(), c.x, c.w, y, c.group, c.s, c.pb, c.d, tw, null);
                 var spec = new KernelProvider.Q8ConvSpec(geometry, c.xSigned, zx, b, mult, c.ySigned, zy, lo, hi);
+                var species = bits == 0 ? null : F32GemmTest.species(bits);
+                boolean implicit = Q8PointwiseImplicit.supports(spec, species);
                 boolean gemmPath = !geometry.isDepthwise() && Q8ConvGemm.supports(geometry);
                 if (variant == 2 && !gemmPath) continue;
-                var species = bits == 0 ? null : F32GemmTest.species(bits);
-                KernelProvider.Q8ConvKernel kernel = variant == 2
-                        ? new Q8ConvGemm(spec, species, new F32Gemm(species, 0))
+                KernelProvider.Q8ConvKernel kernel = variant == 2 && implicit
+                        ? new Q8PointwiseImplicit(spec, new F32Gemm(species, 0))
+                        : variant == 2 ? new Q8ConvGemm(spec, species, new F32Gemm(species, 0))
                         : kernels.q8conv(spec).orElseThrow();
+                if (variant == 0) assertEquals(implicit, kernel instanceof Q8PointwiseImplicit, c.name + ": " + kernel);
+                if (variant == 0 && c.name.contains("turned round") && bits == 512) assertTrue(kernel instanceof Q8PointwiseFewPositions, c.name + ": " + kernel);
                 MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
                 for (int repeat = 0; repeat < 2; repeat++) { // the second run reuses the scratch slices
                     kernel.run(tx.data(), ty.data(), scratch, par);
