@@ -67,7 +67,7 @@ public final class JavaKernels implements KernelProvider {
         return Optional.of(new F32ConvKernel(spec, new F32Gemm(species)));
     }
 
-    /** {@code -Dedgerun.java.q8Pointwise=off} keeps narrow 8-bit pointwise convolutions on {@link Q8ConvGemm} (for comparisons). */
+    /** {@code -Dedgerun.java.q8Pointwise=off} keeps narrow 8-bit pointwise (and shallow) convolutions on {@link Q8ConvGemm} (for comparisons). */
     static final String Q8_POINTWISE_PROPERTY = "edgerun.java.q8Pointwise";
     /** {@code -Dedgerun.java.q8FewPositions=off} keeps 8-bit pointwise convolutions over few positions on {@link Q8ConvGemm}. */
     static final String Q8_FEW_POSITIONS_PROPERTY = "edgerun.java.q8FewPositions";
@@ -76,7 +76,9 @@ public final class JavaKernels implements KernelProvider {
      * The 8-bit convolution on the float FMA path, integer sums formed in float32 with the int8
      * weights converted to float once: pointwise convolutions with few outputs by
      * {@link Q8PointwiseImplicit} (the input widened in the GEMM's registers, not packed: see its
-     * {@link Q8PointwiseImplicit#MAX_OUTPUTS} for the measurements), pointwise ones over few positions by
+     * {@link Q8PointwiseImplicit#MAX_OUTPUTS} for the measurements), shallow ones with few outputs by
+     * {@link Q8ImplicitConv} (the same over zero-point-padded byte planes; see its {@link Q8ImplicitConv#MAX_OUTPUTS}),
+     * pointwise ones over few positions by
      * {@link Q8PointwiseFewPositions} (positions as tile rows, as float does; where deep, see its
      * {@link Q8PointwiseFewPositions#MIN_DEPTH}), other 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
      * (im2col into packed panels, requantized from the GEMM's registers), 2-D depthwise ones by
@@ -96,6 +98,9 @@ public final class JavaKernels implements KernelProvider {
         if (Q8Winograd.preferred(spec, species)) return Optional.of(new Q8Winograd(spec, new F32Gemm(species)));
         if (Q8PointwiseImplicit.supports(spec, species) && !"off".equals(System.getProperty(Q8_POINTWISE_PROPERTY))) {
             return Optional.of(new Q8PointwiseImplicit(spec, new F32Gemm(species)));
+        }
+        if (Q8ImplicitConv.supports(spec, species) && !"off".equals(System.getProperty(Q8_POINTWISE_PROPERTY))) {
+            return Optional.of(new Q8ImplicitConv(spec, new F32Gemm(species)));
         }
         if (Q8PointwiseFewPositions.supports(spec, species) && !"off".equals(System.getProperty(Q8_FEW_POSITIONS_PROPERTY))) {
             return Optional.of(new Q8PointwiseFewPositions(spec, species));

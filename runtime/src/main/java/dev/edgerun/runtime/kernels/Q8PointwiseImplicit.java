@@ -65,7 +65,7 @@ final class Q8PointwiseImplicit implements KernelProvider.Q8ConvKernel {
         long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
         boolean pointwise = ws[2] == 1 && ws[3] == 1 && g.strides()[0] == 1 && g.strides()[1] == 1
                 && g.padsBegin()[0] == 0 && g.padsBegin()[1] == 0 && ys[2] == xs[2] && ys[3] == xs[3];
-        return pointwise && ws[0] <= MAX_OUTPUTS && ws[1] <= MAX_DEPTH && correctedBias(spec) != null;
+        return pointwise && ws[0] <= MAX_OUTPUTS && ws[1] <= MAX_DEPTH && correctedBias(spec, (int) ws[1]) != null;
     }
 
     Q8PointwiseImplicit(KernelProvider.Q8ConvSpec spec, F32Gemm gemm) {
@@ -79,19 +79,27 @@ final class Q8PointwiseImplicit implements KernelProvider.Q8ConvKernel {
         positions = (int) (xs[2] * xs[3]);
         panels = (outChannels + MR - 1) / MR;
         tiles = (positions + NR - 1) / NR;
-        packedW = packWeights(spec.geometry().constantWeight().data());
-        float[] bias = new float[panels * MR];
-        float[] multipliers = new float[panels * MR];
-        float[] corrected = correctedBias(spec);
-        System.arraycopy(corrected, 0, bias, 0, outChannels);
-        System.arraycopy(spec.multipliers(), 0, multipliers, 0, outChannels);
-        requant = new Q8Gemm.Requant(bias, multipliers, spec.yZeroPoint(), spec.yMin(), spec.yMax());
+        packedW = packWeights(spec.geometry().constantWeight().data(), outChannels, depth);
+        requant = requant(spec, outChannels, depth);
     }
 
-    /** Per output channel {@code bias - zx * sum(w)} as floats, or null where one is not exact in float32. */
-    private static float[] correctedBias(KernelProvider.Q8ConvSpec spec) {
+    /** The requantization with the biases corrected for zx (see the class comment), rows padded to whole panels. */
+    static Q8Gemm.Requant requant(KernelProvider.Q8ConvSpec spec, int outChannels, int depth) {
+        int rows = (outChannels + MR - 1) / MR * MR;
+        float[] bias = new float[rows];
+        float[] multipliers = new float[rows];
+        System.arraycopy(correctedBias(spec, depth), 0, bias, 0, outChannels);
+        System.arraycopy(spec.multipliers(), 0, multipliers, 0, outChannels);
+        return new Q8Gemm.Requant(bias, multipliers, spec.yZeroPoint(), spec.yMin(), spec.yMax());
+    }
+
+    /**
+     * Per output channel {@code bias - zx * sum(w)} over its {@code k} weights as floats, or null
+     * where one is not exact in float32.
+     */
+    static float[] correctedBias(KernelProvider.Q8ConvSpec spec, int k) {
         KernelProvider.ConvSpec g = spec.geometry();
-        int m = (int) g.weightShape()[0], k = (int) g.weightShape()[1];
+        int m = (int) g.weightShape()[0];
         MemorySegment w = g.constantWeight().data();
         float[] corrected = new float[m];
         for (int i = 0; i < m; i++) {
@@ -104,9 +112,9 @@ final class Q8PointwiseImplicit implements KernelProvider.Q8ConvKernel {
         return corrected;
     }
 
-    /** The int8 weights as floats, {@code [panel][depth][MR]}: one broadcast per row and depth, read in order. */
-    private float[] packWeights(MemorySegment w) {
-        float[] packed = new float[panels * depth * MR];
+    /** The int8 weights ({@code [outChannels][depth]}) as floats, {@code [panel][depth][MR]}: one broadcast per row and depth, read in order. */
+    static float[] packWeights(MemorySegment w, int outChannels, int depth) {
+        float[] packed = new float[(outChannels + MR - 1) / MR * depth * MR];
         for (int i = 0; i < outChannels; i++) {
             for (int p = 0; p < depth; p++) {
                 packed[(i / MR) * depth * MR + p * MR + i % MR] = w.get(ValueLayout.JAVA_BYTE, (long) i * depth + p);

@@ -69,6 +69,9 @@ class JavaQ8ConvTest {
                 new Case("narrow pointwise (implicit) extreme, K 500 (sums just below 2^24)", new long[] {1, 500, 6, 6}, new long[] {9, 500, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true),
                 new Case("pointwise over few positions (turned round), 7x7, K 576, 160 outputs, batch 2", new long[] {2, 576, 7, 7}, new long[] {160, 576, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, true, true, false),
                 new Case("pointwise over few positions (turned round), 5x9, K 520, s8 in, no bias", new long[] {1, 520, 5, 9}, new long[] {128, 520, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true, false, false, false),
+                new Case("shallow narrow 3x3 s2 (implicit over padded byte planes), u8, first layer", new long[] {1, 3, 70, 67}, new long[] {20, 3, 3, 3}, 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), false, false, true, true, false),
+                new Case("shallow narrow 3x3 s2 (implicit), s8, unpadded, batch 2, wide rows", new long[] {2, 2, 41, 140}, new long[] {9, 2, 3, 3}, 1, i(2, 2), i(0, 0), i(0, 0), i(1, 1), true, true, false, true, false),
+                new Case("shallow narrow 5x3 s1 (implicit), pads 2/1, no bias", new long[] {1, 4, 19, 37}, new long[] {32, 4, 5, 3}, 1, i(1, 1), i(2, 1), i(2, 1), i(1, 1), false, true, false, false, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
     }
 
@@ -122,9 +125,11 @@ class JavaQ8ConvTest {
                 if (variant == 2 && !gemmPath) continue;
                 KernelProvider.Q8ConvKernel kernel = variant == 2 && implicit
                         ? new Q8PointwiseImplicit(spec, new F32Gemm(species, 0))
+                        : variant == 2 && Q8ImplicitConv.supports(spec, species) ? new Q8ImplicitConv(spec, new F32Gemm(species, 0))
                         : variant == 2 ? new Q8ConvGemm(spec, species, new F32Gemm(species, 0))
                         : kernels.q8conv(spec).orElseThrow();
                 if (variant == 0) assertEquals(implicit, kernel instanceof Q8PointwiseImplicit, c.name + ": " + kernel);
+                if (variant == 0 && c.name.contains("(implicit") && bits == 512 && !implicit) assertTrue(kernel instanceof Q8ImplicitConv, c.name + ": " + kernel);
                 if (variant == 0 && c.name.contains("turned round") && bits == 512) assertTrue(kernel instanceof Q8PointwiseFewPositions, c.name + ": " + kernel);
                 MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
                 for (int repeat = 0; repeat < 2; repeat++) { // the second run reuses the scratch slices
