@@ -92,7 +92,7 @@ final class Q8ImplicitConv implements KernelProvider.Q8ConvKernel {
         phaseWidth = ow + (kw - 1) / stride;
         phaseBytes = (long) paddedRows * phaseWidth;
         channelBytes = stride * phaseBytes;
-        planesBytes = channels * channelBytes + NR + 64;
+        planesBytes = (channels * channelBytes + NR + 127) & ~63L; // whole 64-byte vectors, see pad
         kOff = new int[depth];
         for (int c = 0; c < channels; c++) {
             for (int ki = 0; ki < kh; ki++) {
@@ -154,7 +154,8 @@ final class Q8ImplicitConv implements KernelProvider.Q8ConvKernel {
      * at {@code col / stride}.
      */
     private void pad(MemorySegment x, long xAt, MemorySegment planes) {
-        planes.asSlice(0, planesBytes).fill((byte) spec.xZeroPoint());
+        ByteVector zx = ByteVector.broadcast(B512, (byte) spec.xZeroPoint()); // not asSlice().fill(): no slice object per run
+        for (long at = 0; at < planesBytes; at += 64) zx.intoMemorySegment(planes, at, LE);
         for (int c = 0; c < channels; c++) {
             for (int ih = 0; ih < h; ih++) {
                 int r = ih + padTop;
