@@ -24,7 +24,11 @@ import java.util.List;
  * GlobalAveragePool 24 → 1.8 µs, MobileNetV2's 10.3 → 3.6 µs, DS-CNN's 0.72 → 0.74 µs,
  * conv_autoencoder's MaxPools 19.2 → 3.5 and 13.7 → 2.1 µs); on plain NCHW it lost only on small
  * global pools (DS-CNN's 64x25x5: 0.72 → 1.9 µs, MobileNetV2's 1280x7x7: 10.3 → 13.4 µs), a few
- * µs per run against the 20-170 ms a cold Java pool adds to the first run.
+ * µs per run against the 20-170 ms a cold Java pool adds to the first run. First run with and without
+ * it, 1 thread, fresh JVMs alternated 10 times, medians of the main thread's CPU (load 7-9):
+ * ResNet-18 177 → 121 ms, MobileNetV2 78 → 51 ms, DS-CNN 19.6 → 12.7 ms, conv_autoencoder 80 →
+ * 66 ms; compiling took the same (0.98-1.01x) but for conv_autoencoder (58 → 66 ms). Part of the
+ * saving moves to the next cold Java kernel (DS-CNN's fc GEMV, ResNet-18's first Add).
  */
 final class OneDnnPooling {
     private OneDnnPooling() { }
