@@ -11,9 +11,20 @@
  *       ({@link dev.edgerun.runtime.kernels.nativelib.NativeKernelRules}), reorder them into
  *       oneDNN's blocked layout in scratch memory around the primitive; nearest upsampling
  *       between two blocked convolutions runs as oneDNN's resampling on the blocks
- *       ({@code DnnlResampleKernel}); ONNX LSTM nodes it can compute run as its LSTM primitive
- *       ({@link dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel}, asked for by the LSTM
- *       operator itself; {@code -Dedgerun.onednn.lstm=off} keeps the Java LSTM).</li>
+ *       ({@code DnnlResampleKernel}). Beside convolution and matmul, operators whose Java
+ *       kernels would run cold on a session's first run take oneDNN where its rules say so:
+ *       pooling ({@code DnnlPoolKernel}, through {@code ops.nn.OneDnnPooling}), Add/Sub/Mul/Div
+ *       of at least 4096 elements with a fused activation as post-op ({@code DnnlBinaryKernel}),
+ *       narrow 1x1 convolutions as a matmul ({@code DnnlPointwiseConvKernel}), ConvTransposes
+ *       whose kernel tiles the output ({@code DnnlTileDeconvKernel}), an activation oneDNN's
+ *       Winograd refuses as a post-op ({@code DnnlEltwiseStep}). Where the warm Java kernel is
+ *       the faster one, oneDNN takes only the node's first run and Java the rest
+ *       ({@link dev.edgerun.runtime.kernels.nativelib.ColdStart}, {@code -Dedgerun.onednn.coldStartRuns=N}):
+ *       ONNX LSTM nodes ({@link dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel};
+ *       {@code -Dedgerun.onednn.lstm=off} keeps the Java LSTM throughout), the attention products
+ *       ({@code DnnlStridedMatMulKernel}), LayerNormalization ({@code DnnlLayerNormKernel}) and
+ *       the exact GELU after a matmul (a post-op). Kernel classes bind the few functions they
+ *       alone need through {@code Dnnl.function}.</li>
  *   <li>{@link dev.edgerun.runtime.kernels.nativelib.XnnpackKernels} — XNNPACK's 2022 operator
  *       API ({@code libXNNPACK.so.0}, Debian's {@code libxnnpack0}): float32 1-D/2-D convolution
  *       (NHWC, transposed per run) and fully connected GEMM with constant weights.</li>
