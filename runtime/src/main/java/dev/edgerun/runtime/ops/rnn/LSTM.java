@@ -114,7 +114,16 @@ public final class LSTM implements Operator {
 
         @Override
         public void run(RunContext ctx) {
-            (coldStart.nativeNow() ? oneDnn : java).run(ctx);
+            (inNativeMemory(ctx) && coldStart.nativeNow() ? oneDnn : java).run(ctx);
+        }
+
+        /** oneDNN reads native memory only; a caller's heap tensor (an input or initial state) goes to Java. */
+        private static boolean inNativeMemory(RunContext ctx) {
+            for (int i = 0; i < ctx.inputCount(); i++) {
+                Tensor t = ctx.input(i);
+                if (t != null && !t.data().isNative()) return false;
+            }
+            return true;
         }
 
         @Override

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Node;
 import dev.edgerun.runtime.kernels.KernelSelection;
@@ -12,6 +14,7 @@ import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.Operator;
 import dev.edgerun.runtime.ops.misc.OpHarness;
 import dev.edgerun.runtime.ops.rnn.LSTM;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -99,6 +102,25 @@ class DnnlLstmKernelTest {
                 continue;
             }
             assertArrayEquals(((Tensor) expected.get(o)).toFloatArray(), ((Tensor) actual.get(o)).toFloatArray(), 2e-5f,
+                    "output " + o);
+        }
+    }
+
+    /** A caller's X in heap memory: the first run, oneDNN's otherwise, goes to the Java LSTM instead of failing. */
+    @Test
+    void heapInputRunsTheJavaLstm() {
+        int hidden = 8, seq = 4, batch = 2, in = 3;
+        Random rnd = new Random(11);
+        float[] x = random(rnd, seq * batch * in, 1);
+        Tensor w = Tensor.of(random(rnd, 4 * hidden * in, 1), 1, 4 * hidden, in);
+        Tensor r = Tensor.of(random(rnd, 4 * hidden * hidden, 0.5f), 1, 4 * hidden, hidden);
+        Tensor b = Tensor.of(random(rnd, 8 * hidden, 0.5f), 1, 8 * hidden);
+        Tensor heapX = Tensor.wrap(DType.FLOAT, Shape.of(seq, batch, in), MemorySegment.ofArray(x.clone()));
+        Node node = node(hidden, "forward", "Y", "Y_h", "Y_c");
+        List<Object> expected = runJava(node, true, new Object[] {Tensor.of(x, seq, batch, in), w, r, b});
+        List<Object> actual = runOneDnn(node, true, new Object[] {heapX, w, r, b});
+        for (int o = 0; o < 3; o++) {
+            assertArrayEquals(((Tensor) expected.get(o)).toFloatArray(), ((Tensor) actual.get(o)).toFloatArray(), 0f,
                     "output " + o);
         }
     }
