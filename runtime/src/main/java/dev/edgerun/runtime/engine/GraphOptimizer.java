@@ -6,12 +6,15 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Attribute;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
+import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.ops.nn.FusedActivation;
 import dev.edgerun.runtime.ops.nn.MatMul;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Graph rewrites made once before planning (skipped with optimization level NONE, so that
@@ -33,7 +36,7 @@ import java.util.Map;
  */
 final class GraphOptimizer {
     /** Producers whose float16 form may take a Relu or Clip ({@link #fuseHalfClamp}). */
-    private static final java.util.Set<String> FUSED_IN_HALF = java.util.Set.of("Conv", "Gemm", "MatMul");
+    private static final Set<String> FUSED_IN_HALF = Set.of("Conv", "Gemm", "MatMul");
 
     /** What one optimization did. */
     record Result(Graph graph, int foldedBatchNorms, int fusedBiases, int fusedActivations, int fusedQdq, List<Tensor> created) {}
@@ -195,26 +198,26 @@ final class GraphOptimizer {
 
     // ---------------------------------------------------------------- activations
 
-    // ---------------------------------------------------------------- Add + activation (binary task, issue 4)
+    // ---------------------------------------------------------------- Add + activation
 
     /**
      * Operators whose output 0 has the element type of their input 0: their output is float32
      * when that input is ({@link #float32}).
      */
-    private static final java.util.Set<String> SAME_TYPE = java.util.Set.of(
+    private static final Set<String> SAME_TYPE = Set.of(
             "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip",
             "Sigmoid", "HardSwish", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
             "BatchNormalization", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Identity");
 
     /** Values known to be float32 so far: declared graph inputs, float32 constants, and what {@link #noteFloat32} adds. */
-    private java.util.Set<String> float32;
+    private Set<String> float32;
 
     /** Records the output of {@code n} (nullable) as float32 where it has its float32 input 0's type. */
     private void noteFloat32(Node n) {
         if (float32 == null) {
-            float32 = new java.util.HashSet<>();
+            float32 = new HashSet<>();
             for (var v : graph.inputs()) {
-                if (v.type() instanceof dev.edgerun.runtime.ir.ValueType.TensorType t && t.dtype() == DType.FLOAT) {
+                if (v.type() instanceof ValueType.TensorType t && t.dtype() == DType.FLOAT) {
                     float32.add(v.name());
                 }
             }
