@@ -112,6 +112,23 @@ abstract class DnnlKernel {
         return b != null ? b : builtFor(t);
     }
 
+    /**
+     * One run of {@code b}'s program with buffer {@code xBuffer} at {@code x}, {@code yBuffer} at
+     * {@code y} and the scratch buffers in {@code scratch}: the run of every kernel whose program
+     * reads one source and writes one destination.
+     */
+    static void runOn(Built b, int xBuffer, MemorySegment x, int yBuffer, MemorySegment y, MemorySegment scratch) {
+        DnnlProgram.Slot slot = b.program().acquire();
+        try {
+            slot.address[xBuffer] = x.address();
+            slot.address[yBuffer] = y.address();
+            b.scratch().assign(slot, scratch);
+            b.program().run(slot);
+        } finally {
+            b.program().release(slot);
+        }
+    }
+
     /** The program for {@code t} threads, built now when it is not yet. */
     private Built builtFor(int t) {
         synchronized (this) {

@@ -124,15 +124,7 @@ final class DnnlPointwiseConvKernel extends DnnlKernel implements KernelProvider
         }
         fillBias(hasBias ? bias : null, y);
         Built b = built(par.threads());
-        DnnlProgram.Slot slot = b.program().acquire();
-        try {
-            slot.address[X] = x.address();
-            slot.address[Y] = y.address();
-            b.scratch().assign(slot, scratch);
-            b.program().run(slot);
-        } finally {
-            b.program().release(slot);
-        }
+        runOn(b, X, x, Y, y, scratch);
         if (postOp == null && spec.epilogue() != null) spec.epilogue().apply(y, 0, (int) outputFloats);
     }
 

@@ -195,15 +195,7 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
 
     private void runNative(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
         Built b = built(par.threads());
-        DnnlProgram.Slot slot = b.program().acquire();
-        try {
-            slot.address[X] = x.address();
-            slot.address[Y] = y.address();
-            b.scratch().assign(slot, scratch);
-            b.program().run(slot);
-        } finally {
-            b.program().release(slot);
-        }
+        runOn(b, X, x, Y, y, scratch);
     }
 
     /** The implementation oneDNN chose for the default thread count, such as {@code brg:avx512_core_vnni}. */

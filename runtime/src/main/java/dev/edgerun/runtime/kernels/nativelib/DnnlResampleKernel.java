@@ -108,15 +108,7 @@ public final class DnnlResampleKernel extends DnnlKernel {
             throw new NativeKernelException("oneDNN resampling of blocked activations needs native memory: " + this);
         }
         Built b = built(threads);
-        DnnlProgram.Slot slot = b.program().acquire();
-        try {
-            slot.address[X] = x.address();
-            slot.address[Y] = y.address();
-            b.scratch().assign(slot, scratch);
-            b.program().run(slot);
-        } finally {
-            b.program().release(slot);
-        }
+        runOn(b, X, x, Y, y, scratch);
     }
 
     private MemorySegment blocked(Arena arena, long[] shape) {

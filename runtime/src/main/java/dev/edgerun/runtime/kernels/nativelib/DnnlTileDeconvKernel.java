@@ -133,15 +133,7 @@ final class DnnlTileDeconvKernel extends DnnlKernel implements KernelProvider.Co
             return;
         }
         expandBias(hasBias ? bias : null, scratch);
-        DnnlProgram.Slot slot = b.program().acquire();
-        try {
-            slot.address[X] = x.address();
-            slot.address[Y] = y.address();
-            b.scratch().assign(slot, scratch);
-            b.program().run(slot);
-        } finally {
-            b.program().release(slot);
-        }
+        runOn(b, X, x, Y, y, scratch);
     }
 
     /**
