@@ -4,7 +4,6 @@ package dev.edgerun.runtime.ops.nn;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.EdgerunException;
 import dev.edgerun.runtime.ModelFormatException;
-import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.Graph;
 import dev.edgerun.runtime.ir.Node;
@@ -13,13 +12,12 @@ import dev.edgerun.runtime.ops.OwnJvmProbe;
 import dev.edgerun.runtime.ops.Kernel;
 import dev.edgerun.runtime.ops.NodeContext;
 import dev.edgerun.runtime.ops.Operator;
-import dev.edgerun.runtime.ops.RunContext;
+import dev.edgerun.runtime.ops.ProbeRun;
 import dev.edgerun.runtime.ops.Subgraph;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 
@@ -103,7 +101,7 @@ public final class NnAllocationProbe {
             List<Tensor> outputs = new ArrayList<>();
             for (ValueType t : kernel.outputTypes()) outputs.add(Tensor.allocate(((ValueType.TensorType) t).dtype(), ((ValueType.TensorType) t).shape()));
             MemorySegment scratch = arena.allocate(Math.max(1, kernel.scratchBytes()), 64);
-            Run run = new Run(inputs, outputs, scratch);
+            ProbeRun run = new ProbeRun(inputs, outputs, scratch);
             long bytes = OwnJvmProbe.leastBytesPerRun(() -> kernel.run(run));
             outputs.forEach(Tensor::close);
             return bytes;
@@ -122,17 +120,5 @@ public final class NnAllocationProbe {
         @Override public Subgraph compileSubgraph(Graph body) { throw new UnsupportedOperationException(); }
         @Override public EdgerunException error(String message) { return new ModelFormatException(message); }
         @Override public EdgerunException unsupported(String reason) { return new ModelFormatException(reason); }
-    }
-
-    private record Run(List<Tensor> inputs, List<Tensor> outputs, MemorySegment scratch) implements RunContext {
-        @Override public Tensor input(int i) { return i < inputs.size() ? inputs.get(i) : null; }
-        @Override public Object inputValue(int i) { return input(i); }
-        @Override public int inputCount() { return inputs.size(); }
-        @Override public Tensor output(int i) { return outputs.get(i); }
-        @Override public Tensor allocateOutput(int i, DType dtype, Shape shape) { throw new UnsupportedOperationException(); }
-        @Override public void setOutputValue(int i, Object value) { throw new UnsupportedOperationException(); }
-        @Override public Tensor allocateTemp(DType dtype, Shape shape) { throw new UnsupportedOperationException(); }
-        @Override public void parallelFor(int n, RangeBody body) { body.run(0, n); }
-        @Override public List<Object> runSubgraph(Subgraph subgraph, Map<String, Object> in) { throw new UnsupportedOperationException(); }
     }
 }
