@@ -1,5 +1,7 @@
 package dev.edgerun.onnx.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.edgerun.onnx.OnnxModels;
@@ -12,6 +14,7 @@ import dev.edgerun.runtime.SessionOptions;
 import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.UnsupportedOperatorException;
 import dev.edgerun.runtime.engine.NativeSession;
+import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.ir.Model;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 
 /** Shared pieces of the native-engine tests over ONNX test folders. */
 final class ConformanceSupport {
@@ -38,6 +42,45 @@ final class ConformanceSupport {
         assumeTrue(Files.isDirectory(dir), "EDGERUN_SHARED (" + root.toAbsolutePath() + ") has no " + relative
                 + " folder: skipping tests on shared data");
         return dir;
+    }
+
+    /**
+     * The ONNX node tests ({@code testdata/onnx-node}) whose folder names match {@code folders}, each
+     * at 1 and 2 threads with oneDNN forced ({@code -Dedgerun.kernels=onednn}): the check that the
+     * operators oneDNN takes compute what ONNX says.
+     */
+    static Stream<DynamicTest> nodeTestsWithOneDnn(Pattern folders) {
+        return testFolders(shared("testdata/onnx-node")).stream()
+                .filter(f -> folders.matcher(f.getFileName().toString()).matches())
+                .flatMap(f -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
+                        f.getFileName() + " onednn (" + threads + " thread" + (threads > 1 ? "s)" : ")"), f.toUri(),
+                        () -> checkWithOneDnn(f, threads))));
+    }
+
+    private static void checkWithOneDnn(Path folder, int threads) {
+        String previous = System.setProperty(KernelSelection.PROPERTY, "onednn");
+        KernelSelection.resetDefaults();
+        try {
+            assumeProviderLoaded("onednn");
+            SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
+            assertNull(check(folder, NativeConformanceTest.DEFAULT, options), folder.getFileName() + " with onednn");
+        } finally {
+            if (previous == null) System.clearProperty(KernelSelection.PROPERTY);
+            else System.setProperty(KernelSelection.PROPERTY, previous);
+            KernelSelection.resetDefaults();
+        }
+    }
+
+    /**
+     * Skips the test when the forced kernel provider could not be loaded (library missing or of
+     * the wrong version), or fails it when {@code EDGERUN_REQUIRE_NATIVE_KERNELS=1}.
+     */
+    static void assumeProviderLoaded(String provider) {
+        if (KernelSelection.defaults().providers().stream().anyMatch(p -> p.name().equals(provider))) return;
+        String message = provider + " kernel provider unavailable (library not loadable or wrong version)";
+        String require = System.getenv("EDGERUN_REQUIRE_NATIVE_KERNELS");
+        if ("1".equals(require) || "true".equalsIgnoreCase(require)) fail(message);
+        assumeTrue(false, message + "; skipping");
     }
 
     /** Sub-folders of {@code dir} that are test folders, sorted by name. */

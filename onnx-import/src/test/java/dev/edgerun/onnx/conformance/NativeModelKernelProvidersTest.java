@@ -1,7 +1,6 @@
 package dev.edgerun.onnx.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.edgerun.runtime.SessionOptions;
 import dev.edgerun.runtime.kernels.KernelSelection;
@@ -39,13 +38,7 @@ class NativeModelKernelProvidersTest {
         String previous = System.setProperty(KernelSelection.PROPERTY, provider);
         KernelSelection.resetDefaults();
         try {
-            boolean loaded = KernelSelection.defaults().providers().stream().anyMatch(p -> p.name().equals(provider));
-            if (!loaded) {
-                String message = provider + " kernel provider unavailable (library not loadable or wrong version)";
-                String require = System.getenv("EDGERUN_REQUIRE_NATIVE_KERNELS");
-                if ("1".equals(require) || "true".equalsIgnoreCase(require)) fail(message);
-                org.junit.jupiter.api.Assumptions.assumeTrue(false, message + "; skipping");
-            }
+            ConformanceSupport.assumeProviderLoaded(provider);
             SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
             assertNull(ConformanceSupport.check(folder, TOLERANCE, options), folder.getFileName() + " with " + provider);
         } finally {

@@ -1,7 +1,6 @@
 package dev.edgerun.onnx.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.edgerun.runtime.SessionOptions;
@@ -55,12 +54,7 @@ class NativeTransformerKernelsTest {
         String previousRuns = System.setProperty(ColdStart.PROPERTY, coldStartRuns);
         KernelSelection.resetDefaults();
         try {
-            if (KernelSelection.defaults().providers().stream().noneMatch(p -> p.name().equals("onednn"))) {
-                String message = "oneDNN kernel provider unavailable (library not loadable or wrong version)";
-                String require = System.getenv("EDGERUN_REQUIRE_NATIVE_KERNELS");
-                if ("1".equals(require) || "true".equalsIgnoreCase(require)) fail(message);
-                abort(message + "; skipping");
-            }
+            ConformanceSupport.assumeProviderLoaded("onednn");
             SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
             String mismatch;
             try {

@@ -1,14 +1,7 @@
 package dev.edgerun.onnx.conformance;
 
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.fail;
-
-import dev.edgerun.runtime.SessionOptions;
-import dev.edgerun.runtime.kernels.KernelSelection;
-import java.nio.file.Path;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -21,32 +14,8 @@ import org.junit.jupiter.api.TestFactory;
 class OneDnnElementwiseConformanceTest {
     private static final Pattern FOLDERS = Pattern.compile("test_(add|sub|mul|div|max|min|relu)(_.*)?");
 
-    @AfterEach
-    void restoreDefaults() {
-        System.clearProperty(KernelSelection.PROPERTY);
-        KernelSelection.resetDefaults();
-    }
-
     @TestFactory
     Stream<DynamicTest> elementwiseFoldersWithOneDnn() {
-        Path dir = ConformanceSupport.shared("testdata/onnx-node");
-        return ConformanceSupport.testFolders(dir).stream()
-                .filter(f -> FOLDERS.matcher(f.getFileName().toString()).matches())
-                .flatMap(f -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
-                        f.getFileName() + " (" + threads + " thread" + (threads > 1 ? "s)" : ")"), f.toUri(),
-                        () -> check(f, threads))));
-    }
-
-    private static void check(Path folder, int threads) {
-        System.setProperty(KernelSelection.PROPERTY, "onednn");
-        KernelSelection.resetDefaults();
-        if (KernelSelection.defaults().providers().stream().noneMatch(p -> p.name().equals("onednn"))) {
-            String message = "onednn kernel provider unavailable (library not loadable or wrong version)";
-            String require = System.getenv("EDGERUN_REQUIRE_NATIVE_KERNELS");
-            if ("1".equals(require) || "true".equalsIgnoreCase(require)) fail(message);
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, message + "; skipping");
-        }
-        SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
-        assertNull(ConformanceSupport.check(folder, NativeConformanceTest.DEFAULT, options), folder.getFileName() + " with onednn");
+        return ConformanceSupport.nodeTestsWithOneDnn(FOLDERS);
     }
 }
