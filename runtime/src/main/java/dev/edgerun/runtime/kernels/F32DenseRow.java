@@ -17,6 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * another activation runs as the epilogue over y. Sums are lane-wise only, never across lanes, so a
  * run gives the same bits before and after the JIT compiles it. Small products only ({@link #suits}),
  * on the calling thread.
+ *
+ * <p>The first run(s) ({@link ColdRuns}) take a scalar
+ * loop over a heap copy of the weights instead ({@link #runScalar}), with the vector loops' order of
+ * operations, so the same bits. Until C2 has compiled them, the vector loops run boxed in the
+ * interpreter: mlp_tiny's fc1 (64x128) took 14-28 ms on a fresh JVM's first run, its whole first
+ * run 21-33 ms. The heap copy is dropped once the cold runs are done.
  */
 public final class F32DenseRow {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -34,6 +40,10 @@ public final class F32DenseRow {
     private final float low;
     private final float high;
     private final F32GemmEpilogue epilogue; // null, or an activation that is not a clamp
+    private final int wideColumns;           // columns in whole blocks of BLOCK vectors; the rest form the narrow block
+    private final float[] bias;              // (n) or null: the scalar runs' copy
+    private float[] coldWeights;             // (k, n) row-major for the scalar runs; null once they are done
+    private int coldRunsLeft;                // racy on purpose: a concurrent extra run either way gives the same bits
 
     /**
      * @param b       the weights, {@code [k][n]}, or {@code [n][k]} when {@code transB}
@@ -41,6 +51,12 @@ public final class F32DenseRow {
      */
     public F32DenseRow(VectorSpecies<Float> species, int n, int k, MemorySegment b, boolean transB, float alpha,
                        float[] bias, F32GemmEpilogue epilogue) {
+        this(species, n, k, b, transB, alpha, bias, epilogue, ColdRuns.configured());
+    }
+
+    /** As above, the first {@code coldRuns} runs on the scalar loop. */
+    public F32DenseRow(VectorSpecies<Float> species, int n, int k, MemorySegment b, boolean transB, float alpha,
+                       float[] bias, F32GemmEpilogue epilogue, int coldRuns) {
         this.loops = Loops.of(species);
         int lanes = species.length();
         this.n = n;
@@ -56,6 +72,18 @@ public final class F32DenseRow {
         this.weights = F32Gemm.allocatePacked(biasAt + 4L * roundUp(n, lanes));
         packBlocks(b, transB, lanes);
         if (bias != null) MemorySegment.copy(bias, 0, weights, F, biasAt, n);
+        this.wideColumns = n / (BLOCK * lanes) * (BLOCK * lanes);
+        this.bias = bias == null ? null : bias.clone();
+        this.coldRunsLeft = coldRuns;
+        this.coldWeights = coldRuns > 0 ? rowMajor(b, transB, n, k) : null;
+    }
+
+    private static float[] rowMajor(MemorySegment b, boolean transB, int n, int k) {
+        float[] w = new float[n * k];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) w[p * n + j] = element(b, transB, n, k, p, j);
+        }
+        return w;
     }
 
     /**
@@ -93,9 +121,52 @@ public final class F32DenseRow {
 
     /** {@code y = act(alpha * x . W + bias)}: x is k contiguous floats from {@code xOff}, y n floats from {@code yOff}. */
     public void run(MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        loops.blocks(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
+        float[] cold = coldWeights;
+        if (cold != null) {
+            if (--coldRunsLeft <= 0) coldWeights = null;
+            runScalar(cold, x, xOff, y, yOff);
+        } else {
+            loops.blocks(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
+        }
         if (epilogue != null) epilogue.apply(y, yOff, n);
     }
+
+    /**
+     * The vector loops' arithmetic one column at a time on heap arrays, which the interpreter runs
+     * hundreds of times faster than vectors: a column of a whole block is one chain of fused
+     * multiply-adds over p, a column of the narrow block two chains (even and odd p) added at the end.
+     * Allocates x's and y's copies: it serves the first runs only.
+     */
+    private void runScalar(float[] w, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        float[] xs = new float[k];
+        MemorySegment.copy(x, F, xOff, xs, 0, k);
+        float[] ys = new float[n];
+        for (int j = 0; j < n; j++) {
+            float sum = j < wideColumns ? oneChain(w, xs, j) : twoChains(w, xs, j);
+            if (alpha != 1f) sum *= alpha;
+            sum += bias == null ? 0f : bias[j];   // added also when 0, as the vector loops do (-0 + 0 is +0)
+            ys[j] = clamp ? Math.min(Math.max(sum, low), high) : sum;
+        }
+        MemorySegment.copy(ys, 0, y, F, yOff, n);
+    }
+
+    private float oneChain(float[] w, float[] xs, int j) {
+        float a = 0f;
+        for (int p = 0; p < k; p++) a = Math.fma(xs[p], w[p * n + j], a);
+        return a;
+    }
+
+    private float twoChains(float[] w, float[] xs, int j) {
+        float a0 = 0f, a1 = 0f;
+        int p = 0;
+        for (; p + 2 <= k; p += 2) {
+            a0 = Math.fma(xs[p], w[p * n + j], a0);
+            a1 = Math.fma(xs[p + 1], w[(p + 1) * n + j], a1);
+        }
+        if (p < k) a0 = Math.fma(xs[p], w[p * n + j], a0);
+        return a0 + a1;
+    }
+
 
     /** The loops; each width is a final subclass with a {@code static final} species (see {@link JavaKernelsSpecies}). */
     abstract static sealed class Loops {

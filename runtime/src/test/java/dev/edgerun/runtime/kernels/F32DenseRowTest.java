@@ -10,7 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link F32DenseRow} against a double-precision loop, for widths around a vector and a block, with every epilogue. */
+/**
+ * {@link F32DenseRow} against a double-precision loop, for widths around a vector and a block, with every epilogue;
+ * its first (scalar) run gives the same bits as the vector runs after it.
+ */
 class F32DenseRowTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
@@ -53,10 +56,16 @@ class F32DenseRowTest {
             MemorySegment xs = arena.allocate(4L * k), bs = arena.allocate(4L * n * k), y = arena.allocate(4L * n);
             MemorySegment.copy(x, 0, xs, F, 0, k);
             MemorySegment.copy(b, 0, bs, F, 0, n * k);
-            F32DenseRow dense = new F32DenseRow(species, n, k, bs, transB, alpha, bias, e);
-            dense.run(xs, 0, y, 0);
+            F32DenseRow dense = new F32DenseRow(species, n, k, bs, transB, alpha, bias, e, 1);
+            MemorySegment scalar = arena.allocate(4L * n);
+            dense.run(xs, 0, scalar, 0);   // the cold run: scalar loop
+            dense.run(xs, 0, y, 0);        // vector loops from now on
             String what = "n=" + n + " k=" + k + " transB=" + transB + " alpha=" + alpha + " bias=" + (bias != null)
                     + " epilogue=" + (e == null ? "none" : e.op());
+            for (int j = 0; j < n; j++) {
+                assertEquals(Float.floatToRawIntBits(y.getAtIndex(F, j)), Float.floatToRawIntBits(scalar.getAtIndex(F, j)),
+                        "scalar first run against the vector runs, " + what + " j=" + j);
+            }
             MemorySegment want = arena.allocate(4L * n);
             for (int j = 0; j < n; j++) {
                 double sum = 0;

@@ -6,7 +6,9 @@ import dev.edgerun.runtime.Tensor;
 import dev.edgerun.runtime.ir.ValueType;
 import dev.edgerun.runtime.kernels.F32Copy;
 import dev.edgerun.runtime.kernels.F32DenseRow;
+import dev.edgerun.runtime.kernels.F32GemmEpilogue;
 import dev.edgerun.runtime.kernels.F32GemmKernel;
+import dev.edgerun.runtime.kernels.F32GemvColdRow;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.Vectors;
@@ -64,7 +66,9 @@ public final class Gemm implements Operator {
         }
         KernelProvider.GemmKernel gemm = GemmKernels.choose(ctx, spec);
         if (hasC && beta == 1f && cColStride == 1 && gemm instanceof F32GemmKernel row && row.addsRowInRegisters()) {
-            return new BiasRowNode(List.of(Nn.tensor(DType.FLOAT, m, n)), row, ctx.threads());
+            F32GemvColdRow cold = spec.constantB() == null ? null
+                    : F32GemvColdRow.of(Vectors.F32, n, k, spec.constantB().data(), transB, alpha);
+            return new BiasRowNode(List.of(Nn.tensor(DType.FLOAT, m, n)), row, cold, spec.epilogue(), n, ctx.threads());
         }
         return new GemmNode(List.of(Nn.tensor(DType.FLOAT, m, n)), gemm, m, n, hasC, beta, cRowStride, cColStride,
                 ctx.threads());
@@ -88,8 +92,12 @@ public final class Gemm implements Operator {
         }
     }
 
-    /** A one-row product whose C is a row of n added as it is (a bias): added in the GEMV's registers, no fill of Y. */
-    private record BiasRowNode(List<ValueType> outputTypes, F32GemmKernel gemm, int threads) implements Kernel {
+    /**
+     * A one-row product whose C is a row of n added as it is (a bias): added in the GEMV's registers, no fill of Y.
+     * {@code cold} (nullable) takes the first run(s) on a scalar loop, with the same bits.
+     */
+    private record BiasRowNode(List<ValueType> outputTypes, F32GemmKernel gemm, F32GemvColdRow cold,
+                               F32GemmEpilogue epilogue, int n, int threads) implements Kernel {
         @Override
         public long scratchBytes() {
             return gemm.scratchBytes();
@@ -97,6 +105,10 @@ public final class Gemm implements Operator {
 
         @Override
         public void run(RunContext ctx) {
+            if (cold != null && cold.run(ctx.input(0).data(), 0, ctx.input(2).data(), 0, ctx.output(0).data(), 0)) {
+                if (epilogue != null) epilogue.apply(ctx.output(0).data(), 0, n);
+                return;
+            }
             gemm.runAddingRow(ctx.input(0).data(), 0, ctx.input(1).data(), 0, ctx.input(2).data(), 0,
                     ctx.output(0).data(), 0, ctx.scratch(), Parallel.of(ctx, threads));
         }

@@ -2,6 +2,7 @@ package dev.edgerun.runtime.ops.nn;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ir.ValueType;
+import dev.edgerun.runtime.kernels.ColdRuns;
 import dev.edgerun.runtime.kernels.F32Gemm;
 import dev.edgerun.runtime.kernels.F32Softmax;
 import dev.edgerun.runtime.kernels.Vectors;
@@ -21,6 +22,13 @@ final class SoftmaxFamily {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     enum Mode { SOFTMAX, LOG_SOFTMAX, HARDMAX }
+
+    /**
+     * Elements up to which the first run(s) ({@link ColdRuns}) take the scalar reference instead of the
+     * vector loop that the interpreter runs boxed: mlp_tiny's 10 classes took 5-9 ms of a fresh JVM's
+     * first runs on vectors. Larger rows (attention's) were not measured, so they keep the vectors.
+     */
+    static final long SCALAR_FIRST_RUN_MAX = 1024;
 
     private SoftmaxFamily() {}
 
@@ -50,9 +58,12 @@ final class SoftmaxFamily {
             return Kernel.of(out, c -> hardmax(c.input(0).data(), c.output(0).data(), rows, len, in));
         }
         boolean log = mode == Mode.LOG_SOFTMAX;
+        ColdRuns cold = (long) rows * len <= SCALAR_FIRST_RUN_MAX ? ColdRuns.fromProperty() : new ColdRuns(0);
         return Kernel.of(out, c -> {
             MemorySegment xs = c.input(0).data(), ys = c.output(0).data();
-            if (threads <= 1 || rows < 2) {
+            if (cold.takeOne()) {
+                F32Softmax.run(null, log, xs, ys, len, in, 0, rows);   // the scalar reference
+            } else if (threads <= 1 || rows < 2) {
                 F32Softmax.run(Vectors.F32, log, xs, ys, len, in, 0, rows);
             } else {
                 Rows body = ROWS.get();
