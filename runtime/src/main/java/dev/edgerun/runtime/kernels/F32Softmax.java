@@ -135,6 +135,35 @@ public final class F32Softmax {
         }
     }
 
+    /** Whether {@link #partialRowScalar} takes rows of {@code n}: contiguous rows of at most one vector of {@code species}. */
+    public static boolean isPartialRow(VectorSpecies<Float> species, int n, int inner) {
+        return species != null && inner == 1 && n <= species.length();
+    }
+
+    /**
+     * Rows {@code [from, to)} of {@link #partialVectorRow}'s arithmetic in scalar code, for a
+     * kernel's first runs: the same operations in the order of the Vector API's Java fallback,
+     * which is what the interpreter and C1 run (max across lanes, {@code (float) Math.exp} per
+     * lane, a float sum from lane 0, one reciprocal), so the cold runs give the bits of the runs
+     * after them until C2 compiles the vector row. Rows of n contiguous floats.
+     */
+    public static void partialRowScalar(boolean log, MemorySegment x, MemorySegment y, int n, int from, int to) {
+        for (int row = from; row < to; row++) {
+            long base = 4L * row * n;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) max = Math.max(max, x.get(F, base + 4L * j));
+            float sum = 0f;
+            for (int j = 0; j < n; j++) sum += (float) Math.exp(x.get(F, base + 4L * j) - max);
+            if (log) {
+                float shift = max + (float) Math.log(sum);
+                for (int j = 0; j < n; j++) y.set(F, base + 4L * j, x.get(F, base + 4L * j) - shift);
+            } else {
+                float inv = 1f / sum;
+                for (int j = 0; j < n; j++) y.set(F, base + 4L * j, (float) Math.exp(x.get(F, base + 4L * j) - max) * inv);
+            }
+        }
+    }
+
     /**
      * A row of at most one vector (a classifier's 10 classes) held in one register: one masked
      * load and one masked store, where the longer rows' passes store, load back and store again.

@@ -23,13 +23,6 @@ final class SoftmaxFamily {
 
     enum Mode { SOFTMAX, LOG_SOFTMAX, HARDMAX }
 
-    /**
-     * Elements up to which the first run(s) ({@link ColdRuns}) take the scalar reference instead of the
-     * vector loop that the interpreter runs boxed: mlp_tiny's 10 classes took 5-9 ms of a fresh JVM's
-     * first runs on vectors. Larger rows (attention's) were not measured, so they keep the vectors.
-     */
-    static final long SCALAR_FIRST_RUN_MAX = 1024;
-
     private SoftmaxFamily() {}
 
     static Kernel prepare(NodeContext ctx, Mode mode) {
@@ -58,11 +51,14 @@ final class SoftmaxFamily {
             return Kernel.of(out, c -> hardmax(c.input(0).data(), c.output(0).data(), rows, len, in));
         }
         boolean log = mode == Mode.LOG_SOFTMAX;
-        ColdRuns cold = (long) rows * len <= SCALAR_FIRST_RUN_MAX ? ColdRuns.fromProperty() : new ColdRuns(0);
+        // Rows of at most one vector (a classifier's classes: mlp_tiny's 10 took 5-9 ms of a fresh JVM's first
+        // runs on boxed vectors) take their first run(s) on the same arithmetic in scalar code. Longer rows
+        // (attention's) were not measured and keep the vectors.
+        ColdRuns cold = F32Softmax.isPartialRow(Vectors.F32, len, in) ? ColdRuns.fromProperty() : new ColdRuns(0);
         return Kernel.of(out, c -> {
             MemorySegment xs = c.input(0).data(), ys = c.output(0).data();
             if (cold.takeOne()) {
-                F32Softmax.run(null, log, xs, ys, len, in, 0, rows);   // the scalar reference
+                F32Softmax.partialRowScalar(log, xs, ys, len, 0, rows);
             } else if (threads <= 1 || rows < 2) {
                 F32Softmax.run(Vectors.F32, log, xs, ys, len, in, 0, rows);
             } else {
