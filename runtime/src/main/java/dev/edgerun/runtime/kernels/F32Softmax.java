@@ -168,8 +168,12 @@ public final class F32Softmax {
      * A row of at most one vector (a classifier's 10 classes) held in one register: one masked
      * load and one masked store, where the longer rows' passes store, load back and store again.
      */
-    private static void partialVectorRow(VectorSpecies<Float> sp, boolean log, MemorySegment x, MemorySegment y, long base,
-                                         int n) {
+    private static void partialVectorRow(VectorSpecies<Float> species, boolean log, MemorySegment x, MemorySegment y,
+                                         long base, int n) {
+        // The constant again (see JavaKernelsSpecies), not the caller's: C2 compiled this method on its own in some
+        // JVMs, where a species parameter is no constant, and ran its masked reductions and store through the Java
+        // fallback: mlp_tiny stayed at 2.7-5.7 us per run for seconds instead of 0.74 (in-process loop, load ~10).
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         VectorMask<Float> m = VectorMask.fromLong(sp, (1L << n) - 1);
         FloatVector v = FloatVector.fromMemorySegment(sp, x, base, LE, m);
         float max = v.reduceLanes(VectorOperators.MAX, m);
