@@ -26,7 +26,9 @@ import java.util.List;
  * (the usual weights) are packed once by the kernel provider. A one-row product on the Java GEMV
  * whose C is a bias row adds it in registers instead ({@link F32GemmKernel#runAddingRow}); with
  * constant B and C too (a fully connected layer at batch 1) it runs {@link F32DenseRow}, which
- * holds weights, bias and activation itself.
+ * holds weights, bias and activation itself. The first run of either one-row path takes a scalar
+ * loop with the same bits ({@link dev.edgerun.runtime.kernels.ColdRuns}), not the Vector API loops
+ * that the interpreter runs boxed.
  */
 public final class Gemm implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
