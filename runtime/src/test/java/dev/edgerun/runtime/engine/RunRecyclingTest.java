@@ -195,8 +195,10 @@ class RunRecyclingTest {
             List<RunResult> dropped = new ArrayList<>();
             for (int i = 0; i < 200; i++) dropped.add(s.run(Map.of("x", x)));
             long held = directBytes() - before;
-            // the first takes the block the warm-up run gave back; the other 199 each allocate one
-            assertTrue(held >= 199L * 4 * floats, "200 open results hold their blocks: " + held + " bytes");
+            // the first takes the block the warm-up run gave back; the other 199 each allocate one.
+            // The bound leaves 9 blocks for what a collection during the runs frees of other tests'
+            // memory: once 84 KB short of 199 blocks when run after other tests in one JVM.
+            assertTrue(held >= 190L * 4 * floats, "200 open results hold their blocks: " + held + " bytes");
             float[] relu = SteadyStateModels.values(floats, 9);
             for (int i = 0; i < floats; i++) relu[i] = Math.max(0f, relu[i]);
             assertArrayEquals(relu, dropped.get(0).get("y").toFloatArray(), 0f, "the first is intact after 199 more runs");
