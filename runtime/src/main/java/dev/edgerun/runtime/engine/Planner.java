@@ -469,11 +469,12 @@ final class Planner {
             KernelProvider.ConvKernel.Layout[] agreed = new KernelProvider.ConvKernel.Layout[slotCount];
             boolean[] bad = new boolean[slotCount];
             for (int slot = 0; slot < slotCount; slot++) if (excluded[slot]) bad[find(slot)] = true;
-            for (Step step : steps) {
+            Offers offers = offers();
+            for (int s = 0; s < steps.size(); s++) {
+                Step step = steps.get(s);
                 if (!aware(step)) continue;
-                InternalLayoutKernel k = (InternalLayoutKernel) step.kernel;
-                if (step.out.length > 0) agree(agreed, bad, step.out[0], k.internalOutputLayout());
-                if (step.in.length > 0 && step.in[0] >= 0) agree(agreed, bad, step.in[0], k.internalInputLayout());
+                if (step.out.length > 0) agree(agreed, bad, step.out[0], offers.output[s]);
+                if (step.in.length > 0 && step.in[0] >= 0) agree(agreed, bad, step.in[0], offers.input[s]);
             }
             boolean any = false;
             for (int slot = 0; slot < slotCount; slot++) {
@@ -507,16 +508,42 @@ final class Planner {
 
         /** Fills the switched kernel of every oneDNN-style step touching a chosen value; the index of a step that cannot switch, or -1. */
         private int switchKernels(Kernel[] switched) {
+            List<Integer> touching = new ArrayList<>();
+            boolean[] in = new boolean[steps.size()];
+            boolean[] out = new boolean[steps.size()];
             for (int s = 0; s < steps.size(); s++) {
                 Step step = steps.get(s);
                 if (!aware(step)) continue;
-                boolean in = step.in.length > 0 && step.in[0] >= 0 && chosen[step.in[0]];
-                boolean out = step.out.length > 0 && chosen[step.out[0]];
-                if (!in && !out) continue;
-                switched[s] = ((InternalLayoutKernel) step.kernel).withInternalLayouts(in, out);
-                if (switched[s] == null) return s;
+                in[s] = step.in.length > 0 && step.in[0] >= 0 && chosen[step.in[0]];
+                out[s] = step.out.length > 0 && chosen[step.out[0]];
+                if (in[s] || out[s]) touching.add(s);
             }
+            // each switch builds a oneDNN program (primitive creation, weight reorder): independent per step
+            PlanningHelper.forEach(touching.size(), i -> {
+                int s = touching.get(i);
+                switched[s] = ((InternalLayoutKernel) steps.get(s).kernel).withInternalLayouts(in[s], out[s]);
+            });
+            for (int s : touching) if (switched[s] == null) return s;
             return -1;
+        }
+
+        /** The layouts each layout-aware step offers for its input 0 and output 0 (null: none), asked of all at once. */
+        private record Offers(KernelProvider.ConvKernel.Layout[] input, KernelProvider.ConvKernel.Layout[] output) { }
+
+        private Offers offers() {
+            Offers offers = new Offers(new KernelProvider.ConvKernel.Layout[steps.size()],
+                    new KernelProvider.ConvKernel.Layout[steps.size()]);
+            List<Integer> aware = new ArrayList<>();
+            for (int s = 0; s < steps.size(); s++) if (aware(steps.get(s))) aware.add(s);
+            // each offer asks oneDNN for a primitive descriptor: independent per step
+            PlanningHelper.forEach(aware.size(), i -> {
+                int s = aware.get(i);
+                Step step = steps.get(s);
+                InternalLayoutKernel k = (InternalLayoutKernel) step.kernel;
+                if (step.out.length > 0) offers.output[s] = k.internalOutputLayout();
+                if (step.in.length > 0 && step.in[0] >= 0) offers.input[s] = k.internalInputLayout();
+            });
+            return offers;
         }
 
         private void commit() {
