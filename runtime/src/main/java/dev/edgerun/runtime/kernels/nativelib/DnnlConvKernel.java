@@ -39,6 +39,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     private final long outputFloats;
     private final DnnlPackedWeights packedWeights; // shared with the kernels made from this one
     private volatile KernelProvider.ConvKernel fallback;
+    /** The offer read off the probe's descriptor ({@link #primitiveDescIn}); null: made by {@link #chooseOffer}. */
+    private volatile DnnlConvGeometry.Offer probedOffer;
 
     private DnnlConvKernel(Dnnl dnnl, KernelProvider.ConvSpec spec, Layout layout, int algorithm, boolean offersInternal,
                            DnnlEltwise postOp, DnnlEltwise eltwiseStep, DnnlLayout internalX, DnnlLayout internalY,
@@ -156,9 +158,18 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         }
     }
 
+    /**
+     * Also keeps the layouts offered to the planner when the descriptor is the one
+     * {@link #chooseOffer} would create (16-channel blocks asked both times), so that offering them
+     * creates no second descriptor: the probe's is read once more before it is destroyed.
+     */
     @Override
     long primitiveDescIn(Arena arena, int threads) {
-        return descIn(arena, threads).pd();
+        Desc desc = descIn(arena, threads);
+        boolean sameAsOffer = offersInternal && uniformBlocks && internalX == null && internalY == null
+                && threads == initialThreads();
+        if (desc.pd() != 0 && desc.channelBlocked() && sameAsOffer) probedOffer = offerOf(arena, desc.pd());
+        return desc.pd();
     }
 
     /** A primitive descriptor (0: none) and whether its activations are in 16-channel blocks. */
@@ -242,8 +253,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     @Override
     DnnlConvGeometry.Offer chooseOffer() {
         if (!offersInternal) return DnnlConvGeometry.Offer.NONE;
+        if (probedOffer != null) return probedOffer;
         try (Arena arena = Arena.ofConfined()) {
-            int plain = Dnnl.plainTag(spec.inputShape().length);
             int threads = initialThreads();
             long pd = uniformBlocks ? channelBlockedPrimitiveDesc(arena, threads) : 0;
             if (pd == 0) {
@@ -253,15 +264,21 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
             }
             if (pd == 0) return DnnlConvGeometry.Offer.NONE;
             try {
-                DnnlConvGeometry.Offer chosen = DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd,
-                        dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain),
-                        dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
-                boolean javaEpilogue = spec.epilogue() != null && postOp == null && eltwiseStep == null;
-                return javaEpilogue ? new DnnlConvGeometry.Offer(chosen.x(), null) : chosen;
+                return offerOf(arena, pd);
             } finally {
                 dnnl.primitiveDescDestroy(pd);
             }
         }
+    }
+
+    /** The layouts of X and Y that descriptor {@code pd} chose, as offered to the planner (see {@link #chooseOffer}). */
+    private DnnlConvGeometry.Offer offerOf(Arena arena, long pd) {
+        int plain = Dnnl.plainTag(spec.inputShape().length);
+        DnnlConvGeometry.Offer chosen = DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd,
+                dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain),
+                dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
+        boolean javaEpilogue = spec.epilogue() != null && postOp == null && eltwiseStep == null;
+        return javaEpilogue ? new DnnlConvGeometry.Offer(chosen.x(), null) : chosen;
     }
 
     @Override
