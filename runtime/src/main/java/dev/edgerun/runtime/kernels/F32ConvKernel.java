@@ -36,6 +36,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final int blockPanels;        // column block in B panels; 0: the whole column matrix at once
     private final long blockBytes;        // one block's packed columns (CHUNKS of them in scratch)
     private final F32DirectGemm direct;   // unblocked products with bias and clamp in registers; or null
+    private final float[] directW;        // its constant weights packed (all groups); null: packed per run
     private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
     private final F32ImplicitConv implicit; // the product without a column matrix; or null
     private final float[] implicitW;        // its constant weights packed (all groups); null: packed per run
@@ -98,8 +99,11 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         boolean blocked = (padded != null || pointwise) && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
                 && fullColumns > BLOCK_BYTES / 2 && perBlock < panels;
         ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
-        direct = gemm.species() != null && !blocked && kc <= F32Gemm.KC
-                && (long) mg * kc * positions <= DIRECT_MAX_MACS
+        boolean small = !blocked && kc <= F32Gemm.KC && (long) mg * kc * positions <= DIRECT_MAX_MACS;
+        boolean deepPointwise = pointwise && kc > IMPLICIT_MAX_DEPTH && mg > IMPLICIT_MAX_NARROW_OUTPUTS
+                && positions > F32PointwiseFewPositions.MAX_POSITIONS && spec.constantWeight() != null
+                && !"off".equals(System.getProperty(DEEP_DIRECT_PROPERTY));
+        direct = gemm.species() != null && (small || deepPointwise)
                 && (spec.epilogue() == null || clamp != null) ? new F32DirectGemm(gemm.species()) : null;
         fewPositions = direct == null && pointwise && group == 1 && spec.constantWeight() != null
                 && !"off".equals(System.getProperty(FEW_POSITIONS_PROPERTY))
@@ -111,6 +115,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
         colBytes = implicit != null ? implicit.scratchBytes() : fewPositions != null ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
+        directW = direct != null && spec.constantWeight() != null
+                ? packDirectWeights(spec.constantWeight().data(), new float[F32DirectGemm.packedAFloats(mg, kc) * group]) : null;
         if (implicit != null && spec.constantWeight() != null) {
             implicitW = new float[implicit.packedWeightFloats() * group];
             implicit.packWeights(spec.constantWeight().data(), 0, group, implicitW);
@@ -149,6 +155,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     }
 
     static final String IMPLICIT_PROPERTY = "edgerun.java.implicitConv";
+    /** {@code -Dedgerun.java.deepDirect=off} keeps deep pointwise convolutions on the blocked packed GEMM when serial. */
+    static final String DEEP_DIRECT_PROPERTY = "edgerun.java.deepDirect";
     /** {@code -Dedgerun.java.fewPositions=off} keeps pointwise convolutions of few positions on the implicit GEMM. */
     static final String FEW_POSITIONS_PROPERTY = "edgerun.java.fewPositions";
     /**
@@ -184,6 +192,13 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                         1, out[0], gemm.nr());
     }
 
+    /** Every group's weights into {@code dst} as {@link F32DirectGemm}'s A; returns {@code dst}. */
+    private float[] packDirectWeights(MemorySegment w, float[] dst) {
+        int groupFloats = F32DirectGemm.packedAFloats(mg, kc);
+        for (int g = 0; g < group; g++) F32DirectGemm.packA(w, 4L * g * mg * kc, mg, kc, dst, g * groupFloats);
+        return dst;
+    }
+
     private void packWeights(MemorySegment w, MemorySegment dst, long dstOff) {
         for (int g = 0; g < group; g++) {
             F32Gemm.packA(w, 4L * g * mg * kc, kc, 1, mg, kc, dst, dstOff + g * weightGroupBytes);
@@ -210,9 +225,13 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
             }
             return;
         }
+        boolean serial = gemm.parallelFor((long) mg * kc * positions, par).threads() <= 1;
+        float[] dw = direct == null || !serial ? null
+                : directW != null ? directW : packDirectWeights(w, perRunWeights(F32DirectGemm.packedAFloats(mg, kc) * group));
+        int dwGroup = direct == null ? 0 : F32DirectGemm.packedAFloats(mg, kc);
         MemorySegment pw = packedW;
         long pwOff = 0;
-        if (pw == null) {
+        if (pw == null && dw == null) { // the packed GEMM's weights, packed per run
             pw = scratch;
             pwOff = colBytes;
             packWeights(w, scratch, pwOff);
@@ -224,14 +243,13 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 long yOff = 4L * ((long) n * outChannels + (long) g * mg) * positions;
                 MemorySegment b = hasBias ? bias : null;
                 long a = pwOff + g * weightGroupBytes;
-                if (blockPanels > 0 && padded == null) { // pointwise: the input itself packed a block at a time
-                    blocks(x, xOff, pw, a, b, g, y, yOff, scratch, gemm.parallelFor((long) mg * kc * positions, par));
+                if (dw != null && pointwise) { // B is the input itself, read in place
+                    direct.multiplyInPlace(mg, positions, kc, dw, g * dwGroup, x, xOff, positions, y, yOff, positions,
+                            b, 4L * g * mg, clampLo, clampHi, scratch, 0);
                     continue;
                 }
-                boolean serial = gemm.parallelFor((long) mg * kc * positions, par).threads() <= 1;
-                if (direct != null && pointwise && serial) { // B is the input itself, read in place
-                    direct.multiplyInPlace(mg, positions, kc, pw, a, x, xOff, positions, y, yOff, positions,
-                            b, 4L * g * mg, clampLo, clampHi, scratch, 0);
+                if (blockPanels > 0 && padded == null) { // pointwise: the input itself packed a block at a time
+                    blocks(x, xOff, pw, a, b, g, y, yOff, scratch, gemm.parallelFor((long) mg * kc * positions, par));
                     continue;
                 }
                 if (padded == null) {
@@ -252,8 +270,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                         split.forRange(kc, body);
                     }
                 }
-                if (direct != null && serial) {
-                    direct.multiplyPacked(mg, positions, kc, pw, a, scratch, 0, y, yOff, positions, b, 4L * g * mg,
+                if (dw != null) {
+                    direct.multiplyPacked(mg, positions, kc, dw, g * dwGroup, scratch, 0, y, yOff, positions, b, 4L * g * mg,
                             clampLo, clampHi);
                 } else {
                     gemm.multiplyBiased(mg, positions, kc, pw, a, scratch, 0, y, yOff, positions, b, 4L * g * mg,
@@ -268,7 +286,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                              MemorySegment scratch, Parallel par) {
         float[] pw = implicitW;
         if (pw == null) {
-            pw = implicitWeights(implicit.packedWeightFloats() * group);
+            pw = perRunWeights(implicit.packedWeightFloats() * group);
             implicit.packWeights(w, 0, group, pw);
         }
         MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
@@ -284,14 +302,14 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         }
     }
 
-    // Per-thread weights packed per run for the implicit GEMM (grown to the largest seen; kept).
-    private static final ThreadLocal<float[]> IMPLICIT_WEIGHTS = ThreadLocal.withInitial(() -> new float[0]);
+    // Per-thread weights packed per run for the implicit or direct GEMM (grown to the largest seen; kept).
+    private static final ThreadLocal<float[]> PER_RUN_WEIGHTS = ThreadLocal.withInitial(() -> new float[0]);
 
-    private static float[] implicitWeights(int floats) {
-        float[] a = IMPLICIT_WEIGHTS.get();
+    private static float[] perRunWeights(int floats) {
+        float[] a = PER_RUN_WEIGHTS.get();
         if (a.length < floats) {
             a = new float[floats];
-            IMPLICIT_WEIGHTS.set(a);
+            PER_RUN_WEIGHTS.set(a);
         }
         return a;
     }
