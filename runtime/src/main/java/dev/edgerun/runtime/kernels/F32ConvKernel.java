@@ -16,7 +16,8 @@ import java.lang.foreign.ValueLayout;
  * and the product accumulated onto it ({@link F32Gemm#multiplyBiased}); constant weights are
  * packed once here. Products that fit unblocked and run on one thread go to {@link F32DirectGemm}
  * instead (bias and a fused Relu/Clip in registers; a pointwise input read in place, not packed).
- * Larger shallow or narrow products ({@link #IMPLICIT_MAX_DEPTH}) go to {@link F32ImplicitConv}:
+ * So do deep pointwise products over more than a few positions ({@link #isDeepPointwise}), at any
+ * thread count. Larger shallow or narrow products ({@link #IMPLICIT_MAX_DEPTH}) go to {@link F32ImplicitConv}:
  * no column matrix, the GEMM's tile loads its B vectors from the padded planes or the input itself.
  */
 public final class F32ConvKernel implements KernelProvider.ConvKernel {
@@ -37,6 +38,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final long blockBytes;        // one block's packed columns (CHUNKS of them in scratch)
     private final F32DirectGemm direct;   // unblocked products with bias and clamp in registers; or null
     private final float[] directW;        // its constant weights packed (all groups); null: packed per run
+    private final boolean deepDirect;     // a deep pointwise product on direct at any thread count (split by column panels)
     private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
     private final F32ImplicitConv implicit; // the product without a column matrix; or null
     private final float[] implicitW;        // its constant weights packed (all groups); null: packed per run
@@ -99,12 +101,10 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         boolean blocked = (padded != null || pointwise) && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
                 && fullColumns > BLOCK_BYTES / 2 && perBlock < panels;
         ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
+        boolean clampOnly = spec.epilogue() == null || clamp != null;
         boolean small = !blocked && kc <= F32Gemm.KC && (long) mg * kc * positions <= DIRECT_MAX_MACS;
-        boolean deepPointwise = pointwise && kc > IMPLICIT_MAX_DEPTH && mg > IMPLICIT_MAX_NARROW_OUTPUTS
-                && positions > F32PointwiseFewPositions.MAX_POSITIONS && spec.constantWeight() != null
-                && !"off".equals(System.getProperty(DEEP_DIRECT_PROPERTY));
-        direct = gemm.species() != null && (small || deepPointwise)
-                && (spec.epilogue() == null || clamp != null) ? new F32DirectGemm(gemm.species()) : null;
+        deepDirect = gemm.species() != null && clampOnly && isDeepPointwise(spec);
+        direct = gemm.species() != null && clampOnly && (small || deepDirect) ? new F32DirectGemm(gemm.species()) : null;
         fewPositions = direct == null && pointwise && group == 1 && spec.constantWeight() != null
                 && !"off".equals(System.getProperty(FEW_POSITIONS_PROPERTY))
                 && F32PointwiseFewPositions.suits(gemm.species(), kc, mg, positions)
@@ -155,8 +155,23 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     }
 
     static final String IMPLICIT_PROPERTY = "edgerun.java.implicitConv";
-    /** {@code -Dedgerun.java.deepDirect=off} keeps deep pointwise convolutions on the blocked packed GEMM when serial. */
+    /** {@code -Dedgerun.java.deepDirect=off} keeps deep pointwise convolutions on the (blocked) packed GEMM. */
     static final String DEEP_DIRECT_PROPERTY = "edgerun.java.deepDirect";
+
+    /**
+     * Pointwise products deeper and wider than the implicit GEMM takes, over more positions than
+     * {@link F32PointwiseFewPositions} serves (MobileNetV2's projections of 14x14 planes, 384-576
+     * deep), with constant weights, go to {@link F32DirectGemm} reading the input in place, split by
+     * column panels when threaded: the blocked packed GEMM packs every block of the input and
+     * accumulates over K blocks through Y. 576->96 at 14x14 took 804 us against 2600 in
+     * F32ConvBench; MobileNetV2 as a whole ran 0.94-0.96 of the previous build's thread CPU per
+     * run (1 thread, both builds interleaved in one process, 100 rounds, load 9-10).
+     */
+    private boolean isDeepPointwise(KernelProvider.ConvSpec spec) {
+        return pointwise && kc > IMPLICIT_MAX_DEPTH && mg > IMPLICIT_MAX_NARROW_OUTPUTS
+                && positions > F32PointwiseFewPositions.MAX_POSITIONS && spec.constantWeight() != null
+                && !"off".equals(System.getProperty(DEEP_DIRECT_PROPERTY));
+    }
     /** {@code -Dedgerun.java.fewPositions=off} keeps pointwise convolutions of few positions on the implicit GEMM. */
     static final String FEW_POSITIONS_PROPERTY = "edgerun.java.fewPositions";
     /**
@@ -226,7 +241,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
             return;
         }
         boolean serial = gemm.parallelFor((long) mg * kc * positions, par).threads() <= 1;
-        float[] dw = direct == null || !serial ? null
+        float[] dw = direct == null || !(serial || deepDirect) ? null
                 : directW != null ? directW : packDirectWeights(w, perRunWeights(F32DirectGemm.packedAFloats(mg, kc) * group));
         int dwGroup = direct == null ? 0 : F32DirectGemm.packedAFloats(mg, kc);
         MemorySegment pw = packedW;
@@ -243,9 +258,13 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 long yOff = 4L * ((long) n * outChannels + (long) g * mg) * positions;
                 MemorySegment b = hasBias ? bias : null;
                 long a = pwOff + g * weightGroupBytes;
-                if (dw != null && pointwise) { // B is the input itself, read in place
+                if (dw != null && pointwise && serial) { // B is the input itself, read in place
                     direct.multiplyInPlace(mg, positions, kc, dw, g * dwGroup, x, xOff, positions, y, yOff, positions,
                             b, 4L * g * mg, clampLo, clampHi, scratch, 0);
+                    continue;
+                }
+                if (dw != null && pointwise) {
+                    directSplit(dw, g * dwGroup, x, xOff, y, yOff, b, 4L * g * mg, scratch, par);
                     continue;
                 }
                 if (blockPanels > 0 && padded == null) { // pointwise: the input itself packed a block at a time
@@ -279,6 +298,26 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 }
             }
         }
+    }
+
+    /**
+     * The in-place direct product split over threads by column panels, each range writing its own
+     * columns of Y; only the range with the last, partial panel uses scratch (at its start).
+     */
+    private void directSplit(float[] dw, int aAt, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                             MemorySegment bias, long biasOff, MemorySegment scratch, Parallel par) {
+        DirectPanels body = DIRECT_PANELS.get();
+        body.conv = this;
+        body.dw = dw;
+        body.aAt = aAt;
+        body.x = x;
+        body.xOff = xOff;
+        body.y = y;
+        body.yOff = yOff;
+        body.bias = bias;
+        body.biasOff = biasOff;
+        body.scratch = scratch;
+        par.forRange((positions + direct.nr() - 1) / direct.nr(), body);
     }
 
     /** Each group through {@link #implicit}; weights not constant are packed into a per-thread array first. */
@@ -399,6 +438,24 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private static final ThreadLocal<PaddedRows> PADDED_ROWS = ThreadLocal.withInitial(PaddedRows::new);
     private static final ThreadLocal<Blocks> BLOCKS = ThreadLocal.withInitial(Blocks::new);
     private static final ThreadLocal<ColumnRows> COLUMN_ROWS = ThreadLocal.withInitial(ColumnRows::new);
+    private static final ThreadLocal<DirectPanels> DIRECT_PANELS = ThreadLocal.withInitial(DirectPanels::new);
+
+    /** Column panels {@code [from, to)} of {@link #directSplit}'s product. */
+    private static final class DirectPanels implements RunContext.RangeBody {
+        F32ConvKernel conv;
+        float[] dw;
+        int aAt;
+        MemorySegment x, y, bias, scratch;
+        long xOff, yOff, biasOff;
+
+        @Override
+        public void run(int from, int to) {
+            F32ConvKernel c = conv;
+            int q0 = from * c.direct.nr(), q1 = Math.min(c.positions, to * c.direct.nr());
+            c.direct.multiplyInPlace(c.mg, q1 - q0, c.kc, dw, aAt, x, xOff + 4L * q0, c.positions, y, yOff + 4L * q0,
+                    c.positions, bias, biasOff, c.clampLo, c.clampHi, scratch, 0);
+        }
+    }
 
     /** Rows of the column matrix from the padded planes at {@code padOff} of {@code scratch}, into its start. */
     private static final class PaddedRows implements RunContext.RangeBody {
@@ -451,6 +508,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     public String toString() {
         if (implicit != null) return "F32Conv(implicit gemm" + (pointwise ? ", pointwise" : ", padded") + ") " + spec;
         if (fewPositions != null) return "F32Conv(pointwise, positions as tile rows) " + spec;
+        if (deepDirect) return "F32Conv(direct gemm, pointwise, split by column panels) " + spec;
         String how = (pointwise ? ", pointwise" : padded != null ? ", padded im2col" : "")
                 + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "")
                 + (direct != null ? ", direct when serial" : "");

@@ -56,7 +56,7 @@ class F32ConvKernelTest {
                 // pointwise over few positions turned round (F32PointwiseFewPositions): constant weights, above F32DirectGemm's size
                 new Case("few positions 7x7, partial channel panel and row panel", new long[] {1, 320, 7, 7}, new long[] {120, 320, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
                 new Case("few positions, two images, no bias", new long[] {2, 400, 7, 5}, new long[] {96, 400, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, true),
-                // deep pointwise on F32DirectGemm when serial (constant weights; deeper than the implicit GEMM takes)
+                // deep pointwise on F32DirectGemm, split by column panels when threaded (constant weights; deeper than the implicit GEMM takes)
                 new Case("deep direct pointwise, partial row and column panels", new long[] {1, 310, 9, 11}, new long[] {37, 310, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
                 new Case("deep direct pointwise, two images, no bias", new long[] {2, 320, 10, 7}, new long[] {40, 320, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, true),
                 // implicit GEMM (F32ImplicitConv): above F32DirectGemm's size, no column matrix
@@ -133,18 +133,18 @@ class F32ConvKernelTest {
         return cases().filter(c -> c.name.startsWith("deep direct")).flatMap(c -> Stream.of(512, 256, 128).map(bits -> Arguments.of(c, bits)));
     }
 
-    /** The cases named "deep direct" reach F32DirectGemm when serial (so that the comparisons above test it); off, not. */
+    /** The cases named "deep direct" reach F32DirectGemm (so that the comparisons above test it); off, not. */
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("deepDirectCasesAtWidths")
     void deepDirectCasesTakeTheDirectGemm(Case c, int bits) {
         try (Tensor w = Tensor.allocate(DType.FLOAT, c.w)) {
             var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, outputShape(c), c.group, c.s, c.pb, c.d, w, null);
             JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
-            assertTrue(kernels.conv(spec).orElseThrow().toString().contains("direct when serial"), c.name);
+            assertTrue(kernels.conv(spec).orElseThrow().toString().contains("direct gemm"), c.name);
             String before = System.getProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY);
             System.setProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY, "off");
             try {
-                assertFalse(kernels.conv(spec).orElseThrow().toString().contains("direct when serial"), c.name);
+                assertFalse(kernels.conv(spec).orElseThrow().toString().contains("direct gemm"), c.name);
             } finally {
                 if (before == null) System.clearProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY);
                 else System.setProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY, before);
