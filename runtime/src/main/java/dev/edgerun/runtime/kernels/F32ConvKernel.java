@@ -16,8 +16,8 @@ import java.lang.foreign.ValueLayout;
  * and the product accumulated onto it ({@link F32Gemm#multiplyBiased}); constant weights are
  * packed once here. Products that fit unblocked and run on one thread go to {@link F32DirectGemm}
  * instead (bias and a fused Relu/Clip in registers; a pointwise input read in place, not packed).
- * So do deep pointwise products over more than a few positions ({@link #isDeepPointwise}), at any
- * thread count. Larger shallow or narrow products ({@link #IMPLICIT_MAX_DEPTH}) go to {@link F32ImplicitConv}:
+ * So do pointwise products with constant weights over more than a few positions
+ * ({@link #isDirectPointwise}), at any thread count. Larger shallow or narrow products ({@link #IMPLICIT_MAX_DEPTH}) go to {@link F32ImplicitConv}:
  * no column matrix, the GEMM's tile loads its B vectors from the padded planes or the input itself.
  */
 public final class F32ConvKernel implements KernelProvider.ConvKernel {
@@ -38,7 +38,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     private final long blockBytes;        // one block's packed columns (CHUNKS of them in scratch)
     private final F32DirectGemm direct;   // unblocked products with bias and clamp in registers; or null
     private final float[] directW;        // its constant weights packed (all groups); null: packed per run
-    private final boolean deepDirect;     // a deep pointwise product on direct at any thread count (split by column panels)
+    private final boolean directPointwise; // a pointwise product on direct at any thread count (split by column panels)
     private final float clampLo, clampHi; // its clamp: the fused Relu/Clip, else -inf..+inf
     private final F32ImplicitConv implicit; // the product without a column matrix; or null
     private final float[] implicitW;        // its constant weights packed (all groups); null: packed per run
@@ -103,8 +103,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
         boolean clampOnly = spec.epilogue() == null || clamp != null;
         boolean small = !blocked && kc <= F32Gemm.KC && (long) mg * kc * positions <= DIRECT_MAX_MACS;
-        deepDirect = gemm.species() != null && clampOnly && isDeepPointwise(spec);
-        direct = gemm.species() != null && clampOnly && (small || deepDirect) ? new F32DirectGemm(gemm.species()) : null;
+        directPointwise = gemm.species() != null && clampOnly && isDirectPointwise(spec);
+        direct = gemm.species() != null && clampOnly && (small || directPointwise) ? new F32DirectGemm(gemm.species()) : null;
         fewPositions = direct == null && pointwise && group == 1 && spec.constantWeight() != null
                 && !"off".equals(System.getProperty(FEW_POSITIONS_PROPERTY))
                 && F32PointwiseFewPositions.suits(gemm.species(), kc, mg, positions)
@@ -155,22 +155,23 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     }
 
     static final String IMPLICIT_PROPERTY = "edgerun.java.implicitConv";
-    /** {@code -Dedgerun.java.deepDirect=off} keeps deep pointwise convolutions on the (blocked) packed GEMM. */
-    static final String DEEP_DIRECT_PROPERTY = "edgerun.java.deepDirect";
+    /** {@code -Dedgerun.java.directPointwise=off} keeps pointwise convolutions on the implicit or (blocked) packed GEMM. */
+    static final String DIRECT_POINTWISE_PROPERTY = "edgerun.java.directPointwise";
 
     /**
-     * Pointwise products deeper and wider than the implicit GEMM takes, over more positions than
-     * {@link F32PointwiseFewPositions} serves (MobileNetV2's projections of 14x14 planes, 384-576
-     * deep), with constant weights, go to {@link F32DirectGemm} reading the input in place, split by
-     * column panels when threaded: the blocked packed GEMM packs every block of the input and
-     * accumulates over K blocks through Y. 576->96 at 14x14 took 804 us against 2600 in
-     * F32ConvBench; MobileNetV2 as a whole ran 0.94-0.96 of the previous build's thread CPU per
-     * run (1 thread, both builds interleaved in one process, 100 rounds, load 9-10).
+     * Pointwise products with constant weights over more positions than
+     * {@link F32PointwiseFewPositions} serves go to {@link F32DirectGemm} reading the input in
+     * place, split by column panels when threaded. Measured against the kernels they had before (1
+     * thread, 512-bit, F32ConvBench with both builds in one process, interleaved medians of thread
+     * CPU, load 9): MobileNetV2's projections 576->96 at 14x14 804 us against 2600 (blocked packed
+     * GEMM, which packs each block of the input and accumulates over K blocks through Y); its
+     * expansions on the implicit GEMM 16->96 at 112x112 0.78x, 24->144 at 56x56 0.82x, 96->576 at
+     * 14x14 0.88x, and 32->16 at 112x112 0.95x. MobileNetV2 as a whole: 0.915 of the thread CPU per
+     * run of the build before these changes (both interleaved in one process, 80 rounds, load 9).
      */
-    private boolean isDeepPointwise(KernelProvider.ConvSpec spec) {
-        return pointwise && kc > IMPLICIT_MAX_DEPTH && mg > IMPLICIT_MAX_NARROW_OUTPUTS
-                && positions > F32PointwiseFewPositions.MAX_POSITIONS && spec.constantWeight() != null
-                && !"off".equals(System.getProperty(DEEP_DIRECT_PROPERTY));
+    private boolean isDirectPointwise(KernelProvider.ConvSpec spec) {
+        return pointwise && positions > F32PointwiseFewPositions.MAX_POSITIONS && spec.constantWeight() != null
+                && !"off".equals(System.getProperty(DIRECT_POINTWISE_PROPERTY));
     }
     /** {@code -Dedgerun.java.fewPositions=off} keeps pointwise convolutions of few positions on the implicit GEMM. */
     static final String FEW_POSITIONS_PROPERTY = "edgerun.java.fewPositions";
@@ -241,7 +242,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
             return;
         }
         boolean serial = gemm.parallelFor((long) mg * kc * positions, par).threads() <= 1;
-        float[] dw = direct == null || !(serial || deepDirect) ? null
+        float[] dw = direct == null || !(serial || directPointwise) ? null
                 : directW != null ? directW : packDirectWeights(w, perRunWeights(F32DirectGemm.packedAFloats(mg, kc) * group));
         int dwGroup = direct == null ? 0 : F32DirectGemm.packedAFloats(mg, kc);
         MemorySegment pw = packedW;
@@ -508,7 +509,7 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
     public String toString() {
         if (implicit != null) return "F32Conv(implicit gemm" + (pointwise ? ", pointwise" : ", padded") + ") " + spec;
         if (fewPositions != null) return "F32Conv(pointwise, positions as tile rows) " + spec;
-        if (deepDirect) return "F32Conv(direct gemm, pointwise, split by column panels) " + spec;
+        if (directPointwise) return "F32Conv(direct gemm, pointwise, split by column panels) " + spec;
         String how = (pointwise ? ", pointwise" : padded != null ? ", padded im2col" : "")
                 + (blockPanels > 0 ? " in blocks of " + blockPanels + " panels" : "")
                 + (direct != null ? ", direct when serial" : "");

@@ -56,9 +56,11 @@ class F32ConvKernelTest {
                 // pointwise over few positions turned round (F32PointwiseFewPositions): constant weights, above F32DirectGemm's size
                 new Case("few positions 7x7, partial channel panel and row panel", new long[] {1, 320, 7, 7}, new long[] {120, 320, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
                 new Case("few positions, two images, no bias", new long[] {2, 400, 7, 5}, new long[] {96, 400, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, true),
-                // deep pointwise on F32DirectGemm, split by column panels when threaded (constant weights; deeper than the implicit GEMM takes)
+                // pointwise with constant weights over more than 64 positions on F32DirectGemm, split by column panels when threaded
                 new Case("deep direct pointwise, partial row and column panels", new long[] {1, 310, 9, 11}, new long[] {37, 310, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
                 new Case("deep direct pointwise, two images, no bias", new long[] {2, 320, 10, 7}, new long[] {40, 320, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, true),
+                new Case("direct pointwise, shallow, wide plane, odd channels", new long[] {1, 7, 30, 41}, new long[] {45, 7, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
+                new Case("direct pointwise, grouped", new long[] {1, 12, 9, 10}, new long[] {18, 4, 1, 1}, 3, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
                 // implicit GEMM (F32ImplicitConv): above F32DirectGemm's size, no column matrix
                 new Case("implicit 3x3 rows of 14, two K blocks, partial channel panel", new long[] {1, 40, 14, 14}, new long[] {20, 40, 3, 3}, 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true, true),
                 new Case("implicit pointwise, last tile copied", new long[] {1, 300, 7, 9}, new long[] {13, 300, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true),
@@ -129,25 +131,25 @@ class F32ConvKernelTest {
         }
     }
 
-    static Stream<Arguments> deepDirectCasesAtWidths() {
-        return cases().filter(c -> c.name.startsWith("deep direct")).flatMap(c -> Stream.of(512, 256, 128).map(bits -> Arguments.of(c, bits)));
+    static Stream<Arguments> directPointwiseCasesAtWidths() {
+        return cases().filter(c -> c.name.contains("direct pointwise")).flatMap(c -> Stream.of(512, 256, 128).map(bits -> Arguments.of(c, bits)));
     }
 
-    /** The cases named "deep direct" reach F32DirectGemm (so that the comparisons above test it); off, not. */
+    /** The cases named "... direct pointwise ..." reach F32DirectGemm (so that the comparisons above test it); off, not. */
     @ParameterizedTest(name = "{0} at {1} bits")
-    @MethodSource("deepDirectCasesAtWidths")
-    void deepDirectCasesTakeTheDirectGemm(Case c, int bits) {
+    @MethodSource("directPointwiseCasesAtWidths")
+    void directPointwiseCasesTakeTheDirectGemm(Case c, int bits) {
         try (Tensor w = Tensor.allocate(DType.FLOAT, c.w)) {
             var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, outputShape(c), c.group, c.s, c.pb, c.d, w, null);
             JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
             assertTrue(kernels.conv(spec).orElseThrow().toString().contains("direct gemm"), c.name);
-            String before = System.getProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY);
-            System.setProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY, "off");
+            String before = System.getProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY);
+            System.setProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY, "off");
             try {
                 assertFalse(kernels.conv(spec).orElseThrow().toString().contains("direct gemm"), c.name);
             } finally {
-                if (before == null) System.clearProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY);
-                else System.setProperty(F32ConvKernel.DEEP_DIRECT_PROPERTY, before);
+                if (before == null) System.clearProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY);
+                else System.setProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY, before);
             }
         }
     }
