@@ -51,6 +51,10 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
      * in a process that also ran the int8 twin of MobileNetV2, C2 sometimes compiled the direct
      * tile with its accumulators boxed, and the float model's pointwise layers (6-20 M) made it
      * run 40-50 ms instead of 15 (6 of 11 runs); with those layers on the packed GEMM, 5 of 5 ran 15-16.5 ms.
+     * (That was with A read from a memory segment. With A in a heap array, MobileNetV2's pointwise
+     * layers went back to the direct tile ({@link #isDirectPointwise}); in 3 of 3 processes that ran
+     * its static int8 twin beside it the float model's median stayed 13-15.5 ms, as the build
+     * before did, load 9-10.)
      */
     static final long DIRECT_MAX_MACS = 1 << 20;
 
@@ -189,7 +193,8 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
      * 320->1280 at 7x7: 0.99; interleaved, load ~10), but the shallow layers that share its tile
      * lost: C2 compiles one tile for all, and with deep layers among its callers the 16-27 deep
      * products (MobileNetV2's stem, 16->96 and 24->144 expansions) ran 1.16-1.28x slower
-     * (interleaved, load ~20). The limit also chooses {@link F32Winograd}: at 4096, ResNet-18 lost
+     * (interleaved, load ~20); pointwise layers with constant weights over more than 64 positions
+     * now go to {@link F32DirectGemm} instead ({@link #isDirectPointwise}). The limit also chooses {@link F32Winograd}: at 4096, ResNet-18 lost
      * Winograd and ran 1.42-2.0x ONNX Runtime against 1.33-1.39 (load ~12).
      */
     static final int IMPLICIT_MAX_DEPTH = 300;
