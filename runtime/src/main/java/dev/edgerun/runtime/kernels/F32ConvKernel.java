@@ -115,10 +115,11 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
                 ? new F32PointwiseFewPositions(gemm.species(), kc, mg, positions, spec.constantWeight().data(), 0,
                         spec.epilogue()) : null;
         implicit = direct == null && fewPositions == null ? implicitConv(spec, gemm.species()) : null;
-        blocked &= implicit == null && fewPositions == null;
+        blocked &= implicit == null && fewPositions == null && !directPointwise;
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
-        colBytes = implicit != null ? implicit.scratchBytes() : fewPositions != null ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
+        colBytes = implicit != null ? implicit.scratchBytes() : fewPositions != null ? 0
+                : directPointwise ? direct.scratchBytes(kc) : blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
         directW = direct != null && spec.constantWeight() != null
                 ? packDirectWeights(spec.constantWeight().data(), new float[F32DirectGemm.packedAFloats(mg, kc) * group]) : null;
         if (implicit != null && spec.constantWeight() != null) {
@@ -127,13 +128,14 @@ public final class F32ConvKernel implements KernelProvider.ConvKernel {
         } else {
             implicitW = null;
         }
-        if (implicit == null && fewPositions == null && spec.constantWeight() != null) {
+        boolean packedGemm = implicit == null && fewPositions == null && !directPointwise; // the packed GEMM may run
+        if (packedGemm && spec.constantWeight() != null) {
             packedW = F32Gemm.allocatePacked(weightGroupBytes * group);
             packWeights(spec.constantWeight().data(), packedW, 0);
         } else {
             packedW = null;
         }
-        padOff = colBytes + (packedW == null && implicit == null && fewPositions == null ? weightGroupBytes * group : 0);
+        padOff = colBytes + (packedW == null && packedGemm ? weightGroupBytes * group : 0);
         clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
         clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;
     }
