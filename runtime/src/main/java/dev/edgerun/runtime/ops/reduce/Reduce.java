@@ -3,6 +3,7 @@ package dev.edgerun.runtime.ops.reduce;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.kernels.ReduceF32Columns;
 import dev.edgerun.runtime.kernels.ReduceF32Rows;
 import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.ops.Kernel;
@@ -89,7 +90,30 @@ public final class Reduce implements Operator {
         long[] outOffsets = OpArgs.offsets(Arrays.copyOf(keptDims, k), keptStrides);
         long redCount = Shape.of(Arrays.copyOf(redDims, r)).elementCount();
         if (trailing(dims, reduced)) return new Plan(kind, dtype, out, outOffsets, null, redCount);
-        return new Plan(kind, dtype, out, outOffsets, OpArgs.offsets(Arrays.copyOf(redDims, r), redStrides), redCount);
+        return new Plan(kind, dtype, out, outOffsets, OpArgs.offsets(Arrays.copyOf(redDims, r), redStrides), redCount,
+                middleInner(dims, reduced));
+    }
+
+    /**
+     * The inner size when the reduced axes (ignoring size-1 axes) form one block between kept
+     * ones, {@code [outer][reduced][inner]} ({@link ReduceF32Columns}); else 0.
+     */
+    private static int middleInner(long[] dims, boolean[] reduced) {
+        int first = -1, last = -1;
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] == 1 || !reduced[i]) continue;
+            if (first < 0) first = i;
+            else if (last != i - 1 && anyKeptBetween(dims, reduced, last, i)) return 0;
+            last = i;
+        }
+        long inner = 1;
+        for (int i = last + 1; i < dims.length; i++) inner *= dims[i];
+        return first < 0 || inner <= 1 || inner > Integer.MAX_VALUE ? 0 : (int) inner;
+    }
+
+    private static boolean anyKeptBetween(long[] dims, boolean[] reduced, int from, int to) {
+        for (int i = from + 1; i < to; i++) if (dims[i] != 1 && !reduced[i]) return true;
+        return false;
     }
 
     /** Whether the reduced axes, ignoring size-1 axes, are the last ones: then each output reduces one contiguous run. */
@@ -122,8 +146,14 @@ public final class Reduce implements Operator {
         private final long[] redOffsets; // (redCount), null when the reduced elements are contiguous
         private final long redCount;
         private final boolean rows;      // the reduced elements of each output are contiguous
+        private final int columnsInner;  // > 0: the input is [outer][redCount][columnsInner] (ReduceF32Columns)
 
         Plan(Kind kind, DType dtype, Shape out, long[] outOffsets, long[] redOffsets, long redCount) {
+            this(kind, dtype, out, outOffsets, redOffsets, redCount, 0);
+        }
+
+        Plan(Kind kind, DType dtype, Shape out, long[] outOffsets, long[] redOffsets, long redCount, int columnsInner) {
+            this.columnsInner = columnsInner;
             this.kind = kind;
             this.dtype = dtype;
             this.out = out;
@@ -144,6 +174,11 @@ public final class Reduce implements Operator {
             MemorySegment d = dst.data();
             if (outOffsets == null) {
                 identity(src, d);
+                return;
+            }
+            if (dtype == DType.FLOAT && columnsInner > 0 && redCount > 0 && (kind == Kind.SUM || kind == Kind.MEAN)) {
+                ReduceF32Columns.sum(Vectors.F32, src, d, outOffsets.length / columnsInner, redCount, columnsInner,
+                        kind == Kind.MEAN ? (float) redCount : 1f);
                 return;
             }
             boolean useLong = !Elements.floating(dtype) && kind != Kind.MEAN && kind != Kind.L2
