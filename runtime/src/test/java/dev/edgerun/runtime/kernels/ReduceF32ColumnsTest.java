@@ -6,33 +6,27 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 
-/**
- * {@link ReduceF32Columns#sum} (sums over a middle block of axes) against a double-precision loop,
- * at every vector width and scalar, with inner sizes below, at and past whole vectors and blocks of
- * four vectors, sums and means.
- */
+/** {@link ReduceF32Columns#sum} (sums over a middle block of axes) against a double-precision loop, sums and means. */
 class ReduceF32ColumnsTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    @ParameterizedTest(name = "{0} bits")
-    @ValueSource(ints = {512, 256, 128, 0})
-    void columnsMatchDoubleSums(int bits) {
-        Random r = new Random(bits + 1);
+    @Test
+    void columnsMatchDoubleSums() {
+        Random r = new Random(1);
         for (int[] s : new int[][] {{1, 32, 128}, {3, 5, 7}, {2, 1, 80}, {2, 9, 64 + 16 + 3}, {1, 4, 1}}) {
             for (float divisor : new float[] {1f, s[1]}) {
-                check(bits, r, s[0], s[1], s[2], divisor);
+                check(r, s[0], s[1], s[2], divisor);
             }
         }
     }
 
-    private static void check(int bits, Random r, int outer, int count, int inner, float divisor) {
+    private static void check(Random r, int outer, int count, int inner, float divisor) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(4L * outer * count * inner), dst = arena.allocate(4L * outer * inner);
             for (long i = 0; i < (long) outer * count * inner; i++) src.setAtIndex(F, i, r.nextFloat() * 2 - 1);
-            ReduceF32Columns.sum(F32GemmTest.species(bits), src, dst, outer, count, inner, divisor);
+            ReduceF32Columns.sum(src, dst, outer, count, inner, divisor);
             for (int o = 0; o < outer; o++) {
                 for (int i = 0; i < inner; i++) {
                     double want = 0;

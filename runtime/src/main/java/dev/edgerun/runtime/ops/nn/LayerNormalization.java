@@ -184,11 +184,6 @@ public final class LayerNormalization implements Operator {
         private void rowsRange(MemorySegment x, MemorySegment residual, MemorySegment y, MemorySegment scale, MemorySegment bias,
                                MemorySegment meanOut, MemorySegment invOut, int from, int to) {
             MemorySegment src = residual != null ? y : x; // the residual sum is formed in y, then normalized in place
-            if (!rms && meanOut == null && invOut == null && F32Norm.pairsRows(Vectors.F32, n)) {
-                for (; from + 2 <= to; from += 2) {
-                    F32Norm.layerNormPair(Vectors.F32, x, residual, y, 4L * from * n, 4L * (from + 1) * n, n, eps, scale, bias);
-                }
-            }
             for (int r = from; r < to; r++) {
                 long off = 4L * r * n;
                 float m, inv;

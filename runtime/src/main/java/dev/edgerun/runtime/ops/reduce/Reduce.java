@@ -177,7 +177,7 @@ public final class Reduce implements Operator {
                 return;
             }
             if (dtype == DType.FLOAT && columnsInner > 0 && redCount > 0 && (kind == Kind.SUM || kind == Kind.MEAN)) {
-                ReduceF32Columns.sum(Vectors.F32, src, d, outOffsets.length / columnsInner, redCount, columnsInner,
+                ReduceF32Columns.sum(src, d, outOffsets.length / columnsInner, redCount, columnsInner,
                         kind == Kind.MEAN ? (float) redCount : 1f);
                 return;
             }
