@@ -4,7 +4,6 @@ import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,7 +50,6 @@ public final class F32StridedMatMul {
     private final long slotBytes;
     private final long aPackedBytes;
     private final VectorSpecies<Float> direct; // species of the direct path; null: packed products
-    private final F32RowEpilogue shortSoftmax; // the direct path's division and softmax of rows of two vectors; else null
 
     /**
      * @param aStrides {@code {rowStride, colStride}} of A in floats; likewise {@code bStrides}
@@ -78,8 +76,6 @@ public final class F32StridedMatMul {
         this.ldy = ldy;
         this.epilogue = epilogue;
         this.direct = gemm.species() != null && (long) k * n <= DIRECT_MAX_B && n % (2 * gemm.species().length()) == 0 ? gemm.species() : null;
-        this.shortSoftmax = direct != null && epilogue instanceof F32RowEpilogue e && e.softmax() && F32Softmax.isShortRow(direct, n)
-                ? e : null;
         this.aPackedBytes = direct != null ? 0 : align64(4 * F32Gemm.packedASize(m, k));
         this.slotBytes = direct != null ? (bCol == 1 ? 0 : align64(4L * k * n))
                 : aPackedBytes + align64(4 * gemm.packedBSize(k, n));
@@ -222,49 +218,10 @@ public final class F32StridedMatMul {
             for (int j0 = 0; j0 < n; j0 += 2 * lanes) {
                 tile(rows, a, rowAt, b, bAt + 4L * j0, ldb, y, yAt + 4L * ((long) i0 * ldy + j0));
             }
-            if (shortSoftmax != null && rows == ROWS) {
-                softmaxFourRows(y, yAt + 4L * i0 * ldy, shortSoftmax.divisor());
-            } else if (epilogue != null) {
+            if (epilogue != null) {
                 for (int r = 0; r < rows; r++) epilogue.apply(y, yAt + 4L * (long) (i0 + r) * ldy, n);
             }
         }
-    }
-
-    /**
-     * {@link F32Softmax#shortRowInPlace} of the four rows of two vectors a tile just wrote (from
-     * byte {@code at}, {@code ldy} floats apart), the same operations per row, with the four rows'
-     * chains (max and sum across lanes, exp, the division) side by side instead of one row after
-     * another. Attention's Q.K^T with division and softmax, four 32 x 32 heads at 16 lanes: 7.4-7.8 against
-     * 8.5-8.7 us for the node's whole product (micro-benchmark, minimum of 30000, alternated, load 10-11).
-     */
-    private void softmaxFourRows(MemorySegment y, long at, float divisor) {
-        VectorSpecies<Float> s = JavaKernelsSpecies.of(direct).f32();
-        long half = 4L * s.length(), row = 4L * ldy;
-        long r0 = at, r1 = at + row, r2 = at + 2 * row, r3 = at + 3 * row;
-        FloatVector a0 = load(s, y, r0), a1 = load(s, y, r0 + half), b0 = load(s, y, r1), b1 = load(s, y, r1 + half);
-        FloatVector c0 = load(s, y, r2), c1 = load(s, y, r2 + half), d0 = load(s, y, r3), d1 = load(s, y, r3 + half);
-        if (divisor != 1f) {
-            a0 = a0.div(divisor); a1 = a1.div(divisor); b0 = b0.div(divisor); b1 = b1.div(divisor);
-            c0 = c0.div(divisor); c1 = c1.div(divisor); d0 = d0.div(divisor); d1 = d1.div(divisor);
-        }
-        FloatVector ma = FloatVector.broadcast(s, a0.max(a1).reduceLanes(VectorOperators.MAX));
-        FloatVector mb = FloatVector.broadcast(s, b0.max(b1).reduceLanes(VectorOperators.MAX));
-        FloatVector mc = FloatVector.broadcast(s, c0.max(c1).reduceLanes(VectorOperators.MAX));
-        FloatVector md = FloatVector.broadcast(s, d0.max(d1).reduceLanes(VectorOperators.MAX));
-        a0 = a0.sub(ma).lanewise(VectorOperators.EXP); a1 = a1.sub(ma).lanewise(VectorOperators.EXP);
-        b0 = b0.sub(mb).lanewise(VectorOperators.EXP); b1 = b1.sub(mb).lanewise(VectorOperators.EXP);
-        c0 = c0.sub(mc).lanewise(VectorOperators.EXP); c1 = c1.sub(mc).lanewise(VectorOperators.EXP);
-        d0 = d0.sub(md).lanewise(VectorOperators.EXP); d1 = d1.sub(md).lanewise(VectorOperators.EXP);
-        float ia = 1f / a0.add(a1).reduceLanes(VectorOperators.ADD), ib = 1f / b0.add(b1).reduceLanes(VectorOperators.ADD);
-        float ic = 1f / c0.add(c1).reduceLanes(VectorOperators.ADD), id = 1f / d0.add(d1).reduceLanes(VectorOperators.ADD);
-        a0.mul(ia).intoMemorySegment(y, r0, LE); a1.mul(ia).intoMemorySegment(y, r0 + half, LE);
-        b0.mul(ib).intoMemorySegment(y, r1, LE); b1.mul(ib).intoMemorySegment(y, r1 + half, LE);
-        c0.mul(ic).intoMemorySegment(y, r2, LE); c1.mul(ic).intoMemorySegment(y, r2 + half, LE);
-        d0.mul(id).intoMemorySegment(y, r3, LE); d1.mul(id).intoMemorySegment(y, r3 + half, LE);
-    }
-
-    private static FloatVector load(VectorSpecies<Float> s, MemorySegment m, long at) {
-        return FloatVector.fromMemorySegment(s, m, at, LE);
     }
 
     /** Up to 4 rows by two vectors of columns; rows past {@code rows} reread the first row (computed, not stored). */
