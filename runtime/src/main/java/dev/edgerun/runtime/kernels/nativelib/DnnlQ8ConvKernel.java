@@ -54,13 +54,37 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
         return k.initialize() ? k : null;
     }
 
+    /** The kernel of {@code spec} reading and writing nhwc activations (2-D), or null when oneDNN has no implementation. */
+    static DnnlQ8ConvKernel createNhwc(Dnnl dnnl, KernelProvider.Q8ConvSpec spec) {
+        KernelProvider.ConvSpec g = spec.geometry();
+        int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
+        try (Arena arena = Arena.ofConfined()) {
+            DnnlLayout x = new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.inputShape(), xType));
+            DnnlLayout y = new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.outputShape(), yType));
+            DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, true, x, y);
+            return k.initialize() ? k : null;
+        }
+    }
+
+    KernelProvider.Q8ConvSpec spec() {
+        return spec;
+    }
+
+    int xType() {
+        return spec.xSigned() ? Dnnl.S8 : Dnnl.U8;
+    }
+
+    int yType() {
+        return spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
+    }
+
     @Override
     Built buildIn(Arena arena, int threads) {
         KernelProvider.ConvSpec g = spec.geometry();
         int rank = g.inputShape().length;
         long[] wDims = DnnlConvGeometry.weightDims(g);
         long outChannels = g.weightShape()[0];
-        int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
+        int xType = xType(), yType = yType();
         int plain = Dnnl.plainTag(rank);
         MemorySegment xPlain = dnnl.mdByTag(arena, g.inputShape(), xType, plain);
         MemorySegment yPlain = dnnl.mdByTag(arena, g.outputShape(), yType, plain);
@@ -149,7 +173,8 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
     @Override
     public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
-        return withOffered(input, output, (x, y) -> new DnnlQ8ConvKernel(dnnl, spec, true, x, y));
+        DnnlQ8ConvKernel k = withOffered(input, output, (x, y) -> new DnnlQ8ConvKernel(dnnl, spec, true, x, y));
+        return k != null && k.internalX != null && k.internalY != null ? DnnlQ8RowSplitConv.splitOrWhole(k) : k;
     }
 
     /** Asks oneDNN which layouts it wants for X and Y when free to choose (nhwc for its int8 kernels). */
@@ -196,6 +221,24 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
     private void runNative(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
         Built b = built(par.threads());
         runOn(b, X, x, Y, y, scratch);
+    }
+
+    /**
+     * One run of the single-thread program with X at native address {@code x} and Y at {@code y},
+     * its scratch the program's own: a band of {@link DnnlQ8RowSplitConv}, whose addresses are
+     * offsets into the whole's activations.
+     */
+    void runSerialAt(long x, long y) {
+        Built b = built(1);
+        DnnlProgram.Slot slot = b.program().acquire();
+        try {
+            slot.address[X] = x;
+            slot.address[Y] = y;
+            b.scratch().assign(slot, null);
+            b.program().run(slot);
+        } finally {
+            b.program().release(slot);
+        }
     }
 
     /** The implementation oneDNN chose for the default thread count, such as {@code brg:avx512_core_vnni}. */

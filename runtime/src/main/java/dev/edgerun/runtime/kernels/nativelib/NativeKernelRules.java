@@ -210,6 +210,27 @@ final class NativeKernelRules {
     }
 
     /**
+     * Whether an 8-bit convolution with nhwc activations on both sides runs its output rows in
+     * {@link DnnlQ8RowSplitConv#PARTS} bands on the session's Java threads, each band a
+     * single-thread oneDNN convolution ({@link DnnlQ8RowSplitConv}), where {@link #threadsFor}
+     * leaves it to one OpenMP thread: 2-D, batch 1, at least one output row per band, a session of
+     * 2 or more threads. Each such kernel still measures the split against one thread
+     * ({@link DnnlThreadChoice}), as the load of the machine decides whether a second core is there.
+     * MobileNetV2's 8-bit layers (DnnlQ8ThreadsProbe: the 1-thread program, the 2-thread OpenMP
+     * program and the two bands, the second on a spinning helper thread, alternated, 300 runs each,
+     * load 9; least / median µs): 1x1 16→96 @112 276 / 292, OpenMP 290 / 311, bands 140 / 152;
+     * depthwise 144 @56 186 / 198, 196 / 215, 100 / 104; 1x1 144→24 @56 79 / 81, 88 / 94, 39 / 44;
+     * depthwise 384 @14 38 / 40, 47 / 54, 20 / 183; 1x1 384→64 @14 22.6 / 22.7, 29.0 / 32.3,
+     * 12.8 / 13.5. OpenMP's second thread made every one of them slower (float ones too, but
+     * the largest), the bands ran each 1.7-2x faster at their least.
+     */
+    static boolean oneDnnQ8RowSplit(KernelProvider.Q8ConvSpec spec, long flops, int sessionThreads) {
+        KernelProvider.ConvSpec g = spec.geometry();
+        if (sessionThreads < DnnlQ8RowSplitConv.PARTS || g.inputShape().length != 4 || g.inputShape()[0] != 1) return false;
+        return g.outputShape()[2] >= DnnlQ8RowSplitConv.PARTS && threadsFor(flops, sessionThreads) == 1;
+    }
+
+    /**
      * Whether an 8-bit convolution runs in oneDNN's preferred layout (nhwc), reordered around it:
      * always, since oneDNN 2.6 has only its reference int8 implementation for NCHW (0.03-0.1 GOP/s).
      */

@@ -25,6 +25,8 @@ import java.util.Map;
  */
 public final class Q8AllocationProbe {
     static final List<String> NAMES = List.of("qdq-block-1t", "qdq-block-2t");
+    /** The 2-thread run with oneDNN's kernels forced: its 8-bit convolutions between two others split by rows (DnnlQ8RowSplitConv). */
+    static final String ONEDNN_NAME = "qdq-block-onednn-2t";
     private static final int WARM_UP_RUNS = 20_000;
     private static final int WINDOW = 200;
     private static final long BUDGET_NANOS = 10_000_000_000L;
@@ -37,6 +39,12 @@ public final class Q8AllocationProbe {
     private Q8AllocationProbe() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("onednn")) {
+            System.setProperty("edgerun.kernels", "onednn");
+            System.setProperty("edgerun.onednn.adaptiveThreads", "off"); // every run splits, none is timed
+            probeChain(ONEDNN_NAME, 2);
+            return;
+        }
         System.setProperty("edgerun.kernels", "java");
         boolean all = args.length == 0; // an argument "1" or "2" probes that thread count alone (for profiling)
         if (all || args[0].equals("1")) probe(NAMES.get(0), 1);
@@ -54,6 +62,18 @@ public final class Q8AllocationProbe {
              Tensor p = Tensor.allocate(DType.FLOAT, 1, C, H / 2, W / 2);
              Tensor v = Tensor.allocate(DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE)) {
             System.out.println(name + " " + bytesPerRun(s, Map.of("x", x, "z", z), Map.of("y", y, "p", p, "v", v)));
+        }
+    }
+
+    /** The 8-bit convolution chain of {@link #chain} at {@code threads} threads. */
+    private static void probeChain(String name, int threads) {
+        List<Tensor> owned = new ArrayList<>();
+        SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
+        try (Model model = chain(owned);
+             Session s = Edgerun.session(model, options);
+             Tensor x = Tensor.of(values(IN * H * W, 0.9f), 1, IN, H, W);
+             Tensor y = Tensor.allocate(DType.FLOAT, 1, C, H, W)) {
+            System.out.println(name + " " + bytesPerRun(s, Map.of("x", x), Map.of("y", y)));
         }
     }
 
@@ -104,6 +124,25 @@ public final class Q8AllocationProbe {
         g.output(Value.tensor("y", DType.FLOAT, 1, C, H, W));
         g.output(Value.tensor("p", DType.FLOAT, 1, C, H / 2, W / 2));
         g.output(Value.tensor("v", DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE));
+        return Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+    }
+
+    /**
+     * x[1,2,64,64] -> Q -> DQ -> Conv 1x1 (17) -> Q -> DQ -> depthwise Conv 3x3 (pads 1) -> Q -> DQ
+     * -> Conv 1x1 (17) -> Q -> DQ = y[1,17,64,64]: the depthwise convolution has 8-bit convolutions
+     * on both sides, so oneDNN keeps its input and output in its own layout.
+     */
+    static Model chain(List<Tensor> owned) {
+        Graph.Builder g = Graph.builder("q8chain");
+        g.input(Value.tensor("x", DType.FLOAT, 1, IN, H, W));
+        String x = qdq(g, owned, "x", 2f / 255, 128, "x_dq");
+        conv(g, owned, "expand", x, IN, C, 1, 1, 2f / 255, "e");
+        String e = qdq(g, owned, "e", 3f / 255, 100, "e_dq");
+        conv(g, owned, "dw", e, C, C, 3, C, 3f / 255, "d");
+        String d = qdq(g, owned, "d", 4f / 255, 110, "d_dq");
+        conv(g, owned, "project", d, C, C, 1, 1, 4f / 255, "p");
+        qdq(g, owned, "p", 4f / 255, 120, "y");
+        g.output(Value.tensor("y", DType.FLOAT, 1, C, H, W));
         return Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
     }
 
