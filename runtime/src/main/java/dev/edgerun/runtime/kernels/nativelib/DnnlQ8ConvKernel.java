@@ -10,9 +10,11 @@ import java.util.List;
 
 /**
  * An 8-bit convolution (QLinearConv semantics, {@link KernelProvider.Q8ConvSpec}) run by oneDNN's
- * u8s8/s8s8 kernels (VNNI, AMX where the CPU has it). The s8 weights and the int32 bias are
- * converted once, here, into the layout the chosen implementation wants (with the compensation
- * terms oneDNN appends for signed or zero-pointed sources). The requantization is oneDNN's:
+ * u8s8/s8s8 kernels (VNNI, AMX where the CPU has it). The s8 weights are converted once per
+ * layout the chosen implementations want (with the compensation terms oneDNN appends for signed or
+ * zero-pointed sources) and shared by every kernel made for the convolution ({@link DnnlPackedWeights}:
+ * its thread counts, its internal layouts, the row bands of {@link DnnlQ8RowSplitConv}); the int32
+ * bias is copied per program. The requantization is oneDNN's:
  * {@code float(acc + bias) * multiplier[m]}, the clamp as a clip post-op, the output zero point
  * added after it, then rounding half to even and saturation.
  *
@@ -40,28 +42,34 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
 
     private final KernelProvider.Q8ConvSpec spec;
     private final boolean blocked;
+    private final DnnlPackedWeights packedWeights; // shared with the kernels made from this one
 
     private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked, DnnlLayout internalX,
-                             DnnlLayout internalY) {
+                             DnnlLayout internalY, DnnlPackedWeights packedWeights) {
         super(dnnl, internalX, internalY);
         this.spec = spec;
         this.blocked = blocked;
+        this.packedWeights = packedWeights;
     }
 
     /** The kernel, or null when oneDNN has no implementation for this convolution. */
     static DnnlQ8ConvKernel create(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked) {
-        DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, blocked, null, null);
+        DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, blocked, null, null, new DnnlPackedWeights(dnnl));
         return k.initialize() ? k : null;
     }
 
-    /** The kernel of {@code spec} reading and writing nhwc activations (2-D), or null when oneDNN has no implementation. */
-    static DnnlQ8ConvKernel createNhwc(Dnnl dnnl, KernelProvider.Q8ConvSpec spec) {
+    /**
+     * The kernel of {@code spec} reading and writing nhwc activations (2-D), its weights packed
+     * with {@code from}'s (the same weights), or null when oneDNN has no implementation.
+     */
+    static DnnlQ8ConvKernel createNhwc(DnnlQ8ConvKernel from, KernelProvider.Q8ConvSpec spec) {
+        Dnnl dnnl = from.dnnl;
         KernelProvider.ConvSpec g = spec.geometry();
         int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
         try (Arena arena = Arena.ofConfined()) {
             DnnlLayout x = new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.inputShape(), xType));
             DnnlLayout y = new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.outputShape(), yType));
-            DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, true, x, y);
+            DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, true, x, y, from.packedWeights);
             return k.initialize() ? k : null;
         }
     }
@@ -103,7 +111,7 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
             MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
             long scratchpad = dnnl.mdSize(scratchpadMd);
             String impl = dnnl.implementation(pd);
-            long packedW = reorderConstant(arena, wUser, wChosen, g.constantWeight().data(), memories);
+            long packedW = packedWeights.memory(this, wUser, wChosen, g.constantWeight().data());
             long bias = biasMd == null ? 0 : constantBias(arena, biasMd, memories);
             long conv = dnnl.primitiveCreate(pd);
 
@@ -113,15 +121,14 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
             boolean reorders = DnnlConvGeometry.addSteps(this, conv, (xBuf, yBuf) -> {
                 List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
                         DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, xChosen, xBuf),
-                        DnnlProgram.Arg.fixed(Dnnl.ARG_WEIGHTS, packedW),
+                        DnnlProgram.Arg.shared(Dnnl.ARG_WEIGHTS, packedW),
                         DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
                 if (bias != 0) args.add(DnnlProgram.Arg.fixed(Dnnl.ARG_BIAS, bias));
                 if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
                 return args;
             }, new DnnlConvGeometry.Activation(xPlain, xChosen, internalX != null, X, X_BLOCKED),
                     new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
-            memories.remove(Long.valueOf(packedW)); // owned through the program's fixed arguments now
-            memories.remove(Long.valueOf(bias));
+            memories.remove(Long.valueOf(bias)); // owned through the program's fixed arguments now
             DnnlProgram program = new DnnlProgram(dnnl, steps, BUFFERS, threads, arena, memories);
             return new Built(program, scratch, 0, impl + describeLayouts(reorders));
         } finally {
@@ -173,7 +180,7 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
     @Override
     public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
-        DnnlQ8ConvKernel k = withOffered(input, output, (x, y) -> new DnnlQ8ConvKernel(dnnl, spec, true, x, y));
+        DnnlQ8ConvKernel k = withOffered(input, output, (x, y) -> new DnnlQ8ConvKernel(dnnl, spec, true, x, y, packedWeights));
         return k != null && k.internalX != null && k.internalY != null ? DnnlQ8RowSplitConv.splitOrWhole(k) : k;
     }
 

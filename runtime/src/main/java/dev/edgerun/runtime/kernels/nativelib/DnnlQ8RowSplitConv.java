@@ -63,7 +63,7 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
         for (int p = 0; p < PARTS; p++) {
             long from = outRows * p / PARTS, to = outRows * (p + 1) / PARTS;
             Band band = Band.of(g, from, to);
-            bands[p] = DnnlQ8ConvKernel.createNhwc(whole.dnnl, band.spec(spec));
+            bands[p] = DnnlQ8ConvKernel.createNhwc(whole, band.spec(spec));
             if (bands[p] == null) return whole;
             xOffset[p] = band.firstInputRow * xRowBytes;
             yOffset[p] = from * yRowBytes;
