@@ -197,6 +197,9 @@ final class NativeKernelRules {
      * the int8 break-even is higher. Measured on static int8 mobilenet_v2 at 2 threads (load 1.3,
      * medians of 150 interleaved runs): counting int8 operations as float ones gave 5.67 ms, /4 4.35 ms,
      * /16 3.99 ms, never splitting 4.01 ms (1 thread: 4.01 ms); resnet18 at /16 8.54 ms against 8.63 ms.
+     * Why: OpenMP's 2-thread programs of these 20-300 µs kernels ran slower than their 1-thread ones
+     * (DnnlQ8ThreadsProbe, see {@link #oneDnnQ8RowSplit}); the convolutions this leaves on one
+     * thread split their rows over the session's Java threads instead ({@link DnnlQ8RowSplitConv}).
      */
     static final long INT8_OPS_PER_FLOAT_OP = 16;
 
