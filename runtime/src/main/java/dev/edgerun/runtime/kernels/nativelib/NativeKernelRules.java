@@ -225,7 +225,15 @@ final class NativeKernelRules {
      * depthwise 144 @56 186 / 198, 196 / 215, 100 / 104; 1x1 144→24 @56 79 / 81, 88 / 94, 39 / 44;
      * depthwise 384 @14 38 / 40, 47 / 54, 20 / 183; 1x1 384→64 @14 22.6 / 22.7, 29.0 / 32.3,
      * 12.8 / 13.5. OpenMP's second thread made every one of them slower (float ones too, but
-     * the largest), the bands ran each 1.7-2x faster at their least.
+     * the largest), the bands ran each 1.7-2x faster at their least. On a session's own worker
+     * pool (Q8RowSplitPoolProbe, load 11-12, 300 alternated runs, whole on one thread against the
+     * bands, least / median µs): with the pool spinning between regions ({@code -Dedgerun.spinMicros=50},
+     * what it does on a machine that was not busy when it was made) 1x1 16→96 @112 236 / 239 against
+     * 142 / 245, depthwise 144 @56 170 / 171 against 100 / 174, depthwise 384 @14 32.4 / 32.8
+     * against 17.7 / 34.5, depthwise 960 @7 21.5 / 21.8 against 13.4 / 23.4 (the medians are the
+     * load's: a spin that was preempted parks the pool); with a pool made on the busy machine (no
+     * spin, the worker woken per split) the bands took 1-10% longer than the whole at their least,
+     * as the caller ran both bands before the worker woke; {@link DnnlThreadChoice} then keeps the whole.
      */
     static boolean oneDnnQ8RowSplit(KernelProvider.Q8ConvSpec spec, long flops, int sessionThreads) {
         KernelProvider.ConvSpec g = spec.geometry();
