@@ -43,13 +43,23 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
     private final KernelProvider.Q8ConvSpec spec;
     private final boolean blocked;
     private final DnnlPackedWeights packedWeights; // shared with the kernels made from this one
+    // strides of NC(D)HW X and Y where they are not dense (a band of rows of a larger tensor); null: dense
+    private final long[] xPlainStrides, yPlainStrides;
 
     private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked, DnnlLayout internalX,
                              DnnlLayout internalY, DnnlPackedWeights packedWeights) {
+        this(dnnl, spec, blocked, internalX, internalY, packedWeights, null, null);
+    }
+
+    private DnnlQ8ConvKernel(Dnnl dnnl, KernelProvider.Q8ConvSpec spec, boolean blocked, DnnlLayout internalX,
+                             DnnlLayout internalY, DnnlPackedWeights packedWeights, long[] xPlainStrides,
+                             long[] yPlainStrides) {
         super(dnnl, internalX, internalY);
         this.spec = spec;
         this.blocked = blocked;
         this.packedWeights = packedWeights;
+        this.xPlainStrides = xPlainStrides;
+        this.yPlainStrides = yPlainStrides;
     }
 
     /** The kernel, or null when oneDNN has no implementation for this convolution. */
@@ -59,17 +69,22 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
     }
 
     /**
-     * The kernel of {@code spec} reading and writing nhwc activations (2-D), its weights packed
-     * with {@code from}'s (the same weights), or null when oneDNN has no implementation.
+     * The kernel of {@code band}, a band of rows of {@code whole}'s convolution (2-D): X and Y in
+     * nhwc where {@code whole} keeps them in its internal (nhwc) layout, else as rows of its NCHW
+     * tensors (the whole's strides); its weights packed with the whole's. Null when oneDNN has no
+     * implementation.
      */
-    static DnnlQ8ConvKernel createNhwc(DnnlQ8ConvKernel from, KernelProvider.Q8ConvSpec spec) {
-        Dnnl dnnl = from.dnnl;
-        KernelProvider.ConvSpec g = spec.geometry();
-        int xType = spec.xSigned() ? Dnnl.S8 : Dnnl.U8, yType = spec.ySigned() ? Dnnl.S8 : Dnnl.U8;
+    static DnnlQ8ConvKernel createBand(DnnlQ8ConvKernel whole, KernelProvider.Q8ConvSpec band) {
+        Dnnl dnnl = whole.dnnl;
+        KernelProvider.ConvSpec g = band.geometry(), w = whole.spec.geometry();
         try (Arena arena = Arena.ofConfined()) {
-            DnnlLayout x = new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.inputShape(), xType));
-            DnnlLayout y = new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.outputShape(), yType));
-            DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, spec, true, x, y, from.packedWeights);
+            DnnlLayout x = whole.internalX == null ? null
+                    : new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.inputShape(), whole.xType()));
+            DnnlLayout y = whole.internalY == null ? null
+                    : new DnnlLayout(dnnl, DnnlQ8RowSplitConv.nhwc(dnnl, arena, g.outputShape(), whole.yType()));
+            DnnlQ8ConvKernel k = new DnnlQ8ConvKernel(dnnl, band, true, x, y, whole.packedWeights,
+                    x == null ? DnnlQ8RowSplitConv.nchwStrides(w.inputShape()) : null,
+                    y == null ? DnnlQ8RowSplitConv.nchwStrides(w.outputShape()) : null);
             return k.initialize() ? k : null;
         }
     }
@@ -94,8 +109,8 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
         long outChannels = g.weightShape()[0];
         int xType = xType(), yType = yType();
         int plain = Dnnl.plainTag(rank);
-        MemorySegment xPlain = dnnl.mdByTag(arena, g.inputShape(), xType, plain);
-        MemorySegment yPlain = dnnl.mdByTag(arena, g.outputShape(), yType, plain);
+        MemorySegment xPlain = plainMd(arena, g.inputShape(), xType, xPlainStrides);
+        MemorySegment yPlain = plainMd(arena, g.outputShape(), yType, yPlainStrides);
         MemorySegment wUser = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.plainTag(wDims.length));
         MemorySegment wAny = dnnl.mdByTag(arena, wDims, Dnnl.S8, Dnnl.TAG_ANY);
         MemorySegment biasMd = spec.bias() == null ? null : dnnl.mdByTag(arena, new long[] {outChannels}, Dnnl.S32, Dnnl.plainTag(1));
@@ -134,6 +149,12 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
+    }
+
+    /** The NC(D)HW descriptor of {@code shape}: dense, or with {@code strides} where not null. */
+    private MemorySegment plainMd(Arena arena, long[] shape, int type, long[] strides) {
+        return strides == null ? dnnl.mdByTag(arena, shape, type, Dnnl.plainTag(shape.length))
+                : dnnl.mdByStrides(arena, shape, type, strides);
     }
 
     private String describeLayouts(boolean reorders) {
@@ -181,7 +202,7 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
     public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
         if (!input && !output) return this;
         DnnlQ8ConvKernel k = withOffered(input, output, (x, y) -> new DnnlQ8ConvKernel(dnnl, spec, true, x, y, packedWeights));
-        return k != null && k.internalX != null && k.internalY != null ? DnnlQ8RowSplitConv.splitOrWhole(k) : k;
+        return k == null ? null : DnnlQ8RowSplitConv.splitOrWhole(k);
     }
 
     /** Asks oneDNN which layouts it wants for X and Y when free to choose (nhwc for its int8 kernels). */

@@ -9,11 +9,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * An 8-bit oneDNN convolution whose activations stay nhwc on both sides, run on the session's Java
- * threads rather than on OpenMP's: the output rows are cut into {@value #PARTS} bands, each a
- * single-thread oneDNN convolution of its own (the input rows it reads, with the padding of the
- * whole at its outer edges only), and {@link Parallel#forRange} runs the bands at once. In nhwc a
- * band of rows is one contiguous block of X and of Y, so a band is only an address offset; the
+ * An 8-bit oneDNN 2-D convolution run on the session's Java threads rather than on OpenMP's: the
+ * output rows are cut into {@value #PARTS} bands, each a single-thread oneDNN convolution of its
+ * own (the input rows it reads, with the padding of the whole at its outer edges only), and
+ * {@link Parallel#forRange} runs the bands at once. X and Y are each in oneDNN's nhwc internal
+ * layout, where a band of rows is one contiguous block, or NCHW, where it is a block per channel
+ * that the band's descriptor reaches with the whole tensor's strides (reordered to nhwc and back by
+ * the band itself, as the whole convolution does): either way a band is an address offset. The
  * bands write disjoint bytes, and each output byte is computed from the same inputs and weights as
  * by the whole convolution, so the result is the same to the byte.
  *
@@ -46,24 +48,26 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
     }
 
     /**
-     * The split kernel for {@code whole} (X and Y both in oneDNN's internal layout) where
-     * {@link NativeKernelRules#oneDnnQ8RowSplit} wants one for the planned session threads and
-     * both layouts are nhwc; else {@code whole} itself.
+     * The split kernel for {@code whole} where {@link NativeKernelRules#oneDnnQ8RowSplit} wants one
+     * for the planned session threads and X and Y are each NCHW or in an nhwc internal layout; else
+     * {@code whole} itself.
      */
     static KernelProvider.Q8ConvKernel splitOrWhole(DnnlQ8ConvKernel whole) {
         KernelProvider.Q8ConvSpec spec = whole.spec();
         int threads = KernelSelection.plannedThreads();
         if (System.getProperty(PROPERTY, "auto").trim().equals("off")) return whole;
-        if (!NativeKernelRules.oneDnnQ8RowSplit(spec, whole.flops(), threads) || !nhwcOnBothSides(whole)) return whole;
+        if (!NativeKernelRules.oneDnnQ8RowSplit(spec, whole.flops(), threads) || !nchwOrNhwc(whole)) return whole;
         KernelProvider.ConvSpec g = spec.geometry();
         long outRows = g.outputShape()[2];
         DnnlQ8ConvKernel[] bands = new DnnlQ8ConvKernel[PARTS];
         long[] xOffset = new long[PARTS], yOffset = new long[PARTS];
-        long xRowBytes = g.inputShape()[1] * g.inputShape()[3], yRowBytes = g.outputShape()[1] * g.outputShape()[3];
+        // a row of an nhwc tensor holds every channel; a row of an NCHW one, that of channel 0 (the strides reach the others)
+        long xRowBytes = g.inputShape()[3] * (whole.internalX != null ? g.inputShape()[1] : 1);
+        long yRowBytes = g.outputShape()[3] * (whole.internalY != null ? g.outputShape()[1] : 1);
         for (int p = 0; p < PARTS; p++) {
             long from = outRows * p / PARTS, to = outRows * (p + 1) / PARTS;
             Band band = Band.of(g, from, to);
-            bands[p] = DnnlQ8ConvKernel.createNhwc(whole, band.spec(spec));
+            bands[p] = DnnlQ8ConvKernel.createBand(whole, band.spec(spec));
             if (bands[p] == null) return whole;
             xOffset[p] = band.firstInputRow * xRowBytes;
             yOffset[p] = from * yRowBytes;
@@ -71,13 +75,19 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
         return new DnnlQ8RowSplitConv(whole, bands, xOffset, yOffset);
     }
 
-    private static boolean nhwcOnBothSides(DnnlQ8ConvKernel k) {
+    /** Whether X and Y are each NCHW or in an nhwc internal layout (where a band of rows is an address offset). */
+    private static boolean nchwOrNhwc(DnnlQ8ConvKernel k) {
         KernelProvider.ConvSpec g = k.spec().geometry();
         try (Arena arena = Arena.ofConfined()) {
-            return k.internalX != null && k.internalY != null
-                    && k.internalX.equals(new DnnlLayout(k.dnnl, nhwc(k.dnnl, arena, g.inputShape(), k.xType())))
-                    && k.internalY.equals(new DnnlLayout(k.dnnl, nhwc(k.dnnl, arena, g.outputShape(), k.yType())));
+            return (k.internalX == null || k.internalX.equals(new DnnlLayout(k.dnnl, nhwc(k.dnnl, arena, g.inputShape(), k.xType()))))
+                    && (k.internalY == null || k.internalY.equals(new DnnlLayout(k.dnnl, nhwc(k.dnnl, arena, g.outputShape(), k.yType()))));
         }
+    }
+
+    /** The strides of a dense 4-D NCHW tensor of {@code shape}. */
+    static long[] nchwStrides(long[] shape) {
+        long c = shape[1], h = shape[2], w = shape[3];
+        return new long[] {c * h * w, h * w, w, 1};
     }
 
     /** The nhwc descriptor of a 4-D activation {@code shape} (NCHW dimensions) of oneDNN type {@code type}. */
@@ -110,6 +120,11 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
             return new KernelProvider.Q8ConvSpec(geometry, whole.xSigned(), whole.xZeroPoint(), whole.bias(),
                     whole.multipliers(), whole.ySigned(), whole.yZeroPoint(), whole.yMin(), whole.yMax());
         }
+    }
+
+    /** The convolution the bands make up, which runs where the bands do not. */
+    DnnlQ8ConvKernel whole() {
+        return whole;
     }
 
     @Override
@@ -165,7 +180,8 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
 
     @Override
     public KernelProvider.Q8ConvKernel withInternalLayouts(boolean input, boolean output) {
-        return input && output ? this : whole.withInternalLayouts(input, output);
+        boolean nothingNew = (!input || whole.internalX != null) && (!output || whole.internalY != null);
+        return nothingNew ? this : whole.withInternalLayouts(input, output);
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -55,13 +56,20 @@ class DnnlQ8RowSplitConvTest {
                 new Case("dense 5x5 no pad 16->16", l(1, 16, 12, 12), l(16, 16, 5, 5), 1, 1, 0, 1, false, false));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void bandsEqualTheWholeConvolution(Case c) {
+    /** Every case with X and Y in oneDNN's internal layout, and with X or Y NCHW (as at the ends of a chain). */
+    static Stream<Arguments> casesAndLayouts() {
+        return cases().flatMap(c -> Stream.of(Arguments.of(c, true, true), Arguments.of(c, false, true),
+                Arguments.of(c, true, false)));
+    }
+
+    @ParameterizedTest(name = "{0}, x internal {1}, y internal {2}")
+    @MethodSource("casesAndLayouts")
+    void bandsEqualTheWholeConvolution(Case c, boolean xInternal, boolean yInternal) {
         Random rnd = new Random(c.name.hashCode());
         try (Tensor w = random(rnd, c.w); Arena arena = Arena.ofShared()) {
-            DnnlQ8RowSplitConv split = splitKernel(spec(rnd, c, w), 2);
-            long xBytes = split.internalInputLayout().bytes(), yBytes = split.internalOutputLayout().bytes();
+            DnnlQ8RowSplitConv split = splitKernel(spec(rnd, c, w), xInternal, yInternal);
+            long xBytes = xInternal ? split.internalInputLayout().bytes() : elements(c.x);
+            long yBytes = yInternal ? split.internalOutputLayout().bytes() : elements(split.whole().spec().geometry().outputShape());
             MemorySegment x = arena.allocate(xBytes, 64);
             for (long i = 0; i < xBytes; i++) x.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
             MemorySegment scratch = arena.allocate(split.scratchBytes() + 64, 64);
@@ -107,10 +115,16 @@ class DnnlQ8RowSplitConvTest {
         }
     }
 
-    private static DnnlQ8RowSplitConv splitKernel(KernelProvider.Q8ConvSpec spec, int threads) {
-        var k = KernelSelection.planningWith(threads,
-                () -> DnnlQ8ConvKernel.create(Dnnl.get(), spec, true).withInternalLayouts(true, true));
+    private static DnnlQ8RowSplitConv splitKernel(KernelProvider.Q8ConvSpec spec, boolean xInternal, boolean yInternal) {
+        var k = KernelSelection.planningWith(2,
+                () -> DnnlQ8ConvKernel.create(Dnnl.get(), spec, true).withInternalLayouts(xInternal, yInternal));
         return assertInstanceOf(DnnlQ8RowSplitConv.class, k, String.valueOf(k));
+    }
+
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
     }
 
     private static KernelProvider.Q8ConvSpec spec(Random rnd, Case c, Tensor w) {

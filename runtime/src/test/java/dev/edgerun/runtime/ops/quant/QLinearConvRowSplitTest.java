@@ -18,10 +18,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A static int8 graph whose depthwise convolution sits between two 8-bit convolutions
- * ({@link Q8AllocationProbe#chain}) on oneDNN's kernels at 2 threads: with that convolution's
- * output rows split over the two threads (every run, {@code edgerun.onednn.adaptiveThreads=off})
- * the outputs equal those of the unsplit kernel ({@code edgerun.onednn.q8RowSplit=off}) exactly.
+ * A static int8 chain of three 8-bit convolutions ({@link Q8AllocationProbe#chain}: NCHW in, oneDNN's
+ * nhwc between them, NCHW out) on oneDNN's kernels at 2 threads: with their output rows split
+ * over the two threads (every run, {@code edgerun.onednn.adaptiveThreads=off}) the outputs equal
+ * those of the unsplit kernels ({@code edgerun.onednn.q8RowSplit=off}) exactly.
  */
 class QLinearConvRowSplitTest {
     private static final String[] PROPERTIES = {KernelSelection.PROPERTY, "edgerun.onednn.adaptiveThreads", "edgerun.onednn.q8RowSplit"};
