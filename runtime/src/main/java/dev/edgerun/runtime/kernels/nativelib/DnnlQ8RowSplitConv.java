@@ -53,9 +53,9 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
      * {@code whole} itself.
      */
     static KernelProvider.Q8ConvKernel splitOrWhole(DnnlQ8ConvKernel whole) {
+        if (System.getProperty(PROPERTY, "auto").trim().equals("off")) return whole;
         KernelProvider.Q8ConvSpec spec = whole.spec();
         int threads = KernelSelection.plannedThreads();
-        if (System.getProperty(PROPERTY, "auto").trim().equals("off")) return whole;
         if (!NativeKernelRules.oneDnnQ8RowSplit(spec, whole.flops(), threads) || !nchwOrNhwc(whole)) return whole;
         KernelProvider.ConvSpec g = spec.geometry();
         long outRows = g.outputShape()[2];
@@ -67,6 +67,7 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
         for (int p = 0; p < PARTS; p++) {
             long from = outRows * p / PARTS, to = outRows * (p + 1) / PARTS;
             Band band = Band.of(g, from, to);
+            if (band.geometry().inputShape()[2] < 1) return whole; // rows that read padding only
             bands[p] = DnnlQ8ConvKernel.createBand(whole, band.spec(spec));
             if (bands[p] == null) return whole;
             xOffset[p] = band.firstInputRow * xRowBytes;
@@ -146,7 +147,7 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
         if (timed) choice.record(threads, System.nanoTime() - start);
     }
 
-    /** The bands over {@code par}'s threads (X and Y native, in the internal nhwc layout). */
+    /** The bands over {@code par}'s threads (X and Y native, in the whole's layouts). */
     void runBands(MemorySegment x, MemorySegment y, Parallel par) {
         Split split = splits.claim();
         split.x = x.address();

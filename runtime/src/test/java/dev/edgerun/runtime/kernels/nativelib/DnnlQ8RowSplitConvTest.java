@@ -103,6 +103,18 @@ class DnnlQ8RowSplitConvTest {
     }
 
     @Test
+    void aBandOfPaddingRowsOnlyKeepsTheWholeConvolution() {
+        // 1 input row, 1x1 kernel, 3 rows of padding above and below: output rows 0-2 read padding only
+        Case c = new Case("1x1 pad 3 over one row", l(1, 16, 1, 4), l(16, 16, 1, 1), 1, 1, 3, 1, false, false);
+        try (Tensor w = random(new Random(9), c.w)) {
+            var spec = spec(new Random(9), c, w);
+            var k = KernelSelection.planningWith(2,
+                    () -> DnnlQ8ConvKernel.create(Dnnl.get(), spec, true).withInternalLayouts(false, true));
+            assertTrue(k != null && !(k instanceof DnnlQ8RowSplitConv), String.valueOf(k));
+        }
+    }
+
+    @Test
     void oneThreadSessionsKeepTheWholeConvolution() {
         Random rnd = new Random(3);
         Case c = cases().findFirst().orElseThrow();
