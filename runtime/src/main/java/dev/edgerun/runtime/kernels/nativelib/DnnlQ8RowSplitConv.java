@@ -35,9 +35,18 @@ final class DnnlQ8RowSplitConv implements KernelProvider.Q8ConvKernel {
     private final DnnlQ8ConvKernel[] bands;
     private final long[] xOffset;   // bytes from X's start to each band's first input row
     private final long[] yOffset;   // bytes from Y's start to each band's first output row
+    /**
+     * The bands are kept when their median is at most this fraction of the whole's. With a second
+     * core free they take 0.55-0.6 of its time (Q8RowSplitPoolProbe); with another process on it,
+     * a band the worker took waits for the worker's next time slice, and a trial's 3 samples can
+     * still favour the bands: MobileNetV2 int8 at 2 threads, load 2-4, in-process medians of 300
+     * runs with the bands against without, at {@link DnnlThreadChoice#GAIN_REQUIRED}: 4.11 / 4.15,
+     * 5.09 / 4.60, 4.55 / 4.20, 4.56 / 4.24, 4.35 / 4.32 ms (least 2.70-4.0 against 3.75-4.04).
+     */
+    static final double GAIN_REQUIRED = 0.75;
     /** Null where {@value DnnlKernel#ADAPTIVE_THREADS_PROPERTY} is {@code off}: the bands, always. */
-    private final DnnlThreadChoice choice =
-            System.getProperty(DnnlKernel.ADAPTIVE_THREADS_PROPERTY, "on").trim().equals("off") ? null : new DnnlThreadChoice();
+    private final DnnlThreadChoice choice = System.getProperty(DnnlKernel.ADAPTIVE_THREADS_PROPERTY, "on").trim()
+            .equals("off") ? null : new DnnlThreadChoice(GAIN_REQUIRED);
     private final Q8Reusable<Split> splits = new Q8Reusable<>(Split::new);
 
     private DnnlQ8RowSplitConv(DnnlQ8ConvKernel whole, DnnlQ8ConvKernel[] bands, long[] xOffset, long[] yOffset) {

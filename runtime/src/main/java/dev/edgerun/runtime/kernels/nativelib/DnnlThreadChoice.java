@@ -41,6 +41,8 @@ final class DnnlThreadChoice {
     /** The many-thread program is kept only when its median is at most this fraction of one thread's. */
     static final double GAIN_REQUIRED = 0.9;
 
+    private final double gainRequired;
+
     private final long[] oneThread = new long[SAMPLES];
     private final long[] manyThreads = new long[SAMPLES];
     private int oneCount, manyCount;
@@ -49,6 +51,16 @@ final class DnnlThreadChoice {
     private boolean many;        // the choice outside a trial round
     private int exploited;       // runs since the last choice
     private int gap = FIRST_EXPLOIT_RUNS; // runs from the last choice to the next round
+
+    /** A choice that keeps the many-thread program when its median is at most {@link #GAIN_REQUIRED} of one thread's. */
+    DnnlThreadChoice() {
+        this(GAIN_REQUIRED);
+    }
+
+    /** A choice that keeps the many-thread program when its median is at most {@code gainRequired} of one thread's. */
+    DnnlThreadChoice(double gainRequired) {
+        this.gainRequired = gainRequired;
+    }
 
     /** The thread count for the next run, {@code most} (> 1) or 1. */
     synchronized int next(int most) {
@@ -88,7 +100,7 @@ final class DnnlThreadChoice {
     }
 
     private void decide() {
-        many = median(manyThreads) <= GAIN_REQUIRED * median(oneThread);
+        many = median(manyThreads) <= gainRequired * median(oneThread);
         trial = false;
         exploited = 0;
     }
