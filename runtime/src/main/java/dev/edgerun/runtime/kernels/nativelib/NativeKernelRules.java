@@ -234,6 +234,12 @@ final class NativeKernelRules {
      * load's: a spin that was preempted parks the pool); with a pool made on the busy machine (no
      * spin, the worker woken per split) the bands took 1-10% longer than the whole at their least,
      * as the caller ran both bands before the worker woke; {@link DnnlThreadChoice} then keeps the whole.
+     * Whole model, static int8 MobileNetV2 at 2 threads on the machine with a core free (load
+     * 0.2-1.8): medians of 300 runs interleaved in one process, with the bands 2.74-3.65 ms against
+     * 4.15-4.42 ms without (float 4.87-5.98 ms: float/int8 1.63-1.99x against 1.16-1.42x); float and
+     * int8 interleaved (200 runs), this build and the one before it alternated, int8 2.69 and 2.69 ms
+     * against 4.03 and 4.14 ms, float/int8 1.74x and 1.81x against 1.18x and 1.16x. At 1 thread and
+     * for ResNet-18 (its large convolutions keep OpenMP's threads) nothing changed: 1.85x and 1.99x.
      * The bands' primitives are built with the session: static int8 MobileNetV2 at 2 threads took
      * 65.0-67.2 ms to compile against 59.4-60.4 ms without them (warm JVM, medians of 15, load 10).
      */
