@@ -116,19 +116,7 @@ class F32ConvKernelTest {
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("fewPositionCasesAtWidths")
     void fewPositionCasesTakeTheTurnedProduct(Case c, int bits) {
-        try (Tensor w = Tensor.allocate(DType.FLOAT, c.w)) {
-            var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, outputShape(c), c.group, c.s, c.pb, c.d, w, null);
-            JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
-            assertTrue(kernels.conv(spec).orElseThrow().toString().contains("positions as tile rows"), c.name);
-            String before = System.getProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY);
-            System.setProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY, "off");
-            try {
-                assertFalse(kernels.conv(spec).orElseThrow().toString().contains("positions as tile rows"), c.name);
-            } finally {
-                if (before == null) System.clearProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY);
-                else System.setProperty(F32ConvKernel.FEW_POSITIONS_PROPERTY, before);
-            }
-        }
+        assertKernelTakenUnlessSwitchedOff(c, bits, "positions as tile rows", F32ConvKernel.FEW_POSITIONS_PROPERTY);
     }
 
     static Stream<Arguments> directPointwiseCasesAtWidths() {
@@ -139,17 +127,22 @@ class F32ConvKernelTest {
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("directPointwiseCasesAtWidths")
     void directPointwiseCasesTakeTheDirectGemm(Case c, int bits) {
+        assertKernelTakenUnlessSwitchedOff(c, bits, "direct gemm", F32ConvKernel.DIRECT_POINTWISE_PROPERTY);
+    }
+
+    /** {@code c}'s kernel at {@code bits} names {@code marker}; with {@code property} set to off, it does not. */
+    private static void assertKernelTakenUnlessSwitchedOff(Case c, int bits, String marker, String property) {
         try (Tensor w = Tensor.allocate(DType.FLOAT, c.w)) {
             var spec = new KernelProvider.ConvSpec(DType.FLOAT, c.x, c.w, outputShape(c), c.group, c.s, c.pb, c.d, w, null);
             JavaKernels kernels = JavaKernels.vector(F32GemmTest.species(bits));
-            assertTrue(kernels.conv(spec).orElseThrow().toString().contains("direct gemm"), c.name);
-            String before = System.getProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY);
-            System.setProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY, "off");
+            assertTrue(kernels.conv(spec).orElseThrow().toString().contains(marker), c.name);
+            String before = System.getProperty(property);
+            System.setProperty(property, "off");
             try {
-                assertFalse(kernels.conv(spec).orElseThrow().toString().contains("direct gemm"), c.name);
+                assertFalse(kernels.conv(spec).orElseThrow().toString().contains(marker), c.name);
             } finally {
-                if (before == null) System.clearProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY);
-                else System.setProperty(F32ConvKernel.DIRECT_POINTWISE_PROPERTY, before);
+                if (before == null) System.clearProperty(property);
+                else System.setProperty(property, before);
             }
         }
     }
