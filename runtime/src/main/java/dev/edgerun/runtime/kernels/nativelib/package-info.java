@@ -51,6 +51,10 @@
  * between its one-thread program and the most threads allowed by timing its own runs
  * ({@code DnnlThreadChoice}: waking a passive OpenMP worker costs more than small primitives gain
  * when the other core is busy); {@code -Dedgerun.onednn.adaptiveThreads=off} keeps the fixed rule.
+ * An 8-bit convolution the rule leaves on one OpenMP thread is, in a session of 2 or more threads,
+ * cut into 2 bands of output rows, each a one-thread oneDNN convolution, run on the session's own
+ * Java threads ({@code DnnlQ8RowSplitConv}, kept where its own runs measure it faster;
+ * {@code -Dedgerun.onednn.q8RowSplit=off} turns it off).
  * XNNPACK gets a process-wide pthreadpool per thread count. Per-run state
  * (streams, memory objects, XNNPACK operators) is cached per kernel, so steady-state runs make
  * no native or Java allocations, and concurrent runs each get their own.
