@@ -6,7 +6,6 @@ import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.KernelSelection;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -133,18 +132,13 @@ public final class DnnlBinaryKernel extends DnnlKernel {
         if (pd == 0) return null;
         try {
             if (dnnl.isReference(pd)) return null;
-            MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
-            long scratchpad = dnnl.mdSize(scratchpadMd);
-            List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
+            ScratchPlan scratch = new ScratchPlan();
+            DnnlProgram.Step step = primitiveStep(arena, pd, List.of(
                     DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, a, A),
                     DnnlProgram.Arg.buffer(ARG_SRC_1, b, B),
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, out, OUT)));
-            if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
-            ScratchPlan scratch = new ScratchPlan();
-            scratch.add(SCRATCHPAD, scratchpad);
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, out, OUT)), scratch, SCRATCHPAD);
             String impl = dnnl.implementation(pd);
-            DnnlProgram program = new DnnlProgram(dnnl, List.of(new DnnlProgram.Step(dnnl.primitiveCreate(pd), args)),
-                    4, threads, arena, List.of());
+            DnnlProgram program = new DnnlProgram(dnnl, List.of(step), 4, threads, arena, List.of());
             return new Built(program, scratch, 0, impl);
         } finally {
             dnnl.primitiveDescDestroy(pd);

@@ -5,6 +5,7 @@ import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.Vectors;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -196,6 +197,20 @@ abstract class DnnlKernel {
             dnnl.memoryDestroy(source);
         }
         return target;
+    }
+
+    /**
+     * The step running primitive {@code pd} on {@code buffers}, plus the scratchpad it asks for as
+     * buffer {@code scratchpadBuffer}, whose size is added to {@code scratch} (0 where it asks for none).
+     */
+    final DnnlProgram.Step primitiveStep(Arena arena, long pd, List<DnnlProgram.Arg> buffers, ScratchPlan scratch,
+                                         int scratchpadBuffer) {
+        MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
+        long scratchpad = dnnl.mdSize(scratchpadMd);
+        scratch.add(scratchpadBuffer, scratchpad);
+        List<DnnlProgram.Arg> args = new ArrayList<>(buffers);
+        if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, scratchpadBuffer));
+        return new DnnlProgram.Step(dnnl.primitiveCreate(pd), args);
     }
 
     /** A reorder step from buffer {@code fromBuffer} (layout {@code from}) to buffer {@code toBuffer}. */

@@ -149,15 +149,10 @@ public final class DnnlPoolKernel extends DnnlKernel {
     /** The program: the pool, then a reorder into Y where Y's layout differs from X's. */
     private Built assemble(Arena arena, long pd, MemorySegment src, MemorySegment dst, int threads) {
         boolean reorderOut = blockedOut != blockedIn && !blocksArePlain(window.outShape);
-        MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
-        long scratchpad = dnnl.mdSize(scratchpadMd);
         ScratchPlan scratch = new ScratchPlan();
-        scratch.add(SCRATCHPAD, scratchpad);
-        List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
+        List<DnnlProgram.Step> steps = new ArrayList<>(List.of(primitiveStep(arena, pd, List.of(
                 DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, src, X),
-                DnnlProgram.Arg.buffer(Dnnl.ARG_DST, dst, reorderOut ? Y_POOLED : Y)));
-        if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
-        List<DnnlProgram.Step> steps = new ArrayList<>(List.of(new DnnlProgram.Step(dnnl.primitiveCreate(pd), args)));
+                DnnlProgram.Arg.buffer(Dnnl.ARG_DST, dst, reorderOut ? Y_POOLED : Y)), scratch, SCRATCHPAD)));
         if (reorderOut) {
             scratch.add(Y_POOLED, dnnl.mdSize(dst));
             steps.add(reorderStep(dst, Y_POOLED, layout(arena, window.outShape, blockedOut), Y));

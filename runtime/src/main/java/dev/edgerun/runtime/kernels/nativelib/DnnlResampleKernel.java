@@ -4,7 +4,6 @@ import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.KernelSelection;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -77,17 +76,12 @@ public final class DnnlResampleKernel extends DnnlKernel {
         if (pd == 0) return null;
         try {
             if (dnnl.isReference(pd)) return null;
-            MemorySegment scratchpadMd = dnnl.queryMd(arena, pd, Dnnl.QUERY_SCRATCHPAD_MD);
-            long scratchpad = dnnl.mdSize(scratchpadMd);
-            List<DnnlProgram.Arg> args = new ArrayList<>(List.of(
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, x, X),
-                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, y, Y)));
-            if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
             ScratchPlan scratch = new ScratchPlan();
-            scratch.add(SCRATCHPAD, scratchpad);
+            DnnlProgram.Step step = primitiveStep(arena, pd, List.of(
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_SRC, x, X),
+                    DnnlProgram.Arg.buffer(Dnnl.ARG_DST, y, Y)), scratch, SCRATCHPAD);
             String impl = dnnl.implementation(pd);
-            DnnlProgram program = new DnnlProgram(dnnl, List.of(new DnnlProgram.Step(dnnl.primitiveCreate(pd), args)),
-                    3, threads, arena, List.of());
+            DnnlProgram program = new DnnlProgram(dnnl, List.of(step), 3, threads, arena, List.of());
             return new Built(program, scratch, 0, impl);
         } finally {
             dnnl.primitiveDescDestroy(pd);
