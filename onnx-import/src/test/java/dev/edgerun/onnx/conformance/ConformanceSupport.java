@@ -50,20 +50,34 @@ final class ConformanceSupport {
      * operators oneDNN takes compute what ONNX says.
      */
     static Stream<DynamicTest> nodeTestsWithOneDnn(Pattern folders) {
-        return testFolders(shared("testdata/onnx-node")).stream()
-                .filter(f -> folders.matcher(f.getFileName().toString()).matches())
-                .flatMap(f -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
-                        f.getFileName() + " onednn (" + threads + " thread" + (threads > 1 ? "s)" : ")"), f.toUri(),
-                        () -> checkWithOneDnn(f, threads))));
+        return testsWithKernels("onednn", "testdata/onnx-node", folders, NativeConformanceTest.DEFAULT);
     }
 
-    private static void checkWithOneDnn(Path folder, int threads) {
-        String previous = System.setProperty(KernelSelection.PROPERTY, "onednn");
+    /**
+     * The test folders of the shared folder {@code sharedDir} whose names match {@code folders}, each
+     * at 1 and 2 threads with the kernel provider {@code kernels} forced ({@code -Dedgerun.kernels}),
+     * outputs compared within {@code tolerance}; a pattern that matches no folder fails.
+     */
+    static Stream<DynamicTest> testsWithKernels(String kernels, String sharedDir, Pattern folders,
+                                                ValueComparison.Tolerance tolerance) {
+        List<Path> matching = testFolders(shared(sharedDir)).stream()
+                .filter(f -> folders.matcher(f.getFileName().toString()).matches()).toList();
+        // a pattern that matches nothing would otherwise pass with no test at all
+        if (matching.isEmpty()) fail("no test folder in " + sharedDir + " matches " + folders.pattern());
+        return matching.stream()
+                .flatMap(f -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
+                        f.getFileName() + " " + kernels + " (" + threads + " thread" + (threads > 1 ? "s)" : ")"),
+                        f.toUri(), () -> checkWithKernels(f, kernels, tolerance, threads))));
+    }
+
+    private static void checkWithKernels(Path folder, String kernels, ValueComparison.Tolerance tolerance,
+                                         int threads) {
+        String previous = System.setProperty(KernelSelection.PROPERTY, kernels);
         KernelSelection.resetDefaults();
         try {
-            assumeProviderLoaded("onednn");
+            assumeProviderLoaded(kernels);
             SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
-            assertNull(check(folder, NativeConformanceTest.DEFAULT, options), folder.getFileName() + " with onednn");
+            assertNull(check(folder, tolerance, options), folder.getFileName() + " with " + kernels);
         } finally {
             if (previous == null) System.clearProperty(KernelSelection.PROPERTY);
             else System.setProperty(KernelSelection.PROPERTY, previous);

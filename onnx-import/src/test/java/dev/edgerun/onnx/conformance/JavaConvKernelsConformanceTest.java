@@ -1,10 +1,5 @@
 package dev.edgerun.onnx.conformance;
 
-import static org.junit.jupiter.api.Assertions.assertNull;
-
-import dev.edgerun.runtime.SessionOptions;
-import dev.edgerun.runtime.kernels.KernelSelection;
-import java.nio.file.Path;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -25,35 +20,11 @@ class JavaConvKernelsConformanceTest {
 
     @TestFactory
     Stream<DynamicTest> convolutionNodeTests() {
-        Path dir = ConformanceSupport.shared("testdata/onnx-node");
-        return ConformanceSupport.testFolders(dir).stream()
-                .filter(f -> FOLDERS.matcher(f.getFileName().toString()).matches())
-                .flatMap(f -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
-                        f.getFileName() + " java (" + threads + " thread" + (threads > 1 ? "s)" : ")"),
-                        f.toUri(), () -> check(f, NativeConformanceTest.DEFAULT, threads))));
+        return ConformanceSupport.testsWithKernels("java", "testdata/onnx-node", FOLDERS, NativeConformanceTest.DEFAULT);
     }
 
     @TestFactory
     Stream<DynamicTest> convolutionalModels() {
-        Path dir = ConformanceSupport.shared("models");
-        return ConformanceSupport.testFolders(dir).stream()
-                .filter(f -> MODELS.matcher(f.getFileName().toString()).matches())
-                .flatMap(f -> Stream.of(1, 2).map(threads -> DynamicTest.dynamicTest(
-                        f.getFileName() + " java (" + threads + " thread" + (threads > 1 ? "s)" : ")"),
-                        f.toUri(), () -> check(f, MODEL_TOLERANCE, threads))));
-    }
-
-    private static void check(Path folder, ValueComparison.Tolerance tolerance, int threads) {
-        String previous = System.setProperty(KernelSelection.PROPERTY, "java");
-        KernelSelection.resetDefaults();
-        try {
-            SessionOptions options = SessionOptions.builder().engine("native").threads(threads).build();
-            assertNull(ConformanceSupport.check(folder, tolerance, options),
-                    folder.getFileName() + " with kernels java");
-        } finally {
-            if (previous == null) System.clearProperty(KernelSelection.PROPERTY);
-            else System.setProperty(KernelSelection.PROPERTY, previous);
-            KernelSelection.resetDefaults();
-        }
+        return ConformanceSupport.testsWithKernels("java", "models", MODELS, MODEL_TOLERANCE);
     }
 }
