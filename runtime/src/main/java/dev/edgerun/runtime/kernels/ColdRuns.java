@@ -5,8 +5,9 @@ package dev.edgerun.runtime.kernels;
  * C2 has compiled a Vector API loop, the interpreter and C1 run it boxed, hundreds of times slower
  * than a scalar loop in the interpreter: mlp_tiny's first run took 21-33 ms on a fresh JVM, nearly
  * all of it in its two Gemm nodes and its Softmax. The scalar runs give the same bits where the
- * kernel says so ({@link F32DenseRow}, {@link F32GemvColdRow}). Like oneDNN's first runs
- * ({@code nativelib.ColdStart}), this moves the vector loops' warm-up to later runs; it does not avoid it.
+ * kernel says so ({@link F32DenseRow}, {@link F32GemvColdRow}). oneDNN's first runs
+ * ({@code nativelib.ColdStart}) are counted here too. Either way the vector loops' warm-up moves to
+ * later runs; it is not avoided.
  *
  * <p>Thread-safe without locks: concurrent first runs may each take either loop.
  */
@@ -36,5 +37,10 @@ public final class ColdRuns {
         if (left <= 0) return false;
         left--;
         return true;
+    }
+
+    /** Whether every cold run has been taken (a kernel may then drop what served them). */
+    public boolean done() {
+        return left <= 0;
     }
 }

@@ -42,7 +42,7 @@ public final class F32DenseRow {
     private final int wideColumns;           // columns in whole blocks of BLOCK vectors; the rest form the narrow block
     private final float[] bias;              // (n) or null: the scalar runs' copy
     private float[] coldWeights;             // (k, n) row-major for the scalar runs; null once they are done
-    private int coldRunsLeft;                // racy on purpose: a concurrent extra run either way gives the same bits
+    private final ColdRuns cold;             // racy on purpose: a concurrent extra run either way gives the same bits
 
     /**
      * @param b       the weights, {@code [k][n]}, or {@code [n][k]} when {@code transB}
@@ -74,7 +74,7 @@ public final class F32DenseRow {
         if (bias != null) MemorySegment.copy(bias, 0, weights, F, biasAt, n);
         this.wideColumns = n / (BLOCK * lanes) * (BLOCK * lanes);
         this.bias = bias == null ? null : bias.clone();
-        this.coldRunsLeft = coldRuns;
+        this.cold = new ColdRuns(coldRuns);
         this.coldWeights = coldRuns > 0 ? rowMajor : null;
     }
 
@@ -128,10 +128,10 @@ public final class F32DenseRow {
 
     /** {@code y = act(alpha * x . W + bias)}: x is k contiguous floats from {@code xOff}, y n floats from {@code yOff}. */
     public void run(MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        float[] cold = coldWeights;
-        if (cold != null) {
-            if (--coldRunsLeft <= 0) coldWeights = null;
-            runScalar(cold, x, xOff, y, yOff);
+        float[] w = coldWeights;
+        if (w != null && cold.takeOne()) {
+            if (cold.done()) coldWeights = null;
+            runScalar(w, x, xOff, y, yOff);
         } else {
             loops.blocks(n, k, x, xOff, weights, biasAt, y, yOff, alpha, clamp, low, high);
         }

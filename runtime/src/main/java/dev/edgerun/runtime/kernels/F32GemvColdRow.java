@@ -24,14 +24,14 @@ public final class F32GemvColdRow {
     private final int k;
     private final float alpha;
     private float[] weights;   // (k, n) row-major; null once the cold runs are done
-    private int runsLeft;      // racy on purpose: a concurrent extra run either way gives the same bits
+    private final ColdRuns cold; // racy on purpose: a concurrent extra run either way gives the same bits
 
     private F32GemvColdRow(int n, int k, float[] weights, float alpha, int runs) {
         this.n = n;
         this.k = k;
         this.weights = weights;
         this.alpha = alpha;
-        this.runsLeft = runs;
+        this.cold = new ColdRuns(runs);
     }
 
     /**
@@ -68,8 +68,8 @@ public final class F32GemvColdRow {
      */
     public boolean run(MemorySegment x, long xOff, MemorySegment addend, long addOff, MemorySegment y, long yOff) {
         float[] w = weights;
-        if (w == null) return false;
-        if (--runsLeft <= 0) weights = null;
+        if (w == null || !cold.takeOne()) return false;
+        if (cold.done()) weights = null;
         float[] xs = new float[k];
         MemorySegment.copy(x, F, xOff, xs, 0, k);
         float[] ys = new float[n];

@@ -1,5 +1,7 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
+import dev.edgerun.runtime.kernels.ColdRuns;
+
 /**
  * Which of two kernels of one node runs now: the oneDNN kernel for the node's first runs, then
  * the Java kernel. A Java Vector API kernel runs its vector operations in the interpreter, then
@@ -29,10 +31,11 @@ public final class ColdStart {
     static final int DEFAULT_RUNS = 1;
 
     private final int nativeRuns;
-    private int runs; // racy on purpose (see the class comment)
+    private final ColdRuns left; // racy on purpose (see the class comment)
 
     private ColdStart(int nativeRuns) {
         this.nativeRuns = nativeRuns;
+        this.left = new ColdRuns(nativeRuns);
     }
 
     /** A counter for one node, its number of oneDNN runs read from {@value #PROPERTY}. */
@@ -42,9 +45,7 @@ public final class ColdStart {
 
     /** Whether oneDNN should run this one: true for the node's first runs, counted here. */
     public boolean nativeNow() {
-        if (runs >= nativeRuns) return false;
-        runs++;
-        return true;
+        return left.takeOne();
     }
 
     /** Whether any run at all goes to oneDNN (else building its kernel is wasted). */
