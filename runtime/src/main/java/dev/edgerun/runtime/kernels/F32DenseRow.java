@@ -84,7 +84,7 @@ public final class F32DenseRow {
      * element: a fresh JVM's second F32DenseRow for mlp_tiny's fc1 took 0.8-1.3 ms this way, against
      * 1-22 ms packing from segment accesses (load ~10).
      */
-    private static float[] rowMajor(MemorySegment b, boolean transB, int n, int k) {
+    static float[] rowMajor(MemorySegment b, boolean transB, int n, int k) {
         float[] given = new float[n * k];
         MemorySegment.copy(b, F, 0, given, 0, n * k);
         if (!transB) return given;

@@ -48,16 +48,7 @@ public final class F32GemvColdRow {
     public static F32GemvColdRow of(VectorSpecies<Float> species, int n, int k, MemorySegment b, boolean transB,
                                     float alpha, int runs) {
         if (species == null || n < 1 || n > species.length() || k < 1 || runs < 1) return null;
-        float[] given = new float[n * k];   // one bulk copy: a segment access per element is slow in the interpreter
-        MemorySegment.copy(b, F, 0, given, 0, n * k);
-        float[] w = given;
-        if (transB) {
-            w = new float[n * k];
-            for (int j = 0; j < n; j++) {
-                for (int p = 0; p < k; p++) w[p * n + j] = given[j * k + p];
-            }
-        }
-        return new F32GemvColdRow(n, k, w, alpha, runs);
+        return new F32GemvColdRow(n, k, F32DenseRow.rowMajor(b, transB, n, k), alpha, runs);
     }
 
     /**
