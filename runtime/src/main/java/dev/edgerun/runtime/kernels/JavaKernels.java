@@ -61,6 +61,7 @@ public final class JavaKernels implements KernelProvider {
     public Optional<ConvKernel> conv(ConvSpec spec) {
         if (spec.dtype() != DType.FLOAT || !availability().available()) return Optional.empty();
         if (F32Depthwise3x3.supports(spec, species)) return Optional.of(new F32Depthwise3x3(spec, species));
+        if (F32Depthwise3x3Stride2.supports(spec, species)) return Optional.of(new F32Depthwise3x3Stride2(spec, species));
         if (F32DepthwiseSameWidth.supports(spec, species)) return Optional.of(new F32DepthwiseSameWidth(spec, species));
         if (F32DepthwiseConv.supports(spec)) return Optional.of(new F32DepthwiseConv(spec, species));
         if (F32Winograd.preferred(spec, species)) return Optional.of(new F32Winograd(spec, new F32Gemm(species)));

@@ -13,7 +13,8 @@ import java.util.Random;
 import java.util.function.Function;
 
 /**
- * The depthwise kernels side by side on DS-CNN's and MobileNetV2's stride-1 layers, single thread,
+ * The depthwise kernels side by side on DS-CNN's and MobileNetV2's layers (a shape's optional
+ * fourth number is its stride: {@code 96,112,112,2}), single thread,
  * interleaved in one process (not a test, not JMH): medians over rounds of the calling thread's CPU
  * time per call, each round running every kernel in turn, so that load from other processes
  * shifts them alike. Run from the repository root after test-compile:
@@ -39,29 +40,30 @@ public final class F32DepthwiseBench {
                 "same-width", new Named("same-width", spec -> F32DepthwiseSameWidth.supports(spec, species) ? new F32DepthwiseSameWidth(spec, species) : null),
                 "3x3", new Named("3x3", spec -> F32Depthwise3x3.supports(spec, species) ? new F32Depthwise3x3(spec, species) : null),
                 "rows", new Named("rows", spec -> new F32DepthwiseRows(spec, species)),
+                "3x3s2", new Named("3x3s2", spec -> F32Depthwise3x3Stride2.supports(spec, species) ? new F32Depthwise3x3Stride2(spec, species) : null),
                 "conv", new Named("conv", spec -> new F32DepthwiseConv(spec, species)));
         List<Named> kernels = Arrays.stream(System.getProperty("bench.kernels", "same-width,3x3").split(","))
                 .map(known::get).toList();
-        for (int[] s : shapes) compare(s[0], s[1], s[2], rounds, kernels);
+        for (int[] s : shapes) compare(s[0], s[1], s[2], s.length > 3 ? s[3] : 1, rounds, kernels);
         if (Boolean.getBoolean("bench.pointwise")) pointwise(rounds);
     }
 
-    private static void compare(int c, int h, int w, int rounds, List<Named> kernels) {
+    private static void compare(int c, int h, int w, int stride, int rounds, List<Named> kernels) {
         Random rnd = new Random(1);
-        long[] xs = {1, c, h, w}, ws = {c, 1, 3, 3};
-        int[] one = {1, 1};
+        long[] xs = {1, c, h, w}, ws = {c, 1, 3, 3}, ys = {1, c, (h - 1) / stride + 1, (w - 1) / stride + 1};
+        int[] one = {1, 1}, strides = {stride, stride};
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         try (Tensor x = Tensor.of(F32GemmTest.random(rnd, c * h * w), xs);
              Tensor wt = Tensor.of(F32GemmTest.random(rnd, c * 9), ws);
              Tensor b = Tensor.of(F32GemmTest.random(rnd, c), c);
-             Tensor y = Tensor.allocate(DType.FLOAT, xs); Arena arena = Arena.ofConfined()) {
-            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, xs, c, one, one, one, wt,
+             Tensor y = Tensor.allocate(DType.FLOAT, ys); Arena arena = Arena.ofConfined()) {
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, ys, c, strides, one, one, wt,
                     new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f));
             List<Named> named = kernels.stream().filter(k -> k.make().apply(spec) != null).toList();
             KernelProvider.ConvKernel[] ks = named.stream().map(k -> k.make().apply(spec)).toArray(KernelProvider.ConvKernel[]::new);
             long scratchBytes = Arrays.stream(ks).mapToLong(KernelProvider.ConvKernel::scratchBytes).max().orElse(0);
             MemorySegment scratch = arena.allocate(scratchBytes + 64, 64);
-            long macs = (long) c * h * w * 9;
+            long macs = ys[1] * ys[2] * ys[3] * 9;
             int reps = (int) Math.max(1, 5_000_000L / macs);
             double[][] t = new double[ks.length][rounds];
             for (int warm = 0; warm < 40; warm++) for (var k : ks) time(mx, k, x, wt, b, y, scratch, reps);

@@ -67,6 +67,13 @@ class F32DepthwiseTest {
                 new Case("3x3 same, plane of 1024", new long[] {1, 2, 32, 32}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("3x3 same, large odd plane", new long[] {1, 3, 41, 47}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("3x3 same, plane past the heap buffers' limit (rows path)", new long[] {1, 2, 129, 130}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 stride 2, 19 channels, odd sizes", new long[] {1, 19, 13, 11}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 stride 2, odd plane, no padding at the end", new long[] {2, 3, 7, 9}, i(3, 3), i(2, 2), i(1, 1), i(0, 0), i(1, 1), true),
+                new Case("3x3 stride 2, one input", new long[] {1, 5, 1, 1}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 stride 2, 2x2 plane", new long[] {1, 6, 2, 2}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), false),
+                new Case("3x3 stride 2, MobileNetV2's 112x112", new long[] {1, 18, 112, 112}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 stride 2, 56x56 across threads", new long[] {1, 37, 56, 56}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
+                new Case("3x3 stride 2, rows of odd width", new long[] {1, 4, 30, 45}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
                 new Case("same width 5x5, many planes across threads", new long[] {1, 600, 7, 7}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true));
     }
 
@@ -108,6 +115,25 @@ class F32DepthwiseTest {
     void sameWidthKernelMatches(Case c, int bits) {
         check(c, bits, new ActivationEpilogue(F32UnaryOp.CLIP, -0.2f, 0.3f), null,
                 spec -> new F32DepthwiseSameWidth(spec, F32GemmTest.species(bits)));
+    }
+
+    /** The cases F32Depthwise3x3Stride2 takes, also run on it directly. */
+    static Stream<Arguments> stride2CasesAtWidths() {
+        return casesAtWidths().filter(a -> F32Depthwise3x3Stride2.supports(spec((Case) a.get()[0], null),
+                F32GemmTest.species((Integer) a.get()[1])));
+    }
+
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("stride2CasesAtWidths")
+    void stride2KernelMatches(Case c, int bits) {
+        check(c, bits, new ActivationEpilogue(F32UnaryOp.CLIP, -0.2f, 0.3f), null,
+                spec -> new F32Depthwise3x3Stride2(spec, F32GemmTest.species(bits)));
+        check(c, bits, null, Float.POSITIVE_INFINITY, spec -> new F32Depthwise3x3Stride2(spec, F32GemmTest.species(bits)));
+    }
+
+    @Test
+    void stride2KernelTakesTheCasesItWasWrittenFor() {
+        assertEquals(10 * 3, stride2CasesAtWidths().count(), "cases at 512, 256 and 128 bits");
     }
 
     /** A NaN input stays NaN through the clamp (compare-and-blend in F32Depthwise3x3, max/min elsewhere). */
@@ -194,8 +220,10 @@ class F32DepthwiseTest {
         var fiveByFive = spec(new Case("5x5", new long[] {1, 64, 25, 5}, i(5, 5), i(1, 1), i(2, 2), i(2, 2), i(1, 1), true), null);
         assertInstanceOf(F32DepthwiseSameWidth.class, kernels.conv(fiveByFive).orElseThrow());
         var stride2 = spec(new Case("mnv2", new long[] {1, 96, 112, 112}, i(3, 3), i(2, 2), i(1, 1), i(1, 1), i(1, 1), true), null);
-        assertTrue(kernels.conv(stride2).orElseThrow().toString().startsWith("F32DepthwiseRows"),
-                () -> "stride 2 runs on " + kernels.conv(stride2).orElseThrow());
+        assertInstanceOf(F32Depthwise3x3Stride2.class, kernels.conv(stride2).orElseThrow());
+        var stride2Pads = spec(new Case("tf same", new long[] {1, 96, 112, 112}, i(3, 3), i(2, 2), i(0, 0), i(1, 1), i(1, 1), true), null);
+        assertTrue(kernels.conv(stride2Pads).orElseThrow().toString().startsWith("F32DepthwiseRows"),
+                () -> "stride 2 with no padding before runs on " + kernels.conv(stride2Pads).orElseThrow());
         var mnv2First = spec(new Case("mnv2", new long[] {1, 32, 112, 112}, i(3, 3), i(1, 1), i(1, 1), i(1, 1), i(1, 1), true), null);
         assertInstanceOf(F32Depthwise3x3.class, kernels.conv(mnv2First).orElseThrow());
     }

@@ -1,0 +1,291 @@
+package dev.edgerun.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Depthwise 3x3 convolution, strides 2, unit dilations, one pixel of padding before each axis
+ * (MobileNetV2's stride-2 layers: 96@112x112, 144@56x56, 192@28x28, 576@14x14).
+ *
+ * <p>Each plane is split once into four phase planes on a per-thread heap buffer, by input row
+ * parity and column parity, with rows of {@code ow + 1} floats: even rows {@code 2i} (phase rows
+ * {@code i}), odd rows {@code 2i - 1} (phase rows {@code i}, row 0 the zero row above the plane);
+ * even columns {@code 2j} at {@code j}, odd columns {@code 2j - 1} at {@code j} (column 0 the zero
+ * column left of the plane). Output {@code (i, j)} at flat position {@code q = i*(ow+1) + j} then
+ * reads each of its nine taps at {@code q}, {@code q + 1}, {@code q + ow + 1} or {@code q + ow + 2}
+ * of one phase plane: contiguous loads with no mask and no gather, vectors running over the flat
+ * positions of several rows at once. Column {@code ow} of each row is a junk output, dropped when
+ * the rows are packed for Y. The split costs two two-vector selects per two input vectors, once
+ * per input; {@link F32DepthwiseRows}, which this replaces for these shapes, paid one select per
+ * tap and output vector, reading X through memory segments.
+ *
+ * <p>{@code -Dedgerun.java.depthwiseStride2=off} leaves these shapes on {@link F32DepthwiseRows}.
+ */
+public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Input planes of at most this many floats (a 181x181 plane), so that a thread's buffers stay near 330 KB. */
+    static final int MAX_PLANE = 1 << 15;
+
+    private static final boolean ENABLED = !"off".equals(System.getProperty("edgerun.java.depthwiseStride2"));
+
+    /** Output floats of the planes packed before one copy to Y (one plane when larger). */
+    private static final int OUT_BATCH_FLOATS = 2048;
+
+    private final KernelProvider.ConvSpec spec;
+    private final VectorSpecies<Float> species;
+    private final int channels, h, w, oh, ow, planes;
+    private final int pitch;            // floats per phase row: ow + 1 (the last a junk output)
+    private final int phaseFloats;      // one phase plane with the reach of the last vector, whole vectors
+    private final int vectors;          // output vectors per plane over oh * pitch flat positions
+    private final int splitVectors;     // per input row: steps of two input vectors
+    private final int rowsRead;         // input rows that taps reach: min(h, 2 * oh)
+    private final int rowVectors;       // per output row: vectors packed into Y
+    private final float[] weights;      // constant weights [C, 3, 3], or null (copied per call then)
+    private final boolean clamp;
+    private final float lo, hi;
+    private final F32GemmEpilogue after; // an epilogue other than a clamp, applied per batch of planes; or null
+
+    /** Whether this kernel handles {@code spec} on {@code species}. */
+    public static boolean supports(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (!ENABLED || species == null || species.length() > 64 || !F32DepthwiseConv.supports(spec)) return false;
+        long[] xs = spec.inputShape(), ws = spec.weightShape(), ys = spec.outputShape();
+        return ws[2] == 3 && ws[3] == 3 && spec.strides()[0] == 2 && spec.strides()[1] == 2
+                && spec.dilations()[0] == 1 && spec.dilations()[1] == 1
+                && spec.padsBegin()[0] == 1 && spec.padsBegin()[1] == 1
+                && ys[2] >= 1 && ys[3] >= 1 && 2 * ys[2] - 1 <= xs[2] && 2 * ys[3] - 1 <= xs[3]
+                && xs[2] * xs[3] <= MAX_PLANE;
+    }
+
+    public F32Depthwise3x3Stride2(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (!supports(spec, species)) throw new IllegalArgumentException("not a 3x3 stride-2 depthwise convolution: " + spec);
+        this.spec = spec;
+        this.species = species;
+        long[] xs = spec.inputShape(), ys = spec.outputShape();
+        channels = (int) xs[1];
+        h = (int) xs[2];
+        w = (int) xs[3];
+        oh = (int) ys[2];
+        ow = (int) ys[3];
+        planes = (int) xs[0] * channels;
+        pitch = ow + 1;
+        int lanes = species.length();
+        vectors = (oh * pitch + lanes - 1) / lanes;
+        splitVectors = (w + 2 * lanes - 1) / (2 * lanes);
+        rowsRead = Math.min(h, 2 * oh);
+        rowVectors = (ow + lanes - 1) / lanes;
+        // taps read up to (vectors * lanes - 1) + pitch + 1; the split of the last row writes up to
+        // oh * pitch + 1 + splitVectors * lanes
+        phaseFloats = roundUp(Math.max(vectors * lanes + pitch + 1, oh * pitch + 1 + splitVectors * lanes), lanes);
+        ActivationEpilogue c = ActivationEpilogue.clampOf(spec.epilogue());
+        clamp = c != null;
+        lo = clamp ? c.clampLow() : 0f;
+        hi = clamp ? c.clampHigh() : 0f;
+        after = clamp ? null : spec.epilogue();
+        weights = spec.constantWeight() == null ? null : spec.constantWeight().toFloatArray();
+    }
+
+    private static int roundUp(int n, int multiple) {
+        return (n + multiple - 1) / multiple * multiple;
+    }
+
+    /** Per fixed plane range: an edge region for a plane whose split would read past X, and its slack. */
+    @Override
+    public long scratchBytes() {
+        return 4L * F32DepthwiseSplit.CHUNKS * edgeFloats();
+    }
+
+    private long edgeFloats() {
+        return (long) h * w + 2L * species.length();
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                    Parallel par) {
+        MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
+        F32DepthwiseSplit.run(this, planes, (long) planes * oh * ow * 9, par, x, wIn, b, y, scratch);
+    }
+
+    /**
+     * Per thread: the four phase planes of the plane being convolved, the convolved plane (rows of
+     * {@code ow + 1}), the packed output planes, and non-constant weights; each grown, never shrunk.
+     * Plain arrays: their loads carry no segment size and session checks (see {@link F32Depthwise3x3}).
+     */
+    /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two vectors of up to 64 lanes. */
+    private static final float[] EVEN_LANES = new float[64], ODD_LANES = new float[64];
+
+    static {
+        for (int l = 0; l < 64; l++) {
+            EVEN_LANES[l] = 2 * l;
+            ODD_LANES[l] = 2 * l + 1;
+        }
+    }
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][0]);
+
+    /** Planes {@code [from, to)}, packed into this thread's output buffer and copied to Y every {@link #OUT_BATCH_FLOATS} floats. */
+    @Override
+    public void planes(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                       int range, int from, int to) {
+        int lanes = species.length(), outPlane = oh * ow;
+        int batch = Math.max(1, OUT_BATCH_FLOATS / outPlane);
+        float[][] buffers = BUFFERS.get();
+        float[] phases = grown(buffers, 0, 8 * phaseFloats); // two planes' phase planes: one split while the other is convolved
+        float[] sums = grown(buffers, 1, vectors * lanes + lanes);
+        float[] packed = grown(buffers, 2, batch * outPlane + lanes); // a row's last vector may spill past its plane
+        float[] wt = weights;
+        if (wt == null) {
+            wt = grown(buffers, 3, 9 * channels);
+            MemorySegment.copy(wIn, F, 0, wt, 0, 9 * channels);
+        }
+        if (from < to) split(x, from, scratch, range, phases, 0);
+        int first = from; // of the planes packed and not yet copied to Y
+        for (int plane = from; plane < to; plane++) {
+            int at = ((plane - from) & 1) * 4 * phaseFloats;
+            // The next plane is split before this one is convolved: loads right after the stores
+            // they overlap wait for those stores to reach the cache.
+            if (plane + 1 < to) split(x, plane + 1, scratch, range, phases, 4 * phaseFloats - at);
+            int c = plane % channels;
+            plane(phases, at, sums, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
+            pack(sums, packed, (plane - first) * outPlane);
+            if (plane + 1 == to || plane + 1 - first == batch) {
+                long yAt = 4L * first * outPlane;
+                MemorySegment.copy(packed, 0, y, F, yAt, (plane + 1 - first) * outPlane);
+                if (after != null) after.apply(y, yAt, (plane + 1 - first) * outPlane);
+                first = plane + 1;
+            }
+        }
+    }
+
+    /** Plane {@code plane} of X into the phase planes at {@code at}; through range {@code range}'s edge region when its split would read past X. */
+    private void split(MemorySegment x, int plane, MemorySegment scratch, int range, float[] phases, int at) {
+        long planeAt = 4L * plane * h * w;
+        if (planeAt + 4L * splitReach() <= x.byteSize()) {
+            split(x, planeAt, phases, at);
+        } else {
+            long edge = 4L * range * edgeFloats();
+            MemorySegment.copy(x, planeAt, scratch, edge, 4L * rowsRead * w);
+            split(scratch, edge, phases, at);
+        }
+    }
+
+    /** Floats from a plane's start that its split reads: whole pairs of vectors along each row it reaches. */
+    private long splitReach() {
+        return (long) (rowsRead - 1) * w + 2L * splitVectors * species.length();
+    }
+
+    private static float[] grown(float[][] buffers, int k, int floats) {
+        if (buffers[k].length < floats) buffers[k] = new float[floats];
+        return buffers[k];
+    }
+
+    /**
+     * The input plane into its four phase planes: even rows' even columns, even rows' odd columns,
+     * odd rows' even columns, odd rows' odd columns. Each row's split writes whole vectors, spilling
+     * into the next phase row (written after it) or past the last; the zero row, the zero column and
+     * the cells whose input lies past the plane are zeroed afterwards.
+     */
+    private void split(MemorySegment x, long planeAt, float[] phases, int base) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        // made here from the constant species: an index vector kept in a field is of no class the
+        // JIT knows, and its select then boxed both vectors
+        FloatVector evenIndex = FloatVector.fromArray(sp, EVEN_LANES, 0), oddIndex = FloatVector.fromArray(sp, ODD_LANES, 0);
+        // One loop over every step of every row, not a loop per row: rows of one or two steps
+        // (MobileNetV2's 14x14 and 28x28 planes) spent more on each inner loop's entry than in it.
+        int r = 0, k = 0, at = base, from = 0;
+        long rowAt = planeAt;
+        for (int step = 0, steps = rowsRead * splitVectors; step < steps; step++) {
+            FloatVector a = FloatVector.fromMemorySegment(sp, x, rowAt + 8L * from, LE);
+            FloatVector b = FloatVector.fromMemorySegment(sp, x, rowAt + 8L * from + 4L * lanes, LE);
+            evenIndex.selectFrom(a, b).intoArray(phases, at + from);
+            oddIndex.selectFrom(a, b).intoArray(phases, at + phaseFloats + 1 + from); // odd column 2j-1 at column j
+            from += lanes;
+            if (++k == splitVectors) {
+                k = 0;
+                from = 0;
+                r++;
+                rowAt += 4L * w;
+                // even row 2i at phase row i of the even-row planes, odd row 2i-1 at row i of the odd-row planes
+                at = base + ((r & 1) == 1 ? 2 * phaseFloats : 0) + ((r + 1) >> 1) * pitch;
+            }
+        }
+        int evenOdd = base + phaseFloats, oddEven = base + 2 * phaseFloats, oddOdd = base + 3 * phaseFloats;
+        Arrays.fill(phases, oddEven, oddEven + pitch, 0f); // the row above the plane
+        Arrays.fill(phases, oddOdd, oddOdd + pitch, 0f);
+        if (2 * oh - 1 >= h) { // the row below the plane
+            Arrays.fill(phases, oddEven + oh * pitch, oddEven + (oh + 1) * pitch, 0f);
+            Arrays.fill(phases, oddOdd + oh * pitch, oddOdd + (oh + 1) * pitch, 0f);
+        }
+        boolean rightPad = 2 * ow - 1 >= w; // column 2*ow - 1, read by the last output column, lies right of the plane
+        for (int i = 0; i <= oh; i++) {
+            if (i < oh) phases[evenOdd + i * pitch] = 0f;
+            phases[oddOdd + i * pitch] = 0f;
+            if (rightPad) {
+                if (i < oh) phases[evenOdd + i * pitch + ow] = 0f;
+                phases[oddOdd + i * pitch + ow] = 0f;
+            }
+        }
+    }
+
+    /** One plane from its phase planes into {@code sums} (rows of {@code ow + 1}): bias plus nine taps, clamped. */
+    private void plane(float[] p, int at, float[] sums, float[] wt, int k, float b) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length(), n = vectors, down = pitch;
+        int ee = at, eo = at + phaseFloats, oe = at + 2 * phaseFloats, oo = at + 3 * phaseFloats;
+        FloatVector w00 = FloatVector.broadcast(sp, wt[k]), w01 = FloatVector.broadcast(sp, wt[k + 1]);
+        FloatVector w02 = FloatVector.broadcast(sp, wt[k + 2]), w10 = FloatVector.broadcast(sp, wt[k + 3]);
+        FloatVector w11 = FloatVector.broadcast(sp, wt[k + 4]), w12 = FloatVector.broadcast(sp, wt[k + 5]);
+        FloatVector w20 = FloatVector.broadcast(sp, wt[k + 6]), w21 = FloatVector.broadcast(sp, wt[k + 7]);
+        FloatVector w22 = FloatVector.broadcast(sp, wt[k + 8]);
+        FloatVector bv = FloatVector.broadcast(sp, b);
+        boolean upper = clamp && hi < Float.POSITIVE_INFINITY;
+        FloatVector low = FloatVector.broadcast(sp, clamp ? lo : Float.NEGATIVE_INFINITY);
+        FloatVector high = FloatVector.broadcast(sp, upper ? hi : Float.POSITIVE_INFINITY);
+        for (int v = 0; v < n; v++) {
+            int q = v * lanes;
+            FloatVector left = FloatVector.fromArray(sp, p, oo + q).mul(w00);
+            left = FloatVector.fromArray(sp, p, eo + q).fma(w10, left);
+            left = FloatVector.fromArray(sp, p, oo + q + down).fma(w20, left);
+            FloatVector mid = FloatVector.fromArray(sp, p, oe + q).fma(w01, bv);
+            mid = FloatVector.fromArray(sp, p, ee + q).fma(w11, mid);
+            mid = FloatVector.fromArray(sp, p, oe + q + down).fma(w21, mid);
+            FloatVector right = FloatVector.fromArray(sp, p, oo + q + 1).mul(w02);
+            right = FloatVector.fromArray(sp, p, eo + q + 1).fma(w12, right);
+            right = FloatVector.fromArray(sp, p, oo + q + down + 1).fma(w22, right);
+            FloatVector o = mid.add(left).add(right);
+            // compare and blend, as in F32Depthwise3x3: NaN stays NaN, Relu of -0 gives +0
+            o = o.blend(low, o.compare(VectorOperators.LE, low));
+            if (upper) o = o.blend(high, o.compare(VectorOperators.GT, high));
+            o.intoArray(sums, q);
+        }
+    }
+
+    /** The rows of {@code sums} without their junk column, into {@code packed} from {@code at}; whole vectors, spilling forward. */
+    private void pack(float[] sums, float[] packed, int at) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int from = 0, to = at, k = 0; // one loop over every vector of every row, as in split
+        for (int step = 0, steps = oh * rowVectors; step < steps; step++) {
+            FloatVector.fromArray(sp, sums, from).intoArray(packed, to);
+            from += lanes;
+            to += lanes;
+            if (++k == rowVectors) {
+                k = 0;
+                from += pitch - rowVectors * lanes;
+                to += ow - rowVectors * lanes;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "F32Depthwise3x3Stride2(" + species.vectorBitSize() + "-bit) " + spec;
+    }
+}
