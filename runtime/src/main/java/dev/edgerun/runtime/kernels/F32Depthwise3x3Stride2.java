@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,14 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
  * (MobileNetV2's stride-2 layers: 96@112x112, 144@56x56, 192@28x28, 576@14x14).
  *
  * <p>Each plane is split once into four phase planes on a per-thread heap buffer, by input row
- * parity and column parity, with rows of {@code ow + 1} floats: even rows {@code 2i} (phase rows
+ * parity and column parity, with rows of {@code ow} floats: even rows {@code 2i} (phase rows
  * {@code i}), odd rows {@code 2i - 1} (phase rows {@code i}, row 0 the zero row above the plane);
- * even columns {@code 2j} at {@code j}, odd columns {@code 2j - 1} at {@code j} (column 0 the zero
- * column left of the plane). Output {@code (i, j)} at flat position {@code q = i*(ow+1) + j} then
- * reads each of its nine taps at {@code q}, {@code q + 1}, {@code q + ow + 1} or {@code q + ow + 2}
- * of one phase plane: contiguous loads with no mask and no gather, vectors running over the flat
- * positions of several rows at once. Column {@code ow} of each row is a junk output, dropped when
- * the rows are packed for Y. The split costs two two-vector selects per two input vectors, once
+ * even columns {@code 2j} and odd columns {@code 2j + 1} at {@code j}. Output {@code (i, j)} at
+ * flat position {@code q = i*ow + j} then reads each of its nine taps at {@code q - 1}, {@code q},
+ * {@code q + ow - 1} or {@code q + ow} of one phase plane: contiguous loads with no gather, vectors
+ * running over the flat positions of several rows at once and stored as they are. The three taps
+ * of column {@code 2j - 1} are summed apart and zeroed (blended) in the lanes of output column 0,
+ * where they read the previous row's last odd column instead of the padding. The split costs two two-vector selects per two input vectors, once
  * per input; {@link F32DepthwiseRows}, which this replaces for these shapes, paid one select per
  * tap and output vector, reading X through memory segments.
  *
@@ -41,12 +42,11 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species;
     private final int channels, h, w, oh, ow, planes;
-    private final int pitch;            // floats per phase row: ow + 1 (the last a junk output)
-    private final int phaseFloats;      // one phase plane with the reach of the last vector, whole vectors
-    private final int vectors;          // output vectors per plane over oh * pitch flat positions
+    private final int phaseFloats;      // one phase plane, one float before it, the reach of the last vector; whole vectors
+    private final int vectors;          // output vectors per plane over its oh * ow flat positions
     private final int splitVectors;     // per input row: steps of two input vectors
     private final int rowsRead;         // input rows that taps reach: min(h, 2 * oh)
-    private final int rowVectors;       // per output row: vectors packed into Y
+    private final long[] firstColumn;   // per output vector: lanes in output column 0 (no left neighbour)
     private final float[] weights;      // constant weights [C, 3, 3], or null (copied per call then)
     private final boolean clamp;
     private final float lo, hi;
@@ -74,15 +74,17 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         oh = (int) ys[2];
         ow = (int) ys[3];
         planes = (int) xs[0] * channels;
-        pitch = ow + 1;
         int lanes = species.length();
-        vectors = (oh * pitch + lanes - 1) / lanes;
+        vectors = (oh * ow + lanes - 1) / lanes;
         splitVectors = (w + 2 * lanes - 1) / (2 * lanes);
         rowsRead = Math.min(h, 2 * oh);
-        rowVectors = (ow + lanes - 1) / lanes;
-        // taps read up to (vectors * lanes - 1) + pitch + 1; the split of the last row writes up to
-        // oh * pitch + 1 + splitVectors * lanes
-        phaseFloats = roundUp(Math.max(vectors * lanes + pitch + 1, oh * pitch + 1 + splitVectors * lanes), lanes);
+        firstColumn = new long[vectors];
+        for (int q = 0; q < vectors * lanes; q++) {
+            if (q % ow == 0) firstColumn[q / lanes] |= 1L << (q % lanes);
+        }
+        // taps read from one float before a plane (left column, blended) up to vectors * lanes + ow;
+        // the split of the last odd row writes up to oh * ow + splitVectors * lanes
+        phaseFloats = roundUp(1 + Math.max(vectors * lanes + ow, oh * ow + splitVectors * lanes), lanes);
         ActivationEpilogue c = ActivationEpilogue.clampOf(spec.epilogue());
         clamp = c != null;
         lo = clamp ? c.clampLow() : 0f;
@@ -113,8 +115,8 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     }
 
     /**
-     * Per thread: the four phase planes of the plane being convolved, the convolved plane (rows of
-     * {@code ow + 1}), the packed output planes, and non-constant weights; each grown, never shrunk.
+     * Per thread: the phase planes of two planes (one split while the other is convolved), the
+     * output planes, and non-constant weights; each grown, never shrunk.
      * Plain arrays: their loads carry no segment size and session checks (see {@link F32Depthwise3x3}).
      */
     /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two vectors of up to 64 lanes. */
@@ -127,7 +129,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         }
     }
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     /** Planes {@code [from, to)}, packed into this thread's output buffer and copied to Y every {@link #OUT_BATCH_FLOATS} floats. */
     @Override
@@ -137,11 +139,10 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         int batch = Math.max(1, OUT_BATCH_FLOATS / outPlane);
         float[][] buffers = BUFFERS.get();
         float[] phases = grown(buffers, 0, 8 * phaseFloats); // two planes' phase planes: one split while the other is convolved
-        float[] sums = grown(buffers, 1, vectors * lanes + lanes);
-        float[] packed = grown(buffers, 2, batch * outPlane + lanes); // a row's last vector may spill past its plane
+        float[] packed = grown(buffers, 1, batch * outPlane + lanes); // a plane's last vector may spill past it
         float[] wt = weights;
         if (wt == null) {
-            wt = grown(buffers, 3, 9 * channels);
+            wt = grown(buffers, 2, 9 * channels);
             MemorySegment.copy(wIn, F, 0, wt, 0, 9 * channels);
         }
         if (from < to) split(x, from, scratch, range, phases, 0);
@@ -152,8 +153,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
             // they overlap wait for those stores to reach the cache.
             if (plane + 1 < to) split(x, plane + 1, scratch, range, phases, 4 * phaseFloats - at);
             int c = plane % channels;
-            plane(phases, at, sums, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
-            pack(sums, packed, (plane - first) * outPlane);
+            plane(phases, at, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
             if (plane + 1 == to || plane + 1 - first == batch) {
                 long yAt = 4L * first * outPlane;
                 MemorySegment.copy(packed, 0, y, F, yAt, (plane + 1 - first) * outPlane);
@@ -199,13 +199,13 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         FloatVector evenIndex = FloatVector.fromArray(sp, EVEN_LANES, 0), oddIndex = FloatVector.fromArray(sp, ODD_LANES, 0);
         // One loop over every step of every row, not a loop per row: rows of one or two steps
         // (MobileNetV2's 14x14 and 28x28 planes) spent more on each inner loop's entry than in it.
-        int r = 0, k = 0, at = base, from = 0;
+        int r = 0, k = 0, at = base + 1, from = 0;
         long rowAt = planeAt;
         for (int step = 0, steps = rowsRead * splitVectors; step < steps; step++) {
             FloatVector a = FloatVector.fromMemorySegment(sp, x, rowAt + 8L * from, LE);
             FloatVector b = FloatVector.fromMemorySegment(sp, x, rowAt + 8L * from + 4L * lanes, LE);
             evenIndex.selectFrom(a, b).intoArray(phases, at + from);
-            oddIndex.selectFrom(a, b).intoArray(phases, at + phaseFloats + 1 + from); // odd column 2j-1 at column j
+            oddIndex.selectFrom(a, b).intoArray(phases, at + phaseFloats + from);
             from += lanes;
             if (++k == splitVectors) {
                 k = 0;
@@ -213,32 +213,34 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
                 r++;
                 rowAt += 4L * w;
                 // even row 2i at phase row i of the even-row planes, odd row 2i-1 at row i of the odd-row planes
-                at = base + ((r & 1) == 1 ? 2 * phaseFloats : 0) + ((r + 1) >> 1) * pitch;
+                at = base + 1 + ((r & 1) == 1 ? 2 * phaseFloats : 0) + ((r + 1) >> 1) * ow;
             }
         }
-        int evenOdd = base + phaseFloats, oddEven = base + 2 * phaseFloats, oddOdd = base + 3 * phaseFloats;
-        Arrays.fill(phases, oddEven, oddEven + pitch, 0f); // the row above the plane
-        Arrays.fill(phases, oddOdd, oddOdd + pitch, 0f);
+        int evenOdd = base + 1 + phaseFloats, oddEven = base + 1 + 2 * phaseFloats, oddOdd = base + 1 + 3 * phaseFloats;
+        Arrays.fill(phases, oddEven, oddEven + ow, 0f); // the row above the plane
+        Arrays.fill(phases, oddOdd, oddOdd + ow, 0f);
         if (2 * oh - 1 >= h) { // the row below the plane
-            Arrays.fill(phases, oddEven + oh * pitch, oddEven + (oh + 1) * pitch, 0f);
-            Arrays.fill(phases, oddOdd + oh * pitch, oddOdd + (oh + 1) * pitch, 0f);
+            Arrays.fill(phases, oddEven + oh * ow, oddEven + (oh + 1) * ow, 0f);
+            Arrays.fill(phases, oddOdd + oh * ow, oddOdd + (oh + 1) * ow, 0f);
         }
-        boolean rightPad = 2 * ow - 1 >= w; // column 2*ow - 1, read by the last output column, lies right of the plane
-        for (int i = 0; i <= oh; i++) {
-            if (i < oh) phases[evenOdd + i * pitch] = 0f;
-            phases[oddOdd + i * pitch] = 0f;
-            if (rightPad) {
-                if (i < oh) phases[evenOdd + i * pitch + ow] = 0f;
-                phases[oddOdd + i * pitch + ow] = 0f;
+        if (2 * ow - 1 >= w) { // column 2*ow - 1, read by the last output column, lies right of the plane
+            for (int i = 0; i <= oh; i++) {
+                if (i < oh) phases[evenOdd + i * ow + ow - 1] = 0f;
+                phases[oddOdd + i * ow + ow - 1] = 0f;
             }
         }
     }
 
-    /** One plane from its phase planes into {@code sums} (rows of {@code ow + 1}): bias plus nine taps, clamped. */
-    private void plane(float[] p, int at, float[] sums, float[] wt, int k, float b) {
+    /**
+     * One plane from its phase planes at {@code at} into {@code out} from {@code outAt} (its last
+     * vector may spill into the next plane's place, written after it): bias plus nine taps, the
+     * left column's three blended to zero in output column 0, clamped.
+     */
+    private void plane(float[] p, int at, float[] out, int outAt, float[] wt, int k, float b) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int lanes = sp.length(), n = vectors, down = pitch;
-        int ee = at, eo = at + phaseFloats, oe = at + 2 * phaseFloats, oo = at + 3 * phaseFloats;
+        int lanes = sp.length(), n = vectors, down = ow;
+        int ee = at + 1, eo = at + 1 + phaseFloats, oe = at + 1 + 2 * phaseFloats, oo = at + 1 + 3 * phaseFloats;
+        long[] first = firstColumn;
         FloatVector w00 = FloatVector.broadcast(sp, wt[k]), w01 = FloatVector.broadcast(sp, wt[k + 1]);
         FloatVector w02 = FloatVector.broadcast(sp, wt[k + 2]), w10 = FloatVector.broadcast(sp, wt[k + 3]);
         FloatVector w11 = FloatVector.broadcast(sp, wt[k + 4]), w12 = FloatVector.broadcast(sp, wt[k + 5]);
@@ -250,37 +252,20 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         FloatVector high = FloatVector.broadcast(sp, upper ? hi : Float.POSITIVE_INFINITY);
         for (int v = 0; v < n; v++) {
             int q = v * lanes;
-            FloatVector left = FloatVector.fromArray(sp, p, oo + q).mul(w00);
-            left = FloatVector.fromArray(sp, p, eo + q).fma(w10, left);
-            left = FloatVector.fromArray(sp, p, oo + q + down).fma(w20, left);
+            FloatVector left = FloatVector.fromArray(sp, p, oo + q - 1).mul(w00);
+            left = FloatVector.fromArray(sp, p, eo + q - 1).fma(w10, left);
+            left = FloatVector.fromArray(sp, p, oo + q + down - 1).fma(w20, left);
             FloatVector mid = FloatVector.fromArray(sp, p, oe + q).fma(w01, bv);
             mid = FloatVector.fromArray(sp, p, ee + q).fma(w11, mid);
             mid = FloatVector.fromArray(sp, p, oe + q + down).fma(w21, mid);
-            FloatVector right = FloatVector.fromArray(sp, p, oo + q + 1).mul(w02);
-            right = FloatVector.fromArray(sp, p, eo + q + 1).fma(w12, right);
-            right = FloatVector.fromArray(sp, p, oo + q + down + 1).fma(w22, right);
-            FloatVector o = mid.add(left).add(right);
+            FloatVector right = FloatVector.fromArray(sp, p, oo + q).mul(w02);
+            right = FloatVector.fromArray(sp, p, eo + q).fma(w12, right);
+            right = FloatVector.fromArray(sp, p, oo + q + down).fma(w22, right);
+            FloatVector o = mid.add(left.blend(0f, VectorMask.fromLong(sp, first[v]))).add(right);
             // compare and blend, as in F32Depthwise3x3: NaN stays NaN, Relu of -0 gives +0
             o = o.blend(low, o.compare(VectorOperators.LE, low));
             if (upper) o = o.blend(high, o.compare(VectorOperators.GT, high));
-            o.intoArray(sums, q);
-        }
-    }
-
-    /** The rows of {@code sums} without their junk column, into {@code packed} from {@code at}; whole vectors, spilling forward. */
-    private void pack(float[] sums, float[] packed, int at) {
-        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int lanes = sp.length();
-        int from = 0, to = at, k = 0; // one loop over every vector of every row, as in split
-        for (int step = 0, steps = oh * rowVectors; step < steps; step++) {
-            FloatVector.fromArray(sp, sums, from).intoArray(packed, to);
-            from += lanes;
-            to += lanes;
-            if (++k == rowVectors) {
-                k = 0;
-                from += pitch - rowVectors * lanes;
-                to += ow - rowVectors * lanes;
-            }
+            o.intoArray(out, outAt + q);
         }
     }
 
