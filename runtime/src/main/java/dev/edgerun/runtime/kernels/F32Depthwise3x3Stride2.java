@@ -114,11 +114,6 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         F32DepthwiseSplit.run(this, planes, (long) planes * oh * ow * 9, par, x, wIn, b, y, scratch);
     }
 
-    /**
-     * Per thread: the phase planes of two planes (one split while the other is convolved), the
-     * output planes, and non-constant weights; each grown, never shrunk.
-     * Plain arrays: their loads carry no segment size and session checks (see {@link F32Depthwise3x3}).
-     */
     /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two vectors of up to 64 lanes. */
     private static final float[] EVEN_LANES = new float[64], ODD_LANES = new float[64];
 
@@ -129,31 +124,32 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         }
     }
 
+    /**
+     * Per thread: the phase planes of the plane being convolved, the output planes, and
+     * non-constant weights; each grown, never shrunk.
+     * Plain arrays: their loads carry no segment size and session checks (see {@link F32Depthwise3x3}).
+     */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    /** Planes {@code [from, to)}, packed into this thread's output buffer and copied to Y every {@link #OUT_BATCH_FLOATS} floats. */
+    /** Planes {@code [from, to)}, each split then convolved into this thread's output buffer, copied to Y every {@link #OUT_BATCH_FLOATS} floats. */
     @Override
     public void planes(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                        int range, int from, int to) {
         int lanes = species.length(), outPlane = oh * ow;
         int batch = Math.max(1, OUT_BATCH_FLOATS / outPlane);
         float[][] buffers = BUFFERS.get();
-        float[] phases = grown(buffers, 0, 8 * phaseFloats); // two planes' phase planes: one split while the other is convolved
+        float[] phases = grown(buffers, 0, 4 * phaseFloats);
         float[] packed = grown(buffers, 1, batch * outPlane + lanes); // a plane's last vector may spill past it
         float[] wt = weights;
         if (wt == null) {
             wt = grown(buffers, 2, 9 * channels);
             MemorySegment.copy(wIn, F, 0, wt, 0, 9 * channels);
         }
-        if (from < to) split(x, from, scratch, range, phases, 0);
         int first = from; // of the planes packed and not yet copied to Y
         for (int plane = from; plane < to; plane++) {
-            int at = ((plane - from) & 1) * 4 * phaseFloats;
-            // The next plane is split before this one is convolved: loads right after the stores
-            // they overlap wait for those stores to reach the cache.
-            if (plane + 1 < to) split(x, plane + 1, scratch, range, phases, 4 * phaseFloats - at);
+            split(x, plane, scratch, range, phases, 0);
             int c = plane % channels;
-            plane(phases, at, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
+            plane(phases, 0, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
             if (plane + 1 == to || plane + 1 - first == batch) {
                 long yAt = 4L * first * outPlane;
                 MemorySegment.copy(packed, 0, y, F, yAt, (plane + 1 - first) * outPlane);
