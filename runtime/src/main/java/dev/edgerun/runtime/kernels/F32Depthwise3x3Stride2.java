@@ -21,9 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code q + ow - 1} or {@code q + ow} of one phase plane: contiguous loads with no gather, vectors
  * running over the flat positions of several rows at once and stored as they are. The three taps
  * of column {@code 2j - 1} are summed apart and zeroed (blended) in the lanes of output column 0,
- * where they read the previous row's last odd column instead of the padding. The split costs two two-vector selects per two input vectors, once
- * per input; {@link F32DepthwiseRows}, which this replaces for these shapes, paid one select per
- * tap and output vector, reading X through memory segments.
+ * where they read the previous row's last odd column instead of the padding. The split costs two
+ * two-vector selects per two input vectors, once per input; {@link F32DepthwiseRows}, which this
+ * replaces for these shapes, paid one select per tap and output vector, reading X through memory
+ * segments.
  *
  * <p>{@code -Dedgerun.java.depthwiseStride2=off} leaves these shapes on {@link F32DepthwiseRows}.
  */
@@ -31,7 +32,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Input planes of at most this many floats (a 181x181 plane), so that a thread's buffers stay near 330 KB. */
+    /** Input planes of at most this many floats (a 181x181 plane), so that a thread's phase planes stay near 130 KB. */
     static final int MAX_PLANE = 1 << 15;
 
     private static final boolean ENABLED = !"off".equals(System.getProperty("edgerun.java.depthwiseStride2"));
@@ -147,9 +148,9 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         }
         int first = from; // of the planes packed and not yet copied to Y
         for (int plane = from; plane < to; plane++) {
-            split(x, plane, scratch, range, phases, 0);
+            split(x, plane, scratch, range, phases);
             int c = plane % channels;
-            plane(phases, 0, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
+            plane(phases, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
             if (plane + 1 == to || plane + 1 - first == batch) {
                 long yAt = 4L * first * outPlane;
                 MemorySegment.copy(packed, 0, y, F, yAt, (plane + 1 - first) * outPlane);
@@ -159,15 +160,15 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         }
     }
 
-    /** Plane {@code plane} of X into the phase planes at {@code at}; through range {@code range}'s edge region when its split would read past X. */
-    private void split(MemorySegment x, int plane, MemorySegment scratch, int range, float[] phases, int at) {
+    /** Plane {@code plane} of X into the phase planes; through range {@code range}'s edge region when its split would read past X. */
+    private void split(MemorySegment x, int plane, MemorySegment scratch, int range, float[] phases) {
         long planeAt = 4L * plane * h * w;
         if (planeAt + 4L * splitReach() <= x.byteSize()) {
-            split(x, planeAt, phases, at);
+            split(x, planeAt, phases);
         } else {
             long edge = 4L * range * edgeFloats();
             MemorySegment.copy(x, planeAt, scratch, edge, 4L * rowsRead * w);
-            split(scratch, edge, phases, at);
+            split(scratch, edge, phases);
         }
     }
 
@@ -184,10 +185,11 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     /**
      * The input plane into its four phase planes: even rows' even columns, even rows' odd columns,
      * odd rows' even columns, odd rows' odd columns. Each row's split writes whole vectors, spilling
-     * into the next phase row (written after it) or past the last; the zero row, the zero column and
-     * the cells whose input lies past the plane are zeroed afterwards.
+     * into the next phase row (written after it) or past the last; the zero row above the plane and
+     * the cells whose input lies past it are zeroed afterwards. Each phase plane starts one float
+     * into its region, so that the left column's taps of output 0 stay inside the array.
      */
-    private void split(MemorySegment x, long planeAt, float[] phases, int base) {
+    private void split(MemorySegment x, long planeAt, float[] phases) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         // made here from the constant species: an index vector kept in a field is of no class the
@@ -195,7 +197,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         FloatVector evenIndex = FloatVector.fromArray(sp, EVEN_LANES, 0), oddIndex = FloatVector.fromArray(sp, ODD_LANES, 0);
         // One loop over every step of every row, not a loop per row: rows of one or two steps
         // (MobileNetV2's 14x14 and 28x28 planes) spent more on each inner loop's entry than in it.
-        int r = 0, k = 0, at = base + 1, from = 0;
+        int r = 0, k = 0, at = 1, from = 0;
         long rowAt = planeAt;
         for (int step = 0, steps = rowsRead * splitVectors; step < steps; step++) {
             FloatVector a = FloatVector.fromMemorySegment(sp, x, rowAt + 8L * from, LE);
@@ -209,10 +211,10 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
                 r++;
                 rowAt += 4L * w;
                 // even row 2i at phase row i of the even-row planes, odd row 2i-1 at row i of the odd-row planes
-                at = base + 1 + ((r & 1) == 1 ? 2 * phaseFloats : 0) + ((r + 1) >> 1) * ow;
+                at = 1 + ((r & 1) == 1 ? 2 * phaseFloats : 0) + ((r + 1) >> 1) * ow;
             }
         }
-        int evenOdd = base + 1 + phaseFloats, oddEven = base + 1 + 2 * phaseFloats, oddOdd = base + 1 + 3 * phaseFloats;
+        int evenOdd = 1 + phaseFloats, oddEven = 1 + 2 * phaseFloats, oddOdd = 1 + 3 * phaseFloats;
         Arrays.fill(phases, oddEven, oddEven + ow, 0f); // the row above the plane
         Arrays.fill(phases, oddOdd, oddOdd + ow, 0f);
         if (2 * oh - 1 >= h) { // the row below the plane
@@ -228,14 +230,14 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     }
 
     /**
-     * One plane from its phase planes at {@code at} into {@code out} from {@code outAt} (its last
+     * One plane from its phase planes into {@code out} from {@code outAt} (its last
      * vector may spill into the next plane's place, written after it): bias plus nine taps, the
      * left column's three blended to zero in output column 0, clamped.
      */
-    private void plane(float[] p, int at, float[] out, int outAt, float[] wt, int k, float b) {
+    private void plane(float[] p, float[] out, int outAt, float[] wt, int k, float b) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length(), n = vectors, down = ow;
-        int ee = at + 1, eo = at + 1 + phaseFloats, oe = at + 1 + 2 * phaseFloats, oo = at + 1 + 3 * phaseFloats;
+        int ee = 1, eo = 1 + phaseFloats, oe = 1 + 2 * phaseFloats, oo = 1 + 3 * phaseFloats;
         long[] first = firstColumn;
         FloatVector w00 = FloatVector.broadcast(sp, wt[k]), w01 = FloatVector.broadcast(sp, wt[k + 1]);
         FloatVector w02 = FloatVector.broadcast(sp, wt[k + 2]), w10 = FloatVector.broadcast(sp, wt[k + 3]);
