@@ -26,7 +26,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Columns {@code j >= ow} of the flat range are computed and dropped. Memory traffic is that of
  * the 8-bit tensors. Planes are split into {@value #CHUNKS} fixed ranges, each with its own
  * scratch (so the threads of {@link Parallel} never share one); padding positions of a chunk's
- * copy are zeroed once per run and never written by the planes. Thread-safe.
+ * copy are zeroed once per run and never written by the planes. The 3x3 paths with per-thread heap
+ * buffers ({@link Q8Depthwise3x3}, {@link Q8Depthwise3x3Stride2}) need no scratch region per range,
+ * so they hand the planes themselves to {@link Parallel}, which cuts them into as many parts as it
+ * balances best (eight at two threads, not four): a helper that starts late, or is descheduled
+ * while holding a part, leaves less work behind it. {@code -Dedgerun.java.q8PlaneSplit=off} keeps
+ * them in the {@value #CHUNKS} fixed ranges. Thread-safe.
  */
 final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -35,6 +40,8 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     static final int CHUNKS = 4;
     /** Multiply-adds below which the planes stay on the calling thread (as the float depthwise kernels, {@link F32DepthwiseSplit}). */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
+    /** {@value}: {@code off} splits the heap-buffer 3x3 paths in {@link #CHUNKS} fixed ranges as the scratch paths; read when a kernel is made. */
+    static final String PLANE_SPLIT_PROPERTY = "edgerun.java.q8PlaneSplit";
 
     private final KernelProvider.Q8ConvSpec spec;
     private final VectorSpecies<Float> species; // null: scalar
@@ -59,6 +66,8 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private final Q8Depthwise3x3 same3x3;
     /** 3x3 stride-2 planes with 512-bit vectors: {@link Q8Depthwise3x3Stride2}'s heap-buffer rows; or null. */
     private final Q8Depthwise3x3Stride2 stride2;
+    /** Heap-buffer paths split by planes, not by {@link #CHUNKS} ranges (see the class comment). */
+    private final boolean planeSplit;
 
     static boolean supports(KernelProvider.ConvSpec g) {
         return F32DepthwiseConv.supports(g);
@@ -122,6 +131,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         requantInRegisters = shifted && Q8Gemm.supports(species, spec.bias());
         same3x3 = Q8Depthwise3x3.supports(spec, species) ? new Q8Depthwise3x3(spec) : null;
         stride2 = Q8Depthwise3x3Stride2.supports(spec, species) ? new Q8Depthwise3x3Stride2(spec) : null;
+        planeSplit = (same3x3 != null || stride2 != null) && !"off".equals(System.getProperty(PLANE_SPLIT_PROPERTY));
     }
 
     /**
@@ -152,22 +162,22 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         int chunks = Math.min(CHUNKS, planes);
         if (par.threads() <= 1 || macs < PARALLEL_MIN_MACS) {
             for (int c = 0; c < chunks; c++) chunk(x, y, scratch, c, chunks);
-        } else {
-            Chunks body = splits.claim();
-            body.set(x, y, scratch, chunks);
-            try {
-                par.forRange(chunks, body);
-            } finally {
-                body.set(null, null, null, 0);
-                splits.release(body);
-            }
+            return;
+        }
+        Chunks body = splits.claim();
+        body.set(x, y, scratch, planeSplit ? 0 : chunks);
+        try {
+            par.forRange(planeSplit ? planes : chunks, body);
+        } finally {
+            body.set(null, null, null, 0);
+            splits.release(body);
         }
     }
 
-    /** Chunks {@code [from, to)} of one split call's planes; reused across calls. */
+    /** Chunks {@code [from, to)} of one split call's planes, or with no chunks the planes themselves; reused across calls. */
     private final class Chunks implements RunContext.RangeBody {
         private MemorySegment x, y, scratch;
-        private int chunks;
+        private int chunks; // 0: the range is one of planes (heap-buffer paths)
 
         void set(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunks) {
             this.x = x;
@@ -178,18 +188,24 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
 
         @Override
         public void run(int from, int to) {
+            if (chunks == 0) {
+                heapBufferPlanes(x, y, from, to);
+                return;
+            }
             for (int c = from; c < to; c++) chunk(x, y, scratch, c, chunks);
         }
     }
 
+    /** Planes {@code [from, to)} through the 3x3 path with per-thread heap buffers. */
+    private void heapBufferPlanes(MemorySegment x, MemorySegment y, int from, int to) {
+        if (same3x3 != null) same3x3.planes(x, y, from, to);
+        else stride2.planes(x, y, from, to);
+    }
+
     private void chunk(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunk, int chunks) {
         int from = (int) ((long) chunk * planes / chunks), to = (int) ((long) (chunk + 1) * planes / chunks);
-        if (same3x3 != null) {
-            same3x3.planes(x, y, from, to);
-            return;
-        }
-        if (stride2 != null) {
-            stride2.planes(x, y, from, to);
+        if (same3x3 != null || stride2 != null) {
+            heapBufferPlanes(x, y, from, to);
             return;
         }
         long base = chunk * chunkBytes;

@@ -5,7 +5,9 @@ package dev.edgerun.runtime.ops.quant;
  * that share one scale and zero point, for the vector loops of
  * {@link dev.edgerun.runtime.kernels.Q8Quantize}: per axis, run {@code r} is {@code inner}
  * elements long and uses parameter {@code r % axisDim}; per tensor, the elements are cut into
- * chunks of {@link #CHUNK} (for threads), all using parameter 0. Blocked quantization has no runs.
+ * equal chunks (64-byte multiples) of at least {@link #CHUNK} (for threads; not a full chunk and a
+ * sliver: MobileNetV2's 3x224x224 input was 65536 + 65536 + 19456), all using parameter 0.
+ * Blocked quantization has no runs.
  *
  * @param count   number of runs
  * @param length  elements per run (the last per-tensor chunk may be shorter)
@@ -17,13 +19,17 @@ record Q8Runs(int count, long length, long axisDim, long elements) {
     /** The runs of {@code elements} elements quantized along {@code axis}; null when blocked. */
     static Q8Runs of(QuantAxis axis, long elements) {
         boolean perTensor = axis.outerStride == 0 && axis.axisStride == 0;
-        if (perTensor) {
-            long length = Math.max(1, Math.min(elements, CHUNK));
-            return new Q8Runs((int) ((elements + length - 1) / length), length, 1, elements);
-        }
+        if (perTensor) return perTensor(elements);
         boolean perAxis = axis.outerStride == 0 && axis.axisStride == 1 && axis.innerStride == 0 && axis.block == 1;
         if (!perAxis || elements / axis.inner > Integer.MAX_VALUE) return null;
         return new Q8Runs((int) (elements / axis.inner), axis.inner, axis.axisDim, elements);
+    }
+
+    /** The runs of {@code elements} elements sharing one scale: one per whole {@link #CHUNK}, all of one length (a 64-byte multiple) but the last. */
+    static Q8Runs perTensor(long elements) {
+        long chunks = Math.max(1, elements / CHUNK);
+        long length = Math.max(1, (elements + chunks - 1) / chunks + 63 & ~63L);
+        return new Q8Runs((int) ((elements + length - 1) / length), length, 1, elements);
     }
 
     long offset(int run) {

@@ -31,8 +31,12 @@ import java.lang.foreign.MemorySegment;
 public final class QLinearAdd implements Operator {
     /** The operator's domain (ONNX Runtime's contrib operators). */
     public static final String DOMAIN = "com.microsoft";
-    /** Elements per part when the sum is split over threads. */
-    private static final long CHUNK = 1 << 16;
+    /**
+     * Fewest elements per part when the sum is split over threads; the parts are equal (64-byte
+     * multiples), so that a tensor of 1.15 chunks (MobileNetV2's 56x56x24 residual) is not cut
+     * into a part and a sliver, which took 15 us at 2 threads against 9 us on one.
+     */
+    static final long CHUNK = 1 << 16;
 
     @Override
     public Kernel prepare(NodeContext ctx) {
@@ -61,9 +65,9 @@ public final class QLinearAdd implements Operator {
         boolean same = ctx.inputShape(0).equals(out) && ctx.inputShape(3).equals(out);
         if (same) {
             long count = out.elementCount();
-            int parts = (int) ((count + CHUNK - 1) / CHUNK);
+            int parts = (int) Math.min(Integer.MAX_VALUE, count / CHUNK);
             boolean split = ctx.threads() > 1 && parts > 1;
-            Q8Reusable<Part> bodies = new Q8Reusable<>(() -> new Part(sum, count));
+            Q8Reusable<Part> bodies = new Q8Reusable<>(() -> new Part(sum, count, parts));
             return Kernel.of(ValueType.tensor(cType, out), rc -> {
                 if (!split) {
                     sum.run(rc, 0, count);
@@ -90,21 +94,28 @@ public final class QLinearAdd implements Operator {
         }
     }
 
-    /** Same shapes, split over threads: chunks {@code [from, to)} of {@link #CHUNK} elements; reused across runs. */
+    /** Same shapes, split over threads: parts {@code [from, to)} of {@code parts} equal ones; reused across runs. */
     private static final class Part implements RunContext.RangeBody {
         private final Sum sum;
         private final long count;
+        private final int parts;
         RunContext rc;
 
-        Part(Sum sum, long count) {
+        Part(Sum sum, long count, int parts) {
             this.sum = sum;
             this.count = count;
+            this.parts = parts;
         }
 
         @Override
         public void run(int from, int to) {
-            sum.run(rc, from * CHUNK, Math.min(count, to * CHUNK));
+            sum.run(rc, partStart(from, parts, count), partStart(to, parts, count));
         }
+    }
+
+    /** The first element of part {@code p} of {@code parts} equal ones (64-byte multiples) of {@code count}. */
+    static long partStart(int p, int parts, long count) {
+        return p >= parts ? count : (count * p / parts) & ~63L;
     }
 
     /** The parameters fixed at prepare; scales and zero points are read per run. */
