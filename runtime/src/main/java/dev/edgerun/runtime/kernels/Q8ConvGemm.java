@@ -27,6 +27,17 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private static final long BLOCK_BYTES = 512 << 10;
     /** Packed weights of a group up to this size stay in cache across blocks (as F32ConvKernel). */
     private static final long BLOCK_MAX_WEIGHT_BYTES = 1 << 20;
+    /**
+     * Fixed ranges of the pointwise column blocks, each with its own buffers: eight, so that
+     * {@link Parallel} can balance eight parts at two threads (a helper that starts late, or is
+     * descheduled while holding a part, leaves less work behind it), as
+     * {@link Q8DepthwiseConv#PLANE_SPLIT_MIN_MACS} found for the large depthwise layers;
+     * {@code -Dedgerun.java.q8BlockSplit=off}: the {@link F32PaddedIm2Col#CHUNKS} of the padded path.
+     * The blocks are smaller by as much, so the scratch is the same.
+     */
+    private static final int POINTWISE_BLOCK_CHUNKS = 8;
+    /** {@value}: {@code off} keeps the pointwise column blocks in {@link F32PaddedIm2Col#CHUNKS} ranges; read when a kernel is made. */
+    static final String BLOCK_SPLIT_PROPERTY = "edgerun.java.q8BlockSplit";
 
     private final KernelProvider.Q8ConvSpec spec;
     private final VectorSpecies<Float> species; // null: scalar
@@ -47,6 +58,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
     private final int[] chunkStart;            // first channel of each chunk, then cg
     private final long planeBytes;             // one channel's padded plane
     private final int blockPanels;       // > 0: columns built and multiplied this many panels at a time
+    private final int blockChunks;       // fixed ranges of blocks, each with its own column (and partial-sum) buffer
     private final long blockBytes, blockAccBytes; // per chunk of blocks: packed columns, partial sums
     // scratch: [packed columns][float accumulators][widened input][padded planes]
     private final long colBytes, accOff, accBytes, widenOff, padOff;
@@ -107,7 +119,9 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         long fullColumns = align64(4 * gemm.packedBSize(kc, positions));
         long panelBytes = 4L * kc * gemm.nr();
         int panels = (positions + gemm.nr() - 1) / gemm.nr();
-        int chunks = F32PaddedIm2Col.CHUNKS;
+        int chunks = pointwise && !"off".equals(System.getProperty(BLOCK_SPLIT_PROPERTY)) ? POINTWISE_BLOCK_CHUNKS
+                : F32PaddedIm2Col.CHUNKS;
+        blockChunks = chunks;
         // pointwise as F32ConvKernel: at least one block per chunk, so that threads share the work evenly
         int perBlock = (int) Math.max(1, pointwise ? Math.min(BLOCK_BYTES / panelBytes, (panels + chunks - 1) / chunks)
                 : BLOCK_BYTES / panelBytes);
@@ -117,9 +131,9 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         blockBytes = blocked ? perBlock * panelBytes : 0;
         boolean partials = fused == null || Q8Gemm.partialSums(kc); // float accumulators: a separate pass, or a deep reduction
         blockAccBytes = blocked && partials ? align64(4L * mg * perBlock * gemm.nr()) : 0;
-        colBytes = blocked ? F32PaddedIm2Col.CHUNKS * blockBytes : fullColumns;
+        colBytes = blocked ? chunks * blockBytes : fullColumns;
         accOff = colBytes;
-        accBytes = !partials ? 0 : blocked ? F32PaddedIm2Col.CHUNKS * blockAccBytes : align64(4L * mg * positions);
+        accBytes = !partials ? 0 : blocked ? chunks * blockAccBytes : align64(4L * mg * positions);
         widenOff = accOff + accBytes;
         padOff = widenOff + (pointwise ? 0 : align64(4L * cg * inPlane));
         packedA = fused != null ? packWeightArray(g) : null;
@@ -248,7 +262,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
                 }
                 case WIDEN -> widenChannels(x, xOff, scratch, from, to);
                 case BLOCKS -> {
-                    int count = blockCount(), chunks = F32PaddedIm2Col.CHUNKS;
+                    int count = blockCount(), chunks = blockChunks;
                     for (int k = from; k < to; k++) {
                         blockRange(k * count / chunks, (k + 1) * count / chunks, k, x, xOff, group, y, yOff, firstM, scratch);
                     }
@@ -330,7 +344,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         if (split.threads() <= 1) {
             blockRange(0, blockCount(), 0, c.x, c.xOff, c.group, c.y, c.yOff, c.firstM, c.scratch);
         } else {
-            c.split(Stage.BLOCKS, F32PaddedIm2Col.CHUNKS, split);
+            c.split(Stage.BLOCKS, blockChunks, split);
         }
     }
 

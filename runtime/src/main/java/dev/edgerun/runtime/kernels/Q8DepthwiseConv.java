@@ -28,10 +28,10 @@ import jdk.incubator.vector.VectorSpecies;
  * scratch (so the threads of {@link Parallel} never share one); padding positions of a chunk's
  * copy are zeroed once per run and never written by the planes. The 3x3 paths with per-thread heap
  * buffers ({@link Q8Depthwise3x3}, {@link Q8Depthwise3x3Stride2}) need no scratch region per range,
- * so they hand the planes themselves to {@link Parallel}, which cuts them into as many parts as it
- * balances best (eight at two threads, not four): a helper that starts late, or is descheduled
- * while holding a part, leaves less work behind it. {@code -Dedgerun.java.q8PlaneSplit=off} keeps
- * them in the {@value #CHUNKS} fixed ranges. Thread-safe.
+ * so from {@link #PLANE_SPLIT_MIN_MACS} they hand the planes themselves to {@link Parallel}, which
+ * cuts them into as many parts as it balances best (eight at two threads, not four): a helper that
+ * starts late, or is descheduled while holding a part, leaves less work behind it.
+ * {@code -Dedgerun.java.q8PlaneSplit=off} keeps them in the {@value #CHUNKS} fixed ranges. Thread-safe.
  */
 final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -42,6 +42,14 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private static final long PARALLEL_MIN_MACS = 1L << 18;
     /** {@value}: {@code off} splits the heap-buffer 3x3 paths in {@link #CHUNKS} fixed ranges as the scratch paths; read when a kernel is made. */
     static final String PLANE_SPLIT_PROPERTY = "edgerun.java.q8PlaneSplit";
+    /**
+     * Multiply-adds from which the heap-buffer paths split by planes. Below it the four ranges did
+     * better: without a spinning pool (a busy machine) a helper that wakes late more often holds one
+     * of eight parts when the caller runs out, and the caller then sleeps until it ends. Per-node
+     * medians at 2 threads, MobileNetV2 int8 (load 7-9, 300 runs, planes against ranges): 28x28x192
+     * 44 against 67 us, 56x56x144/2 74 against 99, 14x14x576 58 against 49, 14x14x384 40 against 35.
+     */
+    static final long PLANE_SPLIT_MIN_MACS = 1L << 20;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final VectorSpecies<Float> species; // null: scalar
@@ -131,7 +139,8 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         requantInRegisters = shifted && Q8Gemm.supports(species, spec.bias());
         same3x3 = Q8Depthwise3x3.supports(spec, species) ? new Q8Depthwise3x3(spec) : null;
         stride2 = Q8Depthwise3x3Stride2.supports(spec, species) ? new Q8Depthwise3x3Stride2(spec) : null;
-        planeSplit = (same3x3 != null || stride2 != null) && !"off".equals(System.getProperty(PLANE_SPLIT_PROPERTY));
+        planeSplit = (same3x3 != null || stride2 != null) && macs >= PLANE_SPLIT_MIN_MACS
+                && !"off".equals(System.getProperty(PLANE_SPLIT_PROPERTY));
     }
 
     /**

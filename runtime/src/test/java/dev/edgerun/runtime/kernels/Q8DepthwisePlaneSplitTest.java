@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The heap-buffer 3x3 paths of {@link Q8DepthwiseConv} (MobileNetV2's stride-1 and stride-2
- * layers, 512-bit vectors) split by planes over 8 threads give the bytes of the serial run and of
+ * layers, 512-bit vectors, over {@link Q8DepthwiseConv#PLANE_SPLIT_MIN_MACS}) split by planes over 8
+ * threads give the bytes of the serial run and of
  * the {@value Q8DepthwiseConv#CHUNKS} fixed ranges ({@code -Dedgerun.java.q8PlaneSplit=off}).
  */
 class Q8DepthwisePlaneSplitTest {
@@ -23,7 +24,7 @@ class Q8DepthwisePlaneSplitTest {
     @ValueSource(ints = {1, 2})
     void planeSplitGivesTheBytesOfTheFixedRanges(int stride) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the heap-buffer paths need 512-bit vectors");
-        int channels = 75, side = 28, out = (side - 1) / stride + 1;
+        int channels = 75, side = 28 * stride, out = (side - 1) / stride + 1; // over PLANE_SPLIT_MIN_MACS at batch 2
         long[] xs = {2, channels, side, side}, ws = {channels, 1, 3, 3}, ys = {2, channels, out, out};
         Random rnd = new Random(stride);
         byte[] x = new byte[(int) (xs[0] * channels * side * side)], w = new byte[channels * 9];
