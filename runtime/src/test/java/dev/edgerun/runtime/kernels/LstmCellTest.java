@@ -113,6 +113,52 @@ class LstmCellTest {
         }
     }
 
+    /**
+     * Raw bits: a step is the product summed in the kernel's order (per unit, from zero, one fused
+     * multiply-add per k, forwards or backwards), added onto g, then {@link LstmCell#update}, for
+     * every packing (four vectors per gate run as gate pairs or in one pass, by
+     * {@code -Dedgerun.lstm.gatePairs}; both sum each unit in this order).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {512, 256, 128})
+    void stepHasTheBitsOfItsSummationOrder(int bits) {
+        VectorSpecies<Float> species = speciesOf(bits);
+        LstmCell cell = LstmCell.of(species);
+        for (int vectors : new int[] {2, 4, 6, 8}) {   // blocks of two and four vectors (one sums even and odd k apart)
+            int hidden = vectors * species.length();
+            for (boolean backwards : new boolean[] {false, true}) {
+                checkStepBits(cell, hidden, backwards, new Random(17L * hidden + (backwards ? 1 : 0)));
+            }
+        }
+    }
+
+    private static void checkStepBits(LstmCell cell, int hidden, boolean backwards, Random rnd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocate(4L * 4 * hidden * hidden), packed = arena.allocate(4L * 4 * hidden * hidden);
+            MemorySegment g = arena.allocate(4L * 4 * hidden), state = arena.allocate(8L * hidden);
+            MemorySegment expectedG = arena.allocate(4L * 4 * hidden), expectedState = arena.allocate(8L * hidden);
+            for (long k = 0; k < 4L * hidden * hidden; k++) r.setAtIndex(F, k, (rnd.nextFloat() * 2 - 1) / (float) Math.sqrt(hidden));
+            for (int k = 0; k < 4 * hidden; k++) g.setAtIndex(F, k, rnd.nextFloat() * 4 - 2);
+            for (int j = 0; j < 2 * hidden; j++) state.setAtIndex(F, j, rnd.nextFloat() * 2 - 1);
+            expectedState.copyFrom(state);
+            for (int row = 0; row < 4 * hidden; row++) {
+                float sum = 0;
+                for (int n = 0; n < hidden; n++) {
+                    int k = backwards ? hidden - 1 - n : n;
+                    sum = Math.fma(state.getAtIndex(F, k), r.getAtIndex(F, (long) row * hidden + k), sum);
+                }
+                expectedG.setAtIndex(F, row, sum + g.getAtIndex(F, row));
+            }
+            cell.update(expectedG, 0, expectedState, 4L * hidden, 0, hidden);
+            cell.packRecurrence(r, 0, hidden, packed, 0);
+            cell.step(hidden, packed, 0, g, 0, state, 4L * hidden, 0, backwards);
+            for (int j = 0; j < 2 * hidden; j++) {
+                assertEquals(Float.floatToRawIntBits(expectedState.getAtIndex(F, j)), Float.floatToRawIntBits(state.getAtIndex(F, j)),
+                        (j < hidden ? "h" : "c") + "[" + j % hidden + "], hidden " + hidden + (backwards ? " backwards" : " forwards"));
+            }
+        }
+    }
+
     @Test
     void stepRefusesAHiddenSizeOfPartVectors() {
         LstmCell cell = LstmCell.of(speciesOf(512));
