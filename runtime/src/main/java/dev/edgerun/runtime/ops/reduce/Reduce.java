@@ -3,6 +3,7 @@ package dev.edgerun.runtime.ops.reduce;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Shape;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.kernels.ColdRuns;
 import dev.edgerun.runtime.kernels.ReduceF32Columns;
 import dev.edgerun.runtime.kernels.ReduceF32Rows;
 import dev.edgerun.runtime.kernels.Vectors;
@@ -147,6 +148,7 @@ public final class Reduce implements Operator {
         private final long redCount;
         private final boolean rows;      // the reduced elements of each output are contiguous
         private final int columnsInner;  // > 0: the input is [outer][redCount][columnsInner] (ReduceF32Columns)
+        private final ColdRuns cold = ColdRuns.fromProperty();   // ReduceF32Columns' runs on heap copies
 
         Plan(Kind kind, DType dtype, Shape out, long[] outOffsets, long[] redOffsets, long redCount) {
             this(kind, dtype, out, outOffsets, redOffsets, redCount, 0);
@@ -177,8 +179,10 @@ public final class Reduce implements Operator {
                 return;
             }
             if (dtype == DType.FLOAT && columnsInner > 0 && redCount > 0 && (kind == Kind.SUM || kind == Kind.MEAN)) {
-                ReduceF32Columns.sum(src, d, outOffsets.length / columnsInner, redCount, columnsInner,
-                        kind == Kind.MEAN ? (float) redCount : 1f);
+                long outer = outOffsets.length / columnsInner;
+                float divisor = kind == Kind.MEAN ? (float) redCount : 1f;
+                if (cold.takeOne()) ReduceF32Columns.sumOnHeap(src, d, outer, redCount, columnsInner, divisor);
+                else ReduceF32Columns.sum(src, d, outer, redCount, columnsInner, divisor);
                 return;
             }
             boolean useLong = !Elements.floating(dtype) && kind != Kind.MEAN && kind != Kind.L2
