@@ -15,8 +15,10 @@ import java.util.Random;
  * method handles) of the operators the demo lacks: a perceptron (Gemm, Softmax; first, see
  * {@link #perceptron}), a recurrent classifier (LSTM, Gemm), a transformer block (token embedding,
  * attention, LayerNormalization, erf GELU) and a convolutional encoder-decoder (LeakyReLU,
- * ConvTranspose, Concat, Resize, GlobalAveragePool, Sigmoid). Their shapes are tiny: only which
- * code runs matters, not how long.
+ * ConvTranspose, Concat, Resize, GlobalAveragePool, Sigmoid) and a MobileNet block (depthwise
+ * convolution, Clip, a residual Add oneDNN takes, Constant, a folded node, a wide classifier Gemm).
+ * Their shapes are small: only which code runs matters, not how long, but some kernel choices
+ * depend on sizes (see {@link #invertedResidual}).
  */
 final class StartupTrainingModels {
     private static final long OPSET = 17;   // LayerNormalization
@@ -25,7 +27,7 @@ final class StartupTrainingModels {
 
     /** Every training model but the demo CNN, in the order to run them (the perceptron first). */
     static List<Model> all() {
-        return List.of(perceptron(), recurrent(), transformer(), encoderDecoder());
+        return List.of(perceptron(), recurrent(), transformer(), encoderDecoder(), invertedResidual());
     }
 
     /**
@@ -158,6 +160,41 @@ final class StartupTrainingModels {
                 .node("Flatten", List.of("gap"), List.of("flat"))
                 .node("Gemm", List.of("flat", "fc_w", "fc_b"), List.of("pooled"), Attribute.of("transB", 1L));
         return model(b.build());
+    }
+
+    /**
+     * x [1, 16, 16, 16] → depthwise Conv 3x3, Clip(0, 6) → Conv 1x1 → Add x (the residual: 4096
+     * elements, oneDNN's binary primitive from NativeKernelRules.BINARY_MIN_ELEMENTS) → GlobalAveragePool,
+     * Flatten → Mul by a Constant squared (folded at compile time) → Gemm 16 → 16400 (over
+     * GemmKernels.JAVA_GEMV_MAX_WEIGHTS, so a kernel library's GEMM, as MobileNetV2's classifier).
+     */
+    static Model invertedResidual() {
+        Random r = new Random(5);
+        int channels = 16, classes = 16_400;
+        Tensor two = Tensor.of(new float[] {2f});
+        Graph g = Graph.builder("startup_inverted_residual")
+                .input(Value.tensor("x", DType.FLOAT, 1, channels, 16, 16))
+                .output(Value.tensor("logits", DType.FLOAT, 1, classes))
+                .initializer("dw_w", random(r, channels, 1, 3, 3)).initializer("dw_b", random(r, channels))
+                .initializer("pw_w", random(r, channels, channels, 1, 1)).initializer("pw_b", random(r, channels))
+                .initializer("zero", Tensor.of(new float[] {0f})).initializer("six", Tensor.of(new float[] {6f}))
+                .initializer("fc_w", random(r, classes, channels)).initializer("fc_b", random(r, classes))
+                .node("Conv", List.of("x", "dw_w", "dw_b"), List.of("dw"), Attribute.of("kernel_shape", new long[] {3, 3}),
+                        Attribute.of("pads", new long[] {1, 1, 1, 1}), Attribute.of("group", (long) channels))
+                .node("Clip", List.of("dw", "zero", "six"), List.of("dw6"))
+                .node("Conv", List.of("dw6", "pw_w", "pw_b"), List.of("pw"), Attribute.of("kernel_shape", new long[] {1, 1}))
+                .node("Add", List.of("x", "pw"), List.of("residual"))
+                .node("GlobalAveragePool", List.of("residual"), List.of("gap"))
+                .node("Flatten", List.of("gap"), List.of("flat"))
+                .node("Constant", List.of(), List.of("two"), Attribute.of("value", two))
+                .node("Mul", List.of("two", "two"), List.of("four"))
+                .node("Mul", List.of("flat", "four"), List.of("scaled"))
+                .node("Gemm", List.of("scaled", "fc_w", "fc_b"), List.of("logits"), Attribute.of("transB", 1L))
+                .build();
+        return Model.builder().graph(g).opset(OPSET).owner(() -> {
+            g.initializers().values().forEach(Tensor::close);
+            two.close();
+        }).build();
     }
 
     /** {@code out = in · w + bias} as PyTorch exports a Linear layer on a 3-D input. */

@@ -50,7 +50,7 @@ class StartupTrainingModelsTest {
             }
             models++;
         }
-        assertEquals(4, models);
+        assertEquals(5, models);
     }
 
     private static void assertClose(String what, Tensor expected, Tensor actual) {
