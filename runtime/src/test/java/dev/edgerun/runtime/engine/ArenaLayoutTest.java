@@ -58,6 +58,58 @@ class ArenaLayoutTest {
         assertEquals(6144, ArenaLayout.plan(sizes, first, last).totalBytes);
     }
 
+    @Test
+    void offsetsEqualThoseOfTheListBasedPlacementItReplaced() {
+        Random rnd = new Random(7);
+        for (int round = 0; round < 300; round++) {
+            int n = 1 + rnd.nextInt(120);
+            long[] sizes = new long[n];
+            int[] first = new int[n];
+            int[] last = new int[n];
+            for (int i = 0; i < n; i++) {
+                sizes[i] = rnd.nextInt(4) == 0 ? 64L * (1 + rnd.nextInt(4)) : rnd.nextInt(5) == 0 ? 0 : 1 + rnd.nextInt(100_000);
+                first[i] = rnd.nextInt(80);
+                last[i] = first[i] + rnd.nextInt(rnd.nextInt(6) == 0 ? 60 : 6);
+            }
+            ArenaLayout layout = ArenaLayout.plan(sizes, first, last);
+            long[] want = listBasedOffsets(sizes, first, last);
+            for (int i = 0; i < n; i++) assertEquals(want[i], layout.offsets[i], "round " + round + ", buffer " + i);
+        }
+    }
+
+    /** The placement ArenaLayout made before it walked plain arrays (a sorted list of the overlapping buffers per item). */
+    private static long[] listBasedOffsets(long[] sizes, int[] first, int[] last) {
+        int n = sizes.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> sizes[a] != sizes[b] ? Long.compare(sizes[b], sizes[a]) : Integer.compare(first[a], first[b]));
+        long[] offsets = new long[n];
+        boolean[] placed = new boolean[n];
+        java.util.List<Integer> overlapping = new java.util.ArrayList<>();
+        for (int item : order) {
+            long size = ArenaLayout.align(Math.max(sizes[item], 1));
+            overlapping.clear();
+            for (int other = 0; other < n; other++) {
+                if (placed[other] && first[other] <= last[item] && first[item] <= last[other]) overlapping.add(other);
+            }
+            overlapping.sort((a, b) -> Long.compare(offsets[a], offsets[b]));
+            long best = -1;
+            long bestGap = Long.MAX_VALUE;
+            long end = 0;
+            for (int other : overlapping) {
+                long gap = offsets[other] - end;
+                if (gap >= size && gap < bestGap) {
+                    best = end;
+                    bestGap = gap;
+                }
+                end = Math.max(end, offsets[other] + ArenaLayout.align(Math.max(sizes[other], 1)));
+            }
+            offsets[item] = best >= 0 ? best : end;
+            placed[item] = true;
+        }
+        return offsets;
+    }
+
     private static long peakAlive(long[] sizes, int[] first, int[] last) {
         long peak = 0;
         for (int t = 0; t < 60; t++) {
