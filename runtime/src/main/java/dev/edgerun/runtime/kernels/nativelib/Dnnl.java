@@ -2,11 +2,9 @@ package dev.edgerun.runtime.kernels.nativelib;
 
 import dev.edgerun.runtime.kernels.MachineLoad;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -177,13 +175,18 @@ final class Dnnl {
     /** The default spin count of {@link #openMpSpinCount} (about 0.4 ms here). */
     static final long OPENMP_SPIN_COUNT = 10_000;
 
-    /** {@code setenv(name, value, 1)}; the environment stays as it was when that fails (only speed is at stake). */
-    private static void setEnv(String name, String value) {
+    /**
+     * {@code setenv(name, value, 1)}; the environment stays as it was when that fails (only speed is
+     * at stake). A word downcall ({@link Downcall}): the shape oneDNN's functions are linked with
+     * right after, where a handle of its own C signature linked one more shape (a stub class and its
+     * lambda forms) on the thread that opens oneDNN, which the first compile waits for.
+     */
+    static void setEnv(String name, String value) {
         try (Arena a = Arena.ofConfined()) {
             var setenv = Linker.nativeLinker().defaultLookup().find("setenv");
             if (setenv.isEmpty()) return;
-            MethodHandle h = Linker.nativeLinker().downcallHandle(setenv.get(), FunctionDescriptor.of(I, P, P, I));
-            int ignored = (int) h.invokeExact(a.allocateFrom(name), a.allocateFrom(value), 1);
+            Downcall.words("libc", "setenv", setenv.get(), "www")
+                    .call(a.allocateFrom(name).address(), a.allocateFrom(value).address(), 1);
         } catch (Throwable t) {
             // as documented above
         }
