@@ -30,11 +30,23 @@ import java.util.Arrays;
  * {@code critical} option). oneDNN's 30 functions have 22 distinct C signatures; as words of their
  * own arity they made 10 shapes, and binding them took 114-209 ms of CPU against 196-266 ms (4 runs
  * each, load ~8).
+ *
+ * <p>Word downcalls with {@code float} arguments share one shape too: at most {@value #MIXED_WORDS}
+ * words, then at most {@value #MIXED_FLOATS} floats. Both ABIs assign integer and floating-point
+ * arguments of a non-variadic function to their own register sequences, each in argument order
+ * ({@code rdi, rsi, ...} and {@code xmm0, xmm1, ...}; {@code x0...} and {@code v0...}), so
+ * {@code f(w, float, w, float, float)} receives its arguments from the call {@code (w, w, 0, 0, 0,
+ * float, float, float)}; the {@code call} methods with floats reorder so, checking the argument
+ * kinds they were declared with. dnnl_post_ops_append_sum ({@code wf}) and _eltwise ({@code wfwff}),
+ * dnnl_eltwise_forward_desc_init ({@code wwwwff}) and dnnl_layer_normalization_forward_desc_init
+ * ({@code wwwwfw}) linked four shapes of their own before.
  */
 final class Downcall {
     private static final Linker LINKER = Linker.nativeLinker();
     /** Words every word downcall of integers and pointers only is linked with (dnnl_dilated_convolution_forward_desc_init has 11). */
     static final int MAX_WORDS = 11;
+    /** Words, then floats, of the one shape of word downcalls with floats (see above). */
+    static final int MIXED_WORDS = 5, MIXED_FLOATS = 3;
 
     private final String library;
     private final String symbol;
@@ -42,24 +54,26 @@ final class Downcall {
     private final FunctionDescriptor descriptor;
     private final boolean words;
     private final int arity;       // the C function's own argument count
+    private final String kinds;    // of a word downcall: w or f per argument of the C function
     private final Linker.Option[] options;
     private volatile MethodHandle handle;
 
     private Downcall(String library, String symbol, MemorySegment address, FunctionDescriptor descriptor, boolean words,
-                     int arity, Linker.Option... options) {
+                     String kinds, Linker.Option... options) {
         this.library = library;
+        this.kinds = kinds;
         this.symbol = symbol;
         this.address = address;
         this.descriptor = descriptor;
         this.words = words;
-        this.arity = arity;
+        this.arity = words ? kinds.length() : descriptor.argumentLayouts().size();
         this.options = options.clone();
     }
 
     /** A downcall with the C signature {@code descriptor}. */
     static Downcall exact(String library, String symbol, MemorySegment address, FunctionDescriptor descriptor,
                           Linker.Option... options) {
-        return new Downcall(library, symbol, address, descriptor, false, descriptor.argumentLayouts().size(), options);
+        return new Downcall(library, symbol, address, descriptor, false, "", options);
     }
 
     /**
@@ -69,18 +83,31 @@ final class Downcall {
     static Downcall words(String library, String symbol, MemorySegment address, String arguments,
                           Linker.Option... options) {
         // all words, at most MAX_WORDS: the shared padded shape; longer (dnnl_lstm_forward_desc_init, 13) link their own
-        boolean padded = arguments.indexOf('f') < 0 && arguments.length() <= MAX_WORDS;
-        MemoryLayout[] layouts = new MemoryLayout[padded ? MAX_WORDS : arguments.length()];
+        int floats = floats(arguments);
+        boolean padded = floats == 0 && arguments.length() <= MAX_WORDS;
+        boolean mixed = floats > 0 && floats <= MIXED_FLOATS && arguments.length() - floats <= MIXED_WORDS;
+        MemoryLayout[] layouts = new MemoryLayout[padded ? MAX_WORDS : mixed ? MIXED_WORDS + MIXED_FLOATS : arguments.length()];
         if (padded) Arrays.fill(layouts, ValueLayout.JAVA_LONG);
-        for (int i = 0; i < arguments.length(); i++) {
-            layouts[i] = switch (arguments.charAt(i)) {
-                case 'w' -> ValueLayout.JAVA_LONG;
-                case 'f' -> ValueLayout.JAVA_FLOAT;
-                default -> throw new IllegalArgumentException("argument kinds are w or f: " + arguments);
-            };
+        if (mixed) {
+            Arrays.fill(layouts, 0, MIXED_WORDS, ValueLayout.JAVA_LONG);
+            Arrays.fill(layouts, MIXED_WORDS, layouts.length, ValueLayout.JAVA_FLOAT);
+        }
+        for (int i = 0; i < arguments.length() && !padded && !mixed; i++) {
+            layouts[i] = arguments.charAt(i) == 'f' ? ValueLayout.JAVA_FLOAT : ValueLayout.JAVA_LONG;
         }
         return new Downcall(library, symbol, address, FunctionDescriptor.of(ValueLayout.JAVA_LONG, layouts), true,
-                arguments.length(), options);
+                arguments, options);
+    }
+
+    /** The count of {@code f} in {@code arguments}, which must hold only {@code w} and {@code f}. */
+    private static int floats(String arguments) {
+        int floats = 0;
+        for (int i = 0; i < arguments.length(); i++) {
+            char c = arguments.charAt(i);
+            if (c == 'f') floats++;
+            else if (c != 'w') throw new IllegalArgumentException("argument kinds are w or f: " + arguments);
+        }
+        return floats;
     }
 
     /** Whether the library exports the symbol. */
@@ -168,21 +195,27 @@ final class Downcall {
     }
 
     long call(long a, float b) throws Throwable {
-        return (long) linked().invokeExact(a, b);
+        return mixed("wf", a, 0, 0, 0, 0, b, 0f, 0f);
     }
 
     long call(long a, float b, long c, float d, float e) throws Throwable {
-        return (long) linked().invokeExact(a, b, c, d, e);
+        return mixed("wfwff", a, c, 0, 0, 0, b, d, e);
     }
 
     /** As {@code wwwwff} (dnnl_eltwise_forward_desc_init). */
     long call(long a, long b, long c, long d, float e, float f) throws Throwable {
-        return (long) linked().invokeExact(a, b, c, d, e, f);
+        return mixed("wwwwff", a, b, c, d, 0, e, f, 0f);
     }
 
     /** As {@code wwwwfw} (dnnl_layer_normalization_forward_desc_init). */
     long call(long a, long b, long c, long d, float e, long f) throws Throwable {
-        return (long) linked().invokeExact(a, b, c, d, e, f);
+        return mixed("wwwwfw", a, b, c, d, f, e, 0f, 0f);
+    }
+
+    /** A call of the shared shape with floats: the words, then the floats, each in the C function's order. */
+    private long mixed(String declared, long a, long b, long c, long d, long e, float f, float g, float h) throws Throwable {
+        if (!kinds.equals(declared)) throw new IllegalArgumentException(this + " takes " + kinds + ", not " + declared);
+        return (long) linked().invokeExact(a, b, c, d, e, f, g, h);
     }
 
     @Override

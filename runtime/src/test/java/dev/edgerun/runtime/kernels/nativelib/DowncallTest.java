@@ -84,4 +84,21 @@ class DowncallTest {
         assertFalse(absent.bound(), "a missing symbol stays unbound (and reported as missing)");
         assertEquals(3, (int) abs.call(-3));
     }
+
+    @Test
+    void wordDowncallsWithFloatsShareOneShapeAndCheckTheirKinds() throws Throwable {
+        NativeLibrary libc = libc();
+        String shape = shapeOf(libc.words("abs", "wf"));
+        for (String kinds : List.of("wfwff", "wwwwff", "wwwwfw")) assertEquals(shape, shapeOf(libc.words("abs", kinds)), kinds);
+        // abs(int) reads the first integer register only: the words come first whatever the C order
+        assertEquals(7, (int) libc.words("abs", "wf").call(-7, 2.5f));
+        assertEquals(9, (int) libc.words("abs", "wfwff").call(-9, 1f, 4, 2f, 3f));
+        assertThrows(IllegalArgumentException.class, () -> libc.words("abs", "wwwwff").call(-1, 1f),
+                "a call with other argument kinds than declared");
+    }
+
+    /** The linked shape of a downcall: its descriptor and options, without the symbol. */
+    private static String shapeOf(Downcall d) {
+        return d.toString().substring(d.toString().indexOf('('));
+    }
 }
