@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.engine;
 
 import dev.edgerun.runtime.Engine;
+import dev.edgerun.runtime.EngineUnavailableException;
 import dev.edgerun.runtime.Session;
 import dev.edgerun.runtime.SessionOptions;
 import dev.edgerun.runtime.ir.Model;
@@ -14,16 +15,24 @@ public final class NativeEngine implements Engine {
         return ExecEnv.ENGINE;
     }
 
-    /** Always available (it needs only the JDK); the detail says whether vector kernels can be used. */
+    /**
+     * Available when the JVM has the Vector API module: the Java kernels, the scalar ones included
+     * (edgerun.vectorBits=0), are classes that name its types, and without the module the first of
+     * them to load throws NoClassDefFoundError. The detail says which kernels will run.
+     */
     @Override
     public Availability availability() {
-        return Availability.yes(kernelDescription());
+        return vectorModuleLoaded() ? Availability.yes(kernelDescription()) : Availability.no(MISSING_VECTOR_MODULE);
+    }
+
+    static final String MISSING_VECTOR_MODULE = "the native engine needs the Vector API module: start java with "
+            + "--add-modules jdk.incubator.vector (the edgerun launcher does)";
+
+    static boolean vectorModuleLoaded() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
     static String kernelDescription() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return "scalar Java kernels (start the JVM with --add-modules jdk.incubator.vector for the Vector API)";
-        }
         try {
             int bits = Vectors.BITS;
             return bits == 0 ? "scalar Java kernels (edgerun.vectorBits=0)" : "Vector API kernels, " + bits + "-bit";
@@ -34,6 +43,7 @@ public final class NativeEngine implements Engine {
 
     @Override
     public Session compile(Model model, SessionOptions options) {
+        if (!vectorModuleLoaded()) throw new EngineUnavailableException(MISSING_VECTOR_MODULE);
         return new NativeSession(model, options, OperatorSource.registry());
     }
 }
