@@ -1,0 +1,384 @@
+package dev.edgerun.runtime.kernels;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.ops.RunContext;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float32 2-D convolution (one group, constant weights, not pointwise) over few output positions,
+ * such as ResNet-18's 7x7 layers, as the GEMM turned round: {@code Y^T[P, M] = col^T[P, K] .
+ * W^T[K, M]}. The register tile's rows are output positions ({@link #MR} at a time: 49 positions
+ * fill 49 of 54 rows) and its vector lanes output channels (two vectors to a tile), where
+ * {@link F32ConvKernel}'s packed GEMM puts positions in the lanes (49 fill 49 of 64 columns) and
+ * streams the weights, 9.4 MB for ResNet-18's 512->512 layers, once per column panel.
+ *
+ * <p>Both operands are heap arrays indexed linearly in the tile's loop, as in
+ * {@link F32PointwiseFewPositions}: W^T packed once, in panels of two vectors of output channels
+ * ({@code [panel][K][2 * lanes]}); the column matrix col^T written on each run straight from the
+ * input in panels of {@link #MR} positions ({@code [rowPanel][K][MR]}), its rows split over threads,
+ * into the calling thread's array, which the threads then share. The product walks K in blocks of
+ * {@link #KC} so that a block of a weight panel stays in L1 while every position panel passes over
+ * it; the tiles accumulate in a per-thread {@code [P][2 * lanes]} buffer, started at the bias, which
+ * is then written to Y's rows transposed, clamped when a Relu/Clip is fused. Channel panels are
+ * split over threads, so each thread streams its own part of the weights.
+ *
+ * <p>{@code -Dedgerun.java.fewPositionsConv=off} (read at planning) keeps these convolutions on
+ * {@link F32ConvKernel}.
+ */
+public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final int MR = 6;
+    /** Depth of a K block: a weight panel's block (KC x 2 vectors, 32 KB at 512 bits) stays in L1. */
+    static final int KC = 256;
+    /** Most output positions served: the tiles' output goes to Y transposed, a gather per vector. */
+    static final int MAX_POSITIONS = 64;
+    static final String PROPERTY = "edgerun.java.fewPositionsConv";
+
+    private final KernelProvider.ConvSpec spec;
+    private final Tile tile;
+    private final int lanes, nr;
+    private final int batch, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+    private final int k, m, p;
+    private final int panels, rowPanels;
+    private final int outRows;              // rows of the panel buffer: the tiles' rows, rounded up to whole vectors for the gathers
+    private final int[] gather;             // lane i: i * nr, a column of the panel buffer
+    private final float[] wt;               // [panels][k][nr]: W^T, zero past m
+    private final F32GemmEpilogue epilogue; // applied to Y's rows; null when none or clamped
+    private final float clampLo, clampHi;
+
+    /**
+     * Whether the Java kernels take this kernel for {@code spec}: a 2-D, one-group, non-pointwise
+     * convolution with constant weights over at most {@link #MAX_POSITIONS} positions whose tiles
+     * it fills better than the packed GEMM (position rows against position lanes) by a twentieth.
+     */
+    public static boolean preferred(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if ("off".equals(System.getProperty(PROPERTY)) || species == null || species.length() < 4) return false;
+        if (spec.dtype() != DType.FLOAT || spec.spatialRank() != 2 || spec.group() != 1 || spec.constantWeight() == null) {
+            return false;
+        }
+        long[] x = spec.inputShape(), wt = spec.weightShape(), y = spec.outputShape();
+        long p = y[2] * y[3], m = wt[0], k = wt[1] * wt[2] * wt[3];
+        boolean pointwise = wt[2] == 1 && wt[3] == 1 && p == x[2] * x[3];
+        int nr = 2 * species.length();
+        if (pointwise || p > MAX_POSITIONS || k * (m + nr) >= Integer.MAX_VALUE) return false;
+        double turned = (double) p / ceil(p, MR) * m / ceil(m, nr);
+        double packed = (double) p / ceil(p, nr) * m / ceil(m, F32Gemm.MR);
+        return turned >= packed + 0.05;
+    }
+
+    private static long ceil(long a, long b) {
+        return (a + b - 1) / b * b;
+    }
+
+    public F32FewPositionsConv(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
+        if (species == null || spec.spatialRank() != 2 || spec.group() != 1 || spec.constantWeight() == null) {
+            throw new IllegalArgumentException("F32FewPositionsConv needs a 2-D one-group convolution with constant weights, got " + spec);
+        }
+        this.spec = spec;
+        this.tile = Tile.of(species);
+        this.lanes = species.length();
+        this.nr = 2 * lanes;
+        long[] x = spec.inputShape(), ws = spec.weightShape(), y = spec.outputShape();
+        batch = (int) x[0];
+        c = (int) x[1];
+        h = (int) x[2];
+        w = (int) x[3];
+        m = (int) ws[0];
+        kh = (int) ws[2];
+        kw = (int) ws[3];
+        oh = (int) y[2];
+        ow = (int) y[3];
+        sh = spec.strides()[0];
+        sw = spec.strides()[1];
+        ph = spec.padsBegin()[0];
+        pw = spec.padsBegin()[1];
+        dh = spec.dilations()[0];
+        dw = spec.dilations()[1];
+        k = c * kh * kw;
+        p = oh * ow;
+        panels = (m + nr - 1) / nr;
+        rowPanels = (p + MR - 1) / MR;
+        outRows = Math.max(rowPanels * MR, (p + lanes - 1) / lanes * lanes);
+        gather = new int[lanes];
+        for (int i = 0; i < lanes; i++) gather[i] = i * nr;
+        wt = packWeights(spec.constantWeight().data());
+        ActivationEpilogue clamp = ActivationEpilogue.clampOf(spec.epilogue());
+        epilogue = clamp == null ? spec.epilogue() : null;
+        clampLo = clamp != null ? clamp.clampLow() : Float.NEGATIVE_INFINITY;
+        clampHi = clamp != null ? clamp.clampHigh() : Float.POSITIVE_INFINITY;
+    }
+
+    private float[] packWeights(MemorySegment weights) {
+        float[] dst = new float[panels * k * nr];
+        for (int j = 0; j < m; j++) {
+            int at = (j / nr) * k * nr + j % nr;
+            long row = 4L * j * k;
+            for (int r = 0; r < k; r++) dst[at + r * nr] = weights.get(F, row + 4L * r);
+        }
+        return dst;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return 0;
+    }
+
+    @Override
+    public void run(MemorySegment x, MemorySegment wIgnored, MemorySegment bias, MemorySegment y, MemorySegment scratch,
+                    Parallel par) {
+        MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
+        float[] xt = BUFFERS.get().xt(rowPanels * k * MR);
+        for (int n = 0; n < batch; n++) {
+            long xOff = 4L * n * c * h * w, yOff = 4L * n * m * p;
+            if (par.threads() <= 1) {
+                packColumns(x, xOff, xt, 0, k);
+                panels(0, panels, xt, b, y, yOff);
+            } else {
+                Split body = SPLIT.get();
+                body.set(this, x, xOff, xt, b, y, yOff);
+                body.packing = true;
+                par.forRange(k, body);
+                body.packing = false;
+                par.forRange(panels, body);
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} of col^T into {@code xt}: row r, one (channel, kernel row, kernel
+     * column), is built in a per-thread row (zero past p) and then spread over the position panels.
+     */
+    private void packColumns(MemorySegment x, long xOff, float[] xt, int r0, int r1) {
+        float[] row = BUFFERS.get().row(rowPanels * MR);
+        java.util.Arrays.fill(row, p, rowPanels * MR, 0f);
+        for (int r = r0; r < r1; r++) {
+            int ci = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
+            columnRow(x, xOff + 4L * ci * h * w, ki, kj, row);
+            for (int ip = 0, at = r * MR, q = 0; ip < rowPanels; ip++, at += k * MR, q += MR) {
+                xt[at] = row[q];
+                xt[at + 1] = row[q + 1];
+                xt[at + 2] = row[q + 2];
+                xt[at + 3] = row[q + 3];
+                xt[at + 4] = row[q + 4];
+                xt[at + 5] = row[q + 5];
+            }
+        }
+    }
+
+    /** The {@code p} inputs that kernel tap (ki, kj) meets at each output position of one channel plane, zero in the padding. */
+    private void columnRow(MemorySegment x, long plane, int ki, int kj, float[] row) {
+        int colOff = kj * dw - pw;
+        int lo = colOff >= 0 ? 0 : Math.min(ow, (-colOff + sw - 1) / sw);
+        int hi = Math.max(lo, Math.min(ow, Math.floorDiv(w - colOff + sw - 1, sw)));
+        for (int i = 0, q = 0; i < oh; i++, q += ow) {
+            int ih = i * sh - ph + ki * dh;
+            if (ih < 0 || ih >= h) {
+                java.util.Arrays.fill(row, q, q + ow, 0f);
+                continue;
+            }
+            long src = plane + 4L * ((long) ih * w + colOff);
+            for (int j = 0; j < lo; j++) row[q + j] = 0f;
+            for (int j = lo; j < hi; j++) row[q + j] = x.get(F, src + 4L * j * sw);
+            for (int j = hi; j < ow; j++) row[q + j] = 0f;
+        }
+    }
+
+    private void panels(int from, int to, float[] xt, MemorySegment bias, MemorySegment y, long yOff) {
+        Buffers buf = BUFFERS.get();
+        float[] out = buf.out(outRows * nr);
+        for (int jp = from; jp < to; jp++) {
+            int j0 = jp * nr, cols = Math.min(nr, m - j0);
+            startAtBias(out, bias, j0, cols);
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                for (int ip = 0; ip < rowPanels; ip++) {
+                    tile.accumulate(kc, xt, (ip * k + p0) * MR, wt, (jp * k + p0) * nr, out, ip * MR * nr);
+                }
+            }
+            transposeInto(out, y, yOff, j0, cols);
+        }
+    }
+
+    /** Every tile row of the panel buffer set to the bias of channels {@code [j0, j0 + cols)}, zero past them. */
+    private void startAtBias(float[] out, MemorySegment bias, int j0, int cols) {
+        for (int j = 0; j < nr; j++) out[j] = bias != null && j < cols ? bias.get(F, 4L * (j0 + j)) : 0f;
+        for (int q = 1; q < rowPanels * MR; q++) System.arraycopy(out, 0, out, q * nr, nr);
+    }
+
+    /** Channels {@code [j0, j0 + cols)} of the panel buffer ({@code [p][nr]}) into Y's rows, clamped, then the epilogue. */
+    private void transposeInto(float[] out, MemorySegment y, long yOff, int j0, int cols) {
+        for (int j = 0; j < cols; j++) {
+            long row = yOff + 4L * (j0 + j) * p;
+            tile.column(out, j, nr, gather, p, y, row, clampLo, clampHi);
+            if (epilogue != null) epilogue.apply(y, row, p);
+        }
+    }
+
+    /** Each thread's col^T (the calling thread's, shared with the others), row and panel buffer, grown to the largest seen. */
+    private static final class Buffers {
+        private float[] xt = new float[0], out = new float[0], row = new float[0];
+
+        float[] xt(int n) {
+            if (xt.length < n) xt = new float[n];
+            return xt;
+        }
+
+        float[] row(int n) {
+            if (row.length < n) row = new float[n];
+            return row;
+        }
+
+        float[] out(int n) {
+            if (out.length < n) out = new float[n];
+            return out;
+        }
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+    // A split call's arguments, one object per calling thread (see Parallel).
+    private static final ThreadLocal<Split> SPLIT = ThreadLocal.withInitial(Split::new);
+
+    /** A split {@link #run}: ranges of col^T rows while packing, then ranges of channel panels. */
+    private static final class Split implements RunContext.RangeBody {
+        F32FewPositionsConv conv;
+        boolean packing;
+        MemorySegment x, bias, y;
+        long xOff, yOff;
+        float[] xt;
+
+        void set(F32FewPositionsConv conv, MemorySegment x, long xOff, float[] xt, MemorySegment bias, MemorySegment y,
+                 long yOff) {
+            this.conv = conv;
+            this.x = x;
+            this.xOff = xOff;
+            this.xt = xt;
+            this.bias = bias;
+            this.y = y;
+            this.yOff = yOff;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            if (packing) conv.packColumns(x, xOff, xt, from, to);
+            else conv.panels(from, to, xt, bias, y, yOff);
+        }
+    }
+
+    /**
+     * The register tile: {@link #MR} positions by two vectors of channels, accumulated onto the
+     * panel buffer. Species from a {@code static final} per subclass, as in {@link F32Gemm}'s
+     * micro-kernel.
+     */
+    abstract static class Tile {
+        abstract VectorSpecies<Float> s();
+
+        static Tile of(VectorSpecies<Float> species) {
+            return switch (species.vectorBitSize()) {
+                case 512 -> new Tile512();
+                case 256 -> new Tile256();
+                case 128 -> new Tile128();
+                case 64 -> new Tile64();
+                default -> throw new IllegalArgumentException("no few-positions tile for " + species);
+            };
+        }
+
+        /**
+         * Rows {@code [0, MR)} of {@code out} from {@code outAt} ({@code 2 * lanes} floats each) plus
+         * the product of the position panel at {@code aAt} of {@code a} and the channel panel at
+         * {@code bAt} of {@code b} over {@code kc} depths.
+         */
+        final void accumulate(int kc, float[] a, int aAt, float[] b, int bAt, float[] out, int outAt) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length(), nr = 2 * lanes;
+            FloatVector c00 = FloatVector.fromArray(s, out, outAt), c01 = FloatVector.fromArray(s, out, outAt + lanes);
+            FloatVector c10 = FloatVector.fromArray(s, out, outAt + nr), c11 = FloatVector.fromArray(s, out, outAt + nr + lanes);
+            FloatVector c20 = FloatVector.fromArray(s, out, outAt + 2 * nr), c21 = FloatVector.fromArray(s, out, outAt + 2 * nr + lanes);
+            FloatVector c30 = FloatVector.fromArray(s, out, outAt + 3 * nr), c31 = FloatVector.fromArray(s, out, outAt + 3 * nr + lanes);
+            FloatVector c40 = FloatVector.fromArray(s, out, outAt + 4 * nr), c41 = FloatVector.fromArray(s, out, outAt + 4 * nr + lanes);
+            FloatVector c50 = FloatVector.fromArray(s, out, outAt + 5 * nr), c51 = FloatVector.fromArray(s, out, outAt + 5 * nr + lanes);
+            for (int r = 0; r < kc; r++) {
+                int bp = bAt + r * nr;
+                FloatVector b0 = FloatVector.fromArray(s, b, bp);
+                FloatVector b1 = FloatVector.fromArray(s, b, bp + lanes);
+                int ap = aAt + r * MR;
+                FloatVector x = FloatVector.broadcast(s, a[ap]);
+                c00 = x.fma(b0, c00);
+                c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(s, a[ap + 1]);
+                c10 = x.fma(b0, c10);
+                c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(s, a[ap + 2]);
+                c20 = x.fma(b0, c20);
+                c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(s, a[ap + 3]);
+                c30 = x.fma(b0, c30);
+                c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(s, a[ap + 4]);
+                c40 = x.fma(b0, c40);
+                c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(s, a[ap + 5]);
+                c50 = x.fma(b0, c50);
+                c51 = x.fma(b1, c51);
+            }
+            c00.intoArray(out, outAt);
+            c01.intoArray(out, outAt + lanes);
+            c10.intoArray(out, outAt + nr);
+            c11.intoArray(out, outAt + nr + lanes);
+            c20.intoArray(out, outAt + 2 * nr);
+            c21.intoArray(out, outAt + 2 * nr + lanes);
+            c30.intoArray(out, outAt + 3 * nr);
+            c31.intoArray(out, outAt + 3 * nr + lanes);
+            c40.intoArray(out, outAt + 4 * nr);
+            c41.intoArray(out, outAt + 4 * nr + lanes);
+            c50.intoArray(out, outAt + 5 * nr);
+            c51.intoArray(out, outAt + 5 * nr + lanes);
+        }
+
+        /**
+         * Column {@code j} of {@code out} (rows {@code nr} floats apart) into the {@code p} floats at
+         * {@code row} of {@code y}, clamped to {@code [lo, hi]}, a vector at a time gathered through {@code gather}.
+         */
+        final void column(float[] out, int j, int nr, int[] gather, int p, MemorySegment y, long row, float lo, float hi) {
+            VectorSpecies<Float> s = s();
+            int lanes = s.length();
+            int q = 0;
+            for (; q + lanes <= p; q += lanes) {
+                FloatVector.fromArray(s, out, q * nr + j, gather, 0).max(lo).min(hi).intoMemorySegment(y, row + 4L * q, LE);
+            }
+            if (q < p) {
+                FloatVector.fromArray(s, out, q * nr + j, gather, 0).max(lo).min(hi)
+                        .intoMemorySegment(y, row + 4L * q, LE, s.indexInRange(q, p));
+            }
+        }
+    }
+
+    static final class Tile512 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Tile256 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Tile128 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    static final class Tile64 extends Tile {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> s() { return S; }
+    }
+
+    @Override
+    public String toString() {
+        return "F32FewPositionsConv(positions as tile rows, K blocks of " + KC + ") " + spec;
+    }
+}
