@@ -35,8 +35,12 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
     static final int MR = 6;
     /** Depth of a K block: a weight panel's block (KC x 2 vectors, 32 KB at 512 bits) stays in L1. */
     static final int KC = 256;
-    /** Most output positions served: the tiles' output goes to Y transposed, a gather per vector. */
-    static final int MAX_POSITIONS = 64;
+    /**
+     * Most output positions served: the tiles' output goes to Y transposed, a gather per vector.
+     * ResNet-18's 128->256 3x3 stride-2 layer (196 positions, 196 of 198 tile rows against 196 of
+     * 224 lanes) took 803-810 us against 955-1015 on the packed GEMM (per-node minimum, 1 thread, load ~7).
+     */
+    static final int MAX_POSITIONS = 196;
     static final String PROPERTY = "edgerun.java.fewPositionsConv";
 
     private final KernelProvider.ConvSpec spec;

@@ -2,7 +2,6 @@ package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
@@ -36,6 +35,7 @@ class F32FewPositionsConvTest {
                 new Case("1x1 stride 2 (downsample), no bias", new long[] {1, 32, 13, 13}, 40, 1, 2, 0, 1, false, null),
                 new Case("3x3 valid 6x8, channels not a panel multiple, LeakyRelu", new long[] {1, 19, 8, 10}, 37, 3, 1, 0, 1, true, leaky),
                 new Case("3x3 dilated 2 pad 2 5x5", new long[] {1, 16, 5, 5}, 32, 3, 1, 2, 2, true, null),
+                new Case("3x3 stride 2 28x28 -> 14x14 (196 positions)", new long[] {1, 16, 28, 28}, 40, 3, 2, 1, 1, true, relu),
                 new Case("5x5 stride 2 pad 2 12x11 -> 6x6", new long[] {1, 12, 12, 11}, 33, 5, 2, 2, 1, true, relu));
     }
 
@@ -87,14 +87,16 @@ class F32FewPositionsConvTest {
     void javaKernelsChooseItForFewPositionsWithConstantWeightsUnlessTurnedOff() {
         var vectors = JavaKernels.vector(F32GemmTest.species(512));
         try (Tensor w512 = Tensor.allocate(DType.FLOAT, new long[] {512, 512, 3, 3});
-             Tensor w256 = Tensor.allocate(DType.FLOAT, new long[] {256, 256, 3, 3});
+             Tensor w256 = Tensor.allocate(DType.FLOAT, new long[] {256, 128, 3, 3});
+             Tensor w128 = Tensor.allocate(DType.FLOAT, new long[] {128, 64, 3, 3});
              Tensor w1 = Tensor.allocate(DType.FLOAT, new long[] {512, 512, 1, 1})) {
             assertInstanceOf(F32FewPositionsConv.class, vectors.conv(spec(512, 512, 7, 3, 1, w512)).orElseThrow(), "ResNet-18 7x7");
             assertInstanceOf(F32FewPositionsConv.class, vectors.conv(spec(512, 512, 14, 3, 2, w512)).orElseThrow(), "stride 2 to 7x7");
             assertInstanceOf(F32FewPositionsConv.class, vectors.conv(spec(512, 512, 14, 1, 2, w1)).orElseThrow(), "1x1 stride 2 to 7x7");
             assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 3, 1, null)).orElseThrow(), "weights per run");
             assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 1, 1, w1)).orElseThrow(), "pointwise");
-            assertTrue(!(vectors.conv(spec(256, 256, 14, 3, 1, w256)).orElseThrow() instanceof F32FewPositionsConv), "196 positions");
+            assertInstanceOf(F32FewPositionsConv.class, vectors.conv(spec(128, 256, 28, 3, 2, w256)).orElseThrow(), "196 positions");
+            assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(64, 128, 56, 3, 2, w128)).orElseThrow(), "784 positions");
             System.setProperty(F32FewPositionsConv.PROPERTY, "off");
             try {
                 assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 3, 1, w512)).orElseThrow(), "turned off");
