@@ -21,15 +21,6 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
     private final F32Gemv gemv;           // one-row products read A in place; null otherwise
     private final F32WideTileGemm wide;   // A read in place against constant packed B, 512-bit; null otherwise
 
-    /**
-     * Most constant weights (k x n) of a one-row product on {@link F32Gemv}; larger ones (a
-     * classifier such as ResNet-18's 1x1000x512) go to the packed GEMM, whose micro-kernel every
-     * convolution has already made hot. A classifier runs once per model run, and under load C2
-     * took more than the benchmark's warm-up to compile the GEMV: ResNet-18's fc took 1.07-1.18 ms
-     * per run (per-node minimum) after 4 s of runs, 0.18 ms after 15 s.
-     */
-    static final long GEMV_MAX_CONSTANT_WEIGHTS = 256 * 1024;
-
     public F32GemmKernel(KernelProvider.GemmSpec spec, F32Gemm gemm) {
         if (spec.dtype() != DType.FLOAT) throw new IllegalArgumentException("F32GemmKernel needs float32, got " + spec);
         this.spec = spec;
@@ -38,8 +29,7 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel {
         this.bBytes = 4 * gemm.packedBSize(spec.k(), spec.n());
         this.packedA = spec.constantA() == null ? null : packConstant(spec.constantA(), aBytes, true);
         this.packedB = spec.constantB() == null ? null : packConstant(spec.constantB(), bBytes, false);
-        this.gemv = spec.m() == 1 && spec.constantA() == null && gemm.species() != null
-                && (spec.constantB() == null || (long) spec.k() * spec.n() <= GEMV_MAX_CONSTANT_WEIGHTS) ? new F32Gemv(gemm) : null;
+        this.gemv = spec.m() == 1 && spec.constantA() == null && gemm.species() != null ? new F32Gemv(gemm) : null;
         this.wide = gemv == null && packedA == null && packedB != null && !spec.transA() && spec.alpha() == 1f
                 && F32WideTileGemm.suits(gemm.species(), spec.k()) ? new F32WideTileGemm(gemm.species()) : null;
     }

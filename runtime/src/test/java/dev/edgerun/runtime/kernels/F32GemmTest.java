@@ -67,18 +67,6 @@ class F32GemmTest {
         check(alwaysSplit(bits), 30, 200, 96, false, true, 1f, true, false, true, rnd, new ParallelTestThreads(3));
     }
 
-    /** A classifier at batch 1 (ResNet-18's 1x1000x512): constant weights over the GEMV's limit go to the packed GEMM. */
-    @ParameterizedTest(name = "{0} bits")
-    @MethodSource("widths")
-    void oneRowProductsWithLargeConstantWeightsAgree(int bits) {
-        JavaKernels kernels = bits == 0 ? JavaKernels.scalar() : JavaKernels.vector(species(bits));
-        Random rnd = new Random(17);
-        int n = 1000, k = (int) (F32GemmKernel.GEMV_MAX_CONSTANT_WEIGHTS / n) + 1;
-        check(kernels, 1, n, k, false, true, 1f, true, false, true, rnd, Parallel.SERIAL);
-        check(kernels, 1, n, k, true, false, 0.5f, false, false, true, rnd, new ParallelTestThreads(2));
-        check(alwaysSplit(bits), 1, n, k, false, true, 1f, false, false, true, rnd, new ParallelTestThreads(3));
-    }
-
     @ParameterizedTest(name = "{0} bits")
     @MethodSource("widths")
     void smallProductsSplitOverThreadsAgree(int bits) {
