@@ -58,8 +58,9 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
 
     /**
      * Whether the Java kernels take this kernel for {@code spec}: a 2-D, one-group, non-pointwise
-     * convolution with constant weights over at most {@link #MAX_POSITIONS} positions whose tiles
-     * it fills better than the packed GEMM (position rows against position lanes) by a twentieth.
+     * convolution with constant weights over at most {@link #MAX_POSITIONS} positions, of more
+     * multiply-adds than {@link F32ConvKernel#DIRECT_MAX_MACS}, whose tiles it fills better than the
+     * packed GEMM (position rows against position lanes) by a twentieth.
      */
     public static boolean preferred(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
         if ("off".equals(System.getProperty(PROPERTY)) || species == null || species.length() < 4) return false;
@@ -71,6 +72,7 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
         boolean pointwise = wt[2] == 1 && wt[3] == 1 && p == x[2] * x[3];
         int nr = 2 * species.length();
         if (pointwise || p > MAX_POSITIONS || k * (m + nr) >= Integer.MAX_VALUE) return false;
+        if (m * k * p <= F32ConvKernel.DIRECT_MAX_MACS) return false; // F32ConvKernel's direct GEMM: digits_cnn's 16->32 3x3 @8x8 ran 22.6 us a model run here against 21.4 there
         double turned = (double) p / ceil(p, MR) * m / ceil(m, nr);
         double packed = (double) p / ceil(p, nr) * m / ceil(m, F32Gemm.MR);
         return turned >= packed + 0.05;
@@ -140,18 +142,21 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
                     Parallel par) {
         MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
         float[] xt = BUFFERS.get().xt(rowPanels * k * MR);
+        // small products stay on the calling thread, as F32Gemm's (PARALLEL_MIN_MACS): digits_cnn's
+        // 295K multiply-add layers split in two took 28-30 us per model run against 22 at 2 threads
+        Parallel split = (long) m * k * p < F32Gemm.PARALLEL_MIN_MACS ? Parallel.SERIAL : par;
         for (int n = 0; n < batch; n++) {
             long xOff = 4L * n * c * h * w, yOff = 4L * n * m * p;
-            if (par.threads() <= 1) {
+            if (split.threads() <= 1) {
                 packColumns(x, xOff, xt, 0, k);
                 panels(0, panels, xt, b, y, yOff);
             } else {
                 Split body = SPLIT.get();
                 body.set(this, x, xOff, xt, b, y, yOff);
                 body.packing = true;
-                par.forRange(k, body);
+                split.forRange(k, body);
                 body.packing = false;
-                par.forRange(panels, body);
+                split.forRange(panels, body);
             }
         }
     }
