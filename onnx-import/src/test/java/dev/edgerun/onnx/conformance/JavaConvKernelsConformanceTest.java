@@ -14,7 +14,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class JavaConvKernelsConformanceTest {
     private static final Pattern FOLDERS = Pattern.compile("test_(basic_conv|conv)(_.*)?");
-    private static final Pattern MODELS = Pattern.compile("kws_dscnn|mobilenet_v2|conv_autoencoder|digits_cnn");
+    private static final Pattern MODELS = Pattern.compile("kws_dscnn|mobilenet_v2|resnet18|conv_autoencoder|digits_cnn");
     /** As NativeModelKernelProvidersTest: the models' outputs against PyTorch's. */
     private static final ValueComparison.Tolerance MODEL_TOLERANCE = new ValueComparison.Tolerance(1e-3, 1e-4);
 
