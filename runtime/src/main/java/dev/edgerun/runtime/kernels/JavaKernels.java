@@ -82,7 +82,8 @@ public final class JavaKernels implements KernelProvider {
      * {@link Q8ImplicitConv} (the same over zero-point-padded byte planes; see its {@link Q8ImplicitConv#MAX_OUTPUTS}),
      * pointwise ones over few positions by
      * {@link Q8PointwiseFewPositions} (positions as tile rows, as float does; where deep, see its
-     * {@link Q8PointwiseFewPositions#MIN_DEPTH}), other 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
+     * {@link Q8PointwiseFewPositions#MIN_DEPTH}), deep ones over few positions where float takes {@link F32FewPositionsConv}
+     * by {@link Q8ConvViaF32} on that kernel, other 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
      * (im2col into packed panels, requantized from the GEMM's registers), 2-D depthwise ones by
      * {@link Q8DepthwiseConv} (direct taps over zero-padded stride-phase planes, planes split over
      * threads), 3x3 stride-1 ones where float takes Winograd by {@link Q8Winograd} (within one
@@ -107,6 +108,7 @@ public final class JavaKernels implements KernelProvider {
         if (Q8PointwiseFewPositions.supports(spec, species) && !"off".equals(System.getProperty(Q8_FEW_POSITIONS_PROPERTY))) {
             return Optional.of(new Q8PointwiseFewPositions(spec, species));
         }
+        if (Q8ConvViaF32.takesFewPositions(spec, species)) return Optional.of(new Q8ConvViaF32(spec, this, species));
         if (!g.isDepthwise() && Q8ConvGemm.supports(g)) return Optional.of(new Q8ConvGemm(spec, species));
         return Optional.of(new Q8ConvViaF32(spec, this, species));
     }

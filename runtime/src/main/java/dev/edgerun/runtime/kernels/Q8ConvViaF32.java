@@ -70,6 +70,20 @@ final class Q8ConvViaF32 implements KernelProvider.Q8ConvKernel {
                 () -> new IllegalStateException(floatKernels + " has no float convolution for " + floatSpec));
     }
 
+    /**
+     * Whether {@code spec} is a convolution that float runs on {@link F32FewPositionsConv} (deep, over
+     * few positions: ResNet-18's layer3 and layer4), whose int8 sums this kernel then forms on it too:
+     * {@link Q8ConvGemm}'s packed panels, which float used there before, took 25.2-26.0 ms of resnet18's
+     * int8 run against float's 21.2-21.9 ms with F32FewPositionsConv (1 thread, Java kernels).
+     */
+    static boolean takesFewPositions(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
+        KernelProvider.ConvSpec g = spec.geometry();
+        // the int8 weights stand in for their float copy: the choice reads shapes and that weights are constant
+        var asFloat = new KernelProvider.ConvSpec(DType.FLOAT, g.inputShape(), g.weightShape(), g.outputShape(), g.group(),
+                g.strides(), g.padsBegin(), g.dilations(), g.constantWeight(), null);
+        return F32FewPositionsConv.preferred(asFloat, species);
+    }
+
     /** The int8 weights as float32 values (exact), in memory the garbage collector frees with the kernel. */
     private static Tensor integerWeightsAsFloat(Tensor w) {
         if (w == null || w.dtype() != DType.INT8) {
