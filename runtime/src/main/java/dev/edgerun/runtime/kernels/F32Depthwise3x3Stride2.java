@@ -3,7 +3,6 @@ package dev.edgerun.runtime.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -13,27 +12,18 @@ import jdk.incubator.vector.VectorSpecies;
  * Depthwise 3x3 convolution, strides 2, unit dilations, one pixel of padding before each axis
  * (MobileNetV2's stride-2 layers: 96@112x112, 144@56x56, 192@28x28, 576@14x14).
  *
- * <p>Each plane is split once into four phase planes on a per-thread heap buffer, by input row
- * parity and column parity, with rows of {@code ow} floats: even rows {@code 2i} (phase rows
- * {@code i}), odd rows {@code 2i - 1} (phase rows {@code i}, row 0 the zero row above the plane);
- * even columns {@code 2j} and odd columns {@code 2j + 1} at {@code j}. Output {@code (i, j)} at
- * flat position {@code q = i*ow + j} then reads each of its nine taps at {@code q - 1}, {@code q},
- * {@code q + ow - 1} or {@code q + ow} of one phase plane: contiguous loads with no gather, vectors
- * running over the flat positions of several rows at once and stored as they are. The three taps
- * of column {@code 2j - 1} are summed apart and zeroed (blended) in the lanes of output column 0,
- * where they read the previous row's last odd column instead of the padding. The split costs two
- * two-vector selects per two input vectors, once per input; {@link F32DepthwiseRows}, which this
- * replaces for these shapes, paid one select per tap and output vector, reading X through memory
- * segments.
+ * <p>Each plane is split once into four phase planes on a per-thread heap buffer
+ * ({@link Depthwise3x3Stride2Phases}), each output vector then reading its nine taps as contiguous
+ * loads with no gather, vectors running over the flat positions of several rows at once and stored
+ * as they are. The split costs two two-vector selects per two input vectors, once per input;
+ * {@link F32DepthwiseRows}, which this replaces for these shapes, paid one select per tap and
+ * output vector, reading X through memory segments.
  *
  * <p>{@code -Dedgerun.java.depthwiseStride2=off} leaves these shapes on {@link F32DepthwiseRows}.
  */
 public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-
-    /** Input planes of at most this many floats (a 181x181 plane), so that a thread's phase planes stay near 130 KB. */
-    static final int MAX_PLANE = 1 << 15;
 
     private static final boolean ENABLED = !"off".equals(System.getProperty("edgerun.java.depthwiseStride2"));
 
@@ -43,11 +33,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species;
     private final int channels, h, w, oh, ow, planes;
-    private final int phaseFloats;      // one phase plane, one float before it, the reach of the last vector; whole vectors
-    private final int vectors;          // output vectors per plane over its oh * ow flat positions
-    private final int splitVectors;     // per input row: steps of two input vectors
-    private final int rowsRead;         // input rows that taps reach: min(h, 2 * oh)
-    private final long[] firstColumn;   // per output vector: lanes in output column 0 (no left neighbour)
+    private final Depthwise3x3Stride2Phases phases;
     private final float[] weights;      // constant weights [C, 3, 3], or null (copied per call then)
     private final boolean clamp;
     private final float lo, hi;
@@ -60,8 +46,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         return ws[2] == 3 && ws[3] == 3 && spec.strides()[0] == 2 && spec.strides()[1] == 2
                 && spec.dilations()[0] == 1 && spec.dilations()[1] == 1
                 && spec.padsBegin()[0] == 1 && spec.padsBegin()[1] == 1
-                && ys[2] >= 1 && ys[3] >= 1 && 2 * ys[2] - 1 <= xs[2] && 2 * ys[3] - 1 <= xs[3]
-                && xs[2] * xs[3] <= MAX_PLANE;
+                && Depthwise3x3Stride2Phases.fits(xs, ys);
     }
 
     public F32Depthwise3x3Stride2(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
@@ -75,27 +60,13 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         oh = (int) ys[2];
         ow = (int) ys[3];
         planes = (int) xs[0] * channels;
-        int lanes = species.length();
-        vectors = (oh * ow + lanes - 1) / lanes;
-        splitVectors = (w + 2 * lanes - 1) / (2 * lanes);
-        rowsRead = Math.min(h, 2 * oh);
-        firstColumn = new long[vectors];
-        for (int q = 0; q < vectors * lanes; q++) {
-            if (q % ow == 0) firstColumn[q / lanes] |= 1L << (q % lanes);
-        }
-        // taps read from one float before a plane (left column, blended) up to vectors * lanes + ow;
-        // the split of the last odd row writes up to oh * ow + splitVectors * lanes
-        phaseFloats = roundUp(1 + Math.max(vectors * lanes + ow, oh * ow + splitVectors * lanes), lanes);
+        phases = new Depthwise3x3Stride2Phases(xs, ys, species.length());
         ActivationEpilogue c = ActivationEpilogue.clampOf(spec.epilogue());
         clamp = c != null;
         lo = clamp ? c.clampLow() : 0f;
         hi = clamp ? c.clampHigh() : 0f;
         after = clamp ? null : spec.epilogue();
         weights = spec.constantWeight() == null ? null : spec.constantWeight().toFloatArray();
-    }
-
-    private static int roundUp(int n, int multiple) {
-        return (n + multiple - 1) / multiple * multiple;
     }
 
     /** Per fixed plane range: an edge region for a plane whose split would read past X, and its slack. */
@@ -139,7 +110,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         int lanes = species.length(), outPlane = oh * ow;
         int batch = Math.max(1, OUT_BATCH_FLOATS / outPlane);
         float[][] buffers = BUFFERS.get();
-        float[] phases = grown(buffers, 0, 4 * phaseFloats);
+        float[] phaseBuffer = grown(buffers, 0, phases.bufferFloats());
         float[] packed = grown(buffers, 1, batch * outPlane + lanes); // a plane's last vector may spill past it
         float[] wt = weights;
         if (wt == null) {
@@ -148,9 +119,9 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         }
         int first = from; // of the planes packed and not yet copied to Y
         for (int plane = from; plane < to; plane++) {
-            split(x, plane, scratch, range, phases);
+            split(x, plane, scratch, range, phaseBuffer);
             int c = plane % channels;
-            plane(phases, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
+            plane(phaseBuffer, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
             if (plane + 1 == to || plane + 1 - first == batch) {
                 long yAt = 4L * first * outPlane;
                 MemorySegment.copy(packed, 0, y, F, yAt, (plane + 1 - first) * outPlane);
@@ -161,20 +132,15 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     }
 
     /** Plane {@code plane} of X into the phase planes; through range {@code range}'s edge region when its split would read past X. */
-    private void split(MemorySegment x, int plane, MemorySegment scratch, int range, float[] phases) {
+    private void split(MemorySegment x, int plane, MemorySegment scratch, int range, float[] p) {
         long planeAt = 4L * plane * h * w;
-        if (planeAt + 4L * splitReach() <= x.byteSize()) {
-            split(x, planeAt, phases);
+        if (planeAt + 4L * phases.reach <= x.byteSize()) {
+            split(x, planeAt, p);
         } else {
             long edge = 4L * range * edgeFloats();
-            MemorySegment.copy(x, planeAt, scratch, edge, 4L * rowsRead * w);
-            split(scratch, edge, phases);
+            MemorySegment.copy(x, planeAt, scratch, edge, 4L * phases.rowsRead * w);
+            split(scratch, edge, p);
         }
-    }
-
-    /** Floats from a plane's start that its split reads: whole pairs of vectors along each row it reaches. */
-    private long splitReach() {
-        return (long) (rowsRead - 1) * w + 2L * splitVectors * species.length();
     }
 
     private static float[] grown(float[][] buffers, int k, int floats) {
@@ -182,51 +148,22 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         return buffers[k];
     }
 
-    /**
-     * The input plane into its four phase planes: even rows' even columns, even rows' odd columns,
-     * odd rows' even columns, odd rows' odd columns. Each row's split writes whole vectors, spilling
-     * into the next phase row (written after it) or past the last; the zero row above the plane and
-     * the cells whose input lies past it are zeroed afterwards. Each phase plane starts one float
-     * into its region, so that the left column's taps of output 0 stay inside the array.
-     */
-    private void split(MemorySegment x, long planeAt, float[] phases) {
+    /** The input plane at {@code planeAt} into its four phase planes (see {@link Depthwise3x3Stride2Phases}). */
+    private void split(MemorySegment x, long planeAt, float[] p) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int lanes = sp.length();
+        int lanes = sp.length(), odd = phases.phaseFloats;
+        int[] from = phases.stepFrom, to = phases.stepTo;
         // made here from the constant species: an index vector kept in a field is of no class the
         // JIT knows, and its select then boxed both vectors
         FloatVector evenIndex = FloatVector.fromArray(sp, EVEN_LANES, 0), oddIndex = FloatVector.fromArray(sp, ODD_LANES, 0);
-        // One loop over every step of every row, not a loop per row: rows of one or two steps
-        // (MobileNetV2's 14x14 and 28x28 planes) spent more on each inner loop's entry than in it.
-        int r = 0, k = 0, at = 1, from = 0;
-        long rowAt = planeAt;
-        for (int step = 0, steps = rowsRead * splitVectors; step < steps; step++) {
-            FloatVector a = FloatVector.fromMemorySegment(sp, x, rowAt + 8L * from, LE);
-            FloatVector b = FloatVector.fromMemorySegment(sp, x, rowAt + 8L * from + 4L * lanes, LE);
-            evenIndex.selectFrom(a, b).intoArray(phases, at + from);
-            oddIndex.selectFrom(a, b).intoArray(phases, at + phaseFloats + from);
-            from += lanes;
-            if (++k == splitVectors) {
-                k = 0;
-                from = 0;
-                r++;
-                rowAt += 4L * w;
-                // even row 2i at phase row i of the even-row planes, odd row 2i-1 at row i of the odd-row planes
-                at = 1 + ((r & 1) == 1 ? 2 * phaseFloats : 0) + ((r + 1) >> 1) * ow;
-            }
+        for (int step = 0, steps = phases.steps; step < steps; step++) {
+            long at = planeAt + 4L * from[step];
+            FloatVector a = FloatVector.fromMemorySegment(sp, x, at, LE);
+            FloatVector b = FloatVector.fromMemorySegment(sp, x, at + 4L * lanes, LE);
+            evenIndex.selectFrom(a, b).intoArray(p, to[step]);
+            oddIndex.selectFrom(a, b).intoArray(p, to[step] + odd);
         }
-        int evenOdd = 1 + phaseFloats, oddEven = 1 + 2 * phaseFloats, oddOdd = 1 + 3 * phaseFloats;
-        Arrays.fill(phases, oddEven, oddEven + ow, 0f); // the row above the plane
-        Arrays.fill(phases, oddOdd, oddOdd + ow, 0f);
-        if (2 * oh - 1 >= h) { // the row below the plane
-            Arrays.fill(phases, oddEven + oh * ow, oddEven + (oh + 1) * ow, 0f);
-            Arrays.fill(phases, oddOdd + oh * ow, oddOdd + (oh + 1) * ow, 0f);
-        }
-        if (2 * ow - 1 >= w) { // column 2*ow - 1, read by the last output column, lies right of the plane
-            for (int i = 0; i <= oh; i++) {
-                if (i < oh) phases[evenOdd + i * ow + ow - 1] = 0f;
-                phases[oddOdd + i * ow + ow - 1] = 0f;
-            }
-        }
+        phases.zeroBorders(p);
     }
 
     /**
@@ -236,9 +173,9 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
      */
     private void plane(float[] p, float[] out, int outAt, float[] wt, int k, float b) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
-        int lanes = sp.length(), n = vectors, down = ow;
-        int ee = 1, eo = 1 + phaseFloats, oe = 1 + 2 * phaseFloats, oo = 1 + 3 * phaseFloats;
-        long[] first = firstColumn;
+        int lanes = sp.length(), n = phases.vectors, down = ow, pf = phases.phaseFloats;
+        int ee = 1, eo = 1 + pf, oe = 1 + 2 * pf, oo = 1 + 3 * pf;
+        long[] first = phases.firstColumn;
         FloatVector w00 = FloatVector.broadcast(sp, wt[k]), w01 = FloatVector.broadcast(sp, wt[k + 1]);
         FloatVector w02 = FloatVector.broadcast(sp, wt[k + 2]), w10 = FloatVector.broadcast(sp, wt[k + 3]);
         FloatVector w11 = FloatVector.broadcast(sp, wt[k + 4]), w12 = FloatVector.broadcast(sp, wt[k + 5]);

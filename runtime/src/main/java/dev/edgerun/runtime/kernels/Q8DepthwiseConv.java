@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the 8-bit tensors. Planes are split into {@value #CHUNKS} fixed ranges, each with its own
  * scratch (so the threads of {@link Parallel} never share one); padding positions of a chunk's
  * copy are zeroed once per run and never written by the planes. The 3x3 paths with per-thread heap
- * buffers ({@link Q8Depthwise3x3}, {@link Q8Depthwise3x3Stride2}) need no scratch region per range,
+ * buffers ({@link Q8Depthwise3x3}, {@link Q8Depthwise3x3Stride2Phases}, {@link Q8Depthwise3x3Stride2}) need no scratch region per range,
  * so from {@link #PLANE_SPLIT_MIN_MACS} they hand the planes themselves to {@link Parallel}, which
  * cuts them into as many parts as it balances best (eight at two threads, not four): a helper that
  * starts late, or is descheduled while holding a part, leaves less work behind it.
@@ -74,6 +74,8 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     private final Q8Depthwise3x3 same3x3;
     /** 3x3 stride-2 planes with 512-bit vectors: {@link Q8Depthwise3x3Stride2}'s heap-buffer rows; or null. */
     private final Q8Depthwise3x3Stride2 stride2;
+    /** 3x3 stride-2 planes with 512-bit vectors: {@link Q8Depthwise3x3Stride2Phases}'s phase planes (preferred to {@link #stride2}); or null. */
+    private final Q8Depthwise3x3Stride2Phases stride2Phases;
     /** Heap-buffer paths split by planes, not by {@link #CHUNKS} ranges (see the class comment). */
     private final boolean planeSplit;
 
@@ -138,8 +140,9 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
         macs = (long) planes * oh * ow * taps;
         requantInRegisters = shifted && Q8Gemm.supports(species, spec.bias());
         same3x3 = Q8Depthwise3x3.supports(spec, species) ? new Q8Depthwise3x3(spec) : null;
-        stride2 = Q8Depthwise3x3Stride2.supports(spec, species) ? new Q8Depthwise3x3Stride2(spec) : null;
-        planeSplit = (same3x3 != null || stride2 != null) && macs >= PLANE_SPLIT_MIN_MACS
+        stride2Phases = Q8Depthwise3x3Stride2Phases.supports(spec, species) ? new Q8Depthwise3x3Stride2Phases(spec) : null;
+        stride2 = stride2Phases == null && Q8Depthwise3x3Stride2.supports(spec, species) ? new Q8Depthwise3x3Stride2(spec) : null;
+        planeSplit = heapBuffers() && macs >= PLANE_SPLIT_MIN_MACS
                 && !"off".equals(System.getProperty(PLANE_SPLIT_PROPERTY));
     }
 
@@ -163,7 +166,7 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
 
     @Override
     public long scratchBytes() {
-        return same3x3 != null || stride2 != null ? 0 : CHUNKS * chunkBytes;
+        return heapBuffers() ? 0 : CHUNKS * chunkBytes;
     }
 
     @Override
@@ -208,12 +211,18 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     /** Planes {@code [from, to)} through the 3x3 path with per-thread heap buffers. */
     private void heapBufferPlanes(MemorySegment x, MemorySegment y, int from, int to) {
         if (same3x3 != null) same3x3.planes(x, y, from, to);
+        else if (stride2Phases != null) stride2Phases.planes(x, y, from, to);
         else stride2.planes(x, y, from, to);
+    }
+
+    /** Whether a 3x3 path with per-thread heap buffers takes the planes. */
+    private boolean heapBuffers() {
+        return same3x3 != null || stride2Phases != null || stride2 != null;
     }
 
     private void chunk(MemorySegment x, MemorySegment y, MemorySegment scratch, int chunk, int chunks) {
         int from = (int) ((long) chunk * planes / chunks), to = (int) ((long) (chunk + 1) * planes / chunks);
-        if (same3x3 != null || stride2 != null) {
+        if (heapBuffers()) {
             heapBufferPlanes(x, y, from, to);
             return;
         }
@@ -426,6 +435,6 @@ final class Q8DepthwiseConv implements KernelProvider.Q8ConvKernel {
     @Override
     public String toString() {
         return "Q8DepthwiseConv(" + (species == null ? "scalar" : species.vectorBitSize() + "-bit") + ", "
-                + (same3x3 != null ? "3x3 same planes in heap buffers" : stride2 != null ? "3x3 stride-2 rows from heap buffers" : shifted ? "shifted taps over " + hh + " rows" : sh * sw + " stride phases of " + hh + "x" + wh) + ") " + spec;
+                + (same3x3 != null ? "3x3 same planes in heap buffers" : stride2Phases != null ? "3x3 stride-2 phase planes in heap buffers" : stride2 != null ? "3x3 stride-2 rows from heap buffers" : shifted ? "shifted taps over " + hh + " rows" : sh * sw + " stride phases of " + hh + "x" + wh) + ") " + spec;
     }
 }
