@@ -34,7 +34,7 @@ final class Q8Depthwise3x3Stride2Phases {
     private static final int LANES = 16;
     private static final boolean ENABLED = !"off".equals(System.getProperty("edgerun.java.q8DepthwiseStride2"));
     /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two concatenated vectors. */
-    private static final FloatVector EVEN = indices(0), ODD = indices(1);
+    private static final FloatVector EVEN = Q8Depthwise3x3Stride2.EVEN, ODD = Q8Depthwise3x3Stride2.ODD;
 
     /** Per thread: the four phase planes (grown, never shrunk). */
     private static final ThreadLocal<float[][]> PHASES = ThreadLocal.withInitial(() -> new float[1][0]);
@@ -46,12 +46,6 @@ final class Q8Depthwise3x3Stride2Phases {
     private final int zx;             // the input zero point, less 128 for uint8 input
     private final float[] weights;    // [channels][9]
     private final float[] bias;       // per channel, exact in float
-
-    private static FloatVector indices(int first) {
-        float[] idx = new float[LANES];
-        for (int i = 0; i < LANES; i++) idx[i] = 2 * i + first;
-        return FloatVector.fromArray(S, idx, 0);
-    }
 
     /** Whether {@code spec} is a convolution this path takes with {@code species}. */
     static boolean supports(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
