@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
@@ -13,16 +14,26 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The planes of an 8-bit depthwise 3x3 convolution with unit strides and dilations and one pixel
  * of padding on every side (output as large as the input: MobileNetV2's stride-1 layers), in the
- * way of {@link F32Depthwise3x3}: each plane is widened ({@code x - zx} as exact floats) into a
+ * way of {@link F32Depthwise3x3}: the input bytes of a batch of planes are copied at once into a
+ * per-thread heap array, and each plane is widened from it ({@code x - zx} as exact floats) into a
  * per-thread heap buffer between rows of zeros; per output vector, the three kernel columns are
  * summed from nine loads at {@code q + (ki-1)*w + kj-1} times weights broadcast once per plane,
- * the outer two blended to zero in the lanes of the first and last output columns; the sum is
- * requantized in registers ({@link Q8Lanes#requantize}'s lane operations) and stored as bytes.
+ * the outer two blended to zero in the lanes of the first and last output columns, the bias
+ * starting the middle one; the sum is scaled, rounded, offset by the zero point and clamped as
+ * integers in registers, and stored as bytes into a heap array copied to Y once per batch.
  *
- * <p>Exact: the nine products and their sums are integers far below {@code 2^24}, so any order of
- * addition gives the integer sum, and the bias is added to it as {@link Q8Lanes#requantize} adds
- * it; the bytes are those of {@link Q8DepthwiseConv}'s other paths. 512-bit vectors (16 float
- * lanes meet a 128-bit byte vector), biases at most {@code 2^24} in magnitude.
+ * <p>Heap arrays in and out, because a memory segment's loads and stores carry per-access checks
+ * (as {@link F32Depthwise3x3} found); the clamp on the rounded integers takes two instructions
+ * where the float one before rounding took four. Against widening from and storing into the
+ * segments with the float clamp (one thread, least of 300 rounds of thread CPU time, load 4-6):
+ * 576@14x14 37 against 51 us, 192@28x28 40 against 58, 960@7x7 29 against 34, 144@56x56 118
+ * against 177, 32@112x112 117 against 154.
+ *
+ * <p>Exact: the nine products and their sums with the bias are integers below {@code 2^24}, so
+ * any order of addition gives the integer sum, and rounding before clamping to integer bounds
+ * gives what clamping before rounding gives ({@link Q8Lanes#requantize}); the bytes are those of
+ * {@link Q8DepthwiseConv}'s other paths. 512-bit vectors (16 float lanes meet a 128-bit byte
+ * vector), sums in the range that {@link #inRange} checks.
  */
 final class Q8Depthwise3x3 {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -32,7 +43,7 @@ final class Q8Depthwise3x3 {
     private static final int LANES = 16;
 
     private final KernelProvider.Q8ConvSpec spec;
-    private final int channels, w, planeFloats, vectors, wholeVectors;
+    private final int channels, w, planeFloats, vectors;
     private final int lead;          // zeros before a plane copy: at least w + 1, whole vectors
     private final int framedFloats;  // lead zeros, the plane, zeros up to the last vector's reach
     private final long[] firstColumn; // per output vector: lanes in output column 0 (no left neighbour)
@@ -42,6 +53,11 @@ final class Q8Depthwise3x3 {
 
     /** Per thread: the zero-framed widened plane (grown, never shrunk), see {@link #framedBuffer}. */
     private static final ThreadLocal<float[][]> FRAMED = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Per thread: a batch of planes' input bytes, and of their output bytes (grown, never shrunk). */
+    private static final ThreadLocal<byte[][]> IN = ThreadLocal.withInitial(() -> new byte[1][0]),
+            OUT = ThreadLocal.withInitial(() -> new byte[1][0]);
+    /** Input bytes of the planes copied in (and out) at once (one plane when larger). */
+    private static final int BATCH_BYTES = 4096;
 
     /** Whether {@code spec} is a convolution this path takes with {@code species}. */
     static boolean supports(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
@@ -50,7 +66,23 @@ final class Q8Depthwise3x3 {
         long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
         return ws[2] == 3 && ws[3] == 3 && g.strides()[0] == 1 && g.strides()[1] == 1
                 && g.dilations()[0] == 1 && g.dilations()[1] == 1 && g.padsBegin()[0] == 1 && g.padsBegin()[1] == 1
-                && ys[2] == xs[2] && ys[3] == xs[3] && xs[2] * xs[3] <= F32Depthwise3x3.MAX_PLANE;
+                && ys[2] == xs[2] && ys[3] == xs[3] && xs[2] * xs[3] <= F32Depthwise3x3.MAX_PLANE && inRange(spec);
+    }
+
+    /**
+     * Whether every channel's sums stay where {@link #plane}'s shortcuts are exact: biases of at
+     * most {@code 2^23} (every partial sum with the bias in it, at most {@code 255 * 9 * 128} more,
+     * is an integer exact in float), and scaled sums of magnitude below {@code 2^21} (rounded by
+     * {@link Q8Lanes#MAGIC} without a clamp before it). Quantized models are far inside both.
+     */
+    static boolean inRange(KernelProvider.Q8ConvSpec spec) {
+        float[] w = spec.geometry().constantWeight().toFloatArrayConverted();
+        for (int c = 0; c < spec.multipliers().length && c * 9 < w.length; c++) {
+            long b = spec.bias() == null ? 0 : Math.abs((long) spec.bias()[c]), weights = 0;
+            for (int t = 0; t < 9; t++) weights += (long) Math.abs(w[9 * c + t]);
+            if (b > 1 << 23 || (255 * weights + b) * (double) Math.abs(spec.multipliers()[c]) >= 1 << 21) return false;
+        }
+        return true;
     }
 
     Q8Depthwise3x3(KernelProvider.Q8ConvSpec spec) {
@@ -60,7 +92,6 @@ final class Q8Depthwise3x3 {
         w = (int) xs[3];
         planeFloats = (int) (xs[2] * xs[3]);
         vectors = (planeFloats + LANES - 1) / LANES;
-        wholeVectors = planeFloats / LANES;
         lead = roundUp(w + 1);
         framedFloats = lead + vectors * LANES + roundUp(w + 1);
         firstColumn = new long[vectors];
@@ -73,14 +104,51 @@ final class Q8Depthwise3x3 {
         bias = biasAsFloats(spec, channels);
     }
 
-    /** Planes {@code [from, to)} (image-major, channel-minor) of x into y. */
+    /**
+     * Planes {@code [from, to)} (image-major, channel-minor) of x into y, in batches of about
+     * {@link #BATCH_BYTES}: the batch's input bytes copied at once into a heap array, each plane
+     * widened from it into the framed buffer and convolved into a heap output array, which is
+     * copied to y at once.
+     */
     void planes(MemorySegment x, MemorySegment y, int from, int to) {
+        int batch = Math.max(1, BATCH_BYTES / planeFloats);
         float[] framed = framedBuffer(framedFloats, lead, planeFloats);
-        for (int plane = from; plane < to; plane++) {
-            long at = (long) plane * planeFloats;
-            widen(spec, x, at, planeFloats, framed, lead);
-            plane(framed, plane % channels, y, at);
+        byte[] in = bytesBuffer(IN, batch * planeFloats + LANES), out = bytesBuffer(OUT, batch * planeFloats + LANES);
+        for (int first = from; first < to; first += batch) {
+            int end = Math.min(to, first + batch), bytes = (end - first) * planeFloats;
+            long at = (long) first * planeFloats;
+            MemorySegment.copy(x, ValueLayout.JAVA_BYTE, at, in, 0, bytes);
+            for (int plane = first; plane < end; plane++) {
+                int offset = (plane - first) * planeFloats;
+                widen(in, offset, framed);
+                plane(framed, plane % channels, out, offset);
+            }
+            MemorySegment.copy(out, 0, y, ValueLayout.JAVA_BYTE, at, bytes);
         }
+    }
+
+    /** The calling thread's byte array of {@code holder}, grown to at least {@code size} (never shrunk). */
+    private static byte[] bytesBuffer(ThreadLocal<byte[][]> holder, int size) {
+        byte[][] buffers = holder.get();
+        if (buffers[0].length < size) buffers[0] = new byte[size];
+        return buffers[0];
+    }
+
+    /**
+     * One plane's bytes of {@code in} from {@code offset} as exact floats {@code x - zx} into
+     * {@code framed} from {@link #lead}, in whole vectors: the last one reads past the plane (into
+     * the next plane or the array's slack) and the floats it writes past the plane are zeroed again.
+     */
+    private void widen(byte[] in, int offset, float[] framed) {
+        int zx = spec.xZeroPoint();
+        boolean signed = spec.xSigned();
+        for (int i = 0; i < planeFloats; i += LANES) {
+            ByteVector b = ByteVector.fromArray(B, in, offset + i);
+            IntVector v = signed ? (IntVector) b.convertShape(VectorOperators.B2I, I, 0)
+                    : (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            ((FloatVector) v.sub(zx).convert(VectorOperators.I2F, 0)).intoArray(framed, lead + i);
+        }
+        Arrays.fill(framed, lead + planeFloats, lead + vectors * LANES, 0f);
     }
 
     /**
@@ -123,8 +191,14 @@ final class Q8Depthwise3x3 {
         return (n + LANES - 1) / LANES * LANES;
     }
 
-    /** One plane of channel {@code c} from its framed copy into y's bytes from {@code yAt}, the last partial vector masked. */
-    private void plane(float[] a, int c, MemorySegment y, long yAt) {
+    /**
+     * One plane of channel {@code c} from its framed copy into {@code y}'s bytes from {@code yAt}
+     * (the last vector may write up to 15 bytes past the plane, overwritten by the next plane or
+     * into the array's slack). The bias starts the middle column's sum, and the clamp is applied to
+     * the rounded integers: both exact and equal to {@link Q8Lanes#requantize}'s float clamp before
+     * rounding, as {@link #inRange} checks.
+     */
+    private void plane(float[] a, int c, byte[] y, int yAt) {
         int up = w, k = 9 * c;
         float[] wt = weights;
         long[] first = firstColumn, last = lastColumn;
@@ -133,16 +207,15 @@ final class Q8Depthwise3x3 {
         FloatVector w11 = FloatVector.broadcast(S, wt[k + 4]), w12 = FloatVector.broadcast(S, wt[k + 5]);
         FloatVector w20 = FloatVector.broadcast(S, wt[k + 6]), w21 = FloatVector.broadcast(S, wt[k + 7]);
         FloatVector w22 = FloatVector.broadcast(S, wt[k + 8]);
-        float b = bias[c], multiplier = spec.multipliers()[c];
-        int zp = spec.yZeroPoint();
-        float qlo = spec.yMin() - zp, qhi = spec.yMax() - zp;
-        int offset = Q8Lanes.MAGIC_BITS - zp;
+        FloatVector b = FloatVector.broadcast(S, bias[c]);
+        float multiplier = spec.multipliers()[c];
+        int offset = Q8Lanes.MAGIC_BITS - spec.yZeroPoint(), lo = spec.yMin(), hi = spec.yMax();
         for (int v = 0; v < vectors; v++) {
             int q = lead + v * LANES; // the input under output vector v
             FloatVector left = FloatVector.fromArray(S, a, q - up - 1).mul(w00);
             left = FloatVector.fromArray(S, a, q - 1).fma(w10, left);
             left = FloatVector.fromArray(S, a, q + up - 1).fma(w20, left);
-            FloatVector mid = FloatVector.fromArray(S, a, q - up).mul(w01);
+            FloatVector mid = FloatVector.fromArray(S, a, q - up).fma(w01, b);
             mid = FloatVector.fromArray(S, a, q).fma(w11, mid);
             mid = FloatVector.fromArray(S, a, q + up).fma(w21, mid);
             FloatVector right = FloatVector.fromArray(S, a, q - up + 1).mul(w02);
@@ -150,16 +223,8 @@ final class Q8Depthwise3x3 {
             right = FloatVector.fromArray(S, a, q + up + 1).fma(w22, right);
             FloatVector o = mid.add(left.blend(0f, VectorMask.fromLong(S, first[v])))
                     .add(right.blend(0f, VectorMask.fromLong(S, last[v])));
-            o = o.add(b).mul(multiplier);
-            o = o.blend(qlo, o.compare(VectorOperators.GE, qlo).not());
-            o = o.blend(qhi, o.compare(VectorOperators.GT, qhi));
-            IntVector r = o.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
-            ByteVector bytes = (ByteVector) r.convertShape(VectorOperators.I2B, B, 0);
-            if (v < wholeVectors) {
-                bytes.intoMemorySegment(y, yAt + (long) v * LANES, LE);
-            } else {
-                bytes.intoMemorySegment(y, yAt + (long) v * LANES, LE, B.indexInRange(0, planeFloats - v * LANES));
-            }
+            IntVector r = o.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+            ((ByteVector) r.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yAt + v * LANES);
         }
     }
 }

@@ -1,0 +1,150 @@
+package dev.edgerun.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.stream.Stream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Q8Depthwise3x3} (stride 1, 'same' padding) gives the bytes of {@link Q8DepthwiseConv}'s
+ * general paths (scalar, 128- and 256-bit vectors), serially and split over 2 and 3 threads: the
+ * sums are exact integers either way; and it declines the convolutions whose sums leave the range
+ * where its shortcuts are exact, which the general path then runs.
+ */
+class Q8Depthwise3x3Test {
+
+    /** Input [n, c, h, w], int8 or uint8 input, per-channel scales, a clamp narrower than the type, extreme values. */
+    record Case(int n, int c, int h, int w, boolean xSigned, boolean perChannel, boolean clamp, boolean extreme) {
+        long[] shape() {
+            return new long[] {n, c, h, w};
+        }
+
+        @Override
+        public String toString() {
+            return n + "x" + c + "x" + h + "x" + w + (xSigned ? " s8" : " u8") + (perChannel ? " per-channel" : " per-tensor")
+                    + (clamp ? " clamped" : "") + (extreme ? " extreme" : "");
+        }
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case(1, 32, 112, 112, false, true, true, false),   // MobileNetV2 features.1
+                new Case(1, 144, 56, 56, false, true, true, false),
+                new Case(1, 192, 28, 28, true, true, false, false),
+                new Case(1, 576, 14, 14, false, false, true, true),
+                new Case(1, 960, 7, 7, true, true, true, false),       // a 1-lane last vector
+                new Case(2, 17, 15, 13, false, true, true, false),     // odd sizes, batch 2
+                new Case(3, 3, 1, 1, false, true, false, false),       // 1x1 planes
+                new Case(2, 7, 2, 2, true, true, true, true),          // 2x2 planes
+                new Case(1, 3, 20, 1, false, true, true, false),       // one column
+                new Case(1, 4, 1, 37, true, false, false, true),       // one row
+                new Case(1, 3, 3, 40, true, true, false, true),        // wide rows, few
+                new Case(1, 6, 37, 3, false, true, true, false),       // tall narrow planes
+                new Case(1, 5, 4, 4, false, true, false, false),       // a plane of exactly one vector
+                new Case(1, 300, 9, 11, true, false, true, false),     // planes in several copy batches
+                new Case(1, 2, 128, 128, false, true, false, true));   // the largest planes taken
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void givesTheBytesOfTheGeneralPath(Case c) {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the kernel needs 512-bit vectors");
+        try (Inputs in = new Inputs(c, 1 << 23, 0.002f)) {
+            assertTrue(Q8Depthwise3x3.supports(in.spec, FloatVector.SPECIES_512), "taken: " + c);
+            byte[] direct = in.run(y -> new Q8Depthwise3x3(in.spec).planes(in.x.data(), y, 0, c.n() * c.c()));
+            assertArrayEquals(in.conv(null, Parallel.SERIAL), direct, "scalar");
+            assertArrayEquals(in.conv(F32GemmTest.species(128), Parallel.SERIAL), direct, "128-bit general path");
+            assertArrayEquals(in.conv(F32GemmTest.species(256), new ParallelTestThreads(2)), direct, "256-bit general path, 2 threads");
+            assertArrayEquals(in.conv(FloatVector.SPECIES_512, Parallel.SERIAL), direct, "Q8DepthwiseConv, serial");
+            assertArrayEquals(in.conv(FloatVector.SPECIES_512, new ParallelTestThreads(2)), direct, "Q8DepthwiseConv, 2 threads");
+            assertArrayEquals(in.conv(FloatVector.SPECIES_512, new ParallelTestThreads(3)), direct, "Q8DepthwiseConv, 3 threads");
+        }
+    }
+
+    @Test
+    void declinesSumsOutsideItsRangeAndTheGeneralPathRunsThem() {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the kernel needs 512-bit vectors");
+        Case bigBias = new Case(1, 8, 9, 9, false, true, true, true); // biases of 2^24
+        Case bigScale = new Case(1, 8, 9, 9, true, true, false, false);
+        try (Inputs bias = new Inputs(bigBias, 1 << 24, 0.002f); Inputs scale = new Inputs(bigScale, 1 << 23, 20f)) {
+            for (Inputs in : new Inputs[] {bias, scale}) {
+                assertFalse(Q8Depthwise3x3.supports(in.spec, FloatVector.SPECIES_512));
+                assertArrayEquals(in.conv(null, Parallel.SERIAL), in.conv(FloatVector.SPECIES_512, new ParallelTestThreads(2)));
+            }
+        }
+    }
+
+    @Test
+    void runsAllocateNothing() throws IOException, InterruptedException {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the kernel needs 512-bit vectors");
+        dev.edgerun.runtime.ops.OwnJvmProbe.assertNothingAllocated(Q8Depthwise3x3AllocationProbe.class,
+                Q8Depthwise3x3AllocationProbe.CASES.size());
+    }
+
+    /** A case's random input, weights and quantization (biases of {@code extremeBias} in extreme cases, multipliers about {@code multiplier}), owned until closed. */
+    static final class Inputs implements AutoCloseable {
+        final Tensor x, w;
+        final KernelProvider.Q8ConvSpec spec;
+        private final Case c;
+
+        Inputs(Case c, int extremeBias, float multiplier) {
+            this.c = c;
+            Random rnd = new Random(c.hashCode());
+            byte[] xb = new byte[c.n() * c.c() * c.h() * c.w()], wb = new byte[c.c() * 9];
+            rnd.nextBytes(xb);
+            for (int i = 0; i < wb.length; i++) wb[i] = (byte) (c.extreme() ? (rnd.nextBoolean() ? 127 : -127) : rnd.nextInt(255) - 127);
+            if (c.extreme()) for (int i = 0; i < xb.length; i++) xb[i] = (byte) (rnd.nextBoolean() ? 0x7f : 0x80);
+            int[] bias = new int[c.c()];
+            float[] mult = new float[c.c()];
+            float scale = multiplier * (0.5f + rnd.nextFloat());
+            for (int k = 0; k < c.c(); k++) {
+                bias[k] = c.extreme() ? (rnd.nextBoolean() ? extremeBias : -extremeBias) : rnd.nextInt(4001) - 2000;
+                mult[k] = c.perChannel() ? multiplier * (0.5f + rnd.nextFloat()) : scale;
+            }
+            long[] ws = {c.c(), 1, 3, 3};
+            x = Tensor.of(c.xSigned() ? DType.INT8 : DType.UINT8, xb, c.shape());
+            w = Tensor.of(DType.INT8, wb, ws);
+            var geometry = new KernelProvider.ConvSpec(x.dtype(), c.shape(), ws, c.shape(), c.c(), new int[] {1, 1},
+                    new int[] {1, 1}, new int[] {1, 1}, w, null);
+            int zx = c.xSigned() ? -3 : 121, zy = 103;
+            spec = new KernelProvider.Q8ConvSpec(geometry, c.xSigned(), zx, bias, mult, false, zy,
+                    c.clamp() ? zy : 0, c.clamp() ? 193 : 255);
+        }
+
+        /** The output bytes {@code kernel} writes into a fresh Y. */
+        byte[] run(java.util.function.Consumer<MemorySegment> kernel) {
+            try (Tensor y = Tensor.allocate(DType.UINT8, c.shape())) {
+                kernel.accept(y.data());
+                return y.toByteArray();
+            }
+        }
+
+        /** Q8DepthwiseConv's bytes at {@code species} (null: scalar) on {@code par}. */
+        byte[] conv(VectorSpecies<Float> species, Parallel par) {
+            try (Arena arena = Arena.ofShared()) {
+                Q8DepthwiseConv kernel = new Q8DepthwiseConv(spec, species);
+                MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
+                return run(y -> kernel.run(x.data(), y, scratch, par));
+            }
+        }
+
+        @Override
+        public void close() {
+            x.close();
+            w.close();
+        }
+    }
+}
