@@ -57,7 +57,7 @@ final class Q8Depthwise3x3 {
     private static final ThreadLocal<byte[][]> IN = ThreadLocal.withInitial(() -> new byte[1][0]),
             OUT = ThreadLocal.withInitial(() -> new byte[1][0]);
     /** Input bytes of the planes copied in (and out) at once (one plane when larger). */
-    private static final int BATCH_BYTES = 4096;
+    static final int BATCH_BYTES = 4096;
 
     /** Whether {@code spec} is a convolution this path takes with {@code species}. */
     static boolean supports(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
@@ -113,7 +113,7 @@ final class Q8Depthwise3x3 {
     void planes(MemorySegment x, MemorySegment y, int from, int to) {
         int batch = Math.max(1, BATCH_BYTES / planeFloats);
         float[] framed = framedBuffer(framedFloats, lead, planeFloats);
-        byte[] in = bytesBuffer(IN, batch * planeFloats + LANES), out = bytesBuffer(OUT, batch * planeFloats + LANES);
+        byte[] in = inBytes(batch * planeFloats + LANES), out = outBytes(batch * planeFloats + LANES);
         for (int first = from; first < to; first += batch) {
             int end = Math.min(to, first + batch), bytes = (end - first) * planeFloats;
             long at = (long) first * planeFloats;
@@ -125,6 +125,16 @@ final class Q8Depthwise3x3 {
             }
             MemorySegment.copy(out, 0, y, ValueLayout.JAVA_BYTE, at, bytes);
         }
+    }
+
+    /** The calling thread's array for input bytes, of at least {@code size} (shared with {@link Q8Depthwise3x3Stride2Phases}). */
+    static byte[] inBytes(int size) {
+        return bytesBuffer(IN, size);
+    }
+
+    /** The calling thread's array for output bytes, of at least {@code size} (shared with {@link Q8Depthwise3x3Stride2Phases}). */
+    static byte[] outBytes(int size) {
+        return bytesBuffer(OUT, size);
     }
 
     /** The calling thread's byte array of {@code holder}, grown to at least {@code size} (never shrunk). */

@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -20,9 +21,16 @@ import jdk.incubator.vector.VectorSpecies;
  * replaces, widened each plane unsplit and paid three two-vector selects per kernel row for each
  * output vector, and went row by row (one vector of a 14- or 28-wide row: mostly empty lanes).
  *
- * <p>Exact: the nine products and their sums are integers far below {@code 2^24}, so the sums are
- * those of {@link Q8Depthwise3x3Stride2}, and the bias is added to them as there; the bytes are the
- * same. 512-bit vectors, biases at most {@code 2^24} in magnitude.
+ * <p>As {@link Q8Depthwise3x3}: the input and output bytes pass through per-thread heap arrays,
+ * copied once per batch of planes, the bias starts the middle column's sum and the clamp is on the
+ * rounded integers. MobileNetV2's stride-2 layers, int8 against float ({@code Q8MobileNetBench},
+ * one thread, load 9): 144@56 1.11 (1.38 reading and writing the segments, float clamp), 192@28
+ * 1.23 (1.42), 576@14 1.27 (1.32), 96@112 0.73.
+ *
+ * <p>Exact: the nine products and their sums with the bias are integers below {@code 2^24}, so the
+ * sums are those of {@link Q8Depthwise3x3Stride2}; rounding before clamping to integer bounds
+ * gives the same bytes. 512-bit vectors, sums in the range that {@link Q8Depthwise3x3#inRange}
+ * checks (others run on {@link Q8Depthwise3x3Stride2}).
  *
  * <p>{@code -Dedgerun.java.q8DepthwiseStride2=off} keeps {@link Q8Depthwise3x3Stride2}.
  */
@@ -50,7 +58,7 @@ final class Q8Depthwise3x3Stride2Phases {
     /** Whether {@code spec} is a convolution this path takes with {@code species}. */
     static boolean supports(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
         KernelProvider.ConvSpec g = spec.geometry();
-        if (!ENABLED || !Q8Depthwise3x3Stride2.supports(spec, species)) return false;
+        if (!ENABLED || !Q8Depthwise3x3Stride2.supports(spec, species) || !Q8Depthwise3x3.inRange(spec)) return false;
         return Depthwise3x3Stride2Phases.fits(g.inputShape(), g.outputShape());
     }
 
@@ -67,45 +75,44 @@ final class Q8Depthwise3x3Stride2Phases {
         bias = Q8Depthwise3x3.biasAsFloats(spec, channels);
     }
 
-    /** Planes {@code [from, to)} (image-major, channel-minor) of x into y. */
+    /**
+     * Planes {@code [from, to)} (image-major, channel-minor) of x into y, in batches of about
+     * {@link Q8Depthwise3x3#BATCH_BYTES} input bytes: the batch's input copied at once into a heap
+     * array, each plane split from it and convolved into a heap output array copied to y at once.
+     */
     void planes(MemorySegment x, MemorySegment y, int from, int to) {
+        int batch = Math.max(1, Q8Depthwise3x3.BATCH_BYTES / planeIn);
         float[][] buffers = PHASES.get();
         if (buffers[0].length < phases.bufferFloats()) buffers[0] = new float[phases.bufferFloats()];
         float[] p = buffers[0];
-        for (int plane = from; plane < to; plane++) {
-            split(x, (long) plane * planeIn, p);
-            plane(p, plane % channels, y, (long) plane * planeOut);
+        // the split of a batch's last plane reads up to phases.reach bytes from its start, and whole vectors
+        byte[] in = Q8Depthwise3x3.inBytes((batch - 1) * planeIn + (int) Math.max(phases.reach, planeIn) + 2 * LANES);
+        byte[] out = Q8Depthwise3x3.outBytes(batch * planeOut + LANES);
+        for (int first = from; first < to; first += batch) {
+            int end = Math.min(to, first + batch);
+            MemorySegment.copy(x, ValueLayout.JAVA_BYTE, (long) first * planeIn, in, 0, (end - first) * planeIn);
+            for (int plane = first; plane < end; plane++) {
+                split(in, (plane - first) * planeIn, p);
+                plane(p, plane % channels, out, (plane - first) * planeOut);
+            }
+            MemorySegment.copy(out, 0, y, ValueLayout.JAVA_BYTE, (long) first * planeOut, (end - first) * planeOut);
         }
     }
 
     /**
-     * The 8-bit plane at {@code planeAt} into its four phase planes as exact floats {@code x - zx}.
-     * The steps that would read past X (the last plane's last ones) read masked, in a loop of their
-     * own: one vector that may come from either of two loads made the JIT box it. The widening is
-     * written out in each loop: a helper returning the vector was not inlined.
+     * The 8-bit plane at {@code planeAt} of {@code in} into its four phase planes as exact floats
+     * {@code x - zx}; steps that read past the plane read the next plane's bytes or the array's
+     * slack, whose cells the split drops or {@link Depthwise3x3Stride2Phases#zeroBorders} zeroes.
      */
-    private void split(MemorySegment x, long planeAt, float[] p) {
+    private void split(byte[] in, int planeAt, float[] p) {
         int odd = phases.phaseFloats;
         int[] from = phases.stepFrom, to = phases.stepTo;
-        long end = x.byteSize();
-        int step = 0, steps = phases.steps;
-        for (; step < steps && planeAt + from[step] + 2 * LANES <= end; step++) {
-            long at = planeAt + from[step];
-            IntVector ia = (IntVector) ByteVector.fromMemorySegment(B, x, at, LE).lanewise(VectorOperators.XOR, flip)
+        for (int step = 0; step < phases.steps; step++) {
+            int at = planeAt + from[step];
+            IntVector ia = (IntVector) ByteVector.fromArray(B, in, at).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2I, I, 0);
-            IntVector ib = (IntVector) ByteVector.fromMemorySegment(B, x, at + LANES, LE).lanewise(VectorOperators.XOR, flip)
+            IntVector ib = (IntVector) ByteVector.fromArray(B, in, at + LANES).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2I, I, 0);
-            FloatVector a = (FloatVector) ia.sub(zx).convert(VectorOperators.I2F, 0);
-            FloatVector b = (FloatVector) ib.sub(zx).convert(VectorOperators.I2F, 0);
-            EVEN.selectFrom(a, b).intoArray(p, to[step]);
-            ODD.selectFrom(a, b).intoArray(p, to[step] + odd);
-        }
-        for (; step < steps; step++) { // bytes past X read as zeros, whose cells the split drops
-            long at = planeAt + from[step];
-            IntVector ia = (IntVector) ByteVector.fromMemorySegment(B, x, at, LE, B.indexInRange(at, end))
-                    .lanewise(VectorOperators.XOR, flip).convertShape(VectorOperators.B2I, I, 0);
-            IntVector ib = (IntVector) ByteVector.fromMemorySegment(B, x, at + LANES, LE, B.indexInRange(at + LANES, end))
-                    .lanewise(VectorOperators.XOR, flip).convertShape(VectorOperators.B2I, I, 0);
             FloatVector a = (FloatVector) ia.sub(zx).convert(VectorOperators.I2F, 0);
             FloatVector b = (FloatVector) ib.sub(zx).convert(VectorOperators.I2F, 0);
             EVEN.selectFrom(a, b).intoArray(p, to[step]);
@@ -114,9 +121,13 @@ final class Q8Depthwise3x3Stride2Phases {
         phases.zeroBorders(p);
     }
 
-    /** One plane of channel {@code c} from its phase planes into y's bytes from {@code yAt}, the last partial vector masked. */
-    private void plane(float[] p, int c, MemorySegment y, long yAt) {
-        int k = 9 * c, n = phases.vectors, count = planeOut, down = phases.ow, pf = phases.phaseFloats;
+    /**
+     * One plane of channel {@code c} from its phase planes into {@code y}'s bytes from {@code yAt}
+     * (the last vector may write up to 15 bytes past the plane, overwritten by the next plane or into
+     * the array's slack); the bias and the clamp as {@link Q8Depthwise3x3}'s.
+     */
+    private void plane(float[] p, int c, byte[] y, int yAt) {
+        int k = 9 * c, n = phases.vectors, down = phases.ow, pf = phases.phaseFloats;
         int ee = 1, eo = 1 + pf, oe = 1 + 2 * pf, oo = 1 + 3 * pf;
         long[] first = phases.firstColumn;
         float[] wt = weights;
@@ -125,32 +136,23 @@ final class Q8Depthwise3x3Stride2Phases {
         FloatVector w11 = FloatVector.broadcast(S, wt[k + 4]), w12 = FloatVector.broadcast(S, wt[k + 5]);
         FloatVector w20 = FloatVector.broadcast(S, wt[k + 6]), w21 = FloatVector.broadcast(S, wt[k + 7]);
         FloatVector w22 = FloatVector.broadcast(S, wt[k + 8]);
-        float b = bias[c], multiplier = spec.multipliers()[c];
-        int zp = spec.yZeroPoint();
-        float qlo = spec.yMin() - zp, qhi = spec.yMax() - zp;
-        int offset = Q8Lanes.MAGIC_BITS - zp;
+        FloatVector b = FloatVector.broadcast(S, bias[c]);
+        float multiplier = spec.multipliers()[c];
+        int offset = Q8Lanes.MAGIC_BITS - spec.yZeroPoint(), lo = spec.yMin(), hi = spec.yMax();
         for (int v = 0; v < n; v++) {
             int q = v * LANES;
             FloatVector left = FloatVector.fromArray(S, p, oo + q - 1).mul(w00);
             left = FloatVector.fromArray(S, p, eo + q - 1).fma(w10, left);
             left = FloatVector.fromArray(S, p, oo + q + down - 1).fma(w20, left);
-            FloatVector mid = FloatVector.fromArray(S, p, oe + q).mul(w01);
+            FloatVector mid = FloatVector.fromArray(S, p, oe + q).fma(w01, b);
             mid = FloatVector.fromArray(S, p, ee + q).fma(w11, mid);
             mid = FloatVector.fromArray(S, p, oe + q + down).fma(w21, mid);
             FloatVector right = FloatVector.fromArray(S, p, oo + q).mul(w02);
             right = FloatVector.fromArray(S, p, eo + q).fma(w12, right);
             right = FloatVector.fromArray(S, p, oo + q + down).fma(w22, right);
             FloatVector o = mid.add(left.blend(0f, VectorMask.fromLong(S, first[v]))).add(right);
-            o = o.add(b).mul(multiplier);
-            o = o.blend(qlo, o.compare(VectorOperators.GE, qlo).not());
-            o = o.blend(qhi, o.compare(VectorOperators.GT, qhi));
-            IntVector r = o.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
-            ByteVector bytes = (ByteVector) r.convertShape(VectorOperators.I2B, B, 0);
-            if (q + LANES <= count) {
-                bytes.intoMemorySegment(y, yAt + q, LE);
-            } else {
-                bytes.intoMemorySegment(y, yAt + q, LE, B.indexInRange(0, count - q));
-            }
+            IntVector r = o.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+            ((ByteVector) r.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yAt + q);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -79,6 +80,15 @@ class Q8Depthwise3x3Stride2PhasesTest {
     }
 
     @Test
+    void declinesBiasesOver2To23AndTheRowKernelRunsThem() {
+        assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the phase kernel needs 512-bit vectors");
+        try (Inputs in = new Inputs(new Case(1, 8, 15, 13, 1, false, true, true, true), 1 << 24)) {
+            assertFalse(Q8Depthwise3x3Stride2Phases.supports(in.spec, FloatVector.SPECIES_512));
+            assertArrayEquals(in.conv(null, Parallel.SERIAL), in.conv(FloatVector.SPECIES_512, new ParallelTestThreads(2)));
+        }
+    }
+
+    @Test
     void runsAllocateNothing() throws IOException, InterruptedException {
         assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the phase kernel needs 512-bit vectors");
         dev.edgerun.runtime.ops.OwnJvmProbe.assertNothingAllocated(Q8Depthwise3x3Stride2PhasesAllocationProbe.class,
@@ -92,6 +102,11 @@ class Q8Depthwise3x3Stride2PhasesTest {
         private final Case c;
 
         Inputs(Case c) {
+            this(c, 1 << 23);
+        }
+
+        /** Biases of {@code extremeBias} in extreme cases. */
+        Inputs(Case c, int extremeBias) {
             this.c = c;
             Random rnd = new Random(c.hashCode());
             byte[] xb = new byte[c.n() * c.c() * c.h() * c.w()], wb = new byte[c.c() * 9];
@@ -102,7 +117,7 @@ class Q8Depthwise3x3Stride2PhasesTest {
             float[] mult = new float[c.c()];
             float scale = 0.002f * (0.5f + rnd.nextFloat());
             for (int k = 0; k < c.c(); k++) {
-                bias[k] = c.extreme() ? (rnd.nextBoolean() ? 1 << 24 : -(1 << 24)) : rnd.nextInt(4001) - 2000;
+                bias[k] = c.extreme() ? (rnd.nextBoolean() ? extremeBias : -extremeBias) : rnd.nextInt(4001) - 2000;
                 mult[k] = c.perChannel() ? 0.002f * (0.5f + rnd.nextFloat()) : scale;
             }
             long[] ws = {c.c(), 1, 3, 3};
