@@ -29,7 +29,7 @@ final class Q8Depthwise3x3Stride2 {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final int LANES = 16;
-    /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two concatenated vectors (Q8Depthwise3x3Stride2Phases's split too). */
+    /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two concatenated vectors. */
     static final FloatVector EVEN = indices(0), ODD = indices(1);
 
     private final KernelProvider.Q8ConvSpec spec;

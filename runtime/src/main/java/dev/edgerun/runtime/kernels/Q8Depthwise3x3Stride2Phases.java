@@ -24,8 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>As {@link Q8Depthwise3x3}: the input and output bytes pass through per-thread heap arrays,
  * copied once per batch of planes, the bias starts the middle column's sum and the clamp is on the
  * rounded integers. MobileNetV2's stride-2 layers, int8 against float ({@code Q8MobileNetBench},
- * one thread, load 9): 144@56 1.11 (1.38 reading and writing the segments, float clamp), 192@28
- * 1.23 (1.42), 576@14 1.27 (1.32), 96@112 0.73.
+ * one thread, load 9), with the split's lane indices as below: 96@112 0.93, 144@56 0.80 (1.38
+ * reading and writing the segments, float clamp, constant index vectors), 192@28 0.93 (1.42),
+ * 576@14 1.12 (1.32).
  *
  * <p>Exact: the nine products and their sums with the bias are integers below {@code 2^24}, so the
  * sums are those of {@link Q8Depthwise3x3Stride2}; rounding before clamping to integer bounds
@@ -41,8 +42,20 @@ final class Q8Depthwise3x3Stride2Phases {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final int LANES = 16;
     private static final boolean ENABLED = !"off".equals(System.getProperty("edgerun.java.q8DepthwiseStride2"));
-    /** Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two concatenated vectors. */
-    private static final FloatVector EVEN = Q8Depthwise3x3Stride2.EVEN, ODD = Q8Depthwise3x3Stride2.ODD;
+    /**
+     * Lane indices 0, 2, 4, ... and 1, 3, 5, ... into two concatenated vectors, made into vectors in
+     * {@link #split} as {@link F32Depthwise3x3Stride2} does: selecting with the constant vectors of
+     * {@link Q8Depthwise3x3Stride2} took the split twice as long (one thread, 96@112x112 planes 144
+     * against 84 us, 576@14x14 30 against 15).
+     */
+    private static final float[] EVEN_LANES = new float[LANES], ODD_LANES = new float[LANES];
+
+    static {
+        for (int l = 0; l < LANES; l++) {
+            EVEN_LANES[l] = 2 * l;
+            ODD_LANES[l] = 2 * l + 1;
+        }
+    }
 
     /** Per thread: the four phase planes (grown, never shrunk). */
     private static final ThreadLocal<float[][]> PHASES = ThreadLocal.withInitial(() -> new float[1][0]);
@@ -105,8 +118,9 @@ final class Q8Depthwise3x3Stride2Phases {
      * slack, whose cells the split drops or {@link Depthwise3x3Stride2Phases#zeroBorders} zeroes.
      */
     private void split(byte[] in, int planeAt, float[] p) {
-        int odd = phases.phaseFloats;
+        int oddPhases = phases.phaseFloats;
         int[] from = phases.stepFrom, to = phases.stepTo;
+        FloatVector even = FloatVector.fromArray(S, EVEN_LANES, 0), odd = FloatVector.fromArray(S, ODD_LANES, 0);
         for (int step = 0; step < phases.steps; step++) {
             int at = planeAt + from[step];
             IntVector ia = (IntVector) ByteVector.fromArray(B, in, at).lanewise(VectorOperators.XOR, flip)
@@ -115,8 +129,8 @@ final class Q8Depthwise3x3Stride2Phases {
                     .convertShape(VectorOperators.B2I, I, 0);
             FloatVector a = (FloatVector) ia.sub(zx).convert(VectorOperators.I2F, 0);
             FloatVector b = (FloatVector) ib.sub(zx).convert(VectorOperators.I2F, 0);
-            EVEN.selectFrom(a, b).intoArray(p, to[step]);
-            ODD.selectFrom(a, b).intoArray(p, to[step] + odd);
+            even.selectFrom(a, b).intoArray(p, to[step]);
+            odd.selectFrom(a, b).intoArray(p, to[step] + oddPhases);
         }
         phases.zeroBorders(p);
     }
