@@ -63,6 +63,7 @@ final class Q8Depthwise3x3Stride2Phases {
     private final KernelProvider.Q8ConvSpec spec;
     private final Depthwise3x3Stride2Phases phases;
     private final int channels, planeIn, planeOut;
+    private final boolean narrow;     // rows of at most one vector: see splitNarrow
     private final byte flip;          // 0x80 for uint8 input: x ^ 0x80 read as int8 is x - 128
     private final int zx;             // the input zero point, less 128 for uint8 input
     private final float[] weights;    // [channels][9]
@@ -81,6 +82,7 @@ final class Q8Depthwise3x3Stride2Phases {
         phases = new Depthwise3x3Stride2Phases(xs, ys, LANES);
         channels = (int) xs[1];
         planeIn = (int) (xs[2] * xs[3]);
+        narrow = xs[3] <= LANES;
         planeOut = (int) (ys[2] * ys[3]);
         flip = spec.xSigned() ? 0 : (byte) 0x80;
         zx = spec.xZeroPoint() - (spec.xSigned() ? 0 : 128);
@@ -105,7 +107,8 @@ final class Q8Depthwise3x3Stride2Phases {
             int end = Math.min(to, first + batch);
             MemorySegment.copy(x, ValueLayout.JAVA_BYTE, (long) first * planeIn, in, 0, (end - first) * planeIn);
             for (int plane = first; plane < end; plane++) {
-                split(in, (plane - first) * planeIn, p);
+                if (narrow) splitNarrow(in, (plane - first) * planeIn, p);
+                else split(in, (plane - first) * planeIn, p);
                 plane(p, plane % channels, out, (plane - first) * planeOut);
             }
             MemorySegment.copy(out, 0, y, ValueLayout.JAVA_BYTE, (long) first * planeOut, (end - first) * planeOut);
@@ -131,6 +134,25 @@ final class Q8Depthwise3x3Stride2Phases {
             FloatVector b = (FloatVector) ib.sub(zx).convert(VectorOperators.I2F, 0);
             even.selectFrom(a, b).intoArray(p, to[step]);
             odd.selectFrom(a, b).intoArray(p, to[step] + oddPhases);
+        }
+        phases.zeroBorders(p);
+    }
+
+    /**
+     * {@link #split} for rows of at most {@value #LANES} elements (MobileNetV2's 14x14 planes), one
+     * step per row: the step's second vector would hold only lanes that the split drops, so its
+     * load and widening are skipped and the first vector is selected from twice.
+     */
+    private void splitNarrow(byte[] in, int planeAt, float[] p) {
+        int oddPhases = phases.phaseFloats;
+        int[] from = phases.stepFrom, to = phases.stepTo;
+        FloatVector even = FloatVector.fromArray(S, EVEN_LANES, 0), odd = FloatVector.fromArray(S, ODD_LANES, 0);
+        for (int step = 0; step < phases.steps; step++) {
+            IntVector ia = (IntVector) ByteVector.fromArray(B, in, planeAt + from[step]).lanewise(VectorOperators.XOR, flip)
+                    .convertShape(VectorOperators.B2I, I, 0);
+            FloatVector a = (FloatVector) ia.sub(zx).convert(VectorOperators.I2F, 0);
+            even.selectFrom(a, a).intoArray(p, to[step]);
+            odd.selectFrom(a, a).intoArray(p, to[step] + oddPhases);
         }
         phases.zeroBorders(p);
     }
