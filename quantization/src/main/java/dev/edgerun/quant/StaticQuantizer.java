@@ -19,10 +19,11 @@ import java.util.Set;
  * with scale {@code x_scale * w_scale}. Graph inputs and outputs stay float. The result is standard
  * ONNX that either engine runs as float between the pairs, or fuses into integer kernels.
  * <p>
- * A Relu or Clip that is the only reader of a quantized Conv/MatMul/Gemm output gets no pair on
- * its input, as ONNX Runtime's quantizer does: {@code DQ -> Conv -> Clip -> Q -> DQ}, the
+ * A Relu or Clip that is the only reader of a quantized Conv/MatMul/Gemm/Add output gets no pair
+ * on its input, as ONNX Runtime's quantizer does: {@code DQ -> Conv -> Clip -> Q -> DQ}, the
  * activation's output quantization covering both, and the pattern an engine fuses into one
- * integer convolution with a clamped output.
+ * integer convolution (or one integer residual Add) with a clamped output. A pair between them
+ * would round twice and cost an engine a second pass over the tensor.
  */
 final class StaticQuantizer {
 
@@ -66,8 +67,8 @@ final class StaticQuantizer {
     }
 
     /**
-     * Outputs of quantized Conv/MatMul/Gemm nodes read only by a quantized Relu or Clip (and not
-     * graph outputs): they stay float, the activation's output quantization covering both.
+     * Outputs of quantized Conv/MatMul/Gemm/Add nodes read only by a quantized Relu or Clip (and
+     * not graph outputs): they stay float, the activation's output quantization covering both.
      */
     private Set<String> fusedActivationInputs(Model model) {
         Map<String, Integer> reads = new HashMap<>();
@@ -77,7 +78,7 @@ final class StaticQuantizer {
         Set<String> producers = new java.util.HashSet<>();
         List<Node> quantized = candidates(model);
         for (Node n : quantized) {
-            if (Set.of("Conv", "MatMul", "Gemm").contains(n.opType()) && n.outputs().size() == 1) producers.add(n.outputs().get(0));
+            if (Set.of("Conv", "MatMul", "Gemm", "Add").contains(n.opType()) && n.outputs().size() == 1) producers.add(n.outputs().get(0));
         }
         Set<String> r = new java.util.HashSet<>();
         for (Node n : quantized) {

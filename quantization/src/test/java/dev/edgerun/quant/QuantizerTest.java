@@ -99,6 +99,9 @@ class QuantizerTest {
                 // the conv reads its input and weight through DequantizeLinear, its bias as int32
                 assertTrue(conv.inputs().get(0).endsWith("_dq"), conv.toString());
                 assertEquals(List.of("conv", "relu1", "gap", "flatten", "fc1", "fc1_bias", "relu2", "fc2"), q.quantizedNodes());
+                // a Relu that alone reads a Conv's or an Add's output reads it unquantized: one rounding, one fused node
+                assertEquals(List.of("c", "hb"), qm.graph().nodes().stream().filter(n -> n.opType().equals("Relu"))
+                        .map(n -> n.inputs().get(0)).toList());
                 assertClose(qm, 0.05);
                 TestModels.assertEnginesAgree(qm, batch(), 255);
                 assertEquals(qm.graph().outputs(), model.graph().outputs());
