@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * most 1 unit apart in at most 0.01% of its elements (rounding ties of the float path), digits_cnn's
  * output within one quantization step. In deep models a flipped tie propagates, so their outputs
  * are printed, not bounded. With ONNX Runtime present: native, with the default kernels and with
- * the Java kernels alone (both round as ONNX Runtime's MLAS does), agrees with it within one step.
+ * the Java kernels alone (both round as ONNX Runtime's MLAS does), agrees with it within one step;
+ * with the Java kernels alone every classifier Gemm runs as QGemm (int8 weights).
  * A step is
  * {@code (max - min) / 255} of the reference output, as in {@link TestModels#assertEnginesAgree}.
  */
@@ -102,6 +103,8 @@ class QdqFusionModelsTest {
                         + "; native QDQ graph vs onnxruntime: " + Difference.of(ort.first(), qdq.first()));
                 Outputs java = withJavaKernels(() -> run(exposed, "native", SessionOptions.OptimizationLevel.ALL, inputs, convs));
                 Difference javaVsOrt = Difference.of(ort.first(), java.first());
+                // with the Java kernels alone, every DequantizeLinear'd Gemm (the classifiers) runs as QGemm
+                assertEquals(TestModels.opTypes(q.model()).stream().filter("Gemm"::equals).count(), java.qGemms(), name);
                 System.out.println(name + " static int8, native fused (Java kernels) vs onnxruntime: " + javaVsOrt + "; "
                         + firstDivergence(ort, java, quantized));
                 assertTrue(javaVsOrt.steps() <= 1.0001, name + " with Java kernels vs onnxruntime: " + javaVsOrt);
@@ -126,8 +129,8 @@ class QdqFusionModelsTest {
         }
     }
 
-    /** The model's first output as floats and every quantized tensor's elements. */
-    private record Outputs(float[] first, Map<String, long[]> quantized) {}
+    /** The model's first output as floats, every quantized tensor's elements, and the QGemm nodes run. */
+    private record Outputs(float[] first, Map<String, long[]> quantized, int qGemms) {}
 
     /** The first quantized tensor (graph order) where two runs differ, and by how many elements. */
     private static String firstDivergence(Outputs x, Outputs y, List<String> names) {
@@ -151,6 +154,7 @@ class QdqFusionModelsTest {
         SessionOptions.Builder b = SessionOptions.builder().engine(engine).optimization(level);
         if (engine.equals("native")) b.providerOption("profile", "true");
         SessionOptions o = b.build();
+        int gemms = 0;
         try (Session s = Edgerun.session(m, o); RunResult r = s.run(inputs)) {
             if (expectedConvs >= 0) {
                 NativeSession ns = (NativeSession) s;
@@ -158,7 +162,8 @@ class QdqFusionModelsTest {
                 for (NativeSession.NodeProfile p : ns.profile()) ops.merge(p.opType(), 1, Integer::sum);
                 assertEquals(expectedConvs, ops.getOrDefault("QLinearConv", 0), ops.toString());
                 assertEquals(0, ops.getOrDefault("Conv", 0), ops.toString());
-                assertEquals(expectedConvs, ns.optimizations().fusedQdq());
+                assertEquals(expectedConvs + ops.getOrDefault("QGemm", 0), ns.optimizations().fusedQdq());
+                gemms = ops.getOrDefault("QGemm", 0);
             }
             Map<String, long[]> quantized = new HashMap<>();
             for (String name : r.names()) {
@@ -168,7 +173,7 @@ class QdqFusionModelsTest {
                 for (int i = 0; i < v.length; i++) v[i] = t.getAsLong(i);
                 quantized.put(name, v);
             }
-            return new Outputs(r.get(0).toFloatArrayConverted(), quantized);
+            return new Outputs(r.get(0).toFloatArrayConverted(), quantized, gemms);
         }
     }
 }

@@ -312,6 +312,7 @@ public final class OperatorRegistry {
         op("QLinearConv", "dev.edgerun.runtime.ops.quant.QLinearConv", 10);
         opIn("com.microsoft", "QLinearAdd", "dev.edgerun.runtime.ops.quant.QLinearAdd", 1);
         opIn("com.microsoft", "QLinearLeakyRelu", "dev.edgerun.runtime.ops.quant.QLinearLeakyRelu", 1);
+        opIn("com.microsoft", "QGemm", "dev.edgerun.runtime.ops.quant.QGemm", 1);
         opIn("dev.edgerun", "QLinearMaxPool", "dev.edgerun.runtime.ops.quant.QLinearMaxPool", 1);
         op("If", "dev.edgerun.runtime.ops.control.If", 1, 11, 13, 16, 19, 21, 23, 24);
         op("Loop", "dev.edgerun.runtime.ops.control.Loop", 1, 11, 13, 16, 19, 21, 23, 24);

@@ -283,6 +283,77 @@ class QdqFusionTest {
     }
 
     /** Asserts |a - b| <= one step of y everywhere; returns how many outputs differ at all. */
+    /**
+     * x[2, 40] -> Q(1/255, 3) -> DQ -> Gemm (30 outputs; int8 weights per output column behind a
+     * DequantizeLinear, transB 1 or 0, an int32 bias of scale Mul(sx, sw) or none) -> y float: one
+     * QGemm on the 8-bit values, its exact integer sums scaled once, within float32 rounding of the
+     * unfused graph; a bias whose scale is not exactly sx * sw keeps the Gemm in float.
+     */
+    @Test
+    void dequantizedGemmBecomesQGemmUpToFloatRounding() {
+        String before = System.getProperty(QdqFusion.GEMM_PROPERTY);
+        try {
+            System.setProperty(QdqFusion.GEMM_PROPERTY, "off");
+            try (Model m = gemmModel(new Random(5), true, 1); Tensor x = gemmInput(new Random(6))) {
+                assertEquals(1, run(m, ALL, x).opTypes().get("Gemm"), "switched off");
+            }
+            System.setProperty(QdqFusion.GEMM_PROPERTY, "on");
+            gemmsBecomeQGemm();
+        } finally {
+            if (before == null) System.clearProperty(QdqFusion.GEMM_PROPERTY);
+            else System.setProperty(QdqFusion.GEMM_PROPERTY, before);
+        }
+    }
+
+    private static void gemmsBecomeQGemm() {
+        Random random = new Random(5);
+        for (boolean transB : new boolean[] {true, false}) {
+            for (int bias = 0; bias < 3; bias++) {   // 0: none, 1: exact scale, 2: scale off by one ulp
+                try (Model m = gemmModel(random, transB, bias); Tensor x = gemmInput(random)) {
+                    Outcome plain = run(m, NONE, x);
+                    Outcome fused = run(m, ALL, x);
+                    boolean fusable = bias != 2;
+                    assertEquals(fusable ? 1 : 0, fused.opTypes().getOrDefault("QGemm", 0), fused.opTypes().toString());
+                    assertEquals(fusable ? 0 : 1, fused.opTypes().getOrDefault("Gemm", 0), fused.opTypes().toString());
+                    float max = 0;
+                    for (float v : plain.y()) max = Math.max(max, Math.abs(v));
+                    for (int i = 0; i < plain.y().length; i++) {
+                        assertEquals(plain.y()[i], fused.y()[i], max * 1e-5f, "transB " + transB + " bias " + bias + " y[" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    private static Tensor gemmInput(Random random) {
+        return Tensor.of(uniform(random, 2 * 40, -0.01f, 0.99f), 2, 40);
+    }
+
+    private static Model gemmModel(Random random, boolean transB, int bias) {
+        List<Tensor> owned = new ArrayList<>();
+        Graph.Builder g = Graph.builder("qdq_gemm");
+        g.input(Value.tensor("x", DType.FLOAT, 2, 40));
+        String x = quantize(g, owned, "x", 1f / 255, 3);
+        float[] ws = channelScales(30, 0.2f);
+        String w = weights(g, owned, "w", random, ws, transB ? new long[] {30, 40} : new long[] {40, 30}, transB ? 0 : 1);
+        List<String> inputs = new ArrayList<>(List.of(x, w));
+        if (bias > 0) {
+            g.initializer("b_q", own(owned, Tensor.of(ints(random, 30, 5000), 30)));
+            if (bias == 1) {
+                g.node("Mul", List.of("x_s", "w_scale"), List.of("b_scale"));
+            } else {
+                float[] off = new float[30];
+                for (int c = 0; c < 30; c++) off[c] = Math.nextUp(1f / 255 * ws[c]);
+                g.initializer("b_scale", own(owned, Tensor.of(off, 30)));
+            }
+            g.node(Node.builder("DequantizeLinear").inputs("b_q", "b_scale").outputs("b").attribute("axis", 0L).build());
+            inputs.add("b");
+        }
+        g.node(Node.builder("Gemm").name("fc").inputs(inputs).outputs("y").attribute("transB", transB ? 1L : 0L).build());
+        g.output(Value.tensor("y", DType.FLOAT, 2, 30));
+        return Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+    }
+
     private static int assertWithinOneStep(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         int differing = 0;

@@ -21,7 +21,8 @@ import java.util.Map;
  * threshold, so that at 2 threads each one splits its work: QuantizeLinear and DequantizeLinear,
  * QLinearConv (3x3 through padded columns and 1x1 pointwise, both fused requantization),
  * QLinearAdd with Relu, QLinearMaxPool, and a standalone Relu (QLinearLeakyRelu); a second input
- * goes through a 3x3 QLinearConv deep and wide enough for the Winograd kernel (Q8Winograd).
+ * goes through a 3x3 QLinearConv deep and wide enough for the Winograd kernel (Q8Winograd), a
+ * third through a classifier Gemm (QGemm, its columns split at 2 threads).
  */
 public final class Q8AllocationProbe {
     static final List<String> NAMES = List.of("qdq-block-1t", "qdq-block-2t");
@@ -35,6 +36,8 @@ public final class Q8AllocationProbe {
     private static final int C = 17, H = 64, W = 64, IN = 2;
     // the Winograd branch: 34 x 9 > 300 deep, 33 > 32 outputs, 14 x 14 (F32Winograd.preferred's bounds)
     private static final int WIN_IN = 34, WIN_OUT = 33, WIN_SIDE = 14;
+    // the classifier: 600 x 500 multiply-adds over 2^18 (QGemm.PARALLEL_MACS)
+    private static final int FC_IN = 600, FC_OUT = 500;
 
     private Q8AllocationProbe() {}
 
@@ -60,8 +63,11 @@ public final class Q8AllocationProbe {
              Tensor z = Tensor.of(values(WIN_IN * WIN_SIDE * WIN_SIDE, 0.8f), 1, WIN_IN, WIN_SIDE, WIN_SIDE);
              Tensor y = Tensor.allocate(DType.FLOAT, 1, C, H, W);
              Tensor p = Tensor.allocate(DType.FLOAT, 1, C, H / 2, W / 2);
-             Tensor v = Tensor.allocate(DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE)) {
-            System.out.println(name + " " + bytesPerRun(s, Map.of("x", x, "z", z), Map.of("y", y, "p", p, "v", v)));
+             Tensor v = Tensor.allocate(DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE);
+             Tensor f = Tensor.of(values(FC_IN, 0.7f), 1, FC_IN);
+             Tensor logits = Tensor.allocate(DType.FLOAT, 1, FC_OUT)) {
+            System.out.println(name + " " + bytesPerRun(s, Map.of("x", x, "z", z, "f", f),
+                    Map.of("y", y, "p", p, "v", v, "logits", logits)));
         }
     }
 
@@ -96,7 +102,8 @@ public final class Q8AllocationProbe {
      * x[1,2,64,64] -> Q -> DQ -> Conv 3x3 (17, pads 1) -> Relu -> Q -> DQ = r -> depthwise Conv 3x3 (pads 1)
      * -> Q -> DQ -> Conv 1x1 (17) -> Q -> DQ -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,17,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
      * stride 2 -> Q -> DQ = p[1,17,32,32]; z[1,34,14,14] -> Q -> DQ -> Conv 3x3 (33, pads 1) -> Relu -> Q -> DQ
-     * = v[1,33,14,14]. uint8 activations, per-channel int8 weights, int32 biases.
+     * = v[1,33,14,14]; f[1,600] -> Q -> DQ -> Gemm (transB, 500) = logits[1,500]. uint8 activations,
+     * per-channel int8 weights, int32 biases.
      */
     static Model block(List<Tensor> owned) {
         Graph.Builder g = Graph.builder("q8block");
@@ -124,7 +131,32 @@ public final class Q8AllocationProbe {
         g.output(Value.tensor("y", DType.FLOAT, 1, C, H, W));
         g.output(Value.tensor("p", DType.FLOAT, 1, C, H / 2, W / 2));
         g.output(Value.tensor("v", DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE));
+        g.input(Value.tensor("f", DType.FLOAT, 1, FC_IN));
+        gemm(g, owned, qdq(g, owned, "f", 1.4f / 255, 128, "f_dq"), 1.4f / 255);
+        g.output(Value.tensor("logits", DType.FLOAT, 1, FC_OUT));
         return Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+    }
+
+    /** A Gemm (transB) of FC_IN to FC_OUT over DequantizeLinear'd per-row int8 weights (zero points 0) and int32 bias, to "logits". */
+    private static void gemm(Graph.Builder g, List<Tensor> owned, String x, float xScale) {
+        byte[] q = new byte[FC_OUT * FC_IN];
+        for (int i = 0; i < q.length; i++) q[i] = (byte) ((i * 31 + 5) % 255 - 127);
+        float[] wScale = new float[FC_OUT];
+        float[] bScale = new float[FC_OUT];
+        int[] bias = new int[FC_OUT];
+        for (int c = 0; c < FC_OUT; c++) {
+            wScale[c] = 0.001f * (1 + 0.01f * c);
+            bScale[c] = xScale * wScale[c];
+            bias[c] = (c * 577) % 3001 - 1500;
+        }
+        g.initializer("fc_wq", own(owned, Tensor.of(DType.INT8, q, FC_OUT, FC_IN)));
+        g.initializer("fc_ws", own(owned, Tensor.of(wScale, FC_OUT)));
+        g.initializer("fc_wz", own(owned, Tensor.of(DType.INT8, new byte[FC_OUT], FC_OUT)));
+        g.initializer("fc_bq", own(owned, Tensor.of(bias, FC_OUT)));
+        g.initializer("fc_bs", own(owned, Tensor.of(bScale, FC_OUT)));
+        g.node(Node.builder("DequantizeLinear").inputs("fc_wq", "fc_ws", "fc_wz").outputs("fc_w").attribute("axis", 0L).build());
+        g.node(Node.builder("DequantizeLinear").inputs("fc_bq", "fc_bs").outputs("fc_b").attribute("axis", 0L).build());
+        g.node(Node.builder("Gemm").name("fc").inputs(x, "fc_w", "fc_b").outputs("logits").attribute("transB", 1L).build());
     }
 
     /**
