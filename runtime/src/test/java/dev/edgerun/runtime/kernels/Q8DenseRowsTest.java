@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * 512- and 256-bit vectors, on the scalar loop (no species, and the cold first run), for int8 and
  * uint8 weights in either layout, with and without zero points, for lengths around the vector
  * width and past one block of exact float sums ({@link Q8DenseRows#BLOCK_PRODUCTS} per lane), with
- * extreme values (every product at its largest magnitude) and random ones.
+ * extreme values (every product at its largest magnitude) and random ones; and the scaled outputs
+ * {@code float(acc + bias) * scale} of weights without zero points.
  */
 class Q8DenseRowsTest {
     private static final VectorSpecies<?>[] SPECIES = {FloatVector.SPECIES_512, FloatVector.SPECIES_256, null};
@@ -68,6 +69,17 @@ class Q8DenseRowsTest {
                 dense.sums(cold, xw, 0, half, n, acc, 0);
                 if (cold) dense.afterColdRun();
                 for (int j = 0; j < n; j++) assertEquals(expected[j], acc.getAtIndex(ValueLayout.JAVA_INT, j), what + " run " + run + " j=" + j);
+            }
+            if (dense.hasZeroPoints()) return;
+            int[] bias = new int[n];
+            float[] scale = new float[n];
+            for (int j = 0; j < n; j++) {
+                bias[j] = j * 7919 % 20001 - 10000;
+                scale[j] = 0.001f * (1 + j % 13);
+            }
+            dense.scaledSums(false, xw, 0, 0, n, bias, scale, acc, 0);
+            for (int j = 0; j < n; j++) {
+                assertEquals((float) ((long) expected[j] + bias[j]) * scale[j], acc.getAtIndex(ValueLayout.JAVA_FLOAT, j), what + " scaled j=" + j);
             }
         }
     }

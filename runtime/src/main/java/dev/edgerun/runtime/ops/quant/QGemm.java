@@ -69,9 +69,14 @@ public final class QGemm implements Operator {
                 bZero == null ? null : ints(bZero));
         Shape out = Shape.of(m, n);
         boolean parallel = ctx.threads() > 1 && (long) m * n * k >= PARALLEL_MACS;
-        Plan plan = new Plan(dense, m, ctx.attrFloat("alpha", 1f), ctx.inputDType(0) == DType.INT8, yType,
+        float alpha = ctx.attrFloat("alpha", 1f);
+        Tensor aScale = ctx.constantInput(1), bScale = ctx.constantInput(4), c = ctx.hasInput(6) ? ctx.constantInput(6) : null;
+        boolean settled = !quantizedOutput && !dense.hasZeroPoints() && aScale != null && bScale != null
+                && (!ctx.hasInput(6) || c != null);
+        Plan plan = new Plan(dense, m, alpha, ctx.inputDType(0) == DType.INT8, yType,
                 ctx.hasInput(2), ctx.hasInput(6), ctx.hasInput(6) && ctx.inputShape(6).elementCount() > 1,
-                ctx.inputShape(4).elementCount() > 1, quantizedOutput, ctx.hasInput(8));
+                ctx.inputShape(4).elementCount() > 1, quantizedOutput, ctx.hasInput(8),
+                settled ? biasRow(c, n) : null, settled ? scaleRow(aScale, bScale, alpha, n) : null);
         return new QGemmKernel(List.of(ValueType.tensor(yType, out)), plan, parallel ? ctx.threads() : 1,
                 new Q8Reusable<>(() -> new Columns(plan)));
     }
@@ -92,15 +97,38 @@ public final class QGemm implements Operator {
         }
     }
 
+    /** C as n int32 (broadcast from one, or zeros when absent). */
+    private static int[] biasRow(Tensor c, int n) {
+        int[] r = new int[n];
+        for (int j = 0; c != null && j < n; j++) r[j] = c.data().getAtIndex(I, c.elementCount() == 1 ? 0 : j);
+        return r;
+    }
+
+    /** The float output's scale per column, computed as {@link Plan#store} does. */
+    private static float[] scaleRow(Tensor aScale, Tensor bScale, float alpha, int n) {
+        float[] r = new float[n];
+        float as = aScale.data().get(F, 0);
+        for (int j = 0; j < n; j++) {
+            float scale = as * bScale.data().getAtIndex(F, bScale.elementCount() == 1 ? 0 : j);
+            r[j] = alpha != 1f ? alpha * scale : scale;
+        }
+        return r;
+    }
+
     private static int[] ints(Tensor t) {
         int[] r = new int[(int) t.elementCount()];
         for (int i = 0; i < r.length; i++) r[i] = QuantElements.getInt(t.data(), t.dtype(), i);
         return r;
     }
 
-    /** What a run needs besides the inputs: the shapes, the types and which optional inputs exist. */
+    /**
+     * What a run needs besides the inputs: the shapes, the types and which optional inputs exist;
+     * with constant scales and C, float output and no weight zero points, the bias and scale of
+     * every column ({@code bias}, {@code scale}; else null), applied where the sums are formed.
+     */
     private record Plan(Q8DenseRows dense, int m, float alpha, boolean aSigned, DType yType, boolean hasAZero,
-                        boolean hasC, boolean cPerColumn, boolean bPerColumn, boolean quantizedOutput, boolean hasYZero) {
+                        boolean hasC, boolean cPerColumn, boolean bPerColumn, boolean quantizedOutput, boolean hasYZero,
+                        int[] bias, float[] scale) {
         long widenedBytes() {
             return m * dense.widenedBytes();
         }
@@ -115,6 +143,10 @@ public final class QGemm implements Operator {
             long accAt = widenedBytes();
             int n = dense.n();
             for (int i = 0; i < m; i++) {
+                if (scale != null) {
+                    dense.scaledSums(cold, scratch, i * dense.widenedBytes(), from, to, bias, scale, rc.output(0).data(), 4L * i * n);
+                    continue;
+                }
                 long rowAcc = accAt + 4L * i * n;
                 dense.sums(cold, scratch, i * dense.widenedBytes(), from, to, scratch, rowAcc);
                 store(rc, scratch, rowAcc, i, from, to);

@@ -24,20 +24,24 @@ import org.junit.jupiter.params.provider.CsvSource;
  * QGemm against its definition computed here in long integers: {@code float(acc + C) * (sa * sb[j])}
  * for float output, that requantized for 8-bit output; transB 1 and 0, uint8 and int8 weights with
  * zero points per column, per-column and per-tensor scales, with and without C, at 1 and 2 threads
- * (the product large enough to split its columns), several runs (the first on the scalar loop).
+ * (the product large enough to split its columns), several runs (the first on the scalar loop);
+ * symmetric weights (zero points 0, or 128 for uint8) take the path that scales in the kernel's loop.
  */
 class QGemmTest {
 
     @ParameterizedTest
-    @CsvSource({"true,true,true,false,1", "true,false,false,true,2", "false,true,true,true,2", "false,false,true,false,1",
-                "true,true,false,false,2", "false,true,false,true,1"})
-    void matchesTheIntegerDefinition(boolean transB, boolean wSigned, boolean perColumn, boolean quantizedOutput, int threads) {
+    @CsvSource({"true,true,true,false,1,false", "true,false,false,true,2,false", "false,true,true,true,2,false",
+                "false,false,true,false,1,false", "true,true,false,false,2,false", "false,true,false,true,1,false",
+                "true,true,true,false,1,true", "true,false,true,false,2,true", "false,true,false,false,2,true"})
+    void matchesTheIntegerDefinition(boolean transB, boolean wSigned, boolean perColumn, boolean quantizedOutput, int threads,
+                                     boolean symmetric) {
         int m = 2, k = 520, n = 300;
         Random random = new Random(transB ? 3 : 4);
         byte[] a = bytes(random, m * k), w = bytes(random, k * n);
         int za = 7;
         int[] zw = new int[n];
-        for (int j = 0; j < n; j++) zw[j] = wSigned ? random.nextInt(21) - 10 : 120 + random.nextInt(16);
+        // symmetric: int8 zero points 0, uint8 128 (the scaled sums in the kernel's loop)
+        for (int j = 0; j < n; j++) zw[j] = symmetric ? (wSigned ? 0 : 128) : wSigned ? random.nextInt(21) - 10 : 120 + random.nextInt(16);
         float sa = 0.02f, sy = 40f;
         float[] sb = new float[perColumn ? n : 1];
         for (int j = 0; j < sb.length; j++) sb[j] = 0.001f * (1 + random.nextFloat());
