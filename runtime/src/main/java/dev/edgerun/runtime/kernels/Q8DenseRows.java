@@ -107,14 +107,11 @@ public final class Q8DenseRows {
     }
 
     /**
-     * Whether this run takes the scalar loop (the first runs); ask once per row and pass the answer
-     * to every {@link #sums} call of it.
+     * Whether this run takes the scalar loop (the first runs, or no vectors); ask once per run,
+     * before splitting it over threads, and pass the answer to each of its {@link #sums} calls.
      */
     public boolean coldRun() {
-        if (loops == null) return true;
-        byte[] w = coldWeights;
-        if (w == null || !cold.takeOne()) return false;
-        return true;
+        return loops == null || coldWeights != null && cold.takeOne();
     }
 
     /** Drops the heap copy of the weights once the cold runs are done (call after a cold run's sums). */
