@@ -15,9 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * broadcasts of A per 16 fma). The transformer's products have 32 rows, which the 6-row tiles of
  * {@link F32Gemm} cover with 36 (a tenth of the arithmetic wasted), after packing A on each run.
  * Columns run outermost, so a B tile stays in cache while every row block passes over it; the
- * epilogue is applied to each tile row once it is stored (element-wise epilogues only), except
- * GELU (the transformer's ff1), applied in registers before the store: as a pass over the stored
- * rows it cost a quarter more than the GELU arithmetic itself (10.2 against 7.9 us over 32 x 512).
+ * epilogue is applied to each tile once it is stored, while it is in L1. GELU (the transformer's
+ * ff1) has its own pass over the tile ({@link #geluTile}) with the erf inlined: in registers
+ * before the store it made the tile method too large for the JIT to keep the whole-tile store
+ * straight-line (see {@link #fullTile}), and through {@link ActivationEpilogue} per row it cost
+ * more (22.9 against 21.8 us for 32 x 512 x 128 with GELU, in a loop of the transformer's products).
  */
 public final class F32WideTileGemm {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -54,11 +56,25 @@ public final class F32WideTileGemm {
      */
     public void multiply(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment pb, long pbOff,
                          MemorySegment c, long cOff, int ldc, boolean accumulate, F32GemmEpilogue epilogue, Parallel par) {
+        multiply(m, n, k, a, aOff, lda, pb, pbOff, null, 0, c, cOff, ldc, accumulate, epilogue, par);
+    }
+
+    /**
+     * As {@link #multiply(int, int, int, MemorySegment, long, int, MemorySegment, long, MemorySegment, long, int, boolean,
+     * F32GemmEpilogue, Parallel)}, with {@code bias} (nullable: none; n floats from {@code biasOff} bytes) added to every
+     * row where {@code accumulate} would add C's old values (the same sums, in the same order, as filling C with the bias
+     * and accumulating), so C is written once rather than filled first and read back (a MatMul's fused bias,
+     * {@link RowBiasGemm}). {@code accumulate} must then be false.
+     */
+    public void multiply(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment pb, long pbOff,
+                         MemorySegment bias, long biasOff, MemorySegment c, long cOff, int ldc, boolean accumulate,
+                         F32GemmEpilogue epilogue, Parallel par) {
+        if (bias != null && accumulate) throw new IllegalArgumentException("a bias row replaces accumulation onto C, not both");
         int tiles = (n + 2 * nr - 1) / (2 * nr);
         int rowBlocks = (m + ROWS - 1) / ROWS;
         if (par.threads() <= 1) {
             for (int t = 0; t < tiles; t++) {
-                columnTile(t, 0, rowBlocks, m, n, k, a, aOff, lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
+                columnTile(t, 0, rowBlocks, m, n, k, a, aOff, lda, pb, pbOff, bias, biasOff, c, cOff, ldc, accumulate, epilogue);
             }
             return;
         }
@@ -75,6 +91,8 @@ public final class F32WideTileGemm {
         body.lda = lda;
         body.pb = pb;
         body.pbOff = pbOff;
+        body.bias = bias;
+        body.biasOff = biasOff;
         body.c = c;
         body.cOff = cOff;
         body.ldc = ldc;
@@ -99,6 +117,8 @@ public final class F32WideTileGemm {
         int lda;
         MemorySegment pb;
         long pbOff;
+        MemorySegment bias;
+        long biasOff;
         MemorySegment c;
         long cOff;
         int ldc;
@@ -110,7 +130,7 @@ public final class F32WideTileGemm {
             for (int task = from; task < to; task++) {
                 int part = task % rowParts;
                 gemm.columnTile(task / rowParts, rowBlocks * part / rowParts, rowBlocks * (part + 1) / rowParts, m, n, k, a,
-                        aOff, lda, pb, pbOff, c, cOff, ldc, accumulate, epilogue);
+                        aOff, lda, pb, pbOff, bias, biasOff, c, cOff, ldc, accumulate, epilogue);
             }
         }
     }
@@ -129,8 +149,8 @@ public final class F32WideTileGemm {
 
     /** Column tile {@code tile} (of {@code 2*nr} columns), row blocks {@code [fromBlock, toBlock)} of it. */
     private void columnTile(int tile, int fromBlock, int toBlock, int m, int n, int k, MemorySegment a, long aOff, int lda,
-                            MemorySegment pb, long pbOff, MemorySegment c, long cOff, int ldc, boolean accumulate,
-                            F32GemmEpilogue epilogue) {
+                            MemorySegment pb, long pbOff, MemorySegment bias, long biasOff, MemorySegment c, long cOff, int ldc,
+                            boolean accumulate, F32GemmEpilogue epilogue) {
         long panelBytes = 4L * nr * k;
         int j0 = tile * 2 * nr;
         int cols = Math.min(2 * nr, n - j0);
@@ -139,11 +159,105 @@ public final class F32WideTileGemm {
         for (int i0 = fromBlock * ROWS; i0 < Math.min(m, toBlock * ROWS); i0 += ROWS) {
             int rows = Math.min(ROWS, m - i0);
             long cAt = cOff + 4L * ((long) i0 * ldc + j0);
-            tile(k, rows, cols, a, aOff + 4L * i0 * lda, lda, pb, bAt, panelBytes, c, cAt, ldc, accumulate, gelu);
-            if (epilogue != null && !gelu) {
+            long aAt = aOff + 4L * i0 * lda;
+            if (rows == ROWS && cols == 2 * nr) {
+                fullTile(k, a, aAt, lda, pb, bAt, panelBytes, bias, biasOff + 4L * j0, c, cAt, ldc, accumulate);
+            } else {
+                tile(k, rows, cols, a, aAt, lda, pb, bAt, panelBytes, bias, biasOff + 4L * j0, c, cAt, ldc, accumulate);
+            }
+            if (gelu) {
+                geluTile(c, cAt, ldc, rows, cols);
+            } else if (epilogue != null) {
                 for (int r = 0; r < rows; r++) epilogue.apply(c, cAt + 4L * r * ldc, cols);
             }
         }
+    }
+
+    /**
+     * A whole tile, 4 rows by two panels: the same sums as {@link #tile}, stored by straight-line
+     * code (the switch over 16 accumulators cost a tenth of a 32x384x128 product). Kept apart from
+     * {@link #tile} because one method with both stores outgrew C1's register allocator ("out of
+     * virtual registers"), and a method left at tier 2 runs its vectors boxed, 100 times slower.
+     */
+    private void fullTile(int k, MemorySegment a, long aAt, int lda, MemorySegment b, long bAt, long panelBytes,
+                          MemorySegment bias, long biasAt, MemorySegment c, long cAt, int ldc, boolean accumulate) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        int lanes = s.length();
+        long half = 4L * lanes;
+        long rowBytes = 4L * lda;
+        long a0 = aAt, a1 = aAt + rowBytes, a2 = aAt + 2 * rowBytes, a3 = aAt + 3 * rowBytes;
+        long b2At = bAt + panelBytes;
+        FloatVector c00 = FloatVector.zero(s), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        long bStep = 4L * nr;
+        for (int p = 0; p < k; p++) {
+            long bp = bAt + p * bStep, bq = b2At + p * bStep;
+            FloatVector b0 = FloatVector.fromMemorySegment(s, b, bp, LE);
+            FloatVector b1 = FloatVector.fromMemorySegment(s, b, bp + half, LE);
+            FloatVector b2 = FloatVector.fromMemorySegment(s, b, bq, LE);
+            FloatVector b3 = FloatVector.fromMemorySegment(s, b, bq + half, LE);
+            long ap = 4L * p;
+            FloatVector x = FloatVector.broadcast(s, a.get(F, a0 + ap));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(s, a.get(F, a1 + ap));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(s, a.get(F, a2 + ap));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(s, a.get(F, a3 + ap));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+        }
+        boolean adds = accumulate || bias != null;
+        MemorySegment addend = accumulate ? c : bias;
+        long at = accumulate ? cAt : biasAt, step = accumulate ? 4L * ldc : 0;
+        if (adds) {
+            c00 = c00.add(FloatVector.fromMemorySegment(s, addend, at, LE));
+            c01 = c01.add(FloatVector.fromMemorySegment(s, addend, at + half, LE));
+            c02 = c02.add(FloatVector.fromMemorySegment(s, addend, at + 2 * half, LE));
+            c03 = c03.add(FloatVector.fromMemorySegment(s, addend, at + 3 * half, LE));
+            c10 = c10.add(FloatVector.fromMemorySegment(s, addend, at + step, LE));
+            c11 = c11.add(FloatVector.fromMemorySegment(s, addend, at + step + half, LE));
+            c12 = c12.add(FloatVector.fromMemorySegment(s, addend, at + step + 2 * half, LE));
+            c13 = c13.add(FloatVector.fromMemorySegment(s, addend, at + step + 3 * half, LE));
+            c20 = c20.add(FloatVector.fromMemorySegment(s, addend, at + 2 * step, LE));
+            c21 = c21.add(FloatVector.fromMemorySegment(s, addend, at + 2 * step + half, LE));
+            c22 = c22.add(FloatVector.fromMemorySegment(s, addend, at + 2 * step + 2 * half, LE));
+            c23 = c23.add(FloatVector.fromMemorySegment(s, addend, at + 2 * step + 3 * half, LE));
+            c30 = c30.add(FloatVector.fromMemorySegment(s, addend, at + 3 * step, LE));
+            c31 = c31.add(FloatVector.fromMemorySegment(s, addend, at + 3 * step + half, LE));
+            c32 = c32.add(FloatVector.fromMemorySegment(s, addend, at + 3 * step + 2 * half, LE));
+            c33 = c33.add(FloatVector.fromMemorySegment(s, addend, at + 3 * step + 3 * half, LE));
+        }
+        long row = 4L * ldc;
+        c00.intoMemorySegment(c, cAt, LE);
+        c01.intoMemorySegment(c, cAt + half, LE);
+        c02.intoMemorySegment(c, cAt + 2 * half, LE);
+        c03.intoMemorySegment(c, cAt + 3 * half, LE);
+        c10.intoMemorySegment(c, cAt + row, LE);
+        c11.intoMemorySegment(c, cAt + row + half, LE);
+        c12.intoMemorySegment(c, cAt + row + 2 * half, LE);
+        c13.intoMemorySegment(c, cAt + row + 3 * half, LE);
+        c20.intoMemorySegment(c, cAt + 2 * row, LE);
+        c21.intoMemorySegment(c, cAt + 2 * row + half, LE);
+        c22.intoMemorySegment(c, cAt + 2 * row + 2 * half, LE);
+        c23.intoMemorySegment(c, cAt + 2 * row + 3 * half, LE);
+        c30.intoMemorySegment(c, cAt + 3 * row, LE);
+        c31.intoMemorySegment(c, cAt + 3 * row + half, LE);
+        c32.intoMemorySegment(c, cAt + 3 * row + 2 * half, LE);
+        c33.intoMemorySegment(c, cAt + 3 * row + 3 * half, LE);
     }
 
     /**
@@ -152,7 +266,8 @@ public final class F32WideTileGemm {
      * zero padding would be (the packed B ends there, so it is not read: its columns are masked).
      */
     private void tile(int k, int rows, int cols, MemorySegment a, long aAt, int lda, MemorySegment b, long bAt,
-                      long panelBytes, MemorySegment c, long cAt, int ldc, boolean accumulate, boolean gelu) {
+                      long panelBytes, MemorySegment bias, long biasAt, MemorySegment c, long cAt, int ldc,
+                      boolean accumulate) {
         VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
         int lanes = s.length();
         long half = 4L * lanes;
@@ -194,9 +309,13 @@ public final class F32WideTileGemm {
             c33 = x.fma(b3, c33);
         }
         // One store block, the row's accumulators picked by a switch, the column vector by a loop
-        // (a helper taking vectors that the JIT does not inline makes it box them).
+        // (a helper taking vectors that the JIT does not inline makes it box them); what is added
+        // to the sums (C's old values, or the bias row) read by one load site.
+        boolean adds = accumulate || bias != null;
         for (int r = 0; r < rows; r++) {
             long row = cAt + 4L * r * ldc;
+            MemorySegment addend = accumulate ? c : bias;
+            long addendRow = accumulate ? row : biasAt;
             for (int q = 0; q < 4 && q * lanes < cols; q++) {
                 FloatVector v = switch (r * 4 + q) {
                     case 0 -> c00;
@@ -218,20 +337,32 @@ public final class F32WideTileGemm {
                 };
                 long at = row + q * half;
                 if ((q + 1) * lanes <= cols) {
-                    if (accumulate) v = v.add(FloatVector.fromMemorySegment(s, c, at, LE));
-                    if (gelu) v = v.mul(0.5f).mul(erf(v.mul(F32UnaryOp.SQRT_HALF)).add(1f));
+                    if (adds) v = v.add(FloatVector.fromMemorySegment(s, addend, addendRow + q * half, LE));
                     v.intoMemorySegment(c, at, LE);
                 } else {
                     VectorMask<Float> in = s.indexInRange(q * lanes, cols);
-                    if (accumulate) v = v.add(FloatVector.fromMemorySegment(s, c, at, LE, in));
-                    if (gelu) v = v.mul(0.5f).mul(erf(v.mul(F32UnaryOp.SQRT_HALF)).add(1f));
+                    if (adds) v = v.add(FloatVector.fromMemorySegment(s, addend, addendRow + q * half, LE, in));
                     v.intoMemorySegment(c, at, LE, in);
                 }
             }
         }
     }
 
-    /** {@link F32Unary}'s vector erf, here so that the GELU applied before a tile's store is inlined with it. */
+    /** GELU over a stored tile of {@code rows} x {@code cols} (still in L1). */
+    private void geluTile(MemorySegment c, long cAt, int ldc, int rows, int cols) {
+        VectorSpecies<Float> s = JavaKernelsSpecies.of(species).f32();
+        int lanes = s.length();
+        for (int r = 0; r < rows; r++) {
+            long row = cAt + 4L * r * ldc;
+            for (int j = 0; j < cols; j += lanes) {
+                VectorMask<Float> in = s.indexInRange(j, cols);
+                FloatVector v = FloatVector.fromMemorySegment(s, c, row + 4L * j, LE, in);
+                v.mul(0.5f).mul(erf(v.mul(F32UnaryOp.SQRT_HALF)).add(1f)).intoMemorySegment(c, row + 4L * j, LE, in);
+            }
+        }
+    }
+
+    /** {@link F32Unary}'s vector erf, here so that {@link #geluTile} inlines it. */
     private static FloatVector erf(FloatVector v) {
         FloatVector x = v.max(-4f).min(4f);
         FloatVector x2 = x.mul(x);

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The 4 x 64 tile GEMM over packed constant B against a triple loop: row counts that leave a
  * partial tile, column counts with one, three and partial tiles, accumulation, an element-wise
- * epilogue (Relu as a pass over stored rows, GELU in registers), and the split of column tiles and row ranges over 1-3 threads.
+ * epilogue (Relu and GELU as passes over each stored tile), a bias row added in the store (bit-identical with accumulating
+ * onto rows filled with it), and the split of column tiles and row ranges over 1-3 threads.
  */
 class F32WideTileGemmTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -34,6 +35,41 @@ class F32WideTileGemmTest {
                     check(species, par, m, n, k, true, new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f));
                     check(species, par, m, n, k, true, new ActivationEpilogue(F32UnaryOp.GELU, 0f, 0f)); // in registers
                 }
+            }
+        }
+    }
+
+    /** The bias row added in the store equals, bit for bit, accumulating onto C first filled with that row. */
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void biasRowEqualsAccumulatingOntoFilledRows(int threads) {
+        VectorSpecies<Float> species = F32GemmTest.species(512);
+        assumeTrue(species.vectorBitSize() == 512, "F32WideTileGemm needs 512-bit vectors; this CPU has " + FloatVector.SPECIES_MAX);
+        Parallel par = threads == 1 ? Parallel.SERIAL : new ParallelTestThreads(threads);
+        for (int m : new int[] {1, 5, 32}) {
+            for (int n : new int[] {7, 64, 128, 200, 384}) {
+                for (F32GemmEpilogue epilogue : new F32GemmEpilogue[] {null, new ActivationEpilogue(F32UnaryOp.GELU, 0f, 0f)}) {
+                    checkBias(species, par, m, n, 128, epilogue);
+                }
+            }
+        }
+    }
+
+    private static void checkBias(VectorSpecies<Float> species, Parallel par, int m, int n, int k, F32GemmEpilogue epilogue) {
+        Random r = new Random(m * 1000 + n * 10 + k);
+        F32Gemm gemm = new F32Gemm(species);
+        F32WideTileGemm wide = new F32WideTileGemm(species);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment a = random(arena, r, m * k), b = random(arena, r, k * n), bias = random(arena, r, n);
+            MemorySegment filled = arena.allocate(4L * m * n, 64), biased = random(arena, r, m * n);
+            for (int i = 0; i < m; i++) MemorySegment.copy(bias, 0, filled, 4L * i * n, 4L * n);
+            MemorySegment packed = arena.allocate(4 * gemm.packedBSize(k, n), 64);
+            gemm.packB(b, 0, n, 1, k, n, packed, 0);
+            wide.multiply(m, n, k, a, 0, k, packed, 0, filled, 0, n, true, epilogue, par);
+            wide.multiply(m, n, k, a, 0, k, packed, 0, bias, 0, biased, 0, n, false, epilogue, par);
+            for (int i = 0; i < m * n; i++) {
+                assertEquals(Float.floatToRawIntBits(filled.getAtIndex(F, i)), Float.floatToRawIntBits(biased.getAtIndex(F, i)),
+                        "m=" + m + " n=" + n + " epilogue=" + epilogue + " at " + i);
             }
         }
     }
