@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
  * The Java {@link KernelProvider.GemmKernel}: packs whichever operand is constant once, here at
  * compile time, packs the others into scratch on each run, then runs {@link F32Gemm#multiply}. At
  * 512 bits an A that changes per run against a constant B is read in place by
- * {@link F32WideTileGemm} instead (no packing per run, 4 x 64 tiles), which also takes a MatMul's
- * fused bias as its accumulators' starting value ({@link #withRowBias}; {@value #WIDE_ROW_BIAS_PROPERTY}{@code =off}
+ * {@link F32WideTileGemm} instead (no packing per run, 4 x 64 tiles), which also adds a MatMul's
+ * fused bias as it stores a tile ({@link #withRowBias}; {@code -D}{@value #WIDE_ROW_BIAS_PROPERTY}{@code =off}
  * fills Y with the bias first and accumulates onto it, as before).
  * Packed weights live in {@link F32Gemm#allocatePacked} memory, freed with this kernel.
  */
@@ -98,25 +98,29 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel, RowBiasGe
 
     /**
      * The row-adding form of an accumulating {@link F32WideTileGemm} product (a MatMul's fused
-     * bias): the bias starts the accumulators instead of being filled into Y and read back.
+     * bias): the bias is added as each tile is stored instead of being filled into Y and read back.
+     * Null for other products, or when {@value #WIDE_ROW_BIAS_PROPERTY} is {@code off}.
      */
     @Override
     public RowBiasGemm.Kernel withRowBias() {
         if (wide == null || !spec.accumulate()) return null;
         if (System.getProperty(WIDE_ROW_BIAS_PROPERTY, "on").trim().equals("off")) return null;
-        return new RowBiasGemm.Kernel() {
-            @Override
-            public long scratchBytes() {
-                return 0;
-            }
+        return new WideRowBias();
+    }
 
-            @Override
-            public void run(MemorySegment a, long aOffset, MemorySegment b, long bOffset, MemorySegment bias, long biasOffset,
-                            MemorySegment y, long yOffset, MemorySegment scratch, Parallel par) {
-                wide.multiply(spec.m(), spec.n(), spec.k(), a, aOffset, spec.k(), packedB, 0, bias, biasOffset, y, yOffset,
-                        spec.n(), false, spec.epilogue(), gemm.parallelFor((long) spec.m() * spec.n() * spec.k(), par));
-            }
-        };
+    /** {@link #withRowBias}'s kernel: the wide product writing Y once, bias added in the store. */
+    private final class WideRowBias implements RowBiasGemm.Kernel {
+        @Override
+        public long scratchBytes() {
+            return 0;
+        }
+
+        @Override
+        public void run(MemorySegment a, long aOffset, MemorySegment b, long bOffset, MemorySegment bias, long biasOffset,
+                        MemorySegment y, long yOffset, MemorySegment scratch, Parallel par) {
+            wide.multiply(spec.m(), spec.n(), spec.k(), a, aOffset, spec.k(), packedB, 0, bias, biasOffset, y, yOffset,
+                    spec.n(), false, spec.epilogue(), gemm.parallelFor((long) spec.m() * spec.n() * spec.k(), par));
+        }
     }
 
     /** Whether {@link #runAddingRow} applies: a one-row product on the vector GEMV. */

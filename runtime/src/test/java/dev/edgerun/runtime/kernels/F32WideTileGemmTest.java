@@ -1,8 +1,11 @@
 package dev.edgerun.runtime.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -52,6 +55,31 @@ class F32WideTileGemmTest {
                     checkBias(species, par, m, n, 128, epilogue);
                 }
             }
+        }
+    }
+
+    /** F32GemmKernel's row-bias form (a MatMul's fused bias) writes what its accumulating form writes onto filled rows. */
+    @Test
+    void gemmKernelRowBiasFormMatchesAccumulatingForm() {
+        VectorSpecies<Float> species = F32GemmTest.species(512);
+        assumeTrue(species.vectorBitSize() == 512, "F32WideTileGemm needs 512-bit vectors; this CPU has " + FloatVector.SPECIES_MAX);
+        int m = 32, n = 384, k = 128;
+        Random r = new Random(7);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment a = random(arena, r, m * k), b = random(arena, r, k * n), bias = random(arena, r, n);
+            Tensor weights = Tensor.of(b.toArray(F), k, n);
+            var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, false, false, 1f, true, null, weights, null);
+            F32GemmKernel kernel = new F32GemmKernel(spec, new F32Gemm(species));
+            RowBiasGemm.Kernel rowBias = kernel.withRowBias();
+            assertNotNull(rowBias);
+            MemorySegment filled = arena.allocate(4L * m * n, 64), biased = random(arena, r, m * n);
+            for (int i = 0; i < m; i++) MemorySegment.copy(bias, 0, filled, 4L * i * n, 4L * n);
+            kernel.run(a, 0, b, 0, filled, 0, arena.allocate(kernel.scratchBytes() + 64, 64), Parallel.SERIAL);
+            rowBias.run(a, 0, b, 0, bias, 0, biased, 0, arena.allocate(64, 64), Parallel.SERIAL);
+            for (int i = 0; i < m * n; i++) {
+                assertEquals(Float.floatToRawIntBits(filled.getAtIndex(F, i)), Float.floatToRawIntBits(biased.getAtIndex(F, i)), "at " + i);
+            }
+            weights.close();
         }
     }
 
