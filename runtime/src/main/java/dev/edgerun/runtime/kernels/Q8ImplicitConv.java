@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The 8-bit 2-D convolution with few output channels and a shallow reduction (MobileNetV2's first
- * layer, 3->32 3x3 stride 2) as an implicit GEMM over zero-point-padded byte planes: per image, each
+ * layer, 3->32 3x3 stride 2; ResNet-18's, 3->64 7x7 stride 2) as an implicit GEMM over zero-point-padded byte planes: per image, each
  * input channel is copied once into bytes padded with {@code zx} and, for stride 2, split into
  * even and odd columns, so that every tap of 32 consecutive outputs of a row reads 32 contiguous
  * bytes at a fixed offset; the register tile ({@link Q8PointwiseImplicit#MR} channels by 32 outputs)
@@ -42,9 +42,14 @@ final class Q8ImplicitConv implements KernelProvider.Q8ConvKernel {
      * MobileNetV2's 3->32 3x3/2 layer at 224x224 (Q8MobileNetBench -Xbatch, 1 thread, least
      * thread CPU of 61 interleaved rounds, load 14-15, two runs) ran 464 and 467 us against
      * Q8ConvGemm's 515 and 512 (1.10x; float's implicit GEMM: 379 and 373). Its requantization
-     * per tile weighs more against a 27-deep product than against the pointwise ones.
+     * per tile weighs more against a 27-deep product than against the pointwise ones. ResNet-18's
+     * first layer, 3->64 7x7 stride 2 (depth 147), also gains: 1200-1266 us against Q8ConvGemm's
+     * 1527-1649 (its padded im2col of 147 float rows), Q8ConvViaF32's 1212-1300 when the float
+     * kernel under it ran 1163-1182 (CandBench, 1 thread, least thread CPU of 11-15 interleaved
+     * rounds, load 2-6). Widening the padded planes to floats once, so that the tile loads floats,
+     * lost: 1292 against 1200 in one process.
      */
-    static final int MAX_OUTPUTS = 32, MAX_DEPTH = 64;
+    static final int MAX_OUTPUTS = 64, MAX_DEPTH = 160;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final int batch, channels, outChannels, h, w, oh, ow, stride, padTop, padLeft, depth, panels;
