@@ -36,6 +36,14 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
      * The blocks are smaller by as much, so the scratch is the same.
      */
     private static final int POINTWISE_BLOCK_CHUNKS = 8;
+    /**
+     * Fewest panels per column block: a block of one panel widens each input row in a call of its
+     * own per panel, which cost more than the cache the block saves. MobileNetV2's projections at
+     * 14x14 (7 panels in 8 ranges), packed whole instead (CandBench -Xbatch, 1 thread, least thread
+     * CPU of 41 interleaved rounds, load 7-8): 384->64 66.5 us against 78.6 in blocks of one panel,
+     * 384->96 81.2 against 90.0, 576->96 118.0 against 126.9.
+     */
+    static final int MIN_BLOCK_PANELS = 2;
     /** {@value}: {@code off} keeps the pointwise column blocks in {@link F32PaddedIm2Col#CHUNKS} ranges; read when a kernel is made. */
     static final String BLOCK_SPLIT_PROPERTY = "edgerun.java.q8BlockSplit";
 
@@ -126,7 +134,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         int perBlock = (int) Math.max(1, pointwise ? Math.min(BLOCK_BYTES / panelBytes, (panels + chunks - 1) / chunks)
                 : BLOCK_BYTES / panelBytes);
         boolean blocked = fused != null && (padded != null || pointwise) && weightGroupBytes <= BLOCK_MAX_WEIGHT_BYTES
-                && fullColumns > (pointwise ? BLOCK_BYTES / 2 : 2 * BLOCK_BYTES) && perBlock < panels;
+                && fullColumns > (pointwise ? BLOCK_BYTES / 2 : 2 * BLOCK_BYTES) && perBlock < panels
+                && perBlock >= MIN_BLOCK_PANELS;
         blockPanels = blocked ? perBlock : 0;
         blockBytes = blocked ? perBlock * panelBytes : 0;
         boolean partials = fused == null || Q8Gemm.partialSums(kc); // float accumulators: a separate pass, or a deep reduction
