@@ -76,7 +76,7 @@ public final class JavaKernels implements KernelProvider {
 
     /**
      * The 8-bit convolution on the float FMA path, integer sums formed in float32 with the int8
-     * weights converted to float once: pointwise convolutions with few outputs by
+     * weights converted to float once: pointwise convolutions with few outputs, or few inputs over many positions, by
      * {@link Q8PointwiseImplicit} (the input widened in the GEMM's registers, not packed: see its
      * {@link Q8PointwiseImplicit#MAX_OUTPUTS} for the measurements), shallow ones with few outputs by
      * {@link Q8ImplicitConv} (the same over zero-point-padded byte planes; see its {@link Q8ImplicitConv#MAX_OUTPUTS}),

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 8-bit 1x1 unit-stride convolution with few output channels (MobileNetV2's projections) as
+ * The 8-bit 1x1 unit-stride convolution with few output channels (MobileNetV2's projections) or
+ * few input channels (its expansions at 112x112 and 56x56, see {@link #WIDE_MAX_DEPTH}) as
  * an implicit GEMM: the register tile ({@link #MR} output channels by 32 positions) loads its B
  * vectors straight from the 8-bit input and widens them in registers, where {@link Q8ConvGemm}
  * first widens the whole input into packed float panels. With few output channels each input is
@@ -47,6 +48,17 @@ final class Q8PointwiseImplicit implements KernelProvider.Q8ConvKernel {
      * outputs lost more (384->96@14 0.83, 64->384@14 0.78 in a run without -Xbatch).
      */
     static final int MAX_OUTPUTS = 32;
+    /**
+     * Deepest reduction taken whatever the number of outputs, over at least {@link #WIDE_MIN_POSITIONS}
+     * positions: with a reduction this short Q8ConvGemm's packing (a float written and read back per
+     * input byte) weighs more against the product than widening in each panel's tile. MobileNetV2's wide expansions (CandBench -Xbatch, 1 thread, least thread CPU of 31
+     * interleaved rounds, load 7-8; this kernel against Q8ConvGemm): 16->96 at 112x112 268 against
+     * 324 us, 24->144 at 56x56 129-131 against 147.5; deeper it gained nothing or lost (32->192 at
+     * 28x28 59.0 against 60.1; 64->384 at 14x14 106 against 102, 96->576 165 against 115).
+     */
+    static final int WIDE_MAX_DEPTH = 24;
+    /** Positions of a wide shallow product: 32 full tiles or more, so that the slower last, partial tile counts little. */
+    static final int WIDE_MIN_POSITIONS = 32 * NR;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final int batch, depth, outChannels, positions, panels, tiles;
@@ -65,7 +77,9 @@ final class Q8PointwiseImplicit implements KernelProvider.Q8ConvKernel {
         long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
         boolean pointwise = ws[2] == 1 && ws[3] == 1 && g.strides()[0] == 1 && g.strides()[1] == 1
                 && g.padsBegin()[0] == 0 && g.padsBegin()[1] == 0 && ys[2] == xs[2] && ys[3] == xs[3];
-        return pointwise && ws[0] <= MAX_OUTPUTS && ws[1] <= MAX_DEPTH && correctedBias(spec, (int) ws[1]) != null;
+        boolean wide = ws[1] <= WIDE_MAX_DEPTH && ys[2] * ys[3] >= WIDE_MIN_POSITIONS;
+        return pointwise && (ws[0] <= MAX_OUTPUTS || wide) && ws[1] <= MAX_DEPTH
+                && correctedBias(spec, (int) ws[1]) != null;
     }
 
     Q8PointwiseImplicit(KernelProvider.Q8ConvSpec spec, F32Gemm gemm) {
