@@ -116,7 +116,7 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         // a Java array holds the packed weights of the fused product: at most 2^31 - 9 floats
         boolean arrayFits = (long) weightGroupFloats * g.group() <= Integer.MAX_VALUE - 8;
         fused = arrayFits && Q8Gemm.supports(species, spec.bias()) ? new Q8Gemm(gemm) : null;
-        requant = fused == null ? null : requantOf(spec, kc);
+        requant = fused == null ? null : requantOf(spec);
         // 1x1 kernels with strides read a quarter of the input or less: padding all of it costs more (as F32ConvKernel)
         padded = pointwise || kh * kw == 1 || !F32PaddedIm2Col.supports(species, sw) ? null
                 : new F32PaddedIm2Col(species, cg, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, gemm.nr());
@@ -163,10 +163,10 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         return (bytes + 63) & ~63L;
     }
 
-    private static Q8Gemm.Requant requantOf(KernelProvider.Q8ConvSpec spec, int depth) {
+    private static Q8Gemm.Requant requantOf(KernelProvider.Q8ConvSpec spec) {
         float[] bias = new float[spec.multipliers().length];
         for (int m = 0; spec.bias() != null && m < bias.length; m++) bias[m] = spec.bias()[m];
-        return Q8Gemm.requant(bias, spec.multipliers(), spec.yZeroPoint(), spec.yMin(), spec.yMax(), depth);
+        return new Q8Gemm.Requant(bias, spec.multipliers(), spec.yZeroPoint(), spec.yMin(), spec.yMax());
     }
 
     /**

@@ -49,34 +49,8 @@ final class Q8Gemm {
     private final F32Gemm gemm; // the packed layouts and the threading threshold
     private final Q8Reusable<Tasks> splits = new Q8Reusable<>(Tasks::new);
 
-    /**
-     * The requantization of output row {@code first + i}: float bias (exact), multiplier, zero
-     * point, clamp; {@code roundFirst} where every {@code (sum + bias) * multiplier} stays within
-     * {@link #ROUND_FIRST_LIMIT} ({@link #requant}).
-     */
-    record Requant(float[] bias, float[] multiplier, int zeroPoint, int lo, int hi, boolean roundFirst) {}
-
-    /**
-     * Largest {@code |(sum + bias) * multiplier|} for which {@link #requantStore} rounds before it
-     * clamps: {@code v + MAGIC} keeps an integer's bits only while {@code |v| < 2^22}; the margin
-     * covers float32 rounding of the sum and the product.
-     */
-    static final double ROUND_FIRST_LIMIT = 1 << 21;
-    /** {@value}: {@code off} keeps the clamp before the rounding everywhere (for comparisons); read when a kernel is made. */
-    static final String ROUND_FIRST_PROPERTY = "edgerun.java.q8RoundFirst";
-
-    /**
-     * The requantization of sums over {@code depth} products of an 8-bit input and an int8 weight
-     * ({@code |sum| <= 255 * 128 * depth}), rounding first where that bound allows it.
-     */
-    static Requant requant(float[] bias, float[] multiplier, int zeroPoint, int lo, int hi, int depth) {
-        double maxSum = 255.0 * 128 * depth;
-        boolean roundFirst = !"off".equals(System.getProperty(ROUND_FIRST_PROPERTY));
-        for (int r = 0; r < bias.length && roundFirst; r++) {
-            roundFirst = (maxSum + Math.abs(bias[r])) * Math.abs(multiplier[r]) <= ROUND_FIRST_LIMIT;
-        }
-        return new Requant(bias, multiplier, zeroPoint, lo, hi, roundFirst);
-    }
+    /** The requantization of output row {@code first + i}: float bias (exact), multiplier, zero point, clamp. */
+    record Requant(float[] bias, float[] multiplier, int zeroPoint, int lo, int hi) {}
 
     /** Whether the fused product serves {@code species} and these biases (null: none). */
     static boolean supports(VectorSpecies<Float> species, int[] bias) {
@@ -281,10 +255,6 @@ final class Q8Gemm {
         VectorMask<Float> m1 = S.indexInRange(LANES, cols);
         VectorMask<Byte> bm0 = B.indexInRange(0, cols);
         VectorMask<Byte> bm1 = B.indexInRange(LANES, cols);
-        if (rq.roundFirst()) {
-            roundFirstStore(acc, c, cAt, ld, rows, cols, load, y, yAt, ldy, rq, firstRow);
-            return;
-        }
         float qlo = rq.lo() - rq.zeroPoint(), qhi = rq.hi() - rq.zeroPoint();
         int offset = Q8Lanes.MAGIC_BITS - rq.zeroPoint();
         float[] bias = rq.bias(), multiplier = rq.multiplier();
@@ -306,49 +276,6 @@ final class Q8Gemm {
             v1 = v1.blend(qhi, v1.compare(VectorOperators.GT, qhi));
             IntVector q0 = v0.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
             IntVector q1 = v1.add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset);
-            ByteVector y0 = (ByteVector) q0.convertShape(VectorOperators.I2B, B, 0);
-            ByteVector y1 = (ByteVector) q1.convertShape(VectorOperators.I2B, B, 0);
-            long to = yAt + (long) r * ldy;
-            if (full) {
-                y0.intoMemorySegment(y, to, LE);
-                y1.intoMemorySegment(y, to + LANES, LE);
-            } else {
-                y0.intoMemorySegment(y, to, LE, bm0);
-                y1.intoMemorySegment(y, to + LANES, LE, bm1);
-            }
-        }
-    }
-
-    /**
-     * {@link #requantStore} where {@link Requant#roundFirst}: rounded by {@code + MAGIC} before the
-     * clamp, which then runs on the rounded integers' bits (one max and one min, where the float
-     * clamp took two compares and two blends). The same bytes: with both bounds integers, clamping
-     * commutes with rounding to an integer.
-     */
-    private static void roundFirstStore(float[] acc, MemorySegment c, long cAt, int ld, int rows, int cols, boolean load,
-                                        MemorySegment y, long yAt, int ldy, Requant rq, int firstRow) {
-        long half = 4L * LANES;
-        long row = 4L * ld;
-        boolean full = cols == NR;
-        VectorMask<Float> m0 = S.indexInRange(0, cols);
-        VectorMask<Float> m1 = S.indexInRange(LANES, cols);
-        VectorMask<Byte> bm0 = B.indexInRange(0, cols);
-        VectorMask<Byte> bm1 = B.indexInRange(LANES, cols);
-        int loBits = Q8Lanes.MAGIC_BITS + rq.lo() - rq.zeroPoint(), hiBits = Q8Lanes.MAGIC_BITS + rq.hi() - rq.zeroPoint();
-        int offset = Q8Lanes.MAGIC_BITS - rq.zeroPoint();
-        float[] bias = rq.bias(), multiplier = rq.multiplier();
-        for (int r = 0; r < rows; r++) {
-            FloatVector v0 = FloatVector.fromArray(S, acc, 2 * r * LANES);
-            FloatVector v1 = FloatVector.fromArray(S, acc, (2 * r + 1) * LANES);
-            if (load) {
-                long at = cAt + r * row;
-                v0 = v0.add(full ? FloatVector.fromMemorySegment(S, c, at, LE) : FloatVector.fromMemorySegment(S, c, at, LE, m0));
-                v1 = v1.add(full ? FloatVector.fromMemorySegment(S, c, at + half, LE)
-                        : FloatVector.fromMemorySegment(S, c, at + half, LE, m1));
-            }
-            float bv = bias[firstRow + r], mv = multiplier[firstRow + r];
-            IntVector q0 = v0.add(bv).mul(mv).add(Q8Lanes.MAGIC).reinterpretAsInts().max(loBits).min(hiBits).sub(offset);
-            IntVector q1 = v1.add(bv).mul(mv).add(Q8Lanes.MAGIC).reinterpretAsInts().max(loBits).min(hiBits).sub(offset);
             ByteVector y0 = (ByteVector) q0.convertShape(VectorOperators.I2B, B, 0);
             ByteVector y1 = (ByteVector) q1.convertShape(VectorOperators.I2B, B, 0);
             long to = yAt + (long) r * ldy;

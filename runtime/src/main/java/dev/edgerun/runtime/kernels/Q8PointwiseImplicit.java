@@ -104,7 +104,7 @@ final class Q8PointwiseImplicit implements KernelProvider.Q8ConvKernel {
         float[] multipliers = new float[rows];
         System.arraycopy(correctedBias(spec, depth), 0, bias, 0, outChannels);
         System.arraycopy(spec.multipliers(), 0, multipliers, 0, outChannels);
-        return Q8Gemm.requant(bias, multipliers, spec.yZeroPoint(), spec.yMin(), spec.yMax(), depth);
+        return new Q8Gemm.Requant(bias, multipliers, spec.yZeroPoint(), spec.yMin(), spec.yMax());
     }
 
     /**
