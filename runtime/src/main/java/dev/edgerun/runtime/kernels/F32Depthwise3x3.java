@@ -22,6 +22,13 @@ import jdk.incubator.vector.VectorSpecies;
  * go to a second heap buffer, copied to Y once per plane. The loop over output vectors has no
  * table lookup and its loads advance with the loop counter, so the JIT drops most bounds checks.
  *
+ * <p>Rows of three vectors or more run two output rows per step ({@link #rowPairs}): the two share
+ * the loads of their middle input rows, and store to Y directly but for the last pair (in the
+ * buffer, whose spills past the plane must not reach Y). Same sums in the same order: the same
+ * bits. {@code F32DepthwiseBench}, one thread, 512-bit, load 6-7, against the flat loop:
+ * 32@112x112 115 against 145 us, 144@56x56 157 against 170.
+ * {@code -Dedgerun.java.f32Depthwise3x3Rows=off} keeps the flat loop.
+ *
  * <p>{@link F32DepthwiseSameWidth}, which this replaces for these shapes, reads each tap from X
  * under its own lane mask from a table, in an inner loop over the nine taps; that loop ran about
  * twelve instructions per multiply-add. Measured by {@code F32DepthwiseBench} (one thread, 512-bit,
@@ -41,7 +48,10 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
 
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species;
-    private final int channels, w, planes, planeFloats, vectors;
+    private final int channels, h, w, planes, planeFloats, vectors;
+    private final boolean rowPairs;     // two output rows per step (rowPairs()), else the flat loop over vectors
+    private final int rowVectors;       // vectors per output row in the row-pair loop
+    private final long[] firstColumnInRow, lastColumnInRow; // their column masks, the same in every row
     private final long leadFloats;      // zeros before a plane copy: at least w + 1, whole vectors
     private final int framedFloats;     // a framed plane: lead zeros, the plane, zeros up to the last vector's reach
     private final long[] firstColumn;   // per output vector: lanes in output column 0 (no left neighbour)
@@ -67,26 +77,45 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
         this.species = species;
         long[] xs = spec.inputShape();
         channels = (int) xs[1];
-        int h = (int) xs[2];
+        h = (int) xs[2];
         w = (int) xs[3];
         planes = (int) xs[0] * channels;
         planeFloats = h * w;
         int lanes = species.length();
         vectors = (planeFloats + lanes - 1) / lanes;
+        rowPairs = rowPairsWanted(w, lanes);
+        rowVectors = (w + lanes - 1) / lanes;
         leadFloats = roundUp(w + 1, lanes);
-        framedFloats = (int) (leadFloats + (long) vectors * lanes + roundUp(w + 1, lanes));
-        firstColumn = new long[vectors];
-        lastColumn = new long[vectors];
-        for (int q = 0; q < vectors * lanes; q++) {
-            if (q % w == 0) firstColumn[q / lanes] |= 1L << (q % lanes);
-            if (q % w == w - 1) lastColumn[q / lanes] |= 1L << (q % lanes);
-        }
+        // The row-pair loop reads up to two rows and a vector past the plane (an odd last row's pair).
+        framedFloats = (int) (leadFloats + (long) vectors * lanes + roundUp(2L * w + 1, lanes) + lanes);
+        firstColumn = columnMask(vectors, lanes, 0);
+        lastColumn = columnMask(vectors, lanes, w - 1);
+        firstColumnInRow = columnMask(rowVectors, lanes, 0);
+        lastColumnInRow = columnMask(rowVectors, lanes, w - 1);
         ActivationEpilogue c = ActivationEpilogue.clampOf(spec.epilogue());
         clamp = c != null;
         lo = clamp ? c.clampLow() : 0f;
         hi = clamp ? c.clampHigh() : 0f;
         after = clamp ? null : spec.epilogue();
         weights = spec.constantWeight() == null ? null : spec.constantWeight().toFloatArray();
+    }
+
+    /**
+     * Two output rows per step share the loads of their two middle input rows (12 loads for two
+     * vectors instead of 18), worth it on rows of three vectors or more; narrower rows stay on the
+     * flat loop, which wastes no lanes on them (MobileNetV2's 192@28x28, in the model, 512-bit:
+     * 51 us with row pairs against 45 flat). {@code -Dedgerun.java.f32Depthwise3x3Rows=off} keeps
+     * the flat loop for every width.
+     */
+    static boolean rowPairsWanted(int w, int lanes) {
+        return w >= 3 * lanes && !"off".equals(System.getProperty("edgerun.java.f32Depthwise3x3Rows"));
+    }
+
+    /** Per vector of {@code lanes} flat positions: the lanes whose column is {@code column}. */
+    private long[] columnMask(int count, int lanes, int column) {
+        long[] mask = new long[count];
+        for (int q = 0; q < count * lanes; q++) if (q % w == column) mask[q / lanes] |= 1L << (q % lanes);
+        return mask;
     }
 
     private static long roundUp(long n, int multiple) {
@@ -130,7 +159,8 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
     public void planes(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                        int range, int from, int to) {
         int batch = Math.max(1, OUT_BATCH_FLOATS / planeFloats);
-        int outFloats = batch * planeFloats + species.length(); // the last vector may spill past its plane
+        // The last vector may spill past its plane; an odd last row's pair, a row and a vector.
+        int outFloats = batch * planeFloats + w + 2 * species.length();
         float[][] buffers = BUFFERS.get();
         if (buffers[0].length < framedFloats) buffers[0] = new float[framedFloats];
         if (buffers[1].length < outFloats) buffers[1] = new float[outFloats];
@@ -148,10 +178,12 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
             for (int plane = first; plane < end; plane++) {
                 int c = plane % channels;
                 MemorySegment.copy(x, F, 4L * plane * planeFloats, framed, lead, planeFloats);
-                plane(framed, out, (plane - first) * planeFloats, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
+                float b = bias == null ? 0f : bias.getAtIndex(F, c);
+                if (rowPairs) rowPairs(framed, out, wt, 9 * c, b, y, 4L * plane * planeFloats);
+                else plane(framed, out, (plane - first) * planeFloats, wt, 9 * c, b);
             }
             long at = 4L * first * planeFloats;
-            MemorySegment.copy(out, 0, y, F, at, (end - first) * planeFloats);
+            if (!rowPairs) MemorySegment.copy(out, 0, y, F, at, (end - first) * planeFloats);
             if (after != null) after.apply(y, at, (end - first) * planeFloats);
         }
     }
@@ -196,6 +228,73 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
             if (upper) o = o.blend(high, o.compare(VectorOperators.GT, high));
             o.intoArray(out, outAt + v * lanes);
         }
+    }
+
+    /**
+     * One plane as {@link #plane}, two output rows per step: the vectors at flat positions
+     * {@code q} and {@code q + w} (same columns, so the same column masks) load input rows
+     * {@code r - 1 .. r + 2} once each per column shift, and sum in {@link #plane}'s order, so the
+     * bits are the same. A row's last vector spills into the next row, which computes the same
+     * values again; an odd last row's pair writes a row past the plane, overwritten by the next
+     * plane or left in the buffer's slack.
+     */
+    private void rowPairs(float[] a, float[] out, float[] wt, int k, float b, MemorySegment y, long yAt) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int up = w, lead = (int) leadFloats, perRow = rowVectors;
+        long[] first = firstColumnInRow, last = lastColumnInRow;
+        FloatVector w00 = FloatVector.broadcast(sp, wt[k]), w01 = FloatVector.broadcast(sp, wt[k + 1]);
+        FloatVector w02 = FloatVector.broadcast(sp, wt[k + 2]), w10 = FloatVector.broadcast(sp, wt[k + 3]);
+        FloatVector w11 = FloatVector.broadcast(sp, wt[k + 4]), w12 = FloatVector.broadcast(sp, wt[k + 5]);
+        FloatVector w20 = FloatVector.broadcast(sp, wt[k + 6]), w21 = FloatVector.broadcast(sp, wt[k + 7]);
+        FloatVector w22 = FloatVector.broadcast(sp, wt[k + 8]);
+        FloatVector bv = FloatVector.broadcast(sp, b);
+        boolean upper = clamp && hi < Float.POSITIVE_INFINITY;
+        FloatVector low = FloatVector.broadcast(sp, clamp ? lo : Float.NEGATIVE_INFINITY);
+        FloatVector high = FloatVector.broadcast(sp, upper ? hi : Float.POSITIVE_INFINITY);
+        int lastPair = (h - 1) & ~1;
+        for (int r = 0; r < h; r += 2) {
+            boolean inPlane = r < lastPair; // spills stay inside the plane: stored to Y directly
+            for (int j = 0; j < perRow; j++) {
+                int p = r * up + j * lanes, q = lead + p;
+                VectorMask<Float> firstLanes = VectorMask.fromLong(sp, first[j]);
+                VectorMask<Float> lastLanes = VectorMask.fromLong(sp, last[j]);
+                FloatVector a0 = FloatVector.fromArray(sp, a, q - up - 1);
+                FloatVector a1 = FloatVector.fromArray(sp, a, q - 1);
+                FloatVector a2 = FloatVector.fromArray(sp, a, q + up - 1);
+                FloatVector a3 = FloatVector.fromArray(sp, a, q + 2 * up - 1);
+                FloatVector left0 = a2.fma(w20, a1.fma(w10, a0.mul(w00)));
+                FloatVector left1 = a3.fma(w20, a2.fma(w10, a1.mul(w00)));
+                a0 = FloatVector.fromArray(sp, a, q - up);
+                a1 = FloatVector.fromArray(sp, a, q);
+                a2 = FloatVector.fromArray(sp, a, q + up);
+                a3 = FloatVector.fromArray(sp, a, q + 2 * up);
+                FloatVector mid0 = a2.fma(w21, a1.fma(w11, a0.fma(w01, bv)));
+                FloatVector mid1 = a3.fma(w21, a2.fma(w11, a1.fma(w01, bv)));
+                a0 = FloatVector.fromArray(sp, a, q - up + 1);
+                a1 = FloatVector.fromArray(sp, a, q + 1);
+                a2 = FloatVector.fromArray(sp, a, q + up + 1);
+                a3 = FloatVector.fromArray(sp, a, q + 2 * up + 1);
+                FloatVector right0 = a2.fma(w22, a1.fma(w12, a0.mul(w02)));
+                FloatVector right1 = a3.fma(w22, a2.fma(w12, a1.mul(w02)));
+                FloatVector o0 = mid0.add(left0.blend(0f, firstLanes)).add(right0.blend(0f, lastLanes));
+                FloatVector o1 = mid1.add(left1.blend(0f, firstLanes)).add(right1.blend(0f, lastLanes));
+                o0 = o0.blend(low, o0.compare(VectorOperators.LE, low));
+                o1 = o1.blend(low, o1.compare(VectorOperators.LE, low));
+                if (upper) {
+                    o0 = o0.blend(high, o0.compare(VectorOperators.GT, high));
+                    o1 = o1.blend(high, o1.compare(VectorOperators.GT, high));
+                }
+                if (inPlane) {
+                    o0.intoMemorySegment(y, yAt + 4L * p, LE);
+                    o1.intoMemorySegment(y, yAt + 4L * (p + up), LE);
+                } else {
+                    o0.intoArray(out, p - lastPair * up);
+                    o1.intoArray(out, p - lastPair * up + up);
+                }
+            }
+        }
+        MemorySegment.copy(out, 0, y, F, yAt + 4L * lastPair * up, (h - lastPair) * up);
     }
 
     @Override
