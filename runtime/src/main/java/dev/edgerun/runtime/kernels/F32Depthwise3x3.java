@@ -22,11 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
  * go to a second heap buffer, copied to Y once per plane. The loop over output vectors has no
  * table lookup and its loads advance with the loop counter, so the JIT drops most bounds checks.
  *
- * <p>Rows of three vectors or more run two output rows per step ({@link #rowPairs}): the two share
- * the loads of their middle input rows, and store to Y directly but for the last pair (in the
- * buffer, whose spills past the plane must not reach Y). Same sums in the same order: the same
- * bits. {@code F32DepthwiseBench}, one thread, 512-bit, load 6-7, against the flat loop:
- * 32@112x112 115 against 145 us, 144@56x56 157 against 170.
+ * <p>Rows of three vectors or more run four output rows per step ({@link #rowQuads}): they
+ * share the loads of their input rows, and store to Y directly but for the last group (through
+ * the buffer, whose spills past the plane must not reach Y). Same sums in the same order: the same
+ * bits. {@code F32DepthwiseBench}, one thread, 512-bit, load 8-9, against the flat loop in the same
+ * process: 32@112x112 0.68-0.69 of its time (two rows per step: 0.74-0.75), 144@56x56 0.72-0.78
+ * (0.82-0.87).
  * {@code -Dedgerun.java.f32Depthwise3x3Rows=off} keeps the flat loop.
  *
  * <p>{@link F32DepthwiseSameWidth}, which this replaces for these shapes, reads each tap from X
@@ -49,8 +50,8 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species;
     private final int channels, h, w, planes, planeFloats, vectors;
-    private final boolean rowPairs;     // two output rows per step (rowPairs()), else the flat loop over vectors
-    private final int rowVectors;       // vectors per output row in the row-pair loop
+    private final boolean rowQuads;     // four output rows per step (rowQuads()), else the flat loop over vectors
+    private final int rowVectors;       // vectors per output row in the row-quad loop
     private final long[] firstColumnInRow, lastColumnInRow; // their column masks, the same in every row
     private final long leadFloats;      // zeros before a plane copy: at least w + 1, whole vectors
     private final int framedFloats;     // a framed plane: lead zeros, the plane, zeros up to the last vector's reach
@@ -83,11 +84,11 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
         planeFloats = h * w;
         int lanes = species.length();
         vectors = (planeFloats + lanes - 1) / lanes;
-        rowPairs = rowPairsWanted(w, lanes);
+        rowQuads = rowQuadsWanted(w, lanes);
         rowVectors = (w + lanes - 1) / lanes;
         leadFloats = roundUp(w + 1, lanes);
-        // The row-pair loop reads up to two rows and a vector past the plane (an odd last row's pair).
-        framedFloats = (int) (leadFloats + (long) vectors * lanes + roundUp(2L * w + 1, lanes) + lanes);
+        // The row-quad loop reads up to four rows and a vector past the plane (its last group).
+        framedFloats = (int) (leadFloats + (long) vectors * lanes + roundUp(4L * w + 1, lanes) + lanes);
         firstColumn = columnMask(vectors, lanes, 0);
         lastColumn = columnMask(vectors, lanes, w - 1);
         firstColumnInRow = columnMask(rowVectors, lanes, 0);
@@ -101,13 +102,13 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
     }
 
     /**
-     * Two output rows per step share the loads of their two middle input rows (12 loads for two
-     * vectors instead of 18), worth it on rows of three vectors or more; narrower rows stay on the
-     * flat loop, which wastes no lanes on them (MobileNetV2's 192@28x28, in the model, 512-bit:
-     * 51 us with row pairs against 45 flat). {@code -Dedgerun.java.f32Depthwise3x3Rows=off} keeps
-     * the flat loop for every width.
+     * Four output rows per step share the loads of their input rows (18 loads for four vectors
+     * instead of 36), worth it on rows of three vectors or more; narrower rows stay on the flat
+     * loop, which wastes no lanes on them (MobileNetV2's 192@28x28, in the model, 512-bit: 51 us
+     * with two rows per step against 45 flat). {@code -Dedgerun.java.f32Depthwise3x3Rows=off}
+     * keeps the flat loop for every width.
      */
-    static boolean rowPairsWanted(int w, int lanes) {
+    static boolean rowQuadsWanted(int w, int lanes) {
         return w >= 3 * lanes && !"off".equals(System.getProperty("edgerun.java.f32Depthwise3x3Rows"));
     }
 
@@ -159,8 +160,8 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
     public void planes(MemorySegment x, MemorySegment wIn, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                        int range, int from, int to) {
         int batch = Math.max(1, OUT_BATCH_FLOATS / planeFloats);
-        // The last vector may spill past its plane; an odd last row's pair, a row and a vector.
-        int outFloats = batch * planeFloats + w + 2 * species.length();
+        // The last vector may spill past its plane; the row-quad loop's last group, four rows and a vector.
+        int outFloats = batch * planeFloats + 4 * w + 2 * species.length();
         float[][] buffers = BUFFERS.get();
         if (buffers[0].length < framedFloats) buffers[0] = new float[framedFloats];
         if (buffers[1].length < outFloats) buffers[1] = new float[outFloats];
@@ -179,11 +180,11 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
                 int c = plane % channels;
                 MemorySegment.copy(x, F, 4L * plane * planeFloats, framed, lead, planeFloats);
                 float b = bias == null ? 0f : bias.getAtIndex(F, c);
-                if (rowPairs) rowPairs(framed, out, wt, 9 * c, b, y, 4L * plane * planeFloats);
+                if (rowQuads) rowQuads(framed, out, wt, 9 * c, b, y, 4L * plane * planeFloats);
                 else plane(framed, out, (plane - first) * planeFloats, wt, 9 * c, b);
             }
             long at = 4L * first * planeFloats;
-            if (!rowPairs) MemorySegment.copy(out, 0, y, F, at, (end - first) * planeFloats);
+            if (!rowQuads) MemorySegment.copy(out, 0, y, F, at, (end - first) * planeFloats);
             if (after != null) after.apply(y, at, (end - first) * planeFloats);
         }
     }
@@ -231,14 +232,14 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
     }
 
     /**
-     * One plane as {@link #plane}, two output rows per step: the vectors at flat positions
-     * {@code q} and {@code q + w} (same columns, so the same column masks) load input rows
-     * {@code r - 1 .. r + 2} once each per column shift, and sum in {@link #plane}'s order, so the
-     * bits are the same. A row's last vector spills into the next row, which computes the same
-     * values again; an odd last row's pair writes a row past the plane, overwritten by the next
-     * plane or left in the buffer's slack.
+     * One plane as {@link #plane}, four output rows per step: the vectors at flat positions
+     * {@code q, q + w, q + 2w, q + 3w} (same columns, so the same column masks) load input rows
+     * {@code r - 1 .. r + 4} once each per column shift (18 loads for four vectors instead of 36),
+     * and sum in {@link #plane}'s order, so the bits are the same. A row's last vector spills into
+     * the next row, which computes the same values again; those groups store to Y directly. The
+     * last group, whose rows or spills may pass the plane, goes through {@code out} and is copied.
      */
-    private void rowPairs(float[] a, float[] out, float[] wt, int k, float b, MemorySegment y, long yAt) {
+    private void rowQuads(float[] a, float[] out, float[] wt, int k, float b, MemorySegment y, long yAt) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int up = w, lead = (int) leadFloats, perRow = rowVectors;
@@ -252,49 +253,65 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
         boolean upper = clamp && hi < Float.POSITIVE_INFINITY;
         FloatVector low = FloatVector.broadcast(sp, clamp ? lo : Float.NEGATIVE_INFINITY);
         FloatVector high = FloatVector.broadcast(sp, upper ? hi : Float.POSITIVE_INFINITY);
-        int lastPair = (h - 1) & ~1;
-        for (int r = 0; r < h; r += 2) {
-            boolean inPlane = r < lastPair; // spills stay inside the plane: stored to Y directly
+        int tail = h >= 5 ? ((h - 5) / 4 + 1) * 4 : 0; // the first group whose rows or spills may pass the plane
+        for (int r = 0; r <= tail; r += 4) {
+            boolean inPlane = r < tail;
             for (int j = 0; j < perRow; j++) {
                 int p = r * up + j * lanes, q = lead + p;
+                FloatVector a0 = FloatVector.fromArray(sp, a, q - up), a1 = FloatVector.fromArray(sp, a, q);
+                FloatVector a2 = FloatVector.fromArray(sp, a, q + up), a3 = FloatVector.fromArray(sp, a, q + 2 * up);
+                FloatVector a4 = FloatVector.fromArray(sp, a, q + 3 * up), a5 = FloatVector.fromArray(sp, a, q + 4 * up);
+                FloatVector o0 = a2.fma(w21, a1.fma(w11, a0.fma(w01, bv)));
+                FloatVector o1 = a3.fma(w21, a2.fma(w11, a1.fma(w01, bv)));
+                FloatVector o2 = a4.fma(w21, a3.fma(w11, a2.fma(w01, bv)));
+                FloatVector o3 = a5.fma(w21, a4.fma(w11, a3.fma(w01, bv)));
                 VectorMask<Float> firstLanes = VectorMask.fromLong(sp, first[j]);
+                a0 = FloatVector.fromArray(sp, a, q - up - 1);
+                a1 = FloatVector.fromArray(sp, a, q - 1);
+                a2 = FloatVector.fromArray(sp, a, q + up - 1);
+                a3 = FloatVector.fromArray(sp, a, q + 2 * up - 1);
+                a4 = FloatVector.fromArray(sp, a, q + 3 * up - 1);
+                a5 = FloatVector.fromArray(sp, a, q + 4 * up - 1);
+                o0 = o0.add(a2.fma(w20, a1.fma(w10, a0.mul(w00))).blend(0f, firstLanes));
+                o1 = o1.add(a3.fma(w20, a2.fma(w10, a1.mul(w00))).blend(0f, firstLanes));
+                o2 = o2.add(a4.fma(w20, a3.fma(w10, a2.mul(w00))).blend(0f, firstLanes));
+                o3 = o3.add(a5.fma(w20, a4.fma(w10, a3.mul(w00))).blend(0f, firstLanes));
                 VectorMask<Float> lastLanes = VectorMask.fromLong(sp, last[j]);
-                FloatVector a0 = FloatVector.fromArray(sp, a, q - up - 1);
-                FloatVector a1 = FloatVector.fromArray(sp, a, q - 1);
-                FloatVector a2 = FloatVector.fromArray(sp, a, q + up - 1);
-                FloatVector a3 = FloatVector.fromArray(sp, a, q + 2 * up - 1);
-                FloatVector left0 = a2.fma(w20, a1.fma(w10, a0.mul(w00)));
-                FloatVector left1 = a3.fma(w20, a2.fma(w10, a1.mul(w00)));
-                a0 = FloatVector.fromArray(sp, a, q - up);
-                a1 = FloatVector.fromArray(sp, a, q);
-                a2 = FloatVector.fromArray(sp, a, q + up);
-                a3 = FloatVector.fromArray(sp, a, q + 2 * up);
-                FloatVector mid0 = a2.fma(w21, a1.fma(w11, a0.fma(w01, bv)));
-                FloatVector mid1 = a3.fma(w21, a2.fma(w11, a1.fma(w01, bv)));
                 a0 = FloatVector.fromArray(sp, a, q - up + 1);
                 a1 = FloatVector.fromArray(sp, a, q + 1);
                 a2 = FloatVector.fromArray(sp, a, q + up + 1);
                 a3 = FloatVector.fromArray(sp, a, q + 2 * up + 1);
-                FloatVector right0 = a2.fma(w22, a1.fma(w12, a0.mul(w02)));
-                FloatVector right1 = a3.fma(w22, a2.fma(w12, a1.mul(w02)));
-                FloatVector o0 = mid0.add(left0.blend(0f, firstLanes)).add(right0.blend(0f, lastLanes));
-                FloatVector o1 = mid1.add(left1.blend(0f, firstLanes)).add(right1.blend(0f, lastLanes));
+                a4 = FloatVector.fromArray(sp, a, q + 3 * up + 1);
+                a5 = FloatVector.fromArray(sp, a, q + 4 * up + 1);
+                o0 = o0.add(a2.fma(w22, a1.fma(w12, a0.mul(w02))).blend(0f, lastLanes));
+                o1 = o1.add(a3.fma(w22, a2.fma(w12, a1.mul(w02))).blend(0f, lastLanes));
+                o2 = o2.add(a4.fma(w22, a3.fma(w12, a2.mul(w02))).blend(0f, lastLanes));
+                o3 = o3.add(a5.fma(w22, a4.fma(w12, a3.mul(w02))).blend(0f, lastLanes));
                 o0 = o0.blend(low, o0.compare(VectorOperators.LE, low));
                 o1 = o1.blend(low, o1.compare(VectorOperators.LE, low));
+                o2 = o2.blend(low, o2.compare(VectorOperators.LE, low));
+                o3 = o3.blend(low, o3.compare(VectorOperators.LE, low));
                 if (upper) {
                     o0 = o0.blend(high, o0.compare(VectorOperators.GT, high));
                     o1 = o1.blend(high, o1.compare(VectorOperators.GT, high));
+                    o2 = o2.blend(high, o2.compare(VectorOperators.GT, high));
+                    o3 = o3.blend(high, o3.compare(VectorOperators.GT, high));
                 }
                 if (inPlane) {
                     o0.intoMemorySegment(y, yAt + 4L * p, LE);
                     o1.intoMemorySegment(y, yAt + 4L * (p + up), LE);
+                    o2.intoMemorySegment(y, yAt + 4L * (p + 2 * up), LE);
+                    o3.intoMemorySegment(y, yAt + 4L * (p + 3 * up), LE);
                 } else {
-                    o0.intoArray(out, p - lastPair * up);
-                    o1.intoArray(out, p - lastPair * up + up);
+                    int at = p - tail * up;
+                    o0.intoArray(out, at);
+                    o1.intoArray(out, at + up);
+                    o2.intoArray(out, at + 2 * up);
+                    o3.intoArray(out, at + 3 * up);
                 }
             }
         }
-        MemorySegment.copy(out, 0, y, F, yAt + 4L * lastPair * up, (h - lastPair) * up);
+        MemorySegment.copy(out, 0, y, F, yAt + 4L * tail * up, (h - tail) * up);
     }
 
     @Override

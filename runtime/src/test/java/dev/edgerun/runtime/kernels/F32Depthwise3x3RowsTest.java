@@ -17,10 +17,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * F32Depthwise3x3's row-pair loop gives the bits of its flat loop
+ * F32Depthwise3x3's row-quad loop gives the bits of its flat loop
  * ({@code -Dedgerun.java.f32Depthwise3x3Rows=off}; the same when a width is too narrow for row
- * pairs at a vector size): odd and even plane heights (an odd last row's
- * pair writes past the plane), one and two rows, rows of exactly a vector and of a vector and a
+ * groups at a vector size): plane heights of every remainder by four (the last group writes
+ * past the plane), one to four rows, rows of exactly a vector and of a vector and a
  * lane, MobileNetV2's planes; Relu6, Relu, leaky Relu (applied after the store) and none; serial
  * and on three threads.
  */
@@ -28,7 +28,7 @@ class F32Depthwise3x3RowsTest {
 
     /** {channels, height, width}. */
     private static final int[][] SHAPES = {
-            {3, 1, 48}, {2, 2, 48}, {3, 3, 49}, {5, 7, 33}, {4, 6, 32}, {2, 11, 64}, {3, 9, 47}, {2, 4, 24}, {3, 5, 12},
+            {3, 1, 48}, {2, 2, 48}, {3, 3, 49}, {2, 4, 50}, {2, 5, 48}, {3, 8, 64}, {2, 10, 48}, {5, 7, 33}, {4, 6, 32}, {2, 11, 64}, {3, 9, 47}, {2, 4, 24}, {3, 5, 12},
             {2, 56, 56}, {2, 112, 112}, {3, 28, 28}, {6, 14, 14}, {40, 14, 14}, {2, 5, 129}, {70, 25, 8},
             {24, 56, 56}, {300, 14, 14}}; // the last two above the threading threshold
 
@@ -38,7 +38,7 @@ class F32Depthwise3x3RowsTest {
 
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("shapesAtWidths")
-    void rowPairsGiveTheBitsOfTheFlatLoop(int[] shape, int bits) {
+    void rowQuadsGiveTheBitsOfTheFlatLoop(int[] shape, int bits) {
         for (ActivationEpilogue act : new ActivationEpilogue[] {
                 new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 6f), new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f),
                 new ActivationEpilogue(F32UnaryOp.LEAKY_RELU, 0.1f, 0f), null}) {
@@ -47,11 +47,11 @@ class F32Depthwise3x3RowsTest {
     }
 
     @Test
-    void rowPairsOnlyForRowsOfThreeVectors() {
-        assertTrue(F32Depthwise3x3.rowPairsWanted(48, 16));
-        assertTrue(F32Depthwise3x3.rowPairsWanted(28, 8));
-        assertFalse(F32Depthwise3x3.rowPairsWanted(28, 16));
-        assertFalse(F32Depthwise3x3.rowPairsWanted(14, 8));
+    void rowQuadsOnlyForRowsOfThreeVectors() {
+        assertTrue(F32Depthwise3x3.rowQuadsWanted(48, 16));
+        assertTrue(F32Depthwise3x3.rowQuadsWanted(28, 8));
+        assertFalse(F32Depthwise3x3.rowQuadsWanted(28, 16));
+        assertFalse(F32Depthwise3x3.rowQuadsWanted(14, 8));
     }
 
     private static void compare(int[] s, int bits, ActivationEpilogue act) {

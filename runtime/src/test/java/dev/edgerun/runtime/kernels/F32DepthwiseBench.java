@@ -49,7 +49,7 @@ public final class F32DepthwiseBench {
         if (Boolean.getBoolean("bench.pointwise")) pointwise(rounds);
     }
 
-    /** F32Depthwise3x3 with its row-pair loop switched off. */
+    /** F32Depthwise3x3 with its row-quad loop switched off. */
     private static KernelProvider.ConvKernel flat(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species) {
         System.setProperty("edgerun.java.f32Depthwise3x3Rows", "off");
         try {
