@@ -28,7 +28,10 @@ import jdk.incubator.vector.VectorSpecies;
  * bits. {@code F32DepthwiseBench}, one thread, 512-bit, load 8-9, against the flat loop in the same
  * process: 32@112x112 0.68-0.69 of its time (two rows per step: 0.74-0.75), 144@56x56 0.72-0.78
  * (0.82-0.87).
- * {@code -Dedgerun.java.f32Depthwise3x3Rows=off} keeps the flat loop.
+ * {@code -Dedgerun.java.f32Depthwise3x3Rows=off} keeps the flat loop. Measured and left out: row
+ * quads on narrower rows through the buffer (14x14 2-5% slower at 512-bit, 192@28x28 within noise
+ * in the model), and a batch of small planes copied from X in one copy then per plane by
+ * System.arraycopy (960@7x7 60 against 28 us).
  *
  * <p>{@link F32DepthwiseSameWidth}, which this replaces for these shapes, reads each tap from X
  * under its own lane mask from a table, in an inner loop over the nine taps; that loop ran about
