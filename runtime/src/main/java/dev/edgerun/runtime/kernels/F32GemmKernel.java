@@ -3,7 +3,6 @@ package dev.edgerun.runtime.kernels;
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Java {@link KernelProvider.GemmKernel}: packs whichever operand is constant once, here at
@@ -33,17 +32,8 @@ public final class F32GemmKernel implements KernelProvider.GemmKernel, RowBiasGe
         this.packedA = spec.constantA() == null ? null : packConstant(spec.constantA(), aBytes, true);
         this.packedB = spec.constantB() == null ? null : packConstant(spec.constantB(), bBytes, false);
         this.gemv = spec.m() == 1 && spec.constantA() == null && gemm.species() != null ? new F32Gemv(gemm) : null;
-        this.wide = readsAInPlace(spec, gemm.species()) ? new F32WideTileGemm(gemm.species()) : null;
-    }
-
-    /**
-     * Whether this kernel on {@code species} runs {@code spec} as {@link F32WideTileGemm}: an A of
-     * several rows that changes per run against a constant B, A not transposed, alpha 1, a
-     * 512-bit species and a depth the wide tile takes.
-     */
-    public static boolean readsAInPlace(KernelProvider.GemmSpec spec, VectorSpecies<Float> species) {
-        return spec.m() > 1 && spec.constantA() == null && spec.constantB() != null && !spec.transA()
-                && spec.alpha() == 1f && F32WideTileGemm.suits(species, spec.k());
+        this.wide = gemv == null && packedA == null && packedB != null && !spec.transA() && spec.alpha() == 1f
+                && F32WideTileGemm.suits(gemm.species(), spec.k()) ? new F32WideTileGemm(gemm.species()) : null;
     }
 
     private MemorySegment packConstant(Tensor t, long bytes, boolean isA) {

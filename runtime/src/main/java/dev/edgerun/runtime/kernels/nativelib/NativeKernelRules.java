@@ -1,9 +1,6 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
 import dev.edgerun.runtime.kernels.F32Gemm;
-import dev.edgerun.runtime.kernels.F32GemmKernel;
-import dev.edgerun.runtime.kernels.F32WideTileGemm;
-import dev.edgerun.runtime.kernels.Vectors;
 import dev.edgerun.runtime.kernels.KernelProvider;
 
 /**
@@ -75,40 +72,8 @@ final class NativeKernelRules {
      * vs 1.42, 32x128x128 12.2 vs 9.6, 49x256x40 12.6 vs 9.5, 6x512x512 29.6 vs 29.1.
      */
     static boolean oneDnnGemm(KernelProvider.GemmSpec spec) {
-        return !javaGemm(spec);
+        return !oneJavaTile(spec);
     }
-
-    /** Whether automatic selection leaves a float GEMM to the Java kernels: {@link #oneJavaTile} or {@link #javaWideTile}. */
-    private static boolean javaGemm(KernelProvider.GemmSpec spec) {
-        return oneJavaTile(spec) || javaWideTile(spec);
-    }
-
-    /**
-     * Whether a GEMM of at most {@value #JAVA_WIDE_MAX_ROWS} rows and {@value #JAVA_WIDE_MAX_COLUMNS}
-     * columns runs on the Java kernels' {@link F32WideTileGemm} (A read in place against constant
-     * packed B, 512-bit vectors, depth at most {@link F32WideTileGemm#MAX_K}: see
-     * {@link F32GemmKernel#readsAInPlace}), which beat oneDNN's matmul there. Java vs oneDNN, constant
-     * B, single thread, least µs per call over 40-80 interleaved rounds of 100-200 calls, load 7-7.6:
-     * 8x128x64 0.60 vs 0.90, 8x256x128 (GELU) 2.54 vs 2.79, 8x512x256 8.42 vs 8.57, 16x128x128 2.13 vs
-     * 2.55, 16x256x128 4.18 vs 4.35, 32x64x64 1.07 vs 1.32, 32x128x128 4.14-4.23 vs 4.30-4.66 (the
-     * transformer's proj), 32x128x512 16.14 vs 16.84 (its ff2), 32x256x256 16.50 vs 17.24. From 384
-     * columns or 49 rows the two ran level or oneDNN ahead, so oneDNN keeps them: 32x384x128 12.47 vs
-     * 12.39 (qkv), 32x512x128 (GELU) 20.10 vs 19.50 (ff1), 16x384x512 24.24 vs 24.15, 49x256x128 13.46
-     * vs 12.66, 64x256x128 16.59 vs 16.30, 128x512x64 34.03 vs 32.40. Past depth 512 the Java kernels
-     * pack A and lose 1.3-2x (32x128x1024 51.9 vs 33.8).
-     */
-    private static boolean javaWideTile(KernelProvider.GemmSpec spec) {
-        if (System.getProperty(JAVA_WIDE_GEMM_PROPERTY, "auto").trim().equals("off")) return false;
-        return spec.m() <= JAVA_WIDE_MAX_ROWS && spec.n() <= JAVA_WIDE_MAX_COLUMNS
-                && F32GemmKernel.readsAInPlace(spec, Vectors.enabled() ? Vectors.F32 : null);
-    }
-
-    /** Rows up to which a wide-tile GEMM stays with the Java kernels ({@link #javaWideTile}). */
-    static final int JAVA_WIDE_MAX_ROWS = 32;
-    /** Columns up to which a wide-tile GEMM stays with the Java kernels ({@link #javaWideTile}). */
-    static final int JAVA_WIDE_MAX_COLUMNS = 256;
-    /** {@value #JAVA_WIDE_GEMM_PROPERTY}{@code =off} gives oneDNN the GEMMs {@link #javaWideTile} leaves to Java (for comparisons). */
-    static final String JAVA_WIDE_GEMM_PROPERTY = "edgerun.onednn.javaWideGemm";
 
     /** Whether a GEMM is one row tile of the Java micro-kernel, which the Java kernels run faster than a downcall. */
     private static boolean oneJavaTile(KernelProvider.GemmSpec spec) {
@@ -173,11 +138,11 @@ final class NativeKernelRules {
     /**
      * XNNPACK GEMM in automatic selection (provisional: measured on x86 only, see the report): every
      * one, but on x86-64, where it stands in for oneDNN, not those oneDNN's rule leaves to the Java
-     * kernels ({@link #javaGemm}); ranked before the Java provider, it would take them otherwise,
+     * kernels ({@link #oneJavaTile}); ranked before the Java provider, it would take them otherwise,
      * and loading XNNPACK for them cost start-up time.
      */
     static boolean xnnpackGemm(KernelProvider.GemmSpec spec) {
-        return !(isX86() && javaGemm(spec));
+        return !(isX86() && oneJavaTile(spec));
     }
 
     /**
