@@ -4,7 +4,6 @@ import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,10 +50,6 @@ public final class F32StridedMatMul {
     private final long slotBytes;
     private final long aPackedBytes;
     private final VectorSpecies<Float> direct; // species of the direct path; null: packed products
-    private final boolean blockTranspose;      // B^T by 4 x 4 blocks of vectors (transposeBlocks)
-
-    /** {@code -D}{@value #BLOCK_TRANSPOSE_PROPERTY}{@code =off} transposes K^T four columns at a time, element by element, as before. */
-    static final String BLOCK_TRANSPOSE_PROPERTY = "edgerun.java.blockTranspose";
 
     /**
      * @param aStrides {@code {rowStride, colStride}} of A in floats; likewise {@code bStrides}
@@ -81,8 +76,6 @@ public final class F32StridedMatMul {
         this.ldy = ldy;
         this.epilogue = epilogue;
         this.direct = gemm.species() != null && (long) k * n <= DIRECT_MAX_B && n % (2 * gemm.species().length()) == 0 ? gemm.species() : null;
-        this.blockTranspose = direct != null && bRow == 1 && k % 4 == 0 && direct.vectorBitSize() >= 128
-                && !System.getProperty(BLOCK_TRANSPOSE_PROPERTY, "on").trim().equals("off");
         this.aPackedBytes = direct != null ? 0 : align64(4 * F32Gemm.packedASize(m, k));
         this.slotBytes = direct != null ? (bCol == 1 ? 0 : align64(4L * k * n))
                 : aPackedBytes + align64(4 * gemm.packedBSize(k, n));
@@ -195,50 +188,11 @@ public final class F32StridedMatMul {
     }
 
     /**
-     * B ({@code k x n} through its strides) into {@code dst} as contiguous rows of {@code n}: in 4 x 4
-     * blocks of 128-bit vectors ({@link #transposeBlocks}) when B's columns are contiguous (K^T, read
-     * from K's rows) and k a multiple of 4, else four B columns at a time (reads along memory when
-     * its columns are rows of K, four stores side by side); one column at a time took 4.5 us for
-     * attention's four 32 x 32 heads, four 2.4 us.
+     * B ({@code k x n} through its strides) into {@code dst} as contiguous rows of {@code n}: four B
+     * columns at a time (reads along memory when its columns are rows of K, four stores side by
+     * side); one column at a time took 4.5 us for attention's four 32 x 32 heads, this 2.4 us.
      */
     private void transpose(MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
-        if (blockTranspose) transposeBlocks(src, srcOff, dst, dstOff);
-        else transposeColumns(src, srcOff, dst, dstOff);
-    }
-
-    private static final VectorSpecies<Float> QUAD = FloatVector.SPECIES_128;
-    // Two-vector rearranges of a 4 x 4 transpose: lanes 4-7 are the second vector's
-    private static final VectorShuffle<Float> PAIRS_LOW = VectorShuffle.fromValues(QUAD, 0, 4, 1, 5);
-    private static final VectorShuffle<Float> PAIRS_HIGH = VectorShuffle.fromValues(QUAD, 2, 6, 3, 7);
-    private static final VectorShuffle<Float> HALVES_LOW = VectorShuffle.fromValues(QUAD, 0, 1, 4, 5);
-    private static final VectorShuffle<Float> HALVES_HIGH = VectorShuffle.fromValues(QUAD, 2, 3, 6, 7);
-
-    /**
-     * {@link #transpose} for a B whose columns are contiguous: four floats of each of four columns,
-     * interleaved by pairs, then by halves, make four rows of four. Attention's four 32 x 32 heads
-     * (AttnBench-like loop, least of 300 rounds): 0.77 us against 1.79 for {@link #transposeColumns}.
-     */
-    private void transposeBlocks(MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
-        long colStep = 4L * bCol, dstRow = 4L * n;
-        for (int j = 0; j < n; j += 4) {
-            long s0 = srcOff + j * colStep, s1 = s0 + colStep, s2 = s1 + colStep, s3 = s2 + colStep;
-            long d = dstOff + 4L * j;
-            for (long at = 0; at < 4L * k; at += 16, d += 4 * dstRow) {
-                FloatVector c0 = FloatVector.fromMemorySegment(QUAD, src, s0 + at, LE);
-                FloatVector c1 = FloatVector.fromMemorySegment(QUAD, src, s1 + at, LE);
-                FloatVector c2 = FloatVector.fromMemorySegment(QUAD, src, s2 + at, LE);
-                FloatVector c3 = FloatVector.fromMemorySegment(QUAD, src, s3 + at, LE);
-                FloatVector low01 = c0.rearrange(PAIRS_LOW, c1), high01 = c0.rearrange(PAIRS_HIGH, c1);
-                FloatVector low23 = c2.rearrange(PAIRS_LOW, c3), high23 = c2.rearrange(PAIRS_HIGH, c3);
-                low01.rearrange(HALVES_LOW, low23).intoMemorySegment(dst, d, LE);
-                low01.rearrange(HALVES_HIGH, low23).intoMemorySegment(dst, d + dstRow, LE);
-                high01.rearrange(HALVES_LOW, high23).intoMemorySegment(dst, d + 2 * dstRow, LE);
-                high01.rearrange(HALVES_HIGH, high23).intoMemorySegment(dst, d + 3 * dstRow, LE);
-            }
-        }
-    }
-
-    private void transposeColumns(MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
         int n = this.n, k = this.k;
         long colStep = 4L * bCol, rowStep = 4L * bRow, dstRow = 4L * n;
         for (int j = 0; j < n; j += 4) { // n is a multiple of 4: whole vector pairs, vectors of 2 lanes or more

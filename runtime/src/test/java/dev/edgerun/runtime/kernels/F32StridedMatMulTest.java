@@ -1,6 +1,5 @@
 package dev.edgerun.runtime.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
@@ -92,41 +91,6 @@ class F32StridedMatMulTest {
                     checkDirect(bits, m, n, k, bTransposed, new F32RowEpilogue(species, 4f, true));
                 }
             }
-        }
-    }
-
-    /**
-     * K^T transposed in 4 x 4 blocks of vectors gives the same bits as element by element
-     * ({@code -Dedgerun.java.blockTranspose=off}): only the copy differs, not the sums. Depths of
-     * one and several blocks, column strides that leave the vectors unaligned, two heads.
-     */
-    @ParameterizedTest(name = "{0} bits")
-    @ValueSource(ints = {512, 256, 128})
-    void blockTransposeGivesTheSameBitsAsElementWise(int bits) {
-        int n = 2 * F32GemmTest.species(bits).length();
-        for (int k : new int[] {4, 12, 32}) {
-            for (int ldb : new int[] {k, k + 1, 2 * k + 3}) {
-                assertArrayEquals(transposedProduct(bits, n, k, ldb, false), transposedProduct(bits, n, k, ldb, true),
-                        "bits=" + bits + " k=" + k + " ldb=" + ldb);
-            }
-        }
-    }
-
-    private static float[] transposedProduct(int bits, int n, int k, int ldb, boolean elementWise) {
-        int m = 7, lda = k + 3;
-        Random r = new Random(n * 31 + k * 7 + ldb);
-        String was = System.getProperty(F32StridedMatMul.BLOCK_TRANSPOSE_PROPERTY);
-        try (Arena arena = Arena.ofConfined()) {
-            if (elementWise) System.setProperty(F32StridedMatMul.BLOCK_TRANSPOSE_PROPERTY, "off");
-            MemorySegment a = random(arena, r, 2 * m * lda), b = random(arena, r, 2 * n * ldb + k);
-            MemorySegment y = arena.allocate(4L * 2 * m * n);
-            var mm = new F32StridedMatMul(new F32Gemm(F32GemmTest.species(bits)), m, n, k, new long[] {0, (long) m * lda},
-                    new long[] {lda, 1}, new long[] {0, (long) n * ldb + k}, new long[] {1, ldb}, new long[] {0, (long) m * n}, n, null);
-            mm.run(a, b, y, arena.allocate(Math.max(64, mm.scratchBytes(1)), 64), Parallel.SERIAL);
-            return y.toArray(F);
-        } finally {
-            if (was == null) System.clearProperty(F32StridedMatMul.BLOCK_TRANSPOSE_PROPERTY);
-            else System.setProperty(F32StridedMatMul.BLOCK_TRANSPOSE_PROPERTY, was);
         }
     }
 
