@@ -70,6 +70,13 @@ final class NativeKernelRules {
      * 3x64x64 0.96 vs 1.15, 4x96x64 1.36 vs 1.55, 6x128x64 1.18 vs 1.41. oneDNN won from 8 rows or
      * depth 128: 8x64x64 1.31 vs 1.06, 7x64x64 1.91 vs 1.42, 2x128x128 2.06 vs 1.23, 3x128x128 2.08
      * vs 1.42, 32x128x128 12.2 vs 9.6, 49x256x40 12.6 vs 9.5, 6x512x512 29.6 vs 29.1.
+     * The Java wide tile ({@link dev.edgerun.runtime.kernels.F32WideTileGemm}, constant B, 512-bit)
+     * beat oneDNN per call by 3-17% at up to 32 rows and 256 columns (32x128x128 4.14-4.23 vs
+     * 4.30-4.66 µs, 32x128x512 16.14 vs 16.84) and was level or behind from 384 columns or 49 rows,
+     * yet giving it those products made tiny_transformer slower in {@code bench --compare} (ratio
+     * 0.829/0.872 against 0.762/0.826 with a 3 s warm-up, 0.763/0.760 against 0.749/0.752 with 10 s,
+     * load 6-7) although its node minima fell 2 µs; why is not settled (one cost: a second kernel
+     * family for the JIT to compile during the warm-up), so oneDNN keeps them.
      */
     static boolean oneDnnGemm(KernelProvider.GemmSpec spec) {
         return !oneJavaTile(spec);
