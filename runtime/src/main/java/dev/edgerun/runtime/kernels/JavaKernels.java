@@ -73,6 +73,8 @@ public final class JavaKernels implements KernelProvider {
     static final String Q8_POINTWISE_PROPERTY = "edgerun.java.q8Pointwise";
     /** {@code -Dedgerun.java.q8FewPositions=off} keeps 8-bit pointwise convolutions over few positions on {@link Q8ConvGemm}. */
     static final String Q8_FEW_POSITIONS_PROPERTY = "edgerun.java.q8FewPositions";
+    /** {@code -Dedgerun.java.q8FewPositionsBytes=off} keeps the int8 weights of pointwise convolutions over few positions widened to float at compile time. */
+    static final String Q8_FEW_POSITIONS_BYTES_PROPERTY = "edgerun.java.q8FewPositionsBytes";
 
     /**
      * The 8-bit convolution on the float FMA path, integer sums formed in float32 with the int8
@@ -80,7 +82,8 @@ public final class JavaKernels implements KernelProvider {
      * {@link Q8PointwiseImplicit} (the input widened in the GEMM's registers, not packed: see its
      * {@link Q8PointwiseImplicit#MAX_OUTPUTS} for the measurements), shallow ones with few outputs by
      * {@link Q8ImplicitConv} (the same over zero-point-padded byte planes; see its {@link Q8ImplicitConv#MAX_OUTPUTS}),
-     * pointwise ones over few positions by
+     * pointwise ones over few positions with many weights by {@link Q8PointwiseFewPositionsBytes} (the
+     * weights kept as bytes, widened in registers: see its {@link Q8PointwiseFewPositionsBytes#MIN_WEIGHTS}), others by
      * {@link Q8PointwiseFewPositions} (positions as tile rows, as float does; where deep, see its
      * {@link Q8PointwiseFewPositions#MIN_DEPTH}), deep ones over few positions where float takes {@link F32FewPositionsConv}
      * by {@link Q8ConvViaF32} on that kernel, other 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
@@ -104,6 +107,9 @@ public final class JavaKernels implements KernelProvider {
         }
         if (Q8ImplicitConv.supports(spec, species) && !"off".equals(System.getProperty(Q8_POINTWISE_PROPERTY))) {
             return Optional.of(new Q8ImplicitConv(spec, new F32Gemm(species)));
+        }
+        if (Q8PointwiseFewPositionsBytes.supports(spec, species) && !"off".equals(System.getProperty(Q8_FEW_POSITIONS_BYTES_PROPERTY))) {
+            return Optional.of(new Q8PointwiseFewPositionsBytes(spec, species));
         }
         if (Q8PointwiseFewPositions.supports(spec, species) && !"off".equals(System.getProperty(Q8_FEW_POSITIONS_PROPERTY))) {
             return Optional.of(new Q8PointwiseFewPositions(spec, species));
