@@ -29,6 +29,12 @@ import jdk.incubator.vector.VectorSpecies;
  * 576@14x14 37 against 51 us, 192@28x28 40 against 58, 960@7x7 29 against 34, 144@56x56 118
  * against 177, 32@112x112 117 against 154.
  *
+ * <p>Rows of three vectors or more run four output rows per step ({@link #rowQuads}), as in
+ * {@link F32Depthwise3x3}: they share the loads of their input rows (18 loads for four vectors
+ * instead of 36). MobileNetV2 static int8, per node, least of 150 runs, one thread, alternated
+ * processes against {@code -Dedgerun.java.q8Depthwise3x3Rows=off} (which keeps the flat loop),
+ * load 5-6: 32@112x112 87-89 against 104-118 us, 144@56x56 102-106 against 115-122.
+ *
  * <p>Exact: the nine products and their sums with the bias are integers below {@code 2^24}, so
  * any order of addition gives the integer sum, and rounding before clamping to integer bounds
  * gives what clamping before rounding gives ({@link Q8Lanes#requantize}); the bytes are those of
@@ -43,7 +49,10 @@ final class Q8Depthwise3x3 {
     private static final int LANES = 16;
 
     private final KernelProvider.Q8ConvSpec spec;
-    private final int channels, w, planeFloats, vectors;
+    private final int channels, h, w, planeFloats, vectors;
+    private final boolean rowQuads;  // four output rows per step (rowQuads()), else the flat loop over vectors
+    private final int rowVectors;    // vectors per output row in the row-quad loop
+    private final long[] firstColumnInRow, lastColumnInRow; // their column masks, the same in every row
     private final int lead;          // zeros before a plane copy: at least w + 1, whole vectors
     private final int framedFloats;  // lead zeros, the plane, zeros up to the last vector's reach
     private final long[] firstColumn; // per output vector: lanes in output column 0 (no left neighbour)
@@ -89,19 +98,37 @@ final class Q8Depthwise3x3 {
         this.spec = spec;
         long[] xs = spec.geometry().inputShape();
         channels = (int) xs[1];
+        h = (int) xs[2];
         w = (int) xs[3];
-        planeFloats = (int) (xs[2] * xs[3]);
+        planeFloats = h * w;
         vectors = (planeFloats + LANES - 1) / LANES;
+        rowQuads = rowQuadsWanted(w);
+        rowVectors = (w + LANES - 1) / LANES;
         lead = roundUp(w + 1);
-        framedFloats = lead + vectors * LANES + roundUp(w + 1);
-        firstColumn = new long[vectors];
-        lastColumn = new long[vectors];
-        for (int q = 0; q < vectors * LANES; q++) {
-            if (q % w == 0) firstColumn[q / LANES] |= 1L << (q % LANES);
-            if (q % w == w - 1) lastColumn[q / LANES] |= 1L << (q % LANES);
-        }
+        // The row-quad loop reads up to four rows and a vector past the plane (its last group).
+        framedFloats = lead + vectors * LANES + roundUp(4 * w + 1) + LANES;
+        firstColumn = columnMask(vectors, 0);
+        lastColumn = columnMask(vectors, w - 1);
+        firstColumnInRow = columnMask(rowVectors, 0);
+        lastColumnInRow = columnMask(rowVectors, w - 1);
         weights = spec.geometry().constantWeight().toFloatArrayConverted();
         bias = biasAsFloats(spec, channels);
+    }
+
+    /**
+     * Four output rows per step share the loads of their input rows (18 loads for four vectors
+     * instead of 36), on rows of three vectors or more as in {@link F32Depthwise3x3#rowQuadsWanted}
+     * (narrower rows waste lanes); {@code -Dedgerun.java.q8Depthwise3x3Rows=off} keeps the flat loop.
+     */
+    static boolean rowQuadsWanted(int w) {
+        return w >= 3 * LANES && !"off".equals(System.getProperty("edgerun.java.q8Depthwise3x3Rows"));
+    }
+
+    /** Per vector of 16 flat positions: the lanes whose column is {@code column}. */
+    private long[] columnMask(int count, int column) {
+        long[] mask = new long[count];
+        for (int q = 0; q < count * LANES; q++) if (q % w == column) mask[q / LANES] |= 1L << (q % LANES);
+        return mask;
     }
 
     /**
@@ -113,7 +140,8 @@ final class Q8Depthwise3x3 {
     void planes(MemorySegment x, MemorySegment y, int from, int to) {
         int batch = Math.max(1, BATCH_BYTES / planeFloats);
         float[] framed = framedBuffer(framedFloats, lead, planeFloats);
-        byte[] in = inBytes(batch * planeFloats + LANES), out = outBytes(batch * planeFloats + LANES);
+        // The last vector may write past its plane; the row-quad loop's last group, four rows and a vector.
+        byte[] in = inBytes(batch * planeFloats + LANES), out = outBytes(batch * planeFloats + 4 * w + 2 * LANES);
         for (int first = from; first < to; first += batch) {
             int end = Math.min(to, first + batch), bytes = (end - first) * planeFloats;
             long at = (long) first * planeFloats;
@@ -121,7 +149,8 @@ final class Q8Depthwise3x3 {
             for (int plane = first; plane < end; plane++) {
                 int offset = (plane - first) * planeFloats;
                 widen(in, offset, framed);
-                plane(framed, plane % channels, out, offset);
+                if (rowQuads) rowQuads(framed, plane % channels, out, offset);
+                else plane(framed, plane % channels, out, offset);
             }
             MemorySegment.copy(out, 0, y, ValueLayout.JAVA_BYTE, at, bytes);
         }
@@ -235,6 +264,71 @@ final class Q8Depthwise3x3 {
                     .add(right.blend(0f, VectorMask.fromLong(S, last[v])));
             IntVector r = o.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
             ((ByteVector) r.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yAt + v * LANES);
+        }
+    }
+
+    /**
+     * One plane as {@link #plane}, four output rows per step: the vectors at flat positions
+     * {@code q, q + w, q + 2w, q + 3w} (same columns, so the same column masks) load input rows
+     * {@code r - 1 .. r + 4} once each per column shift. A row's last vector spills into the next
+     * row, which writes the same bytes again; the last group's rows and spills past the plane land
+     * in the next plane's place (written after it) or the array's slack, from the framed buffer's
+     * zeros.
+     */
+    private void rowQuads(float[] a, int c, byte[] y, int yAt) {
+        int up = w, k = 9 * c, perRow = rowVectors;
+        float[] wt = weights;
+        long[] first = firstColumnInRow, last = lastColumnInRow;
+        FloatVector w00 = FloatVector.broadcast(S, wt[k]), w01 = FloatVector.broadcast(S, wt[k + 1]);
+        FloatVector w02 = FloatVector.broadcast(S, wt[k + 2]), w10 = FloatVector.broadcast(S, wt[k + 3]);
+        FloatVector w11 = FloatVector.broadcast(S, wt[k + 4]), w12 = FloatVector.broadcast(S, wt[k + 5]);
+        FloatVector w20 = FloatVector.broadcast(S, wt[k + 6]), w21 = FloatVector.broadcast(S, wt[k + 7]);
+        FloatVector w22 = FloatVector.broadcast(S, wt[k + 8]);
+        FloatVector b = FloatVector.broadcast(S, bias[c]);
+        float multiplier = spec.multipliers()[c];
+        int offset = Q8Lanes.MAGIC_BITS - spec.yZeroPoint(), lo = spec.yMin(), hi = spec.yMax();
+        for (int r = 0; r < h; r += 4) {
+            for (int j = 0; j < perRow; j++) {
+                int p = r * up + j * LANES, q = lead + p;
+                FloatVector a0 = FloatVector.fromArray(S, a, q - up), a1 = FloatVector.fromArray(S, a, q);
+                FloatVector a2 = FloatVector.fromArray(S, a, q + up), a3 = FloatVector.fromArray(S, a, q + 2 * up);
+                FloatVector a4 = FloatVector.fromArray(S, a, q + 3 * up), a5 = FloatVector.fromArray(S, a, q + 4 * up);
+                FloatVector o0 = a2.fma(w21, a1.fma(w11, a0.fma(w01, b)));
+                FloatVector o1 = a3.fma(w21, a2.fma(w11, a1.fma(w01, b)));
+                FloatVector o2 = a4.fma(w21, a3.fma(w11, a2.fma(w01, b)));
+                FloatVector o3 = a5.fma(w21, a4.fma(w11, a3.fma(w01, b)));
+                VectorMask<Float> firstLanes = VectorMask.fromLong(S, first[j]);
+                a0 = FloatVector.fromArray(S, a, q - up - 1);
+                a1 = FloatVector.fromArray(S, a, q - 1);
+                a2 = FloatVector.fromArray(S, a, q + up - 1);
+                a3 = FloatVector.fromArray(S, a, q + 2 * up - 1);
+                a4 = FloatVector.fromArray(S, a, q + 3 * up - 1);
+                a5 = FloatVector.fromArray(S, a, q + 4 * up - 1);
+                o0 = o0.add(a2.fma(w20, a1.fma(w10, a0.mul(w00))).blend(0f, firstLanes));
+                o1 = o1.add(a3.fma(w20, a2.fma(w10, a1.mul(w00))).blend(0f, firstLanes));
+                o2 = o2.add(a4.fma(w20, a3.fma(w10, a2.mul(w00))).blend(0f, firstLanes));
+                o3 = o3.add(a5.fma(w20, a4.fma(w10, a3.mul(w00))).blend(0f, firstLanes));
+                VectorMask<Float> lastLanes = VectorMask.fromLong(S, last[j]);
+                a0 = FloatVector.fromArray(S, a, q - up + 1);
+                a1 = FloatVector.fromArray(S, a, q + 1);
+                a2 = FloatVector.fromArray(S, a, q + up + 1);
+                a3 = FloatVector.fromArray(S, a, q + 2 * up + 1);
+                a4 = FloatVector.fromArray(S, a, q + 3 * up + 1);
+                a5 = FloatVector.fromArray(S, a, q + 4 * up + 1);
+                o0 = o0.add(a2.fma(w22, a1.fma(w12, a0.mul(w02))).blend(0f, lastLanes));
+                o1 = o1.add(a3.fma(w22, a2.fma(w12, a1.mul(w02))).blend(0f, lastLanes));
+                o2 = o2.add(a4.fma(w22, a3.fma(w12, a2.mul(w02))).blend(0f, lastLanes));
+                o3 = o3.add(a5.fma(w22, a4.fma(w12, a3.mul(w02))).blend(0f, lastLanes));
+                int at = yAt + p;
+                IntVector r0 = o0.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+                IntVector r1 = o1.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+                IntVector r2 = o2.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+                IntVector r3 = o3.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+                ((ByteVector) r0.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, at);
+                ((ByteVector) r1.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, at + up);
+                ((ByteVector) r2.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, at + 2 * up);
+                ((ByteVector) r3.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, at + 3 * up);
+            }
         }
     }
 }

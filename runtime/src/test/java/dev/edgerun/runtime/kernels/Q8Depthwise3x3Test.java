@@ -55,7 +55,18 @@ class Q8Depthwise3x3Test {
                 new Case(1, 6, 37, 3, false, true, true, false),       // tall narrow planes
                 new Case(1, 5, 4, 4, false, true, false, false),       // a plane of exactly one vector
                 new Case(1, 300, 9, 11, true, false, true, false),     // planes in several copy batches
-                new Case(1, 2, 128, 128, false, true, false, true));   // the largest planes taken
+                new Case(1, 2, 128, 128, false, true, false, true),    // the largest planes taken
+                // Row quads (rows of three vectors or more): every height remainder by 4, rows of exactly
+                // three vectors and of one lane more, spills into the next plane within a copy batch.
+                new Case(1, 3, 1, 48, false, true, true, false),
+                new Case(2, 3, 2, 49, true, true, false, true),
+                new Case(1, 3, 3, 63, false, false, true, false),
+                new Case(1, 3, 4, 64, true, true, true, false),
+                new Case(1, 3, 5, 50, false, true, false, true),
+                new Case(1, 3, 6, 80, true, true, true, false),
+                new Case(2, 3, 7, 57, false, true, true, false),
+                new Case(1, 40, 3, 48, true, true, true, false),       // 28 planes a copy batch
+                new Case(1, 5, 9, 97, false, false, false, true));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -65,6 +76,7 @@ class Q8Depthwise3x3Test {
         try (Inputs in = new Inputs(c, 1 << 23, 0.002f)) {
             assertTrue(Q8Depthwise3x3.supports(in.spec, FloatVector.SPECIES_512), "taken: " + c);
             byte[] direct = in.run(y -> new Q8Depthwise3x3(in.spec).planes(in.x.data(), y, 0, c.n() * c.c()));
+            assertArrayEquals(in.flatLoop(), direct, "the flat loop over vectors");
             assertArrayEquals(in.conv(null, Parallel.SERIAL), direct, "scalar");
             assertArrayEquals(in.conv(F32GemmTest.species(128), Parallel.SERIAL), direct, "128-bit general path");
             assertArrayEquals(in.conv(F32GemmTest.species(256), new ParallelTestThreads(2)), direct, "256-bit general path, 2 threads");
@@ -129,6 +141,19 @@ class Q8Depthwise3x3Test {
             try (Tensor y = Tensor.allocate(DType.UINT8, c.shape())) {
                 kernel.accept(y.data());
                 return y.toByteArray();
+            }
+        }
+
+        /** The bytes of {@link Q8Depthwise3x3} with row quads switched off. */
+        byte[] flatLoop() {
+            String key = "edgerun.java.q8Depthwise3x3Rows", before = System.getProperty(key);
+            System.setProperty(key, "off");
+            try {
+                Q8Depthwise3x3 kernel = new Q8Depthwise3x3(spec);
+                return run(y -> kernel.planes(x.data(), y, 0, c.n() * c.c()));
+            } finally {
+                if (before == null) System.clearProperty(key);
+                else System.setProperty(key, before);
             }
         }
 
