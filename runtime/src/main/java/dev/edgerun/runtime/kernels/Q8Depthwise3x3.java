@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 576@14x14 37 against 51 us, 192@28x28 40 against 58, 960@7x7 29 against 34, 144@56x56 118
  * against 177, 32@112x112 117 against 154.
  *
- * <p>Rows of three vectors or more run four output rows per step ({@link #rowQuads}), as in
+ * <p>Rows of two vectors or more run four output rows per step ({@link #rowQuads}), as in
  * {@link F32Depthwise3x3}: they share the loads of their input rows (18 loads for four vectors
  * instead of 36). MobileNetV2 static int8, per node, least of 150 runs, one thread, alternated
  * processes against {@code -Dedgerun.java.q8Depthwise3x3Rows=off} (which keeps the flat loop),
@@ -117,11 +117,17 @@ final class Q8Depthwise3x3 {
 
     /**
      * Four output rows per step share the loads of their input rows (18 loads for four vectors
-     * instead of 36), on rows of three vectors or more as in {@link F32Depthwise3x3#rowQuadsWanted}
-     * (narrower rows waste lanes); {@code -Dedgerun.java.q8Depthwise3x3Rows=off} keeps the flat loop.
+     * instead of 36), on rows of two vectors or more that leave at most an eighth of their lanes
+     * idle (28, 56 and 112 columns: none, one and one of eight); rows of one vector, and rows that
+     * would waste more lanes, stay on the flat loop, which wastes none. MobileNetV2's 192@28x28,
+     * static int8, least of 150 runs, one thread, 6 rounds alternated with rows of three vectors
+     * or more only (flat at 28), load 2: 35.6-37.2 against 37.9-42.8 us (float: 43-45).
+     * {@code -Dedgerun.java.q8Depthwise3x3Rows=off} keeps the flat loop.
      */
     static boolean rowQuadsWanted(int w) {
-        return w >= 3 * LANES && !"off".equals(System.getProperty("edgerun.java.q8Depthwise3x3Rows"));
+        int perRow = (w + LANES - 1) / LANES;
+        return perRow >= 2 && 8 * w >= 7 * perRow * LANES
+                && !"off".equals(System.getProperty("edgerun.java.q8Depthwise3x3Rows"));
     }
 
     /** Per vector of 16 flat positions: the lanes whose column is {@code column}. */

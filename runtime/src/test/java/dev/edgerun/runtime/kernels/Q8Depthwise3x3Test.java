@@ -56,17 +56,23 @@ class Q8Depthwise3x3Test {
                 new Case(1, 5, 4, 4, false, true, false, false),       // a plane of exactly one vector
                 new Case(1, 300, 9, 11, true, false, true, false),     // planes in several copy batches
                 new Case(1, 2, 128, 128, false, true, false, true),    // the largest planes taken
-                // Row quads (rows of three vectors or more): every height remainder by 4, rows of exactly
-                // three vectors and of one lane more, spills into the next plane within a copy batch.
+                // Row quads (rows of two vectors or more, at most an eighth of their lanes idle): every
+                // height remainder by 4, rows of whole vectors and of a part one, spills into the next
+                // plane within a copy batch.
+                new Case(1, 4, 5, 28, true, true, true, false),
+                new Case(1, 4, 6, 32, false, true, false, true),
+                new Case(2, 3, 7, 30, true, false, true, false),
+                new Case(1, 3, 2, 33, false, true, true, false),        // 3 vectors, too many idle lanes: flat
                 new Case(1, 3, 1, 48, false, true, true, false),
-                new Case(2, 3, 2, 49, true, true, false, true),
+                new Case(2, 3, 2, 60, true, true, false, true),
                 new Case(1, 3, 3, 63, false, false, true, false),
                 new Case(1, 3, 4, 64, true, true, true, false),
-                new Case(1, 3, 5, 50, false, true, false, true),
+                new Case(1, 3, 5, 62, false, true, false, true),
                 new Case(1, 3, 6, 80, true, true, true, false),
                 new Case(2, 3, 7, 57, false, true, true, false),
                 new Case(1, 40, 3, 48, true, true, true, false),       // 28 planes a copy batch
-                new Case(1, 5, 9, 97, false, false, false, true));
+                new Case(1, 5, 9, 100, false, false, false, true),
+                new Case(1, 3, 6, 97, true, true, true, false));       // 7 vectors, too many idle lanes: flat
     }
 
     @ParameterizedTest(name = "{0}")
