@@ -141,7 +141,7 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
     public void run(MemorySegment x, MemorySegment wIgnored, MemorySegment bias, MemorySegment y, MemorySegment scratch,
                     Parallel par) {
         MemorySegment b = bias != null && bias.byteSize() > 0 ? bias : null;
-        float[] xt = BUFFERS.get().xt(rowPanels * k * MR);
+        float[] xt = FewPositionsBuffers.get().xt(rowPanels * k * MR);
         // small products stay on the calling thread, as F32Gemm's (PARALLEL_MIN_MACS): digits_cnn's
         // 295K multiply-add layers split in two took 28-30 us per model run against 22 at 2 threads
         Parallel split = (long) m * k * p < F32Gemm.PARALLEL_MIN_MACS ? Parallel.SERIAL : par;
@@ -169,7 +169,7 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
      * about a twentieth of ResNet-18's run (JFR samples).
      */
     private void packColumns(MemorySegment x, long xOff, float[] xt, int r0, int r1) {
-        Buffers buf = BUFFERS.get();
+        FewPositionsBuffers buf = FewPositionsBuffers.get();
         float[] row = buf.row(rowPanels * MR);
         float[] plane = buf.plane(planeH * planeW);
         java.util.Arrays.fill(row, p, rowPanels * MR, 0f);
@@ -211,7 +211,7 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
     }
 
     private void panels(int from, int to, float[] xt, MemorySegment bias, MemorySegment y, long yOff) {
-        Buffers buf = BUFFERS.get();
+        FewPositionsBuffers buf = FewPositionsBuffers.get();
         float[] out = buf.out(outRows * nr);
         for (int jp = from; jp < to; jp++) {
             int j0 = jp * nr, cols = Math.min(nr, m - j0);
@@ -241,32 +241,6 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
         }
     }
 
-    /** Each thread's col^T (the calling thread's, shared with the others), padded plane, row and panel buffer, grown to the largest seen. */
-    private static final class Buffers {
-        private float[] xt = new float[0], out = new float[0], row = new float[0], plane = new float[0];
-
-        float[] plane(int n) {
-            if (plane.length < n) plane = new float[n];
-            return plane;
-        }
-
-        float[] xt(int n) {
-            if (xt.length < n) xt = new float[n];
-            return xt;
-        }
-
-        float[] row(int n) {
-            if (row.length < n) row = new float[n];
-            return row;
-        }
-
-        float[] out(int n) {
-            if (out.length < n) out = new float[n];
-            return out;
-        }
-    }
-
-    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
     // A split call's arguments, one object per calling thread (see Parallel).
     private static final ThreadLocal<Split> SPLIT = ThreadLocal.withInitial(Split::new);
 

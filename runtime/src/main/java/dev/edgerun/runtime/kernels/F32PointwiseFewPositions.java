@@ -110,7 +110,7 @@ final class F32PointwiseFewPositions {
 
     private void panels(int from, int to, MemorySegment x, long xOff, MemorySegment bias, long biasOff,
                         MemorySegment y, long yOff) {
-        Buffers buf = BUFFERS.get();
+        FewPositionsBuffers buf = FewPositionsBuffers.get();
         float[] xt = buf.xt(rowPanels * k * MR);
         float[] out = buf.out(outRows * nr);
         float[] b = buf.bias(nr);
@@ -155,32 +155,6 @@ final class F32PointwiseFewPositions {
         }
     }
 
-    /** Each thread's packed X^T, panel buffer and bias vector, grown to the largest seen. */
-    private static final class Buffers {
-        private float[] xt = new float[0], out = new float[0], bias = new float[0], row = new float[0];
-
-        float[] row(int n) {
-            if (row.length < n) row = new float[n];
-            return row;
-        }
-
-        float[] xt(int n) {
-            if (xt.length < n) xt = new float[n];
-            return xt;
-        }
-
-        float[] out(int n) {
-            if (out.length < n) out = new float[n];
-            return out;
-        }
-
-        float[] bias(int n) {
-            if (bias.length < n) bias = new float[n];
-            return bias;
-        }
-    }
-
-    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
     // A split call's arguments, one object per calling thread (see Parallel).
     private static final ThreadLocal<Panels> PANELS = ThreadLocal.withInitial(Panels::new);
 
