@@ -4,8 +4,6 @@ import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,8 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    static final int MR = 6;
+    static final int MR = FewPositionsTile.MR;
     /** Depth of a K block: a weight panel's block (KC x 2 vectors, 32 KB at 512 bits) stays in L1. */
     static final int KC = 256;
     /**
@@ -44,7 +41,7 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
     static final String PROPERTY = "edgerun.java.fewPositionsConv";
 
     private final KernelProvider.ConvSpec spec;
-    private final Tile tile;
+    private final FewPositionsTile tile;
     private final int lanes, nr;
     private final int batch, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
     private final int k, m, p;
@@ -87,7 +84,7 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
             throw new IllegalArgumentException("F32FewPositionsConv needs a 2-D one-group convolution with constant weights, got " + spec);
         }
         this.spec = spec;
-        this.tile = Tile.of(species);
+        this.tile = FewPositionsTile.of(species);
         this.lanes = species.length();
         this.nr = 2 * lanes;
         long[] x = spec.inputShape(), ws = spec.weightShape(), y = spec.outputShape();
@@ -268,114 +265,6 @@ public final class F32FewPositionsConv implements KernelProvider.ConvKernel {
             if (packing) conv.packColumns(x, xOff, xt, from, to);
             else conv.panels(from, to, xt, bias, y, yOff);
         }
-    }
-
-    /**
-     * The register tile: {@link #MR} positions by two vectors of channels, accumulated onto the
-     * panel buffer. Species from a {@code static final} per subclass, as in {@link F32Gemm}'s
-     * micro-kernel.
-     */
-    abstract static class Tile {
-        abstract VectorSpecies<Float> s();
-
-        static Tile of(VectorSpecies<Float> species) {
-            return switch (species.vectorBitSize()) {
-                case 512 -> new Tile512();
-                case 256 -> new Tile256();
-                case 128 -> new Tile128();
-                case 64 -> new Tile64();
-                default -> throw new IllegalArgumentException("no few-positions tile for " + species);
-            };
-        }
-
-        /**
-         * Rows {@code [0, MR)} of {@code out} from {@code outAt} ({@code 2 * lanes} floats each) plus
-         * the product of the position panel at {@code aAt} of {@code a} and the channel panel at
-         * {@code bAt} of {@code b} over {@code kc} depths.
-         */
-        final void accumulate(int kc, float[] a, int aAt, float[] b, int bAt, float[] out, int outAt) {
-            VectorSpecies<Float> s = s();
-            int lanes = s.length(), nr = 2 * lanes;
-            FloatVector c00 = FloatVector.fromArray(s, out, outAt), c01 = FloatVector.fromArray(s, out, outAt + lanes);
-            FloatVector c10 = FloatVector.fromArray(s, out, outAt + nr), c11 = FloatVector.fromArray(s, out, outAt + nr + lanes);
-            FloatVector c20 = FloatVector.fromArray(s, out, outAt + 2 * nr), c21 = FloatVector.fromArray(s, out, outAt + 2 * nr + lanes);
-            FloatVector c30 = FloatVector.fromArray(s, out, outAt + 3 * nr), c31 = FloatVector.fromArray(s, out, outAt + 3 * nr + lanes);
-            FloatVector c40 = FloatVector.fromArray(s, out, outAt + 4 * nr), c41 = FloatVector.fromArray(s, out, outAt + 4 * nr + lanes);
-            FloatVector c50 = FloatVector.fromArray(s, out, outAt + 5 * nr), c51 = FloatVector.fromArray(s, out, outAt + 5 * nr + lanes);
-            for (int r = 0; r < kc; r++) {
-                int bp = bAt + r * nr;
-                FloatVector b0 = FloatVector.fromArray(s, b, bp);
-                FloatVector b1 = FloatVector.fromArray(s, b, bp + lanes);
-                int ap = aAt + r * MR;
-                FloatVector x = FloatVector.broadcast(s, a[ap]);
-                c00 = x.fma(b0, c00);
-                c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(s, a[ap + 1]);
-                c10 = x.fma(b0, c10);
-                c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(s, a[ap + 2]);
-                c20 = x.fma(b0, c20);
-                c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(s, a[ap + 3]);
-                c30 = x.fma(b0, c30);
-                c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(s, a[ap + 4]);
-                c40 = x.fma(b0, c40);
-                c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(s, a[ap + 5]);
-                c50 = x.fma(b0, c50);
-                c51 = x.fma(b1, c51);
-            }
-            c00.intoArray(out, outAt);
-            c01.intoArray(out, outAt + lanes);
-            c10.intoArray(out, outAt + nr);
-            c11.intoArray(out, outAt + nr + lanes);
-            c20.intoArray(out, outAt + 2 * nr);
-            c21.intoArray(out, outAt + 2 * nr + lanes);
-            c30.intoArray(out, outAt + 3 * nr);
-            c31.intoArray(out, outAt + 3 * nr + lanes);
-            c40.intoArray(out, outAt + 4 * nr);
-            c41.intoArray(out, outAt + 4 * nr + lanes);
-            c50.intoArray(out, outAt + 5 * nr);
-            c51.intoArray(out, outAt + 5 * nr + lanes);
-        }
-
-        /**
-         * Column {@code j} of {@code out} (rows {@code nr} floats apart) into the {@code p} floats at
-         * {@code row} of {@code y}, clamped to {@code [lo, hi]}, a vector at a time gathered through {@code gather}.
-         */
-        final void column(float[] out, int j, int nr, int[] gather, int p, MemorySegment y, long row, float lo, float hi) {
-            VectorSpecies<Float> s = s();
-            int lanes = s.length();
-            int q = 0;
-            for (; q + lanes <= p; q += lanes) {
-                FloatVector.fromArray(s, out, q * nr + j, gather, 0).max(lo).min(hi).intoMemorySegment(y, row + 4L * q, LE);
-            }
-            if (q < p) {
-                FloatVector.fromArray(s, out, q * nr + j, gather, 0).max(lo).min(hi)
-                        .intoMemorySegment(y, row + 4L * q, LE, s.indexInRange(q, p));
-            }
-        }
-    }
-
-    static final class Tile512 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        @Override VectorSpecies<Float> s() { return S; }
-    }
-
-    static final class Tile256 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        @Override VectorSpecies<Float> s() { return S; }
-    }
-
-    static final class Tile128 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        @Override VectorSpecies<Float> s() { return S; }
-    }
-
-    static final class Tile64 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
-        @Override VectorSpecies<Float> s() { return S; }
     }
 
     @Override

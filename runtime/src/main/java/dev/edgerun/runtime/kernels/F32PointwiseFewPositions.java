@@ -3,8 +3,6 @@ package dev.edgerun.runtime.kernels;
 import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,8 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class F32PointwiseFewPositions {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    static final int MR = 6;
+    static final int MR = FewPositionsTile.MR;
 
     /**
      * Most positions served. The tiles' output is written to Y transposed, a gather per vector;
@@ -35,7 +32,7 @@ final class F32PointwiseFewPositions {
      */
     static final int MAX_POSITIONS = 64;
 
-    private final Tile tile;
+    private final FewPositionsTile tile;
     private final int lanes, nr;
     private final int k, m, p;
     private final int panels, rowPanels;
@@ -51,7 +48,7 @@ final class F32PointwiseFewPositions {
      */
     F32PointwiseFewPositions(VectorSpecies<Float> species, int k, int m, int p, MemorySegment w, long wOff,
                              F32GemmEpilogue epilogue) {
-        this.tile = Tile.of(species);
+        this.tile = FewPositionsTile.of(species);
         this.lanes = species.length();
         this.nr = 2 * lanes;
         this.k = k;
@@ -150,7 +147,7 @@ final class F32PointwiseFewPositions {
     private void transposeInto(float[] out, MemorySegment y, long yOff, int j0, int cols) {
         for (int j = 0; j < cols; j++) {
             long row = yOff + 4L * (j0 + j) * p;
-            tile.column(out, j, nr, gather, p, y, row);
+            tile.column(out, j, nr, gather, p, y, row, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
             if (epilogue != null) epilogue.apply(y, row, p);
         }
     }
@@ -168,109 +165,5 @@ final class F32PointwiseFewPositions {
         public void run(int from, int to) {
             conv.panels(from, to, x, xOff, bias, biasOff, y, yOff);
         }
-    }
-
-    /**
-     * The register tile: {@link #MR} positions by two vectors of channels. Species from a
-     * {@code static final} per subclass, as in {@link F32Gemm}'s micro-kernel.
-     */
-    abstract static class Tile {
-        abstract VectorSpecies<Float> s();
-
-        static Tile of(VectorSpecies<Float> species) {
-            return switch (species.vectorBitSize()) {
-                case 512 -> new Tile512();
-                case 256 -> new Tile256();
-                case 128 -> new Tile128();
-                case 64 -> new Tile64();
-                default -> throw new IllegalArgumentException("no pointwise tile for " + species);
-            };
-        }
-
-        /**
-         * Rows {@code [0, MR)} of {@code out} from {@code outAt} ({@code 2 * lanes} floats each) set to
-         * the product of the position panel at {@code aAt} of {@code a} and the channel panel at
-         * {@code bAt} of {@code b} over {@code k} depths, plus {@code bias}, clamped to {@code [lo, hi]}.
-         */
-        final void tile(int k, float[] a, int aAt, float[] b, int bAt, float[] bias, float[] out, int outAt,
-                        float lo, float hi) {
-            VectorSpecies<Float> s = s();
-            int lanes = s.length(), nr = 2 * lanes;
-            FloatVector c00 = FloatVector.zero(s), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-            FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-            for (int r = 0; r < k; r++) {
-                int bp = bAt + r * nr;
-                FloatVector b0 = FloatVector.fromArray(s, b, bp);
-                FloatVector b1 = FloatVector.fromArray(s, b, bp + lanes);
-                int ap = aAt + r * MR;
-                FloatVector x = FloatVector.broadcast(s, a[ap]);
-                c00 = x.fma(b0, c00);
-                c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(s, a[ap + 1]);
-                c10 = x.fma(b0, c10);
-                c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(s, a[ap + 2]);
-                c20 = x.fma(b0, c20);
-                c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(s, a[ap + 3]);
-                c30 = x.fma(b0, c30);
-                c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(s, a[ap + 4]);
-                c40 = x.fma(b0, c40);
-                c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(s, a[ap + 5]);
-                c50 = x.fma(b0, c50);
-                c51 = x.fma(b1, c51);
-            }
-            FloatVector bias0 = FloatVector.fromArray(s, bias, 0), bias1 = FloatVector.fromArray(s, bias, lanes);
-            store(c00.add(bias0), c01.add(bias1), out, outAt, lo, hi);
-            store(c10.add(bias0), c11.add(bias1), out, outAt + nr, lo, hi);
-            store(c20.add(bias0), c21.add(bias1), out, outAt + 2 * nr, lo, hi);
-            store(c30.add(bias0), c31.add(bias1), out, outAt + 3 * nr, lo, hi);
-            store(c40.add(bias0), c41.add(bias1), out, outAt + 4 * nr, lo, hi);
-            store(c50.add(bias0), c51.add(bias1), out, outAt + 5 * nr, lo, hi);
-        }
-
-        /**
-         * Column {@code j} of {@code out} (rows {@code nr} floats apart) into the {@code p} floats at
-         * {@code row} of {@code y}, a vector at a time gathered through {@code gather}.
-         */
-        final void column(float[] out, int j, int nr, int[] gather, int p, MemorySegment y, long row) {
-            VectorSpecies<Float> s = s();
-            int lanes = s.length();
-            int q = 0;
-            for (; q + lanes <= p; q += lanes) {
-                FloatVector.fromArray(s, out, q * nr + j, gather, 0).intoMemorySegment(y, row + 4L * q, LE);
-            }
-            if (q < p) {
-                FloatVector.fromArray(s, out, q * nr + j, gather, 0)
-                        .intoMemorySegment(y, row + 4L * q, LE, s.indexInRange(q, p));
-            }
-        }
-
-        private void store(FloatVector v0, FloatVector v1, float[] out, int at, float lo, float hi) {
-            v0.max(lo).min(hi).intoArray(out, at);
-            v1.max(lo).min(hi).intoArray(out, at + s().length());
-        }
-    }
-
-    static final class Tile512 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        @Override VectorSpecies<Float> s() { return S; }
-    }
-
-    static final class Tile256 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        @Override VectorSpecies<Float> s() { return S; }
-    }
-
-    static final class Tile128 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        @Override VectorSpecies<Float> s() { return S; }
-    }
-
-    static final class Tile64 extends Tile {
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
-        @Override VectorSpecies<Float> s() { return S; }
     }
 }
