@@ -21,7 +21,7 @@ public final class Q8Depthwise3x3AllocationProbe {
 
     public static void main(String[] args) {
         for (Q8Depthwise3x3Test.Case c : CASES) {
-            try (var in = new Q8Depthwise3x3Test.Inputs(c, 1 << 23, 0.002f); Tensor y = Tensor.allocate(DType.UINT8, c.shape())) {
+            try (var in = Q8Depthwise3x3Test.inputs(c, 1 << 23, 0.002f); Tensor y = Tensor.allocate(DType.UINT8, c.shape())) {
                 Q8DepthwiseConv kernel = new Q8DepthwiseConv(in.spec, FloatVector.SPECIES_512);
                 MemorySegment x = in.x.data(), out = y.data();
                 System.out.println(c + " " + OwnJvmProbe.leastBytesPerRun(() -> kernel.run(x, out, MemorySegment.NULL, Parallel.SERIAL)));

@@ -21,7 +21,7 @@ public final class Q8Depthwise3x3Stride2PhasesAllocationProbe {
 
     public static void main(String[] args) {
         for (Q8Depthwise3x3Stride2PhasesTest.Case c : CASES) {
-            try (var in = new Q8Depthwise3x3Stride2PhasesTest.Inputs(c); Tensor y = Tensor.allocate(DType.UINT8, c.ys())) {
+            try (var in = Q8Depthwise3x3Stride2PhasesTest.inputs(c); Tensor y = Tensor.allocate(DType.UINT8, c.ys())) {
                 Q8DepthwiseConv kernel = new Q8DepthwiseConv(in.spec, FloatVector.SPECIES_512);
                 MemorySegment x = in.x.data(), out = y.data();
                 System.out.println(c + " " + OwnJvmProbe.leastBytesPerRun(() -> kernel.run(x, out, MemorySegment.NULL, Parallel.SERIAL)));

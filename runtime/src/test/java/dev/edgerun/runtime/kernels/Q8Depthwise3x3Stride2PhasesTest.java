@@ -5,12 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.edgerun.runtime.DType;
-import dev.edgerun.runtime.Tensor;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.Random;
 import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
@@ -63,7 +58,7 @@ class Q8Depthwise3x3Stride2PhasesTest {
     @MethodSource("cases")
     void givesTheBytesOfTheRowKernelAndTheGeneralPath(Case c) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the phase kernel needs 512-bit vectors");
-        try (Inputs in = new Inputs(c)) {
+        try (Q8DepthwiseInputs in = inputs(c)) {
             assertTrue(Q8Depthwise3x3Stride2Phases.supports(in.spec, FloatVector.SPECIES_512), "taken: " + c);
             byte[] phases = in.run(y -> new Q8Depthwise3x3Stride2Phases(in.spec).planes(in.x.data(), y, 0, in.planes()));
             if (Q8Depthwise3x3Stride2.supports(in.spec, FloatVector.SPECIES_512)) {
@@ -82,7 +77,7 @@ class Q8Depthwise3x3Stride2PhasesTest {
     @Test
     void declinesBiasesOver2To23AndTheRowKernelRunsThem() {
         assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the phase kernel needs 512-bit vectors");
-        try (Inputs in = new Inputs(new Case(1, 8, 15, 13, 1, false, true, true, true), 1 << 24)) {
+        try (Q8DepthwiseInputs in = inputs(new Case(1, 8, 15, 13, 1, false, true, true, true), 1 << 24)) {
             assertFalse(Q8Depthwise3x3Stride2Phases.supports(in.spec, FloatVector.SPECIES_512));
             assertArrayEquals(in.conv(null, Parallel.SERIAL), in.conv(FloatVector.SPECIES_512, new ParallelTestThreads(2)));
         }
@@ -95,66 +90,14 @@ class Q8Depthwise3x3Stride2PhasesTest {
                 Q8Depthwise3x3Stride2PhasesAllocationProbe.CASES.size());
     }
 
-    /** A case's random input, weights and quantization, owned until closed. */
-    static final class Inputs implements AutoCloseable {
-        final Tensor x, w;
-        final KernelProvider.Q8ConvSpec spec;
-        private final Case c;
+    /** A case's inputs, biases of 2^23 in extreme cases. */
+    static Q8DepthwiseInputs inputs(Case c) {
+        return inputs(c, 1 << 23);
+    }
 
-        Inputs(Case c) {
-            this(c, 1 << 23);
-        }
-
-        /** Biases of {@code extremeBias} in extreme cases. */
-        Inputs(Case c, int extremeBias) {
-            this.c = c;
-            Random rnd = new Random(c.hashCode());
-            byte[] xb = new byte[c.n() * c.c() * c.h() * c.w()], wb = new byte[c.c() * 9];
-            rnd.nextBytes(xb);
-            for (int i = 0; i < wb.length; i++) wb[i] = (byte) (c.extreme() ? (rnd.nextBoolean() ? 127 : -127) : rnd.nextInt(255) - 127);
-            if (c.extreme()) for (int i = 0; i < xb.length; i++) xb[i] = (byte) (rnd.nextBoolean() ? 0x7f : 0x80);
-            int[] bias = new int[c.c()];
-            float[] mult = new float[c.c()];
-            float scale = 0.002f * (0.5f + rnd.nextFloat());
-            for (int k = 0; k < c.c(); k++) {
-                bias[k] = c.extreme() ? (rnd.nextBoolean() ? extremeBias : -extremeBias) : rnd.nextInt(4001) - 2000;
-                mult[k] = c.perChannel() ? 0.002f * (0.5f + rnd.nextFloat()) : scale;
-            }
-            long[] ws = {c.c(), 1, 3, 3};
-            x = Tensor.of(c.xSigned() ? DType.INT8 : DType.UINT8, xb, c.xs());
-            w = Tensor.of(DType.INT8, wb, ws);
-            var geometry = new KernelProvider.ConvSpec(x.dtype(), c.xs(), ws, c.ys(), c.c(), new int[] {2, 2},
-                    new int[] {1, 1}, new int[] {1, 1}, w, null);
-            int zx = c.xSigned() ? -3 : 121, zy = 103;
-            spec = new KernelProvider.Q8ConvSpec(geometry, c.xSigned(), zx, bias, mult, false, zy,
-                    c.clamp() ? zy : 0, c.clamp() ? 193 : 255);
-        }
-
-        int planes() {
-            return c.n() * c.c();
-        }
-
-        /** The output bytes {@code kernel} writes into a fresh Y. */
-        byte[] run(java.util.function.Consumer<MemorySegment> kernel) {
-            try (Tensor y = Tensor.allocate(DType.UINT8, c.ys())) {
-                kernel.accept(y.data());
-                return y.toByteArray();
-            }
-        }
-
-        /** Q8DepthwiseConv's bytes at {@code species} (null: scalar) on {@code par}. */
-        byte[] conv(jdk.incubator.vector.VectorSpecies<Float> species, Parallel par) {
-            try (Arena arena = Arena.ofShared()) {
-                Q8DepthwiseConv kernel = new Q8DepthwiseConv(spec, species);
-                MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
-                return run(y -> kernel.run(x.data(), y, scratch, par));
-            }
-        }
-
-        @Override
-        public void close() {
-            x.close();
-            w.close();
-        }
+    /** A case's inputs, biases of {@code extremeBias} in extreme cases. */
+    static Q8DepthwiseInputs inputs(Case c, int extremeBias) {
+        return new Q8DepthwiseInputs(c.hashCode(), c.xs(), c.ys(), 2, c.xSigned(), c.perChannel(), c.clamp(), c.extreme(),
+                extremeBias, 0.002f);
     }
 }

@@ -5,15 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.edgerun.runtime.DType;
-import dev.edgerun.runtime.Tensor;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.Random;
 import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -79,10 +73,10 @@ class Q8Depthwise3x3Test {
     @MethodSource("cases")
     void givesTheBytesOfTheGeneralPath(Case c) {
         assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the kernel needs 512-bit vectors");
-        try (Inputs in = new Inputs(c, 1 << 23, 0.002f)) {
+        try (Q8DepthwiseInputs in = inputs(c, 1 << 23, 0.002f)) {
             assertTrue(Q8Depthwise3x3.supports(in.spec, FloatVector.SPECIES_512), "taken: " + c);
             byte[] direct = in.run(y -> new Q8Depthwise3x3(in.spec).planes(in.x.data(), y, 0, c.n() * c.c()));
-            assertArrayEquals(in.flatLoop(), direct, "the flat loop over vectors");
+            assertArrayEquals(flatLoop(in), direct, "the flat loop over vectors");
             assertArrayEquals(in.conv(null, Parallel.SERIAL), direct, "scalar");
             assertArrayEquals(in.conv(F32GemmTest.species(128), Parallel.SERIAL), direct, "128-bit general path");
             assertArrayEquals(in.conv(F32GemmTest.species(256), new ParallelTestThreads(2)), direct, "256-bit general path, 2 threads");
@@ -97,8 +91,8 @@ class Q8Depthwise3x3Test {
         assumeTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() == 512, "the kernel needs 512-bit vectors");
         Case bigBias = new Case(1, 8, 9, 9, false, true, true, true); // biases of 2^24
         Case bigScale = new Case(1, 8, 9, 9, true, true, false, false);
-        try (Inputs bias = new Inputs(bigBias, 1 << 24, 0.002f); Inputs scale = new Inputs(bigScale, 1 << 23, 20f)) {
-            for (Inputs in : new Inputs[] {bias, scale}) {
+        try (Q8DepthwiseInputs bias = inputs(bigBias, 1 << 24, 0.002f); Q8DepthwiseInputs scale = inputs(bigScale, 1 << 23, 20f)) {
+            for (Q8DepthwiseInputs in : new Q8DepthwiseInputs[] {bias, scale}) {
                 assertFalse(Q8Depthwise3x3.supports(in.spec, FloatVector.SPECIES_512));
                 assertArrayEquals(in.conv(null, Parallel.SERIAL), in.conv(FloatVector.SPECIES_512, new ParallelTestThreads(2)));
             }
@@ -112,70 +106,22 @@ class Q8Depthwise3x3Test {
                 Q8Depthwise3x3AllocationProbe.CASES.size());
     }
 
-    /** A case's random input, weights and quantization (biases of {@code extremeBias} in extreme cases, multipliers about {@code multiplier}), owned until closed. */
-    static final class Inputs implements AutoCloseable {
-        final Tensor x, w;
-        final KernelProvider.Q8ConvSpec spec;
-        private final Case c;
+    /** A case's inputs: biases of {@code extremeBias} in extreme cases, multipliers about {@code multiplier}. */
+    static Q8DepthwiseInputs inputs(Case c, int extremeBias, float multiplier) {
+        return new Q8DepthwiseInputs(c.hashCode(), c.shape(), c.shape(), 1, c.xSigned(), c.perChannel(), c.clamp(), c.extreme(),
+                extremeBias, multiplier);
+    }
 
-        Inputs(Case c, int extremeBias, float multiplier) {
-            this.c = c;
-            Random rnd = new Random(c.hashCode());
-            byte[] xb = new byte[c.n() * c.c() * c.h() * c.w()], wb = new byte[c.c() * 9];
-            rnd.nextBytes(xb);
-            for (int i = 0; i < wb.length; i++) wb[i] = (byte) (c.extreme() ? (rnd.nextBoolean() ? 127 : -127) : rnd.nextInt(255) - 127);
-            if (c.extreme()) for (int i = 0; i < xb.length; i++) xb[i] = (byte) (rnd.nextBoolean() ? 0x7f : 0x80);
-            int[] bias = new int[c.c()];
-            float[] mult = new float[c.c()];
-            float scale = multiplier * (0.5f + rnd.nextFloat());
-            for (int k = 0; k < c.c(); k++) {
-                bias[k] = c.extreme() ? (rnd.nextBoolean() ? extremeBias : -extremeBias) : rnd.nextInt(4001) - 2000;
-                mult[k] = c.perChannel() ? multiplier * (0.5f + rnd.nextFloat()) : scale;
-            }
-            long[] ws = {c.c(), 1, 3, 3};
-            x = Tensor.of(c.xSigned() ? DType.INT8 : DType.UINT8, xb, c.shape());
-            w = Tensor.of(DType.INT8, wb, ws);
-            var geometry = new KernelProvider.ConvSpec(x.dtype(), c.shape(), ws, c.shape(), c.c(), new int[] {1, 1},
-                    new int[] {1, 1}, new int[] {1, 1}, w, null);
-            int zx = c.xSigned() ? -3 : 121, zy = 103;
-            spec = new KernelProvider.Q8ConvSpec(geometry, c.xSigned(), zx, bias, mult, false, zy,
-                    c.clamp() ? zy : 0, c.clamp() ? 193 : 255);
-        }
-
-        /** The output bytes {@code kernel} writes into a fresh Y. */
-        byte[] run(java.util.function.Consumer<MemorySegment> kernel) {
-            try (Tensor y = Tensor.allocate(DType.UINT8, c.shape())) {
-                kernel.accept(y.data());
-                return y.toByteArray();
-            }
-        }
-
-        /** The bytes of {@link Q8Depthwise3x3} with row quads switched off. */
-        byte[] flatLoop() {
-            String key = "edgerun.java.q8Depthwise3x3Rows", before = System.getProperty(key);
-            System.setProperty(key, "off");
-            try {
-                Q8Depthwise3x3 kernel = new Q8Depthwise3x3(spec);
-                return run(y -> kernel.planes(x.data(), y, 0, c.n() * c.c()));
-            } finally {
-                if (before == null) System.clearProperty(key);
-                else System.setProperty(key, before);
-            }
-        }
-
-        /** Q8DepthwiseConv's bytes at {@code species} (null: scalar) on {@code par}. */
-        byte[] conv(VectorSpecies<Float> species, Parallel par) {
-            try (Arena arena = Arena.ofShared()) {
-                Q8DepthwiseConv kernel = new Q8DepthwiseConv(spec, species);
-                MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
-                return run(y -> kernel.run(x.data(), y, scratch, par));
-            }
-        }
-
-        @Override
-        public void close() {
-            x.close();
-            w.close();
+    /** The bytes of {@link Q8Depthwise3x3} with row quads switched off. */
+    private static byte[] flatLoop(Q8DepthwiseInputs in) {
+        String key = "edgerun.java.q8Depthwise3x3Rows", before = System.getProperty(key);
+        System.setProperty(key, "off");
+        try {
+            Q8Depthwise3x3 kernel = new Q8Depthwise3x3(in.spec);
+            return in.run(y -> kernel.planes(in.x.data(), y, 0, in.planes()));
+        } finally {
+            if (before == null) System.clearProperty(key);
+            else System.setProperty(key, before);
         }
     }
 }
