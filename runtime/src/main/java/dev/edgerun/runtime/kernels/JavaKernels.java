@@ -89,8 +89,8 @@ public final class JavaKernels implements KernelProvider {
      * by {@link Q8ConvViaF32} on that kernel, other 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
      * (im2col into packed panels, requantized from the GEMM's registers), 2-D depthwise ones by
      * {@link Q8DepthwiseConv} (direct taps over zero-padded stride-phase planes, planes split over
-     * threads), 3x3 stride-1 ones where float takes Winograd by {@link Q8Winograd} (within one
-     * step, not exact), the others by {@link Q8ConvViaF32} (widen, the float
+     * threads), 3x3 stride-1 ones where float takes Winograd by {@link Q8Winograd4x4} on planes of
+     * 28x28 or more and by {@link Q8Winograd} on smaller ones (both within one step, not exact), the others by {@link Q8ConvViaF32} (widen, the float
      * convolution kernels, requantize). Needs constant int8 weights.
      */
     @Override
@@ -101,6 +101,7 @@ public final class JavaKernels implements KernelProvider {
             return Optional.empty();
         }
         if (Q8DepthwiseConv.supports(g)) return Optional.of(new Q8DepthwiseConv(spec, species));
+        if (Q8Winograd4x4.preferred(spec, species)) return Optional.of(new Q8Winograd4x4(spec, new F32Gemm(species)));
         if (Q8Winograd.preferred(spec, species)) return Optional.of(new Q8Winograd(spec, new F32Gemm(species)));
         if (Q8PointwiseImplicit.supports(spec, species) && !"off".equals(System.getProperty(Q8_POINTWISE_PROPERTY))) {
             return Optional.of(new Q8PointwiseImplicit(spec, new F32Gemm(species)));

@@ -63,9 +63,23 @@ class Q8WinogradTest {
         return v;
     }
 
+    /** Makes the kernel under test for a spec and a GEMM. */
+    interface KernelFactory {
+        KernelProvider.Q8ConvKernel make(KernelProvider.Q8ConvSpec spec, F32Gemm gemm);
+    }
+
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("casesAtWidths")
     void agreesWithIntegerArithmeticWithinOneStep(Case c, int bits) {
+        agreesWithinOneStep(c, bits, Q8Winograd::new);
+    }
+
+    /**
+     * {@code make}'s kernel on case {@code c} at {@code bits}, serial and on 2 and 3 threads, twice
+     * each: every output within one step of exact int32 arithmetic, all but one in a thousand equal
+     * (extreme values: within one step only).
+     */
+    static void agreesWithinOneStep(Case c, int bits, KernelFactory make) {
         Random rnd = new Random(c.name.hashCode() * 31L + bits);
         int m = c.outChannels, channels = (int) c.x[1];
         long[] w = {m, channels, 3, 3};
@@ -102,7 +116,7 @@ class Q8WinogradTest {
                 int[] pb = {c.pads[0], c.pads[1]};
                 var geometry = new KernelProvider.ConvSpec(tx.dtype(), c.x, w, y, 1, p(1, 1), pb, p(1, 1), tw, null);
                 var spec = new KernelProvider.Q8ConvSpec(geometry, c.xSigned, zx, b, mult, c.ySigned, zy, lo, hi);
-                var kernel = new Q8Winograd(spec, new F32Gemm(species));
+                var kernel = make.make(spec, new F32Gemm(species));
                 MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
                 for (int repeat = 0; repeat < 2; repeat++) {
                     ty.data().fill((byte) 0x5a); // a missed output cannot pass as last run's
@@ -115,8 +129,8 @@ class Q8WinogradTest {
                             ones++;
                         }
                     }
-                    System.out.printf("Q8WinogradTest %s at %d bits, variant %d: %d of %d outputs differ by 1%n",
-                            c.name, bits, variant, ones, got.length);
+                    System.out.printf("%s %s at %d bits, variant %d: %d of %d outputs differ by 1%n",
+                            kernel.getClass().getSimpleName(), c.name, bits, variant, ones, got.length);
                     if (!c.extreme) assertTrue(ones <= got.length / 1000, c.name + ": " + ones + " of " + got.length + " differ");
                 }
             }
@@ -141,7 +155,8 @@ class Q8WinogradTest {
             try (Tensor wq = Tensor.of(DType.INT8, new byte[(int) F32ConvKernelTest.count(w)], w)) {
                 var spec = spec(x, w, wq);
                 var chosen = kernels.q8conv(spec).orElseThrow();
-                assertEquals(floatWinograd, chosen instanceof Q8Winograd, chosen + " where float's is Winograd: " + floatWinograd);
+                boolean winogradChosen = chosen instanceof Q8Winograd || chosen instanceof Q8Winograd4x4;
+                assertEquals(floatWinograd, winogradChosen, chosen + " where float's is Winograd: " + floatWinograd);
                 if (floatWinograd) winograd++;
                 for (String off : new String[] {"edgerun.java.q8winograd", "edgerun.java.winograd"}) {
                     String before = System.getProperty(off);
