@@ -36,7 +36,8 @@ import jdk.incubator.vector.VectorSpecies;
  * transforms work on vectors of consecutive tiles of one tile row: each input row of a block is
  * split into its four column phases ({@code P_k[t] = x[4t + k]}, so that patch column {@code j}
  * of tiles {@code tx..} is the vector at {@code P_(j mod 4)[tx + j / 4]}), and the four output
- * columns of a tile row are interleaved back with two rounds of {@code selectFrom}. Gathering the
+ * columns of a tile row are interleaved back with two rounds of {@code selectFrom}. Where two or
+ * more tile rows fit in a vector (28x28 planes: 7 tiles a row), a vector holds that many rows. Gathering the
  * patches over tiles numbered across rows instead (no lanes idle on ResNet-18's 7-tile rows) took
  * 1.5-2.1 ms on its 56x56 layers against Q8Winograd's 1.2 ms. The split rows are per thread
  * ({@link #PHASES}); V, M and the float output rows are in scratch.
@@ -68,6 +69,8 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
     /** Tile rows and columns; floats per column phase of a split row (room for loads at tx + 1); floats per output row buffer. */
     private final int th, tw, es, rowFloats;
     private final int rowsPerBlock;
+    /** Tile rows a vector of tiles holds: {@code lanes / tw} where two or more fit (ResNet-18's 28x28 planes: 7 tiles a row, two rows), else 1. */
+    private final int stack;
     private final long uBytes, vXiBytes, mXiBytes, vBytes, mBytes, outBytes, chunkBytes;
     /** {@code selectFrom} indexes interleaving two vectors' lanes: the first half of each, then the second. */
     private final float[] interleaveLo, interleaveHi;
@@ -119,6 +122,7 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
         tw = (ow + 3) / 4;
         es = roundUp(tw, lanes) + lanes;
         rowFloats = 4 * roundUp(tw, lanes);
+        stack = 2 * tw <= lanes ? lanes / tw : 1;
         rowsPerBlock = rowsPerBlock((int) Math.max(1, Math.min(th, BLOCK_BYTES / (4L * XI * tw * Math.max(c, m)))));
         int tilesMax = rowsPerBlock * tw;
         uBytes = 4 * F32Gemm.packedASize(m, c);
@@ -254,8 +258,9 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
             int count = (ty1 - ty0) * tw;
             for (int ci = 0; ci < c; ci++) {
                 splitRows(x, xOff + (long) ci * ih * iw, ty0, ty1, phases);
-                for (int ly = 0; ly < ty1 - ty0; ly++) {
-                    for (int tx = 0; tx < tw; tx += lanes) inputTiles(phases, ly, tx, ci, scratch, v);
+                for (int ly = 0; ly < ty1 - ty0; ly += stack) {
+                    int rows = Math.min(stack, ty1 - ty0 - ly);
+                    for (int tx = 0; tx < tw; tx += lanes) inputTiles(phases, ly, tx, rows, ci, scratch, v);
                 }
             }
             for (int xi = 0; xi < XI; xi++) {
@@ -264,11 +269,13 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
             }
             for (int mo = 0; mo < m; mo++) {
                 long plane = yOff + (long) mo * oh * ow;
-                for (int ly = 0; ly < ty1 - ty0; ly++) {
+                for (int ly = 0; ly < ty1 - ty0; ly += stack) {
                     for (int tx = 0; tx < tw; tx += lanes) {
                         outputTiles(scratch, mb + 4L * ((long) mo * count + ly * tw + tx), out + 16L * tx, phases);
                     }
-                    requantizeRows(scratch, out, y, plane, ty0 + ly, mo);
+                    for (int q = 0; q < stack && ly + q < ty1 - ty0; q++) {
+                        requantizeRows(scratch, out + 16L * q * tw, y, plane, ty0 + ly + q, mo);
+                    }
                 }
             }
         }
@@ -343,10 +350,19 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
      * methods take arrays, segments and offsets), so that a call the JIT does not inline boxes
      * nothing, as in {@link WinogradTiles}.
      */
-    private void inputTiles(float[] phases, int ly, int tx, int ci, MemorySegment vb, long v) {
+    private void inputTiles(float[] phases, int ly, int tx, int rows, int ci, MemorySegment vb, long v) {
         int vec = lanes, tmp = tmpAt();
-        for (int i = 0; i < 6; i++) inputRow(phases, 4 * (4 * ly + i) * es + tx, tmp + 6 * vec * i);
-        int count = Math.min(lanes, tw - tx);
+        for (int i = 0; i < 6; i++) {
+            int r = 4 * (4 * ly + i) * es + tx;
+            if (rows > 1) {
+                int at = stackedAt();
+                stackRows(phases, r, rows, at);
+                inputRow(phases, at, vec, at + 4 * vec, at + 5 * vec, tmp + 6 * vec * i);
+            } else {
+                inputRow(phases, r, es, r + 1, r + es + 1, tmp + 6 * vec * i);
+            }
+        }
+        int count = rows > 1 ? rows * tw : Math.min(lanes, tw - tx);
         int col = ly * tw + tx;
         int lane = col % nr, first = Math.min(count, nr - lane);
         long at1 = v + 4L * ((long) (col / nr) * nr * c + (long) ci * nr + lane);
@@ -355,18 +371,37 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
     }
 
     /**
-     * Row {@code B^T x} of one patch row, {@code x_j} the split row's phase {@code j mod 4} at tile
-     * {@code + j / 4} from {@code r}, into six vectors from {@code to}: t0 = 4x0 - 5x2 + x4,
+     * Patch row {@code i} of {@code rows} stacked tile rows (tile row {@code ly + q} in lanes
+     * {@code [q tw, (q + 1) tw)}): its six vectors {@code x_j} into six consecutive vectors from
+     * {@code to}. The patch row of tile row {@code ly} is at split-row offset {@code r}, the next
+     * tile row's 16 split rows further.
+     */
+    private void stackRows(float[] phases, int r, int rows, int to) {
+        for (int j = 0; j < 6; j++) {
+            int from = r + (j < 4 ? j * es : (j - 4) * es + 1);
+            FloatVector x = FloatVector.fromArray(species, phases, from);
+            for (int q = 1; q < rows; q++) {
+                x = x.blend(FloatVector.fromArray(species, phases, from + 16 * q * es - q * tw),
+                        species.indexInRange(0, q * tw).not());
+            }
+            x.intoArray(phases, to + j * lanes);
+        }
+    }
+
+    /**
+     * Row {@code B^T x} of one patch row into six vectors from {@code to}: {@code x_0..x_3} from
+     * {@code r}, {@code step} apart (a split row's phases, or stacked vectors), {@code x_4} and
+     * {@code x_5} at {@code at4} and {@code at5} (phases 0 and 1 one tile on): t0 = 4x0 - 5x2 + x4,
      * t1,2 = (x4 - 4x2) +- (x3 - 4x1), t3,4 = (x4 - x2) +- 2(x3 - x1), t5 = 4x1 - 5x3 + x5.
      */
-    private void inputRow(float[] phases, int r, int to) {
+    private void inputRow(float[] phases, int r, int step, int at4, int at5, int to) {
         int vec = lanes;
         FloatVector x0 = FloatVector.fromArray(species, phases, r);
-        FloatVector x1 = FloatVector.fromArray(species, phases, r + es);
-        FloatVector x2 = FloatVector.fromArray(species, phases, r + 2 * es);
-        FloatVector x3 = FloatVector.fromArray(species, phases, r + 3 * es);
-        FloatVector x4 = FloatVector.fromArray(species, phases, r + 1);
-        FloatVector x5 = FloatVector.fromArray(species, phases, r + es + 1);
+        FloatVector x1 = FloatVector.fromArray(species, phases, r + step);
+        FloatVector x2 = FloatVector.fromArray(species, phases, r + 2 * step);
+        FloatVector x3 = FloatVector.fromArray(species, phases, r + 3 * step);
+        FloatVector x4 = FloatVector.fromArray(species, phases, at4);
+        FloatVector x5 = FloatVector.fromArray(species, phases, at5);
         FloatVector a = x4.sub(x2.mul(4f)), b = x3.sub(x1.mul(4f));
         FloatVector e = x4.sub(x2), f = x3.sub(x1).mul(2f);
         x0.mul(4f).sub(x2.mul(5f)).add(x4).intoArray(phases, to);
@@ -501,12 +536,17 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
         return 4 * (4 * rowsPerBlock + 2) * es;
     }
 
+    /** Where six stacked patch vectors go: after the transform vectors and the widened row. */
+    private int stackedAt() {
+        return tmpAt() + 40 * lanes + 4 * roundUp(tw + 1, lanes);
+    }
+
     private static final ThreadLocal<float[][]> PHASES = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /** This thread's float buffer, grown for this kernel: a block's split rows, 40 vectors between transform steps, a widened row. */
     private float[] phases() {
         float[][] holder = PHASES.get();
-        int size = tmpAt() + 40 * lanes + 4 * roundUp(tw + 1, lanes);
+        int size = stackedAt() + 6 * lanes;
         if (holder[0].length < size) holder[0] = new float[size];
         return holder[0];
     }
