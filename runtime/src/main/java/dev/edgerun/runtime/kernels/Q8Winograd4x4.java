@@ -40,7 +40,8 @@ import jdk.incubator.vector.VectorSpecies;
  * more tile rows fit in a vector (28x28 planes: 7 tiles a row), a vector holds that many rows. Gathering the
  * patches over tiles numbered across rows instead (no lanes idle on ResNet-18's 7-tile rows) took
  * 1.5-2.1 ms on its 56x56 layers against Q8Winograd's 1.2 ms. The split rows are per thread
- * ({@link #PHASES}); V, M and the float output rows are in scratch.
+ * ({@link #PHASES}); V, M and the float output rows are in scratch. The packed transformed weights
+ * take 36/16 of {@link Q8Winograd}'s (ResNet-18's layer1 and layer2: 9.0 MiB against 4.0).
  * {@code -Dedgerun.java.q8winograd4x4=off} leaves these layers to {@link Q8Winograd}.
  */
 final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
@@ -54,8 +55,9 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
     /** Transformed input (or products) of one block: about half of L2 (1 MiB per core here). */
     private static final long BLOCK_BYTES = 512 << 10;
     /**
-     * Smallest output plane side this kernel is chosen for: ResNet-18's 14x14 layers have 16 tiles,
-     * half a 32-column GEMM panel, and there F(2x2)'s 49 tiles lose less to the padding.
+     * Smallest output plane side this kernel is chosen for. Not measured below: ResNet-18's 14x14
+     * layers have 16 tiles, half a 32-column GEMM panel (and at 2 threads two blocks of 8), where
+     * F(2x2) has 49 tiles in panels two-thirds full or more.
      */
     static final int MIN_SIDE = 28;
     /** Rows of {@code 24 G} (6x3): G of F(4x4, 3x3) times 24. */
