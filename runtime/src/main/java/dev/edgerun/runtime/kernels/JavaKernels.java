@@ -90,7 +90,8 @@ public final class JavaKernels implements KernelProvider {
      * (im2col into packed panels, requantized from the GEMM's registers), 2-D depthwise ones by
      * {@link Q8DepthwiseConv} (direct taps over zero-padded stride-phase planes, planes split over
      * threads), 3x3 stride-1 ones where float takes Winograd by {@link Q8Winograd4x4} on planes of
-     * 28x28 or more and by {@link Q8Winograd} on smaller ones (both within one step, not exact), the others by {@link Q8ConvViaF32} (widen, the float
+     * 28x28 or more and by {@link Q8Winograd} on smaller ones (both within one step, not exact),
+     * the others by {@link Q8ConvViaF32} (widen, the float
      * convolution kernels, requantize). Needs constant int8 weights.
      */
     @Override

@@ -37,9 +37,9 @@ import jdk.incubator.vector.VectorSpecies;
  * split into its four column phases ({@code P_k[t] = x[4t + k]}, so that patch column {@code j}
  * of tiles {@code tx..} is the vector at {@code P_(j mod 4)[tx + j / 4]}), and the four output
  * columns of a tile row are interleaved back with two rounds of {@code selectFrom}. Where two or
- * more tile rows fit in a vector (28x28 planes: 7 tiles a row), a vector holds that many rows. Gathering the
- * patches over tiles numbered across rows instead (no lanes idle on ResNet-18's 7-tile rows) took
- * 1.5-2.1 ms on its 56x56 layers against Q8Winograd's 1.2 ms. The split rows are per thread
+ * more tile rows fit in a vector (28x28 planes: 7 tiles a row), a vector holds that many rows.
+ * Gathering the patches over tiles numbered across rows instead took 1.5-2.1 ms on ResNet-18's
+ * 56x56 layers against Q8Winograd's 1.2 ms. The split rows are per thread
  * ({@link #PHASES}); V, M and the float output rows are in scratch. The packed transformed weights
  * take 36/16 of {@link Q8Winograd}'s (ResNet-18's layer1 and layer2: 9.0 MiB against 4.0).
  * {@code -Dedgerun.java.q8winograd4x4=off} leaves these layers to {@link Q8Winograd}.
@@ -71,7 +71,10 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
     /** Tile rows and columns; floats per column phase of a split row (room for loads at tx + 1); floats per output row buffer. */
     private final int th, tw, es, rowFloats;
     private final int rowsPerBlock;
-    /** Tile rows a vector of tiles holds: {@code lanes / tw} where two or more fit (ResNet-18's 28x28 planes: 7 tiles a row, two rows), else 1. */
+    /**
+     * Tile rows a vector of tiles holds: {@code lanes / tw} where two or more fit (ResNet-18's
+     * 28x28 planes: 7 tiles a row, two rows), else 1.
+     */
     private final int stack;
     private final long uBytes, vXiBytes, mXiBytes, vBytes, mBytes, outBytes, chunkBytes;
     /** {@code selectFrom} indexes interleaving two vectors' lanes: the first half of each, then the second. */
@@ -510,13 +513,17 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
                 .intoArray(phases, to + 12 * vec);
     }
 
-    /** Four vectors (output columns 0..3 of consecutive tiles) from {@code from} interleaved into one output row at {@code to}. */
+    /**
+     * Four vectors (output columns 0..3 of consecutive tiles) from {@code from} interleaved into
+     * one output row at {@code to}.
+     */
     private void interleave(float[] src, int from, MemorySegment dst, long to) {
         int vec = lanes;
         long bytes = 4L * vec;
         FloatVector lo = FloatVector.fromArray(species, interleaveLo, 0), hi = FloatVector.fromArray(species, interleaveHi, 0);
         FloatVector y0 = FloatVector.fromArray(species, src, from), y1 = FloatVector.fromArray(species, src, from + vec);
-        FloatVector y2 = FloatVector.fromArray(species, src, from + 2 * vec), y3 = FloatVector.fromArray(species, src, from + 3 * vec);
+        FloatVector y2 = FloatVector.fromArray(species, src, from + 2 * vec);
+        FloatVector y3 = FloatVector.fromArray(species, src, from + 3 * vec);
         FloatVector a0 = lo.selectFrom(y0, y2), a1 = hi.selectFrom(y0, y2); // columns 0 and 2
         FloatVector b0 = lo.selectFrom(y1, y3), b1 = hi.selectFrom(y1, y3); // columns 1 and 3
         lo.selectFrom(a0, b0).intoMemorySegment(dst, to, LE);
@@ -545,7 +552,10 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
 
     private static final ThreadLocal<float[][]> PHASES = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    /** This thread's float buffer, grown for this kernel: a block's split rows, 40 vectors between transform steps, a widened row. */
+    /**
+     * This thread's float buffer, grown for this kernel: a block's split rows, 40 vectors between
+     * transform steps, a widened row, six stacked patch vectors.
+     */
     private float[] phases() {
         float[][] holder = PHASES.get();
         int size = stackedAt() + 6 * lanes;
