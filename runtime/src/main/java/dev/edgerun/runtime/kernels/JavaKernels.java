@@ -64,6 +64,7 @@ public final class JavaKernels implements KernelProvider {
         if (F32Depthwise3x3Stride2.supports(spec, species)) return Optional.of(new F32Depthwise3x3Stride2(spec, species));
         if (F32DepthwiseSameWidth.supports(spec, species)) return Optional.of(new F32DepthwiseSameWidth(spec, species));
         if (F32DepthwiseConv.supports(spec)) return Optional.of(new F32DepthwiseConv(spec, species));
+        if (F32PhasePlaneConv.preferred(spec, species)) return Optional.of(new F32PhasePlaneConv(spec, species));
         if (F32Winograd.preferred(spec, species)) return Optional.of(new F32Winograd(spec, new F32Gemm(species)));
         if (F32FewPositionsConv.preferred(spec, species)) return Optional.of(new F32FewPositionsConv(spec, species));
         return Optional.of(new F32ConvKernel(spec, new F32Gemm(species)));
