@@ -28,6 +28,9 @@ public final class F32DirectGemm {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int MR = F32Gemm.MR;
 
+    /** {@code -Dedgerun.java.directPadLastPanel=on} copies an in-place B's partial last panel into a padded one (as before). */
+    private static final boolean PAD_LAST_PANEL = "on".equals(System.getProperty("edgerun.java.directPadLastPanel"));
+
     private final VectorSpecies<Float> species;
     private final int nr;
 
@@ -79,7 +82,12 @@ public final class F32DirectGemm {
             panel(m, k, nr, pa, paAt, b, bOff + 4L * jp * nr, ldb, c, cOff + 4L * jp * nr, ldc, bias, biasOff, lo, hi);
         }
         int cols = n - full * nr;
-        if (cols > 0) {
+        if (cols > 0 && full > 0 && !PAD_LAST_PANEL) {
+            // the last nr columns as a whole panel, overlapping the one before: its columns are
+            // written twice with the same bits, and no padded copy of B is made
+            long back = 4L * (n - nr);
+            panel(m, k, nr, pa, paAt, b, bOff + back, ldb, c, cOff + back, ldc, bias, biasOff, lo, hi);
+        } else if (cols > 0) {
             padPanel(k, cols, b, bOff + 4L * full * nr, ldb, scratch, scratchOff);
             panel(m, k, cols, pa, paAt, scratch, scratchOff, nr, c, cOff + 4L * full * nr, ldc, bias, biasOff, lo, hi);
         }
