@@ -27,6 +27,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Relu/Clip is applied in registers before the single store. Channel blocks are split over threads
  * when the product is large enough ({@link F32Gemm#PARALLEL_MIN_MACS}).
  *
+ * <p>Against what the Java kernels chose before ({@link F32ConvKernel}), one thread, 512-bit,
+ * medians of 301 interleaved rounds in one process (load 6-7): DS-CNN's stem 4.47 us against 6.62,
+ * 1->16 5x5 over 28x28 6.97 against 8.68, digits_cnn's 1->16 3x3 over 8x8 0.32 against 0.50;
+ * 3x3 stride-1 layers over 1-3 channels at 28x28-49x10 even (0.98-1.01).
+ *
  * <p>{@code -Dedgerun.java.phasePlaneConv=off} (read at planning) keeps these convolutions on
  * {@link F32ConvKernel}.
  */
@@ -38,10 +43,20 @@ public final class F32PhasePlaneConv implements KernelProvider.ConvKernel {
     static final int ROWS = 4;
     /** Vectors of output positions per tile: with {@link #ROWS}, 16 accumulators. */
     static final int VECTORS = 4;
-    /** Most input channels served: the planes grow with them, and deep inputs are the GEMM's. */
+    /** Most input channels of a shallow convolution served over any number of positions (planes permitting). */
     static final int MAX_CHANNELS = 4;
     /** Most floats of phase planes: they stay in L1/L2 while every channel block passes over them. */
     static final long MAX_PLANE_FLOATS = 32 * 1024;
+    /**
+     * Most output positions of a deeper convolution served: its planes (about kernelW / strideW
+     * copies of the input) are filled element by element, which costs more than im2col's vector
+     * copies once the planes grow. 1 thread, 512-bit, against F32ConvKernel (medians of 301
+     * interleaved rounds, load 6): 16->32 3x3 over 8x8 (digits_cnn) 4.66 us against 7.68, 8->32 3x3
+     * stride 2 over 16x16 3.55 against 5.12, 6->16 5x5 over 14x14 6.01 against 9.77, 32->64 3x3
+     * over 4x4 11.4 against 12.5; over more positions it gained less or lost: 8->16 3x3 over 16x16
+     * (256 positions) 7.04 against 8.36, 16->32 over 16x16 18.7 against 14.3.
+     */
+    static final int FEW_POSITIONS = 128;
     /** Least taps per channel (kernel rows over the row stride times kernel columns) for the planes to beat im2col's copies. */
     static final int MIN_ROW_REUSE = 2;
 
@@ -57,9 +72,12 @@ public final class F32PhasePlaneConv implements KernelProvider.ConvKernel {
 
     /**
      * Whether the Java kernels take this kernel for {@code spec}: a 2-D, one-group convolution
-     * with constant weights over at most {@link #MAX_CHANNELS} input channels whose kernel rows
-     * overlap ({@code kernelH * dilationH / strideH >= } {@link #MIN_ROW_REUSE}), planes of at most
-     * {@link #MAX_PLANE_FLOATS}, no activation but a Relu/Clip, and vectors of at least 4 lanes.
+     * with constant weights, a kernel larger than 1x1, planes of at most {@link #MAX_PLANE_FLOATS},
+     * no activation but a Relu/Clip, vectors of at least 4 lanes; and either shallow (at most
+     * {@link #MAX_CHANNELS} input channels) with overlapping kernel rows
+     * ({@code kernelH * dilationH / strideH >= } {@link #MIN_ROW_REUSE}), or over at most
+     * {@link #FEW_POSITIONS} output positions and {@link F32ConvKernel#DIRECT_MAX_MACS} multiply-adds
+     * (where {@link F32ConvKernel} took its direct GEMM over an im2col matrix).
      */
     public static boolean preferred(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
         if ("off".equals(System.getProperty(PROPERTY)) || species == null || species.length() < 4) return false;
@@ -67,10 +85,12 @@ public final class F32PhasePlaneConv implements KernelProvider.ConvKernel {
             return false;
         }
         if (spec.epilogue() != null && ActivationEpilogue.clampOf(spec.epilogue()) == null) return false;
-        long[] x = spec.inputShape(), w = spec.weightShape();
-        if (x[1] > MAX_CHANNELS) return false;
-        if (w[2] * spec.dilations()[0] / spec.strides()[0] < MIN_ROW_REUSE) return false;
-        return planeFloats(spec, species) <= MAX_PLANE_FLOATS;
+        long[] x = spec.inputShape(), w = spec.weightShape(), y = spec.outputShape();
+        if (w[2] * w[3] == 1 || planeFloats(spec, species) > MAX_PLANE_FLOATS) return false;
+        boolean shallow = x[1] <= MAX_CHANNELS && w[2] * spec.dilations()[0] / spec.strides()[0] >= MIN_ROW_REUSE;
+        long positions = y[2] * y[3];
+        boolean few = positions <= FEW_POSITIONS && w[0] * w[1] * w[2] * w[3] * positions <= F32ConvKernel.DIRECT_MAX_MACS;
+        return shallow || few;
     }
 
     public F32PhasePlaneConv(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {

@@ -95,7 +95,7 @@ class F32FewPositionsConvTest {
             assertInstanceOf(F32FewPositionsConv.class, vectors.conv(spec(512, 512, 14, 1, 2, w1)).orElseThrow(), "1x1 stride 2 to 7x7");
             assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 3, 1, null)).orElseThrow(), "weights per run");
             try (Tensor w32 = Tensor.allocate(DType.FLOAT, new long[] {32, 16, 3, 3})) {
-                assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(16, 32, 8, 3, 1, w32)).orElseThrow(), "295K multiply-adds");
+                assertInstanceOf(F32PhasePlaneConv.class, vectors.conv(spec(16, 32, 8, 3, 1, w32)).orElseThrow(), "295K multiply-adds");
             }
             assertInstanceOf(F32ConvKernel.class, vectors.conv(spec(512, 512, 7, 1, 1, w1)).orElseThrow(), "pointwise");
             assertInstanceOf(F32FewPositionsConv.class, vectors.conv(spec(128, 256, 28, 3, 2, w256)).orElseThrow(), "196 positions");

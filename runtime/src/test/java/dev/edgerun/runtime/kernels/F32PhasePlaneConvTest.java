@@ -63,7 +63,13 @@ class F32PhasePlaneConvTest {
                 new Case("1->64 10x4 s2 @99x20, split over threads", new long[] {1, 1, 99, 20}, 64, new int[] {10, 4},
                         new int[] {2, 2}, new int[] {5, 1}, new int[] {1, 1}, true, RELU),
                 new Case("4->6 7x1 s3 @40x3, few positions per row", new long[] {1, 4, 40, 3}, 6, new int[] {7, 1},
-                        new int[] {3, 1}, new int[] {0, 0}, new int[] {1, 1}, true, RELU));
+                        new int[] {3, 1}, new int[] {0, 0}, new int[] {1, 1}, true, RELU),
+                new Case("digits_cnn 16->32 3x3 @8x8, Relu", new long[] {1, 16, 8, 8}, 32, new int[] {3, 3},
+                        new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, true, RELU),
+                new Case("32->64 3x3 @4x4, positions under one vector", new long[] {1, 32, 4, 4}, 64, new int[] {3, 3},
+                        new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, true, null),
+                new Case("8->30 3x3 s2 @16x15", new long[] {1, 8, 16, 15}, 30, new int[] {3, 3},
+                        new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, false, RELU6));
     }
 
     static Stream<Arguments> casesAtWidths() {
@@ -149,19 +155,27 @@ class F32PhasePlaneConvTest {
                 System.clearProperty(F32PhasePlaneConv.PROPERTY);
             }
         }
-        Case deep = new Case("16 channels", new long[] {1, 16, 20, 20}, 8, new int[] {3, 3}, new int[] {1, 1},
-                new int[] {1, 1}, new int[] {1, 1}, true, null);
+        Case deep = new Case("16 channels over 400 positions", new long[] {1, 16, 20, 20}, 8, new int[] {3, 3},
+                new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, true, null);
+        Case pointwise = new Case("pointwise over few positions", new long[] {1, 16, 8, 8}, 32, new int[] {1, 1},
+                new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, true, null);
+        Case manyMacs = new Case("64->64 3x3 @8x8, 2.4M multiply-adds", new long[] {1, 64, 8, 8}, 64, new int[] {3, 3},
+                new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, true, null);
+        Case digits = cases().filter(c -> c.name.startsWith("digits")).findFirst().orElseThrow();
         Case flat = new Case("1x1 kernel rows", new long[] {1, 1, 20, 20}, 8, new int[] {1, 5}, new int[] {1, 1},
                 new int[] {0, 2}, new int[] {1, 1}, true, null);
         Case stem224 = new Case("ImageNet stem", new long[] {1, 3, 224, 224}, 32, new int[] {3, 3}, new int[] {2, 2},
                 new int[] {1, 1}, new int[] {1, 1}, true, RELU6);
-        for (Case c : new Case[] {deep, flat, stem224}) {
+        for (Case c : new Case[] {deep, flat, stem224, pointwise, manyMacs}) {
             try (Tensor w = Tensor.allocate(DType.FLOAT, c.w())) {
                 assertFalse(F32PhasePlaneConv.preferred(c.spec(w), Vectors.F32), c.name);
             }
         }
         try (Tensor w = Tensor.allocate(DType.FLOAT, stem.w())) {
             assertTrue(F32PhasePlaneConv.preferred(stem.spec(w), F32GemmTest.species(256)), "256-bit");
+        }
+        try (Tensor w = Tensor.allocate(DType.FLOAT, digits.w())) {
+            assertTrue(F32PhasePlaneConv.preferred(digits.spec(w), Vectors.F32), "deeper over few positions");
         }
     }
 }
