@@ -9,6 +9,7 @@ import dev.edgerun.runtime.kernels.F32DenseRow;
 import dev.edgerun.runtime.kernels.F32GemmEpilogue;
 import dev.edgerun.runtime.kernels.F32GemmKernel;
 import dev.edgerun.runtime.kernels.F32GemvColdRow;
+import dev.edgerun.runtime.kernels.F32TinyRow;
 import dev.edgerun.runtime.kernels.KernelProvider;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.Vectors;
@@ -28,7 +29,8 @@ import java.util.List;
  * constant B and C too (a fully connected layer at batch 1) it runs {@link F32DenseRow}, which
  * holds weights, bias and activation itself. The first run of either one-row path takes a scalar
  * loop with the same bits ({@link dev.edgerun.runtime.kernels.ColdRuns}), not the Vector API loops
- * that the interpreter runs boxed.
+ * that the interpreter runs boxed; a bias-row product of at most one vector of outputs and
+ * {@link F32TinyRow#MAX_MACS} constant weights takes that scalar loop on every run ({@link F32TinyRow}).
  */
 public final class Gemm implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -68,6 +70,10 @@ public final class Gemm implements Operator {
         }
         KernelProvider.GemmKernel gemm = GemmKernels.choose(ctx, spec);
         if (hasC && beta == 1f && cColStride == 1 && gemm instanceof F32GemmKernel row && row.addsRowInRegisters()) {
+            if (spec.constantB() != null && F32TinyRow.suits(Vectors.F32, n, k)) {
+                return new TinyRowNode(List.of(Nn.tensor(DType.FLOAT, m, n)),
+                        new F32TinyRow(n, k, spec.constantB().data(), transB, alpha), spec.epilogue(), n);
+            }
             F32GemvColdRow cold = spec.constantB() == null ? null
                     : F32GemvColdRow.of(Vectors.F32, n, k, spec.constantB().data(), transB, alpha);
             return new BiasRowNode(List.of(Nn.tensor(DType.FLOAT, m, n)), row, cold, spec.epilogue(), n, ctx.threads());
@@ -91,6 +97,17 @@ public final class Gemm implements Operator {
         @Override
         public void run(RunContext ctx) {
             dense.run(ctx.input(0).data(), 0, ctx.output(0).data(), 0);
+        }
+    }
+
+    /** A one-row product of at most one vector of outputs and few weights whose C is a bias row: a scalar loop ({@link F32TinyRow}). */
+    private record TinyRowNode(List<ValueType> outputTypes, F32TinyRow tiny, F32GemmEpilogue epilogue, int n)
+            implements Kernel {
+        @Override
+        public void run(RunContext ctx) {
+            MemorySegment y = ctx.output(0).data();
+            tiny.run(ctx.input(0).data(), 0, ctx.input(2).data(), 0, y, 0);
+            if (epilogue != null) epilogue.apply(y, 0, n);
         }
     }
 
