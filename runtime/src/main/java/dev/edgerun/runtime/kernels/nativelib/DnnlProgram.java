@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -17,6 +18,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * in a {@link Slot}; one cached slot is reused, so a steady-state run allocates nothing, and
  * concurrent runs of one program each get their own. Native objects are destroyed when the
  * program becomes unreachable.
+ *
+ * <p>A slot remembers the address each of its memory objects points at and sets a handle only when
+ * the run's address differs (in steady state the planned arena fixes them; an input bound by the
+ * caller may move). Memory in a padded layout (blocks of 16 over fewer channels) is set on every
+ * run, since dnnl_memory_set_data_handle also zeroes its padding, which primitives may read and
+ * other users of the scratch memory may have overwritten. A set costs about 9 ns, a 16-float
+ * reorder's execution 115 ns ({@code DnnlCallCostProbe}). {@code -Dedgerun.onednn.keepHandles=off}
+ * sets every handle on every run.
  */
 final class DnnlProgram {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -45,8 +54,17 @@ final class DnnlProgram {
 
     record Step(long primitive, List<Arg> args) { }
 
+    /** {@value #KEEP_HANDLES_PROPERTY}: {@code on} (default) or {@code off}, read once. */
+    static final String KEEP_HANDLES_PROPERTY = "edgerun.onednn.keepHandles";
+    private static final boolean KEEP_HANDLES = !System.getProperty(KEEP_HANDLES_PROPERTY, "on").trim().equals("off");
+    /** The address no buffer has: a slot's memory objects start with it, so a first run sets every handle. */
+    private static final long UNSET = -1;
+
     private final Dnnl dnnl;
     private final List<Step> steps;
+    private final long[] primitives;
+    private final int[][] bufferOf;     // per step, per arg: the buffer number, or < 0 for a fixed memory object
+    private final boolean[][] resetEveryRun; // per step, per arg: a buffer whose handle is set on every run
     private final int buffers;
     private final int threads;
     private final AtomicReference<Slot> cached = new AtomicReference<>();
@@ -57,6 +75,20 @@ final class DnnlProgram {
     DnnlProgram(Dnnl dnnl, List<Step> steps, int buffers, int threads, Arena arena, List<Long> extraMemories) {
         this.dnnl = dnnl;
         this.steps = List.copyOf(steps);
+        this.primitives = new long[steps.size()];
+        this.bufferOf = new int[steps.size()][];
+        this.resetEveryRun = new boolean[steps.size()][];
+        for (int s = 0; s < steps.size(); s++) {
+            List<Arg> args = steps.get(s).args();
+            primitives[s] = steps.get(s).primitive();
+            bufferOf[s] = new int[args.size()];
+            resetEveryRun[s] = new boolean[args.size()];
+            for (int i = 0; i < args.size(); i++) {
+                Arg a = args.get(i);
+                bufferOf[s][i] = a.buffer();
+                resetEveryRun[s][i] = a.buffer() >= 0 && (!KEEP_HANDLES || padded(a.md()));
+            }
+        }
         this.buffers = buffers;
         this.threads = threads;
         this.natives = new Natives(dnnl, arena);
@@ -82,6 +114,7 @@ final class DnnlProgram {
         final long[] address = new long[buffers];
         private final long stream;
         private final long[][] memories; // per step, per arg: the memory object whose handle is set per run
+        private final long[][] handles;  // per step, per arg: the address that memory object points at
         private final MemorySegment[] argArrays;
         private MemorySegment ownScratch = MemorySegment.NULL;
 
@@ -91,10 +124,13 @@ final class DnnlProgram {
                 natives.streams.add(stream);
             }
             memories = new long[steps.size()][];
+            handles = new long[steps.size()][];
             argArrays = new MemorySegment[steps.size()];
             for (int s = 0; s < steps.size(); s++) {
                 List<Arg> args = steps.get(s).args();
                 memories[s] = new long[args.size()];
+                handles[s] = new long[args.size()];
+                Arrays.fill(handles[s], UNSET);
                 argArrays[s] = natives.arena.allocate(16L * args.size(), 8);
                 for (int i = 0; i < args.size(); i++) {
                     Arg a = args.get(i);
@@ -134,15 +170,36 @@ final class DnnlProgram {
         if (choice != null && !choice.sampling()) choice = null;
         long start = choice == null ? 0 : System.nanoTime();
         dnnl.setThreads(threads);
-        for (int s = 0; s < steps.size(); s++) {
-            List<Arg> args = steps.get(s).args();
-            for (int i = 0; i < args.size(); i++) {
-                int b = args.get(i).buffer();
-                if (b >= 0) dnnl.memorySetHandle(slot.memories[s][i], slot.address[b]);
+        for (int s = 0; s < primitives.length; s++) {
+            int[] buffer = bufferOf[s];
+            for (int i = 0; i < buffer.length; i++) {
+                if (buffer[i] >= 0) point(slot, s, i, slot.address[buffer[i]]);
             }
-            dnnl.execute(steps.get(s).primitive(), slot.stream, args.size(), slot.argArrays[s].address());
+            dnnl.execute(primitives[s], slot.stream, buffer.length, slot.argArrays[s].address());
         }
         if (choice != null) choice.record(threads, System.nanoTime() - start);
+    }
+
+    /** Sets the handle of the slot's memory object for step {@code s}'s argument {@code i} to {@code address}, when needed. */
+    private void point(Slot slot, int s, int i, long address) {
+        if (address == slot.handles[s][i] && !resetEveryRun[s][i]) return;
+        dnnl.memorySetHandle(slot.memories[s][i], address);
+        slot.handles[s][i] = address;
+    }
+
+    /**
+     * Whether memory of descriptor {@code md} has padding (padded dims beyond the dims) or a layout
+     * other than blocked, read from dnnl_memory_desc_t of oneDNN 2.x: int ndims at 0, dims (12 int64)
+     * at 8, padded_dims at 112, format_kind (int) at 312.
+     */
+    static boolean padded(MemorySegment md) {
+        final int blocked = 2; // dnnl_blocked
+        if (md.get(ValueLayout.JAVA_INT, 312) != blocked) return true;
+        int ndims = md.get(ValueLayout.JAVA_INT, 0);
+        for (int d = 0; d < ndims; d++) {
+            if (md.get(ValueLayout.JAVA_LONG, 8 + 8L * d) != md.get(ValueLayout.JAVA_LONG, 112 + 8L * d)) return true;
+        }
+        return false;
     }
 
     /** The native objects to destroy; must not refer to the program itself. */
