@@ -43,9 +43,6 @@ import java.util.List;
 public final class LSTM implements Operator {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    /** {@value #OVERLAP_PROPERTY}: {@code on} (default) or {@code off}: the input projection whole before the steps, also on two threads. */
-    static final String OVERLAP_PROPERTY = "edgerun.lstm.overlapProjection";
-
     @Override
     public Kernel prepare(NodeContext ctx) {
         RecurrentSpec spec = new RecurrentSpec(ctx, 4, List.of("Sigmoid", "Tanh", "Tanh"), 3);
@@ -67,7 +64,7 @@ public final class LSTM implements Operator {
         MemorySegment packedR = r == null || gemm.species() == null ? null
                 : packR(gemm, fused, spec, r.data(), F32Gemm.allocatePacked(packedRBytes(gemm, fused, spec)), 0);
         return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, projections,
-                fused, packedR, w, ctx.threads());
+                fused, packedR, ctx.threads());
     }
 
     /**
@@ -242,7 +239,6 @@ public final class LSTM implements Operator {
         private final long packedRDirection; // bytes of packed R per direction (0 without vectors: R read in place)
         private final KernelProvider.GemmKernel[] projections; // per direction when W is constant; else null: W packed per run
         private final int threads;
-        private final ChunkedProjection chunked; // the projection overlapped with the steps on two threads; else null
         private final int rows;              // rows of X: seqLength * batch
         private final long tanhAt;           // scratch byte offsets
         private final long packedXAt;
@@ -253,7 +249,7 @@ public final class LSTM implements Operator {
 
         LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types,
                    F32Gemm gemm, KernelProvider.GemmKernel[] projections, LstmCell fused, MemorySegment packedR,
-                   Tensor w, int threads) {
+                   int threads) {
             this.s = s;
             this.hasInitialC = hasInitialC;
             this.hasPeepholes = hasPeepholes;
@@ -280,21 +276,7 @@ public final class LSTM implements Operator {
             this.projectionAt = (beforeProjection + 63) / 64 * 64;
             this.packedWAt = projectionAt + 4L * rows * 4 * s.hidden;
             this.packedRAt = packedWAt + (projections == null ? packedBytes(gemm, s, s.inputSize) : 0);
-            long flagsAt = (packedRAt + (packedR == null && gemv != null ? packedRBytes(gemm, fused, s) : 0) + 63) / 64 * 64;
-            this.chunked = overlapsProjection(s, projections, fused, threads)
-                    ? ChunkedProjection.plan(rows, 4 * s.hidden, s.inputSize, s.hasBias, w, projectionAt, flagsAt) : null;
-            this.scratchBytes = chunked == null ? flagsAt : chunked.scratchEnd();
-        }
-
-        /**
-         * Whether the input projection may run in chunks beside the steps ({@link ChunkedProjection}):
-         * two or more threads, W constant, the fused cell, one forward direction, batch 1, full
-         * sequences, and {@value #OVERLAP_PROPERTY} not {@code off}.
-         */
-        private static boolean overlapsProjection(RecurrentSpec s, KernelProvider.GemmKernel[] projections, LstmCell fused,
-                                                  int threads) {
-            return threads > 1 && projections != null && fused != null && s.numDirections == 1 && !s.reverseOnly
-                    && s.batch == 1 && !s.hasSequenceLens && !System.getProperty(OVERLAP_PROPERTY, "on").trim().equals("off");
+            this.scratchBytes = packedRAt + (packedR == null && gemv != null ? packedRBytes(gemm, fused, s) : 0);
         }
 
         private static long maxScratch(KernelProvider.GemmKernel[] kernels) {
@@ -329,23 +311,13 @@ public final class LSTM implements Operator {
                 r = packR(gemm, fused, s, ctx.input(2).data(), scratch, packedRAt);
                 rAt = packedRAt;
             }
-            Parallel par = Parallel.of(ctx, threads);
-            if (chunked != null && par.threads() > 1 && scratch.isNative()) {
-                runOverlapped(ctx, y, yh, yc, r, rAt, par);
-                return;
-            }
             for (int d = 0; d < s.numDirections; d++) {
                 projectInput(ctx, d, scratch, packedWAt + 4L * d * gemm.packedBSize(s.inputSize, 4 * s.hidden));
                 long rDir = rAt + d * packedRDirection;
                 for (int b = 0; b < s.batch; b++) {
-                    runSequence(ctx, d, b, y, yh, yc, r, rDir, false);
+                    runSequence(ctx, d, b, y, yh, yc, r, rDir);
                 }
             }
-        }
-
-        /** B ({@code [D, 8H]}: Wb then Rb), or null without one. */
-        private MemorySegment bias(RunContext ctx) {
-            return s.hasBias ? ctx.input(3).data() : null;
         }
 
         /** Every row of the projection becomes Wb + Rb + X·Wᵀ of direction {@code d}, rows in X's order. */
@@ -372,26 +344,8 @@ public final class LSTM implements Operator {
             }
         }
 
-        /** The steps on this thread and the chunked projection on another ({@link ChunkedProjection}). */
-        private void runOverlapped(RunContext ctx, Tensor y, Tensor yh, Tensor yc, MemorySegment r, long rAt, Parallel par) {
-            chunked.reset(ctx.scratch());
-            OverlapBody body = OVERLAP.get();
-            body.kernel = this;
-            body.ctx = ctx;
-            body.y = y;
-            body.yh = yh;
-            body.yc = yc;
-            body.r = r;
-            body.rAt = rAt;
-            try {
-                par.forRange(2, body);
-            } finally {
-                body.clear();
-            }
-        }
-
         private void runSequence(RunContext ctx, int d, int b, Tensor y, Tensor yh, Tensor yc, MemorySegment packedR,
-                                 long rDir, boolean chunksPending) {
+                                 long rDir) {
             int hs = s.hidden;
             MemorySegment scratch = ctx.scratch();
             long hOff = 0;
@@ -401,7 +355,7 @@ public final class LSTM implements Operator {
             copyOrZero(hasInitialC ? ctx.input(6) : null, stateAt, scratch, cOff, hs);
             int steps = s.hasSequenceLens ? Math.min(ctx.input(4).getInt(b), s.seqLength) : s.seqLength;
             if (fused != null) {
-                runFusedSteps(ctx, d, b, steps, y, scratch, packedR, rDir, chunksPending);
+                runFusedSteps(d, b, steps, y, scratch, packedR, rDir);
             } else {
                 runSteps(ctx, d, b, steps, y, scratch, packedR, rDir);
             }
@@ -410,13 +364,12 @@ public final class LSTM implements Operator {
         }
 
         /** The steps as {@link LstmCell#step}s: product, gates and cell in one call. */
-        private void runFusedSteps(RunContext ctx, int d, int b, int steps, Tensor y, MemorySegment scratch,
-                                   MemorySegment packedR, long rDir, boolean chunksPending) {
+        private void runFusedSteps(int d, int b, int steps, Tensor y, MemorySegment scratch, MemorySegment packedR,
+                                   long rDir) {
             int hs = s.hidden;
             for (int step = 0; step < steps; step++) {
                 int t = s.reversed(d) ? steps - 1 - step : step;
-                long gOff = chunksPending ? chunked.rowAt(t, ctx.input(0).data(), ctx.input(1).data(), bias(ctx), scratch)
-                        : projectionAt + 4L * (s.xOffset(t, b) / s.inputSize) * 4 * hs;
+                long gOff = projectionAt + 4L * (s.xOffset(t, b) / s.inputSize) * 4 * hs;
                 fused.step(hs, packedR, rDir, scratch, gOff, scratch, 4L * hs, 0, step % 2 == 1);
                 if (y != null) MemorySegment.copy(scratch, 0, y.data(), 4L * s.yOffset(t, d, b), 4L * hs);
             }
@@ -498,36 +451,6 @@ public final class LSTM implements Operator {
                 scratch.set(F, cOff + 4L * j, c);
                 scratch.set(F, 4L * j, go * h.apply(c)); // h is no longer read this step: the product used it
             }
-        }
-    }
-
-    // A split call's arguments, one object per calling thread (see Parallel).
-    private static final ThreadLocal<OverlapBody> OVERLAP = ThreadLocal.withInitial(OverlapBody::new);
-
-    /** Part 0 runs the steps, part 1 helps with the projection's chunks. */
-    private static final class OverlapBody implements RunContext.RangeBody {
-        LstmKernel kernel;
-        RunContext ctx;
-        Tensor y, yh, yc;
-        MemorySegment r;
-        long rAt;
-
-        @Override
-        public void run(int from, int to) {
-            for (int part = from; part < to; part++) {
-                if (part == 0) {
-                    kernel.runSequence(ctx, 0, 0, y, yh, yc, r, rAt, true);
-                } else {
-                    kernel.chunked.help(ctx.input(0).data(), ctx.input(1).data(), kernel.bias(ctx), ctx.scratch());
-                }
-            }
-        }
-
-        void clear() {
-            kernel = null;
-            ctx = null;
-            y = yh = yc = null;
-            r = null;
         }
     }
 
