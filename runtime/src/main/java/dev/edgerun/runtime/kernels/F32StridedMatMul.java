@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Small products (B at most {@link #DIRECT_MAX_B} elements, attention's 32 x 32 heads, with
  * whole pairs of vectors in a row: masked loads and stores ran several times slower here) skip
  * the packing: A is read in place and B too when its columns are contiguous (V), or after a
- * transpose into scratch when they are not (K^T); tiles of 4 rows by two vectors then pass over a B
- * that stays in L1. Packing both operands into the GEMM's panels and running its 6-row tiles took
+ * transpose into scratch when they are not (K^T: in 16 x 16 register blocks at 512 bits,
+ * {@link F32Transpose16}, when its columns are contiguous and k and n whole blocks; else four
+ * columns at a time); tiles of 4 rows by two vectors then pass over a B that stays in L1. Packing both operands into the GEMM's panels and running its 6-row tiles took
  * about twice as long at that size.
  *
  * <p>All offsets and strides are in floats. Runs on the calling thread below
@@ -30,6 +31,9 @@ public final class F32StridedMatMul {
     private static final java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int ROWS = 4;
+
+    /** {@value #BLOCK_TRANSPOSE_PROPERTY}: {@code on} (default) or {@code off} (K^T a scalar column at a time); read per kernel. */
+    public static final String BLOCK_TRANSPOSE_PROPERTY = "edgerun.java.blockTranspose";
 
     /** Largest B ({@code k * n} floats, 16 KiB) multiplied directly, without packing. */
     public static final int DIRECT_MAX_B = 64 * 64;
@@ -50,6 +54,7 @@ public final class F32StridedMatMul {
     private final long slotBytes;
     private final long aPackedBytes;
     private final VectorSpecies<Float> direct; // species of the direct path; null: packed products
+    private final boolean blockTranspose;      // K^T into scratch in 16 x 16 register blocks (see transpose)
 
     /**
      * @param aStrides {@code {rowStride, colStride}} of A in floats; likewise {@code bStrides}
@@ -76,6 +81,9 @@ public final class F32StridedMatMul {
         this.ldy = ldy;
         this.epilogue = epilogue;
         this.direct = gemm.species() != null && (long) k * n <= DIRECT_MAX_B && n % (2 * gemm.species().length()) == 0 ? gemm.species() : null;
+        this.blockTranspose = direct != null && direct.length() == F32Transpose16.LANES && bRow == 1 && bCol != 1
+                && k % F32Transpose16.LANES == 0 && n % F32Transpose16.LANES == 0
+                && !System.getProperty(BLOCK_TRANSPOSE_PROPERTY, "on").trim().equals("off");
         this.aPackedBytes = direct != null ? 0 : align64(4 * F32Gemm.packedASize(m, k));
         this.slotBytes = direct != null ? (bCol == 1 ? 0 : align64(4L * k * n))
                 : aPackedBytes + align64(4 * gemm.packedBSize(k, n));
@@ -193,6 +201,10 @@ public final class F32StridedMatMul {
      * side); one column at a time took 4.5 us for attention's four 32 x 32 heads, this 2.4 us.
      */
     private void transpose(MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        if (blockTranspose) {
+            transposeBlocks(src, srcOff, dst, dstOff);
+            return;
+        }
         int n = this.n, k = this.k;
         long colStep = 4L * bCol, rowStep = 4L * bRow, dstRow = 4L * n;
         for (int j = 0; j < n; j += 4) { // n is a multiple of 4: whole vector pairs, vectors of 2 lanes or more
@@ -205,6 +217,17 @@ public final class F32StridedMatMul {
                 dst.set(F, d + 4, v1);
                 dst.set(F, d + 8, v2);
                 dst.set(F, d + 12, v3);
+            }
+        }
+    }
+
+    /** {@link #transpose} in 16 x 16 blocks ({@link F32Transpose16}): B's columns contiguous, k and n whole blocks. */
+    private void transposeBlocks(MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        int b = F32Transpose16.LANES;
+        long colStep = 4L * bCol, dstRow = 4L * n;
+        for (int j0 = 0; j0 < n; j0 += b) {
+            for (int p0 = 0; p0 < k; p0 += b) {
+                F32Transpose16.block(src, srcOff + 4L * p0 + j0 * colStep, colStep, dst, dstOff + p0 * dstRow + 4L * j0, dstRow);
             }
         }
     }
