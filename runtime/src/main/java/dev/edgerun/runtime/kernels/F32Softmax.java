@@ -66,6 +66,50 @@ public final class F32Softmax {
         e1.mul(inv).intoMemorySegment(y, second, LE);
     }
 
+    /**
+     * Four rows of two vectors each ({@link #isShortRow}), {@code rowBytes} apart from {@code base},
+     * each as {@link #shortRowInPlace} computes it (the same operations, so the same bits), the four
+     * interleaved: a row's reductions across lanes and its exponentials are a chain of latencies, and
+     * four independent chains keep the units busy (attention's 128 rows of 32 at 512 bits: 1.38
+     * against 2.05 µs one row at a time).
+     */
+    public static void shortRowsInPlace4(VectorSpecies<Float> species, MemorySegment y, long base, long rowBytes, float divisor) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        long half = 4L * sp.length(), b1 = base + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        FloatVector a0 = scaled(sp, y, base, divisor), a1 = scaled(sp, y, base + half, divisor);
+        FloatVector c0 = scaled(sp, y, b1, divisor), c1 = scaled(sp, y, b1 + half, divisor);
+        FloatVector d0 = scaled(sp, y, b2, divisor), d1 = scaled(sp, y, b2 + half, divisor);
+        FloatVector f0 = scaled(sp, y, b3, divisor), f1 = scaled(sp, y, b3 + half, divisor);
+        FloatVector ma = FloatVector.broadcast(sp, a0.max(a1).reduceLanes(VectorOperators.MAX));
+        FloatVector mc = FloatVector.broadcast(sp, c0.max(c1).reduceLanes(VectorOperators.MAX));
+        FloatVector md = FloatVector.broadcast(sp, d0.max(d1).reduceLanes(VectorOperators.MAX));
+        FloatVector mf = FloatVector.broadcast(sp, f0.max(f1).reduceLanes(VectorOperators.MAX));
+        a0 = a0.sub(ma).lanewise(VectorOperators.EXP);
+        a1 = a1.sub(ma).lanewise(VectorOperators.EXP);
+        c0 = c0.sub(mc).lanewise(VectorOperators.EXP);
+        c1 = c1.sub(mc).lanewise(VectorOperators.EXP);
+        d0 = d0.sub(md).lanewise(VectorOperators.EXP);
+        d1 = d1.sub(md).lanewise(VectorOperators.EXP);
+        f0 = f0.sub(mf).lanewise(VectorOperators.EXP);
+        f1 = f1.sub(mf).lanewise(VectorOperators.EXP);
+        float ia = 1f / a0.add(a1).reduceLanes(VectorOperators.ADD), ic = 1f / c0.add(c1).reduceLanes(VectorOperators.ADD);
+        float id = 1f / d0.add(d1).reduceLanes(VectorOperators.ADD), jf = 1f / f0.add(f1).reduceLanes(VectorOperators.ADD);
+        a0.mul(ia).intoMemorySegment(y, base, LE);
+        a1.mul(ia).intoMemorySegment(y, base + half, LE);
+        c0.mul(ic).intoMemorySegment(y, b1, LE);
+        c1.mul(ic).intoMemorySegment(y, b1 + half, LE);
+        d0.mul(id).intoMemorySegment(y, b2, LE);
+        d1.mul(id).intoMemorySegment(y, b2 + half, LE);
+        f0.mul(jf).intoMemorySegment(y, b3, LE);
+        f1.mul(jf).intoMemorySegment(y, b3 + half, LE);
+    }
+
+    /** The vector at {@code at} divided by {@code divisor} (1: as it is). */
+    private static FloatVector scaled(VectorSpecies<Float> sp, MemorySegment y, long at, float divisor) {
+        FloatVector v = FloatVector.fromMemorySegment(sp, y, at, LE);
+        return divisor != 1f ? v.div(divisor) : v;
+    }
+
     /** The reference: one row of {@code n} elements {@code step} bytes apart. */
     public static void scalarRow(boolean log, MemorySegment x, MemorySegment y, long base, int n, long step) {
         float max = Float.NEGATIVE_INFINITY;

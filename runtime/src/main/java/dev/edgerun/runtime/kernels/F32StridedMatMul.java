@@ -20,7 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the packing: A is read in place and B too when its columns are contiguous (V), or after a
  * transpose into scratch when they are not (K^T: in 16 x 16 register blocks at 512 bits,
  * {@link F32Transpose16}, when its columns are contiguous and k and n whole blocks; else four
- * columns at a time); tiles of 4 rows by two vectors then pass over a B that stays in L1. Packing both operands into the GEMM's panels and running its 6-row tiles took
+ * columns at a time); tiles of 4 rows by two vectors then pass over a B that stays in L1, and a
+ * folded softmax over rows of two vectors normalizes a tile's four rows at once
+ * ({@link F32Softmax#shortRowsInPlace4}). Packing both operands into the GEMM's panels and running its 6-row tiles took
  * about twice as long at that size.
  *
  * <p>All offsets and strides are in floats. Runs on the calling thread below
@@ -31,6 +33,9 @@ public final class F32StridedMatMul {
     private static final java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int ROWS = 4;
+
+    /** {@value #SOFTMAX_ROWS_PROPERTY}: {@code on} (default) or {@code off} (a folded softmax a row at a time); read per kernel. */
+    public static final String SOFTMAX_ROWS_PROPERTY = "edgerun.java.softmaxRows";
 
     /** {@value #BLOCK_TRANSPOSE_PROPERTY}: {@code on} (default) or {@code off} (K^T a scalar column at a time); read per kernel. */
     public static final String BLOCK_TRANSPOSE_PROPERTY = "edgerun.java.blockTranspose";
@@ -55,6 +60,7 @@ public final class F32StridedMatMul {
     private final long aPackedBytes;
     private final VectorSpecies<Float> direct; // species of the direct path; null: packed products
     private final boolean blockTranspose;      // K^T into scratch in 16 x 16 register blocks (see transpose)
+    private final F32RowEpilogue shortSoftmax; // a softmax epilogue over rows of two vectors, run 4 rows at once; else null
 
     /**
      * @param aStrides {@code {rowStride, colStride}} of A in floats; likewise {@code bStrides}
@@ -81,6 +87,8 @@ public final class F32StridedMatMul {
         this.ldy = ldy;
         this.epilogue = epilogue;
         this.direct = gemm.species() != null && (long) k * n <= DIRECT_MAX_B && n % (2 * gemm.species().length()) == 0 ? gemm.species() : null;
+        this.shortSoftmax = epilogue instanceof F32RowEpilogue e && e.softmax() && F32Softmax.isShortRow(e.species(), n)
+                && !System.getProperty(SOFTMAX_ROWS_PROPERTY, "on").trim().equals("off") ? e : null;
         this.blockTranspose = direct != null && direct.length() == F32Transpose16.LANES && bRow == 1 && bCol != 1
                 && k % F32Transpose16.LANES == 0 && n % F32Transpose16.LANES == 0
                 && !System.getProperty(BLOCK_TRANSPOSE_PROPERTY, "on").trim().equals("off");
@@ -241,7 +249,9 @@ public final class F32StridedMatMul {
             for (int j0 = 0; j0 < n; j0 += 2 * lanes) {
                 tile(rows, a, rowAt, b, bAt + 4L * j0, ldb, y, yAt + 4L * ((long) i0 * ldy + j0));
             }
-            if (epilogue != null) {
+            if (shortSoftmax != null && rows == ROWS) {
+                F32Softmax.shortRowsInPlace4(shortSoftmax.species(), y, yAt + 4L * i0 * ldy, 4L * ldy, shortSoftmax.divisor());
+            } else if (epilogue != null) {
                 for (int r = 0; r < rows; r++) epilogue.apply(y, yAt + 4L * (long) (i0 + r) * ldy, n);
             }
         }

@@ -127,6 +127,44 @@ class F32StridedMatMulTest {
         }
     }
 
+    /**
+     * A folded softmax over rows of two vectors, four rows at once ({@link F32Softmax#shortRowsInPlace4}),
+     * against the same products a row at a time ({@value F32StridedMatMul#SOFTMAX_ROWS_PROPERTY} off):
+     * the same bits, with row counts that leave partial tiles and a divisor of 1 (no division).
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {512, 256, 128})
+    void softmaxFourRowsAtOnceEqualsOneRowAtATime(int bits) {
+        var species = F32GemmTest.species(bits);
+        int n = 2 * species.length();
+        for (int m : new int[] {4, 7, 32, 33}) {
+            for (float divisor : new float[] {1f, 5.656854f}) {
+                float[] one = softmaxProduct(bits, m, n, divisor, "off"), four = softmaxProduct(bits, m, n, divisor, "on");
+                for (int i = 0; i < one.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(four[i]),
+                            "bits=" + bits + " m=" + m + " divisor=" + divisor + " [" + i + "]");
+                }
+            }
+        }
+    }
+
+    private static float[] softmaxProduct(int bits, int m, int n, float divisor, String fourRows) {
+        String previous = System.getProperty(F32StridedMatMul.SOFTMAX_ROWS_PROPERTY);
+        System.setProperty(F32StridedMatMul.SOFTMAX_ROWS_PROPERTY, fourRows);
+        int k = 24;
+        Random r = new Random(m * 17 + n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = random(arena, r, m * k), b = random(arena, r, n * k), y = arena.allocate(4L * m * n);
+            var mm = new F32StridedMatMul(new F32Gemm(F32GemmTest.species(bits)), m, n, k, new long[] {0}, new long[] {k, 1},
+                    new long[] {0}, new long[] {1, k}, new long[] {0}, n, new F32RowEpilogue(F32GemmTest.species(bits), divisor, true));
+            mm.run(a, b, y, arena.allocate(Math.max(64, mm.scratchBytes(1)), 64), Parallel.SERIAL);
+            return y.toArray(ValueLayout.JAVA_FLOAT);
+        } finally {
+            if (previous == null) System.clearProperty(F32StridedMatMul.SOFTMAX_ROWS_PROPERTY);
+            else System.setProperty(F32StridedMatMul.SOFTMAX_ROWS_PROPERTY, previous);
+        }
+    }
+
     @ParameterizedTest(name = "{0} threads")
     @ValueSource(ints = {1, 2, 3})
     void batchesSplitOverThreadsGiveTheSameResult(int threads) {
