@@ -13,6 +13,7 @@ import dev.edgerun.runtime.kernels.KernelSelection;
 import dev.edgerun.runtime.kernels.LstmCell;
 import dev.edgerun.runtime.kernels.Parallel;
 import dev.edgerun.runtime.kernels.RnnDot;
+import dev.edgerun.runtime.kernels.RowBiasGemm;
 import dev.edgerun.runtime.kernels.nativelib.ColdStart;
 import dev.edgerun.runtime.kernels.nativelib.DnnlLstmKernel;
 import dev.edgerun.runtime.ops.Kernel;
@@ -64,7 +65,7 @@ public final class LSTM implements Operator {
         MemorySegment packedR = r == null || gemm.species() == null ? null
                 : packR(gemm, fused, spec, r.data(), F32Gemm.allocatePacked(packedRBytes(gemm, fused, spec)), 0);
         return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, projections,
-                fused, packedR, ctx.threads());
+                spec.hasBias ? rowBiasForms(projections) : null, fused, packedR, ctx.threads());
     }
 
     /**
@@ -208,6 +209,21 @@ public final class LSTM implements Operator {
         return kernels;
     }
 
+    /**
+     * The projections' forms that add a bias row themselves ({@link RowBiasGemm}), or null when one
+     * has none (or there are none): then the bias is filled into every row first and the product
+     * accumulates onto it. kws_lstm (49 rows of 256): the fill took 0.37 µs of the LSTM's 23.
+     */
+    private static RowBiasGemm.Kernel[] rowBiasForms(KernelProvider.GemmKernel[] projections) {
+        if (projections == null) return null;
+        RowBiasGemm.Kernel[] forms = new RowBiasGemm.Kernel[projections.length];
+        for (int d = 0; d < forms.length; d++) {
+            forms[d] = projections[d] instanceof RowBiasGemm r ? r.withRowBias() : null;
+            if (forms[d] == null) return null;
+        }
+        return forms;
+    }
+
     /** Bytes of W or R ({@code [4H x k]} per direction) packed as transposed GEMM B operands. */
     private static long packedBytes(F32Gemm gemm, RecurrentSpec s, int k) {
         return 4L * s.numDirections * gemm.packedBSize(k, 4 * s.hidden);
@@ -238,6 +254,8 @@ public final class LSTM implements Operator {
         private final LstmCell fused;        // whole steps (LstmCell.step, see fusedCell), R packed for it; else null
         private final long packedRDirection; // bytes of packed R per direction (0 without vectors: R read in place)
         private final KernelProvider.GemmKernel[] projections; // per direction when W is constant; else null: W packed per run
+        private final RowBiasGemm.Kernel[] biasedProjections;  // their row-bias forms, with B; else null: bias rows filled first
+        private final long biasSumAt;        // scratch byte offset of Wb + Rb (one row) for biasedProjections
         private final int threads;
         private final int rows;              // rows of X: seqLength * batch
         private final long tanhAt;           // scratch byte offsets
@@ -248,8 +266,8 @@ public final class LSTM implements Operator {
         private final long scratchBytes;
 
         LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types,
-                   F32Gemm gemm, KernelProvider.GemmKernel[] projections, LstmCell fused, MemorySegment packedR,
-                   int threads) {
+                   F32Gemm gemm, KernelProvider.GemmKernel[] projections, RowBiasGemm.Kernel[] biasedProjections,
+                   LstmCell fused, MemorySegment packedR, int threads) {
             this.s = s;
             this.hasInitialC = hasInitialC;
             this.hasPeepholes = hasPeepholes;
@@ -258,6 +276,7 @@ public final class LSTM implements Operator {
             this.gemm = gemm;
             this.gemv = gemm.species() == null ? null : new F32Gemv(gemm);
             this.projections = projections;
+            this.biasedProjections = biasedProjections;
             this.packedR = packedR;
             this.fused = fused;
             this.packedRDirection = gemv == null ? 0 : packedRBytes(gemm, fused, s) / s.numDirections;
@@ -272,16 +291,23 @@ public final class LSTM implements Operator {
             // a projection kernel's scratch starts at 0, over the state and packed X: it is done
             // before the state of its direction is set, and the previous direction's is written out
             long beforeProjection = projections == null ? packedXAt + 4L * F32Gemm.packedASize(rows, s.inputSize)
-                    : Math.max(stateEnd, maxScratch(projections));
+                    : Math.max(stateEnd, Math.max(maxScratch(projections), maxScratch(biasedProjections)));
             this.projectionAt = (beforeProjection + 63) / 64 * 64;
             this.packedWAt = projectionAt + 4L * rows * 4 * s.hidden;
             this.packedRAt = packedWAt + (projections == null ? packedBytes(gemm, s, s.inputSize) : 0);
-            this.scratchBytes = packedRAt + (packedR == null && gemv != null ? packedRBytes(gemm, fused, s) : 0);
+            this.biasSumAt = (packedRAt + (packedR == null && gemv != null ? packedRBytes(gemm, fused, s) : 0) + 63) / 64 * 64;
+            this.scratchBytes = biasSumAt + (biasedProjections == null ? 0 : 4L * 4 * s.hidden);
         }
 
         private static long maxScratch(KernelProvider.GemmKernel[] kernels) {
             long max = 0;
             for (KernelProvider.GemmKernel k : kernels) max = Math.max(max, k.scratchBytes());
+            return max;
+        }
+
+        private static long maxScratch(RowBiasGemm.Kernel[] kernels) {
+            long max = 0;
+            if (kernels != null) for (RowBiasGemm.Kernel k : kernels) max = Math.max(max, k.scratchBytes());
             return max;
         }
 
@@ -325,6 +351,16 @@ public final class LSTM implements Operator {
             int n = 4 * s.hidden;
             long rowBytes = 4L * n;
             boolean accumulate = s.hasBias;
+            if (biasedProjections != null) {
+                MemorySegment bias = ctx.input(3).data();
+                long wb = 4L * d * 2 * n, rb = wb + rowBytes;
+                for (int j = 0; j < n; j++) {
+                    scratch.set(F, biasSumAt + 4L * j, bias.get(F, wb + 4L * j) + bias.get(F, rb + 4L * j));
+                }
+                biasedProjections[d].run(ctx.input(0).data(), 0, ctx.input(1).data(), 0, scratch, biasSumAt, scratch,
+                        projectionAt, scratch, Parallel.of(ctx, threads));
+                return;
+            }
             if (s.hasBias) {
                 MemorySegment bias = ctx.input(3).data();
                 long wb = 4L * d * 2 * n, rb = wb + rowBytes;
