@@ -209,13 +209,16 @@ public final class LSTM implements Operator {
         return kernels;
     }
 
+    /** {@value #ROW_BIAS_PROPERTY}: {@code on} (default, {@link #rowBiasForms}) or {@code off} (bias rows filled first); read per node. */
+    static final String ROW_BIAS_PROPERTY = "edgerun.lstm.rowBias";
+
     /**
      * The projections' forms that add a bias row themselves ({@link RowBiasGemm}), or null when one
      * has none (or there are none): then the bias is filled into every row first and the product
      * accumulates onto it. kws_lstm (49 rows of 256): the fill took 0.37 µs of the LSTM's 23.
      */
     private static RowBiasGemm.Kernel[] rowBiasForms(KernelProvider.GemmKernel[] projections) {
-        if (projections == null) return null;
+        if (projections == null || System.getProperty(ROW_BIAS_PROPERTY, "on").trim().equals("off")) return null;
         RowBiasGemm.Kernel[] forms = new RowBiasGemm.Kernel[projections.length];
         for (int d = 0; d < forms.length; d++) {
             forms[d] = projections[d] instanceof RowBiasGemm r ? r.withRowBias() : null;
