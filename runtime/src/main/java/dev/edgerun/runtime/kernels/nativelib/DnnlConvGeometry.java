@@ -14,13 +14,13 @@ final class DnnlConvGeometry {
     private DnnlConvGeometry() { }
 
     /**
-     * One activation of a convolution: its NC(D)HW descriptor, the one oneDNN chose, whether the
-     * kernel already receives (X) or leaves (Y) it in an internal layout, the engine's buffer and
-     * the scratch buffer holding it in the chosen layout when that differs from NC(D)HW.
+     * One activation of a convolution: the descriptor of the layout the engine's buffer holds it in
+     * (NC(D)HW or an internal layout), the one oneDNN chose, the engine's buffer and the scratch
+     * buffer holding it in the chosen layout when that differs from the held one.
      */
-    record Activation(MemorySegment plain, MemorySegment chosen, boolean internal, int buffer, int blockedBuffer) {
+    record Activation(MemorySegment held, MemorySegment chosen, int buffer, int blockedBuffer) {
         boolean reordered(Dnnl dnnl) {
-            return !internal && !dnnl.mdEqual(chosen, plain);
+            return !dnnl.mdEqual(chosen, held);
         }
     }
 
@@ -95,12 +95,12 @@ final class DnnlConvGeometry {
         boolean reorderY = y.reordered(dnnl);
         if (reorderX) {
             scratch.add(x.blockedBuffer(), dnnl.mdSize(x.chosen()));
-            steps.add(kernel.reorderStep(x.plain(), x.buffer(), x.chosen(), x.blockedBuffer()));
+            steps.add(kernel.reorderStep(x.held(), x.buffer(), x.chosen(), x.blockedBuffer()));
         }
         if (reorderY) scratch.add(y.blockedBuffer(), dnnl.mdSize(y.chosen()));
         steps.add(new DnnlProgram.Step(conv, convArgs.forBuffers(reorderX ? x.blockedBuffer() : x.buffer(),
                 reorderY ? y.blockedBuffer() : y.buffer())));
-        if (reorderY) steps.add(kernel.reorderStep(y.chosen(), y.blockedBuffer(), y.plain(), y.buffer()));
+        if (reorderY) steps.add(kernel.reorderStep(y.chosen(), y.blockedBuffer(), y.held(), y.buffer()));
         return reorderX || reorderY;
     }
 }

@@ -14,7 +14,9 @@ import java.util.List;
  * (blocked) layout in scratch memory around the convolution; with {@link Layout#PLAIN} oneDNN reads
  * and writes NCHW directly. A fused activation oneDNN has as an eltwise operation runs inside the
  * primitive (a post-op) instead of in a pass over the output. 3x3 stride-1 convolutions run
- * oneDNN's Winograd algorithm where {@link NativeKernelRules#oneDnnWinograd} says so.
+ * oneDNN's Winograd algorithm where {@link NativeKernelRules#oneDnnWinograd} says so. Direct ones
+ * that exchange 16-channel blocks run oneDNN's brgemm kernel on nhwc copies of them where
+ * {@link NativeKernelRules#oneDnnNhwcDirect} says so ({@code -Dedgerun.onednn.nhwcDirect=off}: on the blocks).
  *
  * <p>Between two oneDNN convolutions the reorders are wasted: the kernel offers its blocked layouts
  * ({@link #internalInputLayout}, {@link #internalOutputLayout}), and the planner may switch X or Y
@@ -36,6 +38,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     private final DnnlEltwise eltwiseStep; // the fused activation as an eltwise primitive after the convolution, or null
     private final boolean channelBlocks;   // asks for 16-channel blocks first, see NativeKernelRules
     private final boolean uniformBlocks;   // offers 16-channel blocks to the planner, whatever the layout rule says
+    private final boolean nhwcCompute;     // runs on nhwc copies of channel-blocked activations, see NativeKernelRules
     private final long outputFloats;
     private final DnnlPackedWeights packedWeights; // shared with the kernels made from this one
     private volatile KernelProvider.ConvKernel fallback;
@@ -56,6 +59,7 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         this.uniformBlocks = uniformBlocks(spec);
         this.channelBlocks = layout == Layout.BLOCKED && (uniformBlocks
                 || (internalX == null && internalY == null && OneDnnKernels.channelBlocks(spec)));
+        this.nhwcCompute = uniformBlocks && channelBlocks && algorithm == Dnnl.CONVOLUTION_DIRECT && nhwcDirect(spec);
         long count = 1;
         for (long d : spec.outputShape()) count *= d;
         this.outputFloats = count;
@@ -109,6 +113,14 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         return NativeKernelRules.oneDnnUniformChannelBlocks(spec);
     }
 
+    /** {@value #NHWC_DIRECT_PROPERTY}: {@code auto} (default, {@link NativeKernelRules#oneDnnNhwcDirect}) or {@code off}. */
+    static final String NHWC_DIRECT_PROPERTY = "edgerun.onednn.nhwcDirect";
+
+    private static boolean nhwcDirect(KernelProvider.ConvSpec spec) {
+        if (System.getProperty(NHWC_DIRECT_PROPERTY, "auto").trim().equals("off")) return false;
+        return NativeKernelRules.oneDnnNhwcDirect(spec);
+    }
+
     @Override
     Built buildIn(Arena arena, int threads) {
         int rank = spec.inputShape().length;
@@ -145,17 +157,27 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
                         DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
                 if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
                 return args;
-            }, new DnnlConvGeometry.Activation(xPlain, xChosen, internalX != null, X, X_BLOCKED),
-                    new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
+            }, new DnnlConvGeometry.Activation(held(arena, internalX, xPlain, xChosen), xChosen, X, X_BLOCKED),
+                    new DnnlConvGeometry.Activation(held(arena, internalY, yPlain, yChosen), yChosen, Y, Y_BLOCKED),
+                    scratch, steps);
             if (eltwiseStep != null) {
-                steps.add(DnnlEltwiseStep.inPlace(this, arena, eltwiseStep, internalY != null ? yChosen : yPlain, Y, threads));
+                steps.add(DnnlEltwiseStep.inPlace(this, arena, eltwiseStep, held(arena, internalY, yPlain, yChosen), Y, threads));
             }
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, memories);
             return new Built(program, scratch, zeroBias.address(),
-                    impl + describeLayouts(reorders) + (blocks ? " (nChw16c)" : ""));
+                    impl + describeLayouts(reorders) + blocksDescription(blocks, impl));
         } finally {
             dnnl.primitiveDescDestroy(pd);
         }
+    }
+
+    /**
+     * The layout the engine's buffer holds an activation in: NC(D)HW, or the internal layout, which
+     * is the convolution's own but where it runs on nhwc copies of 16-channel blocks.
+     */
+    private MemorySegment held(Arena arena, DnnlLayout internal, MemorySegment plain, MemorySegment chosen) {
+        if (internal == null) return plain;
+        return nhwcCompute ? internal.md(arena) : chosen;
     }
 
     /**
@@ -200,14 +222,43 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
      * implementation for that, or none.
      */
     private long channelBlockedPrimitiveDesc(Arena arena, int threads) {
+        long pd = nhwcCompute ? brgemmNhwcPrimitiveDesc(arena, threads) : 0;
+        if (pd != 0) return pd;
         MemorySegment x = internalX != null ? internalX.md(arena) : channelBlocked(arena, spec.inputShape());
         MemorySegment y = internalY != null ? internalY.md(arena) : channelBlocked(arena, spec.outputShape());
+        return realPrimitiveDesc(arena, threads, x, y);
+    }
+
+    /** The primitive from {@code x} to {@code y}; 0 when oneDNN has only its reference implementation for it, or none. */
+    private long realPrimitiveDesc(Arena arena, int threads, MemorySegment x, MemorySegment y) {
         long pd = createPrimitiveDesc(convolutionDesc(arena, x, y), 1f, false, postOp, threads);
         if (pd != 0 && dnnl.isReference(pd)) {
             dnnl.primitiveDescDestroy(pd);
             return 0;
         }
         return pd;
+    }
+
+    /**
+     * The primitive on nhwc activations when oneDNN runs it with its brgemm kernel, else 0: the
+     * rule ({@link NativeKernelRules#oneDnnNhwcDirect}) was measured on that kernel alone.
+     */
+    private long brgemmNhwcPrimitiveDesc(Arena arena, int threads) {
+        long pd = realPrimitiveDesc(arena, threads, nhwc(arena, spec.inputShape()), nhwc(arena, spec.outputShape()));
+        if (pd != 0 && !dnnl.implementation(pd).startsWith(BRGEMM_CONVOLUTION)) {
+            dnnl.primitiveDescDestroy(pd);
+            return 0;
+        }
+        return pd;
+    }
+
+    /** The name of oneDNN's brgemm convolution implementations ({@code brgconv:avx512_core} and others). */
+    private static final String BRGEMM_CONVOLUTION = "brgconv";
+
+    /** The nhwc descriptor of a 4-D activation of {@code shape}. */
+    private MemorySegment nhwc(Arena arena, long[] shape) {
+        return dnnl.mdByStrides(arena, shape, Dnnl.F32,
+                new long[] {shape[1] * shape[2] * shape[3], 1, shape[3] * shape[1], shape[1]});
     }
 
     private MemorySegment channelBlocked(Arena arena, long[] shape) {
@@ -220,6 +271,11 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
         MemorySegment wAny = dnnl.mdByTag(arena, DnnlConvGeometry.weightDims(spec), Dnnl.F32, Dnnl.TAG_ANY);
         MemorySegment biasMd = dnnl.mdByTag(arena, new long[] {spec.weightShape()[0]}, Dnnl.F32, Dnnl.plainTag(1));
         return DnnlConvGeometry.convolutionDesc(dnnl, arena, algorithm, spec, x, wAny, biasMd, y);
+    }
+
+    private String blocksDescription(boolean blocks, String impl) {
+        if (!blocks) return "";
+        return nhwcCompute && impl.startsWith(BRGEMM_CONVOLUTION) ? " (nChw16c) (run nhwc)" : " (nChw16c)";
     }
 
     private String describeLayouts(boolean reorders) {
@@ -274,9 +330,12 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
     /** The layouts of X and Y that descriptor {@code pd} chose, as offered to the planner (see {@link #chooseOffer}). */
     private DnnlConvGeometry.Offer offerOf(Arena arena, long pd) {
         int plain = Dnnl.plainTag(spec.inputShape().length);
-        DnnlConvGeometry.Offer chosen = DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd,
-                dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain),
-                dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
+        DnnlConvGeometry.Offer chosen = nhwcCompute
+                ? new DnnlConvGeometry.Offer(new DnnlLayout(dnnl, channelBlocked(arena, spec.inputShape())),
+                        new DnnlLayout(dnnl, channelBlocked(arena, spec.outputShape())))
+                : DnnlConvGeometry.Offer.chosenBy(dnnl, arena, pd,
+                        dnnl.mdByTag(arena, spec.inputShape(), Dnnl.F32, plain),
+                        dnnl.mdByTag(arena, spec.outputShape(), Dnnl.F32, plain));
         boolean javaEpilogue = spec.epilogue() != null && postOp == null && eltwiseStep == null;
         return javaEpilogue ? new DnnlConvGeometry.Offer(chosen.x(), null) : chosen;
     }

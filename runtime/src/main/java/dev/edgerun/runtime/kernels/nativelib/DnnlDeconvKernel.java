@@ -80,8 +80,8 @@ final class DnnlDeconvKernel extends DnnlKernel implements KernelProvider.ConvKe
                         DnnlProgram.Arg.buffer(Dnnl.ARG_DST, yChosen, yBuf)));
                 if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
                 return args;
-            }, new DnnlConvGeometry.Activation(xPlain, xChosen, false, X, X_BLOCKED),
-                    new DnnlConvGeometry.Activation(yPlain, yChosen, false, Y, Y_BLOCKED), scratch, steps);
+            }, new DnnlConvGeometry.Activation(xPlain, xChosen, X, X_BLOCKED),
+                    new DnnlConvGeometry.Activation(yPlain, yChosen, Y, Y_BLOCKED), scratch, steps);
             DnnlProgram program = new DnnlProgram(dnnl, steps, 6, threads, arena, List.of());
             return new Built(program, scratch, zeroBias.address(), impl + (reorders ? " (blocked)" : ""));
         } finally {

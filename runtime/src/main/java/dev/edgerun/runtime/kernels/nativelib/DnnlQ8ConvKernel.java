@@ -141,8 +141,8 @@ final class DnnlQ8ConvKernel extends DnnlLayoutOfferingKernel implements KernelP
                 if (bias != 0) args.add(DnnlProgram.Arg.fixed(Dnnl.ARG_BIAS, bias));
                 if (scratchpad > 0) args.add(DnnlProgram.Arg.buffer(Dnnl.ARG_SCRATCHPAD, scratchpadMd, SCRATCHPAD));
                 return args;
-            }, new DnnlConvGeometry.Activation(xPlain, xChosen, internalX != null, X, X_BLOCKED),
-                    new DnnlConvGeometry.Activation(yPlain, yChosen, internalY != null, Y, Y_BLOCKED), scratch, steps);
+            }, new DnnlConvGeometry.Activation(internalX != null ? xChosen : xPlain, xChosen, X, X_BLOCKED),
+                    new DnnlConvGeometry.Activation(internalY != null ? yChosen : yPlain, yChosen, Y, Y_BLOCKED), scratch, steps);
             memories.remove(Long.valueOf(bias)); // owned through the program's fixed arguments now
             DnnlProgram program = new DnnlProgram(dnnl, steps, BUFFERS, threads, arena, memories);
             return new Built(program, scratch, 0, impl + describeLayouts(reorders));

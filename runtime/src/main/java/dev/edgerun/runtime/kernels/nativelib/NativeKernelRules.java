@@ -316,6 +316,30 @@ final class NativeKernelRules {
         return threeByThree && unitSteps && largePlane && w[0] % CHANNEL_BLOCK == 0 && w[1] % CHANNEL_BLOCK == 0;
     }
 
+    /**
+     * Whether a direct float convolution that exchanges its activations in 16-channel blocks
+     * ({@link #oneDnnUniformChannelBlocks}) runs on nhwc copies of them instead, reordered in and
+     * out inside its program: oneDNN 2.6 has its brgemm kernel ({@code brgconv}) for nhwc only, and
+     * on this AMD Zen 5 machine (full-width AVX-512) it ran ResNet-18's direct 3x3 layers much
+     * faster than the nChw16c kernel ({@code jit:avx512_core}), which the Zen 4 figures above did
+     * not show (single thread, oneDNN verbose, least of 5 runs, load 5-6, nhwc vs nChw16c µs):
+     * 512→512 @7x7 1048 vs 1545, stride 2 256→512 @14 511 vs 785, 128→256 @28 432 vs 553,
+     * 64→128 @56 421 vs 484 (the two reorders of that one, 1x64x56x56 in and 1x128x28x28 out,
+     * 16 and 11 µs). Dense kernels larger than 1x1 with both channel counts multiples of
+     * {@value #CHANNEL_BLOCK}, so that the copies have no padding channels, and at least
+     * {@value #NHWC_DIRECT_MIN_FLOPS} FLOP: the reorders' fixed cost made digits_cnn's tiny layers
+     * slower (per-node minima, 3 alternated rounds: 16→32 @8x8, 0.6 MFLOP, 3.3 against 2.6 µs;
+     * 32→32 @4x4 2.1 against 1.8 µs). The bound between is a guard, not measured.
+     */
+    static boolean oneDnnNhwcDirect(KernelProvider.ConvSpec spec) {
+        if (!isX86() || spec.inputShape().length != 4 || spec.group() != 1 || isPointwise(spec)) return false;
+        long in = spec.inputShape()[1], out = spec.outputShape()[1];
+        return in % CHANNEL_BLOCK == 0 && out % CHANNEL_BLOCK == 0 && spec.flops() >= NHWC_DIRECT_MIN_FLOPS;
+    }
+
+    /** FLOPs from which a direct convolution may run on nhwc copies, see {@link #oneDnnNhwcDirect}. */
+    static final long NHWC_DIRECT_MIN_FLOPS = 10_000_000;
+
     /** Output positions (14x14) from which a convolution may run as Winograd, see {@link #oneDnnWinograd}. */
     static final long WINOGRAD_MIN_OUTPUT_PLANE = 196;
 

@@ -69,6 +69,7 @@ class OneDnnKernelsTest {
                 new ConvCase("narrow 3x3 (channel blocks)", l(1, 32, 10, 12), l(16, 32, 3, 3), 1, i(1, 1), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("first layer (channel blocks)", l(1, 3, 13, 12), l(16, 3, 3, 3), 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("padded channel blocks", l(1, 24, 9, 9), l(40, 24, 3, 3), 1, i(1, 1), i(0, 0), i(1, 1), i(1, 1), true),
+                new ConvCase("strided 3x3 (nhwc copies)", l(1, 64, 20, 20), l(96, 64, 3, 3), 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true),
                 new ConvCase("1-D", l(2, 3, 17), l(4, 3, 4), 1, i(2), i(1), i(2), i(2), true),
                 new ConvCase("3-D", l(1, 2, 5, 6, 4), l(3, 2, 2, 3, 2), 1, i(1, 2, 1), i(1, 0, 1), i(0, 1, 1), i(2, 1, 1), true));
     }
@@ -162,6 +163,29 @@ class OneDnnKernelsTest {
             assertFalse(kernelText("dense 3x3 large (2 threads used)", false).contains("wino"));
         } finally {
             restore(DnnlConvKernel.WINOGRAD_PROPERTY, old);
+        }
+    }
+
+    /**
+     * A direct 3x3 convolution with 16-channel blocks on both sides runs oneDNN's brgemm kernel on
+     * nhwc copies (where this CPU has it), chained or not; a small one, one with channels that pad a block, or with
+     * {@code edgerun.onednn.nhwcDirect=off}, it runs on the blocks.
+     */
+    @Test
+    void directConvolutionsInChannelBlocksRunOnNhwcCopies() {
+        assumeTrue(NativeKernelRules.isX86(), "the nhwc rule applies on x86-64 only");
+        String chained = kernelText("strided 3x3 (nhwc copies)", true);
+        assumeTrue(chained.contains("brgconv"), "oneDNN has no brgemm convolution on this CPU: " + chained);
+        assertTrue(chained.contains("run nhwc"), chained);
+        assertTrue(kernelText("strided 3x3 (nhwc copies)", false).contains("run nhwc"));
+        assertFalse(kernelText("padded channel blocks", true).contains("run nhwc"), "24 and 40 channels");
+        assertFalse(kernelText("narrow 3x3 (channel blocks)", true).contains("run nhwc"), "1.1 MFLOP");
+        String old = System.setProperty(DnnlConvKernel.NHWC_DIRECT_PROPERTY, "off");
+        try {
+            String blocked = kernelText("strided 3x3 (nhwc copies)", true);
+            assertTrue(blocked.contains("nChw16c") && !blocked.contains("run nhwc"), blocked);
+        } finally {
+            restore(DnnlConvKernel.NHWC_DIRECT_PROPERTY, old);
         }
     }
 

@@ -99,6 +99,29 @@ class OneDnnLayoutChainTest {
         return Model.builder().graph(g.build()).opset(17).build();
     }
 
+    /**
+     * Direct and Winograd 3x3 convolutions in 16-channel blocks: x[1,64,32,32] -> A (stride 2, 64->64)
+     * Relu -> a -> W (64->64, Winograd at 16x16) Relu -> w -> D (stride 2, 64->160) -> d -> E (160->128
+     * at 8x8, direct) Relu -> e; m = MaxPool(d). Outputs e and m. A, D and E (10-24 MFLOP) run on nhwc
+     * copies of their blocked activations ({@link NativeKernelRules#oneDnnNhwcDirect}) where oneDNN has
+     * its brgemm kernel.
+     */
+    private static Model directAndWinograd() {
+        Random rnd = new Random(9);
+        Graph.Builder g = Graph.builder("direct-winograd").input(Value.tensor("x", DType.FLOAT, 1, 64, 32, 32));
+        conv(g, rnd, "A", "x", "a0", 64, 64, 3, 2, 1);
+        g.node("Relu", List.of("a0"), List.of("a"));
+        conv(g, rnd, "W", "a", "w0", 64, 64, 3, 1, 1);
+        g.node("Relu", List.of("w0"), List.of("w"));
+        conv(g, rnd, "D", "w", "d", 160, 64, 3, 2, 1);
+        conv(g, rnd, "E", "d", "e0", 128, 160, 3, 1, 1);
+        g.node("Relu", List.of("e0"), List.of("e"));
+        g.node("MaxPool", List.of("d"), List.of("m"), Attribute.of("kernel_shape", new long[] {2, 2}),
+                Attribute.of("strides", new long[] {2, 2}));
+        g.output(Value.tensor("e", DType.FLOAT, 1, 128, 8, 8)).output(Value.tensor("m", DType.FLOAT, 1, 160, 4, 4));
+        return Model.builder().graph(g.build()).opset(17).build();
+    }
+
     private static void conv(Graph.Builder g, Random rnd, String name, String in, String out, int m, int c, int k,
                              int stride, int group) {
         float[] w = new float[m * c * k * k];
@@ -166,6 +189,37 @@ class OneDnnLayoutChainTest {
         assertClose(plain.y, chained.y, "u");
         assertClose(plain.h, chained.h, "m");
         assertClose(java.y, chained.y, "u vs Java");
+        assertClose(java.h, chained.h, "m vs Java");
+    }
+
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void directConvolutionsOnNhwcCopiesMatchBlockedPlainAndJava(int threads) {
+        Model model = directAndWinograd();
+        Random rnd = new Random(13);
+        float[] x = new float[64 * 32 * 32];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+
+        Outputs chained = run(model, x, threads, "onednn", "auto", "e", "m");
+        Outputs blocked;
+        String previous = System.getProperty(DnnlConvKernel.NHWC_DIRECT_PROPERTY);
+        System.setProperty(DnnlConvKernel.NHWC_DIRECT_PROPERTY, "off");
+        try {
+            blocked = run(model, x, threads, "onednn", "auto", "e", "m");
+        } finally {
+            restore(DnnlConvKernel.NHWC_DIRECT_PROPERTY, previous);
+        }
+        Outputs plain = run(model, x, threads, "onednn", "plain", "e", "m");
+        Outputs java = run(model, x, threads, "java", "auto", "e", "m");
+
+        for (String v : List.of("a", "w", "d")) {
+            assertTrue(internal(chained.plan, v), v + " should stay blocked:\n" + chained.plan);
+        }
+        assertClose(blocked.y, chained.y, "e vs nChw16c kernels");
+        assertClose(blocked.h, chained.h, "m vs nChw16c kernels");
+        assertClose(plain.y, chained.y, "e vs plain");
+        assertClose(plain.h, chained.h, "m vs plain");
+        assertClose(java.y, chained.y, "e vs Java");
         assertClose(java.h, chained.h, "m vs Java");
     }
 
