@@ -304,7 +304,11 @@ final class NativeKernelRules {
      * transform, done once when the kernel is made, grows with the channel counts (64→64 about
      * 1 ms, 128→128 10-70 ms, 256→256 35-80 ms, 512→512 110-200 ms, loaded machine), and at 7x7
      * the run gains least (1.2x): ResNet-18's three 512-channel layers would add about 0.5 s to
-     * compiling for 0.9 ms per run.
+     * compiling for 0.9 ms per run. On the Zen 5 machine, against brgconv on nhwc copies
+     * ({@link #oneDnnNhwcDirect}), Winograd still ran those three layers faster (ProfMin, least of
+     * 40, 2 alternated rounds, load 5-7: 889-950 against 1050-1146 µs each, about 0.45 ms per run)
+     * but compiling took 140 ms more (bench, 5 alternated fresh JVMs, medians 464 against 324 ms):
+     * left direct.
      */
     static boolean oneDnnWinograd(KernelProvider.ConvSpec spec) {
         if (!isX86() || spec.inputShape().length != 4 || spec.group() != 1) return false;
