@@ -218,7 +218,8 @@ final class DnnlConvKernel extends DnnlLayoutOfferingKernel implements KernelPro
 
     /**
      * The primitive with activations in 16-channel blocks (those with fewer channels left to oneDNN)
-     * where they are not in an internal layout already; 0 when oneDNN has only its reference
+     * where they are not in an internal layout already, or on nhwc copies of them where the kernel
+     * runs so ({@link #brgemmNhwcPrimitiveDesc}); 0 when oneDNN has only its reference
      * implementation for that, or none.
      */
     private long channelBlockedPrimitiveDesc(Arena arena, int threads) {
