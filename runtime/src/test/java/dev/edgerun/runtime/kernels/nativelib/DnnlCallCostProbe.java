@@ -1,5 +1,10 @@
 package dev.edgerun.runtime.kernels.nativelib;
 
+import dev.edgerun.runtime.DType;
+import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.kernels.ActivationEpilogue;
+import dev.edgerun.runtime.kernels.F32UnaryOp;
+import dev.edgerun.runtime.kernels.KernelProvider;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -8,7 +13,10 @@ import java.util.List;
  * What one oneDNN primitive run costs around {@code dnnl_primitive_execute}: the least time per
  * call, over rounds of many calls, of omp_set_num_threads, dnnl_memory_set_data_handle, the
  * execution of a 16-float reorder, and a whole {@link DnnlProgram} run of that reorder (acquire,
- * addresses, run, release). Not a test (the outcome depends on the machine and its load):
+ * addresses, run, release); then the least time of a run of DS-CNN's convolutions (64 channels,
+ * depthwise 3x3 and pointwise, ReLU, 16-channel blocks in and out, as between two oneDNN
+ * convolutions of the model) over one position, which is nearly all fixed cost, and over DS-CNN's
+ * 25x5. Not a test (the outcome depends on the machine and its load):
  * {@code java ... DnnlCallCostProbe [rounds]}.
  */
 public final class DnnlCallCostProbe {
@@ -66,5 +74,49 @@ public final class DnnlCallCostProbe {
         System.out.printf("ns per call (least of %d rounds of %d): setThreads %.1f, setHandle %.1f, execute(reorder 16) %.1f,"
                 + " program run %.1f%n", rounds, CALLS, least[0] / (double) CALLS, least[1] / (double) CALLS,
                 least[2] / (double) CALLS, least[3] / (double) CALLS);
+        for (int group : new int[] {64, 1}) {
+            convolution(dnnl, group, 1, 1, rounds);
+            convolution(dnnl, group, 25, 5, rounds);
+        }
+    }
+
+    /** A run as DnnlConvKernel's: buffers 0 (x), 1 (bias, here its zeros) and 2 (y). */
+    private static void runConvolution(DnnlKernel.Built b, MemorySegment x, MemorySegment y, MemorySegment scratch) {
+        DnnlProgram.Slot slot = b.program().acquire();
+        try {
+            slot.address[0] = x.address();
+            slot.address[1] = b.zeroBias();
+            slot.address[2] = y.address();
+            b.scratch().assign(slot, scratch);
+            b.program().run(slot);
+        } finally {
+            b.program().release(slot);
+        }
+    }
+
+    /** Least microseconds per run of a 64-channel convolution (group 64: depthwise 3x3, else 1x1) with ReLU over h x w. */
+    private static void convolution(Dnnl dnnl, int group, int h, int w, int rounds) {
+        int k = group == 1 ? 1 : 3;
+        long[] xs = {1, 64, h, w}, ws = {64, 64 / group, k, k};
+        float[] weights = new float[64 * (64 / group) * k * k];
+        java.util.Arrays.fill(weights, 0.01f);
+        try (Tensor wt = Tensor.of(weights, ws); Arena arena = Arena.ofConfined()) {
+            var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, xs, group, new int[] {1, 1},
+                    new int[] {k / 2, k / 2}, new int[] {1, 1}, wt, new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f));
+            DnnlConvKernel plain = DnnlConvKernel.create(dnnl, spec, DnnlConvKernel.Layout.BLOCKED, true);
+            var blocked = (DnnlConvKernel) plain.withInternalLayouts(plain.internalInputLayout() != null,
+                    plain.internalOutputLayout() != null);
+            DnnlKernel.Built b = blocked.build(1);
+            MemorySegment x = arena.allocate(4L * 64 * h * w + 4096, 64), y = arena.allocate(4L * 64 * h * w + 4096, 64);
+            MemorySegment scratch = arena.allocate(Math.max(64, b.scratch().total()), 64);
+            long least = Long.MAX_VALUE;
+            for (int r = 0; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < CALLS / 20; i++) runConvolution(b, x, y, scratch);
+                least = Math.min(least, System.nanoTime() - t0);
+            }
+            System.out.printf("convolution 64->64 group %d %dx%d @%dx%d: %.3f us per run (%s)%n", group, k, k, h, w,
+                    least / 1e3 / (CALLS / 20), b.implementation());
+        }
     }
 }
