@@ -64,8 +64,24 @@ public final class LSTM implements Operator {
         LstmCell fused = fusedCell(spec, gemm, ctx.hasInput(7), inputForget);
         MemorySegment packedR = r == null || gemm.species() == null ? null
                 : packR(gemm, fused, spec, r.data(), F32Gemm.allocatePacked(packedRBytes(gemm, fused, spec)), 0);
+        RowBiasGemm.Kernel[] biased = spec.hasBias ? rowBiasForms(projections) : null;
+        Tensor b = biased == null ? null : ctx.constantInput(3);
+        MemorySegment biasSums = b == null ? null : constantBiasSums(spec, b.data());
         return new LstmKernel(spec, ctx.hasInput(6), ctx.hasInput(7), inputForget, spec.outputTypes(2), gemm, projections,
-                spec.hasBias ? rowBiasForms(projections) : null, fused, packedR, ctx.threads());
+                biased, biasSums, fused, packedR, ctx.threads());
+    }
+
+    /**
+     * Wb + Rb of every direction, summed once for a constant B ({@code [directions][4H]}), so that a
+     * run passes them to the row-bias projection as they are: the sum in the run took as much JIT
+     * arena memory to compile as the rest of the projection (C2 6-7 MB), which a short process keeps
+     * as resident memory.
+     */
+    private static MemorySegment constantBiasSums(RecurrentSpec s, MemorySegment bias) {
+        int n = 4 * s.hidden;
+        MemorySegment sums = F32Gemm.allocatePacked(4L * s.numDirections * n);
+        for (int d = 0; d < s.numDirections; d++) LstmKernel.sumBiases(bias, d, n, sums, 4L * d * n);
+        return sums;
     }
 
     /**
@@ -258,7 +274,8 @@ public final class LSTM implements Operator {
         private final long packedRDirection; // bytes of packed R per direction (0 without vectors: R read in place)
         private final KernelProvider.GemmKernel[] projections; // per direction when W is constant; else null: W packed per run
         private final RowBiasGemm.Kernel[] biasedProjections;  // their row-bias forms, with B; else null: bias rows filled first
-        private final long biasSumAt;        // scratch byte offset of Wb + Rb (one row) for biasedProjections
+        private final MemorySegment biasSums; // Wb + Rb per direction for biasedProjections when B is constant; else null
+        private final long biasSumAt;        // scratch byte offset of Wb + Rb (one row) for biasedProjections, B not constant
         private final int threads;
         private final int rows;              // rows of X: seqLength * batch
         private final long tanhAt;           // scratch byte offsets
@@ -270,7 +287,7 @@ public final class LSTM implements Operator {
 
         LstmKernel(RecurrentSpec s, boolean hasInitialC, boolean hasPeepholes, boolean inputForget, List<ValueType> types,
                    F32Gemm gemm, KernelProvider.GemmKernel[] projections, RowBiasGemm.Kernel[] biasedProjections,
-                   LstmCell fused, MemorySegment packedR, int threads) {
+                   MemorySegment biasSums, LstmCell fused, MemorySegment packedR, int threads) {
             this.s = s;
             this.hasInitialC = hasInitialC;
             this.hasPeepholes = hasPeepholes;
@@ -280,6 +297,7 @@ public final class LSTM implements Operator {
             this.gemv = gemm.species() == null ? null : new F32Gemv(gemm);
             this.projections = projections;
             this.biasedProjections = biasedProjections;
+            this.biasSums = biasSums;
             this.packedR = packedR;
             this.fused = fused;
             this.packedRDirection = gemv == null ? 0 : packedRBytes(gemm, fused, s) / s.numDirections;
@@ -299,7 +317,7 @@ public final class LSTM implements Operator {
             this.packedWAt = projectionAt + 4L * rows * 4 * s.hidden;
             this.packedRAt = packedWAt + (projections == null ? packedBytes(gemm, s, s.inputSize) : 0);
             this.biasSumAt = (packedRAt + (packedR == null && gemv != null ? packedRBytes(gemm, fused, s) : 0) + 63) / 64 * 64;
-            this.scratchBytes = biasSumAt + (biasedProjections == null ? 0 : 4L * 4 * s.hidden);
+            this.scratchBytes = biasSumAt + (biasedProjections == null || biasSums != null ? 0 : 4L * 4 * s.hidden);
         }
 
         private static long maxScratch(KernelProvider.GemmKernel[] kernels) {
@@ -355,21 +373,19 @@ public final class LSTM implements Operator {
             long rowBytes = 4L * n;
             boolean accumulate = s.hasBias;
             if (biasedProjections != null) {
-                MemorySegment bias = ctx.input(3).data();
-                long wb = 4L * d * 2 * n, rb = wb + rowBytes;
-                for (int j = 0; j < n; j++) {
-                    scratch.set(F, biasSumAt + 4L * j, bias.get(F, wb + 4L * j) + bias.get(F, rb + 4L * j));
+                MemorySegment sums = biasSums;
+                long sumAt = 4L * d * n;
+                if (sums == null) {
+                    sums = scratch;
+                    sumAt = biasSumAt;
+                    sumBiases(ctx.input(3).data(), d, n, scratch, sumAt);
                 }
-                biasedProjections[d].run(ctx.input(0).data(), 0, ctx.input(1).data(), 0, scratch, biasSumAt, scratch,
+                biasedProjections[d].run(ctx.input(0).data(), 0, ctx.input(1).data(), 0, sums, sumAt, scratch,
                         projectionAt, scratch, Parallel.of(ctx, threads));
                 return;
             }
             if (s.hasBias) {
-                MemorySegment bias = ctx.input(3).data();
-                long wb = 4L * d * 2 * n, rb = wb + rowBytes;
-                for (int j = 0; j < n; j++) {
-                    scratch.set(F, projectionAt + 4L * j, bias.get(F, wb + 4L * j) + bias.get(F, rb + 4L * j));
-                }
+                sumBiases(ctx.input(3).data(), d, n, scratch, projectionAt);
                 for (int row = 1; row < rows; row++) {
                     MemorySegment.copy(scratch, projectionAt, scratch, projectionAt + row * rowBytes, rowBytes);
                 }
@@ -380,6 +396,19 @@ public final class LSTM implements Operator {
             } else {
                 gemm.multiply(rows, n, s.inputSize, scratch, packedXAt, scratch, wAt, scratch, projectionAt, n,
                         1f, accumulate, null, Parallel.SERIAL);
+            }
+        }
+
+        /**
+         * Wb + Rb of direction {@code d} ({@code n} floats each) into {@code n} floats at byte {@code at}
+         * of {@code dst}. A method of its own, shared by both projection forms and the constant sums:
+         * each inlined copy of the segment accessors added to the JIT's arena memory for
+         * {@link #projectInput}, which a short process keeps as resident memory.
+         */
+        static void sumBiases(MemorySegment bias, int d, int n, MemorySegment dst, long at) {
+            long wb = 4L * d * 2 * n, rb = wb + 4L * n;
+            for (int j = 0; j < n; j++) {
+                dst.set(F, at + 4L * j, bias.get(F, wb + 4L * j) + bias.get(F, rb + 4L * j));
             }
         }
 

@@ -34,8 +34,19 @@ public final class OpHarness implements AutoCloseable {
      * this overload rather than being ambiguous with the one without it.
      */
     public List<Object> run(Operator op, Node node, long opset, Boolean inputsConstant, Object... inputs) {
-        Kernel kernel = op.prepare(new Ctx(node, opset, inputsConstant, inputs));
+        Kernel kernel = op.prepare(new Ctx(node, opset, constantMask(inputsConstant, inputs.length), inputs));
         return execute(kernel, inputs);
+    }
+
+    /** As {@link #run(Operator, Node, long, Boolean, Object...)}, input {@code i} constant where {@code constant[i]}. */
+    public List<Object> run(Operator op, Node node, long opset, boolean[] constant, Object... inputs) {
+        return execute(op.prepare(new Ctx(node, opset, constant, inputs)), inputs);
+    }
+
+    private static boolean[] constantMask(boolean constant, int inputs) {
+        boolean[] mask = new boolean[inputs];
+        java.util.Arrays.fill(mask, constant);
+        return mask;
     }
 
     public List<Object> run(Operator op, Node node, long opset, Object... inputs) {
@@ -83,10 +94,10 @@ public final class OpHarness implements AutoCloseable {
     private final class Ctx implements NodeContext {
         private final Node node;
         private final long opset;
-        private final boolean constant;
+        private final boolean[] constant;
         private final Object[] inputs;
 
-        Ctx(Node node, long opset, boolean constant, Object[] inputs) {
+        Ctx(Node node, long opset, boolean[] constant, Object[] inputs) {
             this.node = node;
             this.opset = opset;
             this.constant = constant;
@@ -99,7 +110,7 @@ public final class OpHarness implements AutoCloseable {
         @Override public boolean hasInput(int i) { return i < inputs.length && inputs[i] != null; }
         @Override public ValueType inputType(int i) { return typeOf(inputs[i]); }
         @Override public Tensor constantInput(int i) {
-            return constant && hasInput(i) && inputs[i] instanceof Tensor t ? t : null;
+            return i < constant.length && constant[i] && hasInput(i) && inputs[i] instanceof Tensor t ? t : null;
         }
         @Override public int threads() { return 1; }
         @Override public Subgraph compileSubgraph(Graph body) {

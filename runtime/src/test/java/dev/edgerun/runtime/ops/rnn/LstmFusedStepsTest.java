@@ -112,6 +112,26 @@ class LstmFusedStepsTest {
         }
     }
 
+    /**
+     * W and R constant, B given at run time: the row-bias projection takes Wb + Rb summed into scratch
+     * per run, where a constant B has them summed once when the node is prepared.
+     */
+    @Test
+    void biasGivenAtRunTimeMatchesTheFormulas() {
+        int hs = hidden(4);
+        Random rnd = new Random(41);
+        float scale = (float) (2 / Math.sqrt(hs));
+        float[] x = random(rnd, SEQ * BATCH * IN, 1), w = random(rnd, 4 * hs * IN, 1), r = random(rnd, 4 * hs * hs, scale);
+        float[] bias = random(rnd, 8 * hs, 0.5f);
+        float[] expected = reference(x, w, r, bias, hs);
+        try (OpHarness h = new OpHarness()) {
+            List<Object> out = h.run(new LSTM(), node(hs), 14, new boolean[] {false, true, true, false},
+                    Tensor.of(x, SEQ, BATCH, IN), Tensor.of(w, 1, 4 * hs, IN), Tensor.of(r, 1, 4 * hs, hs),
+                    Tensor.of(bias, 1, 8 * hs));
+            assertArrayEquals(expected, ((Tensor) out.get(0)).toFloatArray(), 2e-5f, "Y");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"forward", "reverse", "bidirectional"})
     void directionsWithStatesAndSequenceLensMatchTheGeneralCell(String direction) {
