@@ -2,7 +2,6 @@ package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
-import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -51,7 +50,7 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
     private final long chunkBytes;       // a thread's buffers: the tiling's, then the two float output rows
     private final MemorySegment packedU; // 16 packed A operands [m x c] of the transformed weights
     private final int[] bias;            // per output channel, 0 without a bias
-    private final Q8Reusable<Chunks> splits = new Q8Reusable<>(Chunks::new);
+    private final Q8WinogradBlocks split = new Q8WinogradBlocks(this::blockRange);
 
     /** Whether the Java kernels may use this kernel: yes unless {@code -Dedgerun.java.q8winograd=off} (read at planning). */
     static boolean enabled() {
@@ -114,45 +113,9 @@ final class Q8Winograd implements KernelProvider.Q8ConvKernel {
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
         int chunks = WinogradTiles.chunks(par);
         int blocks = tiles.blocks(chunks);
-        int ch = Math.min(chunks, blocks);
         for (int n = 0; n < tiles.batch; n++) {
             long xOff = (long) n * tiles.c * tiles.ih * tiles.iw, yOff = (long) n * tiles.m * tiles.oh * tiles.ow;
-            if (ch <= 1) {
-                blockRange(0, blocks, 0, blocks, x, xOff, y, yOff, scratch);
-                continue;
-            }
-            Chunks body = splits.claim();
-            body.set(ch, blocks, x, xOff, y, yOff, scratch);
-            try {
-                par.forRange(ch, body);
-            } finally {
-                body.set(0, 0, null, 0, null, 0, null);
-                splits.release(body);
-            }
-        }
-    }
-
-    /** One image's tile-row blocks in {@code chunks} ranges, each with its own part of the scratch; reused across calls. */
-    private final class Chunks implements RunContext.RangeBody {
-        private int chunks, blocks;
-        private MemorySegment x, y, scratch;
-        private long xOff, yOff;
-
-        void set(int chunks, int blocks, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment scratch) {
-            this.chunks = chunks;
-            this.blocks = blocks;
-            this.x = x;
-            this.xOff = xOff;
-            this.y = y;
-            this.yOff = yOff;
-            this.scratch = scratch;
-        }
-
-        @Override
-        public void run(int from, int to) {
-            for (int k = from; k < to; k++) {
-                blockRange(k * blocks / chunks, (k + 1) * blocks / chunks, k, blocks, x, xOff, y, yOff, scratch);
-            }
+            split.image(chunks, blocks, x, xOff, y, yOff, scratch, par);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.DType;
-import dev.edgerun.runtime.ops.RunContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -83,7 +82,7 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
     private final float[] evenLanes, oddLanes;
     private final MemorySegment packedU;
     private final int[] bias;
-    private final Q8Reusable<Chunks> splits = new Q8Reusable<>(Chunks::new);
+    private final Q8WinogradBlocks split = new Q8WinogradBlocks(this::blockRange);
 
     /** Whether the Java kernels may use this kernel: yes unless {@code -Dedgerun.java.q8winograd4x4=off} (read at planning). */
     static boolean enabled() {
@@ -212,45 +211,9 @@ final class Q8Winograd4x4 implements KernelProvider.Q8ConvKernel {
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
         int chunks = WinogradTiles.chunks(par);
         int blocks = Math.min(roundUp(ceilDiv(th, rowsPerBlock), chunks), th);
-        int ch = Math.min(chunks, blocks);
         for (int n = 0; n < batch; n++) {
             long xOff = (long) n * c * ih * iw, yOff = (long) n * m * oh * ow;
-            if (ch <= 1) {
-                blockRange(0, blocks, 0, blocks, x, xOff, y, yOff, scratch);
-                continue;
-            }
-            Chunks body = splits.claim();
-            body.set(ch, blocks, x, xOff, y, yOff, scratch);
-            try {
-                par.forRange(ch, body);
-            } finally {
-                body.set(0, 0, null, 0, null, 0, null);
-                splits.release(body);
-            }
-        }
-    }
-
-    /** One image's tile-row blocks in {@code chunks} ranges, each with its own part of the scratch; reused across calls. */
-    private final class Chunks implements RunContext.RangeBody {
-        private int chunks, blocks;
-        private MemorySegment x, y, scratch;
-        private long xOff, yOff;
-
-        void set(int chunks, int blocks, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment scratch) {
-            this.chunks = chunks;
-            this.blocks = blocks;
-            this.x = x;
-            this.xOff = xOff;
-            this.y = y;
-            this.yOff = yOff;
-            this.scratch = scratch;
-        }
-
-        @Override
-        public void run(int from, int to) {
-            for (int k = from; k < to; k++) {
-                blockRange(k * blocks / chunks, (k + 1) * blocks / chunks, k, blocks, x, xOff, y, yOff, scratch);
-            }
+            split.image(chunks, blocks, x, xOff, y, yOff, scratch, par);
         }
     }
 
