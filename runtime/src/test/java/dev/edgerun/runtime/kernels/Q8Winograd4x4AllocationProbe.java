@@ -2,9 +2,9 @@ package dev.edgerun.runtime.kernels;
 
 import dev.edgerun.runtime.DType;
 import dev.edgerun.runtime.Tensor;
+import dev.edgerun.runtime.ops.OwnJvmProbe;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -15,7 +15,6 @@ import java.util.Random;
  */
 public final class Q8Winograd4x4AllocationProbe {
     static final int CASES = 2;
-    private static final long BUDGET_NANOS = 20_000_000_000L; // a loaded machine can delay the JIT for seconds
 
     public static void main(String[] args) {
         System.out.println("Q8Winograd4x4 32->32 @28x28 " + bytesPerRun(32, 32, 28, 28));
@@ -37,18 +36,7 @@ public final class Q8Winograd4x4AllocationProbe {
             var spec = new KernelProvider.Q8ConvSpec(geometry, false, 128, null, mult, false, 0, 0, 255);
             var kernel = new Q8Winograd4x4(spec, F32Gemm.preferred());
             MemorySegment scratch = arena.allocate(kernel.scratchBytes(), 64);
-            Runnable body = () -> kernel.run(x.data(), y.data(), scratch, Parallel.SERIAL);
-            var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            for (int i = 0; i < 3_000; i++) body.run();
-            long id = Thread.currentThread().threadId();
-            long least = Long.MAX_VALUE;
-            long deadline = System.nanoTime() + BUDGET_NANOS;
-            while (least > 0 && System.nanoTime() < deadline) {
-                long before = bean.getThreadAllocatedBytes(id);
-                for (int i = 0; i < 100; i++) body.run();
-                least = Math.min(least, (bean.getThreadAllocatedBytes(id) - before) / 100);
-            }
-            return least;
+            return OwnJvmProbe.leastBytesPerRun(() -> kernel.run(x.data(), y.data(), scratch, Parallel.SERIAL));
         }
     }
 }
