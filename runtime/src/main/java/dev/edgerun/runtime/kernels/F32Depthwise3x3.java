@@ -17,10 +17,16 @@ import jdk.incubator.vector.VectorSpecies;
  * taps of the first and last rows read zeros instead of the neighbouring planes. Output vector at
  * flat position {@code q} is then, per kernel column, a sum of three loads at
  * {@code q + (ki-1)*w + kj-1} times weights broadcast once per plane; the left and right column
- * sums are zeroed (blended, so that an infinite input beside the row does not leak as NaN) in the
+ * sums are left out (masked, so that an infinite input beside the row does not leak as NaN) in the
  * lanes of the first and last output columns, whose taps would read the neighbouring row. The sums
  * go to a second heap buffer, copied to Y once per plane. The loop over output vectors has no
  * table lookup and its loads advance with the loop counter, so the JIT drops most bounds checks.
+ *
+ * <p>The flat loop ({@link #plane}) loads each input vector once, not once per kernel column: it
+ * sums the kernel columns at the same flat positions and shifts the outer two sums by a lane
+ * (two-vector selects) instead of loading the taps at {@code kj-1} and {@code kj+1}, which crossed
+ * a cache line each. {@code -Dedgerun.java.f32Depthwise3x3ColumnSums=off} keeps the nine loads
+ * ({@link #planeNineLoads}) and the row-quad loop below.
  *
  * <p>Rows of three vectors or more run four output rows per step ({@link #rowQuads}): they
  * share the loads of their input rows, and store to Y directly but for the last group (through
@@ -50,10 +56,18 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
      */
     static final int MAX_PLANE = 1 << 14;
 
+    /** 0, 1, 2, ...: lane indices into two concatenated vectors, loaded from {@code 1} or {@code lanes - 1} on. */
+    static final float[] LANE_INDICES = new float[128];
+
+    static {
+        for (int l = 0; l < LANE_INDICES.length; l++) LANE_INDICES[l] = l;
+    }
+
     private final KernelProvider.ConvSpec spec;
     private final VectorSpecies<Float> species;
     private final int channels, h, w, planes, planeFloats, vectors;
-    private final boolean rowQuads;     // four output rows per step (rowQuads()), else the flat loop over vectors
+    private final boolean columnSums;   // the flat loop sums kernel columns before shifting them (plane), else loads each tap (planeNineLoads)
+    private final boolean rowQuads;     // four output rows per step (rowQuads()), else a flat loop over vectors
     private final int rowVectors;       // vectors per output row in the row-quad loop
     private final long[] firstColumnInRow, lastColumnInRow; // their column masks, the same in every row
     private final long leadFloats;      // zeros before a plane copy: at least w + 1, whole vectors
@@ -87,7 +101,8 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
         planeFloats = h * w;
         int lanes = species.length();
         vectors = (planeFloats + lanes - 1) / lanes;
-        rowQuads = rowQuadsWanted(w, lanes);
+        columnSums = !"off".equals(System.getProperty("edgerun.java.f32Depthwise3x3ColumnSums"));
+        rowQuads = !columnSums && rowQuadsWanted(w, lanes);
         rowVectors = (w + lanes - 1) / lanes;
         leadFloats = roundUp(w + 1, lanes);
         // The row-quad loop reads up to four rows and a vector past the plane (its last group).
@@ -109,7 +124,8 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
      * instead of 36), worth it on rows of three vectors or more; narrower rows stay on the flat
      * loop, which wastes no lanes on them (MobileNetV2's 192@28x28, in the model, 512-bit: 51 us
      * with two rows per step against 45 flat). {@code -Dedgerun.java.f32Depthwise3x3Rows=off}
-     * keeps the flat loop for every width.
+     * keeps the flat loop for every width. Taken only with the column sums off: {@link #plane}
+     * beats it on MobileNetV2's wide planes too.
      */
     static boolean rowQuadsWanted(int w, int lanes) {
         return w >= 3 * lanes && !"off".equals(System.getProperty("edgerun.java.f32Depthwise3x3Rows"));
@@ -184,7 +200,8 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
                 MemorySegment.copy(x, F, 4L * plane * planeFloats, framed, lead, planeFloats);
                 float b = bias == null ? 0f : bias.getAtIndex(F, c);
                 if (rowQuads) rowQuads(framed, out, wt, 9 * c, b, y, 4L * plane * planeFloats);
-                else plane(framed, out, (plane - first) * planeFloats, wt, 9 * c, b);
+                else if (columnSums) plane(framed, out, (plane - first) * planeFloats, wt, 9 * c, b);
+                else planeNineLoads(framed, out, (plane - first) * planeFloats, wt, 9 * c, b);
             }
             long at = 4L * first * planeFloats;
             if (!rowQuads) MemorySegment.copy(out, 0, y, F, at, (end - first) * planeFloats);
@@ -194,11 +211,68 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
 
     /**
      * One plane from its zero-framed copy into {@code out} from {@code outAt} (its last vector may
-     * spill into the next plane's place, written after it): per output vector, the three kernel
-     * columns' sums, the outer two blended to zero in the lanes of the plane's first and last
-     * columns, plus the bias, clamped.
+     * spill into the next plane's place, written after it). Per vector of flat positions
+     * {@code p}, three loads (rows above, at and below) give the three kernel columns' sums
+     * {@code c0(p), c1(p) + bias, c2(p)}, each in {@link #planeNineLoads}'s order; output vector
+     * {@code v} is {@code c1 + c0} shifted right one lane (its lane 0 from vector {@code v - 1})
+     * {@code + c2} shifted left one lane (its last lane from vector {@code v + 1}), each shift one
+     * two-vector select, the outer columns' sums left out (masked adds) in the lanes of the first
+     * and last plane columns, then clamped. The same sums in the same order as
+     * {@link #planeNineLoads} (but for the sign of a zero in the plane's outer columns), with a
+     * third of the loads: {@code F32DepthwiseBench}, one thread, 512-bit, load 3-4, against it in
+     * the same process: 576@14x14 28.5 against 42.6 us, 384@14x14 18.2 against 28.5, 192@28x28
+     * 33-37 against 49, 960@7x7 24.3 against 28.6; and against the row-quad loop 144@56x56 134
+     * against 148, 32@112x112 107 against 111.
      */
     private void plane(float[] a, float[] out, int outAt, float[] wt, int k, float b) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length();
+        int up = w, lead = (int) leadFloats, n = vectors;
+        long[] first = firstColumn, last = lastColumn;
+        FloatVector w00 = FloatVector.broadcast(sp, wt[k]), w01 = FloatVector.broadcast(sp, wt[k + 1]);
+        FloatVector w02 = FloatVector.broadcast(sp, wt[k + 2]), w10 = FloatVector.broadcast(sp, wt[k + 3]);
+        FloatVector w11 = FloatVector.broadcast(sp, wt[k + 4]), w12 = FloatVector.broadcast(sp, wt[k + 5]);
+        FloatVector w20 = FloatVector.broadcast(sp, wt[k + 6]), w21 = FloatVector.broadcast(sp, wt[k + 7]);
+        FloatVector w22 = FloatVector.broadcast(sp, wt[k + 8]);
+        FloatVector bv = FloatVector.broadcast(sp, b);
+        boolean upper = clamp && hi < Float.POSITIVE_INFINITY;
+        FloatVector low = FloatVector.broadcast(sp, clamp ? lo : Float.NEGATIVE_INFINITY);
+        FloatVector high = FloatVector.broadcast(sp, upper ? hi : Float.POSITIVE_INFINITY);
+        // made here from the constant species, as F32Depthwise3x3Stride2's split indices
+        FloatVector fromLeft = FloatVector.fromArray(sp, LANE_INDICES, lanes - 1);
+        FloatVector fromRight = FloatVector.fromArray(sp, LANE_INDICES, 1);
+        FloatVector above = FloatVector.fromArray(sp, a, lead - up), at = FloatVector.fromArray(sp, a, lead);
+        FloatVector below = FloatVector.fromArray(sp, a, lead + up);
+        FloatVector leftBefore = FloatVector.zero(sp); // lane 0's left neighbour lies in column 0's masked lanes
+        FloatVector left = below.fma(w20, at.fma(w10, above.mul(w00)));
+        FloatVector mid = below.fma(w21, at.fma(w11, above.fma(w01, bv)));
+        FloatVector right = below.fma(w22, at.fma(w12, above.mul(w02)));
+        for (int v = 0; v < n; v++) {
+            int q = lead + (v + 1) * lanes; // the input under output vector v + 1
+            above = FloatVector.fromArray(sp, a, q - up);
+            at = FloatVector.fromArray(sp, a, q);
+            below = FloatVector.fromArray(sp, a, q + up);
+            FloatVector nextLeft = below.fma(w20, at.fma(w10, above.mul(w00)));
+            FloatVector nextMid = below.fma(w21, at.fma(w11, above.fma(w01, bv)));
+            FloatVector nextRight = below.fma(w22, at.fma(w12, above.mul(w02)));
+            FloatVector o = mid.add(fromLeft.selectFrom(leftBefore, left), VectorMask.fromLong(sp, ~first[v]))
+                    .add(fromRight.selectFrom(right, nextRight), VectorMask.fromLong(sp, ~last[v]));
+            o = o.blend(low, o.compare(VectorOperators.LE, low)); // as in planeNineLoads
+            if (upper) o = o.blend(high, o.compare(VectorOperators.GT, high));
+            o.intoArray(out, outAt + v * lanes);
+            leftBefore = left;
+            left = nextLeft;
+            mid = nextMid;
+            right = nextRight;
+        }
+    }
+
+    /**
+     * One plane as {@link #plane}, each tap loaded: per output vector, the three kernel columns'
+     * sums, the outer two blended to zero in the lanes of the plane's first and last columns, plus
+     * the bias, clamped.
+     */
+    private void planeNineLoads(float[] a, float[] out, int outAt, float[] wt, int k, float b) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int up = w, lead = (int) leadFloats, n = vectors;
@@ -235,10 +309,10 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
     }
 
     /**
-     * One plane as {@link #plane}, four output rows per step: the vectors at flat positions
+     * One plane as {@link #planeNineLoads}, four output rows per step: the vectors at flat positions
      * {@code q, q + w, q + 2w, q + 3w} (same columns, so the same column masks) load input rows
      * {@code r - 1 .. r + 4} once each per column shift (18 loads for four vectors instead of 36),
-     * and sum in {@link #plane}'s order, so the bits are the same. A row's last vector spills into
+     * and sum in {@link #planeNineLoads}'s order, so the bits are the same. A row's last vector spills into
      * the next row, which computes the same values again; those groups store to Y directly. The
      * last group, whose rows or spills may pass the plane, goes through {@code out} and is copied.
      */

@@ -17,9 +17,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * F32Depthwise3x3's row-quad loop gives the bits of its flat loop
- * ({@code -Dedgerun.java.f32Depthwise3x3Rows=off}; the same when a width is too narrow for row
- * groups at a vector size): plane heights of every remainder by four (the last group writes
+ * F32Depthwise3x3's loops give the same bits: the row-quad loop and the column-sum flat loop
+ * (the default) those of the nine-load flat loop ({@code -Dedgerun.java.f32Depthwise3x3ColumnSums=off}
+ * with {@code -Dedgerun.java.f32Depthwise3x3Rows=off}; the row quads only with the column sums off,
+ * and the same as the flat loop when a width is too narrow for row groups at a vector size): plane heights of every remainder by four (the last group writes
  * past the plane), one to four rows, rows of exactly a vector and of a vector and a
  * lane, MobileNetV2's planes; Relu6, Relu, leaky Relu (applied after the store) and none; serial
  * and on three threads.
@@ -39,12 +40,18 @@ class F32Depthwise3x3RowsTest {
     @ParameterizedTest(name = "{0} at {1} bits")
     @MethodSource("shapesAtWidths")
     void rowQuadsGiveTheBitsOfTheFlatLoop(int[] shape, int bits) {
-        for (ActivationEpilogue act : new ActivationEpilogue[] {
-                new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 6f), new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f),
-                new ActivationEpilogue(F32UnaryOp.LEAKY_RELU, 0.1f, 0f), null}) {
-            compare(shape, bits, act);
-        }
+        for (ActivationEpilogue act : ACTIVATIONS) compare(shape, bits, act, "off");
     }
+
+    @ParameterizedTest(name = "{0} at {1} bits")
+    @MethodSource("shapesAtWidths")
+    void columnSumsGiveTheBitsOfTheNineLoads(int[] shape, int bits) {
+        for (ActivationEpilogue act : ACTIVATIONS) compare(shape, bits, act, null);
+    }
+
+    private static final ActivationEpilogue[] ACTIVATIONS = {
+            new ActivationEpilogue(F32UnaryOp.CLIP, 0f, 6f), new ActivationEpilogue(F32UnaryOp.RELU, 0f, 0f),
+            new ActivationEpilogue(F32UnaryOp.LEAKY_RELU, 0.1f, 0f), null};
 
     @Test
     void rowQuadsOnlyForRowsOfThreeVectors() {
@@ -54,14 +61,15 @@ class F32Depthwise3x3RowsTest {
         assertFalse(F32Depthwise3x3.rowQuadsWanted(14, 8));
     }
 
-    private static void compare(int[] s, int bits, ActivationEpilogue act) {
+    /** The kernel under test (column sums as {@code columnSums}: null for the default) against the nine-load flat loop, bit for bit. */
+    private static void compare(int[] s, int bits, ActivationEpilogue act, String columnSums) {
         long[] xs = {1, s[0], s[1], s[2]}, ws = {s[0], 1, 3, 3};
         int[] one = {1, 1};
         var spec = new KernelProvider.ConvSpec(DType.FLOAT, xs, ws, xs, s[0], one, one, one, null, act);
         var species = F32GemmTest.species(bits);
         Random rnd = new Random(s[0] * 31L + s[1] * 7L + s[2] + bits);
-        KernelProvider.ConvKernel rows = new F32Depthwise3x3(spec, species);
-        KernelProvider.ConvKernel flat = flat(spec, species);
+        KernelProvider.ConvKernel rows = withProperties(spec, species, columnSums, null);
+        KernelProvider.ConvKernel flat = withProperties(spec, species, "off", "off");
         try (Tensor x = Tensor.of(F32GemmTest.random(rnd, s[0] * s[1] * s[2]), xs);
              Tensor w = Tensor.of(F32GemmTest.random(rnd, s[0] * 9), ws);
              Tensor b = Tensor.of(F32GemmTest.random(rnd, s[0]), s[0]);
@@ -80,12 +88,21 @@ class F32Depthwise3x3RowsTest {
         }
     }
 
-    private static KernelProvider.ConvKernel flat(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species) {
-        System.setProperty("edgerun.java.f32Depthwise3x3Rows", "off");
+    /** F32Depthwise3x3 built with its column-sum and row-quad switches set as given (null: unset). */
+    private static KernelProvider.ConvKernel withProperties(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species,
+                                                           String columnSums, String rows) {
+        set("edgerun.java.f32Depthwise3x3ColumnSums", columnSums);
+        set("edgerun.java.f32Depthwise3x3Rows", rows);
         try {
             return new F32Depthwise3x3(spec, species);
         } finally {
+            System.clearProperty("edgerun.java.f32Depthwise3x3ColumnSums");
             System.clearProperty("edgerun.java.f32Depthwise3x3Rows");
         }
+    }
+
+    private static void set(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
     }
 }

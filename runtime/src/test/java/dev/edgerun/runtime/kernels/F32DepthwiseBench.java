@@ -40,6 +40,7 @@ public final class F32DepthwiseBench {
                 "same-width", new Named("same-width", spec -> F32DepthwiseSameWidth.supports(spec, species) ? new F32DepthwiseSameWidth(spec, species) : null),
                 "3x3", new Named("3x3", spec -> F32Depthwise3x3.supports(spec, species) ? new F32Depthwise3x3(spec, species) : null),
                 "3x3flat", new Named("3x3flat", spec -> F32Depthwise3x3.supports(spec, species) ? flat(spec, species) : null),
+                "3x3nine", new Named("3x3nine", spec -> F32Depthwise3x3.supports(spec, species) ? nineLoads(spec, species) : null),
                 "rows", new Named("rows", spec -> new F32DepthwiseRows(spec, species)),
                 "3x3s2", new Named("3x3s2", spec -> F32Depthwise3x3Stride2.supports(spec, species) ? new F32Depthwise3x3Stride2(spec, species) : null),
                 "conv", new Named("conv", spec -> new F32DepthwiseConv(spec, species)));
@@ -47,6 +48,16 @@ public final class F32DepthwiseBench {
                 .map(known::get).toList();
         for (int[] s : shapes) compare(s[0], s[1], s[2], s.length > 3 ? s[3] : 1, rounds, kernels);
         if (Boolean.getBoolean("bench.pointwise")) pointwise(rounds);
+    }
+
+    /** F32Depthwise3x3 with its column sums switched off: nine loads per output vector, row quads on wide rows. */
+    private static KernelProvider.ConvKernel nineLoads(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species) {
+        System.setProperty("edgerun.java.f32Depthwise3x3ColumnSums", "off");
+        try {
+            return new F32Depthwise3x3(spec, species);
+        } finally {
+            System.clearProperty("edgerun.java.f32Depthwise3x3ColumnSums");
+        }
     }
 
     /** F32Depthwise3x3 with its row-quad loop switched off. */
