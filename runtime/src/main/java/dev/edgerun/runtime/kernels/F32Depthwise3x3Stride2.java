@@ -22,6 +22,13 @@ import jdk.incubator.vector.VectorSpecies;
  * with bytes) ran 1.3-1.6x slower (F32DepthwiseBench, one thread, load 8: 96@112x112 251 against
  * 176 us, 576@14x14 51 against 32).
  *
+ * <p>The left and right kernel columns read the same phase planes, the left a lane before: their
+ * sums come from the same three loads, the left one shifted by a lane ({@link #plane}, six loads
+ * per output vector where {@link #planeNineLoads} took nine). {@code F32DepthwiseBench}, one
+ * thread, 512-bit, load 4, against the nine loads in the same process: 96@112x112 180-194 against
+ * 196-210 us, 144@56x56 55-56 against 60-63, 192@28x28 20.8 against 21.4-21.9, 576@14x14 29.3-29.8
+ * against 30.9-31.2. {@code -Dedgerun.java.depthwiseStride2ColumnSums=off} keeps the nine loads.
+ *
  * <p>{@code -Dedgerun.java.depthwiseStride2=off} leaves these shapes on {@link F32DepthwiseRows}.
  */
 public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, F32DepthwiseSplit.PlaneRanges {
@@ -41,6 +48,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     private final boolean clamp;
     private final float lo, hi;
     private final F32GemmEpilogue after; // an epilogue other than a clamp, applied per batch of planes; or null
+    private final boolean columnSums;   // outer kernel columns summed from shared loads (plane), else each tap loaded (planeNineLoads)
 
     /** Whether this kernel handles {@code spec} on {@code species}. */
     public static boolean supports(KernelProvider.ConvSpec spec, VectorSpecies<Float> species) {
@@ -70,6 +78,7 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         hi = clamp ? c.clampHigh() : 0f;
         after = clamp ? null : spec.epilogue();
         weights = spec.constantWeight() == null ? null : spec.constantWeight().toFloatArray();
+        columnSums = !"off".equals(System.getProperty("edgerun.java.depthwiseStride2ColumnSums"));
     }
 
     /** Per fixed plane range: an edge region for a plane whose split would read past X, and its slack. */
@@ -124,7 +133,9 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
         for (int plane = from; plane < to; plane++) {
             split(x, plane, scratch, range, phaseBuffer);
             int c = plane % channels;
-            plane(phaseBuffer, packed, (plane - first) * outPlane, wt, 9 * c, bias == null ? 0f : bias.getAtIndex(F, c));
+            float b = bias == null ? 0f : bias.getAtIndex(F, c);
+            if (columnSums) plane(phaseBuffer, packed, (plane - first) * outPlane, wt, 9 * c, b);
+            else planeNineLoads(phaseBuffer, packed, (plane - first) * outPlane, wt, 9 * c, b);
             if (plane + 1 == to || plane + 1 - first == batch) {
                 long yAt = 4L * first * outPlane;
                 MemorySegment.copy(packed, 0, y, F, yAt, (plane + 1 - first) * outPlane);
@@ -170,11 +181,53 @@ public final class F32Depthwise3x3Stride2 implements KernelProvider.ConvKernel, 
     }
 
     /**
-     * One plane from its phase planes into {@code out} from {@code outAt} (its last
-     * vector may spill into the next plane's place, written after it): bias plus nine taps, the
-     * left column's three blended to zero in output column 0, clamped.
+     * One plane from its phase planes into {@code out} from {@code outAt} (its last vector may
+     * spill into the next plane's place, written after it). The left and right kernel columns read
+     * the same two phase planes (odd columns), the left one a lane before: per vector of flat
+     * positions, six loads give the middle column's sum with the bias and the outer columns' sums
+     * at the same positions; the left sum is then shifted right by a lane (a two-vector select, lane
+     * 0 from the vector before) and left out in output column 0 (a masked add), and the sum
+     * clamped. The same sums in the same order as {@link #planeNineLoads} (but for the sign of a
+     * zero sum in column 0), with six loads instead of nine.
      */
     private void plane(float[] p, float[] out, int outAt, float[] wt, int k, float b) {
+        VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
+        int lanes = sp.length(), n = phases.vectors, down = ow, pf = phases.phaseFloats;
+        int ee = 1, eo = 1 + pf, oe = 1 + 2 * pf, oo = 1 + 3 * pf;
+        long[] first = phases.firstColumn;
+        FloatVector w00 = FloatVector.broadcast(sp, wt[k]), w01 = FloatVector.broadcast(sp, wt[k + 1]);
+        FloatVector w02 = FloatVector.broadcast(sp, wt[k + 2]), w10 = FloatVector.broadcast(sp, wt[k + 3]);
+        FloatVector w11 = FloatVector.broadcast(sp, wt[k + 4]), w12 = FloatVector.broadcast(sp, wt[k + 5]);
+        FloatVector w20 = FloatVector.broadcast(sp, wt[k + 6]), w21 = FloatVector.broadcast(sp, wt[k + 7]);
+        FloatVector w22 = FloatVector.broadcast(sp, wt[k + 8]);
+        FloatVector bv = FloatVector.broadcast(sp, b);
+        boolean upper = clamp && hi < Float.POSITIVE_INFINITY;
+        FloatVector low = FloatVector.broadcast(sp, clamp ? lo : Float.NEGATIVE_INFINITY);
+        FloatVector high = FloatVector.broadcast(sp, upper ? hi : Float.POSITIVE_INFINITY);
+        FloatVector fromLeft = FloatVector.fromArray(sp, F32Depthwise3x3.LANE_INDICES, lanes - 1);
+        FloatVector leftBefore = FloatVector.zero(sp); // lane 0's left neighbour lies in column 0's masked lanes
+        for (int v = 0; v < n; v++) {
+            int q = v * lanes;
+            FloatVector above = FloatVector.fromArray(sp, p, oo + q), at = FloatVector.fromArray(sp, p, eo + q);
+            FloatVector below = FloatVector.fromArray(sp, p, oo + q + down);
+            FloatVector left = below.fma(w20, at.fma(w10, above.mul(w00)));
+            FloatVector right = below.fma(w22, at.fma(w12, above.mul(w02)));
+            FloatVector mid = FloatVector.fromArray(sp, p, oe + q).fma(w01, bv);
+            mid = FloatVector.fromArray(sp, p, ee + q).fma(w11, mid);
+            mid = FloatVector.fromArray(sp, p, oe + q + down).fma(w21, mid);
+            FloatVector o = mid.add(fromLeft.selectFrom(leftBefore, left), VectorMask.fromLong(sp, ~first[v])).add(right);
+            o = o.blend(low, o.compare(VectorOperators.LE, low)); // as in planeNineLoads
+            if (upper) o = o.blend(high, o.compare(VectorOperators.GT, high));
+            o.intoArray(out, outAt + q);
+            leftBefore = left;
+        }
+    }
+
+    /**
+     * One plane as {@link #plane}, each tap loaded: bias plus nine taps, the left column's three
+     * blended to zero in output column 0, clamped.
+     */
+    private void planeNineLoads(float[] p, float[] out, int outAt, float[] wt, int k, float b) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length(), n = phases.vectors, down = ow, pf = phases.phaseFloats;
         int ee = 1, eo = 1 + pf, oe = 1 + 2 * pf, oo = 1 + 3 * pf;

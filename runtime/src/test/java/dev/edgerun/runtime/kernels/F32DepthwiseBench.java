@@ -43,6 +43,7 @@ public final class F32DepthwiseBench {
                 "3x3nine", new Named("3x3nine", spec -> F32Depthwise3x3.supports(spec, species) ? nineLoads(spec, species) : null),
                 "rows", new Named("rows", spec -> new F32DepthwiseRows(spec, species)),
                 "3x3s2", new Named("3x3s2", spec -> F32Depthwise3x3Stride2.supports(spec, species) ? new F32Depthwise3x3Stride2(spec, species) : null),
+                "3x3s2nine", new Named("3x3s2nine", spec -> F32Depthwise3x3Stride2.supports(spec, species) ? stride2NineLoads(spec, species) : null),
                 "conv", new Named("conv", spec -> new F32DepthwiseConv(spec, species)));
         List<Named> kernels = Arrays.stream(System.getProperty("bench.kernels", "same-width,3x3").split(","))
                 .map(known::get).toList();
@@ -57,6 +58,16 @@ public final class F32DepthwiseBench {
             return new F32Depthwise3x3(spec, species);
         } finally {
             System.clearProperty("edgerun.java.f32Depthwise3x3ColumnSums");
+        }
+    }
+
+    /** F32Depthwise3x3Stride2 loading each tap (its column sums switched off). */
+    private static KernelProvider.ConvKernel stride2NineLoads(KernelProvider.ConvSpec spec, jdk.incubator.vector.VectorSpecies<Float> species) {
+        System.setProperty("edgerun.java.depthwiseStride2ColumnSums", "off");
+        try {
+            return new F32Depthwise3x3Stride2(spec, species);
+        } finally {
+            System.clearProperty("edgerun.java.depthwiseStride2ColumnSums");
         }
     }
 
