@@ -35,6 +35,14 @@ import jdk.incubator.vector.VectorSpecies;
  * processes against {@code -Dedgerun.java.q8Depthwise3x3Rows=off} (which keeps the flat loop),
  * load 5-6: 32@112x112 87-89 against 104-118 us, 144@56x56 102-106 against 115-122.
  *
+ * <p>The flat loop ({@link #plane}) takes the three kernel columns' sums from three loads per
+ * output vector and shifts the outer two by a lane, as {@link F32Depthwise3x3}'s, and replaces the
+ * row quads on every width. {@code Q8MobileNetBench} (one thread, least per layer, load 5,
+ * alternated processes against {@code -Dedgerun.java.q8Depthwise3x3ColumnSums=off}, which keeps
+ * the nine loads and the row quads): 960@7x7 20-24 against 28-30 us, 576@14x14 26.5-27 against
+ * 37-39, 384@14x14 18.0-18.1 against 24.4-25.7, 192@28x28 27-28 against 38-39, 144@56x56 78-83
+ * against 93-107, 32@112x112 83-84 against 89-99.
+ *
  * <p>Exact: the nine products and their sums with the bias are integers below {@code 2^24}, so
  * any order of addition gives the integer sum, and rounding before clamping to integer bounds
  * gives what clamping before rounding gives ({@link Q8Lanes#requantize}); the bytes are those of
@@ -50,7 +58,8 @@ final class Q8Depthwise3x3 {
 
     private final KernelProvider.Q8ConvSpec spec;
     private final int channels, h, w, planeFloats, vectors;
-    private final boolean rowQuads;  // four output rows per step (rowQuads()), else the flat loop over vectors
+    private final boolean columnSums; // the flat loop sums kernel columns before shifting them (plane), else loads each tap (planeNineLoads)
+    private final boolean rowQuads;  // four output rows per step (rowQuads()), else a flat loop over vectors
     private final int rowVectors;    // vectors per output row in the row-quad loop
     private final long[] firstColumnInRow, lastColumnInRow; // their column masks, the same in every row
     private final int lead;          // zeros before a plane copy: at least w + 1, whole vectors
@@ -102,7 +111,8 @@ final class Q8Depthwise3x3 {
         w = (int) xs[3];
         planeFloats = h * w;
         vectors = (planeFloats + LANES - 1) / LANES;
-        rowQuads = rowQuadsWanted(w);
+        columnSums = !"off".equals(System.getProperty("edgerun.java.q8Depthwise3x3ColumnSums"));
+        rowQuads = !columnSums && rowQuadsWanted(w);
         rowVectors = (w + LANES - 1) / LANES;
         lead = roundUp(w + 1);
         // The row-quad loop reads up to four rows and a vector past the plane (its last group).
@@ -122,7 +132,8 @@ final class Q8Depthwise3x3 {
      * would waste more lanes, stay on the flat loop, which wastes none. MobileNetV2's 192@28x28,
      * static int8, least of 150 runs, one thread, 6 rounds alternated with rows of three vectors
      * or more only (flat at 28), load 2: 35.6-37.2 against 37.9-42.8 us (float: 43-45).
-     * {@code -Dedgerun.java.q8Depthwise3x3Rows=off} keeps the flat loop.
+     * {@code -Dedgerun.java.q8Depthwise3x3Rows=off} keeps the flat loop. Taken only with the column
+     * sums off ({@code -Dedgerun.java.q8Depthwise3x3ColumnSums=off}).
      */
     static boolean rowQuadsWanted(int w) {
         int perRow = (w + LANES - 1) / LANES;
@@ -156,7 +167,8 @@ final class Q8Depthwise3x3 {
                 int offset = (plane - first) * planeFloats;
                 widen(in, offset, framed);
                 if (rowQuads) rowQuads(framed, plane % channels, out, offset);
-                else plane(framed, plane % channels, out, offset);
+                else if (columnSums) plane(framed, plane % channels, out, offset);
+                else planeNineLoads(framed, plane % channels, out, offset);
             }
             MemorySegment.copy(out, 0, y, ValueLayout.JAVA_BYTE, at, bytes);
         }
@@ -239,11 +251,54 @@ final class Q8Depthwise3x3 {
     /**
      * One plane of channel {@code c} from its framed copy into {@code y}'s bytes from {@code yAt}
      * (the last vector may write up to 15 bytes past the plane, overwritten by the next plane or
-     * into the array's slack). The bias starts the middle column's sum, and the clamp is applied to
-     * the rounded integers: both exact and equal to {@link Q8Lanes#requantize}'s float clamp before
-     * rounding, as {@link #inRange} checks.
+     * into the array's slack), as {@link F32Depthwise3x3}'s column-sum loop: three loads per output
+     * vector give the three kernel columns' sums at the same flat positions, the outer two shifted
+     * by a lane (two-vector selects) and left out in the plane's first and last columns (masked
+     * adds). The bias starts the middle column's sum, and the clamp is applied to the rounded
+     * integers: both exact and equal to {@link Q8Lanes#requantize}'s float clamp before rounding,
+     * as {@link #inRange} checks; the sums are integers, so the bytes are {@link #planeNineLoads}'s.
      */
     private void plane(float[] a, int c, byte[] y, int yAt) {
+        int up = w, k = 9 * c;
+        float[] wt = weights;
+        long[] first = firstColumn, last = lastColumn;
+        FloatVector w00 = FloatVector.broadcast(S, wt[k]), w01 = FloatVector.broadcast(S, wt[k + 1]);
+        FloatVector w02 = FloatVector.broadcast(S, wt[k + 2]), w10 = FloatVector.broadcast(S, wt[k + 3]);
+        FloatVector w11 = FloatVector.broadcast(S, wt[k + 4]), w12 = FloatVector.broadcast(S, wt[k + 5]);
+        FloatVector w20 = FloatVector.broadcast(S, wt[k + 6]), w21 = FloatVector.broadcast(S, wt[k + 7]);
+        FloatVector w22 = FloatVector.broadcast(S, wt[k + 8]);
+        FloatVector b = FloatVector.broadcast(S, bias[c]);
+        float multiplier = spec.multipliers()[c];
+        int offset = Q8Lanes.MAGIC_BITS - spec.yZeroPoint(), lo = spec.yMin(), hi = spec.yMax();
+        FloatVector fromLeft = FloatVector.fromArray(S, F32Depthwise3x3.LANE_INDICES, LANES - 1);
+        FloatVector fromRight = FloatVector.fromArray(S, F32Depthwise3x3.LANE_INDICES, 1);
+        FloatVector above = FloatVector.fromArray(S, a, lead - up), at = FloatVector.fromArray(S, a, lead);
+        FloatVector below = FloatVector.fromArray(S, a, lead + up);
+        FloatVector leftBefore = FloatVector.zero(S); // lane 0's left neighbour lies in column 0's masked lanes
+        FloatVector left = below.fma(w20, at.fma(w10, above.mul(w00)));
+        FloatVector mid = below.fma(w21, at.fma(w11, above.fma(w01, b)));
+        FloatVector right = below.fma(w22, at.fma(w12, above.mul(w02)));
+        for (int v = 0; v < vectors; v++) {
+            int q = lead + (v + 1) * LANES; // the input under output vector v + 1
+            above = FloatVector.fromArray(S, a, q - up);
+            at = FloatVector.fromArray(S, a, q);
+            below = FloatVector.fromArray(S, a, q + up);
+            FloatVector nextLeft = below.fma(w20, at.fma(w10, above.mul(w00)));
+            FloatVector nextMid = below.fma(w21, at.fma(w11, above.fma(w01, b)));
+            FloatVector nextRight = below.fma(w22, at.fma(w12, above.mul(w02)));
+            FloatVector o = mid.add(fromLeft.selectFrom(leftBefore, left), VectorMask.fromLong(S, ~first[v]))
+                    .add(fromRight.selectFrom(right, nextRight), VectorMask.fromLong(S, ~last[v]));
+            IntVector r = o.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+            ((ByteVector) r.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yAt + v * LANES);
+            leftBefore = left;
+            left = nextLeft;
+            mid = nextMid;
+            right = nextRight;
+        }
+    }
+
+    /** One plane as {@link #plane}, each of the nine taps loaded, the outer columns' sums blended to zero in the first and last columns. */
+    private void planeNineLoads(float[] a, int c, byte[] y, int yAt) {
         int up = w, k = 9 * c;
         float[] wt = weights;
         long[] first = firstColumn, last = lastColumn;
@@ -274,7 +329,7 @@ final class Q8Depthwise3x3 {
     }
 
     /**
-     * One plane as {@link #plane}, four output rows per step: the vectors at flat positions
+     * One plane as {@link #planeNineLoads}, four output rows per step: the vectors at flat positions
      * {@code q, q + w, q + 2w, q + 3w} (same columns, so the same column masks) load input rows
      * {@code r - 1 .. r + 4} once each per column shift. A row's last vector spills into the next
      * row, which writes the same bytes again; the last group's rows and spills past the plane land

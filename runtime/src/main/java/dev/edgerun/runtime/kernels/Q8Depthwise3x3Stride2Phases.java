@@ -33,7 +33,9 @@ import jdk.incubator.vector.VectorSpecies;
  * gives the same bytes. 512-bit vectors, sums in the range that {@link Q8Depthwise3x3#inRange}
  * checks (others run on {@link Q8Depthwise3x3Stride2}).
  *
- * <p>{@code -Dedgerun.java.q8DepthwiseStride2=off} keeps {@link Q8Depthwise3x3Stride2}.
+ * <p>{@code -Dedgerun.java.q8DepthwiseStride2=off} keeps {@link Q8Depthwise3x3Stride2};
+ * {@code -Dedgerun.java.q8DepthwiseStride2ColumnSums=off} loads each of the nine taps
+ * ({@link #planeNineLoads}) instead of summing the outer columns from shared loads ({@link #plane}).
  */
 final class Q8Depthwise3x3Stride2Phases {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -64,6 +66,7 @@ final class Q8Depthwise3x3Stride2Phases {
     private final Depthwise3x3Stride2Phases phases;
     private final int channels, planeIn, planeOut;
     private final boolean narrow;     // rows of at most one vector: see splitNarrow
+    private final boolean columnSums; // outer kernel columns summed from shared loads (plane), else each tap loaded (planeNineLoads)
     private final byte flip;          // 0x80 for uint8 input: x ^ 0x80 read as int8 is x - 128
     private final int zx;             // the input zero point, less 128 for uint8 input
     private final float[] weights;    // [channels][9]
@@ -88,6 +91,7 @@ final class Q8Depthwise3x3Stride2Phases {
         zx = spec.xZeroPoint() - (spec.xSigned() ? 0 : 128);
         weights = spec.geometry().constantWeight().toFloatArrayConverted();
         bias = Q8Depthwise3x3.biasAsFloats(spec, channels);
+        columnSums = !"off".equals(System.getProperty("edgerun.java.q8DepthwiseStride2ColumnSums"));
     }
 
     /**
@@ -109,7 +113,8 @@ final class Q8Depthwise3x3Stride2Phases {
             for (int plane = first; plane < end; plane++) {
                 if (narrow) splitNarrow(in, (plane - first) * planeIn, p);
                 else split(in, (plane - first) * planeIn, p);
-                plane(p, plane % channels, out, (plane - first) * planeOut);
+                if (columnSums) plane(p, plane % channels, out, (plane - first) * planeOut);
+                else planeNineLoads(p, plane % channels, out, (plane - first) * planeOut);
             }
             MemorySegment.copy(out, 0, y, ValueLayout.JAVA_BYTE, (long) first * planeOut, (end - first) * planeOut);
         }
@@ -160,9 +165,44 @@ final class Q8Depthwise3x3Stride2Phases {
     /**
      * One plane of channel {@code c} from its phase planes into {@code y}'s bytes from {@code yAt}
      * (the last vector may write up to 15 bytes past the plane, overwritten by the next plane or into
-     * the array's slack); the bias and the clamp as {@link Q8Depthwise3x3}'s.
+     * the array's slack), as {@link F32Depthwise3x3Stride2}'s column sums: the left and right kernel
+     * columns' sums from the same three loads, the left one shifted right by a lane and left out in
+     * output column 0 (a masked add); six loads per output vector. The sums are integers, so the
+     * bytes are {@link #planeNineLoads}'s; the bias and the clamp as {@link Q8Depthwise3x3}'s.
      */
     private void plane(float[] p, int c, byte[] y, int yAt) {
+        int k = 9 * c, n = phases.vectors, down = phases.ow, pf = phases.phaseFloats;
+        int ee = 1, eo = 1 + pf, oe = 1 + 2 * pf, oo = 1 + 3 * pf;
+        long[] first = phases.firstColumn;
+        float[] wt = weights;
+        FloatVector w00 = FloatVector.broadcast(S, wt[k]), w01 = FloatVector.broadcast(S, wt[k + 1]);
+        FloatVector w02 = FloatVector.broadcast(S, wt[k + 2]), w10 = FloatVector.broadcast(S, wt[k + 3]);
+        FloatVector w11 = FloatVector.broadcast(S, wt[k + 4]), w12 = FloatVector.broadcast(S, wt[k + 5]);
+        FloatVector w20 = FloatVector.broadcast(S, wt[k + 6]), w21 = FloatVector.broadcast(S, wt[k + 7]);
+        FloatVector w22 = FloatVector.broadcast(S, wt[k + 8]);
+        FloatVector b = FloatVector.broadcast(S, bias[c]);
+        float multiplier = spec.multipliers()[c];
+        int offset = Q8Lanes.MAGIC_BITS - spec.yZeroPoint(), lo = spec.yMin(), hi = spec.yMax();
+        FloatVector fromLeft = FloatVector.fromArray(S, F32Depthwise3x3.LANE_INDICES, LANES - 1);
+        FloatVector leftBefore = FloatVector.zero(S); // lane 0's left neighbour lies in column 0's masked lanes
+        for (int v = 0; v < n; v++) {
+            int q = v * LANES;
+            FloatVector above = FloatVector.fromArray(S, p, oo + q), at = FloatVector.fromArray(S, p, eo + q);
+            FloatVector below = FloatVector.fromArray(S, p, oo + q + down);
+            FloatVector left = below.fma(w20, at.fma(w10, above.mul(w00)));
+            FloatVector right = below.fma(w22, at.fma(w12, above.mul(w02)));
+            FloatVector mid = FloatVector.fromArray(S, p, oe + q).fma(w01, b);
+            mid = FloatVector.fromArray(S, p, ee + q).fma(w11, mid);
+            mid = FloatVector.fromArray(S, p, oe + q + down).fma(w21, mid);
+            FloatVector o = mid.add(fromLeft.selectFrom(leftBefore, left), VectorMask.fromLong(S, ~first[v])).add(right);
+            IntVector r = o.mul(multiplier).add(Q8Lanes.MAGIC).reinterpretAsInts().sub(offset).max(lo).min(hi);
+            ((ByteVector) r.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yAt + q);
+            leftBefore = left;
+        }
+    }
+
+    /** One plane as {@link #plane}, each of the nine taps loaded, the left column's sum blended to zero in output column 0. */
+    private void planeNineLoads(float[] p, int c, byte[] y, int yAt) {
         int k = 9 * c, n = phases.vectors, down = phases.ow, pf = phases.phaseFloats;
         int ee = 1, eo = 1 + pf, oe = 1 + 2 * pf, oo = 1 + 3 * pf;
         long[] first = phases.firstColumn;

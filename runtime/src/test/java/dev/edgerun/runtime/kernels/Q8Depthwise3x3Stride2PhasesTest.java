@@ -65,6 +65,7 @@ class Q8Depthwise3x3Stride2PhasesTest {
                 assertArrayEquals(in.run(y -> new Q8Depthwise3x3Stride2(in.spec).planes(in.x.data(), y, 0, in.planes())),
                         phases, "row kernel");
             }
+            assertArrayEquals(nineLoads(in), phases, "the nine loads per output vector");
             assertArrayEquals(in.conv(null, Parallel.SERIAL), phases, "scalar");
             assertArrayEquals(in.conv(F32GemmTest.species(128), Parallel.SERIAL), phases, "128-bit general path");
             assertArrayEquals(in.conv(F32GemmTest.species(256), new ParallelTestThreads(2)), phases, "256-bit general path, 2 threads");
@@ -99,5 +100,18 @@ class Q8Depthwise3x3Stride2PhasesTest {
     static Q8DepthwiseInputs inputs(Case c, int extremeBias) {
         return new Q8DepthwiseInputs(c.hashCode(), c.xs(), c.ys(), 2, c.xSigned(), c.perChannel(), c.clamp(), c.extreme(),
                 extremeBias, 0.002f);
+    }
+
+    /** The bytes of {@link Q8Depthwise3x3Stride2Phases} with its column sums switched off. */
+    private static byte[] nineLoads(Q8DepthwiseInputs in) {
+        String key = "edgerun.java.q8DepthwiseStride2ColumnSums", before = System.getProperty(key);
+        System.setProperty(key, "off");
+        try {
+            Q8Depthwise3x3Stride2Phases kernel = new Q8Depthwise3x3Stride2Phases(in.spec);
+            return in.run(y -> kernel.planes(in.x.data(), y, 0, in.planes()));
+        } finally {
+            if (before == null) System.clearProperty(key);
+            else System.setProperty(key, before);
+        }
     }
 }

@@ -76,7 +76,8 @@ class Q8Depthwise3x3Test {
         try (Q8DepthwiseInputs in = inputs(c, 1 << 23, 0.002f)) {
             assertTrue(Q8Depthwise3x3.supports(in.spec, FloatVector.SPECIES_512), "taken: " + c);
             byte[] direct = in.run(y -> new Q8Depthwise3x3(in.spec).planes(in.x.data(), y, 0, c.n() * c.c()));
-            assertArrayEquals(flatLoop(in), direct, "the flat loop over vectors");
+            assertArrayEquals(withSwitches(in, "off", "off"), direct, "the nine-load flat loop over vectors");
+            assertArrayEquals(withSwitches(in, "off", null), direct, "the nine loads, row quads on wide rows");
             assertArrayEquals(in.conv(null, Parallel.SERIAL), direct, "scalar");
             assertArrayEquals(in.conv(F32GemmTest.species(128), Parallel.SERIAL), direct, "128-bit general path");
             assertArrayEquals(in.conv(F32GemmTest.species(256), new ParallelTestThreads(2)), direct, "256-bit general path, 2 threads");
@@ -112,16 +113,23 @@ class Q8Depthwise3x3Test {
                 extremeBias, multiplier);
     }
 
-    /** The bytes of {@link Q8Depthwise3x3} with row quads switched off. */
-    private static byte[] flatLoop(Q8DepthwiseInputs in) {
-        String key = "edgerun.java.q8Depthwise3x3Rows", before = System.getProperty(key);
-        System.setProperty(key, "off");
+    /** The bytes of {@link Q8Depthwise3x3} with its column-sum and row-quad switches set as given (null: unset). */
+    private static byte[] withSwitches(Q8DepthwiseInputs in, String columnSums, String rows) {
+        String sumsKey = "edgerun.java.q8Depthwise3x3ColumnSums", rowsKey = "edgerun.java.q8Depthwise3x3Rows";
+        String sumsBefore = System.getProperty(sumsKey), rowsBefore = System.getProperty(rowsKey);
+        set(sumsKey, columnSums);
+        set(rowsKey, rows);
         try {
             Q8Depthwise3x3 kernel = new Q8Depthwise3x3(in.spec);
             return in.run(y -> kernel.planes(in.x.data(), y, 0, in.planes()));
         } finally {
-            if (before == null) System.clearProperty(key);
-            else System.setProperty(key, before);
+            set(sumsKey, sumsBefore);
+            set(rowsKey, rowsBefore);
         }
+    }
+
+    private static void set(String key, String value) {
+        if (value == null) System.clearProperty(key);
+        else System.setProperty(key, value);
     }
 }
