@@ -191,6 +191,7 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
             MemorySegment.copy(wIn, F, 0, wt, 0, 9 * channels);
         }
         int lead = (int) leadFloats;
+        boolean direct = columnSums && planeFloats >= DIRECT_MIN_FLOATS; // see planeToY
         Arrays.fill(framed, 0, lead, 0f);
         Arrays.fill(framed, lead + planeFloats, framedFloats, 0f);
         for (int first = from; first < to; first += batch) {
@@ -200,18 +201,20 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
                 MemorySegment.copy(x, F, 4L * plane * planeFloats, framed, lead, planeFloats);
                 float b = bias == null ? 0f : bias.getAtIndex(F, c);
                 if (rowQuads) rowQuads(framed, out, wt, 9 * c, b, y, 4L * plane * planeFloats);
-                else if (columnSums) plane(framed, out, (plane - first) * planeFloats, wt, 9 * c, b);
+                else if (direct) planeToY(framed, out, wt, 9 * c, b, y, 4L * plane * planeFloats);
+                else if (columnSums) plane(framed, out, (plane - first) * planeFloats, wt, 9 * c, b, null, 0, 0);
                 else planeNineLoads(framed, out, (plane - first) * planeFloats, wt, 9 * c, b);
             }
             long at = 4L * first * planeFloats;
-            if (!rowQuads) MemorySegment.copy(out, 0, y, F, at, (end - first) * planeFloats);
+            if (!rowQuads && !direct) MemorySegment.copy(out, 0, y, F, at, (end - first) * planeFloats);
             if (after != null) after.apply(y, at, (end - first) * planeFloats);
         }
     }
 
     /**
      * One plane from its zero-framed copy into {@code out} from {@code outAt} (its last vector may
-     * spill into the next plane's place, written after it). Per vector of flat positions
+     * spill into the next plane's place, written after it), its first {@code direct} vectors into
+     * Y at {@code yAt} instead (see {@link #planeToY}). Per vector of flat positions
      * {@code p}, three loads (rows above, at and below) give the three kernel columns' sums
      * {@code c0(p), c1(p) + bias, c2(p)}, each in {@link #planeNineLoads}'s order; output vector
      * {@code v} is {@code c1 + c0} shifted right one lane (its lane 0 from vector {@code v - 1})
@@ -224,7 +227,27 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
      * 33-37 against 49, 960@7x7 24.3 against 28.6; and against the row-quad loop 144@56x56 134
      * against 148, 32@112x112 107 against 111.
      */
-    private void plane(float[] a, float[] out, int outAt, float[] wt, int k, float b) {
+    /**
+     * Planes of at least this many floats (more than L1 holds) are stored to Y directly
+     * ({@link #planeToY}); smaller ones through the output buffer, which stays in L1.
+     */
+    static final int DIRECT_MIN_FLOATS = 8192;
+
+    /**
+     * One plane as {@link #plane}, stored to Y at {@code yAt} directly but for its last vector
+     * (which may spill past the plane), which goes through {@code out}. For planes of at least
+     * {@link #DIRECT_MIN_FLOATS}: {@code F32DepthwiseBench}, one thread, load 3-5, three rounds
+     * against the whole plane through {@code out} in alternated processes: 32@112x112 79-89 against
+     * 116-117 us; in MobileNetV2 (ProfMin, three rounds, load 6) 107 against 116-122. Not for
+     * smaller planes: 144@56x56 in the model took 109-111 against 100-102 through the buffer.
+     */
+    private void planeToY(float[] a, float[] out, float[] wt, int k, float b, MemorySegment y, long yAt) {
+        int lanes = species.length(), direct = vectors - 1;
+        plane(a, out, 0, wt, k, b, y, yAt, direct);
+        MemorySegment.copy(out, direct * lanes, y, F, yAt + 4L * direct * lanes, planeFloats - direct * lanes);
+    }
+
+    private void plane(float[] a, float[] out, int outAt, float[] wt, int k, float b, MemorySegment y, long yAt, int direct) {
         VectorSpecies<Float> sp = JavaKernelsSpecies.of(species).f32();
         int lanes = sp.length();
         int up = w, lead = (int) leadFloats, n = vectors;
@@ -259,7 +282,8 @@ public final class F32Depthwise3x3 implements KernelProvider.ConvKernel, F32Dept
                     .add(fromRight.selectFrom(right, nextRight), VectorMask.fromLong(sp, ~last[v]));
             o = o.blend(low, o.compare(VectorOperators.LE, low)); // as in planeNineLoads
             if (upper) o = o.blend(high, o.compare(VectorOperators.GT, high));
-            o.intoArray(out, outAt + v * lanes);
+            if (v < direct) o.intoMemorySegment(y, yAt + 4L * v * lanes, LE);
+            else o.intoArray(out, outAt + v * lanes);
             leftBefore = left;
             left = nextLeft;
             mid = nextMid;
