@@ -87,6 +87,25 @@ class DnnlJavaSplitMatMulTest {
     }
 
     @Test
+    void measuredChoiceGivesTheProductOnEveryRun() {
+        System.clearProperty(DnnlKernel.ADAPTIVE_THREADS_PROPERTY); // trial rounds alternate the Java split and the whole
+        int m = 32, n = 384, k = 128;
+        Random rnd = new Random(9);
+        try (Arena arena = Arena.ofShared(); Tensor b = random(rnd, k, n)) {
+            var spec = new KernelProvider.GemmSpec(DType.FLOAT, m, n, k, false, false, 1f, false, null, b, null);
+            DnnlJavaSplitMatMul split = split(spec);
+            MemorySegment a = segment(arena, rnd, m * k);
+            MemorySegment scratch = arena.allocate(split.scratchBytes() + 64, 64);
+            float[] expected = product(a, b, null, null, m, n, k, false);
+            for (int run = 0; run < 60; run++) {
+                MemorySegment y = segment(arena, rnd, m * n);
+                split.run(a, 0, null, 0, y, 0, scratch, TWO_THREADS);
+                assertClose(expected, y.toArray(ValueLayout.JAVA_FLOAT), k, "run " + run);
+            }
+        }
+    }
+
+    @Test
     void takesTheProductsTheBandsWouldTakeUnlessSwitchedOff() {
         try (Tensor b = random(new Random(1), 128, 128); Tensor big = random(new Random(2), 128, 512)) {
             var large = new KernelProvider.GemmSpec(DType.FLOAT, 32, 512, 128, false, false, 1f, false, null, big, null);
