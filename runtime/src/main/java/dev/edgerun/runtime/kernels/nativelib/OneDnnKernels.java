@@ -69,7 +69,7 @@ public final class OneDnnKernels implements KernelProvider {
         if (spec.dtype() != DType.FLOAT) return Optional.empty();
         if (!forced() && !NativeKernelRules.oneDnnGemm(spec)) return Optional.empty();
         if (!ATTEMPTS.available(this)) return Optional.empty();
-        return ATTEMPTS.attempt("gemm", spec, () -> DnnlJavaSplitMatMul.splitOrWhole(Dnnl.get(), DnnlMatMulKernel.create(Dnnl.get(), spec), spec));
+        return ATTEMPTS.attempt("gemm", spec, () -> DnnlRowSplitMatMul.splitOrWhole(Dnnl.get(), DnnlMatMulKernel.create(Dnnl.get(), spec), spec));
     }
 
     @Override
