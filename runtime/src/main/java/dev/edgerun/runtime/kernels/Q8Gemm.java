@@ -182,28 +182,28 @@ final class Q8Gemm {
     private static void requantTile(int kc, float[] a, int aAt, MemorySegment b, long bAt, MemorySegment c,
                                     long cAt, int ld, int rows, int cols, boolean load, MemorySegment y, long yAt,
                                     int ldy, Requant rq, int firstRow, float[] acc) {
-        products(kc, a, aAt, b, bAt, acc);
+        products(kc, a, aAt, b, bAt, 4L * NR, acc);
         requantStore(acc, c, cAt, ld, rows, cols, load, y, yAt, ldy, rq, firstRow);
     }
 
     /** One MR x NR tile of a K block before the last: the products (plus the earlier partial sums when {@code load}) stored as floats. */
     private static void partialTile(int kc, float[] a, int aAt, MemorySegment b, long bAt, MemorySegment c,
                                     long cAt, int ld, int rows, int cols, boolean load, float[] acc) {
-        products(kc, a, aAt, b, bAt, acc);
+        products(kc, a, aAt, b, bAt, 4L * NR, acc);
         partialStore(acc, c, cAt, ld, rows, cols, load);
     }
 
     /**
      * The MR x NR tile of A . B over {@code kc} depths (A's panel from float {@code aAt}, indexed
-     * by an int linear in the loop variable: see the class comment) into {@code acc}, row r's two
+     * by an int linear in the loop variable: see the class comment; B's rows {@code bStep} bytes
+     * apart: a packed panel's, or a plain matrix's) into {@code acc}, row r's two
      * vectors at {@code 2 * r * LANES}. Apart from the stores (as {@link F32Gemm}'s micro-kernel, measured
      * there): in one method with them, the loop shared its registers with the stores' live values,
      * and their data-dependent branches (partial tiles, first seen late) deoptimized and
      * recompiled the loop.
      */
-    private static void products(int kc, float[] a, int aAt, MemorySegment b, long bAt, float[] acc) {
+    static void products(int kc, float[] a, int aAt, MemorySegment b, long bAt, long bStep, float[] acc) {
         long half = 4L * LANES;
-        long bStep = 4L * NR;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         long bp = bAt;

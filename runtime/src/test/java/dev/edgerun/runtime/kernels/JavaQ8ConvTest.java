@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Java 8-bit convolutions ({@link JavaKernels#q8conv}: {@link Q8PointwiseImplicit} for pointwise ones with
- * few outputs, {@link Q8PointwiseFewPositionsBytes} and {@link Q8PointwiseFewPositions} for pointwise ones over few positions, {@link Q8ConvGemm} for other 1-D/2-D,
+ * few outputs, {@link Q8PointwiseDirect} for other pointwise ones over 32 positions or more, {@link Q8PointwiseFewPositionsBytes} and {@link Q8PointwiseFewPositions} for pointwise ones over few positions, {@link Q8ConvGemm} for other 1-D/2-D,
  * {@link Q8DepthwiseConv} for 2-D depthwise, {@link Q8ConvViaF32} for 3-D, depthwise 1-D and deep ones over few positions) at
  * every width against the direct
  * integer loops of {@link Q8Conv} requantized by the scalar {@link Q8Quantize#requantize}.
@@ -80,6 +80,7 @@ class JavaQ8ConvTest {
                 new Case("dense 3x3 s2 over few positions (via float, F32FewPositionsConv), 14x14 to 7x7, s8 in, batch 2", new long[] {2, 48, 14, 14}, new long[] {64, 48, 3, 3}, 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, true, false, true, false),
                 new Case("pointwise over few positions (bytes in registers), 7x7, K 320, 1280 outputs, relu6", new long[] {1, 320, 7, 7}, new long[] {1280, 320, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, true, true, false),
                 new Case("pointwise over few positions (bytes in registers), 5x9, K 500, 530 outputs, s8 in, no bias, batch 2", new long[] {2, 500, 5, 9}, new long[] {530, 500, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true, false, false, false),
+                new Case("pointwise (direct, widened a column panel at a time), 14x14, K 384, 64 outputs, s8 in, relu6", new long[] {1, 384, 14, 14}, new long[] {64, 384, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, false, true, true, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
     }
 
@@ -140,6 +141,7 @@ class JavaQ8ConvTest {
                 if (variant == 0 && c.name.contains("(implicit") && bits == 512 && !implicit) assertTrue(kernel instanceof Q8ImplicitConv, c.name + ": " + kernel);
                 if (variant == 0 && c.name.contains("turned round") && bits == 512) assertTrue(kernel instanceof Q8PointwiseFewPositions, c.name + ": " + kernel);
                 if (variant == 0 && c.name.contains("bytes in registers") && bits == 512) assertTrue(kernel instanceof Q8PointwiseFewPositionsBytes, c.name + ": " + kernel);
+                if (variant == 0 && c.name.contains("(direct") && bits == 512) assertTrue(kernel instanceof Q8PointwiseDirect, c.name + ": " + kernel);
                 if (variant == 0 && c.name.contains("via float, F32FewPositionsConv") && bits == 512) assertTrue(kernel instanceof Q8ConvViaF32, c.name + ": " + kernel);
                 MemorySegment scratch = arena.allocate(kernel.scratchBytes() + 1, 64);
                 for (int repeat = 0; repeat < 2; repeat++) { // the second run reuses the scratch slices

@@ -16,7 +16,7 @@ import java.util.Random;
  * One square 2-D convolution shape on the Java kernels, single thread, interleaved in one process
  * (not a test, not JMH): the float kernel {@link JavaKernels#conv} chooses, and every 8-bit kernel
  * that takes the shape (the one {@link JavaKernels#q8conv} chooses first, then {@link Q8ConvGemm},
- * {@link Q8ConvViaF32}, {@link Q8PointwiseImplicit}, {@link Q8ImplicitConv},
+ * {@link Q8ConvViaF32}, {@link Q8PointwiseDirect}, {@link Q8PointwiseImplicit}, {@link Q8ImplicitConv},
  * {@link Q8PointwiseFewPositionsBytes} and {@link Q8PointwiseFewPositions} where they support it), each the least over rounds of the calling thread's CPU time per call; the 8-bit kernels must
  * agree on every output byte. {@code -Xbatch} compiles before the timed rounds, which a loaded
  * machine otherwise delays past a short warm-up. From the repository root after test-compile:
@@ -96,6 +96,7 @@ public final class Q8ConvCandidatesBench {
         qs.add(kernels.q8conv(spec).orElseThrow());
         qs.add(new Q8ConvGemm(spec, species));
         qs.add(new Q8ConvViaF32(spec, kernels, species));
+        if (Q8PointwiseDirect.supports(spec, species)) qs.add(new Q8PointwiseDirect(spec, new F32Gemm(species)));
         if (Q8PointwiseImplicit.supports(spec, species)) qs.add(new Q8PointwiseImplicit(spec, new F32Gemm(species)));
         if (Q8ImplicitConv.supports(spec, species)) qs.add(new Q8ImplicitConv(spec, new F32Gemm(species)));
         if (Q8PointwiseFewPositionsBytes.supports(spec, species)) qs.add(new Q8PointwiseFewPositionsBytes(spec, species));
