@@ -314,6 +314,7 @@ public final class OperatorRegistry {
         opIn("com.microsoft", "QLinearLeakyRelu", "dev.edgerun.runtime.ops.quant.QLinearLeakyRelu", 1);
         opIn("com.microsoft", "QGemm", "dev.edgerun.runtime.ops.quant.QGemm", 1);
         opIn("dev.edgerun", "QLinearMaxPool", "dev.edgerun.runtime.ops.quant.QLinearMaxPool", 1);
+        opIn("dev.edgerun", "QLinearGlobalAveragePool", "dev.edgerun.runtime.ops.quant.QLinearGlobalAveragePool", 1);
         op("If", "dev.edgerun.runtime.ops.control.If", 1, 11, 13, 16, 19, 21, 23, 24);
         op("Loop", "dev.edgerun.runtime.ops.control.Loop", 1, 11, 13, 16, 19, 21, 23, 24);
         op("Scan", "dev.edgerun.runtime.ops.control.Scan", 8, 9, 11, 16, 19, 21, 23, 24);

@@ -228,6 +228,71 @@ class QdqFusionTest {
         }
     }
 
+    /**
+     * Q(GlobalAveragePool(DQ)) becomes one QLinearGlobalAveragePool within one step of the unfused
+     * nodes (exact integer sums, one rounding, against float sums), at 1 and 2 threads: planes of
+     * 49 bytes (whole vectors and an overlapping last one), 64 (whole vectors only) and 9 (scalar),
+     * uint8 and int8 in, uint8 and int8 out.
+     */
+    @Test
+    void globalAveragePoolBetweenQdqIsWithinOneStep() {
+        Random random = new Random(23);
+        List<Tensor> owned = new ArrayList<>();
+        Graph.Builder g = Graph.builder("qgap");
+        long[] xd = {2, 40, 7, 7}, vd = {1, 4, 8, 8}, wd = {3, 6, 3, 3};
+        g.input(Value.tensor("x", DType.FLOAT, xd));
+        g.input(Value.tensor("v", DType.FLOAT, vd));
+        g.input(Value.tensor("w", DType.FLOAT, wd));
+        String u = quantize(g, owned, "x", 6f / 255, 0);
+        g.node("Identity", List.of("x"), List.of("xs"));
+        String s = quantizeSigned(g, owned, "xs", 1.5f / 255, -3);
+        String vq = quantize(g, owned, "v", 2f / 255, 128);
+        String wq = quantizeSigned(g, owned, "w", 1.7f / 255, 5);
+        g.node("GlobalAveragePool", List.of(u), List.of("g1"));
+        finalQuantize(g, owned, "g1", 5f / 255, 0, DType.UINT8);
+        g.node("GlobalAveragePool", List.of(s), List.of("g2"));
+        finalQuantize(g, owned, "g2", 0.9f / 255, 7, DType.INT8);
+        g.node("GlobalAveragePool", List.of(vq), List.of("g3"));
+        finalQuantize(g, owned, "g3", 1.1f / 255, 120, DType.UINT8);
+        g.node("GlobalAveragePool", List.of(wq), List.of("g4"));
+        finalQuantize(g, owned, "g4", 1.3f / 255, 140, DType.UINT8);
+        g.output(Value.tensor("g1_q", DType.UINT8, 2, 40, 1, 1));
+        g.output(Value.tensor("g2_q", DType.INT8, 2, 40, 1, 1));
+        g.output(Value.tensor("g3_q", DType.UINT8, 1, 4, 1, 1));
+        g.output(Value.tensor("g4_q", DType.UINT8, 3, 6, 1, 1));
+        try (Model m = Model.builder().graph(g.build()).opset(17).owner(() -> owned.forEach(Tensor::close)).build();
+             Tensor tx = Tensor.of(uniform(random, 2 * 40 * 49, -0.3f, 6.5f), xd);
+             Tensor tv = Tensor.of(uniform(random, 4 * 64, -1f, 1f), vd);
+             Tensor tw = Tensor.of(uniform(random, 3 * 6 * 9, -0.2f, 0.2f), wd)) {
+            Map<String, Tensor> in = Map.of("x", tx, "v", tv, "w", tw);
+            for (int threads = 1; threads <= 2; threads++) {
+                SessionOptions none = SessionOptions.builder().engine("native").threads(threads).providerOption("profile", "true")
+                        .optimization(SessionOptions.OptimizationLevel.NONE).build();
+                SessionOptions all = SessionOptions.builder().engine("native").threads(threads).providerOption("profile", "true").build();
+                try (NativeSession plain = (NativeSession) Edgerun.session(m, none); NativeSession fused = (NativeSession) Edgerun.session(m, all);
+                     RunResult p = plain.run(in); RunResult f = fused.run(in)) {
+                    Map<String, Integer> ops = new TreeMap<>();
+                    for (NativeSession.NodeProfile n : fused.profile()) ops.merge(n.opType(), 1, Integer::sum);
+                    assertEquals(4, ops.get("QLinearGlobalAveragePool"), ops.toString());
+                    assertEquals(null, ops.get("GlobalAveragePool"), ops.toString());
+                    int same = 0, all4 = 0;
+                    for (String y : List.of("g1_q", "g2_q", "g3_q", "g4_q")) {
+                        long[] expected = longs(p.get(y)), actual = longs(f.get(y));
+                        assertEquals(expected.length, actual.length, y);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertTrue(Math.abs(expected[i] - actual[i]) <= 1, y + "[" + i + "] at " + threads + " threads: "
+                                    + actual[i] + " against " + expected[i]);
+                            if (expected[i] == actual[i]) same++;
+                            all4++;
+                        }
+                    }
+                    assertTrue(same >= all4 * 9 / 10, same + " of " + all4 + " outputs equal");
+                    assertTrue(java.util.Arrays.stream(longs(f.get("g1_q"))).distinct().count() > 5, "g1 spreads over several steps");
+                }
+            }
+        }
+    }
+
     /** A QuantizeLinear of {@code t} to {@code t + "_q"} (no DequantizeLinear after it). */
     private static void finalQuantize(Graph.Builder g, List<Tensor> owned, String t, float scale, int zero, DType type) {
         g.initializer(t + "_s", own(owned, Tensor.of(new float[] {scale})));

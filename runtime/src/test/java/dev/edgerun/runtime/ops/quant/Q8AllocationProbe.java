@@ -21,7 +21,8 @@ import java.util.Map;
  * threshold, so that at 2 threads each one splits its work: QuantizeLinear and DequantizeLinear,
  * QLinearConv (3x3 through padded columns and 1x1 pointwise, both fused requantization),
  * QLinearAdd with Relu, QLinearMaxPool, and a standalone Relu (QLinearLeakyRelu); a second input
- * goes through a 3x3 QLinearConv deep and wide enough for the Winograd kernel (Q8Winograd), a
+ * goes through a 3x3 QLinearConv deep and wide enough for the Winograd kernel (Q8Winograd) and a
+ * QLinearGlobalAveragePool, a
  * third through a classifier Gemm (QGemm, its columns split at 2 threads).
  */
 public final class Q8AllocationProbe {
@@ -102,7 +103,7 @@ public final class Q8AllocationProbe {
      * x[1,2,64,64] -> Q -> DQ -> Conv 3x3 (17, pads 1) -> Relu -> Q -> DQ = r -> depthwise Conv 3x3 (pads 1)
      * -> Q -> DQ -> Conv 1x1 (17) -> Q -> DQ -> Add(r, .) -> Q -> DQ -> Relu -> Q -> DQ = y[1,17,64,64]; the Relu's Q -> DQ -> MaxPool 2x2
      * stride 2 -> Q -> DQ = p[1,17,32,32]; z[1,34,14,14] -> Q -> DQ -> Conv 3x3 (33, pads 1) -> Relu -> Q -> DQ
-     * = v[1,33,14,14]; f[1,600] -> Q -> DQ -> Gemm (transB, 500) = logits[1,500]. uint8 activations,
+     * = v[1,33,14,14] -> GlobalAveragePool -> Q -> DQ = m[1,33,1,1]; f[1,600] -> Q -> DQ -> Gemm (transB, 500) = logits[1,500]. uint8 activations,
      * per-channel int8 weights, int32 biases.
      */
     static Model block(List<Tensor> owned) {
@@ -128,9 +129,12 @@ public final class Q8AllocationProbe {
         conv(g, owned, "winograd", z, WIN_IN, WIN_OUT, 3, 1, 1.6f / 255, "c3");
         g.node("Relu", List.of("c3"), List.of("r3"));
         qdq(g, owned, "r3", 4f / 255, 0, "v");
+        g.node("GlobalAveragePool", List.of("v"), List.of("gap"));
+        qdq(g, owned, "gap", 2f / 255, 0, "m");
         g.output(Value.tensor("y", DType.FLOAT, 1, C, H, W));
         g.output(Value.tensor("p", DType.FLOAT, 1, C, H / 2, W / 2));
         g.output(Value.tensor("v", DType.FLOAT, 1, WIN_OUT, WIN_SIDE, WIN_SIDE));
+        g.output(Value.tensor("m", DType.FLOAT, 1, WIN_OUT, 1, 1));
         g.input(Value.tensor("f", DType.FLOAT, 1, FC_IN));
         gemm(g, owned, qdq(g, owned, "f", 1.4f / 255, 128, "f_dq"), 1.4f / 255);
         g.output(Value.tensor("logits", DType.FLOAT, 1, FC_OUT));
