@@ -131,48 +131,12 @@ abstract sealed class Q8Lanes {
      */
     final long quantize(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, float scale, int zp,
                         int lo, int hi) {
-        float inverse = 1f / scale;
-        if (RECIPROCAL && Float.isFinite(inverse) && inverse != 0f && Math.abs(scale) >= Float.MIN_NORMAL) {
-            return quantizeByReciprocal(x, xOff, y, yOff, count, scale, inverse, zp, lo, hi);
-        }
         int n = lanes();
         float qlo = lo - zp, qhi = hi - zp;
         int offset = MAGIC_BITS - zp;
         long i = 0;
         for (; i + n <= count; i += n) {
             FloatVector f = FloatVector.fromMemorySegment(f32(), x, xOff + 4 * i, LE).div(scale);
-            storeBytes(roundToBytes(f, qlo, qhi, offset), y, yOff + i);
-        }
-        return i;
-    }
-
-    /** {@value}: {@code off} divides every vector in {@link #quantize} (the reciprocal's rounding check skipped). */
-    static final String RECIPROCAL_PROPERTY = "edgerun.java.q8QuantizeReciprocal";
-    private static final boolean RECIPROCAL = !"off".equals(System.getProperty(RECIPROCAL_PROPERTY));
-    /** A bound on how far {@code x * (1/scale)} (two roundings) and {@code x / scale} (one) are apart, relative to the quotient. */
-    private static final float RECIPROCAL_REACH = 0x1p-21f;
-
-    /**
-     * {@link #quantize} with a multiply by the reciprocal where it rounds to the same integer as
-     * the division: vector division is slow (MobileNetV2's 224x224x3 input took 13.5 us at one
-     * thread, about 5 cycles per 16 floats). {@code f = x * (1/scale)} and the division's
-     * {@code fl(x / scale)} differ by less than {@code |f| * 2^-21} (each rounding is within
-     * {@code 2^-24} relative), so unless a half-integer lies within that reach of f both round to
-     * the same integer; vectors with a lane that near one (rare: about one lane in 10^4 at
-     * magnitudes near 100) are divided. Above 2^22 in magnitude the check is meaningless, but both
-     * values clamp to the same end of the output range. The same bytes as {@link #quantize}'s division.
-     */
-    private long quantizeByReciprocal(MemorySegment x, long xOff, MemorySegment y, long yOff, long count, float scale,
-                                      float inverse, int zp, int lo, int hi) {
-        int n = lanes();
-        float qlo = lo - zp, qhi = hi - zp;
-        int offset = MAGIC_BITS - zp;
-        long i = 0;
-        for (; i + n <= count; i += n) {
-            FloatVector v = FloatVector.fromMemorySegment(f32(), x, xOff + 4 * i, LE);
-            FloatVector f = v.mul(inverse);
-            FloatVector fromHalf = f.sub(f.add(MAGIC).sub(MAGIC)).abs().neg().add(0.5f); // 0.5 - |f - rint(f)|
-            if (fromHalf.compare(VectorOperators.LE, f.abs().mul(RECIPROCAL_REACH)).anyTrue()) f = v.div(scale);
             storeBytes(roundToBytes(f, qlo, qhi, offset), y, yOff + i);
         }
         return i;

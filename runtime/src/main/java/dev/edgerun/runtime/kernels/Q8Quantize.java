@@ -9,8 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * rounding half to even as ONNX QuantizeLinear specifies; the reverse, int8/uint8 → float; and
  * the requantization of integer accumulators of QLinearConv. Vector loops ({@link Q8Lanes}) do
  * the bulk on the given species where they are fast ({@link Q8Lanes#fast}; null: scalar), the
- * scalar loops here the tail; both give the same bits (the quotient of a division, or a reciprocal multiply
- * where it provably rounds to the same integer: {@link Q8Lanes#quantize};
+ * scalar loops here the tail; both give the same bits (division, not a reciprocal multiply;
  * float32 products as ONNX Runtime computes them).
  */
 public final class Q8Quantize {

@@ -41,39 +41,6 @@ class Q8QuantizeTest {
         }
     }
 
-    /**
-     * The reciprocal multiply ({@link Q8Lanes#quantize}) rounds as the division does next to every
-     * half-integer: values {@code (k + 1/2) * scale} and their float neighbours, over 400 scales
-     * (most with an inexact reciprocal) and quotients up to +-300, against the scalar division;
-     * and a subnormal scale, whose reciprocal overflows (the division then).
-     */
-    @ParameterizedTest(name = "{0} bits")
-    @ValueSource(ints = {512, 256, 128})
-    void quantizeRoundsAsTheDivisionNextToHalves(int bits) {
-        VectorSpecies<Float> species = F32GemmTest.species(bits);
-        Random rnd = new Random(bits * 7L);
-        int count = 601 * 3;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment x = arena.allocate(4L * count), vec = arena.allocate(count), ref = arena.allocate(count);
-            for (int t = 0; t < 401; t++) {
-                float scale = t == 400 ? 1e-40f : (float) Math.exp(rnd.nextDouble() * 12 - 9);
-                for (int k = -300; k <= 300; k++) {
-                    float half = (k + 0.5f) * scale;
-                    int at = 3 * (k + 300);
-                    x.set(F, 4L * at, Math.nextDown(half));
-                    x.set(F, 4L * at + 4, half);
-                    x.set(F, 4L * at + 8, Math.nextUp(half));
-                }
-                for (boolean signed : new boolean[] {true, false}) {
-                    int zp = signed ? 0 : 128;
-                    vectorQuantize(species, x, 0, vec, 0, count, scale, zp, signed);
-                    Q8Quantize.quantize(null, x, 0, ref, 0, count, scale, zp, signed);
-                    assertArrayEquals(bytes(ref), bytes(vec), "scale " + scale + ", signed " + signed);
-                }
-            }
-        }
-    }
-
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {512, 256, 128})
     void vectorQuantizeRoundsHalfToEvenAndSaturates(int bits) {
