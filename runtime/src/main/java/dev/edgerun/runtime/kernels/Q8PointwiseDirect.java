@@ -13,17 +13,18 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The 8-bit 1x1 unit-stride convolution over 32 positions or more with more outputs than
  * {@link Q8PointwiseImplicit} takes, shaped as the float path's direct pointwise product
- * ({@link F32DirectGemm}): one column panel (32 positions) at a time, the panel's input of every
- * channel is widened into a small buffer of exact floats {@code x - zx} ({@code [depth][32]}: it
- * stays in cache) and every row panel of the weights is multiplied by it with {@link Q8Gemm}'s
- * register tile, each finished tile requantized straight into the 8-bit output.
- * {@link Q8ConvGemm} widens the whole input into packed panels first (344 KiB for MobileNetV2's
- * 384->64 at 14x14), which its tiles then read back from further out in the caches.
+ * ({@link F32DirectGemm}, which reads its input in place): the input is widened once, in order,
+ * into a plain float matrix {@code x - zx} ({@code [depth][positions]}, rows padded to whole
+ * vectors) and {@link Q8Gemm}'s register tile reads its B rows there, requantizing each finished
+ * tile straight into the 8-bit output. {@link Q8ConvGemm} writes the same floats into packed
+ * panels, row by row of the input into 32-float runs of every panel, which cost more (warm,
+ * 1 thread, least of 2000 calls: 384->64 at 14x14 58.8 us against 53.4 here, float 45.2;
+ * 576->96 117.0 against 108.5, float 98.6).
  *
  * <p>The sums are {@link Q8ConvGemm}'s, formed in the same order (one K block: depth at most
  * {@link Q8Gemm#SINGLE_PASS_K}) and requantized by the same store, so the output bytes are the
- * same. 512-bit vectors only. Thread-safe; the column panels are split over the threads of
- * {@link Parallel} in one part per thread, each part with its own panel buffer.
+ * same. 512-bit vectors only. Thread-safe; the widening (by rows), then the column panels, are
+ * split over the threads of {@link Parallel}.
  * {@code -Dedgerun.java.q8PointwiseDirect=off} keeps these convolutions on {@link Q8ConvGemm}.
  */
 final class Q8PointwiseDirect implements KernelProvider.Q8ConvKernel {
@@ -38,11 +39,18 @@ final class Q8PointwiseDirect implements KernelProvider.Q8ConvKernel {
     static final String PROPERTY = "edgerun.java.q8PointwiseDirect";
     /** Fewest output channels: narrower products go to {@link Q8PointwiseImplicit} (see its MAX_OUTPUTS). */
     static final int MIN_OUTPUTS = Q8PointwiseImplicit.MAX_OUTPUTS + 1;
-    /** Most parts the column panels are split into, each with its own panel buffer (one per thread). */
-    private static final int MAX_PARTS = 8;
+    /** Parts of the widening handed to the threads: as many as the engine's worker pool makes for two threads. */
+    private static final int WIDEN_PARTS = 8;
 
     private final KernelProvider.Q8ConvSpec spec;
     private final int batch, depth, outChannels, positions, panels;
+    /**
+     * Floats per row of the widened input: positions rounded up to whole vectors, so that rows
+     * start 64-byte aligned (B loads split across cache lines otherwise). Widening a 32-column
+     * panel of every row at a time into a small buffer read the input 196 bytes apart per row and
+     * cost 10.5 us of 384->64 at 14x14 (warm, 1 thread) against about 3 in one pass in order.
+     */
+    private final int ldb;
     private final float[] packedA;       // the int8 weights as floats, F32Gemm.packA's layout
     private final Q8Gemm.Requant requant;
     private final F32Gemm gemm;          // the threading threshold
@@ -72,6 +80,7 @@ final class Q8PointwiseDirect implements KernelProvider.Q8ConvKernel {
         outChannels = (int) ws[0];
         positions = (int) (xs[2] * xs[3]);
         panels = (positions + NR - 1) / NR;
+        ldb = (positions + LANES - 1) / LANES * LANES;
         packedA = packWeights(spec.geometry().constantWeight().data(), outChannels, depth);
         requant = requant(spec);
     }
@@ -92,73 +101,81 @@ final class Q8PointwiseDirect implements KernelProvider.Q8ConvKernel {
         return packed;
     }
 
-    /** One column panel of the widened input per part: {@code depth x 32} floats each. */
+    /** The widened input of one image ({@code depth} rows of {@link #ldb} floats) and the zeros after it that the last tile reads. */
     @Override
     public long scratchBytes() {
-        return MAX_PARTS * panelBytes();
-    }
-
-    private long panelBytes() {
-        return 4L * depth * NR;
+        return 4L * depth * ldb + 4L * NR;
     }
 
     @Override
     public void run(MemorySegment x, MemorySegment y, MemorySegment scratch, Parallel par) {
         Parallel split = gemm.parallelFor((long) outChannels * depth * positions, par);
-        int parts = Math.min(panels, Math.min(split.threads(), MAX_PARTS));
+        long widened = 4L * depth * ldb;
+        FloatVector.zero(S).intoMemorySegment(scratch, widened, LE);
+        FloatVector.zero(S).intoMemorySegment(scratch, widened + 4L * LANES, LE);
         for (int n = 0; n < batch; n++) {
             long xAt = (long) n * depth * positions, yAt = (long) n * outChannels * positions;
-            if (parts <= 1) {
-                panelRange(x, xAt, y, yAt, scratch, 0, 0, panels);
+            if (split.threads() <= 1) {
+                widenRows(x, xAt, scratch, 0, depth);
+                panelRange(y, yAt, scratch, 0, panels);
                 continue;
             }
             Parts body = splits.claim();
-            body.set(x, xAt, y, yAt, scratch, parts);
+            body.set(x, xAt, y, yAt, scratch);
             try {
-                split.forRange(parts, body);
+                body.stage(Stage.WIDEN, Math.min(depth, WIDEN_PARTS), split);
+                body.stage(Stage.PANELS, panels, split);
             } finally {
-                body.set(null, 0, null, 0, null, 0);
+                body.set(null, 0, null, 0, null);
                 splits.release(body);
             }
         }
     }
 
-    /** One image's operands as a range body over parts of its column panels, reused across calls. */
+    private enum Stage { WIDEN, PANELS }
+
+    /** One image's operands and the stage it hands to the threads, as a range body reused across calls. */
     private final class Parts implements RunContext.RangeBody {
         private MemorySegment x, y, scratch;
         private long xAt, yAt;
-        private int parts;
+        private Stage stage;
 
-        void set(MemorySegment x, long xAt, MemorySegment y, long yAt, MemorySegment scratch, int parts) {
+        void set(MemorySegment x, long xAt, MemorySegment y, long yAt, MemorySegment scratch) {
             this.x = x;
             this.xAt = xAt;
             this.y = y;
             this.yAt = yAt;
             this.scratch = scratch;
-            this.parts = parts;
+        }
+
+        void stage(Stage stage, int n, Parallel par) {
+            this.stage = stage;
+            par.forRange(n, this);
         }
 
         @Override
         public void run(int from, int to) {
-            for (int k = from; k < to; k++) {
-                panelRange(x, xAt, y, yAt, scratch, k * panelBytes(), k * panels / parts, (k + 1) * panels / parts);
+            if (stage == Stage.PANELS) {
+                panelRange(y, yAt, scratch, from, to);
+            } else {
+                int parts = Math.min(depth, WIDEN_PARTS);
+                widenRows(x, xAt, scratch, from * depth / parts, to * depth / parts);
             }
         }
     }
 
     /**
-     * Column panels {@code [p0, p1)} of one image, each widened into the panel buffer at
-     * {@code bufAt} and multiplied by every row panel of the weights, requantized into y.
+     * Column panels {@code [p0, p1)} of one image, every tile of each. A partial last panel's
+     * tiles read on into the next row's columns (the zeros after the last row) and store only the
+     * plane's columns.
      */
-    private void panelRange(MemorySegment x, long xAt, MemorySegment y, long yAt, MemorySegment scratch, long bufAt,
-                            int p0, int p1) {
+    private void panelRange(MemorySegment y, long yAt, MemorySegment scratch, int p0, int p1) {
         float[] acc = TILE.get();
         for (int jp = p0; jp < p1; jp++) {
             int q = jp * NR;
             int cols = Math.min(NR, positions - q);
-            widenPanel(x, xAt + q, cols, scratch, bufAt);
             for (int i0 = 0; i0 < outChannels; i0 += MR) {
-                Q8Gemm.products(depth, packedA, i0 * depth, scratch, bufAt, 4L * NR, acc);
+                Q8Gemm.products(depth, packedA, i0 * depth, scratch, 4L * q, 4L * ldb, acc);
                 Q8Gemm.requantStore(acc, null, 0, 0, Math.min(MR, outChannels - i0), cols, false,
                         y, yAt + (long) i0 * positions + q, positions, requant, i0);
             }
@@ -166,31 +183,33 @@ final class Q8PointwiseDirect implements KernelProvider.Q8ConvKernel {
     }
 
     /**
-     * The 32 columns from {@code xAt} of every input channel as exact floats {@code x - zx} into a
-     * panel ({@code [depth][32]} from {@code bufAt}). A partial panel ({@code cols < 32}) reads on
-     * into the next channel's bytes (finite values in columns no tile stores), except in the last
-     * channel, where the plane (and maybe the tensor) ends.
+     * Input channels {@code [r0, r1)} of the image at {@code xAt} as exact floats {@code x - zx},
+     * rows {@link #ldb} floats apart, in one loop over all their vectors, reading the input in
+     * order (see {@link #ldb} for what else was slower). A row's last vector reads on into the
+     * next row's bytes (finite values in columns no tile stores); the image's last row ends with
+     * zeros past the plane, then its last 16 values.
      */
-    private void widenPanel(MemorySegment x, long xAt, int cols, MemorySegment buf, long bufAt) {
+    private void widenRows(MemorySegment x, long xAt, MemorySegment dst, int r0, int r1) {
+        if (r0 >= r1) return;
         // one conversion for both signs: no choice between two in the loop (a vector phi)
         byte flip = (byte) (spec.xSigned() ? 0x80 : 0);
         int zero = spec.xZeroPoint() + (spec.xSigned() ? 128 : 0);
-        int rows = cols == NR ? depth : depth - 1;
-        long src = xAt, to = bufAt;
-        for (int p = 0; p < rows; p++) {
-            widenVector(ByteVector.fromMemorySegment(B, x, src, LE), flip, zero).intoMemorySegment(buf, to, LE);
-            widenVector(ByteVector.fromMemorySegment(B, x, src + LANES, LE), flip, zero).intoMemorySegment(buf, to + 4L * LANES, LE);
-            src += positions;
-            to += 4L * NR;
+        long src = xAt + (long) r0 * positions, to = 4L * r0 * ldb;
+        long vectors = (long) (r1 - r0) * (ldb / LANES) - (r1 == depth ? 1 : 0);
+        int q = 0;
+        for (long v = 0; v < vectors; v++) {
+            widenVector(ByteVector.fromMemorySegment(B, x, src + q, LE), flip, zero).intoMemorySegment(dst, to + 4L * q, LE);
+            q += LANES;
+            if (q >= positions) {
+                q = 0;
+                src += positions;
+                to += 4L * ldb;
+            }
         }
-        if (rows < depth) lastPartialRow(x, src, cols, buf, to);
-    }
-
-    /** The last channel's row of a partial panel: {@code cols} values, zeros after them. */
-    private void lastPartialRow(MemorySegment x, long src, int cols, MemorySegment buf, long to) {
-        for (int j = 0; j < NR; j++) {
-            float v = j < cols ? Q8MatMul.load(x, src + j, spec.xSigned()) - spec.xZeroPoint() : 0f;
-            buf.set(ValueLayout.JAVA_FLOAT_UNALIGNED, to + 4L * j, v);
+        if (r1 == depth) {
+            FloatVector.zero(S).intoMemorySegment(dst, to + 4L * (ldb - LANES), LE);
+            int last = positions - LANES;
+            widenVector(ByteVector.fromMemorySegment(B, x, src + last, LE), flip, zero).intoMemorySegment(dst, to + 4L * last, LE);
         }
     }
 
