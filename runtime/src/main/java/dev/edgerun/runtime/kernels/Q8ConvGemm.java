@@ -163,7 +163,8 @@ final class Q8ConvGemm implements KernelProvider.Q8ConvKernel {
         return (bytes + 63) & ~63L;
     }
 
-    private static Q8Gemm.Requant requantOf(KernelProvider.Q8ConvSpec spec) {
+    /** The requantization of {@code spec}'s output channels with their int32 biases as floats (exact: see {@link Q8Gemm#supports}). */
+    static Q8Gemm.Requant requantOf(KernelProvider.Q8ConvSpec spec) {
         float[] bias = new float[spec.multipliers().length];
         for (int m = 0; spec.bias() != null && m < bias.length; m++) bias[m] = spec.bias()[m];
         return new Q8Gemm.Requant(bias, spec.multipliers(), spec.yZeroPoint(), spec.yMin(), spec.yMax());

@@ -82,13 +82,7 @@ final class Q8PointwiseDirect implements KernelProvider.Q8ConvKernel {
         panels = (positions + NR - 1) / NR;
         ldb = (positions + LANES - 1) / LANES * LANES;
         packedA = packWeights(spec.geometry().constantWeight().data(), outChannels, depth);
-        requant = requant(spec);
-    }
-
-    private static Q8Gemm.Requant requant(KernelProvider.Q8ConvSpec spec) {
-        float[] bias = new float[spec.multipliers().length];
-        for (int m = 0; spec.bias() != null && m < bias.length; m++) bias[m] = spec.bias()[m];
-        return new Q8Gemm.Requant(bias, spec.multipliers(), spec.yZeroPoint(), spec.yMin(), spec.yMax());
+        requant = Q8ConvGemm.requantOf(spec);
     }
 
     /** The int8 weights ({@code [m][k]}) as floats in {@link F32Gemm#packA}'s layout ({@code [panel][k][MR]}, zero rows past m). */
