@@ -87,8 +87,8 @@ public final class JavaKernels implements KernelProvider {
      * weights kept as bytes, widened in registers: see its {@link Q8PointwiseFewPositionsBytes#MIN_WEIGHTS}), others by
      * {@link Q8PointwiseFewPositions} (positions as tile rows, as float does; where deep, see its
      * {@link Q8PointwiseFewPositions#MIN_DEPTH}), deep ones over few positions where float takes {@link F32FewPositionsConv}
-     * by {@link Q8ConvViaF32} on that kernel, other pointwise ones by {@link Q8PointwiseDirect} (the input widened a
-     * column panel at a time, as float reads it in place), other 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
+     * by {@link Q8ConvViaF32} on that kernel, other pointwise ones by {@link Q8PointwiseDirect} (the input widened once
+     * into plain float rows that the tiles read in place, as float's direct product does), other 1-D/2-D non-depthwise convolutions by {@link Q8ConvGemm}
      * (im2col into packed panels, requantized from the GEMM's registers), 2-D depthwise ones by
      * {@link Q8DepthwiseConv} (direct taps over zero-padded stride-phase planes, planes split over
      * threads), 3x3 stride-1 ones where float takes Winograd by {@link Q8Winograd4x4} on planes of

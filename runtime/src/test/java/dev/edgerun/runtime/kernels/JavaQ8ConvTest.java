@@ -80,7 +80,7 @@ class JavaQ8ConvTest {
                 new Case("dense 3x3 s2 over few positions (via float, F32FewPositionsConv), 14x14 to 7x7, s8 in, batch 2", new long[] {2, 48, 14, 14}, new long[] {64, 48, 3, 3}, 1, i(2, 2), i(1, 1), i(1, 1), i(1, 1), true, true, false, true, false),
                 new Case("pointwise over few positions (bytes in registers), 7x7, K 320, 1280 outputs, relu6", new long[] {1, 320, 7, 7}, new long[] {1280, 320, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, true, true, false),
                 new Case("pointwise over few positions (bytes in registers), 5x9, K 500, 530 outputs, s8 in, no bias, batch 2", new long[] {2, 500, 5, 9}, new long[] {530, 500, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, true, false, false, false),
-                new Case("pointwise (direct, widened a column panel at a time), 14x14, K 384, 64 outputs, s8 in, relu6", new long[] {1, 384, 14, 14}, new long[] {64, 384, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, false, true, true, false),
+                new Case("pointwise (direct, the input widened once), 14x14, K 384, 64 outputs, s8 in, relu6", new long[] {1, 384, 14, 14}, new long[] {64, 384, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), true, false, true, true, false),
                 new Case("pointwise deep extreme (sums beyond 2^24)", new long[] {1, 640, 3, 5}, new long[] {6, 640, 1, 1}, 1, i(1, 1), i(0, 0), i(0, 0), i(1, 1), false, false, false, true, true));
     }
 
