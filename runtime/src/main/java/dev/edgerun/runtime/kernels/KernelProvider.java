@@ -134,6 +134,16 @@ public interface KernelProvider {
             return group > 1 && group == inputShape[1] && group == weightShape[0];
         }
 
+        /**
+         * A 2-D 1x1 convolution of one group, unit stride, no padding, with the input's plane size:
+         * a plain matrix product over the positions (what the 8-bit pointwise kernels take).
+         */
+        public boolean isPlainPointwise2d() {
+            return spatialRank() == 2 && group == 1 && weightShape[2] == 1 && weightShape[3] == 1
+                    && strides[0] == 1 && strides[1] == 1 && padsBegin[0] == 0 && padsBegin[1] == 0
+                    && outputShape[2] == inputShape[2] && outputShape[3] == inputShape[3];
+        }
+
         public long flops() {
             long perOutput = 2;
             for (int i = 1; i < weightShape.length; i++) perOutput *= weightShape[i];

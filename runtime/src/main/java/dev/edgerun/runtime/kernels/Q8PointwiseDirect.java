@@ -62,11 +62,9 @@ final class Q8PointwiseDirect implements KernelProvider.Q8ConvKernel {
     /** Whether this kernel takes {@code spec} on {@code species}. */
     static boolean supports(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
         KernelProvider.ConvSpec g = spec.geometry();
-        if (species == null || species.vectorBitSize() != 512 || g.group() != 1 || g.spatialRank() != 2) return false;
-        long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
-        boolean pointwise = ws[2] == 1 && ws[3] == 1 && g.strides()[0] == 1 && g.strides()[1] == 1
-                && g.padsBegin()[0] == 0 && g.padsBegin()[1] == 0 && ys[2] == xs[2] && ys[3] == xs[3];
-        return pointwise && ws[0] >= MIN_OUTPUTS && ws[1] <= Q8Gemm.SINGLE_PASS_K && xs[2] * xs[3] >= NR
+        if (species == null || species.vectorBitSize() != 512 || !g.isPlainPointwise2d()) return false;
+        long[] xs = g.inputShape(), ws = g.weightShape();
+        return ws[0] >= MIN_OUTPUTS && ws[1] <= Q8Gemm.SINGLE_PASS_K && xs[2] * xs[3] >= NR
                 && Q8Gemm.supports(species, spec.bias()) && !"off".equals(System.getProperty(PROPERTY));
     }
 

@@ -53,11 +53,9 @@ final class Q8PointwiseFewPositionsBytes implements KernelProvider.Q8ConvKernel 
      */
     static boolean supports(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
         KernelProvider.ConvSpec g = spec.geometry();
-        if (species == null || species.vectorBitSize() != 512 || g.group() != 1 || g.spatialRank() != 2) return false;
-        long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
-        boolean pointwise = ws[2] == 1 && ws[3] == 1 && g.strides()[0] == 1 && g.strides()[1] == 1
-                && g.padsBegin()[0] == 0 && g.padsBegin()[1] == 0 && ys[2] == xs[2] && ys[3] == xs[3];
-        return pointwise && ws[1] <= Q8PointwiseImplicit.MAX_DEPTH && ws[0] * ws[1] >= MIN_WEIGHTS
+        if (species == null || species.vectorBitSize() != 512 || !g.isPlainPointwise2d()) return false;
+        long[] xs = g.inputShape(), ws = g.weightShape();
+        return ws[1] <= Q8PointwiseImplicit.MAX_DEPTH && ws[0] * ws[1] >= MIN_WEIGHTS
                 && F32PointwiseFewPositions.suits(species, (int) ws[1], (int) ws[0], (int) (xs[2] * xs[3]));
     }
 

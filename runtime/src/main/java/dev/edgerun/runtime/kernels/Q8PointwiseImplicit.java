@@ -73,12 +73,10 @@ final class Q8PointwiseImplicit implements KernelProvider.Q8ConvKernel {
     /** Whether this kernel takes {@code spec} on {@code species}. */
     static boolean supports(KernelProvider.Q8ConvSpec spec, VectorSpecies<Float> species) {
         KernelProvider.ConvSpec g = spec.geometry();
-        if (species == null || species.vectorBitSize() != 512 || g.group() != 1 || g.spatialRank() != 2) return false;
+        if (species == null || species.vectorBitSize() != 512 || !g.isPlainPointwise2d()) return false;
         long[] xs = g.inputShape(), ws = g.weightShape(), ys = g.outputShape();
-        boolean pointwise = ws[2] == 1 && ws[3] == 1 && g.strides()[0] == 1 && g.strides()[1] == 1
-                && g.padsBegin()[0] == 0 && g.padsBegin()[1] == 0 && ys[2] == xs[2] && ys[3] == xs[3];
         boolean wide = ws[1] <= WIDE_MAX_DEPTH && ys[2] * ys[3] >= WIDE_MIN_POSITIONS;
-        return pointwise && (ws[0] <= MAX_OUTPUTS || wide) && ws[1] <= MAX_DEPTH
+        return (ws[0] <= MAX_OUTPUTS || wide) && ws[1] <= MAX_DEPTH
                 && correctedBias(spec, (int) ws[1]) != null;
     }
 
